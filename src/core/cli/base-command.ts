@@ -1,0 +1,70 @@
+import { Command, Errors } from '@oclif/core';
+import { OcoConfig, type ResolveOptions } from '../config/resolve.js';
+import { ExitCode, OcoError, isOcoError } from '../errors.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
+
+/**
+ * The shape every oco command shares: --json, typed errors rendered as one
+ * line plus a hint (or one JSON document on stdout with --json), documented
+ * exit codes, and lazily opened resources that are always closed.
+ */
+export abstract class OcoCommand<T> extends Command {
+  static override enableJsonFlag = true;
+
+  private resources: Array<() => Promise<void>> = [];
+  private cachedConfig: OcoConfig | undefined;
+
+  abstract override run(): Promise<T>;
+
+  /** The effective configuration; flag overrides name the config key they set. */
+  protected loadConfig(flags?: ResolveOptions['flags']): OcoConfig {
+    if (!this.cachedConfig || flags) this.cachedConfig = OcoConfig.load({ flags });
+    return this.cachedConfig;
+  }
+
+  /** The configured store, migrated, closed when the command ends. */
+  protected async store(config: OcoConfig = this.loadConfig(), options: { migrate?: boolean } = {}): Promise<Store> {
+    const store = await openStore(config, options);
+    this.onClose(() => store.close());
+    return store;
+  }
+
+  protected onClose(fn: () => Promise<void>): void {
+    this.resources.push(fn);
+  }
+
+  protected override async finally(err: Error | undefined): Promise<void> {
+    for (const close of this.resources.reverse()) await close().catch(() => {});
+    this.resources = [];
+    await super.finally(err);
+  }
+
+  protected override async catch(err: Error & { oclif?: { exit?: number }; exitCode?: number }): Promise<never> {
+    if (err instanceof Errors.ExitError) throw err;
+    const error = normalise(err);
+    if (this.jsonEnabled()) {
+      this.logJson({ error: error.toJSON() });
+    } else {
+      process.stderr.write(`Error: ${error.message}\n`);
+      if (error.hint) process.stderr.write(`Hint: ${error.hint}\n`);
+      if (error.code === 'OCO_INTERNAL' && process.env.DEBUG) process.stderr.write(`${err.stack}\n`);
+    }
+    process.exitCode = error.exitCode;
+    this.exit(error.exitCode);
+  }
+}
+
+/** oclif parse errors are usage errors (exit 2); anything else untyped is a bug. */
+function normalise(err: Error & { oclif?: { exit?: number } }): OcoError {
+  if (isOcoError(err)) return err;
+  if (err instanceof Errors.CLIError) {
+    const exit = err.oclif?.exit ?? ExitCode.usage;
+    const [first, ...rest] = err.message.split('\n').filter((l) => l.trim() !== '');
+    const hint = rest.join(' ').trim() || 'See --help for the flags and their values.';
+    return new OcoError(exit === ExitCode.usage ? 'OCO_USAGE' : 'OCO_ERROR', first ?? 'error', exit as ExitCode, { hint });
+  }
+  return new OcoError('OCO_INTERNAL', `unexpected error: ${err.message}`, ExitCode.failure, {
+    hint: 'This is a bug in oco. Run again with DEBUG=oco* for details and report it with the command you ran.',
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * Every configuration key oco knows, as data: its environment names, type,
+ * default and whether it is a secret. Later modules add rows here; nothing
+ * else decides how a key is parsed, shown or masked.
+ */
+export type ConfigType = 'string' | 'int' | 'bool' | 'enum' | 'url';
+
+export interface ConfigKeyDef {
+  key: string;
+  env: readonly string[];
+  type: ConfigType;
+  default?: string | number | boolean;
+  secret?: boolean;
+  /** URL whose password part is a secret (database and Redis URLs). */
+  urlWithCredentials?: boolean;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+  description: string;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const SSL_MODES = ['disable', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full'] as const;
+
+export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
+  { key: 'proxy.port', env: ['OCO_PROXY_PORT'], type: 'int', default: 8080, min: 1, max: 65535, description: 'Port the LLM gateway listens on.' },
+  { key: 'proxy.host', env: ['OCO_PROXY_HOST'], type: 'string', default: '127.0.0.1', description: 'Address the LLM gateway binds.' },
+  { key: 'proxy.apiKey', env: ['OCO_PROXY_API_KEY'], type: 'string', secret: true, description: 'Shared key clients send as X-OCO-Key to use the proxy routes.' },
+  { key: 'admin.apiKey', env: ['OCO_ADMIN_API_KEY'], type: 'string', secret: true, description: 'Key for the admin API (X-API-Key); without it the admin API refuses every call.' },
+  { key: 'budget.failOpen', env: ['OCO_BUDGET_FAIL_OPEN'], type: 'bool', default: true, description: 'Admit calls when the budget backend (Redis) is down.' },
+  { key: 'log.level', env: ['OCO_LOG_LEVEL'], type: 'enum', choices: LOG_LEVELS, default: 'info', description: 'Log level of the daemon and commands.' },
+  { key: 'database.url', env: ['DATABASE_URL'], type: 'url', urlWithCredentials: true, description: 'PostgreSQL connection URL; when set (or postgres.host), PostgreSQL replaces the embedded SQLite.' },
+  { key: 'postgres.host', env: ['POSTGRES_HOST'], type: 'string', description: 'PostgreSQL host (alternative to database.url).' },
+  { key: 'postgres.port', env: ['POSTGRES_PORT'], type: 'int', default: 5432, min: 1, max: 65535, description: 'PostgreSQL port.' },
+  { key: 'postgres.db', env: ['POSTGRES_DB'], type: 'string', default: 'oco', description: 'PostgreSQL database name.' },
+  { key: 'postgres.user', env: ['POSTGRES_USER'], type: 'string', default: 'postgres', description: 'PostgreSQL user.' },
+  { key: 'postgres.password', env: ['POSTGRES_PASSWORD'], type: 'string', secret: true, description: 'PostgreSQL password.' },
+  { key: 'postgres.sslmode', env: ['POSTGRES_SSLMODE'], type: 'enum', choices: SSL_MODES, default: 'disable', description: 'PostgreSQL TLS mode.' },
+  { key: 'redis.url', env: ['REDIS_URL'], type: 'url', urlWithCredentials: true, description: 'Redis URL for shared counters and caches.' },
+  { key: 'redis.host', env: ['REDIS_HOST'], type: 'string', description: 'Redis host (alternative to redis.url).' },
+  { key: 'redis.port', env: ['REDIS_PORT'], type: 'int', default: 6379, min: 1, max: 65535, description: 'Redis port.' },
+  { key: 'openai.apiKey', env: ['OPENAI_API_KEY'], type: 'string', secret: true, description: 'OpenAI key the proxy adds when a client sends none.' },
+  { key: 'anthropic.apiKey', env: ['ANTHROPIC_API_KEY'], type: 'string', secret: true, description: 'Anthropic key the proxy adds when a client sends none.' },
+  { key: 'google.apiKey', env: ['GOOGLE_API_KEY', 'GEMINI_API_KEY'], type: 'string', secret: true, description: 'Gemini key the proxy adds when a client sends none.' },
+];
+
+const BY_KEY = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
+
+export function findKey(key: string): ConfigKeyDef | undefined {
+  return BY_KEY.get(key);
+}
+
+export function knownKeys(): string[] {
+  return CONFIG_KEYS.map((k) => k.key);
+}
+
+/** Closest known key by edit distance, for "did you mean" hints. */
+export function suggestKey(key: string): string | undefined {
+  let best: { key: string; d: number } | undefined;
+  for (const k of CONFIG_KEYS) {
+    const d = editDistance(key.toLowerCase(), k.key.toLowerCase());
+    if (!best || d < best.d) best = { key: k.key, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
