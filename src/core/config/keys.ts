@@ -1,3 +1,5 @@
+import { closest } from '../cli/suggest.js';
+
 /**
  * Every configuration key oco knows, as data: its environment names, type,
  * default and whether it is a secret. Later modules add rows here; nothing
@@ -42,6 +44,15 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   { key: 'openai.apiKey', env: ['OPENAI_API_KEY'], type: 'string', secret: true, description: 'OpenAI key the proxy adds when a client sends none.' },
   { key: 'anthropic.apiKey', env: ['ANTHROPIC_API_KEY'], type: 'string', secret: true, description: 'Anthropic key the proxy adds when a client sends none.' },
   { key: 'google.apiKey', env: ['GOOGLE_API_KEY', 'GEMINI_API_KEY'], type: 'string', secret: true, description: 'Gemini key the proxy adds when a client sends none.' },
+  { key: 'proxy.openaiBaseUrl', env: ['OCO_OPENAI_BASE_URL'], type: 'url', default: 'https://api.openai.com', description: 'Upstream the gateway forwards /v1/proxy/openai/* to.' },
+  { key: 'proxy.anthropicBaseUrl', env: ['OCO_ANTHROPIC_BASE_URL'], type: 'url', default: 'https://api.anthropic.com', description: 'Upstream the gateway forwards /v1/proxy/anthropic/* to.' },
+  { key: 'proxy.geminiBaseUrl', env: ['OCO_GEMINI_BASE_URL'], type: 'url', default: 'https://generativelanguage.googleapis.com', description: 'Upstream the gateway forwards /v1/proxy/gemini/* to.' },
+  { key: 'proxy.maxBodyBytes', env: ['OCO_PROXY_MAX_BODY_BYTES'], type: 'int', default: 33554432, min: 1024, description: 'Largest request body the gateway accepts (413 above it).' },
+  { key: 'proxy.upstreamTimeoutMs', env: ['OCO_PROXY_UPSTREAM_TIMEOUT_MS'], type: 'int', default: 600000, min: 100, description: 'Time the upstream has to send headers, and between body chunks, before the gateway answers 504 (or ends the stream).' },
+  { key: 'proxy.drainTimeoutMs', env: ['OCO_PROXY_DRAIN_TIMEOUT_MS'], type: 'int', default: 30000, min: 0, description: 'On stop, how long in-flight requests and streams may take to finish.' },
+  { key: 'proxy.flushIntervalMs', env: ['OCO_PROXY_FLUSH_INTERVAL_MS'], type: 'int', default: 500, min: 10, max: 1000, description: 'How often usage records are written; a crash loses at most this window (at most one second).' },
+  { key: 'proxy.queueSize', env: ['OCO_PROXY_QUEUE_SIZE'], type: 'int', default: 100000, min: 100, description: 'Usage records held in memory before they go to the spill file.' },
+  { key: 'log.maxBytes', env: ['OCO_LOG_MAX_BYTES'], type: 'int', default: 10485760, min: 4096, description: 'Size at which the daemon log rotates (three old files are kept).' },
 ];
 
 const BY_KEY = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
@@ -54,26 +65,7 @@ export function knownKeys(): string[] {
   return CONFIG_KEYS.map((k) => k.key);
 }
 
-/** Closest known key by edit distance, for "did you mean" hints. */
+/** Closest known key, for "did you mean" hints. */
 export function suggestKey(key: string): string | undefined {
-  let best: { key: string; d: number } | undefined;
-  for (const k of CONFIG_KEYS) {
-    const d = editDistance(key.toLowerCase(), k.key.toLowerCase());
-    if (!best || d < best.d) best = { key: k.key, d };
-  }
-  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
+  return closest(key, knownKeys());
 }

@@ -1,0 +1,92 @@
+import type { Command, Config } from '@oclif/core';
+import { CONFIG_KEYS } from '../config/keys.js';
+
+/**
+ * man pages from the commands' own metadata: oco.1 (overview, root commands,
+ * environment, exit status) and oco-TOPIC.1 per topic. Deterministic (no dates)
+ * so a test can tell when man/ is stale.
+ */
+export function renderManPages(config: Config): Map<string, string> {
+  const bin = config.bin;
+  const commands = config.commands.filter((c) => !c.hidden).sort((a, b) => a.id.localeCompare(b.id));
+  const topicOf = (c: Command.Loadable) => (c.id.includes(':') ? c.id.split(':')[0]! : undefined);
+  const topics = [...new Set(commands.map(topicOf).filter((t): t is string => Boolean(t)))]
+    .filter((t) => !commands.some((c) => c.id === t && c.pluginType !== 'core'))
+    .sort();
+  const ownTopics = topics.filter((t) => commands.some((c) => topicOf(c) === t && c.pluginType === 'core' && c.pluginName === config.name));
+  const pages = new Map<string, string>();
+  const header = (name: string, what: string) => `.TH ${name.toUpperCase()} 1 "" "${bin} ${config.version}" "${what}"\n`;
+
+  let main = header(bin, 'User Commands');
+  main += `.SH NAME\n${bin} \\- ${esc(config.pjson.description ?? '')}\n`;
+  main += `.SH SYNOPSIS\n.B ${bin}\n\\fICOMMAND\\fR [\\fIFLAGS\\fR]\n`;
+  main += `.SH DESCRIPTION\nEvery command that prints data accepts \\fB\\-\\-json\\fR and then prints one JSON document on standard output and nothing else there. Errors go to standard error as one line and a hint.\n`;
+  main += `.SH COMMANDS\n`;
+  for (const c of commands) main += `.TP\n.B ${bin} ${c.id.replaceAll(':', ' ')}\n${esc(c.summary ?? firstLine(c.description))}\n`;
+  const rootCommands = commands.filter((c) => !topicOf(c) || !ownTopics.includes(topicOf(c)!));
+  main += `.SH ROOT COMMANDS\n`;
+  for (const c of rootCommands) main += commandSection(bin, c);
+  main += `.SH ENVIRONMENT\nPrecedence: flags > environment > config file > defaults.\n`;
+  for (const k of CONFIG_KEYS) {
+    main += `.TP\n.B ${k.env.join(', ')}\n${esc(k.description)} (config key \\fB${k.key}\\fR${k.default !== undefined ? `; default ${esc(String(k.default))}` : ''}${k.secret ? '; secret, never printed' : ''})\n`;
+  }
+  main += `.TP\n.B OCO_HOME\nPuts config, data, state and logs under one directory; otherwise the XDG base directories are used.\n`;
+  main += `.SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\nfailure\n.TP\n2\nusage error: unknown flag, bad value\n.TP\n3\na dependency is unreachable (database, Redis, cloud API, Kubernetes)\n.TP\n4\na policy or budget check failed\n.TP\n127\nunknown command\n`;
+  main += `.SH FILES\n.TP\n.I $OCO_HOME/config/config.yaml\nor \\fI$XDG_CONFIG_HOME/oco/config.yaml\\fR: the config file.\n.TP\n.I $OCO_HOME/data/oco.db\nor \\fI$XDG_DATA_HOME/oco/oco.db\\fR: the embedded SQLite database.\n`;
+  main += `.SH SEE ALSO\n${ownTopics.map((t) => `.BR ${bin}-${t} (1)`).join(',\n')}\n`;
+  pages.set(`${bin}.1`, main);
+
+  for (const topic of ownTopics) {
+    const meta = config.topics.find((t) => t.name === topic);
+    let page = header(`${bin}-${topic}`, 'User Commands');
+    page += `.SH NAME\n${bin}-${topic} \\- ${esc(meta?.description ?? topic)}\n`;
+    page += `.SH COMMANDS\n`;
+    for (const c of commands.filter((c) => topicOf(c) === topic)) page += commandSection(bin, c);
+    page += `.SH SEE ALSO\n.BR ${bin} (1)\n`;
+    pages.set(`${bin}-${topic}.1`, page);
+  }
+  return pages;
+}
+
+function commandSection(bin: string, c: Command.Loadable): string {
+  const name = `${bin} ${c.id.replaceAll(':', ' ')}`;
+  const args = Object.values(c.args ?? {}).map((a) => (a.required ? `\\fI${a.name.toUpperCase()}\\fR` : `[\\fI${a.name.toUpperCase()}\\fR]`));
+  let s = `.SS ${name}\n${esc(c.summary ?? '')}\n.PP\n.B ${name}\n${args.join(' ')} [\\fIFLAGS\\fR]\n`;
+  if (c.description) s += `.PP\n${esc(c.description)}\n`;
+  const argList = Object.values(c.args ?? {});
+  if (argList.length > 0) {
+    s += `.PP\nArguments:\n`;
+    for (const a of argList) s += `.TP\n.I ${a.name.toUpperCase()}\n${esc(a.description ?? '')}\n`;
+  }
+  const flags = Object.values(c.flags ?? {}).filter((f) => !f.hidden).sort((a, b) => a.name.localeCompare(b.name));
+  if (flags.length > 0) {
+    s += `.PP\nFlags:\n`;
+    for (const f of flags) {
+      const value = f.type === 'option' ? ` \\fI${(f.helpValue as string | undefined) ?? 'VALUE'}\\fR` : '';
+      const short = f.char ? `\\fB\\-${f.char}\\fR, ` : '';
+      const options = f.type === 'option' && f.options ? ` (one of: ${f.options.join(', ')})` : '';
+      const def = f.type === 'option' && f.default !== undefined && typeof f.default !== 'function' ? ` [default: ${String(f.default)}]` : '';
+      s += `.TP\n${short}\\fB\\-\\-${f.name}\\fR${value}\n${esc((f.summary ?? f.description ?? '') + options + def)}\n`;
+    }
+  }
+  const examples = (c.examples ?? []).map((e) => (typeof e === 'string' ? e : e.command));
+  if (examples.length > 0) {
+    s += `.PP\nExamples:\n`;
+    for (const e of examples) s += `.PP\n.RS 4\n.nf\n${esc(e.replaceAll('<%= config.bin %>', bin).replaceAll('<%= command.id %>', c.id.replaceAll(':', ' ')))}\n.fi\n.RE\n`;
+  }
+  return s;
+}
+
+function firstLine(text?: string): string {
+  return (text ?? '').split('\n')[0] ?? '';
+}
+
+/** roff: backslashes, a leading dot or quote, and hyphens (so flags stay ASCII hyphens). */
+function esc(text: string): string {
+  return text
+    .replaceAll('\\', '\\e')
+    .replaceAll('-', '\\-')
+    .split('\n')
+    .map((l) => (/^[.']/.test(l) ? `\\&${l}` : l))
+    .join('\n');
+}
