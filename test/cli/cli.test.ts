@@ -22,6 +22,17 @@ describe('the oco CLI', () => {
     expect(r.stderr).toContain('Did you mean "oco config list"?');
   });
 
+  it('exits 2 for a flag value outside its options, naming the flag', async () => {
+    const home = tempHome();
+    try {
+      const r = await runOco(['costs', 'top', '--metric', 'bogus'], { home: home.path });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('Expected --metric=bogus to be one of');
+    } finally {
+      home.cleanup();
+    }
+  });
+
   it('generates shell completion', async () => {
     const home = tempHome();
     try {

@@ -59,7 +59,8 @@ export abstract class OcoCommand<T> extends Command {
 function normalise(err: Error & { oclif?: { exit?: number } }): OcoError {
   if (isOcoError(err)) return err;
   if (err instanceof Errors.CLIError) {
-    const exit = err.oclif?.exit ?? ExitCode.usage;
+    // Parser errors (unknown flag, a value outside a flag's options, a missing argument) carry `parse`: always usage errors.
+    const exit = 'parse' in err ? ExitCode.usage : (err.oclif?.exit ?? ExitCode.usage);
     const [first, ...rest] = err.message.split('\n').filter((l) => l.trim() !== '');
     const hint = rest.join(' ').trim() || 'See --help for the flags and their values.';
     return new OcoError(exit === ExitCode.usage ? 'OCO_USAGE' : 'OCO_ERROR', first ?? 'error', exit as ExitCode, { hint });

@@ -1,4 +1,7 @@
 import { initial } from './0001_initial.js';
+import { cloudCosts } from './0003_cloud_costs.js';
+import { resilience } from './0004_resilience.js';
+import { spendControls } from './0005_spend_controls.js';
 
 export interface Migration {
   version: number;
@@ -10,4 +13,4 @@ export interface Migration {
 }
 
 /** The one migration history, in order. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls];

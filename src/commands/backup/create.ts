@@ -1,0 +1,62 @@
+import { Args, Flags } from '@oclif/core';
+import { VeleroCommand, kubeFlags, waitFlags } from '../../core/k8s/command.js';
+import { UsageError } from '../../core/errors.js';
+import { backupSpecFlags, specFromFlags } from '../../core/velero/backup-flags.js';
+import { buildBackup, stamp } from '../../core/velero/builders.js';
+import { summarize } from '../../core/velero/outcome.js';
+import { finishJob, recordObjects, startJob } from '../../core/velero/records.js';
+import { requireDuration, requireName } from '../../core/velero/values.js';
+
+export default class BackupCreate extends VeleroCommand<Record<string, unknown>> {
+  static override summary = 'Create a Velero backup (a velero.io/v1 Backup), optionally waiting for it to finish.';
+  static override description = `Creates the Backup object in the Velero namespace, as "velero backup create" does.
+With --wait the object is watched (not polled) and progress is shown live on a terminal (phase, items, errors, warnings); without a terminal each phase change is one key=value line on stderr; with --json only the final document is printed.
+Exit codes with --wait: 0 Completed; 4 PartiallyFailed, Failed or FailedValidation; 1 Deleting or --timeout reached (code OCO_WAIT_TIMEOUT); 3 cluster unreachable. Unlike velero, a failed backup never exits 0.`;
+  static override examples = [
+    '<%= config.bin %> backup create nightly-app --include-namespaces app --ttl 720h --wait',
+    '<%= config.bin %> backup create --from-schedule daily --wait --timeout 1h',
+    '<%= config.bin %> backup create db-now --include-namespaces db -l tier=data --storage-location secondary --json',
+  ];
+  static override args = { name: Args.string({ description: 'backup name (default with --from-schedule: <schedule>-<timestamp>)' }) };
+  static override flags = {
+    ...backupSpecFlags,
+    'from-schedule': Flags.string({ description: "use this schedule's backup template (other backup flags are ignored, as in velero)" }),
+    ...waitFlags,
+    ...kubeFlags,
+  };
+
+  async run(): Promise<Record<string, unknown>> {
+    const { args, flags } = await this.parse(BackupCreate);
+    // every input is checked before the cluster is contacted
+    if (!args.name && !flags['from-schedule']) throw new UsageError('a backup name is required (or --from-schedule)', { hint: 'e.g. oco backup create nightly-app --include-namespaces app' });
+    if (args.name) requireName(args.name, 'backup name');
+    if (flags['from-schedule']) requireName(flags['from-schedule'], '--from-schedule');
+    const timeoutMs = requireDuration(flags.timeout, '--timeout');
+    let spec = specFromFlags(flags);
+    const labels: Record<string, string> = {};
+
+    // the store opens alongside the cluster connection: nothing is created that could not be recorded
+    const [client, store] = await this.both(this.velero(flags), this.store());
+    let name = args.name;
+    if (flags['from-schedule']) {
+      const schedule = await client.get('schedule', flags['from-schedule']);
+      spec = schedule.spec?.template ?? {};
+      labels['velero.io/schedule-name'] = flags['from-schedule'];
+      name ??= `${flags['from-schedule']}-${stamp(new Date())}`;
+    }
+    const startedAt = new Date();
+    const created = await client.create('backup', buildBackup(name!, client.namespace, spec, labels));
+
+    const jobId = await startJob(store, { kind: 'backup', name: name!, context: client.kube.context, namespace: client.namespace, params: { spec, wait: flags.wait, fromSchedule: flags['from-schedule'] ?? null } }, startedAt);
+    await recordObjects(store, 'backup', [created], client.kube.context, client.namespace);
+    if (!flags.wait) {
+      await finishJob(store, jobId, { phase: 'New', exitCode: 0, startedAt });
+      if (!this.jsonEnabled()) this.log(`Backup "${name}" submitted in namespace ${client.namespace}. Follow it with: oco backup describe ${name}`);
+      return { ...summarize(created), namespace: client.namespace, context: client.kube.context, uid: created.metadata.uid, waited: false, exitCode: 0 };
+    }
+
+    const outcome = await this.waitAndReport(client, 'backup', name!, { store, id: jobId, startedAt, timeoutMs });
+    const summary = outcome.summary;
+    return { ...summary, namespace: client.namespace, context: client.kube.context, uid: created.metadata.uid, waited: true, waitedMs: outcome.waitedMs, exitCode: outcome.exitCode };
+  }
+}

@@ -1,0 +1,16 @@
+import { Args } from '@oclif/core';
+import { OcoCommand } from '../../core/cli/base-command.js';
+import { revokeKey, type VirtualKey } from '../../core/keys/service.js';
+
+export default class KeysRevoke extends OcoCommand<VirtualKey> {
+  static override summary = 'Revoke a virtual key by id or prefix; the gateway refuses it within seconds.';
+  static override examples = ['<%= config.bin %> keys revoke key_0123456789abcdef', '<%= config.bin %> keys revoke oco_AbCdEfGh --json'];
+  static override args = { key: Args.string({ description: 'Key id (key_…) or prefix (oco_…, as "keys list" shows).', required: true }) };
+
+  async run(): Promise<VirtualKey> {
+    const { args } = await this.parse(KeysRevoke);
+    const k = await revokeKey(await this.store(), args.key);
+    if (!this.jsonEnabled()) this.log(`Revoked ${k.id} (${k.name}) at ${k.revokedAt}`);
+    return k;
+  }
+}

@@ -1,0 +1,27 @@
+import { Args, Flags } from '@oclif/core';
+import { OcoCommand } from '../../core/cli/base-command.js';
+import { UsageError } from '../../core/errors.js';
+import { RATE_LIMIT_KINDS, invalid } from '../../core/spend/model.js';
+import { deleteRateLimit } from '../../core/spend/repo.js';
+import { rateLimitView } from '../../core/spend/service.js';
+
+export default class LimitsDelete extends OcoCommand<Array<Record<string, unknown>>> {
+  static override summary = 'Delete a rate limit by id, or every limit of a scope and entity (optionally one --kind).';
+  static override examples = ['<%= config.bin %> limits delete rl_0123456789abcdef', '<%= config.bin %> limits delete --scope key --entity key_abc123 --kind rpm --json'];
+  static override args = { id: Args.string({ description: 'rate limit id' }) };
+  static override flags = {
+    scope: Flags.string({ description: 'key, agent, team or org' }),
+    entity: Flags.string({ description: 'entity id within the scope' }),
+    kind: Flags.string({ description: 'rpm, tpm or concurrent (all kinds when omitted)' }),
+  };
+
+  async run(): Promise<Array<Record<string, unknown>>> {
+    const { args, flags } = await this.parse(LimitsDelete);
+    if (!args.id && (!flags.scope || !flags.entity)) throw new UsageError('name the limit by id, or with --scope and --entity', { code: 'OCO_USAGE', hint: 'See "oco limits list".' });
+    if (flags.kind && !RATE_LIMIT_KINDS.includes(flags.kind as never)) throw invalid('kind', `"${flags.kind}" is not one of ${RATE_LIMIT_KINDS.join(', ')}`);
+    const store = await this.store();
+    const removed = (await deleteRateLimit(store, { id: args.id, scope: flags.scope, entityId: flags.entity, kind: flags.kind })).map(rateLimitView);
+    if (!this.jsonEnabled()) for (const r of removed) this.log(`Deleted rate limit ${r.id} (${r.scope} ${r.entity_id} ${r.kind})`);
+    return removed;
+  }
+}

@@ -1,0 +1,36 @@
+import { Flags } from '@oclif/core';
+import { renderTable } from '../../core/cli/table.js';
+import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
+import { summarize } from '../../core/velero/outcome.js';
+import { recordObjects } from '../../core/velero/records.js';
+import { SORT_KEYS, listSorted } from '../../core/velero/service.js';
+import { ago } from '../../core/velero/values.js';
+
+export default class RestoreList extends VeleroCommand<Array<ReturnType<typeof summarize>>> {
+  static override summary = 'List Velero restores (newest first).';
+  static override examples = ['<%= config.bin %> restore list', '<%= config.bin %> restore list --sort-by name --json'];
+  static override flags = {
+    'sort-by': Flags.string({ description: 'order: time (newest first), name or phase', options: [...SORT_KEYS], default: 'time' }),
+    selector: Flags.string({ char: 'l', description: 'label selector' }),
+    ...kubeFlags,
+  };
+
+  async run() {
+    const { flags } = await this.parse(RestoreList);
+    const client = await this.velero(flags);
+    const items = await listSorted(client, 'restore', { selector: flags.selector, sortBy: flags['sort-by'] as (typeof SORT_KEYS)[number] });
+    await recordObjects(await this.store(), 'restore', items, client.kube.context, client.namespace);
+    const rows = items.map(summarize);
+    if (!this.jsonEnabled()) {
+      this.log(
+        rows.length === 0
+          ? `No restores in namespace ${client.namespace}.`
+          : renderTable(
+              rows.map((r) => ({ ...r, created: ago(r.created), items: r.totalItems !== null ? `${r.items ?? 0}/${r.totalItems}` : null })),
+              [{ key: 'name' }, { key: 'backup' }, { key: 'phase', header: 'status' }, { key: 'items' }, { key: 'errors' }, { key: 'warnings' }, { key: 'created' }],
+            ),
+      );
+    }
+    return rows;
+  }
+}

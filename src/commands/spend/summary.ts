@@ -1,0 +1,30 @@
+import { Flags } from '@oclif/core';
+import { OcoCommand } from '../../core/cli/base-command.js';
+import { UsageError } from '../../core/errors.js';
+import { renderTable } from '../../core/cli/table.js';
+import { GROUP_BY, summarize, type GroupBy, type Summary } from '../../core/usage/summary.js';
+import { parseTimeOrDuration } from '../../core/usage/time.js';
+
+export default class SpendSummary extends OcoCommand<Summary> {
+  static override summary = 'What LLM calls cost, grouped by agent, team, org, user, model, provider or day.';
+  static override description = 'Exact decimal totals from the hourly rollups the gateway writes; calls to models without a price are counted as unpriced, never as $0.';
+  static override examples = ['<%= config.bin %> spend summary', '<%= config.bin %> spend summary --by agent --since 7d', '<%= config.bin %> spend summary --by day --since 2026-01-01 --json'];
+  static override flags = {
+    by: Flags.string({ summary: `Group by: ${GROUP_BY.join(', ')}.`, default: 'model' }),
+    since: Flags.string({ summary: 'Start: a duration back from now (7d, 12h) or an ISO-8601 date.', default: '30d' }),
+    until: Flags.string({ summary: 'End: an ISO-8601 date or time (default now).' }),
+  };
+
+  async run(): Promise<Summary> {
+    const { flags } = await this.parse(SpendSummary);
+    if (!(GROUP_BY as readonly string[]).includes(flags.by)) throw new UsageError(`--by must be one of ${GROUP_BY.join(', ')} (got "${flags.by}")`);
+    const from = parseTimeOrDuration(flags.since, 'since', 'past');
+    const to = flags.until ? parseTimeOrDuration(flags.until, 'until', 'past') : new Date();
+    const s = await summarize(await this.store(), { from, to, groupBy: flags.by as GroupBy });
+    if (!this.jsonEnabled()) {
+      const rows = [...s.rows, { key: 'TOTAL', ...s.total }];
+      this.log(renderTable(rows, [{ key: 'key', header: flags.by }, { key: 'requests' }, { key: 'errors' }, { key: 'unpriced_requests', header: 'unpriced' }, { key: 'input_tokens', header: 'input' }, { key: 'cached_input_tokens', header: 'cached' }, { key: 'output_tokens', header: 'output' }, { key: 'reasoning_tokens', header: 'reasoning' }, { key: 'cost_usd', header: 'cost usd' }]));
+    }
+    return s;
+  }
+}

@@ -1,0 +1,71 @@
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+
+export interface DaemonLogger {
+  logger: Logger;
+  file: string;
+  /** Flushes and stops the rotation timer. */
+  close(): void;
+}
+
+/** Header and field names that could carry a secret: masked even if a caller logs them by mistake. */
+const REDACT = [
+  'req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-goog-api-key"]', 'req.headers["x-oco-key"]',
+  'headers.authorization', 'headers["x-api-key"]', 'headers["x-goog-api-key"]', 'headers["x-oco-key"]', 'apiKey', 'key',
+];
+
+const KEEP = 3;
+
+/**
+ * The daemon's structured log: JSON lines via pino to an async file stream.
+ * Size-capped: every few seconds the file is checked, and past maxBytes it is
+ * renamed to .1 (.1 → .2 …, KEEP old files) and reopened. Callers log ids,
+ * counts and timings only; request/response bodies and keys are never passed in.
+ */
+export function createDaemonLogger(options: { logDir: string; level: string; maxBytes: number; alsoStdout?: boolean }): DaemonLogger {
+  mkdirSync(options.logDir, { recursive: true });
+  const file = join(options.logDir, 'proxy.log');
+  // Lines are buffered up to 4 KiB and flushed at least every second: one write per batch, not per line.
+  const dest = pino.destination({ dest: file, sync: false, minLength: 4096 });
+  // A log that cannot be written (disk full, directory removed) must not take the gateway down with it.
+  dest.on('error', () => {});
+  const streams: pino.StreamEntry[] = [{ stream: dest, level: options.level as pino.Level }];
+  if (options.alsoStdout) streams.push({ stream: pino.destination({ dest: 1, sync: false }), level: options.level as pino.Level });
+  const logger = pino(
+    { level: options.level, base: { pid: process.pid }, redact: { paths: REDACT, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.multistream(streams),
+  );
+  const flusher = setInterval(() => dest.flush(), 1000);
+  flusher.unref();
+  const timer = setInterval(() => {
+    try {
+      if (statSync(file).size < options.maxBytes) return;
+      dest.flushSync();
+      for (let i = KEEP - 1; i >= 1; i--) if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+      renameSync(file, `${file}.1`);
+      dest.reopen();
+    } catch {
+      // A missing file (removed by hand) is recreated by the next reopen; nothing to report.
+    }
+  }, 2000);
+  timer.unref();
+  return {
+    logger,
+    file,
+    close() {
+      clearInterval(timer);
+      clearInterval(flusher);
+      try {
+        dest.flushSync();
+      } catch {
+        // Not open yet or already closed: nothing buffered to lose.
+      }
+      dest.end();
+    },
+  };
+}
+
+export function logFilePath(logDir: string): string {
+  return join(logDir, 'proxy.log');
+}

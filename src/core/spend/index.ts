@@ -1,0 +1,146 @@
+import pino from 'pino';
+import type { OcoConfig } from '../config/resolve.js';
+import { emptyUsage, loadPriceBook, modelLimits, priceUsage, type PriceBook } from '../pricing/index.js';
+import type { AdmissionControl, AdminRoute } from '../proxy/admission.js';
+import { RedisConnection, redisTarget } from '../redis/connection.js';
+import type { Store } from '../store/types.js';
+import { SpendAdmission, type CostEstimator, type SpendLogger } from './admission.js';
+import { budgetAdminRoutes } from './admin-api.js';
+import { AlertManager } from './alerts.js';
+import { SpendJournal } from './journal.js';
+import { MemoryLedger, type LedgerBackend } from './ledger.js';
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiterBackend } from './ratelimit.js';
+import { RedisLedger } from './redis-ledger.js';
+import { UnreachableError, UsageError } from '../errors.js';
+import type { Redis } from 'ioredis';
+
+export { SpendAdmission } from './admission.js';
+export type { SpendStats, CostEstimator } from './admission.js';
+
+export interface SpendControlOptions {
+  /** The daemon's logger; a stderr JSON logger otherwise. */
+  logger?: SpendLogger;
+  /** Overrides the price book (tests). */
+  estimateCost?: CostEstimator;
+  maxOutputTokensOf?: (provider: 'openai' | 'anthropic' | 'gemini', model: string) => number | undefined;
+  /** Overrides the configured backend choice (tests, benchmarks). */
+  backend?: 'memory' | 'redis';
+  /** Redis URL overriding REDIS_URL (tests). */
+  redisUrl?: string;
+  reloadMs?: number;
+  webhookRetryDelaysMs?: readonly number[];
+  journalIntervalMs?: number;
+}
+
+/** Which counters a daemon uses: redis when asked or (auto) when Redis is configured; memory otherwise. */
+export function chooseBackend(config: OcoConfig, override?: 'memory' | 'redis'): 'memory' | 'redis' {
+  const choice = override ?? config.string('budget.backend') ?? 'auto';
+  if (choice === 'redis' || (choice === 'auto' && redisTarget(config))) return 'redis';
+  return 'memory';
+}
+
+/**
+ * What the gateway daemon calls at start: one control that applies rate limits
+ * and budgets (in that order) to every call. Prices come from the same price
+ * book the gateway bills with, reloaded with the budgets.
+ */
+export async function createAdmissionControls(config: OcoConfig, store: Store, options: SpendControlOptions = {}): Promise<AdmissionControl[]> {
+  return [await createSpendAdmission(config, store, options)];
+}
+
+export async function createSpendAdmission(config: OcoConfig, store: Store, options: SpendControlOptions = {}): Promise<SpendAdmission> {
+  const logger: SpendLogger = options.logger ?? pino({ level: config.string('log.level') ?? 'info', base: { component: 'spend' } }, pino.destination(2));
+  const journal = new SpendJournal(store, logger, { intervalMs: options.journalIntervalMs });
+  const backend = chooseBackend(config, options.backend);
+  let ledger: LedgerBackend;
+  let rateLimiter: RateLimiterBackend;
+  let redis: RedisConnection | undefined;
+  if (backend === 'redis') {
+    const target = options.redisUrl ? { url: options.redisUrl, display: options.redisUrl } : redisTarget(config);
+    if (!target) {
+      throw new UsageError('budget.backend is redis but no Redis is configured', { code: 'OCO_CONFIG_INVALID', hint: 'Set REDIS_URL (or REDIS_HOST), or OCO_BUDGET_BACKEND=memory for a single daemon.' });
+    }
+    redis = new RedisConnection(target, { connectTimeoutMs: 500 });
+    const get = failFast(redis);
+    ledger = new RedisLedger(get, store, journal);
+    rateLimiter = new RedisRateLimiter(get);
+  } else {
+    ledger = new MemoryLedger(store, journal);
+    rateLimiter = new MemoryRateLimiter();
+  }
+
+  let book: PriceBook | undefined;
+  let estimateCost = options.estimateCost;
+  let maxOutputTokensOf = options.maxOutputTokensOf;
+  let priceTimer: NodeJS.Timeout | undefined;
+  if (!estimateCost) {
+    book = await loadPriceBook(store);
+    estimateCost = ({ provider, model, inputTokens, outputTokens, at }) => priceUsage(book!, provider, model, { ...emptyUsage(), inputTokens, outputTokens }, at);
+    maxOutputTokensOf ??= (provider, model) => modelLimits(book!, provider, model).maxOutputTokens;
+    // "oco pricing set/import" while the daemon runs: worst cases follow the new prices within seconds.
+    let priceVersion = await pricingVersion(store);
+    priceTimer = setInterval(() => {
+      void (async () => {
+        const v = await pricingVersion(store);
+        if (v === priceVersion) return;
+        book = await loadPriceBook(store);
+        priceVersion = v;
+      })().catch((err) => logger.warn({ err: (err as Error).message }, 'cannot reload prices for budget reservations; keeping the previous ones'));
+    }, 10_000);
+    priceTimer.unref();
+  }
+
+  const alerts = new AlertManager(store, logger, { secret: config.string('webhook.secret'), retryDelaysMs: options.webhookRetryDelaysMs });
+  const admission = await SpendAdmission.create({
+    store,
+    ledger,
+    rateLimiter,
+    estimateCost,
+    maxOutputTokensOf,
+    defaultMaxOutputTokens: config.int('budget.defaultMaxOutputTokens'),
+    failOpen: config.bool('budget.failOpen'),
+    reservationTtlMs: config.int('budget.reservationTtlSeconds') * 1000,
+    logger,
+    alerts,
+    journal,
+    reloadMs: options.reloadMs,
+  });
+  logger.info({ backend, redis: redis?.target.display, fail_open: config.bool('budget.failOpen') }, 'spend controls ready');
+  const close = admission.close.bind(admission);
+  admission.close = async () => {
+    if (priceTimer) clearInterval(priceTimer);
+    await close();
+    await redis?.close();
+  };
+  return admission;
+}
+
+async function pricingVersion(store: Store): Promise<string> {
+  const r = await store.get<{ n: number; m: string | null }>('SELECT COUNT(*) AS n, MAX(created_at) AS m FROM model_pricing');
+  return `${r?.n}|${r?.m}`;
+}
+
+/** Admin API routes of spend controls, mounted by the daemon behind its X-API-Key check. */
+export async function createAdminRoutes(config: OcoConfig, store: Store): Promise<AdminRoute[]> {
+  return budgetAdminRoutes(config, store);
+}
+
+/**
+ * The client once connected, or an immediate error while it reconnects: during
+ * an outage every call must reach its fail-open/fail-closed decision at once,
+ * not wait for a connect timeout. ioredis keeps reconnecting in the background.
+ */
+function failFast(conn: RedisConnection): () => Promise<Redis> {
+  let client: Redis | undefined;
+  let connecting: Promise<Redis> | undefined;
+  return async () => {
+    if (client?.status === 'ready') return client;
+    if (client && client.status !== 'end' && client.status !== 'wait') {
+      throw new UnreachableError('OCO_REDIS_UNREACHABLE', `Redis at ${conn.target.display} is ${client.status}`);
+    }
+    // Concurrent first calls share one connection attempt.
+    connecting ??= conn.get().finally(() => (connecting = undefined));
+    client = await connecting;
+    return client;
+  };
+}

@@ -1,0 +1,49 @@
+import type { ProviderName } from '../proxy/admission.js';
+
+/**
+ * One call as stored in api_requests: ids, counts, money and timings only.
+ * Built from parsed usage, never from bodies, and never holding a key,
+ * so whatever writes a record (database, spill file) cannot leak either.
+ */
+export interface UsageRecord {
+  id: string;
+  ts: string;
+  provider: ProviderName;
+  model: string;
+  endpoint: string;
+  orgId: string;
+  teamId: string;
+  agentId: string;
+  userId: string;
+  keyId: string | null;
+  tags: string[];
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  toolPromptTokens: number;
+  /** Decimal string, or null when the model is unpriced. */
+  costUsd: string | null;
+  latencyMs: number;
+  ttfbMs: number | null;
+  statusCode: number;
+  streamed: boolean;
+  estimated: boolean;
+  errorClass: string | null;
+}
+
+export const RECORD_COLUMNS = [
+  'id', 'ts', 'provider', 'model', 'endpoint', 'org_id', 'team_id', 'agent_id', 'user_id', 'key_id', 'tags',
+  'input_tokens', 'cached_input_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens',
+  'reasoning_tokens', 'tool_prompt_tokens', 'cost_usd', 'latency_ms', 'ttfb_ms', 'status_code', 'streamed', 'estimated', 'error_class',
+] as const;
+
+export function recordValues(r: UsageRecord): Array<string | number | boolean | null> {
+  return [
+    r.id, r.ts, r.provider, r.model, r.endpoint, r.orgId, r.teamId, r.agentId, r.userId, r.keyId, JSON.stringify(r.tags),
+    r.inputTokens, r.cachedInputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens,
+    r.reasoningTokens, r.toolPromptTokens, r.costUsd, r.latencyMs, r.ttfbMs, r.statusCode, r.streamed, r.estimated, r.errorClass,
+  ];
+}

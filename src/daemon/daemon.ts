@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type { OcoConfig } from '../core/config/resolve.js';
+import { OperationError, UsageError } from '../core/errors.js';
+import { KeyCache } from '../core/keys/cache.js';
+import { createDaemonLogger } from '../core/log/logger.js';
+import { loadPriceBook, type PriceBook } from '../core/pricing/book.js';
+import type { AdminRoute, AdmissionControl, SpendModule } from '../core/proxy/admission.js';
+import { Gateway } from '../core/proxy/gateway.js';
+import { openStore } from '../core/store/open.js';
+import type { Store } from '../core/store/types.js';
+import { Recorder } from '../core/usage/recorder.js';
+import { startBackgroundJobs } from './jobs.js';
+import { gatewaySettings, isLoopback } from './settings.js';
+import { clearState, spillDir, version, writeState, type DaemonState } from './state.js';
+
+export interface RunningDaemon {
+  gateway: Gateway;
+  state: DaemonState;
+  recorder: Recorder;
+  store: Store;
+  logger: Logger;
+  /** Graceful stop: drain, flush records, close everything. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const PRICE_REFRESH_MS = 10_000;
+
+/**
+ * Starts the gateway in this process: store (migrated), prices, recorder,
+ * spend controls when that module exists, then the listener, and finally the
+ * state file other oco commands read.
+ */
+export async function startDaemon(config: OcoConfig, opts: { host: string; port: number; stdoutLogs?: boolean }): Promise<RunningDaemon> {
+  const log = createDaemonLogger({ logDir: config.paths.logDir, level: config.string('log.level') ?? 'info', maxBytes: config.int('log.maxBytes'), alsoStdout: opts.stdoutLogs });
+  const logger = log.logger;
+  const settings = gatewaySettings(config);
+  for (const [name, url] of Object.entries(settings.baseUrls)) {
+    if (!/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`the ${name} base URL must be http or https (got ${url})`);
+  }
+  const store = await openStore(config);
+  let book: PriceBook = await loadPriceBook(store);
+  const priceTimer = setInterval(() => {
+    loadPriceBook(store).then(
+      (b) => (book = b),
+      (err: Error) => logger.warn({ err: { message: err.message } }, 'price reload failed; keeping the loaded prices'),
+    );
+  }, PRICE_REFRESH_MS);
+  priceTimer.unref();
+  const recorder = new Recorder({ store, spillDir: spillDir(config.paths), flushIntervalMs: config.int('proxy.flushIntervalMs'), maxQueue: config.int('proxy.queueSize'), logger });
+  recorder.start();
+  const { admission, adminRoutes } = await loadSpendModule(config, store, logger);
+  const gateway = new Gateway({ settings, store, recorder, prices: () => book, keys: new KeyCache(store), logger, admission, adminRoutes, version: version() });
+
+  let address;
+  try {
+    address = await gateway.listen(opts.port, opts.host);
+  } catch (err) {
+    await recorder.stop();
+    await store.close();
+    clearInterval(priceTimer);
+    log.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new OperationError('OCO_PROXY_PORT_IN_USE', `port ${opts.port} on ${opts.host} is already in use`, { hint: `Stop what listens there, or start on another port: oco proxy start --port ${opts.port + 1}.` });
+    }
+    throw new OperationError('OCO_PROXY_LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`, { hint: 'Check --host (an address of this machine) and --port.' });
+  }
+  if (!isLoopback(opts.host) && !settings.proxyApiKey) {
+    logger.warn({ host: opts.host }, 'listening on a non-loopback address without OCO_PROXY_API_KEY: anyone who can reach it can spend through it');
+  }
+  const state: DaemonState = {
+    pid: process.pid,
+    host: opts.host,
+    port: address.port,
+    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${address.port}`,
+    startedAt: new Date(gateway.startedAt).toISOString(),
+    version: version(),
+    engine: store.engine,
+    logFile: log.file,
+  };
+  writeState(config.paths, state);
+  logger.info({ url: state.url, engine: store.engine, controls: admission.length }, 'gateway listening');
+  const jobs = startBackgroundJobs(config, store, logger);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const drainMs = config.int('proxy.drainTimeoutMs');
+      logger.info({ inFlight: gateway.active, drainMs }, 'stopping: draining in-flight requests');
+      const { cut } = await gateway.drain(drainMs);
+      await jobs.stop();
+      await recorder.stop();
+      for (const c of admission) await c.close().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'admission control close failed'));
+      clearInterval(priceTimer);
+      const stats = recorder.snapshot();
+      await store.close().catch(() => {});
+      clearState(config.paths, process.pid);
+      logger.info({ cut, written: stats.written, spilled: stats.spilled, served: gateway.served }, 'stopped');
+      log.close();
+    })());
+  return { gateway, state, recorder, store, logger, stop };
+}
+
+/** Spend controls plug in through src/core/spend/index.ts when it exists; the gateway runs without them otherwise. */
+async function loadSpendModule(config: OcoConfig, store: Store, logger: Logger): Promise<{ admission: AdmissionControl[]; adminRoutes: AdminRoute[] }> {
+  const specifier = '../core/spend/index.js';
+  let mod: Partial<SpendModule>;
+  try {
+    mod = (await import(specifier)) as Partial<SpendModule>;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('spend')) return { admission: [], adminRoutes: [] };
+    throw err;
+  }
+  const admission = mod.createAdmissionControls ? await mod.createAdmissionControls(config, store, { logger: logger.child({ component: 'spend' }) }) : [];
+  const adminRoutes = mod.createAdminRoutes ? await mod.createAdminRoutes(config, store) : [];
+  logger.debug({ controls: admission.length, routes: adminRoutes.length }, 'spend controls loaded');
+  return { admission, adminRoutes };
+}

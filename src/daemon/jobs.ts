@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { OcoConfig } from '../core/config/resolve.js';
+import type { Store } from '../core/store/types.js';
+
+interface Job {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The daemon's periodic work besides the gateway: DR policy checks and
+ * scheduled cloud-cost ingests. Loaded after the listener is up, lazily, so the
+ * Kubernetes and cloud SDKs never delay /health; a job that fails to start is
+ * logged and the gateway keeps serving.
+ */
+const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store, logger: Logger): Promise<Job> }> = [
+  {
+    name: 'dr-monitor',
+    async start(config, store, logger) {
+      const { startDrMonitor } = await import('../core/dr/monitor.js');
+      const monitor = startDrMonitor(config, store, {
+        onBreach: (e) => logger.warn({ event: e.event, policy: e.policy, context: e.context, namespace: e.namespace, breaches: e.breaches }, 'dr policy breach'),
+        onError: (err) => logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'dr check failed'),
+      });
+      return { name: 'dr-monitor', stop: () => monitor.stop() };
+    },
+  },
+  {
+    name: 'cost-scheduler',
+    async start(config, store, logger) {
+      const { startCostScheduler } = await import('../core/costs/scheduler.js');
+      const scheduler = startCostScheduler(config, store, { logger, tickOnStart: true });
+      return { name: 'cost-scheduler', stop: async () => scheduler.stop() };
+    },
+  },
+];
+
+export interface BackgroundJobs {
+  stop(): Promise<void>;
+}
+
+export function startBackgroundJobs(config: OcoConfig, store: Store, logger: Logger): BackgroundJobs {
+  const started = JOBS.map((job) =>
+    job.start(config, store, logger.child({ component: job.name })).catch((err: Error) => {
+      logger.error({ job: job.name, err: { message: err.message } }, 'background job did not start');
+      return undefined;
+    }),
+  );
+  return {
+    async stop() {
+      for (const job of await Promise.all(started)) {
+        await job?.stop().catch((err: Error) => logger.warn({ job: job.name, err: { message: err.message } }, 'background job stop failed'));
+      }
+    },
+  };
+}

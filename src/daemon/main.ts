@@ -1,0 +1,42 @@
+/**
+ * The detached daemon's entry point. `oco proxy start` spawns this file
+ * directly rather than the CLI, so the daemon loads only the gateway's modules
+ * (not every command's dependencies): less memory, faster start.
+ * Usage: node dist/daemon/main.js --host H --port P
+ */
+import { OcoConfig } from '../core/config/resolve.js';
+import { isOcoError } from '../core/errors.js';
+import { startDaemon } from './daemon.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+async function main(): Promise<void> {
+  const host = arg('host');
+  const port = arg('port');
+  const config = OcoConfig.load({
+    flags: {
+      'proxy.host': host === undefined ? undefined : { value: host, flag: 'host' },
+      'proxy.port': port === undefined ? undefined : { value: port, flag: 'port' },
+    },
+  });
+  const daemon = await startDaemon(config, { host: config.string('proxy.host')!, port: config.int('proxy.port') });
+  const onSignal = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    void daemon.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main().catch((err: unknown) => {
+  // stderr goes to logs/proxy.stderr, which "oco proxy start" prints when the start fails.
+  process.stderr.write(isOcoError(err) ? `Error: ${err.message}\n${err.hint ? `Hint: ${err.hint}\n` : ''}` : `Error: ${(err as Error).stack}\n`);
+  process.exit(1);
+});

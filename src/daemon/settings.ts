@@ -1,0 +1,29 @@
+import type { OcoConfig } from '../core/config/resolve.js';
+import type { GatewaySettings } from '../core/proxy/gateway.js';
+
+/** The gateway's settings from the effective configuration (flags > env > file > defaults). */
+export function gatewaySettings(config: OcoConfig): GatewaySettings {
+  return {
+    baseUrls: {
+      openai: config.string('proxy.openaiBaseUrl')!,
+      anthropic: config.string('proxy.anthropicBaseUrl')!,
+      gemini: config.string('proxy.geminiBaseUrl')!,
+    },
+    providerKeys: {
+      openai: config.string('openai.apiKey'),
+      anthropic: config.string('anthropic.apiKey'),
+      gemini: config.string('google.apiKey'),
+    },
+    proxyApiKey: config.string('proxy.apiKey'),
+    adminApiKey: config.string('admin.apiKey'),
+    maxBodyBytes: config.int('proxy.maxBodyBytes'),
+    upstreamTimeoutMs: config.int('proxy.upstreamTimeoutMs'),
+    admissionFailOpen: config.bool('budget.failOpen'),
+  };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}

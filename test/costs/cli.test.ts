@@ -1,0 +1,129 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Progress } from '../../src/core/costs/progress.js';
+import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
+import { readCsv } from './helpers.js';
+
+const SAMPLE = [
+  'BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName,SubAccountId,RegionId,ResourceId,Tags,ProviderName',
+  '10.005,USD,2025-03-01T00:00:00Z,2025-03-02T00:00:00Z,Amazon EC2,111,us-east-1,i-1,"{""team"":""a""}",AWS',
+  '0.0000001,USD,2025-03-01T00:00:00Z,2025-03-02T00:00:00Z,Amazon S3,111,us-east-1,b-1,"{""team"":""b""}",AWS',
+  '2.5,EUR,2025-03-02T00:00:00Z,2025-03-03T00:00:00Z,Amazon EC2,222,eu-west-1,i-2,,AWS',
+  '-1.005,USD,2025-04-01T00:00:00Z,2025-04-02T00:00:00Z,Amazon EC2,111,us-east-1,i-1,"{""team"":""a""}",AWS',
+].join('\n');
+
+describe('oco costs commands', () => {
+  let home: TempHome;
+  let file: string;
+  beforeAll(async () => {
+    home = tempHome();
+    file = join(home.path, 'sample.csv');
+    writeFileSync(file, SAMPLE);
+  });
+  afterAll(() => home?.cleanup());
+
+  it('import prints one JSON document, summary sums exactly by any key, --csv prints CSV', async () => {
+    const r = await runOco(['costs', 'import', file, '--json'], { home: home.path });
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ rows: 4, invalid: 0, files: [{ source: 'focus:sample.csv', provider: 'aws', rows: 4, window: { from: '2025-03-01', to: '2025-04-02' } }] });
+    const byService = (await runOco(['costs', 'summary', '--by', 'service', '--json'], { home: home.path })).json();
+    expect(byService.rows.map((x: { key: string; byCurrency: object }) => [x.key, x.byCurrency])).toEqual([['Amazon S3', { USD: '0.0000001' }], ['Amazon EC2', { USD: '9', EUR: '2.5' }]]);
+    // No EUR rate yet: EC2's USD total is unknown (not guessed), so it ranks after the known one.
+    expect(byService.rows[1].costUsd).toBeNull();
+    const month = (await runOco(['costs', 'summary', '--by', 'month', '--json'], { home: home.path })).json();
+    expect(month.rows.map((x: { key: string }) => x.key)).toEqual(['2025-03', '2025-04']);
+    const window = (await runOco(['costs', 'summary', '--by', 'day', '--from', '2025-03-02', '--to', '2025-03-02', '--json'], { home: home.path })).json();
+    expect(window.rows).toEqual([{ key: '2025-03-02', costUsd: null, byCurrency: { EUR: '2.5' }, rows: 1 }]);
+    const csv = await runOco(['costs', 'summary', '--by', 'tag:team', '--csv'], { home: home.path });
+    expect(readCsv(csv.stdout)).toEqual([
+      { 'tag:team': 'a', cost_usd: '9', EUR: '', USD: '9', rows: '2' },
+      { 'tag:team': 'b', cost_usd: '0.0000001', EUR: '', USD: '0.0000001', rows: '1' },
+      { 'tag:team': '', cost_usd: '', EUR: '2.5', USD: '', rows: '1' },
+    ]);
+    const human = await runOco(['costs', 'summary', '--by', 'account'], { home: home.path });
+    expect(human.stdout).toMatch(/ACCOUNT\s+COST_USD\s+EUR\s+USD\s+ROWS/);
+    expect(human.stderr).toContain('no rate for EUR');
+  });
+
+  it('top ranks by USD, rates set/list convert, bad input exits 2', async () => {
+    expect((await runOco(['costs', 'rates', 'set', 'EUR', 'abc'], { home: home.path })).code).toBe(2);
+    expect((await runOco(['costs', 'rates', 'set', 'EURO', '1.1'], { home: home.path })).code).toBe(2);
+    expect((await runOco(['costs', 'rates', 'set', 'eur', '1.1', '--json'], { home: home.path })).json()).toEqual({ currency: 'EUR', usdPerUnit: '1.1' });
+    expect((await runOco(['costs', 'rates', 'list', '--json'], { home: home.path })).json().rates).toMatchObject([{ currency: 'EUR', usdPerUnit: '1.1' }]);
+    const top = (await runOco(['costs', 'top', '--limit', '2', '--json'], { home: home.path })).json();
+    expect(top.rows.map((x: { key: string; costUsd: string }) => [x.key, x.costUsd])).toEqual([['i-1', '9'], ['i-2', '2.75']]);
+    const bad = await runOco(['costs', 'summary', '--by', 'colour'], { home: home.path });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown --by "colour"');
+    expect((await runOco(['costs', 'summary', '--from', '2025-13-01'], { home: home.path })).code).toBe(2);
+    expect((await runOco(['costs', 'ingest', '--from', 'yesterday'], { home: home.path })).code).toBe(2);
+  });
+
+  it('export writes a FOCUS CSV that imports back to the same totals', async () => {
+    const out = join(home.path, 'out.csv');
+    expect((await runOco(['costs', 'export', '--format', 'focus-csv', '--json'], { home: home.path })).code).toBe(2);
+    const r = await runOco(['costs', 'export', '--format', 'focus-csv', '--output', out, '--json'], { home: home.path });
+    expect(r.json()).toEqual({ format: 'focus-csv', rows: 4, output: out });
+    const rows = readCsv(readFileSync(out, 'utf8'));
+    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['BilledCost', 'BillingCurrency', 'ChargePeriodStart', 'ChargePeriodEnd', 'ProviderName', 'ServiceName', 'Tags']));
+    expect(rows.map((x) => x.BilledCost).sort()).toEqual(['-1.005', '0.0000001', '10.005', '2.5']);
+    const other = tempHome();
+    try {
+      await runOco(['costs', 'import', out], { home: other.path });
+      const a = (await runOco(['costs', 'summary', '--by', 'tag:team', '--json'], { home: home.path })).json();
+      const b = (await runOco(['costs', 'summary', '--by', 'tag:team', '--json'], { home: other.path })).json();
+      const pairs = (s: { rows: Array<{ key: string; byCurrency: object }> }) => s.rows.map((x) => JSON.stringify([x.key, x.byCurrency])).sort();
+      expect(pairs(b)).toEqual(pairs(a));
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a malformed row names file, line and column (exit 2); a missing file exits 1; runs lists both', async () => {
+    const bad = join(home.path, 'bad.csv');
+    writeFileSync(bad, `${SAMPLE}\n1.0,USD,2025-03-01T00:00:00Z,2025-03-02T00:00:00Z,X,1,r,i,{not json},AWS\n`);
+    const r = await runOco(['costs', 'import', bad], { home: home.path });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('Error: bad.csv:6 column Tags: is not valid JSON\nHint: Fix the file, or pass --skip-invalid to import the valid rows and count the rest. Nothing was written.\n');
+    const j = await runOco(['costs', 'import', bad, '--json'], { home: home.path });
+    expect(j.json().error).toMatchObject({ code: 'OCO_FOCUS_INVALID_ROW', exitCode: 2, details: { file: 'bad.csv', line: 6, column: 'Tags' } });
+    const skipped = await runOco(['costs', 'import', bad, '--skip-invalid'], { home: home.path });
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toContain('skipped: bad.csv:6 column Tags');
+    const missing = await runOco(['costs', 'import', join(home.path, 'nope.csv')], { home: home.path });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no such file');
+    const runs = (await runOco(['costs', 'runs', '--source', 'focus:bad.csv', '--json'], { home: home.path })).json();
+    expect(runs.runs.map((x: { status: string; rowsWritten: number }) => [x.status, x.rowsWritten])).toEqual([['succeeded', 4], ['failed', 0], ['failed', 0]]);
+    expect(runs.runs[1].error).toBe('OCO_FOCUS_INVALID_ROW: bad.csv:6 column Tags: is not valid JSON');
+  });
+
+  it('shows examples in --help and lists file sources', async () => {
+    const help = await runOco(['costs', 'import', '--help'], { home: home.path });
+    expect(help.stdout).toContain('EXAMPLES');
+    expect(help.stdout).toContain('--skip-invalid');
+    const sources = (await runOco(['costs', 'sources', '--no-check', '--json'], { home: home.path })).json();
+    expect(sources.sources.filter((s: { kind: string }) => s.kind === 'file').map((s: { provider: string }) => s.provider).sort()).toEqual(['focus:bad.csv', 'focus:sample.csv']);
+  });
+});
+
+describe('progress', () => {
+  function fakeStream(isTTY: boolean) {
+    const writes: string[] = [];
+    return { writes, stream: { isTTY, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream };
+  }
+  it('draws pages, rows and elapsed time on a terminal, nothing with --json or without one', async () => {
+    const tty = fakeStream(true);
+    const p = new Progress({ json: false, stream: tty.stream });
+    p.update({ label: 'aws', pages: 2, rows: 12345, requests: 3 });
+    p.done();
+    expect(tty.writes[0]).toMatch(/aws · 2 pages · 12,345 rows · 3 requests · \d+\.\ds/);
+    const pipe = fakeStream(false);
+    new Progress({ json: false, stream: pipe.stream }).update({ rows: 1 });
+    const json = fakeStream(true);
+    new Progress({ json: true, stream: json.stream }).update({ rows: 1 });
+    expect(pipe.writes).toEqual([]);
+    expect(json.writes).toEqual([]);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * The daemon's background jobs, end to end: a real daemon (the same startDaemon
+ * `oco proxy start` runs) catches up on a due scheduled AWS ingest against the
+ * fake Cost Explorer, and reports a DR policy breach found on the fake cluster
+ * in its log (the monitor checks once at start, so its 10 s minimum interval never matters here). Each job's own logic is tested in test/costs and test/k8s.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OcoConfig } from '../../src/core/config/resolve.js';
+import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
+import { pagesFromRecords, startFakeCostExplorer, type FakeCostExplorer } from '../fakes/aws/cost-explorer.js';
+import { startFakeCluster, type FakeCluster } from '../fakes/k8s/index.js';
+import { isolatedEnv, runOco, tempHome, type TempHome } from '../helpers/cli.js';
+import { waitFor } from '../proxy/harness.js';
+
+const AKID = 'AKIADAEMONJOBSTEST01';
+const SECRET = 'daemon-jobs-secret';
+
+describe('daemon background jobs', () => {
+  let home: TempHome;
+  let aws: FakeCostExplorer;
+  let cluster: FakeCluster;
+  let daemon: RunningDaemon | undefined;
+  let env: Record<string, string>;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    home = tempHome();
+    const today = new Date().toISOString().slice(0, 10);
+    aws = await startFakeCostExplorer({
+      credentials: { [AKID]: SECRET },
+      pages: { GetCostAndUsage: pagesFromRecords([{ day: today, service: 'Amazon S3', account: '000000000001', unblended: '1.25', amortized: '1.25', usage: '3' }], 10) },
+    });
+    cluster = await startFakeCluster();
+    env = {
+      OCO_HOME: home.path,
+      AWS_ACCESS_KEY_ID: AKID,
+      AWS_SECRET_ACCESS_KEY: SECRET,
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_COST_EXPLORER: aws.url,
+      AWS_CONFIG_FILE: '/nonexistent/c',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/c',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      KUBECONFIG: cluster.kubeconfig,
+    };
+    const schedule = await runOco(['costs', 'schedule', 'set', '--provider', 'aws', '--every', '6h'], { env });
+    expect(schedule.code, schedule.stderr).toBe(0);
+    const policy = `${home.path}/dr.yaml`;
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(policy, 'policies:\n  - name: tier1\n    namespaces: [app]\n    schedule: "0 */6 * * *"\n    rpo: 1h\n');
+    const applied = await runOco(['dr', 'policy', 'apply', '-f', policy], { env, timeoutMs: 60_000 });
+    expect(applied.code, applied.stderr).toBe(0);
+  });
+
+  afterAll(async () => {
+    process.env = saved;
+    await daemon?.stop();
+    await aws?.close();
+    await cluster?.stop();
+    home?.cleanup();
+  });
+
+  it('runs the due cost ingest at start and reports the DR breach, then stops cleanly', async () => {
+    // In-process daemon: the cloud SDKs read their standard variables from the process, as in `oco proxy start`.
+    process.env = isolatedEnv(env);
+    daemon = await startDaemon(OcoConfig.load({ env: process.env }), { host: '127.0.0.1', port: 0 });
+    const store = daemon.store;
+    const run = await waitFor(
+      async () => (await store.get<{ status: string; rows_written: unknown }>("SELECT status, rows_written, error FROM ingest_runs WHERE provider = 'aws' AND status <> 'running'")) ?? undefined,
+      30_000,
+      'a finished scheduled AWS ingest',
+    );
+    expect(run, JSON.stringify(run)).toMatchObject({ status: 'succeeded' });
+    const cost = await store.get<{ total: string }>(`SELECT ${store.dialect.sumMoney('billed_cost')} AS total FROM cloud_costs WHERE provider = 'aws'`);
+    expect(cost?.total).toBe('1.25');
+    const logFile = daemon.state.logFile;
+    const breach = await waitFor(
+      async () => readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes('dr policy breach')),
+      30_000,
+      'a DR breach in the daemon log',
+    );
+    expect(JSON.parse(breach)).toMatchObject({ policy: 'tier1', event: 'dr.breach' });
+    const log = readFileSync(logFile, 'utf8');
+    expect(log).not.toContain(SECRET);
+    await daemon.stop();
+    daemon = undefined;
+    expect(readFileSync(logFile, 'utf8')).toContain('"msg":"stopped"');
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * A local Microsoft Entra ID (AAD) authority and Resource Manager Cost Management Query
+ * API on one HTTPS server: OpenID discovery and the client-credentials token endpoint
+ * MSAL calls, then POST .../providers/Microsoft.CostManagement/query with positional
+ * rows[][], costs as raw JSON number literals, nextLink pages that must be re-posted
+ * with the same body, and 429s carrying the Cost Management retry-after headers.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestTls } from './tls.js';
+
+export interface AzureRow {
+  cost: string; // a JSON number literal, sent as is
+  day: number; // yyyymmdd
+  service: string;
+  second: string | null;
+  currency: string;
+}
+
+export interface AzureFault {
+  atCall: number;
+  status: number;
+  headers?: Record<string, string>;
+  body?: object;
+}
+
+export interface FakeAzureOptions {
+  tls: TestTls;
+  tenant: string;
+  clientId: string;
+  clientSecret: string;
+  subscription: string;
+  data: Record<'ActualCost' | 'AmortizedCost', AzureRow[]>;
+  pageSize: number;
+  faults?: AzureFault[];
+}
+
+export interface AzureRequestLog {
+  path: string;
+  status: number;
+  at: number;
+  body?: Record<string, unknown>;
+}
+
+export interface FakeAzure {
+  url: string;
+  requests: AzureRequestLog[];
+  tokensIssued: number;
+  close(): Promise<void>;
+}
+
+export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
+  const requests: AzureRequestLog[] = [];
+  const tokens = new Set<string>();
+  let queryCalls = 0;
+  const firstBodies = new Map<string, string>();
+  let base = '';
+  const state = { tokensIssued: 0 };
+
+  const json = (res: ServerResponse, status: number, body: object | string, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+
+  function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    const url = new URL(req.url ?? '/', base);
+    const log: AzureRequestLog = { path: url.pathname, status: 0, at: Date.now() };
+    requests.push(log);
+    const reply = (status: number, body: object | string, headers?: Record<string, string>) => {
+      log.status = status;
+      json(res, status, body, headers);
+    };
+    const t = o.tenant;
+    if (req.method === 'GET' && url.pathname === `/${t}/v2.0/.well-known/openid-configuration`) {
+      return reply(200, {
+        token_endpoint: `${base}/${t}/oauth2/v2.0/token`,
+        authorization_endpoint: `${base}/${t}/oauth2/v2.0/authorize`,
+        issuer: `${base}/${t}/v2.0`,
+        jwks_uri: `${base}/${t}/discovery/v2.0/keys`,
+        end_session_endpoint: `${base}/${t}/oauth2/v2.0/logout`,
+        response_types_supported: ['code', 'id_token', 'token'],
+      });
+    }
+    if (req.method === 'POST' && url.pathname === `/${t}/oauth2/v2.0/token`) {
+      const form = new URLSearchParams(raw);
+      if (form.get('grant_type') !== 'client_credentials') return reply(400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003: grant type not supported here' });
+      if (form.get('client_id') !== o.clientId || form.get('client_secret') !== o.clientSecret) {
+        return reply(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] });
+      }
+      const token = randomBytes(24).toString('hex');
+      tokens.add(token);
+      state.tokensIssued++;
+      return reply(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
+    }
+    const queryPath = `/subscriptions/${o.subscription}/providers/Microsoft.CostManagement/query`;
+    if (url.pathname.toLowerCase() !== queryPath.toLowerCase() || req.method !== 'POST') {
+      return reply(404, { error: { code: 'NotFound', message: `No route for ${req.method} ${url.pathname}` } });
+    }
+    if (!tokens.has(String(req.headers.authorization).replace(/^Bearer /, ''))) {
+      return reply(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed. The access token is missing or invalid.' } });
+    }
+    if (!url.searchParams.get('api-version')) return reply(400, { error: { code: 'MissingApiVersionParameter', message: "The api-version query parameter (?api-version=) is required for all requests." } });
+    let body: { type?: string; timeframe?: string; timePeriod?: { from: string; to: string }; dataset?: { granularity?: string; grouping?: Array<{ type: string; name: string }>; aggregation?: Record<string, { name: string; function: string }> } };
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return reply(400, { error: { code: 'BadRequest', message: 'Invalid request body' } });
+    }
+    log.body = body as Record<string, unknown>;
+    queryCalls++;
+    const fault = o.faults?.find((f) => f.atCall === queryCalls);
+    if (fault) return reply(fault.status, fault.body ?? { error: { code: '429', message: 'Too many requests. Please retry.' } }, fault.headers);
+    const type = body.type as 'ActualCost' | 'AmortizedCost';
+    const grouping = body.dataset?.grouping ?? [];
+    if (!o.data[type] || body.timeframe !== 'Custom' || !body.timePeriod || body.dataset?.granularity !== 'Daily' || grouping.length > 2) {
+      return reply(400, { error: { code: 'BadRequest', message: `Invalid query definition: type ${type}, timeframe ${body.timeframe}, ${grouping.length} groupings (at most 2)` } });
+    }
+    const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
+    if (skip === 0) firstBodies.set(type, raw);
+    else if (firstBodies.get(type) !== raw) return reply(400, { error: { code: 'BadRequest', message: 'The request body changed between pages' } });
+    const from = Number(body.timePeriod.from.slice(0, 10).replace(/-/g, ''));
+    const to = Number(body.timePeriod.to.slice(0, 10).replace(/-/g, ''));
+    const rows = o.data[type].filter((r) => r.day >= from && r.day <= to);
+    const page = rows.slice(skip, skip + o.pageSize);
+    const next = skip + o.pageSize < rows.length ? `${base}${url.pathname}?api-version=${url.searchParams.get('api-version')}&$skiptoken=${skip + o.pageSize}` : null;
+    const second = grouping[1]?.name ?? 'ResourceId';
+    // Built by hand so cost literals reach the client exactly as written, digits a double cannot hold included.
+    const rowText = page.map((r) => `[${r.cost},${r.day},${JSON.stringify(r.service)},${JSON.stringify(r.second)},${JSON.stringify(r.currency)}]`).join(',');
+    const text = `{"id":"${queryPath}/query/fake","name":"fake","type":"Microsoft.CostManagement/query","properties":{"nextLink":${JSON.stringify(next)},` +
+      `"columns":[{"name":"Cost","type":"Number"},{"name":"UsageDate","type":"Number"},{"name":"ServiceName","type":"String"},{"name":${JSON.stringify(second)},"type":"String"},{"name":"Currency","type":"String"}],` +
+      `"rows":[${rowText}]}}`;
+    return reply(200, text);
+  }
+
+  const server: Server = createServer({ key: o.tls.key, cert: o.tls.cert }, (req, res) => {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      if (raw.length < 1 << 20) raw += c;
+    });
+    req.on('end', () => handle(req, res, raw));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    requests,
+    get tokensIssued() {
+      return state.tokensIssued;
+    },
+    close: () => new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}

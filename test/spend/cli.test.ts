@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { money } from '../../src/core/money.js';
+import { writeSpendEvents } from '../../src/core/spend/repo.js';
+import { SqliteStore } from '../../src/core/store/sqlite.js';
+import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
+
+/** The commands as a user runs them: built CLI, child processes, an isolated OCO_HOME on the embedded SQLite. */
+describe('oco budgets / oco limits', () => {
+  let home: TempHome;
+  const oco = (...args: string[]) => runOco(args, { home: home.path });
+  beforeAll(() => {
+    home = tempHome();
+  });
+  afterAll(() => home.cleanup());
+
+  async function addSpend(cost: string, attribution: { team?: string; agent?: string } = {}) {
+    const store = new SqliteStore({ file: join(home.path, 'data', 'oco.db') });
+    try {
+      const now = new Date();
+      await writeSpendEvents(store, [
+        {
+          requestId: `cli_${Math.random()}`, ts: now, expiresAt: now, state: 'settled', provider: 'openai', model: 'gpt-4o',
+          orgId: 'acme', teamId: attribution.team ?? 'payments', agentId: attribution.agent ?? 'bot', userId: 'default', keyId: null, tags: [],
+          reservedUsd: money(cost), costUsd: money(cost),
+        },
+      ]);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('bad input exits 2 naming the flag, and stores nothing', { timeout: 60_000 }, async () => {
+    const cases: Array<[string[], string]> = [
+      [['--scope', 'squad', '--entity', 'x', '--limit', '5'], '--scope'],
+      [['--scope', 'team', '--entity', 'x', '--limit', '-5'], '--limit'],
+      [['--scope', 'team', '--entity', 'x', '--limit', 'lots'], '--limit'],
+      [['--scope', 'team', '--entity', 'x', '--limit', '5', '--timezone', 'Mars/Olympus'], '--timezone'],
+      [['--scope', 'team', '--entity', 'x', '--limit', '5', '--period', 'fortnightly'], '--period'],
+      [['--scope', 'team', '--entity', 'x', '--limit', '5', '--period', 'rolling'], '--window'],
+      [['--scope', 'team', '--entity', 'x', '--limit', '5', '--alert-at', '50,150'], '--alert-at'],
+      [['--scope', 'team', '--entity', 'x', '--limit', '5', '--webhook', 'ftp://x'], '--webhook'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => oco('budgets', 'create', ...args, '--json')));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i]![1]).toBe(2);
+      expect(r.json().error.message).toContain(cases[i]![1]);
+      expect(r.json().error.details.flag).toBe(cases[i]![1].slice(2));
+    });
+    const human = await oco('budgets', 'create', '--scope', 'team', '--entity', 'x', '--limit', 'abc');
+    expect(human.code).toBe(2);
+    expect(human.stderr).toMatch(/^Error: --limit: "abc" is not a non-negative amount of USD\nHint: /);
+    const list = await oco('budgets', 'list', '--json');
+    expect(list.code).toBe(0);
+    expect(list.json()).toEqual([]);
+  });
+
+  it('create, list, get, update, reset, delete with --json and tables', { timeout: 90_000 }, async () => {
+    const created = await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--limit', '500', '--period', 'monthly', '--timezone', 'Europe/Berlin', '--alert-at', '80,50', '--json');
+    expect(created.code).toBe(0);
+    const b = created.json();
+    expect(b).toMatchObject({ scope: 'team', entity_id: 'payments', limit_usd: '500', period: 'monthly', timezone: 'Europe/Berlin', hard: true, alert_at: [50, 80], spent_usd: '0', reserved_usd: '0', remaining_usd: '500' });
+    expect(new Date(b.resets_at).getTime()).toBeGreaterThan(Date.now());
+
+    const dup = await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--limit', '1');
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toContain('already exists');
+
+    await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--model', 'gpt-4o', '--limit', '100.25', '--soft', '--period', 'rolling', '--window', '24h', '--json');
+    await addSpend('123.456789');
+
+    const table = await oco('budgets', 'list');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/ID\s+SCOPE\s+ENTITY\s+ON\s+LIMIT\s+SPENT\s+RESERVED\s+REMAINING/);
+    expect(table.stdout).toContain('rolling 1d (soft)');
+    expect(table.stdout).toContain('123.456789');
+
+    const get = await oco('budgets', 'get', '--scope', 'team', '--entity', 'payments', '--model', 'gpt-4o', '--json');
+    expect(get.json()).toMatchObject({ model: 'gpt-4o', limit_usd: '100.25', spent_usd: '123.456789', state: 'exceeded', hard: false, window: '1d' });
+    const ambiguous = await oco('budgets', 'get', '--scope', 'team', '--entity', 'payments');
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('2 budgets match');
+
+    const upd = await oco('budgets', 'update', b.id, '--limit', '750', '--json');
+    expect(upd.json()).toMatchObject({ id: b.id, limit_usd: '750', spent_usd: '123.456789', remaining_usd: '626.543211' });
+    const badUpd = await oco('budgets', 'update', b.id, '--timezone', 'Nowhere/Land');
+    expect(badUpd.code).toBe(2);
+    expect(badUpd.stderr).toContain('--timezone');
+    expect((await oco('budgets', 'get', b.id, '--json')).json().timezone).toBe('Europe/Berlin');
+
+    const reset = await oco('budgets', 'reset', b.id, '--json');
+    expect(reset.json()).toMatchObject({ spent_usd: '0', remaining_usd: '750' });
+
+    const del = await oco('budgets', 'delete', b.id, '--json');
+    expect(del.json()).toEqual({ deleted: b.id, scope: 'team', entity_id: 'payments' });
+    const gone = await oco('budgets', 'get', b.id);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('no budget with id');
+  });
+
+  it('check: exit 4 when a budget is over, with --fail-on exceeded|soft', { timeout: 60_000 }, async () => {
+    await oco('budgets', 'create', '--scope', 'agent', '--entity', 'gate-bot', '--limit', '1', '--soft');
+    await addSpend('2', { agent: 'gate-bot' });
+    // The soft gpt-4o budget from the previous test is over too; both are soft: "exceeded" passes.
+    const pass = await oco('budgets', 'check', '--json');
+    expect(pass.code).toBe(0);
+    expect(pass.json().failed).toEqual([]);
+    const soft = await oco('budgets', 'check', '--scope', 'agent', '--entity', 'gate-bot', '--fail-on', 'soft');
+    expect(soft.code).toBe(4);
+    expect(soft.stderr).toContain('over the limit: agent/gate-bot (2 of 1 USD)');
+    await oco('budgets', 'update', '--scope', 'agent', '--entity', 'gate-bot', '--hard');
+    const hard = await oco('budgets', 'check', '--json');
+    expect(hard.code).toBe(4);
+    expect(hard.json().failed.map((f: { entity_id: string }) => f.entity_id)).toEqual(['gate-bot']);
+    const bad = await oco('budgets', 'check', '--fail-on', 'sometimes');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--fail-on');
+  });
+
+  it('alerts lists records; limits create, list, replace, delete', { timeout: 60_000 }, async () => {
+    const alerts = await oco('budgets', 'alerts', '--json');
+    expect(alerts.code).toBe(0);
+    expect(alerts.json()).toEqual([]);
+    expect((await oco('limits', 'create', '--scope', 'key', '--entity', 'key_1', '--kind', 'rpm', '--limit', '60', '--json')).json()).toMatchObject({ scope: 'key', kind: 'rpm', limit: 60, window: '1m' });
+    expect((await oco('limits', 'create', '--scope', 'key', '--entity', 'key_1', '--kind', 'rpm', '--limit', '90', '--window', '10s', '--json')).json()).toMatchObject({ limit: 90, window: '10s' });
+    const bad = await oco('limits', 'create', '--scope', 'tag', '--entity', 'x', '--kind', 'rpm', '--limit', '5');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--scope');
+    const list = await oco('limits', 'list', '--json');
+    expect(list.json()).toHaveLength(1);
+    const del = await oco('limits', 'delete', '--scope', 'key', '--entity', 'key_1', '--json');
+    expect(del.json()).toHaveLength(1);
+    expect((await oco('limits', 'list', '--json')).json()).toEqual([]);
+  });
+});
