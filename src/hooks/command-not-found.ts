@@ -2,15 +2,20 @@ import type { Hook } from '@oclif/core';
 import { closest } from '../core/cli/suggest.js';
 
 /**
- * @oclif/plugin-not-found asks "did you mean …?" only on a TTY; scripts and CI
- * get no suggestion from it. This hook prints the suggestion there, and the plugin
- * then ends the run with its usual message and exit code 127.
+ * Unknown command: name it, suggest the closest command ("did you mean"), exit 127
+ * (the shell's "command not found"). One hook owns this: oclif runs every plugin's
+ * command_not_found hook concurrently, so a second one would race this one for stderr.
  */
 const hook: Hook.CommandNotFound = async function (opts) {
-  if (process.stdin.isTTY) return;
+  const bin = opts.config.bin;
   const ids = opts.config.commands.filter((c) => !c.hidden).map((c) => c.id);
+  const typed = opts.id.replaceAll(':', ' ');
   const guess = closest(opts.id, ids);
-  if (guess) process.stderr.write(`Did you mean "${opts.config.bin} ${guess.replaceAll(':', ' ')}"?\n`);
+  const topic = opts.id.split(':')[0]!;
+  const helpFor = opts.config.findTopic(topic) ? `${bin} help ${topic}` : `${bin} help`;
+  process.stderr.write(`Error: "${typed}" is not an ${bin} command.\n`);
+  process.stderr.write(guess ? `Did you mean "${bin} ${guess.replaceAll(':', ' ')}"?\n` : `Hint: run "${helpFor}" for the list of commands.\n`);
+  this.exit(127);
 };
 
 export default hook;

@@ -19,7 +19,11 @@ describe('the oco CLI', () => {
   it('suggests the closest command for a typo and exits 127', async () => {
     const r = await runOco(['confg', 'list']);
     expect(r.code).toBe(127);
+    expect(r.stderr).toContain('Error: "confg list" is not an oco command.');
     expect(r.stderr).toContain('Did you mean "oco config list"?');
+    const none = await runOco(['db', 'zzzzzzzz']);
+    expect(none.code).toBe(127);
+    expect(none.stderr).toContain('Hint: run "oco help db" for the list of commands.');
   });
 
   it('exits 2 for a flag value outside its options, naming the flag', async () => {
