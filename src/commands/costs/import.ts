@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
@@ -32,14 +33,14 @@ A malformed row stops the import before anything is written and names the file, 
     const results: ImportResult[] = [];
     for (const file of files) {
       const progress = new Progress({ json: this.jsonEnabled() });
-      progress.update({ label: file });
+      progress.update({ label: basename(file) });
       try {
         results.push(await importFocusFile(store, file, {
           source: flags.source, provider: flags.provider, currency: flags.currency?.toUpperCase(), skipInvalid: flags['skip-invalid'], lenient: flags.lenient,
           onRows: (rows) => progress.update({ rows }),
         }));
       } finally {
-        progress.done();
+        await progress.done();
       }
     }
     if (!this.jsonEnabled()) {

@@ -46,7 +46,7 @@ Credentials are each SDK's own: AWS_* / AWS_PROFILE, AZURE_TENANT_ID + AZURE_CLI
         onProgress: (p) => progress.update({ label: p.provider, pages: p.pages, requests: p.requests, rows: p.rows }),
       });
     } finally {
-      progress.done();
+      await progress.done();
     }
     const failed = summary.providers.filter((p) => p.status === 'failed');
     if (!this.jsonEnabled()) this.print(summary);

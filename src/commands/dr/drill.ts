@@ -40,7 +40,7 @@ Exit 0 when the restore Completed within the RTO; 4 when it failed or took longe
         onChange: (o) => progress.update(o),
       });
     } finally {
-      progress.stop();
+      await progress.stop();
     }
     if (!this.jsonEnabled()) {
       const rto = result.rto ? ` (RTO ${result.rto}: ${result.withinRto ? 'met' : result.withinRto === false ? 'MISSED' : 'n/a'})` : ' (no RTO to compare with)';

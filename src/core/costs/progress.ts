@@ -1,39 +1,38 @@
+import { LiveStatus } from '../cli/live-status.js';
+
 /**
- * One progress line on stderr, redrawn in place, only when stderr is a terminal and
- * --json is off: scripts and CI logs get nothing but the final result.
+ * Ingest/import progress (pages, rows, requests, elapsed) as a live status line,
+ * only when stderr is a terminal and --json is off: scripts and CI logs get
+ * nothing but the final result.
  */
 export class Progress {
-  private readonly started = Date.now();
-  private last = 0;
-  private shown = false;
   readonly enabled: boolean;
   state = { pages: 0, rows: 0, requests: 0, label: '' };
+  private readonly live: LiveStatus | undefined;
+  private last = 0;
 
   constructor(options: { json: boolean; stream?: NodeJS.WriteStream }) {
-    this.stream = options.stream ?? process.stderr;
-    this.enabled = !options.json && Boolean(this.stream.isTTY);
+    const stream = options.stream ?? process.stderr;
+    this.enabled = !options.json && Boolean(stream.isTTY);
+    this.live = this.enabled ? new LiveStatus(stream) : undefined;
   }
-
-  private readonly stream: NodeJS.WriteStream;
 
   update(patch: Partial<Progress['state']>): void {
     Object.assign(this.state, patch);
-    if (!this.enabled) return;
+    if (!this.live) return;
+    // Rows arrive in the hundreds of thousands per second: redraw at most ten times a second.
     const now = Date.now();
     if (now - this.last < 100) return;
     this.last = now;
-    this.draw();
-  }
-
-  private draw(): void {
     const s = this.state;
-    const secs = ((Date.now() - this.started) / 1000).toFixed(1);
-    const parts = [s.label, s.pages ? `${s.pages} pages` : '', `${s.rows.toLocaleString('en-US')} rows`, s.requests ? `${s.requests} requests` : '', `${secs}s`].filter(Boolean);
-    this.stream.write(`\r\x1b[2K${parts.join(' · ')}`);
-    this.shown = true;
+    this.live.update({
+      label: s.label,
+      parts: [s.pages ? `${s.pages} pages` : '', `${s.rows.toLocaleString('en-US')} rows`, s.requests ? `${s.requests} requests` : ''].filter(Boolean),
+    });
   }
 
-  done(): void {
-    if (this.enabled && this.shown) this.stream.write('\r\x1b[2K');
+  /** Erases the line: the command's result follows. */
+  async done(): Promise<void> {
+    await this.live?.done({ keep: false });
   }
 }

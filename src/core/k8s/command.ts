@@ -85,11 +85,11 @@ export abstract class VeleroCommand<T> extends OcoCommand<T> {
     try {
       outcome = await waitForOutcome(client, kind, name, { timeoutMs: job.timeoutMs, onChange: (o) => progress.update(o) });
     } catch (err) {
-      progress.stop();
+      await progress.stop();
       await finishJob(job.store, job.id, { exitCode: (err as { exitCode?: number }).exitCode ?? 1, error: (err as Error).message, startedAt: job.startedAt });
       throw err;
     }
-    progress.stop();
+    await progress.stop();
     await recordObjects(job.store, kind, [outcome.object], client.kube.context, client.namespace);
     const summary = summarize(outcome.object);
     await finishJob(job.store, job.id, { phase: outcome.phase, exitCode: outcome.exitCode, error: summary.failure ?? undefined, startedAt: job.startedAt });

@@ -1,3 +1,4 @@
+import { LiveStatus } from '../cli/live-status.js';
 import { phaseOf } from './phases.js';
 import type { VeleroObject } from './resources.js';
 
@@ -25,50 +26,39 @@ export function progressOf(o: VeleroObject): ProgressView {
 export type ProgressMode = 'tty' | 'lines' | 'quiet';
 
 /**
- * Live progress of a wait. On a TTY one line is redrawn in place (phase, items,
- * errors, warnings, elapsed); without one, each change is one key=value line on
- * stderr (machine-readable, no escape codes); with --json nothing at all.
+ * Live progress of a wait. On a TTY a live status line (phase, items, errors,
+ * warnings, elapsed); without one, each change is one key=value line on stderr
+ * (machine-readable, no escape codes); with --json nothing at all.
  */
 export class ProgressReporter {
   private last = '';
-  private view?: ProgressView;
-  private ticker?: NodeJS.Timeout;
-  private readonly started = Date.now();
+  private readonly live: LiveStatus | undefined;
 
   constructor(
     private readonly mode: ProgressMode,
     private readonly label: string,
     private readonly out: NodeJS.WriteStream = process.stderr,
   ) {
-    if (mode === 'tty') {
-      this.ticker = setInterval(() => this.draw(), 1000);
-      this.ticker.unref();
-    }
+    this.live = mode === 'tty' ? new LiveStatus(out) : undefined;
   }
 
   update(o: VeleroObject): void {
-    this.view = progressOf(o);
+    const v = progressOf(o);
     if (this.mode === 'lines') {
-      const v = this.view;
       const line = `${this.label} phase=${v.phase}${v.total !== undefined ? ` items=${v.items ?? 0}/${v.total}` : ''} errors=${v.errors} warnings=${v.warnings}${v.queuePosition ? ` queue=${v.queuePosition}` : ''}`;
       if (line !== this.last) this.out.write(`${line}\n`);
       this.last = line;
-    } else if (this.mode === 'tty') this.draw();
-  }
-
-  private draw(): void {
-    const v = this.view;
-    if (!v) return;
-    const secs = ((Date.now() - this.started) / 1000).toFixed(0);
-    const items = v.total !== undefined ? `  items ${v.items ?? 0}/${v.total}${v.total ? ` (${Math.floor(((v.items ?? 0) / v.total) * 100)}%)` : ''}` : '';
-    this.out.write(`\r\x1b[2K${this.label}: ${v.phase}${items}  errors ${v.errors}  warnings ${v.warnings}${v.queuePosition ? `  queue #${v.queuePosition}` : ''}  ${secs}s`);
-  }
-
-  stop(): void {
-    if (this.ticker) clearInterval(this.ticker);
-    if (this.mode === 'tty' && this.view) {
-      this.draw();
-      this.out.write('\n');
+    } else if (this.live) {
+      const items = v.total !== undefined ? `items ${v.items ?? 0}/${v.total}${v.total ? ` (${Math.floor(((v.items ?? 0) / v.total) * 100)}%)` : ''}` : '';
+      this.live.update({
+        label: `${this.label}:`,
+        parts: [v.phase, items, `errors ${v.errors}`, `warnings ${v.warnings}`, v.queuePosition ? `queue #${v.queuePosition}` : ''].filter(Boolean),
+      });
     }
+  }
+
+  /** Leaves the final state on screen. */
+  async stop(): Promise<void> {
+    await this.live?.done({ keep: true });
   }
 }
