@@ -17,6 +17,11 @@ export const kubeFlags = {
   namespace: Flags.string({ char: 'n', description: 'namespace Velero runs in (default: velero.namespace / VELERO_NAMESPACE, else velero)', helpGroup: 'KUBERNETES' }),
 };
 
+/** logs and describe --details fetch from object storage, whose certificate may be signed by a private CA. */
+export const cacertFlag = {
+  cacert: Flags.string({ description: "PEM file of the CA that signs the object storage certificate (default: the storage location's caCert)", helpGroup: 'KUBERNETES' }),
+};
+
 export const waitFlags = {
   wait: Flags.boolean({ char: 'w', description: 'watch the object until it finishes; exit 0 only when it Completed, 4 when it failed' }),
   timeout: Flags.string({ description: 'with --wait: give up after this long (Go duration); exit 1, code OCO_WAIT_TIMEOUT', default: '30m' }),

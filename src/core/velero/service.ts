@@ -3,9 +3,10 @@
  * sorting, describe with the DownloadRequest-backed details, logs, and deletion
  * through a DeleteBackupRequest. Commands stay thin: parse, call, render.
  */
+import { readFileSync } from 'node:fs';
 import { OperationError, UsageError } from '../errors.js';
 import { buildDeleteBackupRequest, type DownloadTarget } from './builders.js';
-import { download } from './download.js';
+import { download, type DownloadOptions } from './download.js';
 import { BACKUP_PHASES, phaseInfo, phaseOf } from './phases.js';
 import type { VeleroClient, VeleroObject } from './resources.js';
 import { summarize } from './outcome.js';
@@ -41,24 +42,54 @@ function parseJson(buf: Buffer): any {
   return text ? JSON.parse(text) : undefined;
 }
 
+export interface FetchOptions {
+  timeoutMs?: number;
+  /** --cacert: a PEM file that overrides the storage location's caCert. */
+  caCertFile?: string;
+}
+
+/**
+ * The CA that signs the object storage certificate, as the velero CLI finds it:
+ * --cacert, else the caCert of the backup's BackupStorageLocation (a restore's
+ * through its backup). A location we cannot read leaves the system CAs in charge.
+ */
+async function storageCa(client: VeleroClient, kind: 'backup' | 'restore', owner: VeleroObject, caCertFile?: string): Promise<string | undefined> {
+  if (caCertFile) {
+    try {
+      return readFileSync(caCertFile, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--cacert ${caCertFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { code: 'OCO_CACERT_UNREADABLE', hint: 'Give a PEM file with the CA certificate of the object storage.' });
+    }
+  }
+  const backup = kind === 'backup' ? owner : owner.spec?.backupName ? await client.find('backup', String(owner.spec.backupName)).catch(() => undefined) : undefined;
+  const location = backup?.spec?.storageLocation;
+  if (!location) return undefined;
+  const bsl = await client.find('bsl', String(location)).catch(() => undefined);
+  const ca = bsl?.spec?.objectStorage?.caCert;
+  return ca ? Buffer.from(String(ca), 'base64').toString('utf8') : undefined;
+}
+
 /** describe --details: the resource list and the errors/warnings files, through DownloadRequests (in parallel). */
-export async function details(client: VeleroClient, kind: 'backup' | 'restore', name: string, timeoutMs = 60_000): Promise<Details> {
+export async function details(client: VeleroClient, kind: 'backup' | 'restore', owner: VeleroObject, options: FetchOptions = {}): Promise<Details> {
   const t = DETAIL_TARGETS[kind];
-  const [resources, results] = await Promise.all([download(client, t.resources, name, { timeoutMs }), download(client, t.results, name, { timeoutMs })]);
+  const dl: DownloadOptions = { timeoutMs: options.timeoutMs ?? 60_000, caCert: await storageCa(client, kind, owner, options.caCertFile) };
+  const name = owner.metadata.name;
+  const [resources, results] = await Promise.all([download(client, t.resources, name, dl), download(client, t.results, name, dl)]);
   return { resources: parseJson(resources), results: parseJson(results) };
 }
 
-export async function describe(client: VeleroClient, kind: 'backup' | 'restore', name: string, withDetails: boolean) {
+export async function describe(client: VeleroClient, kind: 'backup' | 'restore', name: string, withDetails: boolean, options: FetchOptions = {}) {
   const o = await client.get(kind, name);
   const base = { ...summarize(o), uid: o.metadata.uid, labels: o.metadata.labels ?? {}, spec: o.spec ?? {}, status: o.status ?? {} };
   if (!withDetails) return base;
-  return { ...base, details: await details(client, kind, name) };
+  return { ...base, details: await details(client, kind, o, options) };
 }
 
-export async function logs(client: VeleroClient, kind: 'backup' | 'restore', name: string, timeoutMs = 60_000): Promise<string> {
+export async function logs(client: VeleroClient, kind: 'backup' | 'restore', name: string, options: FetchOptions = {}): Promise<string> {
   const o = await client.get(kind, name); // a clear "not found" before a DownloadRequest that would never be answered
   if (phaseOf(o) === 'New') throw new OperationError('OCO_NO_LOGS_YET', `${kind} "${name}" has not started: there are no logs yet`, { hint: `Check its phase with: oco ${kind} describe ${name}` });
-  return (await download(client, kind === 'backup' ? 'BackupLog' : 'RestoreLog', name, { timeoutMs })).toString('utf8');
+  const caCert = await storageCa(client, kind, o, options.caCertFile);
+  return (await download(client, kind === 'backup' ? 'BackupLog' : 'RestoreLog', name, { timeoutMs: options.timeoutMs ?? 60_000, caCert })).toString('utf8');
 }
 
 export interface DeleteResult {

@@ -19,6 +19,8 @@ export interface FakeCluster {
   /** A kubeconfig pointing at a closed loopback port: an unreachable cluster. */
   deadKubeconfig: string;
   dir: string;
+  /** PEM of the test CA (HTTPS clusters only). */
+  ca?: string;
   stop(): Promise<void>;
 }
 
@@ -44,9 +46,10 @@ export function writeKubeconfig(file: string, server: string, opts: { token?: st
  * with a generated CA by default (what clusters serve); plain: true serves http,
  * which client-node only accepts with insecure-skip-tls-verify.
  */
-export async function startFakeCluster(options: FakeKubeOptions & { namespace?: string; plain?: boolean } = {}): Promise<FakeCluster> {
+export async function startFakeCluster(options: FakeKubeOptions & { namespace?: string; plain?: boolean; tlsStorage?: boolean } = {}): Promise<FakeCluster> {
   const pki = options.plain ? undefined : testPkiIfPossible();
-  const kube = new FakeKube({ token: FAKE_TOKEN, ...(pki ? { tls: { key: pki.key, cert: pki.cert } } : {}), ...options });
+  const tls = pki ? { key: pki.key, cert: pki.cert } : undefined;
+  const kube = new FakeKube({ token: FAKE_TOKEN, ...(tls ? { tls } : {}), ...(tls && options.tlsStorage ? { storageTls: tls } : {}), ...options });
   const url = await kube.start();
   const velero = new FakeVelero(kube, options.namespace ?? 'velero').start();
   const dir = mkdtempSync(join(tmpdir(), 'oco-kube-'));
@@ -59,6 +62,7 @@ export async function startFakeCluster(options: FakeKubeOptions & { namespace?: 
     kubeconfig,
     deadKubeconfig,
     dir,
+    ca: pki?.ca,
     async stop() {
       velero.stop();
       await kube.stop();

@@ -88,6 +88,8 @@ export interface FakeKubeOptions {
   historyLimit?: number;
   /** Serve HTTPS with this key and certificate. */
   tls?: { key: string; cert: string };
+  /** Serve the signed download URLs over HTTPS with this key and certificate (object storage behind a private CA). */
+  storageTls?: { key: string; cert: string };
   /** 'event' (kube-apiserver's watch cache: 200 then an ERROR event with 410) or 'http' (a plain 410 response). */
   goneMode?: 'event' | 'http';
   user?: string;
@@ -167,9 +169,10 @@ export class FakeKube {
     await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', () => r()));
     const addr = this.server.address() as AddressInfo;
     this.url = `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}`;
-    this.storage = http.createServer((req, res) => this.serveDownload(new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/signed\//, ''), res));
+    const serve = (req: IncomingMessage, res: ServerResponse) => this.serveDownload(new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/signed\//, ''), res);
+    this.storage = this.opts.storageTls ? https.createServer({ key: this.opts.storageTls.key, cert: this.opts.storageTls.cert }, serve) : http.createServer(serve);
     await new Promise<void>((r) => this.storage!.listen(0, '127.0.0.1', () => r()));
-    this.storageUrl = `http://127.0.0.1:${(this.storage.address() as AddressInfo).port}`;
+    this.storageUrl = `${this.opts.storageTls ? 'https' : 'http'}://127.0.0.1:${(this.storage.address() as AddressInfo).port}`;
     return this.url;
   }
 
