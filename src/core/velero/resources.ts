@@ -1,3 +1,4 @@
+import { OperationError } from '../errors.js';
 import type { Kube } from '../k8s/client.js';
 import { mapKubeError, type KubeOp } from '../k8s/errors.js';
 
@@ -47,6 +48,11 @@ export interface WatchHandle {
 }
 
 /** Typed access to Velero's custom resources in one namespace; every failure becomes a typed oco error. */
+/** The velero and kubectl CLIs page at 500 as well. */
+const LIST_PAGE_SIZE = 500;
+/** Bounds the paging loop: 1,000 pages of 500 is far beyond any real namespace. */
+const MAX_LIST_PAGES = 1000;
+
 export class VeleroClient {
   readonly kube: Kube;
   readonly namespace: string;
@@ -92,12 +98,31 @@ export class VeleroClient {
     }
   }
 
-  async list<T extends VeleroObject = VeleroObject>(kind: KindName, options: { labelSelector?: string; fieldSelector?: string } = {}): Promise<{ items: T[]; resourceVersion: string }> {
-    const res = (await this.call(this.op(kind, 'list'), () => this.kube.custom.listNamespacedCustomObject({ ...this.base(kind), ...options }))) as {
-      items: T[];
-      metadata?: { resourceVersion?: string };
-    };
-    return { items: res.items ?? [], resourceVersion: res.metadata?.resourceVersion ?? '' };
+  /**
+   * Lists in pages of `pageSize` (the API server's limit/continue), so a namespace
+   * with thousands of backups never comes back as one response. The resourceVersion
+   * is the first page's: the pages form one consistent snapshot, and a watch starts from it.
+   */
+  async list<T extends VeleroObject = VeleroObject>(
+    kind: KindName,
+    options: { labelSelector?: string; fieldSelector?: string; pageSize?: number } = {},
+  ): Promise<{ items: T[]; resourceVersion: string }> {
+    const { pageSize = LIST_PAGE_SIZE, ...selectors } = options;
+    const items: T[] = [];
+    let resourceVersion = '';
+    let token: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const res = (await this.call(this.op(kind, 'list'), () =>
+        this.kube.custom.listNamespacedCustomObject({ ...this.base(kind), ...selectors, limit: pageSize, _continue: token }),
+      )) as { items?: T[]; metadata?: { resourceVersion?: string; continue?: string } };
+      items.push(...(res.items ?? []));
+      if (page === 0) resourceVersion = res.metadata?.resourceVersion ?? '';
+      token = res.metadata?.continue || undefined;
+      if (!token) return { items, resourceVersion };
+    }
+    throw new OperationError('OCO_K8S_LIST_TOO_LONG', `listing ${kind}s did not end after ${MAX_LIST_PAGES} pages of ${pageSize}`, {
+      hint: 'Narrow the list with a label selector (-l).',
+    });
   }
 
   /** JSON merge patch (RFC 7386): custom resources do not support strategic merge. */

@@ -144,6 +144,8 @@ export class FakeKube {
   private readonly watchers = new Set<Watcher>();
   private readonly listeners = new Set<(e: StoredEvent) => void>();
   private readonly downloads = new Map<string, Buffer>();
+  /** How many continued list pages were served (tests check that clients page). */
+  listPages = 0;
   private denies: Deny[] = [];
   private server?: http.Server;
   /** Plain-http "object storage" (like an in-cluster MinIO) serving the signed download URLs. */
@@ -411,11 +413,37 @@ export class FakeKube {
       .map(([, o]) => o)
       .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
     if (wantsTable(req)) return this.json(res, 200, this.table(def, items));
+    // limit/continue as the API server does them: an opaque token carrying the first page's
+    // resourceVersion and the key to resume after; remainingItemCount when there is more.
+    const limit = Number(url.searchParams.get('limit') ?? 0);
+    const cont = url.searchParams.get('continue');
+    let start = 0;
+    let rv = String(this.rv);
+    if (cont) {
+      let token: { rv: string; after: string };
+      try {
+        token = JSON.parse(Buffer.from(cont, 'base64url').toString('utf8'));
+      } catch {
+        return this.status(res, 400, 'BadRequest', 'continue key is not valid: illegal base64 data');
+      }
+      rv = token.rv;
+      start = items.findIndex((o) => `${o.metadata.namespace}/${o.metadata.name}`.localeCompare(token.after) > 0);
+      if (start === -1) start = items.length;
+      this.listPages++;
+    }
+    const page = limit > 0 ? items.slice(start, start + limit) : items.slice(start);
+    const more = limit > 0 && start + limit < items.length;
+    const last = page.at(-1);
     this.json(res, 200, {
       apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
       kind: def.listKind,
-      metadata: { resourceVersion: String(this.rv) },
-      items,
+      metadata: {
+        resourceVersion: rv,
+        ...(more && last
+          ? { continue: Buffer.from(JSON.stringify({ rv, after: `${last.metadata.namespace}/${last.metadata.name}` })).toString('base64url'), remainingItemCount: items.length - start - page.length }
+          : {}),
+      },
+      items: page,
     });
   }
 
