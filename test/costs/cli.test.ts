@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,16 +110,20 @@ describe('oco costs commands', () => {
 });
 
 describe('progress', () => {
+  /** A terminal-like stream (Ink needs a real stream: events, columns). */
   function fakeStream(isTTY: boolean) {
     const writes: string[] = [];
-    return { writes, stream: { isTTY, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream };
+    const stream = Object.assign(new PassThrough(), { isTTY, columns: 120, rows: 40 });
+    stream.on('data', (d: Buffer) => writes.push(d.toString('utf8')));
+    return { writes, stream: stream as unknown as NodeJS.WriteStream };
   }
   it('draws pages, rows and elapsed time on a terminal, nothing with --json or without one', async () => {
     const tty = fakeStream(true);
     const p = new Progress({ json: false, stream: tty.stream });
     p.update({ label: 'aws', pages: 2, rows: 12345, requests: 3 });
-    p.done();
-    expect(tty.writes[0]).toMatch(/aws · 2 pages · 12,345 rows · 3 requests · \d+\.\ds/);
+    await p.done();
+    const seen = tty.writes.join('').replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '');
+    expect(seen).toMatch(/aws 2 pages {2}12,345 rows {2}3 requests {2}\d+s/);
     const pipe = fakeStream(false);
     new Progress({ json: false, stream: pipe.stream }).update({ rows: 1 });
     const json = fakeStream(true);

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Money } from '../../src/core/money.js';
-import { startFakeGcp, type ExportRow, type FakeGcp } from '../fakes/gcp/server.js';
+import { startFakeGcp, type CatalogSku, type ExportRow, type FakeCatalog, type FakeGcp } from '../fakes/gcp/server.js';
 import { sharedFixture } from '../fakes/aws/model.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { ownStderr } from './helpers.js';
@@ -42,6 +42,37 @@ function exportRows(): ExportRow[] {
   return rows;
 }
 
+/** A Catalog SKU priced per hour; tiers as [startUsageAmount, unit price]. */
+function hourSku(service: string, id: string, tiers: Array<[number, string]>): CatalogSku {
+  return {
+    name: `services/${service}/skus/${id}`, skuId: id, description: id,
+    category: { serviceDisplayName: service, resourceFamily: 'Compute', resourceGroup: 'CPU', usageType: 'OnDemand' }, serviceRegions: ['europe-west1'],
+    pricingInfo: [{
+      effectiveTime: '2026-11-21T08:00:00.000Z', summary: '',
+      pricingExpression: {
+        usageUnit: 'h', usageUnitDescription: 'hour', baseUnit: 's', baseUnitDescription: 'second', baseUnitConversionFactor: 3600, displayQuantity: 1,
+        tieredRates: tiers.map(([start, price]) => ({ startUsageAmount: start, unitPrice: { currencyCode: 'USD', units: price.split('.')[0]!, nanos: Number((price.split('.')[1] ?? '').padEnd(9, '0')) } })),
+      },
+      currencyConversionRate: 1,
+    }],
+    serviceProviderName: 'Google',
+  };
+}
+
+/**
+ * List prices for the generated rows: svc-0..svc-3 list sku-0..sku-6 (nine-digit prices; sku-0
+ * has a free first tier, so the first non-zero tier prices it), svc-4 is not in the Catalog.
+ */
+const price = (svc: number, sku: number) => `0.0${svc}${sku}345678`;
+const CATALOG: FakeCatalog = {
+  services: [{ serviceId: '6F81-5844-456A', displayName: 'Compute Engine' }, ...[0, 1, 2, 3].map((i) => ({ serviceId: `svc-${i}`, displayName: `svc ${i}` }))],
+  skus: {
+    '6F81-5844-456A': [hourSku('6F81-5844-456A', '0000-1111-2222', [[0, '0.15']])],
+    ...Object.fromEntries([0, 1, 2, 3].map((i) => [`svc-${i}`, Array.from({ length: 7 }, (_, k) => hourSku(`svc-${i}`, `sku-${k}`, k === 0 ? [[0, '0'], [100, price(i, k)]] : [[0, price(i, k)]]))])),
+  },
+  pageSize: 3,
+};
+
 describe('GCP billing export ingest through the CLI', () => {
   let fake: FakeGcp;
   let home: TempHome;
@@ -52,7 +83,7 @@ describe('GCP billing export ingest through the CLI', () => {
   let keyJson: string;
 
   beforeAll(async () => {
-    fake = await startFakeGcp({ publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), clientEmail: EMAIL, table: TABLE, rows, pageSize: 100 });
+    fake = await startFakeGcp({ publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), clientEmail: EMAIL, table: TABLE, rows, pageSize: 100, catalog: CATALOG });
     keyJson = JSON.stringify({ type: 'service_account', project_id: 'acme-billing', private_key_id: 'k1', private_key: privatePem, client_email: EMAIL, token_uri: `${fake.url}/token` });
     home = tempHome();
     if (pgAvailable()) db = await createTestDatabase();
@@ -89,12 +120,19 @@ describe('GCP billing export ingest through the CLI', () => {
       // Pages of 100 rows: the first comes with jobs.query, the rest from getQueryResults with the pageToken.
       const gets = Math.ceil(out.rows / 100) - 1;
       expect(gets).toBeGreaterThanOrEqual(3);
-      expect(seen.map((q) => `${q.method} ${q.path.replace(/job_\w+/, 'JOB')}`)).toEqual([
+      const bigquery = seen.filter((q) => !q.path.startsWith('/v1/services'));
+      expect(bigquery.map((q) => `${q.method} ${q.path.replace(/job_\w+/, 'JOB')}`)).toEqual([
         'POST /token',
         'POST /bigquery/v2/projects/acme-billing/queries',
         ...Array(gets).fill('GET /bigquery/v2/projects/acme-billing/queries/JOB'),
       ]);
-      expect(out).toMatchObject({ provider: 'gcp', status: 'succeeded', requests: 2 + gets });
+      // List prices: Compute Engine 1 page, svc-0..svc-3 7 SKUs in pages of 3, svc-4 a 404; each counted.
+      const catalog = seen.filter((q) => q.path.startsWith('/v1/services'));
+      expect(catalog).toHaveLength(1 + 4 * 3 + 1);
+      expect(out).toMatchObject({ provider: 'gcp', status: 'succeeded', requests: 2 + gets + catalog.length });
+      expect(out.warnings).toHaveLength(2);
+      expect(out.warnings[0]).toBe('no list prices for service svc-4 (404 NOT_FOUND: Service services/svc-4 not found.)');
+      expect(out.warnings[1]).toMatch(/^\d+ rows without ListCost$/);
       expect(out.unmappedServices).toEqual(['Vertex AI Brand New']);
       const net = rows.reduce((t, x) => x.credits.reduce((u, c) => u.plus(c.amount), t.plus(x.cost)), new Money(0));
       const s = (await runOco(['costs', 'summary', '--by', 'account', '--metric', 'billed', '--json'], { home: h.path, env: dbEnv })).json();
@@ -102,6 +140,13 @@ describe('GCP billing export ingest through the CLI', () => {
       expect(s.rows.map((x: { key: string }) => x.key).sort()).toEqual(['acme-prod', 'proj-0', 'proj-1', 'proj-2']);
       const prod = s.rows.find((x: { key: string }) => x.key === 'acme-prod');
       expect(prod.byCurrency.USD).toBe('0.1111');
+      // ListCost = hours × the SKU's first non-zero tier, summed over the priced lines: exact.
+      const listed = rows.filter((x) => x.service.id !== 'svc-4').reduce((t, x) => {
+        const unit = x.service.id.startsWith('svc-') ? price(Number(x.service.id.slice(4)), Number(x.sku.id.slice(4))) : '0.15';
+        return t.plus(new Money(x.usage.amount_in_pricing_units).times(unit));
+      }, new Money(0));
+      const list = (await runOco(['costs', 'summary', '--by', 'provider', '--metric', 'list', '--json'], { home: h.path, env: dbEnv })).json();
+      expect(list.total.byCurrency).toEqual({ USD: listed.toFixed() });
       const tags = (await runOco(['costs', 'summary', '--by', 'tag:team', '--metric', 'billed', '--json'], { home: h.path, env: dbEnv })).json();
       expect(tags.rows.map((x: { key: string | null }) => x.key).sort()).toEqual(['payments', 'platform', 'search', null].sort());
       const exported = await runOco(['costs', 'export', '--format', 'focus-csv', '--source', 'gcp', '--from', '2026-07-01', '--to', '2026-07-01'], { home: h.path, env: dbEnv });

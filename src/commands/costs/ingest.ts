@@ -78,6 +78,7 @@ Credentials are each SDK's own: AWS_* / AWS_PROFILE, AZURE_TENANT_ID + AZURE_CLI
     for (const p of s.providers) {
       for (const o of p.overlaps ?? []) this.warn(`${p.source} overlaps ${o.source} (${o.rows} rows, ${o.first}..${o.last}): both count in reports`);
       if (p.unmappedServices?.length) this.warn(`${p.provider}: no FOCUS ServiceCategory for ${p.unmappedServices.join(', ')} (stored as Other)`);
+      for (const w of p.warnings ?? []) this.warn(`${p.provider}: ${w}`);
     }
   }
 }

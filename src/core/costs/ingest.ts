@@ -34,6 +34,8 @@ export interface ProviderResult {
   plan?: PlanStep[];
   overlaps?: Overlap[];
   unmappedServices?: string[];
+  /** Partial results that did not fail the run (e.g. GCP ListCost without the Catalog API). */
+  warnings?: string[];
   runId?: string;
   error?: { code: string; message: string; hint?: string };
   durationMs: number;
@@ -93,10 +95,12 @@ export async function runIngest(store: Store, config: OcoConfig, options: Ingest
         const progress = { onPage: (p: { pages: number; requests: number; rows: number }) => options.onProgress?.({ provider, ...p }), logger: options.logger };
         const written = await replaceSourceRows(store, { provider, source: run.source, runId, window: options.window }, run.fetch(options.window, progress));
         const unmapped = [...run.unmapped].sort();
-        await finishRun(store, runId, { status: 'succeeded', rows: written.rows, requests: run.requests, details: { plan, unmappedServices: unmapped, overlaps: written.overlaps } });
+        const warnings = [...(run.warnings ?? [])];
+        for (const w of warnings) options.logger?.warn(`${provider}: ${w}`);
+        await finishRun(store, runId, { status: 'succeeded', rows: written.rows, requests: run.requests, details: { plan, unmappedServices: unmapped, overlaps: written.overlaps, ...(warnings.length ? { warnings } : {}) } });
         results.push({
           ...base, status: 'succeeded', rows: written.rows, requests: run.requests, costUsd: paidCost(plan, run.requests), plan,
-          overlaps: written.overlaps, unmappedServices: unmapped, runId, durationMs: Date.now() - t0,
+          overlaps: written.overlaps, unmappedServices: unmapped, ...(warnings.length ? { warnings } : {}), runId, durationMs: Date.now() - t0,
         });
       } catch (err) {
         const e = asOcoError(err);

@@ -8,11 +8,59 @@
  * over raw export rows (the fixture's shape): it checks the table, the named @from/@to
  * parameters and the output columns, and aggregates the way the SQL says (NUMERIC
  * casts round to 9 decimal places, credits summed, labels as TO_JSON_STRING).
+ *
+ * It also serves the Cloud Billing Catalog API as its REST surface answers: GET /v1/services
+ * and GET /v1/services/{id}/skus, pageSize (default and cap 5000, here a smaller cap so real
+ * page walks happen) and an opaque pageToken → nextPageToken (absent on the last page),
+ * currencyCode converting every unitPrice from USD at a fixed rate (rounded to nanos, rate in
+ * currencyConversionRate), 404 NOT_FOUND for an unknown service, and on request the 403
+ * PERMISSION_DENIED a project without the Cloud Billing API gets.
  */
 import { createPublicKey, createVerify, randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Money } from '../../../src/core/money.js';
+
+/** google.type.Money as the REST API writes it: int64 units as a string. */
+export interface CatalogMoney {
+  currencyCode: string;
+  units: string;
+  nanos: number;
+}
+/** A Catalog Sku in its JSON form (the subset oco and the fake use; the rest is passed through). */
+export interface CatalogSku {
+  name: string;
+  skuId: string;
+  description: string;
+  category: { serviceDisplayName: string; resourceFamily: string; resourceGroup: string; usageType: string };
+  serviceRegions: string[];
+  pricingInfo: Array<{
+    effectiveTime: string;
+    summary: string;
+    pricingExpression: {
+      usageUnit: string;
+      usageUnitDescription: string;
+      baseUnit: string;
+      baseUnitDescription: string;
+      baseUnitConversionFactor: number;
+      displayQuantity: number;
+      tieredRates: Array<{ startUsageAmount: number; unitPrice: CatalogMoney }>;
+    };
+    aggregationInfo?: { aggregationLevel: string; aggregationInterval: string; aggregationCount: number };
+    currencyConversionRate: number;
+  }>;
+  serviceProviderName: string;
+  geoTaxonomy?: { type: string; regions?: string[] };
+}
+export interface FakeCatalog {
+  services: Array<{ serviceId: string; displayName: string }>;
+  /** SKUs per service id, prices in USD. */
+  skus: Record<string, CatalogSku[]>;
+  /** Largest page the fake returns, below the API's 5000 so tests walk pages. */
+  pageSize: number;
+  /** Units of currency per USD (decimal text) for currencyCode; USD is 1. */
+  rates?: Record<string, string>;
+}
 
 export interface ExportRow {
   billing_account_id: string;
@@ -27,6 +75,8 @@ export interface ExportRow {
   currency: string;
   usage: { amount_in_pricing_units: string; pricing_unit: string };
   credits: Array<{ amount: string }>;
+  /** Detailed export only (from May 2023): the tier the line was priced in. */
+  price?: { effective_price: string; tier_start_amount: string; unit: string; pricing_unit_quantity: string };
 }
 
 export interface FakeGcpOptions {
@@ -35,18 +85,24 @@ export interface FakeGcpOptions {
   table: string;
   rows: ExportRow[];
   pageSize: number;
+  catalog?: FakeCatalog;
 }
 
 export interface GcpRequestLog {
   method: string;
   path: string;
+  /** Query parameters other than the REST client's $alt. */
+  query: Record<string, string>;
   status: number;
+  authorization?: string;
   body?: Record<string, unknown>;
 }
 
 export interface FakeGcp {
   url: string;
   requests: GcpRequestLog[];
+  /** Makes every Catalog call answer as a project without the Cloud Billing API does (403), or normally again. */
+  refuseCatalog(refuse: boolean): void;
   close(): Promise<void>;
 }
 
@@ -54,12 +110,15 @@ const OUTPUT: Record<string, (r: ExportRow) => string | null> = {
   day: (r) => r.usage_start_time.slice(0, 10),
   billing_account_id: (r) => r.billing_account_id,
   service: (r) => r.service.description,
+  service_id: (r) => r.service.id,
   sku_id: (r) => r.sku.id,
   project_id: (r) => r.project.id,
   project_name: (r) => r.project.name,
   region: (r) => r.location.region,
   resource_id: (r) => r.resource?.global_name ?? null,
   resource_name: (r) => r.resource?.name ?? null,
+  // CAST(CAST(price.tier_start_amount AS NUMERIC) AS STRING): plain decimal text, NULL without price.
+  tier_start: (r) => (r.price ? numeric(r.price.tier_start_amount).toFixed() : null),
   currency: (r) => r.currency,
   labels: (r) => JSON.stringify(r.labels),
   pricing_unit: (r) => r.usage.pricing_unit,
@@ -80,6 +139,7 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
   const key: KeyObject = createPublicKey(o.publicKeyPem);
   const requests: GcpRequestLog[] = [];
   const tokens = new Set<string>();
+  let catalogRefused = false;
   const jobs = new Map<string, { schema: Array<{ name: string; type: string }>; rows: Array<{ f: Array<{ v: string | null }> }> }>();
   let base = '';
 
@@ -104,7 +164,8 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
 
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const url = new URL(req.url ?? '/', base);
-    const log: GcpRequestLog = { method: req.method ?? '', path: url.pathname, status: 0 };
+    const query = Object.fromEntries([...url.searchParams].filter(([k]) => k !== '$alt'));
+    const log: GcpRequestLog = { method: req.method ?? '', path: url.pathname, query, status: 0, authorization: req.headers.authorization };
     requests.push(log);
     if (req.method === 'POST' && url.pathname === '/token') {
       const form = new URLSearchParams(raw);
@@ -137,6 +198,7 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
       const ids = [...new Set(o.rows.filter((r) => r.billing_account_id === accountProjects[1]).map((r) => r.project.id))].sort();
       return reply(res, log, 200, { projectBillingInfo: ids.map((id) => ({ name: `projects/${id}/billingInfo`, projectId: id, billingAccountName: `billingAccounts/${accountProjects[1]}`, billingEnabled: true })) });
     }
+    if (req.method === 'GET' && /^\/v1\/services(?:\/[^/]+\/skus)?$/.test(url.pathname)) return catalog(res, log, url);
     const m = /^\/bigquery\/v2\/projects\/([^/]+)\/(queries|jobs)(?:\/([^/]+))?$/.exec(url.pathname);
     if (!m) return bqError(res, log, 404, 'notFound', `Not found: ${url.pathname}`);
     const [, project, kind, jobId] = m as unknown as [string, string, string, string | undefined];
@@ -176,6 +238,51 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
     return page(res, log, project, id, 0, Math.min(body.maxResults ?? o.pageSize, o.pageSize), 'bigquery#queryResponse');
   }
 
+  /** Catalog errors in the google.rpc.Status JSON the REST API sends. */
+  const rpcError = (res: ServerResponse, log: GcpRequestLog, code: number, status: string, message: string, details: object[] = []) =>
+    reply(res, log, code, { error: { code, message, status, ...(details.length ? { details } : {}) } });
+
+  function catalog(res: ServerResponse, log: GcpRequestLog, url: URL): void {
+    if (catalogRefused) {
+      return rpcError(res, log, 403, 'PERMISSION_DENIED', 'Cloud Billing API has not been used in project 123456789012 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/cloudbilling.googleapis.com/overview?project=123456789012 then retry.', [
+        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED', domain: 'googleapis.com', metadata: { service: 'cloudbilling.googleapis.com', consumer: 'projects/123456789012' } },
+      ]);
+    }
+    const cat = o.catalog ?? { services: [], skus: {}, pageSize: 5000 };
+    const serviceId = /^\/v1\/services\/([^/]+)\/skus$/.exec(url.pathname)?.[1];
+    const q = log.query;
+    const size = q.pageSize === undefined ? 5000 : Number(q.pageSize);
+    if (!Number.isInteger(size) || size < 0) return rpcError(res, log, 400, 'INVALID_ARGUMENT', `Invalid value for page_size: ${q.pageSize}`);
+    const perPage = Math.min(size || 5000, 5000, cat.pageSize);
+    // An opaque token bound to the list it came from, as the API's are.
+    const list = serviceId ? `skus:${serviceId}:${q.currencyCode ?? 'USD'}` : 'services';
+    let start = 0;
+    if (q.pageToken) {
+      const [forList, offset] = Buffer.from(q.pageToken, 'base64url').toString('utf8').split('|');
+      if (forList !== list || !/^\d+$/.test(offset ?? '')) return rpcError(res, log, 400, 'INVALID_ARGUMENT', 'Invalid page token.');
+      start = Number(offset);
+    }
+    const nextToken = (total: number) => (start + perPage < total ? { nextPageToken: Buffer.from(`${list}|${start + perPage}`).toString('base64url') } : {});
+    if (!serviceId) {
+      const services = cat.services.map((x) => ({ name: `services/${x.serviceId}`, serviceId: x.serviceId, displayName: x.displayName, businessEntityName: 'businessEntities/GCP' }));
+      return reply(res, log, 200, { services: services.slice(start, start + perPage), ...nextToken(services.length) });
+    }
+    const skus = cat.skus[serviceId];
+    if (!skus || !cat.services.some((x) => x.serviceId === serviceId)) return rpcError(res, log, 404, 'NOT_FOUND', `Service services/${serviceId} not found.`);
+    const currency = q.currencyCode ?? 'USD';
+    const rate = currency === 'USD' ? '1' : cat.rates?.[currency];
+    if (!rate) return rpcError(res, log, 400, 'INVALID_ARGUMENT', `Unsupported currency code: ${currency}`);
+    const priced = skus.slice(start, start + perPage).map((sku) => ({
+      ...sku,
+      pricingInfo: sku.pricingInfo.map((p) => ({
+        ...p,
+        currencyConversionRate: Number(rate),
+        pricingExpression: { ...p.pricingExpression, tieredRates: p.pricingExpression.tieredRates.map((t) => ({ ...t, unitPrice: convert(t.unitPrice, currency, rate) })) },
+      })),
+    }));
+    return reply(res, log, 200, { skus: priced, ...nextToken(skus.length) });
+  }
+
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
@@ -186,5 +293,21 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url: base, requests, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: base,
+    requests,
+    refuseCatalog: (refuse) => {
+      catalogRefused = refuse;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** A USD google.type.Money in another currency, rounded half-up to nanos; units and nanos keep one sign. */
+function convert(m: CatalogMoney, currency: string, rate: string): CatalogMoney {
+  if (currency === 'USD') return m;
+  const usd = new Money(m.units).plus(new Money(m.nanos).dividedBy(1e9));
+  const v = usd.times(rate).toDecimalPlaces(9, Money.ROUND_HALF_UP);
+  const units = v.truncated();
+  return { currencyCode: currency, units: units.toFixed(), nanos: v.minus(units).times(1e9).toNumber() };
 }

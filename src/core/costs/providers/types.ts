@@ -34,6 +34,8 @@ export interface CostSourceRun {
   readonly requests: number;
   /** Service keys with no ServiceCategory mapping, reported once per run. */
   readonly unmapped: ReadonlySet<string>;
+  /** Things the run could not do but did not fail for (GCP: list prices the Catalog would not give). */
+  readonly warnings?: readonly string[];
   close(): void;
 }
 

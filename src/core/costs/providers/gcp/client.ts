@@ -1,7 +1,7 @@
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BigQuery } from '@google-cloud/bigquery';
-import { CloudBillingClient } from '@google-cloud/billing';
+import { CloudBillingClient, CloudCatalogClient } from '@google-cloud/billing';
 import { OAuth2Client } from 'google-auth-library';
 import type { OcoConfig } from '../../../config/resolve.js';
 import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../errors.js';
@@ -28,6 +28,8 @@ export interface GcpClient {
   tokenRequests: () => number;
   /** Cloud Billing API (REST): the billing account behind the export's project and its projects. */
   billing: CloudBillingClient;
+  /** Cloud Billing Catalog API (REST, same endpoint): public SKU list prices for ListCost. */
+  catalog: CloudCatalogClient;
 }
 
 export function gcpTable(config: OcoConfig, flag?: string): string | undefined {
@@ -135,13 +137,16 @@ export function createGcpClient(config: OcoConfig, tableFlag?: string): GcpClien
   const billingEndpoint = config.string('costs.gcpBillingEndpoint');
   const billingUrl = billingEndpoint ? new URL(billingEndpoint) : undefined;
   // REST ("fallback") transport: one HTTP/1.1 stack for every provider, and a plain endpoint override works.
-  const billing = new CloudBillingClient({
+  const billingOptions = {
     fallback: true,
     authClient: auth as never,
     ...(billingUrl ? { apiEndpoint: billingUrl.hostname, port: Number(billingUrl.port || (billingUrl.protocol === 'http:' ? 80 : 443)), protocol: billingUrl.protocol.replace(':', '') } : {}),
-  } as ConstructorParameters<typeof CloudBillingClient>[0]);
+  } as ConstructorParameters<typeof CloudBillingClient>[0];
+  const billing = new CloudBillingClient(billingOptions);
+  // The Catalog is served by the same cloudbilling.googleapis.com host, so the same override applies.
+  const catalog = new CloudCatalogClient(billingOptions as ConstructorParameters<typeof CloudCatalogClient>[0]);
   return {
-    billing, bigquery, table, projectId, identity: `${key.client_email} (${source})`,
+    billing, catalog, bigquery, table, projectId, identity: `${key.client_email} (${source})`,
     detailed: /gcp_billing_export_resource_v1_/i.test(table),
     tokenRequests: () => tokens,
   };

@@ -4,6 +4,7 @@ import type { CostRow, DayWindow } from '../../model.js';
 import type { CostSourceRun, FetchProgress, PlanStep, ProviderDescriptor } from '../types.js';
 import { createGcpClient, gcpCheck, gcpConfigured, mapGcpError, type GcpClient } from './client.js';
 import { normaliseGcpRow, type GcpExportRow } from './normalise.js';
+import { CatalogPrices } from './prices.js';
 
 const PAGE_ROWS = 10_000;
 const MAX_PAGES = 10_000;
@@ -11,15 +12,20 @@ const MAX_PAGES = 10_000;
 /**
  * Daily totals from the Cloud Billing export, summed in BigQuery as NUMERIC (a FLOAT64
  * cost cast to NUMERIC keeps its 9 decimal places; summing doubles would not be exact)
- * and sent back as STRING so no float enters on our side either.
+ * and sent back as STRING so no float enters on our side either. The detailed export also
+ * groups by the pricing tier each line was billed in (price.tier_start_amount), so one row
+ * has one tier for its list price (prices.ts).
  */
 export function exportQuery(table: string, detailed: boolean): string {
-  const resource = detailed ? ',\n  resource.global_name AS resource_id,\n  resource.name AS resource_name' : '';
-  const resourceGroup = detailed ? ', resource_id, resource_name' : '';
+  const resource = detailed
+    ? ',\n  resource.global_name AS resource_id,\n  resource.name AS resource_name,\n  CAST(CAST(price.tier_start_amount AS NUMERIC) AS STRING) AS tier_start'
+    : '';
+  const resourceGroup = detailed ? ', resource_id, resource_name, tier_start' : '';
   return `SELECT
   FORMAT_DATE('%Y-%m-%d', DATE(usage_start_time)) AS day,
   billing_account_id,
   service.description AS service,
+  service.id AS service_id,
   sku.id AS sku_id,
   project.id AS project_id,
   project.name AS project_name,
@@ -32,7 +38,7 @@ export function exportQuery(table: string, detailed: boolean): string {
   ANY_VALUE(usage.pricing_unit) AS pricing_unit
 FROM \`${table}\`
 WHERE DATE(usage_start_time) >= DATE(@from) AND DATE(usage_start_time) < DATE(@to)
-GROUP BY day, billing_account_id, service, sku_id, project_id, project_name, region${resourceGroup}, currency, labels
+GROUP BY day, billing_account_id, service, service_id, sku_id, project_id, project_name, region${resourceGroup}, currency, labels
 ORDER BY day`;
 }
 
@@ -41,14 +47,20 @@ class GcpRun implements CostSourceRun {
   readonly source = 'gcp';
   private readonly client: GcpClient;
   private readonly mapper = new CategoryMapper('gcp');
+  private readonly prices: CatalogPrices;
   private apiRequests = 0;
 
   constructor(config: OcoConfig, flags: Record<string, unknown>) {
     this.client = createGcpClient(config, flags['gcp-table'] as string | undefined);
+    this.prices = new CatalogPrices(this.client.catalog);
   }
 
   get requests(): number {
-    return this.apiRequests + this.client.tokenRequests();
+    return this.apiRequests + this.client.tokenRequests() + this.prices.requests;
+  }
+  /** List prices that could not be had (Catalog refused or unreachable, SKUs not listed): the run still succeeds. */
+  get warnings(): readonly string[] {
+    return this.prices.warnings();
   }
   get unmapped(): ReadonlySet<string> {
     return this.mapper.unmapped;
@@ -60,6 +72,11 @@ class GcpRun implements CostSourceRun {
       window,
       detail: `daily totals by service, SKU, project, region${this.client.detailed ? ', resource' : ''}, labels from ${this.client.table} (bytes scanned are billed by BigQuery)`,
       minRequests: 1,
+    }, {
+      call: 'cloudbilling services.skus.list',
+      window,
+      detail: `list prices for ListCost: one paged SKU list per service in the export${this.client.detailed ? ', priced at the tier each line was billed in' : ', priced at the first non-zero tier'} (a refused Catalog leaves ListCost empty)`,
+      minRequests: 0,
     }];
   }
 
@@ -82,7 +99,10 @@ class GcpRun implements CostSourceRun {
       let data: unknown[] = first[0];
       let next: unknown = first[1];
       for (;;) {
-        const out = (data as GcpExportRow[]).map((r) => normaliseGcpRow(r, this.mapper));
+        const page = data as GcpExportRow[];
+        // SKU prices for services first seen on this page; never throws (a refused Catalog is a warning).
+        await this.prices.load(page);
+        const out = page.map((r) => normaliseGcpRow(r, this.mapper, this.prices.price(r)));
         pages++;
         rows += out.length;
         progress.onPage?.({ pages, requests: this.requests, rows });

@@ -8,6 +8,8 @@ export interface GcpExportRow {
   day: string;
   billing_account_id: string | null;
   service: string | null;
+  /** service.id: the Catalog service the SKU's list price is read from. */
+  service_id: string | null;
   sku_id: string | null;
   project_id: string | null;
   project_name: string | null;
@@ -20,14 +22,24 @@ export interface GcpExportRow {
   credits: string | null;
   pricing_quantity: string | null;
   pricing_unit: string | null;
+  /** Detailed export only: price.tier_start_amount, the pricing tier the line was billed in. */
+  tier_start?: string | null;
+}
+
+/** A row's list price as CatalogPrices gives it (prices.ts). */
+export interface RowListPrice {
+  listCost: string;
+  unitPrice: string;
+  tierStart: string;
 }
 
 /**
  * An export row as a cost row. Net cost = cost + sum(credits) (credits are negative):
  * that is what is invoiced and FOCUS BilledCost; gross cost and credits stay in x_ columns.
- * Labels arrive as [{key, value}] and become a flat Tags object.
+ * Labels arrive as [{key, value}] and become a flat Tags object. ListCost is the Catalog
+ * list price of the row's usage (prices.ts), empty when there is none.
  */
-export function normaliseGcpRow(r: GcpExportRow, mapper: CategoryMapper): CostRow {
+export function normaliseGcpRow(r: GcpExportRow, mapper: CategoryMapper, list: RowListPrice | null = null): CostRow {
   const row = emptyRow();
   const gross = requireDecimal(r.cost, 'cost');
   const credits = r.credits === null ? '0' : requireDecimal(r.credits, 'credits');
@@ -54,6 +66,8 @@ export function normaliseGcpRow(r: GcpExportRow, mapper: CategoryMapper): CostRo
     const labels = JSON.parse(r.labels) as Array<{ key: string; value: string }>;
     if (labels.length) row.tags = JSON.stringify(Object.fromEntries(labels.map((l) => [l.key, l.value])));
   }
-  row.extra = JSON.stringify({ x_GrossCost: gross, x_Credits: credits });
+  row.listCost = list?.listCost ?? null;
+  // FOCUS ListUnitPrice, and the tier it came from, so a ListCost can be checked by hand.
+  row.extra = JSON.stringify({ x_GrossCost: gross, x_Credits: credits, ...(list ? { ListUnitPrice: list.unitPrice, x_ListPriceTierStart: list.tierStart } : {}) });
   return row;
 }
