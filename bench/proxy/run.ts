@@ -6,6 +6,9 @@
  *   npx tsx bench/proxy/run.ts            (after npx tsc -p tsconfig.build.json)
  *   BENCH_SECONDS=5 npx tsx bench/proxy/run.ts
  *
+ * A bare node:http + undici forwarder (bare-proxy.mjs) runs beside them as the
+ * floor any Node gateway starts from on the machine.
+ *
  * Measures requests/s and added p50/p99 latency at concurrency 1, 16 and 64;
  * time to first byte and inter-chunk gaps of 512 concurrent streams; peak RSS
  * of each gateway. Every loop is bounded in time and count; loopback only.
@@ -173,8 +176,16 @@ async function main(): Promise<void> {
     const portkeyHeaders = { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${mockUrl}/v1` };
     await waitHttp(`${portkeyUrl}/v1/chat/completions`, { method: 'POST', headers: portkeyHeaders, body: BODY });
 
+    // The floor: a bare node:http + undici forwarder (no parsing, pricing or recording), measured the same way.
+    const barePort = await freePort();
+    const bare = spawn(process.execPath, [join(import.meta.dirname, 'bare-proxy.mjs'), String(barePort), mockUrl], { stdio: 'ignore' });
+    children.push(bare);
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    await waitHttp(`${bareUrl}/v1/proxy/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+
     const targets: Target[] = [
       { name: 'direct', origin: mockUrl, path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' } },
+      { name: 'bare', origin: bareUrl, path: '/v1/proxy/openai/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }, pid: bare.pid },
       { name: 'oco', origin: ocoUrl, path: '/v1/proxy/openai/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }, pid: started.pid },
       { name: 'portkey', origin: portkeyUrl, path: '/v1/chat/completions', headers: portkeyHeaders, pid: portkey.pid },
     ];
@@ -198,7 +209,7 @@ async function main(): Promise<void> {
       }
     }
     const c64 = (n: string) => results[n]![64]!.rps;
-    console.log(`\nat concurrency 64: oco/portkey = ${(c64('oco') / c64('portkey')).toFixed(1)}x, oco/direct = ${((100 * c64('oco')) / c64('direct')).toFixed(0)} %`);
+    console.log(`\nat concurrency 64: oco/portkey = ${(c64('oco') / c64('portkey')).toFixed(1)}x, oco/direct = ${((100 * c64('oco')) / c64('direct')).toFixed(0)} %, bare/direct = ${((100 * c64('bare')) / c64('direct')).toFixed(0)} %, oco/bare = ${((100 * c64('oco')) / c64('bare')).toFixed(0)} %`);
 
     console.log(`\n${STREAMS} concurrent streams, ${CHUNKS} chunks ${GAP_MS} ms apart`);
     console.log('target    completed  ttfb p50  ttfb p99  added ttfb p50  gap p99  gap max');
@@ -213,7 +224,7 @@ async function main(): Promise<void> {
       const added = t.name === 'direct' ? '' : (r.ttfbP50 - s.direct!.ttfbP50).toFixed(3);
       console.log(`${t.name.padEnd(10)}${String(r.completed).padStart(9)}  ${r.ttfbP50.toFixed(3).padStart(8)}  ${r.ttfbP99.toFixed(3).padStart(8)}  ${added.padStart(14)}  ${r.gapP99.toFixed(1).padStart(7)}  ${r.gapMax.toFixed(1).padStart(7)}`);
     }
-    console.log(`\npeak RSS: oco ${peakRssMb(started.pid).toFixed(1)} MB, portkey ${peakRssMb(portkey.pid).toFixed(1)} MB`);
+    console.log(`\npeak RSS: oco ${peakRssMb(started.pid).toFixed(1)} MB, portkey ${peakRssMb(portkey.pid).toFixed(1)} MB, bare ${peakRssMb(bare.pid).toFixed(1)} MB (bare: plain node, no memory flags)`);
 
     await new Promise<void>((res) => {
       const p = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'proxy', 'stop'], { env, stdio: 'ignore' });

@@ -29,6 +29,8 @@ export class PriceBook {
   private readonly versions = new Map<string, PriceVersion[]>();
   private readonly limits = new Map<string, ModelLimits>();
   private readonly resolved = new Map<string, string | null>();
+  /** Effective dates as epoch ms, parallel to each versions list (parsed once, not per call). */
+  private readonly effectiveMs = new Map<string, number[]>();
 
   constructor(dbVersions: PriceVersion[] = [], dbLimits: Map<string, ModelLimits> = new Map()) {
     for (const m of SHIPPED_PRICES) {
@@ -39,7 +41,10 @@ export class PriceBook {
     }
     for (const v of dbVersions) this.add(v);
     for (const [k, l] of dbLimits) this.limits.set(k, { ...this.limits.get(k), ...l });
-    for (const list of this.versions.values()) list.sort((a, b) => Date.parse(a.effectiveFrom) - Date.parse(b.effectiveFrom));
+    for (const [k, list] of this.versions) {
+      list.sort((a, b) => Date.parse(a.effectiveFrom) - Date.parse(b.effectiveFrom));
+      this.effectiveMs.set(k, list.map((v) => Date.parse(v.effectiveFrom)));
+    }
   }
 
   private add(v: PriceVersion): void {
@@ -63,10 +68,12 @@ export class PriceBook {
   version(provider: ProviderName, model: string, at: Date = new Date()): PriceVersion | undefined {
     const fam = this.family(provider, model);
     if (!fam) return undefined;
-    const list = this.versions.get(key(provider, fam))!;
+    const k = key(provider, fam);
+    const list = this.versions.get(k)!;
+    const eff = this.effectiveMs.get(k)!;
     const t = at.getTime();
     let chosen = list[0];
-    for (const v of list) if (Date.parse(v.effectiveFrom) <= t) chosen = v;
+    for (let i = 0; i < list.length; i++) if (eff[i]! <= t) chosen = list[i];
     return chosen;
   }
 

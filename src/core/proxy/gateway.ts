@@ -49,6 +49,11 @@ const PROXY_PREFIX = '/v1/proxy/';
 const STREAM_TRAILERS = 'X-Cost-USD, X-Latency-Ms';
 const REQUEST_TEXT_KEYS = new Set(['content', 'text', 'input', 'prompt', 'system', 'instructions']);
 
+type Auth = { key?: VirtualKey; presented?: 'header' | 'slot' | 'invalid'; via?: 'proxy-key' };
+const NO_AUTH: Auth = Object.freeze({});
+const INVALID: Auth = Object.freeze({ presented: 'invalid' as const });
+const VIA_PROXY_KEY: Auth = Object.freeze({ via: 'proxy-key' as const });
+
 interface StreamState {
   tracker: StreamTracker;
   splitter: SseSplitter;
@@ -68,6 +73,8 @@ interface Upstream {
 interface Call {
   id: string;
   start: number;
+  /** Arrival time; ts is its ISO form (the record's). */
+  at: Date;
   ts: string;
   provider: ProviderName;
   endpoint: string;
@@ -210,7 +217,8 @@ export class Gateway {
     const adapter = upstream.adapter;
 
     // Authentication: a virtual key (X-OCO-Key, or in the SDK's own key slot), else the shared proxy key.
-    const { key, presented, via } = await this.authenticate(req, adapter);
+    const auth = this.authenticate(req, adapter);
+    const { key, presented, via } = auth instanceof Promise ? await auth : auth;
     if (presented === 'invalid') {
       sendError(res, 401, 'proxy_auth_error', 'the virtual key is unknown, revoked or expired', id);
       return;
@@ -233,10 +241,12 @@ export class Gateway {
       sendError(res, 400, 'invalid_request', attr.message, id);
       return;
     }
+    const at = new Date();
     const call_: Call = {
       id,
       start,
-      ts: new Date().toISOString(),
+      at,
+      ts: at.toISOString(),
       provider: adapter.name,
       endpoint,
       info,
@@ -432,26 +442,21 @@ export class Gateway {
     res.end();
   }
 
-  private async authenticate(req: IncomingMessage, adapter: ProviderAdapter): Promise<{ key?: VirtualKey; presented?: 'header' | 'slot' | 'invalid'; via?: 'proxy-key' }> {
+  /** Who the call is from; a promise only when a virtual key must be looked up (the common call needs no turn of the loop). */
+  private authenticate(req: IncomingMessage, adapter: ProviderAdapter): Auth | Promise<Auth> {
     const ocoKey = firstHeader(req.headers['x-oco-key']);
     if (ocoKey) {
-      if (isVirtualKey(ocoKey)) {
-        const key = await this.deps.keys.lookup(ocoKey);
-        return key ? { key, presented: 'header' } : { presented: 'invalid' };
-      }
+      if (isVirtualKey(ocoKey)) return this.deps.keys.lookup(ocoKey).then((key): Auth => (key ? { key, presented: 'header' } : INVALID));
       const shared = this.deps.settings.proxyApiKey;
-      if (shared && safeEqual(ocoKey, shared)) return { via: 'proxy-key' };
-      return this.deps.settings.proxyApiKey ? { presented: 'invalid' } : {};
+      if (shared && safeEqual(ocoKey, shared)) return VIA_PROXY_KEY;
+      return this.deps.settings.proxyApiKey ? INVALID : NO_AUTH;
     }
     for (const h of adapter.credentialHeaders) {
       const raw = firstHeader(req.headers[h]);
       const v = raw?.startsWith('Bearer ') ? raw.slice(7) : raw;
-      if (v && isVirtualKey(v)) {
-        const key = await this.deps.keys.lookup(v);
-        return key ? { key, presented: 'slot' } : { presented: 'invalid' };
-      }
+      if (v && isVirtualKey(v)) return this.deps.keys.lookup(v).then((key): Auth => (key ? { key, presented: 'slot' } : INVALID));
     }
-    return {};
+    return NO_AUTH;
   }
 
   private upstreamHeaders(req: IncomingMessage, adapter: ProviderAdapter, query: string, keyInSlot: boolean): Record<string, string> {
@@ -507,7 +512,7 @@ export class Gateway {
     this.served++;
     const usage: TokenUsage = o.usage?.usage ?? emptyUsage();
     const model = o.usage?.model ?? call.info.model;
-    const at = new Date(call.ts);
+    const at = call.at;
     const book = this.deps.prices();
     let cost: Money | null = book.price(call.provider, model, usage, at).costUsd;
     if (cost === null && model !== call.info.model) cost = book.price(call.provider, call.info.model, usage, at).costUsd;

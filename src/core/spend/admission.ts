@@ -131,6 +131,7 @@ export class SpendAdmission implements AdmissionControl {
   async admit(req: AdmissionRequest): Promise<AdmissionDecision> {
     const now = req.now;
     const a = req.attribution;
+    if (this.limits.length === 0 && this.budgets.length === 0) return this.admitUnchecked(req);
     const limits = this.limits.filter((l) => rateLimitApplies(l, a));
     const budgets = this.budgets.filter((b) => budgetApplies(b, req.provider, req.model, a));
     const maxOut = req.maxOutputTokens ?? this.o.maxOutputTokensOf?.(req.provider, req.model) ?? this.o.defaultMaxOutputTokens;
@@ -194,6 +195,20 @@ export class SpendAdmission implements AdmissionControl {
     // counts the period's spend so far.
     this.journal(ticket, 'reserved', null, expiresAt);
     return { admitted: true, ticket, headers: rateHeaders };
+  }
+
+  /**
+   * No budget or rate limit exists: nothing to check or reserve, only the ledger row
+   * (the same ticket and row as the full path produces when nothing applies).
+   */
+  private admitUnchecked(req: AdmissionRequest): AdmissionDecision {
+    const maxOut = req.maxOutputTokens ?? this.o.maxOutputTokensOf?.(req.provider, req.model) ?? this.o.defaultMaxOutputTokens;
+    const tokens = Math.max(0, Math.ceil(req.estimatedInputTokens)) + maxOut;
+    const expiresAt = new Date(req.now.getTime() + this.o.reservationTtlMs);
+    this.stats.admitted++;
+    const ticket: Ticket = { id: req.requestId, admittedAt: req.now, req, charges: [], limits: [], amount: ZERO, tokens, settled: false };
+    this.journal(ticket, 'reserved', null, expiresAt);
+    return { admitted: true, ticket, headers: undefined };
   }
 
   /**

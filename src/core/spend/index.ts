@@ -7,7 +7,9 @@ import type { Store } from '../store/types.js';
 import { SpendAdmission, type CostEstimator, type SpendLogger } from './admission.js';
 import { budgetAdminRoutes } from './admin-api.js';
 import { AlertManager } from './alerts.js';
-import { SpendJournal } from './journal.js';
+import { SpendJournal, type JournalWriter } from './journal.js';
+import { SQLITE_SPEND_UPSERT, sqliteSpendRow } from './repo.js';
+import { sqliteRowWriter } from '../usage/sink.js';
 import { MemoryLedger, type LedgerBackend } from './ledger.js';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiterBackend } from './ratelimit.js';
 import { RedisLedger } from './redis-ledger.js';
@@ -50,7 +52,7 @@ export async function createAdmissionControls(config: OcoConfig, store: Store, o
 
 export async function createSpendAdmission(config: OcoConfig, store: Store, options: SpendControlOptions = {}): Promise<SpendAdmission> {
   const logger: SpendLogger = options.logger ?? pino({ level: config.string('log.level') ?? 'info', base: { component: 'spend' } }, pino.destination(2));
-  const journal = new SpendJournal(store, logger, { intervalMs: options.journalIntervalMs });
+  const journal = new SpendJournal(store, logger, { intervalMs: options.journalIntervalMs, writer: journalWriter(store) });
   const backend = chooseBackend(config, options.backend);
   let ledger: LedgerBackend;
   let rateLimiter: RateLimiterBackend;
@@ -113,6 +115,25 @@ export async function createSpendAdmission(config: OcoConfig, store: Store, opti
     await redis?.close();
   };
   return admission;
+}
+
+/**
+ * A SQLite file's ledger rows are written by the usage writer thread (one per file, shared):
+ * better-sqlite3 is synchronous, and these upserts on the daemon's thread cost every call
+ * more than the rest of its bookkeeping. PostgreSQL (asynchronous I/O) and :memory: stores
+ * (one connection) keep the store's own path.
+ */
+function journalWriter(store: Store): JournalWriter | undefined {
+  if (store.engine !== 'sqlite' || store.location === ':memory:') return undefined;
+  const rows = sqliteRowWriter(store.location, SQLITE_SPEND_UPSERT);
+  return {
+    batch: 2000,
+    async write(events) {
+      const now = new Date().toISOString();
+      await rows.write(events.map((e) => sqliteSpendRow(e, now)));
+    },
+    close: () => rows.close(),
+  };
 }
 
 async function pricingVersion(store: Store): Promise<string> {

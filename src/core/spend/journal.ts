@@ -1,6 +1,18 @@
 import type { Store } from '../store/types.js';
 import { writeSpendEvents, type SpendEvent } from './repo.js';
 
+/**
+ * Where batches go instead of the store's own connection: for a SQLite file, the
+ * writer thread (the daemon's thread then only posts the rows). write() resolves
+ * once the rows are committed, so flush() keeps its meaning for hold().
+ */
+export interface JournalWriter {
+  write(events: readonly SpendEvent[]): Promise<void>;
+  close(): Promise<void>;
+  /** Rows per batch when the options name none (a writer thread needs no small batches). */
+  batch?: number;
+}
+
 export interface JournalLogger {
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
@@ -27,7 +39,7 @@ export class SpendJournal {
   constructor(
     private readonly store: Store,
     private readonly logger: JournalLogger,
-    private readonly options: { intervalMs?: number; maxPending?: number; batch?: number } = {},
+    private readonly options: { intervalMs?: number; maxPending?: number; batch?: number; writer?: JournalWriter } = {},
   ) {}
 
   enqueue(e: SpendEvent): void {
@@ -82,8 +94,8 @@ export class SpendJournal {
     await this.flushing;
   }
 
-  private writable(max: number): SpendEvent[] {
-    const limit = this.holds.length > 0 ? Math.min(...this.holds) : Infinity;
+  private writable(max: number, upTo = Infinity): SpendEvent[] {
+    const limit = Math.min(this.holds.length > 0 ? Math.min(...this.holds) : Infinity, upTo);
     const out: SpendEvent[] = [];
     for (const e of this.pending.values()) {
       if ((this.seqOf.get(e.requestId) ?? 0) <= limit) out.push(e);
@@ -93,18 +105,24 @@ export class SpendJournal {
   }
 
   private async writeAll(): Promise<void> {
-    // Building and writing a batch runs on the event loop (better-sqlite3 entirely so): small
-    // batches with a turn of the loop between them keep each pause short, so admissions waiting
-    // on Redis are not held up behind one big batch.
-    const batchSize = this.options.batch ?? 32;
+    // Without a writer thread, building and writing a batch runs on the event loop (better-sqlite3
+    // entirely so): small batches with a turn of the loop between them keep each pause short, so
+    // admissions waiting on Redis are not held up behind one big batch. A writer thread takes big ones.
+    const writer = this.options.writer;
+    const batchSize = this.options.batch ?? writer?.batch ?? 32;
+    // With a writer thread, a flush writes what was queued when it began: rows queued while it
+    // waits for the thread go with the next timer, in one batch, not in a trickle of small
+    // transactions (each a message to the thread and a commit) for as long as calls keep coming.
+    const upTo = writer ? this.seq : Infinity;
     let first = true;
     for (;;) {
       if (!first) await new Promise((r) => setImmediate(r));
       first = false;
-      const batch = this.writable(batchSize);
+      const batch = this.writable(batchSize, upTo);
       if (batch.length === 0) return;
       try {
-        await writeSpendEvents(this.store, batch);
+        if (writer) await writer.write(batch);
+        else await writeSpendEvents(this.store, batch);
         this.failures = 0;
       } catch (err) {
         this.failures++;
@@ -130,6 +148,12 @@ export class SpendJournal {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flush();
+    try {
+      await this.flush();
+      // Rows queued while that flush waited on the writer thread (see writeAll).
+      while (this.options.writer && this.writable(1).length > 0) await this.flush();
+    } finally {
+      await this.options.writer?.close();
+    }
   }
 }

@@ -270,6 +270,15 @@ export async function writeSpendEvents(q: Queryable, events: readonly SpendEvent
   );
 }
 
+/** writeSpendEvents' upsert for one row with positional placeholders: what the SQLite writer thread runs per row. */
+export const SQLITE_SPEND_UPSERT = `INSERT INTO spend_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
+     ON CONFLICT (request_id) DO UPDATE SET state = excluded.state, cost_usd = excluded.cost_usd, updated_at = excluded.updated_at`;
+
+/** One ledger row as SQLite driver values, in EVENT_COLUMNS order: what toDriverValue makes of writeSpendEvents' values. */
+export function sqliteSpendRow(e: SpendEvent, now: string): unknown[] {
+  return [e.requestId, e.ts.toISOString(), e.expiresAt.toISOString(), e.state, e.provider, e.model, e.orgId, e.teamId, e.agentId, e.userId, e.keyId ?? null, encodeTags(e.tags), e.reservedUsd.toFixed(), e.costUsd === null ? null : e.costUsd.toFixed(), now];
+}
+
 /** A single daemon owns every reservation: on start, the ones a previous run left behind are released. */
 export async function releaseStaleReservations(q: Queryable, before?: Date): Promise<number> {
   const r = before

@@ -80,17 +80,21 @@ export class Recorder {
     return { queued: this.queue.length, ...this.stats, spillFiles: this.spillFiles().length, dbDown: this.dbDown };
   }
 
-  /** Writes what is queued; one flush at a time. */
+  /** Writes what is queued (resolves once every record queued before the call is written or spilled); one flush at a time. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    if (this.flushing) return this.flushing.then(() => this.flush());
     if (this.queue.length === 0) return Promise.resolve();
     this.flushing = this.flushNow().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 
   private async flushNow(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, BATCH);
+    // What was queued when the flush began: records arriving while a batch is with the writer go
+    // with the next flush, in one batch, not in a trickle of small transactions under steady load.
+    let left = this.queue.length;
+    while (left > 0 && this.queue.length > 0) {
+      const batch = this.queue.splice(0, Math.min(BATCH, left));
+      left -= batch.length;
       if (this.dbDown) {
         this.spill(batch);
         continue;
@@ -171,7 +175,7 @@ export class Recorder {
     clearInterval(this.timer);
     clearInterval(this.replayTimer);
     if (this.flushing) await this.flushing;
-    await this.flush();
+    while (this.queue.length > 0) await this.flush();
     await this.sink.close();
   }
 }

@@ -26,16 +26,19 @@ type Reply = { id: number; ok: true; n: number } | { id: number; ok: false; erro
 
 /**
  * SQLite: better-sqlite3 is synchronous, so a batch written on the daemon's
- * thread would stall every request for its duration. A worker thread with its
- * own connection to the same file (WAL) writes instead; the request path only
- * posts the batch.
+ * thread would stall every request for its duration. One worker thread per
+ * database file, with its own connection to it (WAL), writes instead: usage
+ * batches (SqliteWorkerSink) and the spend ledger's upserts (sqliteRowWriter)
+ * share it, so a second writer costs no second thread. The request path only
+ * posts batches. The thread lives while anyone holds it.
  */
-export class SqliteWorkerSink implements RecordSink {
+class SqliteWriterThread {
   private worker: Worker | undefined;
   private seq = 0;
   private readonly pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
+  refs = 0;
 
-  constructor(private readonly file: string) {}
+  constructor(readonly file: string) {}
 
   private spawn(): Worker {
     if (this.worker) return this.worker;
@@ -54,6 +57,7 @@ export class SqliteWorkerSink implements RecordSink {
       else p.reject(new Error(m.error));
     });
     const fail = (err: Error) => {
+      if (this.worker !== w) return;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
       this.worker = undefined;
@@ -64,12 +68,50 @@ export class SqliteWorkerSink implements RecordSink {
     return w;
   }
 
-  private call(msg: Record<string, unknown>): Promise<number> {
+  call(msg: Record<string, unknown>): Promise<number> {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.spawn().postMessage({ id, ...msg });
     });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    await this.call({ op: 'close' }).catch(() => {});
+    this.worker = undefined;
+    await w.terminate();
+  }
+}
+
+const threads = new Map<string, SqliteWriterThread>();
+
+function acquireThread(file: string): SqliteWriterThread {
+  let t = threads.get(file);
+  if (!t) {
+    t = new SqliteWriterThread(file);
+    threads.set(file, t);
+  }
+  t.refs++;
+  return t;
+}
+
+async function releaseThread(t: SqliteWriterThread): Promise<void> {
+  if (--t.refs > 0) return;
+  if (threads.get(t.file) === t) threads.delete(t.file);
+  await t.close();
+}
+
+/** Usage batches to the SQLite writer thread. */
+export class SqliteWorkerSink implements RecordSink {
+  private thread: SqliteWriterThread | undefined;
+
+  constructor(private readonly file: string) {}
+
+  private call(msg: Record<string, unknown>): Promise<number> {
+    this.thread ??= acquireThread(this.file);
+    return this.thread.call(msg);
   }
 
   write(records: UsageRecord[]): Promise<number> {
@@ -81,11 +123,31 @@ export class SqliteWorkerSink implements RecordSink {
   }
 
   async close(): Promise<void> {
-    if (!this.worker) return;
-    await this.call({ op: 'close' }).catch(() => {});
-    await this.worker?.terminate();
-    this.worker = undefined;
+    const t = this.thread;
+    if (!t) return;
+    this.thread = undefined;
+    await releaseThread(t);
   }
+}
+
+/**
+ * Runs one statement per row ("?" placeholders, values already as the driver
+ * takes them: strings, numbers, null) in one transaction on the
+ * SQLite writer thread of `file`, the statement prepared once there.
+ */
+export function sqliteRowWriter(file: string, sql: string): { write(rows: unknown[][]): Promise<number>; close(): Promise<void> } {
+  let thread: SqliteWriterThread | undefined;
+  return {
+    write(rows) {
+      thread ??= acquireThread(file);
+      return thread.call({ op: 'run', sql, rows });
+    },
+    async close() {
+      const t = thread;
+      thread = undefined;
+      if (t) await releaseThread(t);
+    },
+  };
 }
 
 export function sinkFor(store: Store): RecordSink {

@@ -1,0 +1,191 @@
+/**
+ * CPU cost per request of the gateway daemon (and of a bare node:http + undici
+ * forwarder for comparison), independent of wall-clock noise: process CPU time
+ * (utime+stime, all threads) divided by requests served, plus the daemon's top
+ * self-time functions from a V8 CPU profile.
+ *
+ *   npx tsx bench/proxy/profile.ts                   (after npx tsc -p tsconfig.build.json)
+ *   PROFILE_SECONDS=5 PROFILE_CONCURRENCY=16 PROFILE_CPU=1 PROFILE_STREAM=0 npx tsx bench/proxy/profile.ts
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Pool } from 'undici';
+
+const ROOT = process.env.PROFILE_ROOT ?? resolve(import.meta.dirname, '../..');
+const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
+const C = Number(process.env.PROFILE_CONCURRENCY ?? 16);
+const CPU_PROF = process.env.PROFILE_CPU === '1';
+const STREAM = process.env.PROFILE_STREAM === '1';
+const TARGETS = (process.env.PROFILE_TARGETS ?? 'oco,bare').split(',');
+const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say ok.' }], ...(STREAM ? { stream: true } : {}) });
+const TICK_US = 1e6 / 100; // USER_HZ
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => r(p));
+    });
+  });
+}
+async function waitHttp(url: string, init: RequestInit = {}): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(url, { ...init, signal: AbortSignal.timeout(1000) });
+      await r.arrayBuffer();
+      if (r.status < 500) return;
+    } catch {}
+    await sleep(100);
+  }
+  throw new Error(`${url} did not come up`);
+}
+/** CPU ticks per thread name (main thread "node", V8 GC helpers, libuv pool, worker threads). */
+function threadTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')).replace(/\d+$/, '');
+      const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + Number(parts[11]) + Number(parts[12]));
+    } catch {}
+  }
+  return out;
+}
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(parts[11]) + Number(parts[12]);
+}
+
+async function load(origin: string, path: string, ms: number): Promise<{ n: number; errors: number; lat: number[] }> {
+  const pool = new Pool(origin, { connections: C, pipelining: 1 });
+  let n = 0;
+  let errors = 0;
+  const lat: number[] = [];
+  const until = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: C }, async () => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        try {
+          const r = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-bench-chunks': '5', 'x-bench-gap-ms': '0' }, body: BODY });
+          await r.body.dump();
+          if (r.statusCode !== 200) errors++;
+        } catch {
+          errors++;
+        }
+        lat.push(performance.now() - t0);
+        n++;
+      }
+    }),
+  );
+  await pool.close();
+  return { n, errors, lat };
+}
+
+interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
+function summarize(file: string, requests: number): void {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+  const agg = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  for (const [id, us] of self) {
+    const cf = byId.get(id)!.callFrame;
+    const name = `${cf.functionName || '(anon)'} ${cf.url.replace(/^.*\/(node_modules\/)?/, '')}:${cf.lineNumber + 1}`;
+    if (cf.functionName === '(idle)') idle += us;
+    else total += us;
+    agg.set(name, (agg.get(name) ?? 0) + us);
+  }
+  console.log(`profile ${file}: busy ${(total / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms, ${(total / requests).toFixed(1)} µs busy/request (main thread)`);
+  const byFile = new Map<string, number>();
+  for (const [k, us] of agg) {
+    const f = k.split(' ').slice(1).join(' ').replace(/:\d+$/, '');
+    byFile.set(f, (byFile.get(f) ?? 0) + us);
+  }
+  console.log('by file: ' + [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([f, us]) => `${f || '(native)'} ${(us / requests).toFixed(1)}`).join(', '));
+  const top = [...agg].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 35));
+  for (const [k, us] of top) console.log(`${(us / requests).toFixed(2).padStart(8)} µs/req ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+}
+
+async function main(): Promise<void> {
+  const children: ChildProcess[] = [];
+  const home = mkdtempSync(join(tmpdir(), 'oco-prof-'));
+  const profDir = join(home, 'prof');
+  process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM')));
+  try {
+    const mockPort = await freePort();
+    children.push(spawn(process.execPath, [join(import.meta.dirname, 'mock-upstream.mjs'), String(mockPort)], { stdio: 'ignore' }));
+    const mockUrl = `http://127.0.0.1:${mockPort}`;
+    await waitHttp(`${mockUrl}/v1/chat/completions`, { method: 'POST', body: BODY });
+    for (const name of TARGETS) {
+      const port = await freePort();
+      let child: ChildProcess;
+      if (name === 'oco') {
+        const env: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '2', ...process.env, OCO_HOME: home, OCO_OPENAI_BASE_URL: mockUrl, OCO_LOG_LEVEL: 'info' };
+        for (const k of ['DATABASE_URL', 'POSTGRES_HOST', 'REDIS_URL', 'REDIS_HOST', 'OCO_PROXY_API_KEY', 'NODE_OPTIONS']) delete env[k];
+        const flags = [...(process.env.PROFILE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size').split(' ').filter(Boolean), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+        child = spawn(process.execPath, [...flags, join(ROOT, 'dist/daemon/main.js'), '--host', '127.0.0.1', '--port', String(port)], { env, stdio: ['ignore', process.env.PROFILE_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
+      } else {
+        child = spawn(process.execPath, [join(import.meta.dirname, 'bare-proxy.mjs'), String(port), mockUrl], { stdio: 'ignore' });
+      }
+      children.push(child);
+      const origin = `http://127.0.0.1:${port}`;
+      const path = '/v1/proxy/openai/v1/chat/completions';
+      await waitHttp(`${origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, body: BODY });
+      await load(origin, path, 1500); // warm-up
+      const t0 = cpuTicks(child.pid!);
+      const th0 = threadTicks(child.pid!);
+      const r = await load(origin, path, SECONDS * 1000);
+      const cpu = (cpuTicks(child.pid!) - t0) * TICK_US;
+      const th1 = threadTicks(child.pid!);
+      r.lat.sort((a, b) => a - b);
+      console.log(`${name}: c=${C} ${STREAM ? 'stream' : 'json'} ${r.n} requests in ${SECONDS}s (${(r.n / SECONDS).toFixed(0)}/s, ${r.errors} errors), p50 ${r.lat[Math.floor(r.n / 2)]!.toFixed(3)} ms, p99 ${r.lat[Math.floor(r.n * 0.99)]!.toFixed(3)} ms; process CPU ${(cpu / r.n).toFixed(1)} µs/request`);
+      console.log(`  per thread µs/request: ${[...th1].map(([k, v]) => [k, ((v - (th0.get(k) ?? 0)) * TICK_US) / r.n] as const).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+      if (process.env.PROFILE_STREAMS) {
+        // Peak memory as the benchmark drives it: rounds of N concurrent streams (20 chunks 50 ms apart).
+        const N = Number(process.env.PROFILE_STREAMS);
+        for (let round = 0; round < 2; round++) {
+          const pool = new Pool(origin, { connections: N, pipelining: 1 });
+          const t1 = performance.now();
+          const ttfb: number[] = [];
+          await Promise.all(
+            Array.from({ length: N }, async () => {
+              const t0 = performance.now();
+              const res = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-bench-chunks': '20', 'x-bench-gap-ms': '50' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Count.' }], stream: true }) });
+              let first = true;
+              for await (const _c of res.body) {
+                if (first) ttfb.push(performance.now() - t0);
+                first = false;
+              }
+            }),
+          );
+          await pool.close();
+          ttfb.sort((a, b) => a - b);
+          console.log(`  ${N} streams round ${round}: ${(performance.now() - t1).toFixed(0)} ms, ttfb p50 ${ttfb[Math.floor(N / 2)]!.toFixed(1)} ms`);
+        }
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        console.log(`  peak RSS ${(Number(m?.[1]) / 1024).toFixed(1)} MB`);
+      }
+      if (name === 'oco' && CPU_PROF) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+        for (const f of readdirSync(profDir)) if (f.endsWith('.cpuprofile')) summarize(join(profDir, f), r.n);
+        if (process.env.PROFILE_KEEP) for (const f of readdirSync(profDir)) console.log('kept', join(profDir, f));
+      } else child.kill('SIGTERM');
+    }
+  } finally {
+    if (!process.env.PROFILE_KEEP) rmSync(home, { recursive: true, force: true });
+  }
+}
+await main();
+process.exit(0);
