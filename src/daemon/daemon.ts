@@ -49,7 +49,8 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
   const recorder = new Recorder({ store, spillDir: spillDir(config.paths), flushIntervalMs: config.int('proxy.flushIntervalMs'), maxQueue: config.int('proxy.queueSize'), logger });
   recorder.start();
   const { admission, adminRoutes } = await loadSpendModule(config, store, logger);
-  const gateway = new Gateway({ settings, store, recorder, prices: () => book, keys: new KeyCache(store), logger, admission, adminRoutes, version: version() });
+  const keys = new KeyCache(store);
+  const gateway = new Gateway({ settings, store, recorder, prices: () => book, keys, logger, admission, adminRoutes, version: version() });
 
   let address;
   try {
@@ -89,6 +90,7 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
       logger.info({ inFlight: gateway.active, drainMs }, 'stopping: draining in-flight requests');
       const { cut } = await gateway.drain(drainMs);
       await jobs.stop();
+      await keys.close();
       await recorder.stop();
       for (const c of admission) await c.close().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'admission control close failed'));
       clearInterval(priceTimer);

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Store } from '../store/types.js';
 import { isOcoError } from '../errors.js';
@@ -64,7 +65,8 @@ export async function importFocusFile(store: Store, file: string, options: Impor
     }
   }
   try {
-    const written = await replaceSourceRows(store, { provider, source, runId }, all(), options.onRows);
+    const estimatedRows = reader.estimateRows(await stat(file).then((s) => s.size, () => 0));
+    const written = await replaceSourceRows(store, { provider, source, runId }, all(), options.onRows, { estimatedRows });
     const details = { file, format: reader.format, invalid: reader.invalid, invalidExamples: reader.invalidExamples };
     await finishRun(store, runId, { status: 'succeeded', rows: written.rows, window: written.window, details });
     return {

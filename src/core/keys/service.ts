@@ -21,6 +21,8 @@ export type VirtualKey = {
   createdAt: string;
   expiresAt: string | null;
   revokedAt: string | null;
+  /** Written by the daemon at most every 30 s, so it is "last used around then". */
+  lastUsedAt: string | null;
   status: 'active' | 'revoked' | 'expired';
 };
 
@@ -54,7 +56,7 @@ export async function createKey(store: Store, input: CreateKeyInput): Promise<{ 
   return { key, record: (await getKey(store, id))! };
 }
 
-const COLUMNS = 'id, name, prefix, org_id, team_id, agent_id, user_id, created_at, expires_at, revoked_at';
+const COLUMNS = 'id, name, prefix, org_id, team_id, agent_id, user_id, created_at, expires_at, revoked_at, last_used_at';
 
 function toKey(r: Record<string, any>, now = Date.now()): VirtualKey {
   const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
@@ -71,6 +73,7 @@ function toKey(r: Record<string, any>, now = Date.now()): VirtualKey {
     createdAt: iso(r.created_at)!,
     expiresAt,
     revokedAt,
+    lastUsedAt: iso(r.last_used_at),
     status: revokedAt ? 'revoked' : expiresAt && Date.parse(expiresAt) <= now ? 'expired' : 'active',
   };
 }
@@ -107,4 +110,11 @@ export async function verifyKey(store: Store, presented: string): Promise<Virtua
     }
   }
   return undefined;
+}
+
+/** Records when keys were last used; only ever moves forward (several daemons may write). */
+export async function touchKeys(store: Store, used: ReadonlyMap<string, Date>): Promise<void> {
+  for (const [id, at] of used) {
+    await store.run('UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)', [id, at]);
+  }
 }

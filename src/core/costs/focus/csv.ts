@@ -16,6 +16,19 @@ export class CsvSyntaxError extends Error {
   }
 }
 
+/** The first \r at or after pos in text, or -1; remembered per text, since nearly no file has one and a search would scan to the end each time. */
+let crText: string | undefined;
+let crFrom = 0;
+let crPos = -1;
+function crAfter(text: string, pos: number): number {
+  if (text !== crText || pos < crFrom || (crPos >= 0 && crPos < pos)) {
+    crText = text;
+    crFrom = pos;
+    crPos = text.indexOf('\r', pos);
+  }
+  return crPos;
+}
+
 /** Parses one quoted record starting at pos; returns undefined when the text ends inside it (more input needed). */
 function parseQuoted(text: string, pos: number, final: boolean): { fields: string[]; end: number; newlines: number } | undefined {
   const fields: string[] = [];
@@ -23,37 +36,43 @@ function parseQuoted(text: string, pos: number, final: boolean): { fields: strin
   let i = pos;
   let newlines = 0;
   const n = text.length;
+  let nl = -1;
   for (;;) {
     if (i < n && text.charCodeAt(i) === 34 /* " */) {
-      // Quoted field.
+      // Quoted field: find its closing quote, then take it in one slice ("" pairs undone by one replace).
       i++;
+      const start = i;
+      let escaped = false;
       for (;;) {
         const q = text.indexOf('"', i);
         if (q < 0) {
           if (final) throw new CsvSyntaxError(0, 'a quoted field is not closed before the end of the file');
           return undefined;
         }
-        const chunk = text.slice(i, q);
-        for (let k = chunk.indexOf('\n'); k >= 0; k = chunk.indexOf('\n', k + 1)) newlines++;
-        field += chunk;
         if (q + 1 < n && text.charCodeAt(q + 1) === 34) {
-          field += '"';
+          escaped = true;
           i = q + 2;
           continue;
         }
         if (q + 1 >= n && !final) return undefined;
+        const chunk = text.slice(start, q);
+        for (let k = chunk.indexOf('\n'); k >= 0; k = chunk.indexOf('\n', k + 1)) newlines++;
+        field += escaped ? chunk.replace(/""/g, '"') : chunk;
         i = q + 1;
         break;
       }
       // After the closing quote: a separator, the end of the record, or junk (kept, like relaxed parsers do).
       while (i < n && text.charCodeAt(i) !== 44 && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) field += text[i++];
     } else {
-      let j = i;
-      while (j < n) {
-        const c = text.charCodeAt(j);
-        if (c === 44 || c === 10 || c === 13) break;
-        j++;
+      // Unquoted field: up to the next comma, or the end of the line (\n, or a \r: found once per text, see crAfter).
+      if (nl < i) {
+        nl = text.indexOf('\n', i);
+        if (nl < 0) nl = n;
       }
+      let j = text.indexOf(',', i);
+      if (j < 0 || j > nl) j = nl;
+      const cr = crAfter(text, i);
+      if (cr >= 0 && cr < j) j = cr;
       field += text.slice(i, j);
       i = j;
     }

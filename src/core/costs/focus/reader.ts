@@ -101,6 +101,10 @@ export class FocusFileReader {
   format: 'csv' | 'csv.gz' | 'parquet' | undefined;
   private readonly options: FocusReadOptions;
   private plan: ColumnPlan[] = [];
+  /** Records parsed so far (valid or not) and the file stream they came from, for estimateRows(). */
+  private recordsSeen = 0;
+  private input: { bytesRead: number } | undefined;
+  private parquetRows: number | undefined;
 
   constructor(file: string, options: FocusReadOptions = {}) {
     this.file = file;
@@ -118,6 +122,17 @@ export class FocusFileReader {
     const gz = magic[0] === 0x1f && magic[1] === 0x8b;
     this.format = gz ? 'csv.gz' : 'csv';
     yield* this.csvBatches(gz);
+  }
+
+  /**
+   * How many rows the whole file probably holds, from what was read so far (Parquet: its
+   * metadata), or undefined before anything was read. Only a hint for the writer's plan.
+   */
+  estimateRows(fileBytes: number): number | undefined {
+    if (this.parquetRows !== undefined) return this.parquetRows;
+    const read = this.input?.bytesRead ?? 0;
+    if (!read || !this.recordsSeen) return undefined;
+    return Math.round((this.recordsSeen * fileBytes) / Math.max(read, 1));
   }
 
   private setHeader(headers: string[], where: number): void {
@@ -227,7 +242,8 @@ export class FocusFileReader {
   }
 
   private async *csvBatches(gz: boolean): AsyncGenerator<CostRow[]> {
-    const input = createReadStream(this.file, { highWaterMark: 1 << 18 });
+    const input = createReadStream(this.file, { highWaterMark: 1 << 16 });
+    this.input = input;
     const text = gz ? input.pipe(createGunzip()) : input;
     text.setEncoding('utf8');
     input.on('error', (err) => text.destroy(err));
@@ -235,6 +251,7 @@ export class FocusFileReader {
     try {
       for await (const records of csvRecords(text)) {
         const batch: CostRow[] = [];
+        this.recordsSeen += records.length;
         for (const rec of records) {
           if (header === undefined) {
             this.setHeader(rec.fields, rec.line);
@@ -269,6 +286,7 @@ export class FocusFileReader {
     const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
     const file = await asyncBufferFromFile(this.file);
     const metadata = await parquetMetadataAsync(file);
+    this.parquetRows = Number(metadata.num_rows);
     const leaves = metadata.schema.slice(1);
     const headers = leaves.map((e) => e.name);
     this.setHeader(headers, 0);
