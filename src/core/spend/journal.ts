@@ -109,7 +109,7 @@ export class SpendJournal {
     // entirely so): small batches with a turn of the loop between them keep each pause short, so
     // admissions waiting on Redis are not held up behind one big batch. A writer thread takes big ones.
     const writer = this.options.writer;
-    const batchSize = this.options.batch ?? writer?.batch ?? 32;
+    const batchSize = this.options.batch ?? writer?.batch ?? 16;
     // With a writer thread, a flush writes what was queued when it began: rows queued while it
     // waits for the thread go with the next timer, in one batch, not in a trickle of small
     // transactions (each a message to the thread and a commit) for as long as calls keep coming.
