@@ -101,3 +101,35 @@ describe.each(BACKENDS)('bulk writer with index rebuild on $name', (backend) => 
     });
   });
 });
+
+/**
+ * PostgreSQL: the rebuild needs an exclusive lock on cloud_costs. A long-running reader
+ * holds it off; after the 5 s lock timeout the load must take the staged path and still
+ * land exactly, with every index in place, without ever blocking that reader.
+ */
+describe.skipIf(!BACKENDS[1]!.available())('bulk writer on PostgreSQL when a reader holds the table', () => {
+  it('falls back to the staged path after the lock timeout', async () => {
+    const { store, url, cleanup } = await BACKENDS[1]!.open();
+    const pg = (await import('pg')).default;
+    const reader = new pg.Client({ connectionString: url });
+    await reader.connect();
+    try {
+      const before = await indexes(store);
+      await reader.query('BEGIN');
+      await reader.query('LOCK TABLE cloud_costs IN ACCESS SHARE MODE');
+      const started = Date.now();
+      const result = await replaceSourceRows(store, { provider: 'aws', source: 'locked', runId: 'run-l' },
+        batches([row('2024-06-01', 1, '0.25'), row('2024-06-02', 1, '0.50')]), undefined, { estimatedRows: REBUILD_MIN_ROWS * 10 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
+      expect(result.rows).toBe(2);
+      // The reader was never blocked: it still reads inside its transaction.
+      expect((await reader.query('SELECT COUNT(*)::int AS n FROM cloud_costs')).rows[0].n).toBeGreaterThanOrEqual(0);
+      await reader.query('COMMIT');
+      expect(await state(store, 'locked')).toEqual({ rows: 2, total: '0.75' });
+      expect(await indexes(store)).toEqual(before);
+    } finally {
+      await reader.end().catch(() => {});
+      await cleanup();
+    }
+  }, 60_000);
+});
