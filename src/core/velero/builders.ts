@@ -53,13 +53,13 @@ export function backupSpec(o: BackupOptions): BackupSpec {
   return spec;
 }
 
+/** A named velero.io/v1 object oco creates, labelled as managed by oco. */
+function managed<S>(kind: string, name: string, namespace: string, spec: S, labels: Record<string, string>): VeleroObject<S> {
+  return { apiVersion: API_VERSION, kind, metadata: { name, namespace, labels: { ...MANAGED_BY, ...labels } }, spec };
+}
+
 export function buildBackup(name: string, namespace: string, spec: BackupSpec, labels: Record<string, string> = {}): VeleroObject<BackupSpec> {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Backup',
-    metadata: { name: requireName(name, 'backup name'), namespace, labels: { ...MANAGED_BY, ...labels } },
-    spec,
-  };
+  return managed('Backup', requireName(name, 'backup name'), namespace, spec, labels);
 }
 
 export interface RestoreOptions {
@@ -120,12 +120,7 @@ export function stamp(d: Date): string {
 }
 
 export function buildRestore(name: string, namespace: string, spec: RestoreSpec, labels: Record<string, string> = {}): VeleroObject<RestoreSpec> {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Restore',
-    metadata: { name: requireName(name, 'restore name'), namespace, labels: { ...MANAGED_BY, ...labels } },
-    spec,
-  };
+  return managed('Restore', requireName(name, 'restore name'), namespace, spec, labels);
 }
 
 export interface ScheduleSpec {
@@ -136,13 +131,8 @@ export interface ScheduleSpec {
 }
 
 export function buildSchedule(name: string, namespace: string, cron: string, template: BackupSpec, options: { paused?: boolean; labels?: Record<string, string>; where?: string } = {}): VeleroObject<ScheduleSpec> {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Schedule',
-    // Velero copies the schedule name into the velero.io/schedule-name label of its backups: 63 characters at most.
-    metadata: { name: requireName(name, 'schedule name', 63), namespace, labels: { ...MANAGED_BY, ...(options.labels ?? {}) } },
-    spec: { schedule: requireCron(cron, options.where ?? '--schedule'), template, ...(options.paused ? { paused: true } : {}) },
-  };
+  // Velero copies the schedule name into the velero.io/schedule-name label of its backups: 63 characters at most.
+  return managed('Schedule', requireName(name, 'schedule name', 63), namespace, { schedule: requireCron(cron, options.where ?? '--schedule'), template, ...(options.paused ? { paused: true } : {}) }, options.labels ?? {});
 }
 
 export function buildDeleteBackupRequest(backup: VeleroObject, namespace: string): VeleroObject {
