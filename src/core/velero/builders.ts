@@ -9,12 +9,16 @@ import { csv, formatGoDuration, parseLabelSelector, parseNamespaceMappings, requ
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'oco' } as const;
 
-export interface BackupOptions {
+/** Which objects a backup or restore covers: velero's --include/--exclude-namespaces, --include/--exclude-resources, --selector. */
+export interface FilterOptions {
   includeNamespaces?: string[];
   excludeNamespaces?: string[];
   includeResources?: string[];
   excludeResources?: string[];
   selector?: string;
+}
+
+export interface BackupOptions extends FilterOptions {
   ttl?: string;
   storageLocation?: string;
   snapshotVolumes?: boolean;
@@ -34,18 +38,24 @@ export interface BackupSpec {
   metadata?: { labels?: Record<string, string> };
 }
 
+/** The filters backups and restores share (velero's flags of the same names); flag names in every error. */
+function resourceFilters(o: FilterOptions): Pick<BackupSpec, 'includedNamespaces' | 'excludedNamespaces' | 'includedResources' | 'excludedResources' | 'labelSelector'> {
+  const f: ReturnType<typeof resourceFilters> = {};
+  const inc = csv(o.includeNamespaces);
+  if (inc) f.includedNamespaces = inc.map((n) => requireNamespace(n, '--include-namespaces'));
+  const exc = csv(o.excludeNamespaces);
+  if (exc) f.excludedNamespaces = exc.map((n) => requireNamespace(n, '--exclude-namespaces'));
+  const incR = csv(o.includeResources);
+  if (incR) f.includedResources = incR;
+  const excR = csv(o.excludeResources);
+  if (excR) f.excludedResources = excR;
+  if (o.selector) f.labelSelector = parseLabelSelector(o.selector, '--selector');
+  return f;
+}
+
 /** The BackupSpec of velero backup create's flags; flag names in every error. */
 export function backupSpec(o: BackupOptions): BackupSpec {
-  const spec: BackupSpec = {};
-  const inc = csv(o.includeNamespaces);
-  if (inc) spec.includedNamespaces = inc.map((n) => requireNamespace(n, '--include-namespaces'));
-  const exc = csv(o.excludeNamespaces);
-  if (exc) spec.excludedNamespaces = exc.map((n) => requireNamespace(n, '--exclude-namespaces'));
-  const incR = csv(o.includeResources);
-  if (incR) spec.includedResources = incR;
-  const excR = csv(o.excludeResources);
-  if (excR) spec.excludedResources = excR;
-  if (o.selector) spec.labelSelector = parseLabelSelector(o.selector, '--selector');
+  const spec: BackupSpec = { ...resourceFilters(o) };
   if (o.ttl !== undefined) spec.ttl = formatGoDuration(requireDuration(o.ttl, '--ttl'));
   if (o.storageLocation) spec.storageLocation = requireName(o.storageLocation, '--storage-location');
   if (o.snapshotVolumes !== undefined) spec.snapshotVolumes = o.snapshotVolumes;
@@ -62,14 +72,9 @@ export function buildBackup(name: string, namespace: string, spec: BackupSpec, l
   return managed('Backup', requireName(name, 'backup name'), namespace, spec, labels);
 }
 
-export interface RestoreOptions {
+export interface RestoreOptions extends FilterOptions {
   fromBackup?: string;
   fromSchedule?: string;
-  includeNamespaces?: string[];
-  excludeNamespaces?: string[];
-  includeResources?: string[];
-  excludeResources?: string[];
-  selector?: string;
   namespaceMappings?: string;
   existingResourcePolicy?: 'none' | 'update';
   restorePVs?: boolean;
@@ -95,15 +100,7 @@ export function restoreSpec(o: RestoreOptions): RestoreSpec {
   const spec: RestoreSpec = {};
   if (o.fromBackup) spec.backupName = requireName(o.fromBackup, '--from-backup');
   if (o.fromSchedule) spec.scheduleName = requireName(o.fromSchedule, '--from-schedule');
-  const inc = csv(o.includeNamespaces);
-  if (inc) spec.includedNamespaces = inc.map((n) => requireNamespace(n, '--include-namespaces'));
-  const exc = csv(o.excludeNamespaces);
-  if (exc) spec.excludedNamespaces = exc.map((n) => requireNamespace(n, '--exclude-namespaces'));
-  const incR = csv(o.includeResources);
-  if (incR) spec.includedResources = incR;
-  const excR = csv(o.excludeResources);
-  if (excR) spec.excludedResources = excR;
-  if (o.selector) spec.labelSelector = parseLabelSelector(o.selector, '--selector');
+  Object.assign(spec, resourceFilters(o));
   if (o.namespaceMappings) spec.namespaceMapping = parseNamespaceMappings(o.namespaceMappings, '--namespace-mappings');
   if (o.existingResourcePolicy) spec.existingResourcePolicy = o.existingResourcePolicy;
   if (o.restorePVs !== undefined) spec.restorePVs = o.restorePVs;
