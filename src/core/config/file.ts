@@ -1,9 +1,13 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Document, isMap, isScalar, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import type { Document, LineCounter, Node, YAMLMap } from 'yaml';
+import { lazyRequire } from '../lazy.js';
 import { ConfigError } from '../errors.js';
 import { findKey, suggestKey } from './keys.js';
 import { parseValue, expectedForm, type ConfigValue } from './values.js';
+
+// Every command resolves its configuration; most machines have no config file to parse.
+const yaml = lazyRequire<typeof import('yaml')>('yaml');
 
 export interface FileEntry {
   value: ConfigValue;
@@ -24,6 +28,7 @@ export function readConfigFile(path: string): ConfigFile {
   if (!existsSync(path)) return { path, exists: false, entries: new Map() };
   const text = readFileSync(path, 'utf8');
   const { doc, lines } = parse(path, text);
+  const { isMap, isScalar } = yaml();
   const entries = new Map<string, FileEntry>();
   if (doc.contents === null) return { path, exists: true, entries };
   if (!isMap(doc.contents)) {
@@ -59,7 +64,7 @@ export function readConfigFile(path: string): ConfigFile {
 export function updateConfigFile(path: string, key: string, value: ConfigValue | undefined): boolean {
   readConfigFile(path); // refuse to rewrite a file we cannot read cleanly
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const doc = text.trim() === '' ? new Document({}) : parse(path, text).doc;
+  const doc = text.trim() === '' ? new (yaml().Document)({}) : parse(path, text).doc;
   const segments = key.split('.');
   let changed: boolean;
   if (value === undefined) {
@@ -82,6 +87,7 @@ export function updateConfigFile(path: string, key: string, value: ConfigValue |
 }
 
 function parse(path: string, text: string): { doc: Document.Parsed; lines: LineCounter } {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const err = doc.errors[0];
@@ -96,6 +102,7 @@ function parse(path: string, text: string): { doc: Document.Parsed; lines: LineC
 }
 
 function walk(map: YAMLMap, prefix: string, visit: (key: string, node: Node) => void): void {
+  const { isMap, isScalar } = yaml();
   for (const pair of map.items) {
     const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
     const full = prefix ? `${prefix}.${k}` : k;
@@ -105,6 +112,7 @@ function walk(map: YAMLMap, prefix: string, visit: (key: string, node: Node) => 
 }
 
 function pruneEmpty(doc: Document, segments: string[]): void {
+  const { isMap } = yaml();
   for (let i = segments.length; i > 0; i--) {
     const path = segments.slice(0, i);
     const node = doc.getIn(path);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
@@ -6,14 +7,18 @@ import type { OcoConfig } from '../config/resolve.js';
 import { ConfigError, UnreachableError, UsageError } from '../errors.js';
 import { kubeconfigError } from './errors.js';
 
-type ClientModule = typeof import('@kubernetes/client-node');
+type ClientModule = typeof import('./library.js');
+
+// Built by scripts/bundle-vendor.js; absent when the TypeScript sources run directly (tests).
+const bundled = new URL('../../vendor/kubernetes-client.js', import.meta.url);
 
 let modulePromise: Promise<ClientModule> | undefined;
 
 /**
  * The client library is large (its generated API loads every model); importing it
  * lazily keeps commands that never touch a cluster fast, and lets a command start
- * loading it while it parses flags.
+ * loading it while it parses flags. The build bundles it into one file, which loads
+ * in about a third of the time of the package's ~1,000 modules.
  */
 export function loadClientModule(): Promise<ClientModule> {
   // Node's on-disk compile cache roughly halves the library's load time from the second run on
@@ -24,7 +29,7 @@ export function loadClientModule(): Promise<ClientModule> {
     } catch {
       // a read-only temp directory only costs speed
     }
-    return import('@kubernetes/client-node');
+    return existsSync(fileURLToPath(bundled)) ? (import(bundled.href) as Promise<ClientModule>) : import('./library.js');
   });
   return modulePromise;
 }

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyRequire } from '../lazy.js';
 import { UnreachableError, OperationError } from '../errors.js';
 import { toDriverValue } from './params.js';
 import type { Dialect, Queryable, Row, SqlParam, Store } from './types.js';
@@ -12,13 +13,14 @@ export const postgresDialect: Dialect = {
 
 const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184, json: 114, jsonb: 3802 } as const;
 
-const builtins = pg.types.builtins;
+const pgModule = lazyRequire<typeof pg>('pg');
+
 /**
  * Rows look the same as SQLite's: NUMERIC stays a decimal string (never a float),
  * timestamps become ISO-8601 strings, DATE stays 'YYYY-MM-DD' (no local-time shift),
  * JSON stays text, and int8 (COUNT) becomes a number.
  */
-const typeParsers: pg.CustomTypesConfig = {
+const typeParsers = (types: typeof pg.types): pg.CustomTypesConfig => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     switch (oid) {
       case OID.int8:
@@ -30,14 +32,14 @@ const typeParsers: pg.CustomTypesConfig = {
         return (v: string) => v;
       case OID.timestamptz:
       case OID.timestamp: {
-        const parse = pg.types.getTypeParser(oid as typeof builtins.TIMESTAMPTZ);
+        const parse = types.getTypeParser(oid as typeof types.builtins.TIMESTAMPTZ);
         return (v: string) => (parse(v) as Date).toISOString();
       }
       default:
-        return pg.types.getTypeParser(oid, format ?? 'text');
+        return types.getTypeParser(oid, format ?? 'text');
     }
   }) as pg.CustomTypesConfig['getTypeParser'],
-};
+});
 
 export interface PostgresOptions {
   connectionString: string;
@@ -73,13 +75,14 @@ export class PostgresStore implements Store {
 
   constructor(options: PostgresOptions) {
     this.location = options.display;
-    this.pool = new pg.Pool({
+    const { Pool, types } = pgModule();
+    this.pool = new Pool({
       connectionString: options.connectionString,
       ssl: options.ssl,
       max: options.max ?? 10,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 10_000,
-      types: typeParsers,
+      types: typeParsers(types),
     });
     // An idle client dying (server restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => {});

@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { lazyRequire } from '../lazy.js';
 import { UsageError } from '../errors.js';
 
 /** Go time.Duration units (the form Velero's --ttl and metav1.Duration use). */
@@ -47,6 +47,9 @@ export function requireDuration(text: string, where: string): number {
   return ms;
 }
 
+// Only schedule commands parse cron; `backup create` should not pay for loading it.
+const cron = lazyRequire<typeof import('cron-parser')>('cron-parser');
+
 const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 
 /**
@@ -62,7 +65,7 @@ export function cronProblem(expr: string): string | undefined {
   const fields = e.split(/\s+/);
   if (fields.length !== 5) return `expected 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
   try {
-    CronExpressionParser.parse(e, { tz: 'UTC' });
+    cron().CronExpressionParser.parse(e, { tz: 'UTC' });
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -90,7 +93,7 @@ export function cronTimes(expr: string, from: Date, to: Date, limit = 1000): Dat
     for (let t = from.getTime() + step; t <= to.getTime() && out.length < limit; t += step) out.push(new Date(t));
     return out;
   }
-  const it = CronExpressionParser.parse(e === '@midnight' ? '@daily' : e, { currentDate: from, endDate: to, tz: 'UTC' });
+  const it = cron().CronExpressionParser.parse(e === '@midnight' ? '@daily' : e, { currentDate: from, endDate: to, tz: 'UTC' });
   const out: Date[] = [];
   while (out.length < limit && it.hasNext()) out.push(it.next().toDate());
   return out;
