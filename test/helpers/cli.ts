@@ -41,13 +41,16 @@ export interface RunOptions {
   input?: string;
   timeoutMs?: number;
   cwd?: string;
+  /** A command the CLI runs under, e.g. unshare (it gets node, the CLI and its arguments appended). */
+  prefix?: string[];
 }
 
 /** Runs the built CLI as a child process, the way a user or a CI script does. */
 export function runOco(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const env = isolatedEnv({ ...(options.home ? { OCO_HOME: options.home } : {}), ...options.env });
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const argv = [...(options.prefix ?? []), process.execPath, BIN, ...args];
+    const child = spawn(argv[0]!, argv.slice(1), { env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -68,7 +68,7 @@ export interface BulkPlan {
   /**
    * Load straight into cloud_costs with its secondary indexes dropped, and build them
    * again before commit (for a load larger than the table: sorting once beats
-   * maintaining four B-trees row by row). Otherwise rows are staged in a temp table.
+   * maintaining its B-trees row by row). Otherwise rows are staged in a temp table.
    */
   rebuildIndexes: boolean;
 }
@@ -186,7 +186,7 @@ export class SqliteBulk {
     if (window) {
       db.prepare('DELETE FROM main.cloud_costs WHERE source = ? AND charge_period_start >= ? AND charge_period_start < ?').run(this.plan.source, dayStart(window.from), dayStart(window.to));
     }
-    // Ordered by charge_period_start: the four indexes are then filled almost in key order instead of at random pages.
+    // Ordered by charge_period_start: the indexes are then filled almost in key order instead of at random pages.
     db.exec(`INSERT INTO main.cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM temp.oco_cost_stage ORDER BY charge_period_start`);
   }
 

@@ -93,7 +93,7 @@ async function shouldRebuild(count: (sql: string) => Promise<unknown>, options: 
 
 /**
  * On the store's own connection: rows go into an index-free temporary table, then into
- * cloud_costs in one INSERT … SELECT ordered by charge_period_start (the four indexes are
+ * cloud_costs in one INSERT … SELECT ordered by charge_period_start (the indexes are
  * then filled almost in key order instead of at random pages), or, for a load larger
  * than the table, straight into cloud_costs with its indexes rebuilt before commit.
  */

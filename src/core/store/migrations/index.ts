@@ -2,6 +2,7 @@ import { initial } from './0001_initial.js';
 import { cloudCosts } from './0003_cloud_costs.js';
 import { resilience } from './0004_resilience.js';
 import { spendControls } from './0005_spend_controls.js';
+import { costIndexes } from './0006_cost_indexes.js';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,4 @@ export interface Migration {
 }
 
 /** The one migration history, in order. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls];
+export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls, costIndexes];
