@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcoConfig } from '../../src/core/config/resolve.js';
@@ -128,10 +128,40 @@ describe('AWS Cost Explorer ingest through the CLI (SQLite)', () => {
     expect(fake.requests.length).toBe(before);
   });
 
-  it('names the variables to set when credentials are missing (exit 2)', async () => {
-    const r = await runOco(['costs', 'ingest', '--aws'], { home: home.path });
+  it('names the variables to set when the credential chain finds nothing (exit 2)', async () => {
+    // --aws named: the SDK chain is tried (it could find an instance role); the metadata service is off here
+    const r = await runOco(['costs', 'ingest', '--aws', '--json'], {
+      home: home.path,
+      env: { HOME: home.path, AWS_ENDPOINT_URL_COST_EXPLORER: fake.url, AWS_EC2_METADATA_DISABLED: 'true' },
+    });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('aws is not configured: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) not set');
+    const aws = r.json().providers[0];
+    expect(aws).toMatchObject({ provider: 'aws', status: 'failed', requests: 0, error: { code: 'OCO_AWS_NO_CREDENTIALS' } });
+    expect(aws.error.hint).toContain('AWS_ACCESS_KEY_ID');
+  });
+
+  it('skips AWS when nothing names it and no credentials are visible', async () => {
+    const r = await runOco(['costs', 'sources', '--json', '--no-check'], { home: home.path, env: { HOME: home.path } });
+    expect(r.code).toBe(0);
+    expect(r.json().sources.find((s: { provider: string }) => s.provider === 'aws')).toMatchObject({ configured: false });
+  });
+
+  it('uses the default profile of ~/.aws/credentials, as the aws CLI does', async () => {
+    const awsHome = tempHome();
+    try {
+      mkdirSync(join(awsHome.path, '.aws'));
+      writeFileSync(join(awsHome.path, '.aws', 'credentials'), `[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = nope\n\n[default]\naws_access_key_id = ${AKID}\naws_secret_access_key = ${SECRET}\n`);
+      const env = { HOME: awsHome.path, AWS_ENDPOINT_URL_COST_EXPLORER: fake.url, AWS_EC2_METADATA_DISABLED: 'true' };
+      const sources = await runOco(['costs', 'sources', '--json', '--no-check'], { home: awsHome.path, env });
+      expect(sources.json().sources.find((s: { provider: string }) => s.provider === 'aws')).toMatchObject({ configured: true, via: `default profile in ${join(awsHome.path, '.aws', 'credentials')}` });
+      // nothing named: AWS is picked because the profile is there, and the SDK signs with it
+      const r = await runOco(['costs', 'ingest', '--from', '2026-07-01', '--to', '2026-07-02', '--json'], { home: awsHome.path, env, timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().providers.map((p: { provider: string }) => p.provider)).toEqual(['aws']);
+      expect(r.stdout + r.stderr).not.toContain(SECRET);
+    } finally {
+      awsHome.cleanup();
+    }
   });
 
   it('shows the provider message and code for an API error, exits 1, keeps the previous data', async () => {

@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Money } from '../../src/core/money.js';
 import { parseExactJson } from '../../src/core/costs/providers/azure/normalise.js';
@@ -135,9 +137,9 @@ describe('Azure Cost Management ingest through the CLI', () => {
   it('names the variables to set when Azure is not configured (exit 2)', async () => {
     const home = tempHome();
     try {
-      const r = await runOco(['costs', 'ingest', '--azure'], { home: home.path, env: { AZURE_SUBSCRIPTION_ID: SUB } });
+      const r = await runOco(['costs', 'ingest', '--azure'], { home: home.path, env: { AZURE_SUBSCRIPTION_ID: SUB, HOME: home.path } });
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain('AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET not set');
+      expect(r.stderr).toContain('AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; or az login; or AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential');
     } finally {
       home.cleanup();
     }
@@ -147,12 +149,71 @@ describe('Azure Cost Management ingest through the CLI', () => {
     const home = tempHome();
     try {
       const before = fake.requests.filter((q) => q.path.endsWith('/query')).length;
-      const r = await runOco(['costs', 'sources', '--json'], { home: home.path, env: env() });
+      const r = await runOco(['costs', 'sources', '--json'], { home: home.path, env: { ...env(), HOME: home.path } });
       expect(r.code).toBe(0);
       const azure = r.json().sources.find((s: { provider: string }) => s.provider === 'azure');
       expect(azure).toMatchObject({ configured: true, check: { ok: true, identity: `client ${CLIENT}, scope /subscriptions/${SUB}` } });
-      expect(r.json().sources.find((s: { provider: string }) => s.provider === 'aws')).toMatchObject({ configured: false, missing: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)' });
+      expect(r.json().sources.find((s: { provider: string }) => s.provider === 'aws')).toMatchObject({ configured: false, missing: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or a default profile in ~/.aws/credentials)' });
       expect(fake.requests.filter((q) => q.path.endsWith('/query')).length).toBe(before);
+    } finally {
+      home.cleanup();
+    }
+  });
+});
+
+/**
+ * az login: DefaultAzureCredential's AzureCliCredential runs `az account get-access-token`.
+ * A stand-in `az` on PATH prints what the real one prints (JSON with accessToken and
+ * expires_on) for a token the fake ARM accepts, so the CLI path runs for real.
+ */
+describe('Azure through an Azure CLI login', () => {
+  let dir: TempHome;
+  let tls: TestTls;
+  let fake: FakeAzure;
+  beforeAll(async () => {
+    dir = tempHome();
+    tls = makeTestTls(dir.path);
+    fake = await startFakeAzure({ tls, tenant: TENANT, clientId: CLIENT, clientSecret: SECRET, subscription: SUB, data: { ActualCost: actualRows(), AmortizedCost: amortizedRows() }, pageSize: 50 });
+    mkdirSync(join(dir.path, '.azure'));
+    writeFileSync(join(dir.path, '.azure', 'azureProfile.json'), JSON.stringify({ subscriptions: [{ id: SUB, isDefault: true, tenantId: TENANT, user: { name: 'dev@example.com', type: 'user' } }] }));
+    mkdirSync(join(dir.path, 'bin'));
+    const token = fake.issueToken();
+    writeFileSync(join(dir.path, 'bin', 'az'), `#!/bin/sh\necho "$@" >> "${join(dir.path, 'az-calls')}"\nprintf '%s' '${JSON.stringify({ accessToken: token, expiresOn: '2099-01-01 00:00:00.000000', expires_on: 4070908800, subscription: SUB, tenant: TENANT, tokenType: 'Bearer' })}'\n`, { mode: 0o755 });
+  });
+  afterAll(async () => {
+    await fake?.close();
+    dir?.cleanup();
+  });
+
+  const env = () => ({
+    HOME: dir.path,
+    PATH: `${join(dir.path, 'bin')}:${process.env.PATH}`,
+    NODE_EXTRA_CA_CERTS: tls.caFile,
+    OCO_AZURE_ARM_ENDPOINT: fake.url,
+    AZURE_SUBSCRIPTION_ID: SUB,
+    // only the CLI credential: the managed-identity probe of the default chain would leave loopback
+    AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential',
+  });
+
+  it('counts an az login as configured (no service principal variables)', async () => {
+    const home = tempHome();
+    try {
+      const r = await runOco(['costs', 'sources', '--json', '--no-check'], { home: home.path, env: { ...env(), AZURE_TOKEN_CREDENTIALS: undefined } });
+      expect(r.json().sources.find((s: { provider: string }) => s.provider === 'azure')).toMatchObject({ configured: true, via: `Azure CLI login (az login), scope /subscriptions/${SUB}` });
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  it('ingests with the token the Azure CLI hands out', async () => {
+    const home = tempHome();
+    try {
+      const r = await runOco(['costs', 'ingest', '--azure', '--from', '2026-07-01', '--to', '2026-07-03', '--json'], { home: home.path, env: env(), timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().providers[0]).toMatchObject({ provider: 'azure', status: 'succeeded' });
+      expect(r.json().rows).toBeGreaterThan(0);
+      expect(readFileSync(join(dir.path, 'az-calls'), 'utf8')).toContain('account get-access-token');
+      expect(fake.tokensIssued).toBe(0); // no client-credentials sign-in happened
     } finally {
       home.cleanup();
     }

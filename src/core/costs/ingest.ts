@@ -58,6 +58,9 @@ export function selectProviders(config: OcoConfig, named: ProviderName[] | undef
   for (const p of named?.length ? named : PROVIDERS) {
     const c = PROVIDER_TABLE[p].configured(config, flags);
     if (c.configured) chosen.push(p);
+    // Named explicitly and only the credentials are unseen: the SDK's chain may still find an
+    // instance role; its own failure is mapped to a clear error (OCO_AWS_NO_CREDENTIALS).
+    else if (named?.length && c.credentialsOnly) chosen.push(p);
     else if (named?.length) {
       throw new ConfigError(`${p} is not configured: ${c.missing} not set`, { code: `OCO_${p.toUpperCase()}_NOT_CONFIGURED`, hint: `Set ${c.missing}; "oco costs sources" shows what is configured.` });
     } else skipped.push({ provider: p, reason: `not configured (${c.missing})` });
@@ -76,7 +79,7 @@ export async function runIngest(store: Store, config: OcoConfig, options: Ingest
   if (chosen.length === 0 && !options.providers?.length) {
     throw new ConfigError('no cloud provider is configured', {
       code: 'OCO_COSTS_NO_PROVIDER',
-      hint: 'Set AWS credentials (AWS_ACCESS_KEY_ID/AWS_PROFILE), Azure (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_SUBSCRIPTION_ID) or GCP (OCO_GCP_BILLING_TABLE with GOOGLE_APPLICATION_CREDENTIALS); or import FOCUS files with "oco costs import".',
+      hint: 'Set AWS credentials (AWS_ACCESS_KEY_ID/AWS_PROFILE or ~/.aws/credentials; name --aws to use an instance role), Azure (AZURE_SUBSCRIPTION_ID with a service principal, az login or AZURE_TOKEN_CREDENTIALS) or GCP (OCO_GCP_BILLING_TABLE with GOOGLE_APPLICATION_CREDENTIALS); or import FOCUS files with "oco costs import".',
     });
   }
   const results: ProviderResult[] = [];

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { Money } from '../money.js';
 import { OperationError } from '../errors.js';
@@ -52,9 +51,6 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = NORMAL');
     }
     this.db.pragma('foreign_keys = ON');
-    // Large sorts (index builds after a bulk cost import, ORDER BY over a staged load) may use
-    // helper threads: 15-25 % faster index builds on two cores; small queries never sort in threads.
-    this.db.pragma(`threads = ${Math.min(4, availableParallelism())}`);
     registerDecimalFunctions(this.db);
   }
 

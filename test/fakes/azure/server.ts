@@ -48,6 +48,8 @@ export interface FakeAzure {
   url: string;
   requests: AzureRequestLog[];
   tokensIssued: number;
+  /** A token the fake ARM accepts, as Entra ID would issue one to the Azure CLI after az login. */
+  issueToken(): string;
   close(): Promise<void>;
 }
 
@@ -149,6 +151,11 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
     requests,
     get tokensIssued() {
       return state.tokensIssued;
+    },
+    issueToken() {
+      const token = randomBytes(24).toString('hex');
+      tokens.add(token);
+      return token;
     },
     close: () => new Promise((r) => {
       server.closeAllConnections();

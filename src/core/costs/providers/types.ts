@@ -45,9 +45,18 @@ export interface ProviderOptions {
   flags?: Record<string, unknown>;
 }
 
-/** Whether a provider is configured at all (credentials may still be wrong: check() says). */
+/** Whether a provider is configured, judged without a network call (credentials may still be wrong: check() says). */
+export interface ConfiguredStatus {
+  configured: boolean;
+  /** Where the credentials come from, for `oco costs sources` (never a secret). */
+  via: string;
+  missing?: string;
+  /** Only credentials are unseen, and the SDK's chain may still find some (an instance role). */
+  credentialsOnly?: boolean;
+}
+
 export interface ProviderDescriptor {
   provider: ProviderName;
-  configured(config: OcoConfig, flags?: Record<string, unknown>): { configured: boolean; via: string; missing?: string };
+  configured(config: OcoConfig, flags?: Record<string, unknown>): ConfiguredStatus;
   create(options: ProviderOptions): CostSourceRun;
 }

@@ -5,6 +5,7 @@ import { CloudBillingClient, CloudCatalogClient } from '@google-cloud/billing';
 import { OAuth2Client } from 'google-auth-library';
 import type { OcoConfig } from '../../../config/resolve.js';
 import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../errors.js';
+import type { ConfiguredStatus } from '../types.js';
 
 const SCOPES = 'https://www.googleapis.com/auth/bigquery.readonly https://www.googleapis.com/auth/cloud-billing.readonly';
 
@@ -36,7 +37,7 @@ export function gcpTable(config: OcoConfig, flag?: string): string | undefined {
   return flag ?? config.string('costs.gcpBillingTable');
 }
 
-export function gcpConfigured(config: OcoConfig, flags: Record<string, unknown> = {}): { configured: boolean; via: string; missing?: string } {
+export function gcpConfigured(config: OcoConfig, flags: Record<string, unknown> = {}): ConfiguredStatus {
   const table = gcpTable(config, flags['gcp-table'] as string | undefined);
   if (!table) return { configured: false, via: '', missing: 'OCO_GCP_BILLING_TABLE (project.dataset.table of the billing export)' };
   if (config.string('gcp.credentialsJson')) return { configured: true, via: `GCP_CREDENTIALS_JSON, table ${table}` };
