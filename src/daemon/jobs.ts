@@ -8,8 +8,8 @@ interface Job {
 }
 
 /**
- * The daemon's periodic work besides the gateway: DR policy checks and
- * scheduled cloud-cost ingests. Loaded after the listener is up, lazily, so the
+ * The daemon's periodic work besides the gateway: DR policy checks, folding old
+ * spend-ledger rows, and scheduled cloud-cost ingests. Loaded after the listener is up, lazily, so the
  * Kubernetes and cloud SDKs never delay /health; a job that fails to start is
  * logged and the gateway keeps serving.
  */
@@ -23,6 +23,18 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
         onError: (err) => logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'dr check failed'),
       });
       return { name: 'dr-monitor', stop: () => monitor.stop() };
+    },
+  },
+  {
+    name: 'spend-ledger-compaction',
+    async start(config, store, logger) {
+      const { startLedgerCompactor } = await import('../core/spend/compact.js');
+      const compactor = startLedgerCompactor(store, {
+        retentionDays: config.int('budget.ledgerRetentionDays'),
+        onRun: (r) => (r.removed > 0 ? logger.info(r, 'spend ledger compacted') : undefined),
+        onError: (err) => logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'spend ledger compaction failed'),
+      });
+      return { name: 'spend-ledger-compaction', stop: () => compactor.stop() };
     },
   },
   {

@@ -7,6 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcoConfig } from '../../src/core/config/resolve.js';
+import { money } from '../../src/core/money.js';
+import { writeSpendEvents, type SpendEvent } from '../../src/core/spend/repo.js';
+import { openStore } from '../../src/core/store/open.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { pagesFromRecords, startFakeCostExplorer, type FakeCostExplorer } from '../fakes/aws/cost-explorer.js';
 import { startFakeCluster, type FakeCluster } from '../fakes/k8s/index.js';
@@ -60,7 +63,15 @@ describe('daemon background jobs', () => {
     home?.cleanup();
   });
 
-  it('runs the due cost ingest at start and reports the DR breach, then stops cleanly', async () => {
+  it('runs the due cost ingest at start, reports the DR breach, folds the old ledger rows, then stops cleanly', async () => {
+    // Two calls of one agent 100 days ago: past any budget window, so the compaction job folds them into one row.
+    const pre = await openStore(OcoConfig.load({ env: isolatedEnv(env) }));
+    const old = (i: number): SpendEvent => ({
+      requestId: `old-${i}`, ts: new Date(Date.now() - 100 * 86_400_000 + i), expiresAt: new Date(Date.now() - 100 * 86_400_000 + 900_000), state: 'settled',
+      provider: 'openai', model: 'gpt-4o', orgId: 'acme', teamId: 't', agentId: 'a', userId: 'u', keyId: null, tags: [], reservedUsd: money('1'), costUsd: money(`0.10000000000${i}`),
+    });
+    await writeSpendEvents(pre, [old(1), old(2)]);
+    await pre.close();
     // In-process daemon: the cloud SDKs read their standard variables from the process, as in `oco proxy start`.
     process.env = isolatedEnv(env);
     daemon = await startDaemon(OcoConfig.load({ env: process.env }), { host: '127.0.0.1', port: 0 });
@@ -80,6 +91,11 @@ describe('daemon background jobs', () => {
       'a DR breach in the daemon log',
     );
     expect(JSON.parse(breach)).toMatchObject({ policy: 'tier1', event: 'dr.breach' });
+    await waitFor(async () => readFileSync(logFile, 'utf8').includes('spend ledger compacted') || undefined, 30_000, 'the spend ledger compaction');
+    const ledger = await store.all<{ request_id: string; cost_usd: string }>('SELECT request_id, cost_usd FROM spend_events');
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]!.request_id).toMatch(/^folded_/);
+    expect(money(ledger[0]!.cost_usd).toFixed()).toBe('0.200000000003');
     const log = readFileSync(logFile, 'utf8');
     expect(log).not.toContain(SECRET);
     await daemon.stop();
