@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OcoPaths } from '../core/config/paths.js';
+import { fileURLToPath } from 'node:url';
 
 /** What a running daemon tells other oco processes about itself (stateDir/proxy.json). */
 export interface DaemonState {
@@ -73,7 +74,8 @@ export function looksLikeDaemon(pid: number): boolean {
 
 export function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    // A path, not a URL: the single binary's virtual file system serves paths only.
+    return (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
   } catch {
     return '0.0.0';
   }

@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
+import { isSingleBinary } from '../runtime.js';
 import type { Store } from '../store/types.js';
 import type { UsageRecord } from './record.js';
+import { SqliteWriter, type WriterMessage } from './sqlite-writer.js';
 import { writeRecords } from './write.js';
 
 /** Where the recorder's batches go. */
@@ -68,7 +70,14 @@ class SqliteWriterThread {
     return w;
   }
 
-  call(msg: Record<string, unknown>): Promise<number> {
+  /** In a single binary: the same writer on this thread (its files are not on disk for a worker to load). */
+  private local: SqliteWriter | undefined;
+
+  call(msg: WriterMessage): Promise<number> {
+    if (this.local || isSingleBinary()) {
+      this.local ??= new SqliteWriter(this.file);
+      return this.local.handle(msg);
+    }
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -77,6 +86,12 @@ class SqliteWriterThread {
   }
 
   async close(): Promise<void> {
+    if (this.local) {
+      const local = this.local;
+      this.local = undefined;
+      await local.handle({ op: 'close' });
+      return;
+    }
     const w = this.worker;
     if (!w) return;
     await this.call({ op: 'close' }).catch(() => {});
@@ -109,7 +124,7 @@ export class SqliteWorkerSink implements RecordSink {
 
   constructor(private readonly file: string) {}
 
-  private call(msg: Record<string, unknown>): Promise<number> {
+  private call(msg: WriterMessage): Promise<number> {
     this.thread ??= acquireThread(this.file);
     return this.thread.call(msg);
   }
