@@ -18,6 +18,9 @@ export interface Attribution {
   tags: string[];
 }
 
+/** The attribution as the usage log and the spend ledger store it: a call without a virtual key has keyId null. */
+export type StoredAttribution = Omit<Attribution, 'keyId'> & { keyId: string | null };
+
 export type ProviderName = 'openai' | 'anthropic' | 'gemini';
 
 export interface AdmissionRequest {

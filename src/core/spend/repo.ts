@@ -4,6 +4,7 @@ import { Money, money } from '../money.js';
 import type { Queryable, Row, SqlParam, Store } from '../store/types.js';
 import { SCOPES, type Budget, type BudgetFields, type BudgetScope, type RateLimit } from './model.js';
 import type { PeriodWindow } from './period.js';
+import type { StoredAttribution } from '../proxy/admission.js';
 
 /**
  * Everything spend controls keep in the store: budgets, rate limits, alerts
@@ -231,19 +232,13 @@ export async function listAlerts(q: Queryable, filter: { budgetId?: string; limi
 
 // ---------------------------------------------------------------- the ledger
 
-export interface SpendEvent {
+export interface SpendEvent extends StoredAttribution {
   requestId: string;
   ts: Date;
   expiresAt: Date;
   state: 'reserved' | 'settled' | 'released';
   provider: string;
   model: string;
-  orgId: string;
-  teamId: string;
-  agentId: string;
-  userId: string;
-  keyId: string | null;
-  tags: string[];
   reservedUsd: Money;
   costUsd: Money | null;
 }

@@ -1,22 +1,16 @@
-import type { ProviderName } from '../proxy/admission.js';
+import type { ProviderName, StoredAttribution } from '../proxy/admission.js';
 
 /**
  * One call as stored in api_requests: ids, counts, money and timings only.
  * Built from parsed usage, never from bodies, and never holding a key,
  * so whatever writes a record (database, spill file) cannot leak either.
  */
-export interface UsageRecord {
+export interface UsageRecord extends StoredAttribution {
   id: string;
   ts: string;
   provider: ProviderName;
   model: string;
   endpoint: string;
-  orgId: string;
-  teamId: string;
-  agentId: string;
-  userId: string;
-  keyId: string | null;
-  tags: string[];
   inputTokens: number;
   cachedInputTokens: number;
   cacheWrite5mTokens: number;
