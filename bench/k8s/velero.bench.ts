@@ -8,11 +8,28 @@
  * Run: npm run build && npx tsx bench/k8s/velero.bench.ts [runs]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isolatedEnv, tempHome, BIN, ROOT } from '../../test/helpers/cli.js';
 import { startFakeCluster } from '../../test/fakes/k8s/index.js';
 
 const runs = Math.min(Math.max(Number(process.argv[2] ?? 10), 1), 100);
+
+/**
+ * The same build without dist/vendor, beside it: the CLI then imports the @kubernetes/client-node
+ * package (src/core/k8s/client.ts falls back to it), so the two loading paths are timed in
+ * alternation in one run, under the same machine noise.
+ */
+function unbundledCopy(): { bin: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'oco-unbundled-'));
+  for (const f of ['package.json', 'oclif.manifest.json']) cpSync(join(ROOT, f), join(dir, f));
+  cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true, filter: (src) => !src.includes(`${join(ROOT, 'dist', 'vendor')}`) });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return { bin: join(dir, 'bin', 'run.js'), dir };
+}
 
 function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
@@ -27,8 +44,10 @@ const env = isolatedEnv({ OCO_HOME: home.path, KUBECONFIG: cluster.kubeconfig })
 // OCO_BENCH_BIN: another build of the CLI to measure (e.g. a copy with an oclif.manifest.json)
 const bin = process.env.OCO_BENCH_BIN ?? BIN;
 
-function oco(args: string[]) {
-  return spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+const unbundled = unbundledCopy();
+
+function oco(args: string[], cli = bin) {
+  return spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 async function exit(child: ChildProcess): Promise<number> {
@@ -36,22 +55,27 @@ async function exit(child: ChildProcess): Promise<number> {
 }
 
 try {
-  // warm-up: the first run migrates the store and fills the OS page cache
+  // warm-up: the first run migrates the store and fills the OS page cache (and the compile cache, for both builds)
   await exit(oco(['backup', 'create', 'warmup', '--json']));
+  await exit(oco(['backup', 'create', 'warmup-unbundled', '--json'], unbundled.bin));
 
-  const create: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const name = `bench-create-${i}`;
+  async function timeCreate(name: string, cli: string): Promise<number> {
     cluster.velero.script('backups', name, 'hold');
     let seenAt = 0;
     const off = cluster.kube.onEvent((e) => {
       if (e.type === 'ADDED' && e.plural === 'backups' && e.object.metadata.name === name) seenAt = performance.now();
     });
     const t0 = performance.now();
-    const code = await exit(oco(['backup', 'create', name, '--json']));
+    const code = await exit(oco(['backup', 'create', name, '--json'], cli));
     off();
     if (code !== 0 || !seenAt) throw new Error(`create ${name} failed (${code})`);
-    create.push(seenAt - t0);
+    return seenAt - t0;
+  }
+  const create: number[] = [];
+  const createUnbundled: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    create.push(await timeCreate(`bench-create-${i}`, bin));
+    createUnbundled.push(await timeCreate(`bench-unbundled-${i}`, unbundled.bin));
   }
 
   const phase: number[] = [];
@@ -111,6 +135,8 @@ try {
   console.log(`oco Velero benchmark (node ${process.version}, ${runs} runs, fake API server over HTTPS on loopback, cli ${bin})`);
   console.log('command: npx tsx bench/k8s/velero.bench.ts', runs);
   console.log('create: process start -> Backup exists on the server (ms)', JSON.stringify(stats(create)));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log('  the same build importing the package instead (alternated)   ', JSON.stringify(stats(createUnbundled)), `bundled/package = ${(median(create) / median(createUnbundled)).toFixed(2)}`);
   console.log('  of which: `oco --version` (node + oclif start)                ', JSON.stringify(stats(baseline)));
   console.log('  node start + import @kubernetes/client-node (compile cache)   ', JSON.stringify(stats(library)));
   console.log('  node start + import the bundled client (dist/vendor), as oco does', JSON.stringify(stats(bundle)));
@@ -118,4 +144,5 @@ try {
 } finally {
   await cluster.stop();
   home.cleanup();
+  rmSync(unbundled.dir, { recursive: true, force: true });
 }
