@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { money, Money } from '../../src/core/money.js';
 import { compactSpendLedger } from '../../src/core/spend/compact.js';
-import { parseBudgetInput, type Budget, type BudgetInput } from '../../src/core/spend/model.js';
+import { parseBudgetInput, periodSpec, type Budget, type BudgetInput } from '../../src/core/spend/model.js';
+import { periodWindow } from '../../src/core/spend/period.js';
 import { insertBudget, writeSpendEvents, type SpendEvent } from '../../src/core/spend/repo.js';
 import { budgetStatus } from '../../src/core/spend/service.js';
 import type { Store } from '../../src/core/store/types.js';
@@ -74,6 +75,24 @@ describe.each(BACKENDS)('spend ledger compaction on $name', (backend) => {
       expect(await spent()).toEqual(before);
       const after = (await store.all<{ c: string | null }>("SELECT cost_usd AS c FROM spend_events WHERE state = 'settled'")).reduce((s, x) => s.plus(x.c ?? '0'), new Money(0));
       expect(after.toFixed()).toBe(settledTotal.toFixed());
+    });
+
+    it('keeps a rolling budget created after the fold right to the day', async () => {
+      const events = ledger().filter((e) => e.state === 'settled');
+      const b = await insertBudget(store, parseBudgetInput({ scope: 'org', entity: 'acme', model: 'gpt-4o', limit: '100000', period: 'rolling', window: '150d' }, 'UTC'));
+      try {
+        // a rolling window starts on a bucket boundary (a sixtieth of the window) before now - 150 days
+        const start = periodWindow(periodSpec(b), NOW).start.getTime();
+        expect(start).toBeLessThanOrEqual(NOW.getTime() - 150 * DAY);
+        const gpt = events.filter((e) => e.model === 'gpt-4o');
+        const exact = gpt.filter((e) => e.ts.getTime() >= start).reduce((s, e) => s.plus(e.costUsd!), new Money(0));
+        const startDay = new Date(start).toISOString().slice(0, 10);
+        const boundary = gpt.filter((e) => e.ts.toISOString().slice(0, 10) === startDay).reduce((s, e) => s.plus(e.costUsd!), new Money(0));
+        const got = money((await budgetStatus(store, b, NOW)).spent_usd);
+        expect(got.minus(exact).abs().lte(boundary)).toBe(true);
+      } finally {
+        await store.run('DELETE FROM budgets WHERE id = $1', [b.id]);
+      }
     });
 
     it('is stable when run again: folded rows fold into themselves', async () => {

@@ -9,9 +9,11 @@ import { periodWindow } from './period.js';
  * The ledger (spend_events) gets one row per call, for ever. Budgets only read it through
  * sums over (attribution columns, ts >= window start); so rows older than every window a
  * budget can open are folded into one row per distinct attribution (provider, model, org,
- * team, agent, user, key, tags) with their exact decimal sum. Every budget's spend stays
- * the same to the last digit: calendar and rolling windows start after the cutoff, and a
- * `total` budget, which counts from the beginning, sums the folded rows instead.
+ * team, agent, user, key, tags) and UTC day, with their exact decimal sum. Every existing
+ * budget's spend stays the same to the last digit: calendar and rolling windows start after
+ * the cutoff, and a `total` budget, which counts from the beginning, sums the folded rows
+ * instead. Folding per day keeps a rolling budget created later, with a window reaching past
+ * the cutoff, right to the day.
  */
 
 export interface CompactOptions {
@@ -25,7 +27,7 @@ export interface CompactResult {
   cutoff: string;
   /** Ledger rows removed (settled, released and expired reservations before the cutoff). */
   removed: number;
-  /** Rows written in their place: one per attribution with settled spend. */
+  /** Rows written in their place: one per attribution and day with settled spend. */
   folded: number;
 }
 
@@ -64,9 +66,10 @@ export async function compactSpendLedger(store: Store, options: CompactOptions):
   const now = options.now ?? new Date();
   return store.transaction(async (tx) => {
     const cutoff = await compactionCutoff(tx, { ...options, now });
+    const day = tx.engine === 'postgres' ? "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')" : 'substr(ts, 1, 10)';
     const groups = await tx.all<GroupRow>(
-      `SELECT ${GROUP.join(', ')}, ${tx.dialect.sumMoney('cost_usd')} AS spent, MAX(ts) AS last_ts
-         FROM spend_events WHERE state = 'settled' AND ts < $1 GROUP BY ${GROUP.join(', ')}`,
+      `SELECT ${GROUP.join(', ')}, ${day} AS day, ${tx.dialect.sumMoney('cost_usd')} AS spent, MAX(ts) AS last_ts
+         FROM spend_events WHERE state = 'settled' AND ts < $1 GROUP BY ${GROUP.join(', ')}, ${day}`,
       [cutoff],
     );
     // A reservation that old expired long ago (the TTL is at most a day): nothing before the cutoff still counts as reserved.
