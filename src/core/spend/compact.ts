@@ -62,32 +62,52 @@ export async function compactionCutoff(q: Queryable, options: CompactOptions): P
   return cutoff;
 }
 
+const dayOf = (q: Queryable) => (q.engine === 'postgres' ? "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')" : 'substr(ts, 1, 10)');
+const NOT_FOLDED = "substr(request_id, 1, 7) <> 'folded_'";
+
+/**
+ * One UTC day at a time, each in its own short transaction, oldest first: a first run over a
+ * large ledger never holds the write lock long enough to stall the daemon's writers, and
+ * days already folded (only folded rows left) are skipped. Stopping half way leaves every
+ * day either folded or untouched.
+ */
 export async function compactSpendLedger(store: Store, options: CompactOptions): Promise<CompactResult> {
   const now = options.now ?? new Date();
-  return store.transaction(async (tx) => {
-    const cutoff = await compactionCutoff(tx, { ...options, now });
-    const day = tx.engine === 'postgres' ? "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')" : 'substr(ts, 1, 10)';
-    const groups = await tx.all<GroupRow>(
-      `SELECT ${GROUP.join(', ')}, ${day} AS day, ${tx.dialect.sumMoney('cost_usd')} AS spent, MAX(ts) AS last_ts
-         FROM spend_events WHERE state = 'settled' AND ts < $1 GROUP BY ${GROUP.join(', ')}, ${day}`,
-      [cutoff],
+  const cutoff = await compactionCutoff(store, { ...options, now });
+  const days = await store.all<{ day: string }>(`SELECT DISTINCT ${dayOf(store)} AS day FROM spend_events WHERE ts < $1 AND ${NOT_FOLDED} ORDER BY 1`, [cutoff]);
+  let removed = 0;
+  let folded = 0;
+  for (const { day } of days) {
+    const from = new Date(`${day}T00:00:00.000Z`);
+    const to = new Date(Math.min(from.getTime() + 86_400_000, cutoff.getTime()));
+    const r = await store.transaction((tx) => foldDay(tx, from, to, now));
+    removed += r.removed;
+    folded += r.folded;
+  }
+  return { cutoff: cutoff.toISOString(), removed, folded };
+}
+
+async function foldDay(tx: Queryable, from: Date, to: Date, now: Date): Promise<{ removed: number; folded: number }> {
+  const groups = await tx.all<GroupRow>(
+    `SELECT ${GROUP.join(', ')}, ${tx.dialect.sumMoney('cost_usd')} AS spent, MAX(ts) AS last_ts
+       FROM spend_events WHERE state = 'settled' AND ts >= $1 AND ts < $2 GROUP BY ${GROUP.join(', ')}`,
+    [from, to],
+  );
+  // A reservation that old expired long ago (the TTL is at most a day): nothing before the cutoff still counts as reserved.
+  const removed = (await tx.run('DELETE FROM spend_events WHERE ts >= $1 AND ts < $2', [from, to])).changes;
+  let folded = 0;
+  for (const g of groups) {
+    if (g.spent === null || money(g.spent).isZero()) continue;
+    const ts = new Date(g.last_ts);
+    const row: SqlParam[] = [`folded_${randomUUID()}`, ts, ts, 'settled', g.provider, g.model, g.org_id, g.team_id, g.agent_id, g.user_id, g.key_id, g.tags, '0', String(g.spent), now];
+    await tx.run(
+      `INSERT INTO spend_events (request_id, ts, expires_at, state, provider, model, org_id, team_id, agent_id, user_id, key_id, tags, reserved_usd, cost_usd, updated_at)
+       VALUES (${row.map((_, i) => `$${i + 1}`).join(', ')})`,
+      row,
     );
-    // A reservation that old expired long ago (the TTL is at most a day): nothing before the cutoff still counts as reserved.
-    const removed = (await tx.run('DELETE FROM spend_events WHERE ts < $1', [cutoff])).changes;
-    let folded = 0;
-    for (const g of groups) {
-      if (g.spent === null || money(g.spent).isZero()) continue;
-      const ts = new Date(g.last_ts);
-      const row: SqlParam[] = [`folded_${randomUUID()}`, ts, ts, 'settled', g.provider, g.model, g.org_id, g.team_id, g.agent_id, g.user_id, g.key_id, g.tags, '0', String(g.spent), now];
-      await tx.run(
-        `INSERT INTO spend_events (request_id, ts, expires_at, state, provider, model, org_id, team_id, agent_id, user_id, key_id, tags, reserved_usd, cost_usd, updated_at)
-         VALUES (${row.map((_, i) => `$${i + 1}`).join(', ')})`,
-        row,
-      );
-      folded++;
-    }
-    return { cutoff: cutoff.toISOString(), removed, folded };
-  });
+    folded++;
+  }
+  return { removed, folded };
 }
 
 export interface LedgerCompactor {
