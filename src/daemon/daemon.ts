@@ -32,6 +32,7 @@ const PRICE_REFRESH_MS = 10_000;
  */
 export async function startDaemon(config: OcoConfig, opts: { host: string; port: number; stdoutLogs?: boolean }): Promise<RunningDaemon> {
   const log = createDaemonLogger({ logDir: config.paths.logDir, level: config.string('log.level') ?? 'info', maxBytes: config.int('log.maxBytes'), alsoStdout: opts.stdoutLogs });
+  await log.ready;
   const logger = log.logger;
   const settings = gatewaySettings(config);
   for (const [name, url] of Object.entries(settings.baseUrls)) {

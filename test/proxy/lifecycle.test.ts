@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
-import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
+import { isolatedEnv, ROOT, runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';
 
 function freePort(): Promise<number> {
@@ -97,6 +97,14 @@ describe('oco proxy lifecycle', () => {
       const fg = await oco(['proxy', 'start', '--foreground']);
       expect(fg.code).toBe(1);
       expect(fg.stderr).toContain(`port ${new URL(url).port}`);
+      // The daemon entry itself, as a detached start runs it when the port is taken after the CLI checked:
+      // one clear error, not a crash of the log stream flushing at exit.
+      const daemon = spawnSync(process.execPath, [join(ROOT, 'dist', 'daemon', 'main.js'), '--host', '127.0.0.1', '--port', new URL(url).port], {
+        env: isolatedEnv({ ...env, OCO_HOME: home.path }), encoding: 'utf8', timeout: 30_000,
+      });
+      expect(daemon.status).toBe(1);
+      expect(daemon.stderr).toContain(`port ${new URL(url).port} on 127.0.0.1 is already in use`);
+      expect(daemon.stderr).not.toMatch(/sonic boom|at .*node_modules/);
       // The port is taken on loopback, so this never listens beyond it; the warning comes first.
       const open = await oco(['proxy', 'start', '--host', '0.0.0.0']);
       expect(open.stderr).toContain('Warning: binding 0.0.0.0 (not loopback) without OCO_PROXY_API_KEY');

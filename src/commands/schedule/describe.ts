@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { stringify } from 'yaml';
+import { yaml } from '../../core/lazy.js';
 import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
 import { scheduleRow } from '../../core/velero/schedules.js';
 
@@ -14,7 +14,7 @@ export default class ScheduleDescribe extends VeleroCommand<Record<string, unkno
     const client = await this.velero(flags);
     const o = await client.get('schedule', args.name);
     const d = { ...scheduleRow(o), spec: o.spec ?? {}, status: o.status ?? {} };
-    if (!this.jsonEnabled()) this.log(stringify({ Schedule: d }).trimEnd());
+    if (!this.jsonEnabled()) this.log(yaml().stringify({ Schedule: d }).trimEnd());
     return d;
   }
 }

@@ -1,13 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Document, LineCounter, Node, YAMLMap } from 'yaml';
-import { lazyRequire } from '../lazy.js';
+import { yaml } from '../lazy.js';
 import { ConfigError } from '../errors.js';
 import { findKey, suggestKey } from './keys.js';
 import { parseValue, expectedForm, type ConfigValue } from './values.js';
-
-// Every command resolves its configuration; most machines have no config file to parse.
-const yaml = lazyRequire<typeof import('yaml')>('yaml');
 
 export interface FileEntry {
   value: ConfigValue;

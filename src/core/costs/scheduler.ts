@@ -1,7 +1,7 @@
 import type { OcoConfig } from '../config/resolve.js';
 import { UsageError, isOcoError } from '../errors.js';
 import type { Store } from '../store/types.js';
-import { runIngest, selectProviders, type IngestSummary } from './ingest.js';
+import type { IngestSummary } from './ingest.js';
 import { PROVIDERS, addDays, todayUtc, type DayWindow, type ProviderName } from './model.js';
 import { lastRunOf } from './runs.js';
 
@@ -99,6 +99,9 @@ export function startCostScheduler(config: OcoConfig, store: Store, options: Sch
   async function tick() {
     const results: Awaited<ReturnType<CostScheduler['tick']>> = [];
     const schedules = await listSchedules(store);
+    if (schedules.length === 0) return results;
+    // The cloud SDKs load only once something is scheduled: ~25 MB of the daemon's memory otherwise.
+    const { runIngest, selectProviders } = await import('./ingest.js');
     const byProvider = new Map<ProviderName, CostSchedule>();
     for (const s of schedules) {
       const providers = s.provider === 'all' ? selectProviders(config, undefined).chosen : PROVIDERS.filter((p) => p === s.provider);

@@ -3,7 +3,8 @@
  * field path (policies[1].rpo), and says what was expected.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import type { Node, YAMLMap } from 'yaml';
+import { yaml } from '../lazy.js';
 import { ConfigError } from '../errors.js';
 import { cronProblem, parseDuration, parseLabelSelector } from '../velero/values.js';
 
@@ -71,6 +72,7 @@ export function parsePolicyFile(file: string, text?: string): DrPolicy[] {
 }
 
 export function parsePolicies(source: string, file = 'dr.yaml'): DrPolicy[] {
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lc, uniqueKeys: true });
   const at = (node: Node | null | undefined, fallback = 0) => lc.linePos(node?.range?.[0] ?? fallback);
@@ -103,6 +105,7 @@ export function parsePolicies(source: string, file = 'dr.yaml'): DrPolicy[] {
 }
 
 function toPolicy(map: YAMLMap, where: string, fail: (node: Node | null | undefined, message: string, hint?: string) => never): DrPolicy {
+  const { isScalar } = yaml();
   const values: Record<string, unknown> = {};
   for (const pair of map.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
@@ -140,6 +143,7 @@ function toPolicy(map: YAMLMap, where: string, fail: (node: Node | null | undefi
 }
 
 function checkField(key: string, def: FieldDef, node: Node, path: string, fail: (node: Node | null | undefined, message: string, hint?: string) => never): unknown {
+  const { isScalar, isSeq } = yaml();
   const bad = (detail: string): never => fail(node, `${path}: ${detail}; expected ${def.expected}`);
   const scalar = (): unknown => (isScalar(node) ? node.value : bad('not a single value'));
   switch (def.kind) {

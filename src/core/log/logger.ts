@@ -5,6 +5,11 @@ import pino, { type Logger } from 'pino';
 export interface DaemonLogger {
   logger: Logger;
   file: string;
+  /**
+   * Resolves once the file is open. A daemon that fails right after start (port taken) must wait
+   * for it: pino flushes at exit, and a flush before the asynchronous open throws over the real error.
+   */
+  ready: Promise<void>;
   /** Flushes and stops the rotation timer. */
   close(): void;
 }
@@ -53,6 +58,11 @@ export function createDaemonLogger(options: { logDir: string; level: string; max
   return {
     logger,
     file,
+    ready: new Promise((resolve) => {
+      dest.once('ready', resolve);
+      // a log that cannot be opened must not keep the daemon from starting (see dest's error handler)
+      dest.once('error', resolve);
+    }),
     close() {
       clearInterval(timer);
       clearInterval(flusher);

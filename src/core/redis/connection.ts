@@ -1,4 +1,8 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyRequire } from '../lazy.js';
+
+// Only a configured Redis loads the client: the gateway daemon runs without it by default.
+const ioredis = lazyRequire<typeof import('ioredis')>('ioredis');
 import type { OcoConfig } from '../config/resolve.js';
 import { maskUrl } from '../config/values.js';
 import { UnreachableError } from '../errors.js';
@@ -82,7 +86,7 @@ export class RedisConnection {
 
   private ensureClient(): Redis {
     if (!this.client) {
-      this.client = new Redis(this.target.url, {
+      this.client = new (ioredis().Redis)(this.target.url, {
         lazyConnect: true,
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
