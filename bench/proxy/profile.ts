@@ -9,10 +9,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
+import { freePort } from '../../test/helpers/net.js';
 
 const ROOT = process.env.PROFILE_ROOT ?? resolve(import.meta.dirname, '../..');
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
@@ -24,15 +24,6 @@ const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', c
 const TICK_US = 1e6 / 100; // USER_HZ
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
-}
 async function waitHttp(url: string, init: RequestInit = {}): Promise<void> {
   for (let i = 0; i < 200; i++) {
     try {

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';
 import { isolatedEnv, ROOT } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
 
 /**
  * The single binary (scripts/build-binary.js: a Node single-executable application with the
@@ -13,13 +13,6 @@ import { isolatedEnv, ROOT } from '../helpers/cli.js';
  * directory with no node on PATH: the CLI, the native SQLite addon, a FOCUS import, and the
  * gateway daemon it starts, recording a call.
  */
-const freePort = () => new Promise<number>((r) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => r(port));
-  });
-});
-
 describe('single binary', () => {
   let dir: string;
   let bin: string;

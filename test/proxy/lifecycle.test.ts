@@ -6,16 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { isolatedEnv, ROOT, runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+import { freePort } from '../helpers/net.js';
 
 async function records(home: string): Promise<Array<Record<string, any>>> {
   const store = new SqliteStore({ file: join(home, 'data', 'oco.db') });
