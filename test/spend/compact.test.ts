@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { money, Money } from '../../src/core/money.js';
-import { compactSpendLedger } from '../../src/core/spend/compact.js';
+import { compactSpendLedger, dayOf } from '../../src/core/spend/compact.js';
 import { parseBudgetInput, periodSpec, type Budget, type BudgetInput } from '../../src/core/spend/model.js';
 import { periodWindow } from '../../src/core/spend/period.js';
 import { insertBudget, writeSpendEvents, type SpendEvent } from '../../src/core/spend/repo.js';
@@ -72,7 +72,7 @@ describe.each(BACKENDS)('spend ledger compaction on $name', (backend) => {
       expect(r.folded).toBeLessThan(r.removed);
       // at most one row per attribution and day is left before the cutoff
       const perDay = await store.all<{ n: unknown }>(
-        `SELECT COUNT(*) AS n FROM spend_events WHERE ts < $1 GROUP BY provider, model, org_id, team_id, agent_id, user_id, key_id, tags, ${store.engine === 'postgres' ? "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')" : 'substr(ts, 1, 10)'}`,
+        `SELECT COUNT(*) AS n FROM spend_events WHERE ts < $1 GROUP BY provider, model, org_id, team_id, agent_id, user_id, key_id, tags, ${dayOf(store)}`,
         [new Date(cutoff)],
       );
       expect(perDay.every((g) => Number(g.n) === 1)).toBe(true);
