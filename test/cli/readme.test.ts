@@ -23,6 +23,17 @@ describe('README', () => {
     expect([...rows.keys()].filter((key) => !CONFIG_KEYS.some((k) => k.key === key)), 'rows for keys that do not exist').toEqual([]);
   });
 
+  it('stays a user guide: under 16 KB, no work log, benchmark figures in docs/benchmarks.md', () => {
+    expect(Buffer.byteLength(readme)).toBeLessThan(16 * 1024);
+    expect(readme).not.toMatch(/this session|last session|before the change|what changed/i);
+    const bench = readFileSync(join(ROOT, 'docs/benchmarks.md'), 'utf8');
+    expect(bench).not.toMatch(/this session|last session/i);
+    // Each benchmark section names the command that reproduces it.
+    for (const script of ['bench/proxy/run.ts', 'bench/spend/admission.ts', 'bench/ingest/run.ts', 'bench/k8s/velero.bench.ts']) expect(bench).toContain(script);
+    // Every document the README links to exists.
+    for (const [, target] of readme.matchAll(/\]\((docs\/[\w.-]+\.md)\)/g)) expect(readFileSync(join(ROOT, target!), 'utf8').length).toBeGreaterThan(0);
+  });
+
   it('prints the test command CI runs, right after its marker', () => {
     expect(readme).toMatch(/<!-- test-command -->\n```sh\nscripts\/oco-env npm test\n```/);
   });
