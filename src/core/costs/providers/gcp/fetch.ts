@@ -1,7 +1,7 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import type { OcoConfig } from '../../../config/resolve.js';
 import { CategoryMapper } from '../../focus/categories.js';
-import type { CostRow, DayWindow } from '../../model.js';
+import { addDays, type CostRow, type DayWindow } from '../../model.js';
 import type { CostSourceRun, FetchProgress, PlanStep, ProviderDescriptor } from '../types.js';
 import { createGcpClient, gcpCheck, gcpConfigured, mapGcpError, type GcpClient } from './client.js';
 import { normaliseGcpRow, type GcpExportRow } from './normalise.js';
@@ -112,7 +112,7 @@ class GcpRun implements CostSourceRun {
     return [{
       call: 'bigquery jobs.query + getQueryResults',
       window,
-      detail: `daily totals by service, SKU, project, region${this.client.detailed ? ', resource' : ''}, labels from ${this.client.table} (bytes scanned are billed by BigQuery)`,
+      detail: `daily totals by service, SKU, project, region${this.client.detailed ? ', resource' : ''}, labels from ${this.client.table}, partitions loaded since ${addDays(window.from, -PARTITION_LEAD_DAYS)} (bytes scanned are billed by BigQuery)`,
       minRequests: 1,
     }, {
       call: 'cloudbilling services.skus.list',
