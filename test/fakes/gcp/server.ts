@@ -303,6 +303,7 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
     const body = JSON.parse(raw) as { query: string; useLegacySql?: boolean; maxResults?: number; queryParameters?: Array<{ name: string; parameterType?: { type?: string }; parameterValue?: { value?: string } }> };
     log.body = body as unknown as Record<string, unknown>;
     if (body.useLegacySql !== false) return bqError(res, log, 400, 'invalidQuery', 'oco queries use standard SQL');
+    if (body.maxResults !== undefined && (!Number.isInteger(body.maxResults) || body.maxResults < 0)) return bqError(res, log, 400, 'invalid', `Invalid value for maxResults: ${body.maxResults}`);
     const tableRef = /FROM\s+`([^`]+)`/i.exec(body.query)?.[1];
     if (tableRef !== o.table) return bqError(res, log, 404, 'notFound', `Not found: Table ${tableRef?.replace(/\.(?=[^.]+\.[^.]+$)/, ':')} was not found in location US`);
     let result: ReturnType<typeof run>;
@@ -320,7 +321,6 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
     }
     const id = `job_${randomBytes(6).toString('hex')}`;
     jobs.set(id, result);
-    if (body.maxResults !== undefined && (!Number.isInteger(body.maxResults) || body.maxResults < 0)) return bqError(res, log, 400, 'invalid', `Invalid value for maxResults: ${body.maxResults}`);
     return page(res, log, project, id, null, body.maxResults ?? o.pageSize, 'bigquery#queryResponse');
   }
 
