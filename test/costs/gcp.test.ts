@@ -12,7 +12,7 @@ import { createTestDatabase, pgAvailable, type TestDatabase } from '../helpers/s
 const TABLE = 'acme-billing.billing_export.gcp_billing_export_resource_v1_000000_AAAAAA_BBBBBB';
 const EMAIL = 'oco-ingest@acme-billing.iam.gserviceaccount.com';
 
-/** The shared fixture row (floats as their literals), then generated rows over several days, projects and services. */
+/** The shared fixture row (floats as their literals), then generated rows over several days, projects and services, some loaded late. */
 function exportRows(): ExportRow[] {
   const f = (sharedFixture('gcp-billing-export-rows.json') as Array<Record<string, any>>)[0]!;
   const rows: ExportRow[] = [{
@@ -34,9 +34,12 @@ function exportRows(): ExportRow[] {
       usage_start_time: `${day}T${String(i % 24).padStart(2, '0')}:00:00Z`, project: { id: `proj-${i % 3}`, name: `Project ${i % 3}` },
       labels: i % 4 === 0 ? [] : [{ key: 'team', value: ['payments', 'search', 'platform'][i % 3]! }], location: { region: 'europe-west1' },
       resource: { name: `vm-${i % 11}`, global_name: `//compute.googleapis.com/projects/proj-${i % 3}/zones/europe-west1-b/instances/${i % 11}` },
-      cost: `${rnd(90)}.${String(rnd(1e6)).padStart(6, '0')}`, currency: 'USD',
+      // FLOAT64 values as the export holds them (shortest round-trip literals with 15 to 17 significant digits).
+      cost: String(rnd(9e8) / 7e6), currency: 'USD',
       usage: { amount_in_pricing_units: String(rnd(10)), pricing_unit: 'hour' },
-      credits: rnd(3) === 0 ? [{ amount: `-0.${String(rnd(1e6)).padStart(6, '0')}` }, { amount: '-0.000001' }] : [],
+      credits: rnd(3) === 0 ? [{ amount: String(-rnd(1e9) / 3e12) }, { amount: '-0.000001' }] : [],
+      // Every ninth line loaded a week after its usage: still in the window's totals.
+      ...(i % 9 === 0 ? { partition: '2026-07-09' } : {}),
     });
   }
   return rows;
@@ -83,7 +86,7 @@ describe('GCP billing export ingest through the CLI', () => {
   let keyJson: string;
 
   beforeAll(async () => {
-    fake = await startFakeGcp({ publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), clientEmail: EMAIL, table: TABLE, rows, pageSize: 100, catalog: CATALOG });
+    fake = await startFakeGcp({ publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), clientEmail: EMAIL, table: TABLE, rows, pageSize: 100, catalog: CATALOG, requirePartitionFilter: true });
     keyJson = JSON.stringify({ type: 'service_account', project_id: 'acme-billing', private_key_id: 'k1', private_key: privatePem, client_email: EMAIL, token_uri: `${fake.url}/token` });
     home = tempHome();
     if (pgAvailable()) db = await createTestDatabase();
@@ -134,7 +137,9 @@ describe('GCP billing export ingest through the CLI', () => {
       expect(out.warnings[0]).toBe('no list prices for service svc-4 (404 NOT_FOUND: Service services/svc-4 not found.)');
       expect(out.warnings[1]).toMatch(/^\d+ rows without ListCost$/);
       expect(out.unmappedServices).toEqual(['Vertex AI Brand New']);
-      const net = rows.reduce((t, x) => x.credits.reduce((u, c) => u.plus(c.amount), t.plus(x.cost)), new Money(0));
+      // The decimal sum of the lines' shortest round-trip decimals, to the last digit.
+      const shown = (literal: string) => String(Number(literal));
+      const net = rows.reduce((t, x) => x.credits.reduce((u, c) => u.plus(shown(c.amount)), t.plus(shown(x.cost))), new Money(0));
       const s = (await runOco(['costs', 'summary', '--by', 'account', '--metric', 'billed', '--json'], { home: h.path, env: dbEnv })).json();
       expect(s.total.byCurrency).toEqual({ USD: net.toFixed() });
       expect(s.rows.map((x: { key: string }) => x.key).sort()).toEqual(['acme-prod', 'proj-0', 'proj-1', 'proj-2']);

@@ -4,10 +4,15 @@
  * jobs.query (POST /bigquery/v2/projects/P/queries) answering the first page, then
  * getQueryResults (GET .../queries/JOB?pageToken=) for the rest, rows in the f/v format.
  *
- * BigQuery's SQL engine cannot run here, so the fake evaluates the one query oco sends
- * over raw export rows (the fixture's shape): it checks the table, the named @from/@to
- * parameters and the output columns, and aggregates the way the SQL says (NUMERIC
- * casts round to 9 decimal places, credits summed, labels as TO_JSON_STRING).
+ * BigQuery's SQL engine cannot run here, so the fake parses and evaluates the query oco
+ * sends (sql.ts: the GoogleSQL subset it uses, with BigQuery's FLOAT64, NUMERIC and
+ * BIGNUMERIC semantics) over raw export rows (the fixture's shape, FLOAT64 values as their
+ * literals), with the query's own named, typed parameters. The table is ingestion-time
+ * partitioned like the billing export (each row has the day it was loaded, later than its
+ * usage for late-reported lines, or none while in the streaming buffer) and, when the
+ * table requires a partition filter, a query without one is refused as BigQuery does.
+ * Result pages: maxResults, capped at the fake's pageSize (BigQuery's own cap is 10 MB
+ * a response, also enforced), and an opaque pageToken bound to its job.
  *
  * It also serves the Cloud Billing Catalog API as its REST surface answers: GET /v1/services
  * and GET /v1/services/{id}/skus, pageSize (default and cap 5000, here a smaller cap so real
@@ -20,6 +25,7 @@ import { createPublicKey, createVerify, randomBytes, type KeyObject } from 'node
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Money } from '../../../src/core/money.js';
+import { evaluate, hasPartitionFilter, isAggregate, parseQuery, roundTripDoubleToString, SqlError, type Env, type Query, type Schema, type Value, Exact } from './sql.js';
 
 /** google.type.Money as the REST API writes it: int64 units as a string. */
 export interface CatalogMoney {
@@ -77,6 +83,11 @@ export interface ExportRow {
   credits: Array<{ amount: string }>;
   /** Detailed export only (from May 2023): the tier the line was priced in. */
   price?: { effective_price: string; tier_start_amount: string; unit: string; pricing_unit_quantity: string };
+  /**
+   * The UTC day the export loaded the line (its `_PARTITIONTIME`): the usage day when absent,
+   * later for late-reported usage, null while the line is still in the streaming buffer.
+   */
+  partition?: string | null;
 }
 
 export interface FakeGcpOptions {
@@ -86,6 +97,8 @@ export interface FakeGcpOptions {
   rows: ExportRow[];
   pageSize: number;
   catalog?: FakeCatalog;
+  /** The table's require_partition_filter option (off by default, as on a new export table). */
+  requirePartitionFilter?: boolean;
 }
 
 export interface GcpRequestLog {
@@ -106,30 +119,91 @@ export interface FakeGcp {
   close(): Promise<void>;
 }
 
-const OUTPUT: Record<string, (r: ExportRow) => string | null> = {
-  day: (r) => r.usage_start_time.slice(0, 10),
-  billing_account_id: (r) => r.billing_account_id,
-  service: (r) => r.service.description,
-  service_id: (r) => r.service.id,
-  sku_id: (r) => r.sku.id,
-  project_id: (r) => r.project.id,
-  project_name: (r) => r.project.name,
-  region: (r) => r.location.region,
-  resource_id: (r) => r.resource?.global_name ?? null,
-  resource_name: (r) => r.resource?.name ?? null,
-  // CAST(CAST(price.tier_start_amount AS NUMERIC) AS STRING): plain decimal text, NULL without price.
-  tier_start: (r) => (r.price ? numeric(r.price.tier_start_amount).toFixed() : null),
-  currency: (r) => r.currency,
-  labels: (r) => JSON.stringify(r.labels),
-  pricing_unit: (r) => r.usage.pricing_unit,
+/** The billing export's columns the fake holds, with their BigQuery types; the resource and price columns exist only in the detailed export. */
+const EXPORT_TYPES: Record<string, string> = {
+  billing_account_id: 'STRING', 'service.id': 'STRING', 'service.description': 'STRING', 'sku.id': 'STRING', 'sku.description': 'STRING',
+  usage_start_time: 'TIMESTAMP', 'project.id': 'STRING', 'project.name': 'STRING', labels: 'ARRAY', 'labels[].key': 'STRING', 'labels[].value': 'STRING',
+  'location.region': 'STRING', cost: 'FLOAT64', currency: 'STRING', 'usage.amount_in_pricing_units': 'FLOAT64', 'usage.pricing_unit': 'STRING',
+  credits: 'ARRAY', 'credits[].amount': 'FLOAT64',
 };
-const SUMS: Record<string, (r: ExportRow) => Money> = {
-  cost: (r) => numeric(r.cost),
-  credits: (r) => r.credits.reduce((s, c) => s.plus(numeric(c.amount)), new Money(0)),
-  pricing_quantity: (r) => numeric(r.usage.amount_in_pricing_units),
+const DETAILED_TYPES: Record<string, string> = {
+  'resource.name': 'STRING', 'resource.global_name': 'STRING',
+  'price.effective_price': 'FLOAT64', 'price.tier_start_amount': 'FLOAT64', 'price.unit': 'STRING', 'price.pricing_unit_quantity': 'FLOAT64',
 };
-/** CAST(x AS NUMERIC): 9 decimal places, rounded half away from zero. */
-const numeric = (v: string) => new Money(v).toDecimalPlaces(9, Money.ROUND_HALF_UP);
+/** BigQuery's limit on one page of results, whatever maxResults says. */
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/** A query parameter as jobs.query carries it (parameterType + parameterValue), typed. */
+function parameter(p: { parameterType?: { type?: string }; parameterValue?: { value?: string | null } }): Value {
+  const raw = p.parameterValue?.value;
+  if (raw === null || raw === undefined) return null;
+  switch (p.parameterType?.type) {
+    case 'STRING':
+      return { t: 'STRING', v: raw };
+    case 'DATE':
+      if (!/^\d{4}-\d\d-\d\d$/.test(raw)) throw new SqlError(`Invalid date: '${raw}'`);
+      return { t: 'DATE', v: raw };
+    case 'INT64':
+      return { t: 'INT64', v: new Exact(raw) };
+    case 'FLOAT64':
+      return { t: 'FLOAT64', v: Number(raw) };
+    default:
+      throw new SqlError(`the fake does not take ${p.parameterType?.type} parameters`);
+  }
+}
+
+/** A result cell in the REST f/v form: every scalar as a string. */
+function wire(v: Value): string | null {
+  if (v === null) return null;
+  switch (v.t) {
+    case 'FLOAT64':
+      return roundTripDoubleToString(v.v);
+    case 'INT64':
+    case 'NUMERIC':
+    case 'BIGNUMERIC':
+      return v.v.toFixed();
+    case 'TIMESTAMP':
+      return String(v.v / 1000);
+    case 'ARRAY':
+      throw new SqlError('the fake returns scalar columns only');
+    default:
+      return String(v.v);
+  }
+}
+
+/**
+ * Runs a parsed query over the rows: WHERE, then GROUP BY the non-aggregated SELECT items
+ * (each must be named in GROUP BY), aggregates over each group, ORDER BY the named items.
+ */
+function run(q: Query, envs: Env[]): { schema: Array<{ name: string; type: string }>; rows: Array<{ f: Array<{ v: string | null }> }> } {
+  const kept = q.where ? envs.filter((e) => { const v = evaluate(q.where!, e); return v !== null && v.t === 'BOOL' && v.v; }) : envs;
+  const aggregated = q.select.some((s) => isAggregate(s.expr)) || q.groupBy.length > 0;
+  const aliases = new Set(q.select.map((s) => s.alias));
+  for (const g of q.groupBy) if (!aliases.has(g)) throw new SqlError(`Unrecognized name: ${g} (the fake groups by SELECT aliases)`);
+  const keys = q.select.filter((s) => !isAggregate(s.expr));
+  if (aggregated) {
+    for (const k of keys) if (!q.groupBy.includes(k.alias)) throw new SqlError(`SELECT list expression references ${k.alias} which is neither grouped nor aggregated`);
+  }
+  let out: Value[][];
+  if (!aggregated) out = kept.map((e) => q.select.map((s) => evaluate(s.expr, e)));
+  else {
+    const groups = new Map<string, Env[]>();
+    for (const e of kept) {
+      const id = JSON.stringify(keys.map((k) => wire(evaluate(k.expr, e))));
+      const g = groups.get(id);
+      if (g) g.push(e);
+      else groups.set(id, [e]);
+    }
+    out = [...groups.values()].map((g) => q.select.map((s) => (isAggregate(s.expr) ? evaluate(s.expr, g[0]!, g) : evaluate(s.expr, g[0]!))));
+  }
+  for (const name of [...q.orderBy].reverse()) {
+    const i = q.select.findIndex((s) => s.alias === name);
+    if (i < 0) throw new SqlError(`Unrecognized name: ${name}`);
+    out.sort((a, b) => String(wire(a[i]!)).localeCompare(String(wire(b[i]!))));
+  }
+  const schema = q.select.map((s, i) => ({ name: s.alias, type: out.find((r) => r[i] !== null)?.[i]?.t ?? 'STRING' }));
+  return { schema, rows: out.map((r) => ({ f: r.map((v) => ({ v: wire(v) })) })) };
+}
 
 function b64json(s: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -151,14 +225,29 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
   const bqError = (res: ServerResponse, log: GcpRequestLog, status: number, reason: string, message: string) =>
     reply(res, log, status, { error: { code: status, message, errors: [{ message, domain: 'global', reason }], status: reason === 'notFound' ? 'NOT_FOUND' : 'INVALID_ARGUMENT' } });
 
-  function page(res: ServerResponse, log: GcpRequestLog, project: string, jobId: string, start: number, max: number, kind: string): void {
+  /** A page token: opaque to the client, bound to its job (BigQuery refuses another job's token). */
+  const token = (jobId: string, offset: number) => Buffer.from(`${jobId}|${offset}`).toString('base64url');
+  function page(res: ServerResponse, log: GcpRequestLog, project: string, jobId: string, pageToken: string | null, maxResults: number, kind: string): void {
     const job = jobs.get(jobId);
     if (!job) return bqError(res, log, 404, 'notFound', `Not found: Job ${project}:${jobId}`);
-    const rows = job.rows.slice(start, start + max);
-    const next = start + max < job.rows.length ? String(start + max) : undefined;
+    let start = 0;
+    if (pageToken !== null) {
+      const [forJob, offset] = Buffer.from(pageToken, 'base64url').toString('utf8').split('|');
+      if (forJob !== jobId || !/^\d+$/.test(offset ?? '')) return bqError(res, log, 400, 'invalid', `Invalid page token: ${pageToken}`);
+      start = Number(offset);
+    }
+    const max = Math.min(maxResults, o.pageSize);
+    const rows: typeof job.rows = [];
+    let bytes = 0;
+    for (const r of job.rows.slice(start, start + max)) {
+      bytes += JSON.stringify(r).length + 1;
+      if (bytes > MAX_RESPONSE_BYTES && rows.length) break;
+      rows.push(r);
+    }
+    const end = start + rows.length;
     reply(res, log, 200, {
       kind, jobReference: { projectId: project, jobId, location: 'US' }, jobComplete: true, schema: { fields: job.schema },
-      rows, totalRows: String(job.rows.length), ...(next ? { pageToken: next } : {}), cacheHit: false,
+      rows, totalRows: String(job.rows.length), ...(end < job.rows.length ? { pageToken: token(jobId, end) } : {}), cacheHit: false,
     });
   }
 
@@ -203,39 +292,36 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
     if (!m) return bqError(res, log, 404, 'notFound', `Not found: ${url.pathname}`);
     const [, project, kind, jobId] = m as unknown as [string, string, string, string | undefined];
     if (req.method === 'GET' && kind === 'queries' && jobId) {
-      return page(res, log, project, jobId, Number(url.searchParams.get('pageToken') ?? 0), Math.min(Number(url.searchParams.get('maxResults') ?? o.pageSize), o.pageSize), 'bigquery#getQueryResultsResponse');
+      const maxResults = url.searchParams.get('maxResults');
+      if (maxResults !== null && !/^\d+$/.test(maxResults)) return bqError(res, log, 400, 'invalid', `Invalid value for maxResults: ${maxResults}`);
+      return page(res, log, project, jobId, url.searchParams.get('pageToken'), maxResults === null ? o.pageSize : Number(maxResults), 'bigquery#getQueryResultsResponse');
     }
     if (req.method === 'GET' && kind === 'jobs' && jobId) {
       return reply(res, log, 200, { kind: 'bigquery#job', id: `${project}:US.${jobId}`, jobReference: { projectId: project, jobId, location: 'US' }, status: { state: 'DONE' }, configuration: { jobType: 'QUERY' } });
     }
     if (req.method !== 'POST' || kind !== 'queries' || jobId) return bqError(res, log, 400, 'invalid', `unsupported ${req.method} ${url.pathname}`);
-    const body = JSON.parse(raw) as { query: string; useLegacySql?: boolean; maxResults?: number; queryParameters?: Array<{ name: string; parameterValue: { value: string } }> };
+    const body = JSON.parse(raw) as { query: string; useLegacySql?: boolean; maxResults?: number; queryParameters?: Array<{ name: string; parameterType?: { type?: string }; parameterValue?: { value?: string } }> };
     log.body = body as unknown as Record<string, unknown>;
     if (body.useLegacySql !== false) return bqError(res, log, 400, 'invalidQuery', 'oco queries use standard SQL');
-    const tableRef = /FROM `([^`]+)`/.exec(body.query)?.[1];
+    if (body.maxResults !== undefined && (!Number.isInteger(body.maxResults) || body.maxResults < 0)) return bqError(res, log, 400, 'invalid', `Invalid value for maxResults: ${body.maxResults}`);
+    const tableRef = /FROM\s+`([^`]+)`/i.exec(body.query)?.[1];
     if (tableRef !== o.table) return bqError(res, log, 404, 'notFound', `Not found: Table ${tableRef?.replace(/\.(?=[^.]+\.[^.]+$)/, ':')} was not found in location US`);
-    const params = Object.fromEntries((body.queryParameters ?? []).map((p) => [p.name, p.parameterValue.value]));
-    if (!params.from || !params.to) return bqError(res, log, 400, 'invalidQuery', 'Query parameter @from / @to not found');
-    const select = body.query.slice(body.query.indexOf('SELECT') + 6, body.query.indexOf('FROM `'));
-    const aliases = select.split(/,\n/).map((e) => (/ AS (\w+)\s*$/.exec(e.trim())?.[1] ?? e.trim()));
-    const unknown = aliases.filter((a) => !(a in OUTPUT) && !(a in SUMS));
-    if (unknown.length) return bqError(res, log, 400, 'invalidQuery', `Unrecognized name: ${unknown[0]}`);
-    const groups = new Map<string, { keys: Record<string, string | null>; sums: Record<string, Money> }>();
-    for (const r of o.rows) {
-      const day = r.usage_start_time.slice(0, 10);
-      if (day < params.from || day >= params.to) continue;
-      const keys = Object.fromEntries(aliases.filter((a) => a in OUTPUT && a !== 'pricing_unit').map((a) => [a, OUTPUT[a]!(r)]));
-      const id = JSON.stringify(keys);
-      let g = groups.get(id);
-      if (!g) groups.set(id, (g = { keys: { ...keys, pricing_unit: OUTPUT.pricing_unit!(r) }, sums: {} }));
-      for (const a of aliases) if (a in SUMS) g.sums[a] = (g.sums[a] ?? new Money(0)).plus(SUMS[a]!(r));
+    let result: ReturnType<typeof run>;
+    try {
+      const q = parseQuery(body.query);
+      if (o.requirePartitionFilter && !hasPartitionFilter(q.where)) {
+        throw new SqlError(`Cannot query over table '${o.table}' without a filter over column(s) '_PARTITION_LOAD_TIME', '_PARTITIONDATE', '_PARTITIONTIME' that can be used for partition elimination`);
+      }
+      const params = Object.fromEntries((body.queryParameters ?? []).map((p) => [p.name, parameter(p)]));
+      const schema: Schema = { types: /gcp_billing_export_resource_v1_/i.test(o.table) ? { ...EXPORT_TYPES, ...DETAILED_TYPES } : EXPORT_TYPES, read: (row, path) => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | null | undefined)?.[k], row) };
+      result = run(q, o.rows.map((row) => ({ schema, row, params, partition: row.partition === undefined ? row.usage_start_time.slice(0, 10) : row.partition })));
+    } catch (err) {
+      if (err instanceof SqlError) return bqError(res, log, 400, 'invalidQuery', err.message);
+      throw err;
     }
-    const rows = [...groups.values()]
-      .sort((a, b) => String(a.keys.day).localeCompare(String(b.keys.day)))
-      .map((g) => ({ f: aliases.map((a) => ({ v: a in SUMS ? g.sums[a]!.toFixed() : (g.keys[a] ?? null) })) }));
     const id = `job_${randomBytes(6).toString('hex')}`;
-    jobs.set(id, { schema: aliases.map((a) => ({ name: a, type: 'STRING' })), rows });
-    return page(res, log, project, id, 0, Math.min(body.maxResults ?? o.pageSize, o.pageSize), 'bigquery#queryResponse');
+    jobs.set(id, result);
+    return page(res, log, project, id, null, body.maxResults ?? o.pageSize, 'bigquery#queryResponse');
   }
 
   /** Catalog errors in the google.rpc.Status JSON the REST API sends. */
