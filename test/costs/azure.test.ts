@@ -127,6 +127,22 @@ describe('Azure Cost Management ingest through the CLI', () => {
     }
   });
 
+  it('--dry-run plans one query per cost type and month-long period, and makes none', async () => {
+    const home = tempHome();
+    try {
+      const before = fake.requests.length;
+      const r = await runOco(['costs', 'ingest', '--azure', '--from', '2026-10-12', '--to', '2026-11-26', '--dry-run', '--json'], { home: home.path, env: env() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json().providers[0].plan.map((p: { window: { from: string; to: string }; detail: string }) => [p.window.from, p.window.to, p.detail.split(',')[0]])).toEqual([
+        ['2026-10-12', '2026-10-27', 'ActualCost'], ['2026-10-12', '2026-10-27', 'AmortizedCost'],
+        ['2026-10-27', '2026-11-27', 'ActualCost'], ['2026-10-27', '2026-11-27', 'AmortizedCost'],
+      ]);
+      expect(fake.requests.length).toBe(before);
+    } finally {
+      home.cleanup();
+    }
+  });
+
   it('shows the sign-in error code and message and never the secret (exit 1)', async () => {
     const home = tempHome();
     try {
