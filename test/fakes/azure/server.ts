@@ -65,12 +65,12 @@ function monthsBefore(day: string, months: number): string {
 
 const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
-/** What the service does to a custom period: the days it answers for, or why it refuses. */
-export function servedPeriod(from: string, to: string, granularity: string, today: string, dailyLimitDays?: number): { from: string; to: string } | { error: string } {
+/** What the service does to a custom Daily period (the only granularity the fake serves): the days it answers for, or why it refuses. */
+export function servedPeriod(from: string, to: string, today: string, dailyLimitDays?: number): { from: string; to: string } | { error: string } {
   if (from < monthsBefore(to, 37)) return { error: `Invalid query definition: the time period exceeds the maximum of 37 months` };
   const end = to > today ? today : to;
-  let earliest = granularity === 'Daily' ? nextDay(monthsBefore(end, 1)) : nextDay(monthsBefore(end, 12));
-  if (granularity === 'Daily' && dailyLimitDays) {
+  let earliest = nextDay(monthsBefore(end, 1));
+  if (dailyLimitDays) {
     const harder = new Date(Date.parse(`${end}T00:00:00Z`) - (dailyLimitDays - 1) * 86_400_000).toISOString().slice(0, 10);
     if (harder > earliest) earliest = harder;
   }
@@ -155,7 +155,7 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
     const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
     if (skip === 0) firstBodies.set(type, raw);
     else if (firstBodies.get(type) !== raw) return reply(400, { error: { code: 'BadRequest', message: 'The request body changed between pages' } });
-    const period = servedPeriod(body.timePeriod.from.slice(0, 10), body.timePeriod.to.slice(0, 10), body.dataset.granularity, o.today ?? new Date().toISOString().slice(0, 10), o.dailyLimitDays);
+    const period = servedPeriod(body.timePeriod.from.slice(0, 10), body.timePeriod.to.slice(0, 10), o.today ?? new Date().toISOString().slice(0, 10), o.dailyLimitDays);
     if ('error' in period) return reply(400, { error: { code: 'BadRequest', message: period.error } });
     log.served = period;
     const from = Number(period.from.replace(/-/g, ''));
