@@ -7,7 +7,7 @@ import { listRuns } from '../../src/core/costs/runs.js';
 import { summarise } from '../../src/core/costs/report.js';
 import { Money } from '../../src/core/money.js';
 import { addDays, addMonths, todayUtc } from '../../src/core/costs/model.js';
-import { costExplorerDays } from '../../src/core/costs/providers/aws/fetch.js';
+import { awsProvider, costExplorerDays } from '../../src/core/costs/providers/aws/fetch.js';
 import { replaceSourceRows } from '../../src/core/costs/writer.js';
 import { startRun } from '../../src/core/costs/runs.js';
 import { CostExplorerClient, GetCostAndUsageCommand, GetCostAndUsageWithResourcesCommand } from '@aws-sdk/client-cost-explorer';
@@ -338,6 +338,17 @@ describe('Cost Explorer refuses the periods the service refuses (the fake, throu
   it('knows the days oco may ask for with the same calendar', () => {
     expect(costExplorerDays(new Date('2026-12-03T10:00:00Z'))).toEqual({ from: '2025-11-01', to: '2027-01-01' });
     expect(costExplorerDays(new Date('2027-01-31T23:59:59Z'))).toEqual({ from: '2025-12-01', to: '2027-02-01' });
+    const run = awsProvider.create({ config: OcoConfig.load({ env: awsEnv(fake.url) }) });
+    try {
+      const now = new Date('2026-12-03T10:00:00Z');
+      expect(run.available!({ from: '2026-01-01', to: '2026-12-03' }, now)).toEqual({ window: { from: '2026-01-01', to: '2026-12-03' }, warnings: [] });
+      expect(run.available!({ from: '2026-12-01', to: '2027-01-16' }, now)).toEqual({
+        window: { from: '2026-12-01', to: '2027-01-01' },
+        warnings: ['Cost Explorer answers up to the end of the current month: 2027-01-01..2027-01-15 was not fetched.'],
+      });
+    } finally {
+      run.close();
+    }
   });
 });
 

@@ -32,7 +32,7 @@ export interface CostSourceRun {
    * replaced, so rows stored earlier for the rest are kept. Throws a UsageError when the
    * API can serve none of it. Absent: the whole window.
    */
-  available?(window: DayWindow): { window: DayWindow; warnings: string[] };
+  available?(window: DayWindow, now?: Date): { window: DayWindow; warnings: string[] };
   plan(window: DayWindow): PlanStep[];
   /** Validates credentials without fetching costs (oco costs sources). */
   check(): Promise<{ identity: string }>;
