@@ -6,6 +6,11 @@ import { runIngest } from '../../src/core/costs/ingest.js';
 import { listRuns } from '../../src/core/costs/runs.js';
 import { summarise } from '../../src/core/costs/report.js';
 import { Money } from '../../src/core/money.js';
+import { addDays, addMonths, todayUtc } from '../../src/core/costs/model.js';
+import { awsProvider, costExplorerDays } from '../../src/core/costs/providers/aws/fetch.js';
+import { replaceSourceRows } from '../../src/core/costs/writer.js';
+import { startRun } from '../../src/core/costs/runs.js';
+import { CostExplorerClient, GetCostAndUsageCommand, GetCostAndUsageWithResourcesCommand } from '@aws-sdk/client-cost-explorer';
 import type { Store } from '../../src/core/store/types.js';
 import { pagesFromRecords, startFakeCostExplorer, type CeRecord, type FakeCostExplorer } from '../fakes/aws/cost-explorer.js';
 import { loadCeModel, sharedFixture, validateShape } from '../fakes/aws/model.js';
@@ -29,7 +34,10 @@ function awsEnv(url: string, extra: Record<string, string> = {}): Record<string,
   };
 }
 
-function records(days: number, perDay: number, seed = 11): CeRecord[] {
+/** A day relative to today (UTC): Cost Explorer only serves the last 13 months, so fixed dates would age out of it. */
+const dayFromToday = (n: number) => addDays(todayUtc(), n);
+
+function records(days: number, perDay: number, seed = 11, start = dayFromToday(-60)): CeRecord[] {
   let s = seed;
   const rnd = (n: number) => {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
@@ -38,7 +46,7 @@ function records(days: number, perDay: number, seed = 11): CeRecord[] {
   const services = ['Amazon Elastic Compute Cloud - Compute', 'Amazon Simple Storage Service', 'AWS Lambda', 'Amazon Relational Database Service', 'Brand New AWS Service'];
   const out: CeRecord[] = [];
   for (let d = 0; d < days; d++) {
-    const day = new Date(Date.parse('2026-05-01T00:00:00Z') + d * 86_400_000).toISOString().slice(0, 10);
+    const day = addDays(start, d);
     for (let i = 0; i < perDay; i++) {
       const amount = `${rnd(500)}.${String(rnd(1e9)).padStart(9, '0')}${rnd(10)}`;
       out.push({ day, service: services[i % services.length]!, account: `11112222${String(i).padStart(4, '0')}`, unblended: rnd(40) === 0 ? `-${amount}` : amount, amortized: amount, usage: String(rnd(100)) });
@@ -217,7 +225,7 @@ describe.each(BACKENDS)('AWS ingest exactness on $name', (backend) => {
 
     it('a failure on page 4 writes nothing; the next run sums to the decimal total of the source amounts', async () => {
       const config = OcoConfig.load({ env: process.env });
-      const window = { from: '2026-05-01', to: '2026-05-21' };
+      const window = { from: data[0]!.day, to: addDays(data[0]!.day, 20) };
       const failed = await runIngest(store, config, { providers: ['aws'], window });
       expect(failed.providers[0]).toMatchObject({ status: 'failed', requests: 5, error: { code: 'OCO_AWS_API_ERROR' } });
       expect(failed.providers[0]!.error!.message).toBe('AWS Cost Explorer: AccessDeniedException: User is not authorized to perform: ce:GetCostAndUsage (HTTP 400)');
@@ -291,5 +299,125 @@ describe('AWS resource-level costs (GetCostAndUsageWithResources, last 14 days)'
       { resource_id: 'arn:aws:s3:::logs', billed_cost: '0.25' },
       { resource_id: 'arn:aws:s3:::logs', billed_cost: '0.30' },
     ]);
+  });
+});
+
+describe('Cost Explorer refuses the periods the service refuses (the fake, through the real SDK client)', () => {
+  let fake: FakeCostExplorer;
+  let client: CostExplorerClient;
+  const page = { GroupDefinitions: [], ResultsByTime: [] };
+  beforeAll(async () => {
+    fake = await startFakeCostExplorer({ credentials: { [AKID]: SECRET }, today: '2026-12-03', pages: { GetCostAndUsage: [page], GetCostAndUsageWithResources: [page] } });
+    client = new CostExplorerClient({ region: 'us-east-1', endpoint: fake.url, credentials: { accessKeyId: AKID, secretAccessKey: SECRET }, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await fake?.close();
+  });
+
+  const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (e: { name: string; message: string }) => `${e.name}: ${e.message}`);
+  const daily = (Start: string, End: string) => client.send(new GetCostAndUsageCommand({ TimePeriod: { Start, End }, Granularity: 'DAILY', Metrics: ['UnblendedCost'] }));
+  const resources = (Start: string, End: string, Granularity: 'DAILY' | 'HOURLY' = 'DAILY') => client.send(new GetCostAndUsageWithResourcesCommand({
+    TimePeriod: { Start, End }, Granularity, Metrics: ['UnblendedCost'], Filter: { Dimensions: { Key: 'SERVICE', Values: ['Amazon Elastic Compute Cloud - Compute'] } },
+  }));
+
+  it.each([
+    ['DAILY from the first day 13 months back', () => daily('2025-11-01', '2025-12-01'), 'accepted'],
+    ['DAILY from the day before', () => daily('2025-10-31', '2025-12-01'), 'ValidationException: Start date 2025-10-31 is too old: cost and usage data is available from 2025-11-01 (13 months and the current month).'],
+    ['an End on the first day of next month', () => daily('2026-12-01', '2027-01-01'), 'accepted'],
+    ['an End past it', () => daily('2026-12-01', '2027-01-02'), 'ValidationException: end date past the beginning of next month'],
+    ['an empty period', () => daily('2026-11-01', '2026-11-01'), 'ValidationException: Start date (and hour) should be before end date (and hour)'],
+    ['HOURLY 15 days back', () => client.send(new GetCostAndUsageCommand({ TimePeriod: { Start: '2026-11-18T00:00:00Z', End: '2026-11-20T00:00:00Z' }, Granularity: 'HOURLY', Metrics: ['UnblendedCost'] })),
+      'ValidationException: Start date is more than 14 days ago for hourly granularity. Please adjust start date as we support only 14 days of data at hourly granularity.'],
+    ['resources from 14 days ago', () => resources('2026-11-19', '2026-12-03'), 'accepted'],
+    ['resources from 15 days ago, DAILY too', () => resources('2026-11-18', '2026-12-03'), 'ValidationException: start date is too old for hourly, the max supported days for hourly granularity is 14 days.'],
+  ])('%s', async (_name, call, expected) => {
+    expect(await refusal(call())).toBe(expected);
+  });
+
+  it('knows the days oco may ask for with the same calendar', () => {
+    expect(costExplorerDays(new Date('2026-12-03T10:00:00Z'))).toEqual({ from: '2025-11-01', to: '2027-01-01' });
+    expect(costExplorerDays(new Date('2027-01-31T23:59:59Z'))).toEqual({ from: '2025-12-01', to: '2027-02-01' });
+    const run = awsProvider.create({ config: OcoConfig.load({ env: awsEnv(fake.url) }) });
+    try {
+      const now = new Date('2026-12-03T10:00:00Z');
+      expect(run.available!({ from: '2026-01-01', to: '2026-12-03' }, now)).toEqual({ window: { from: '2026-01-01', to: '2026-12-03' }, warnings: [] });
+      expect(run.available!({ from: '2026-12-01', to: '2027-01-16' }, now)).toEqual({
+        window: { from: '2026-12-01', to: '2027-01-01' },
+        warnings: ['Cost Explorer answers up to the end of the current month: 2027-01-01..2027-01-15 was not fetched.'],
+      });
+    } finally {
+      run.close();
+    }
+  });
+});
+
+describe.each(BACKENDS)('AWS windows older than Cost Explorer keeps on $name', (backend) => {
+  describe.skipIf(!backend.available())('', () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let fake: FakeCostExplorer;
+    let home: TempHome;
+    const saved = { ...process.env };
+    const kept = costExplorerDays();
+    // Ten days Cost Explorer still has, right after the first day it keeps.
+    const recent = records(10, 4, 5, kept.from);
+    beforeAll(async () => {
+      ({ store, cleanup } = await backend.open());
+      fake = await startFakeCostExplorer({ credentials: { [AKID]: SECRET }, pages: { GetCostAndUsage: pagesFromRecords(recent, 25) } });
+      home = tempHome();
+      Object.assign(process.env, awsEnv(fake.url), { OCO_HOME: home.path });
+    });
+    afterAll(async () => {
+      process.env = saved;
+      await fake?.close();
+      await cleanup?.();
+      home?.cleanup();
+    });
+
+    it('fetches and replaces only the days AWS still has, keeps older rows, and says so', async () => {
+      // Rows an ingest stored months ago, while AWS still had those days.
+      const oldDays = { from: addDays(kept.from, -3), to: kept.from };
+      const oldRun = await startRun(store, { source: 'aws', provider: 'aws', window: oldDays });
+      const oldRow = (day: string) => ({
+        billingAccountId: null, subAccountId: '111122220000', subAccountName: null, chargePeriodStart: `${day}T00:00:00.000Z`, chargePeriodEnd: `${addDays(day, 1)}T00:00:00.000Z`, usageDate: day,
+        chargeCategory: 'Usage', chargeDescription: null, serviceName: 'AWS Lambda', serviceCategory: 'Compute', resourceId: null, resourceName: null, resourceType: null, regionId: null, skuId: null,
+        pricingQuantity: null, pricingUnit: null, consumedQuantity: null, consumedUnit: null, billedCost: '7.000000000000000001', effectiveCost: '7.000000000000000001', listCost: null, contractedCost: null,
+        billingCurrency: 'USD', tags: null, extra: null,
+      });
+      await replaceSourceRows(store, { provider: 'aws', source: 'aws', runId: oldRun, window: oldDays }, (async function* () {
+        yield [oldRow(oldDays.from), oldRow(addDays(oldDays.from, 1)), oldRow(addDays(oldDays.from, 2))];
+      })());
+
+      const config = OcoConfig.load({ env: process.env });
+      const window = { from: addMonths(kept.from, -2), to: addDays(kept.from, 10) };
+      const summary = await runIngest(store, config, { providers: ['aws'], window });
+      const aws = summary.providers[0]!;
+      expect(aws).toMatchObject({ status: 'succeeded', rows: recent.length, window: { from: kept.from, to: window.to } });
+      expect(aws.warnings).toEqual([
+        `Cost Explorer keeps daily costs from ${kept.from} on (13 months and the current month): ${window.from}..${addDays(kept.from, -1)} was not fetched, and rows stored earlier for those days are kept. Older AWS costs can be loaded from a Cost and Usage Report (FOCUS) export with "oco costs import".`,
+      ]);
+      // The fake would have refused an older Start with a ValidationException.
+      expect(fake.requests.map((q) => [q.status, (q.body.TimePeriod as { Start: string }).Start])).toEqual(fake.requests.map(() => [200, kept.from]));
+
+      const billed = await summarise(store, { by: 'day', metric: 'billed', window });
+      const expected = new Map<string, Money>();
+      for (const d of [oldDays.from, addDays(oldDays.from, 1), addDays(oldDays.from, 2)]) expected.set(d, new Money('7.000000000000000001'));
+      for (const r of recent) expected.set(r.day, (expected.get(r.day) ?? new Money(0)).plus(r.unblended));
+      expect(Object.fromEntries(billed.rows.map((r) => [r.key, r.byCurrency.USD]))).toEqual(Object.fromEntries([...expected].map(([k, v]) => [k, v.toFixed()])));
+      const runs = await listRuns(store, { source: 'aws' });
+      expect(runs[0]).toMatchObject({ status: 'succeeded', windowFrom: kept.from, details: { warnings: aws.warnings } });
+    });
+
+    it('refuses a window AWS has no day of (exit 2), before any request', async () => {
+      const config = OcoConfig.load({ env: process.env });
+      const before = fake.requests.length;
+      const window = { from: addMonths(kept.from, -3), to: addMonths(kept.from, -1) };
+      await expect(runIngest(store, config, { providers: ['aws'], window })).rejects.toMatchObject({
+        code: 'OCO_AWS_WINDOW_UNAVAILABLE', exitCode: 2,
+        message: `AWS Cost Explorer has daily costs for ${kept.from}..${addDays(kept.to, -1)} only (13 months and the current month): nothing of ${window.from}..${addDays(window.to, -1)} can be fetched`,
+      });
+      expect(fake.requests.length).toBe(before);
+    });
   });
 });

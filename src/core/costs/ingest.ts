@@ -86,19 +86,22 @@ export async function runIngest(store: Store, config: OcoConfig, options: Ingest
   for (const provider of chosen) {
     const t0 = Date.now();
     const run = PROVIDER_TABLE[provider].create({ config, flags: options.flags });
-    const base = { provider, source: run.source, window: options.window };
     try {
-      const plan = run.plan(options.window);
+      // What the API can serve of the window is what gets fetched and replaced: the rest keeps its rows.
+      const available = run.available?.(options.window) ?? { window: options.window, warnings: [] };
+      const window = available.window;
+      const base = { provider, source: run.source, window };
+      const plan = run.plan(window);
       if (options.dryRun) {
-        results.push({ ...base, status: 'planned', rows: 0, requests: 0, plan, durationMs: 0 });
+        results.push({ ...base, status: 'planned', rows: 0, requests: 0, plan, ...(available.warnings.length ? { warnings: available.warnings } : {}), durationMs: 0 });
         continue;
       }
-      const runId = await startRun(store, { source: run.source, provider, window: options.window });
+      const runId = await startRun(store, { source: run.source, provider, window });
       try {
         const progress = { onPage: (p: { pages: number; requests: number; rows: number }) => options.onProgress?.({ provider, ...p }), logger: options.logger };
-        const written = await replaceSourceRows(store, { provider, source: run.source, runId, window: options.window }, run.fetch(options.window, progress));
+        const written = await replaceSourceRows(store, { provider, source: run.source, runId, window }, run.fetch(window, progress));
         const unmapped = [...run.unmapped].sort();
-        const warnings = [...(run.warnings ?? [])];
+        const warnings = [...available.warnings, ...(run.warnings ?? [])];
         for (const w of warnings) options.logger?.warn(`${provider}: ${w}`);
         await finishRun(store, runId, { status: 'succeeded', rows: written.rows, requests: run.requests, details: { plan, unmappedServices: unmapped, overlaps: written.overlaps, ...(warnings.length ? { warnings } : {}) } });
         results.push({

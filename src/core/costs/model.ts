@@ -95,6 +95,18 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 }
 
+/**
+ * The same day n months later (earlier for negative n), clamped to the end of a shorter
+ * month as calendar arithmetic does: 2026-03-31 minus one month is 2026-02-28.
+ */
+export function addMonths(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const first = new Date(Date.UTC(y, m - 1 + n, 1));
+  const lastDay = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(d, lastDay));
+  return first.toISOString().slice(0, 10);
+}
+
 export function todayUtc(now = new Date()): string {
   return now.toISOString().slice(0, 10);
 }

@@ -2,7 +2,8 @@
  * A local Cost Explorer endpoint speaking the real wire protocol: AWS JSON 1.1 over
  * HTTP POST with X-Amz-Target "AWSInsightsIndexService.<Operation>", SigV4-signed
  * (verified), requests and responses checked against the botocore model, NextPageToken
- * paging with the real rule that the rest of the request must not change between pages.
+ * paging with the real rule that the rest of the request must not change between pages,
+ * and the time periods Cost Explorer refuses (PERIOD_RULES).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,8 +27,54 @@ export interface CeRequestLog {
   error?: string;
 }
 
+type Period = { start: string; end: string; granularity: string; today: string };
+
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const daysBefore = (day: string, n: number) => dayOf(Date.parse(`${day}T00:00:00Z`) - n * 86_400_000);
+/** The first day of the month `months` after the month of `day` (negative: before). */
+function monthStart(day: string, months: number): string {
+  const [y, m] = day.split('-').map(Number) as [number, number];
+  return dayOf(Date.UTC(y, m - 1 + months, 1));
+}
+
+/**
+ * The time periods Cost Explorer refuses, each with the ValidationException it answers.
+ * Sources: the API reference (TimePeriod of GetCostAndUsageWithResources: "must be within
+ * the last 14 days"), the Cost Explorer API best practices ("up to 13 months of historical
+ * data and data for the current month"), the pricing page (hourly granularity looks back 14
+ * days); messages as the service words them where users have quoted them (aws-sdk-js#2732,
+ * boto3#2369, aws-sdk-net#1773), the 13-month one in the fake's words.
+ */
+const PERIOD_RULES: Array<{ operation?: string; refuses: (p: Period) => boolean; message: (p: Period) => string }> = [
+  { refuses: (p) => p.start >= p.end, message: () => 'Start date (and hour) should be before end date (and hour)' },
+  { refuses: (p) => p.end > monthStart(p.today, 1), message: () => 'end date past the beginning of next month' },
+  {
+    operation: 'GetCostAndUsageWithResources',
+    refuses: (p) => p.start < daysBefore(p.today, 14),
+    message: () => 'start date is too old for hourly, the max supported days for hourly granularity is 14 days.',
+  },
+  {
+    operation: 'GetCostAndUsage',
+    refuses: (p) => p.granularity === 'HOURLY' && p.start < daysBefore(p.today, 14),
+    message: () => 'Start date is more than 14 days ago for hourly granularity. Please adjust start date as we support only 14 days of data at hourly granularity.',
+  },
+  {
+    operation: 'GetCostAndUsage',
+    refuses: (p) => p.start < monthStart(p.today, -13),
+    message: (p) => `Start date ${p.start} is too old: cost and usage data is available from ${monthStart(p.today, -13)} (13 months and the current month).`,
+  },
+];
+
+export function periodRefusal(operation: string, body: Record<string, unknown>, today: string): string | undefined {
+  const tp = body.TimePeriod as { Start: string; End: string };
+  const period = { start: tp.Start.slice(0, 10), end: tp.End.slice(0, 10), granularity: String(body.Granularity ?? 'MONTHLY'), today };
+  return PERIOD_RULES.find((r) => (r.operation ?? operation) === operation && r.refuses(period))?.message(period);
+}
+
 export interface FakeCostExplorerOptions {
   credentials: Record<string, string>;
+  /** The service's today (YYYY-MM-DD) for the period rules; the real UTC day by default. */
+  today?: string;
   pages: Partial<Record<'GetCostAndUsage' | 'GetCostAndUsageWithResources', object[]>>;
   faults?: CeFault[];
 }
@@ -103,6 +150,8 @@ export async function startFakeCostExplorer(options: FakeCostExplorerOptions): P
     log.body = body;
     const problems = validateShape(model, op.input!.shape, body);
     if (problems.length) return error(res, 400, 'ValidationException', problems.join('; '), log);
+    const refusal = periodRefusal(operation, body, options.today ?? dayOf(Date.now()));
+    if (refusal) return error(res, 400, 'ValidationException', refusal, log);
     const n = (calls.get(operation) ?? 0) + 1;
     calls.set(operation, n);
     const fault = options.faults?.find((f) => (f.operation ?? operation) === operation && f.atCall === n);

@@ -4,6 +4,11 @@
  * MSAL calls, then POST .../providers/Microsoft.CostManagement/query with positional
  * rows[][], costs as raw JSON number literals, nextLink pages that must be re-posted
  * with the same body, and 429s carrying the Cost Management retry-after headers.
+ *
+ * The time period is cut as the service cuts it, per Microsoft's Cost Management query
+ * guardrails (Time Period Validation): a Daily query answers for at most one month,
+ * `from` moved up to `to` - 1 month + 1 day without an error; a `to` in the future is
+ * moved back to today; a period over 37 months is refused with HTTP 400.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
@@ -35,6 +40,10 @@ export interface FakeAzureOptions {
   data: Record<'ActualCost' | 'AmortizedCost', AzureRow[]>;
   pageSize: number;
   faults?: AzureFault[];
+  /** The service's today (YYYY-MM-DD), for the future-`to` rule; the real UTC day by default. */
+  today?: string;
+  /** A service that cuts Daily periods harder than documented (to this many days): what oco's completeness check is for. */
+  dailyLimitDays?: number;
 }
 
 export interface AzureRequestLog {
@@ -42,6 +51,30 @@ export interface AzureRequestLog {
   status: number;
   at: number;
   body?: Record<string, unknown>;
+  /** The days the answer covers after the service's period rules, both inclusive. */
+  served?: { from: string; to: string };
+}
+
+/** Calendar months back from a day, clamped to the month's end (Mar 31 - 1 month = Feb 28/29), as .NET AddMonths. */
+function monthsBefore(day: string, months: number): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const target = new Date(Date.UTC(y, m - 1 - months, 1));
+  const days = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth(), Math.min(d, days))).toISOString().slice(0, 10);
+}
+
+const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+/** What the service does to a custom Daily period (the only granularity the fake serves): the days it answers for, or why it refuses. */
+export function servedPeriod(from: string, to: string, today: string, dailyLimitDays?: number): { from: string; to: string } | { error: string } {
+  if (from < monthsBefore(to, 37)) return { error: `Invalid query definition: the time period exceeds the maximum of 37 months` };
+  const end = to > today ? today : to;
+  let earliest = nextDay(monthsBefore(end, 1));
+  if (dailyLimitDays) {
+    const harder = new Date(Date.parse(`${end}T00:00:00Z`) - (dailyLimitDays - 1) * 86_400_000).toISOString().slice(0, 10);
+    if (harder > earliest) earliest = harder;
+  }
+  return { from: from < earliest ? earliest : from, to: end };
 }
 
 export interface FakeAzure {
@@ -122,8 +155,11 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
     const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
     if (skip === 0) firstBodies.set(type, raw);
     else if (firstBodies.get(type) !== raw) return reply(400, { error: { code: 'BadRequest', message: 'The request body changed between pages' } });
-    const from = Number(body.timePeriod.from.slice(0, 10).replace(/-/g, ''));
-    const to = Number(body.timePeriod.to.slice(0, 10).replace(/-/g, ''));
+    const period = servedPeriod(body.timePeriod.from.slice(0, 10), body.timePeriod.to.slice(0, 10), o.today ?? new Date().toISOString().slice(0, 10), o.dailyLimitDays);
+    if ('error' in period) return reply(400, { error: { code: 'BadRequest', message: period.error } });
+    log.served = period;
+    const from = Number(period.from.replace(/-/g, ''));
+    const to = Number(period.to.replace(/-/g, ''));
     const rows = o.data[type].filter((r) => r.day >= from && r.day <= to);
     const page = rows.slice(skip, skip + o.pageSize);
     const next = skip + o.pageSize < rows.length ? `${base}${url.pathname}?api-version=${url.searchParams.get('api-version')}&$skiptoken=${skip + o.pageSize}` : null;

@@ -26,6 +26,13 @@ export interface CostSourceRun {
   readonly provider: ProviderName;
   /** Rows are replaced per source and window: the source name is the provider name. */
   readonly source: string;
+  /**
+   * The part of a window the provider's API can serve, with a warning for each part left
+   * out (AWS: Cost Explorer keeps 13 months of history). Only that part is fetched and
+   * replaced, so rows stored earlier for the rest are kept. Throws a UsageError when the
+   * API can serve none of it. Absent: the whole window.
+   */
+  available?(window: DayWindow, now?: Date): { window: DayWindow; warnings: string[] };
   plan(window: DayWindow): PlanStep[];
   /** Validates credentials without fetching costs (oco costs sources). */
   check(): Promise<{ identity: string }>;

@@ -7,7 +7,7 @@ import {
 import type { OcoConfig } from '../../../config/resolve.js';
 import { UsageError } from '../../../errors.js';
 import { CategoryMapper } from '../../focus/categories.js';
-import { addDays, todayUtc, type CostRow, type DayWindow } from '../../model.js';
+import { addDays, addMonths, todayUtc, type CostRow, type DayWindow } from '../../model.js';
 import type { CostSourceRun, FetchProgress, PlanStep, ProviderDescriptor } from '../types.js';
 import { awsConfigured, createCostExplorer, mapAwsError } from './client.js';
 import { normaliseAwsPage } from './normalise.js';
@@ -24,6 +24,21 @@ const SECOND_GROUP: Record<string, GroupDefinition> = {
 export const MAX_PAGES = 500;
 /** GetCostAndUsageWithResources only serves the last 14 days. */
 const RESOURCE_DAYS = 14;
+/**
+ * "The Cost Explorer API can access up to 13 months of historical data and data for the
+ * current month" (Cost Explorer API best practices); DAILY data does not go further back
+ * (multi-year data, 38 months, is MONTHLY only). A request's End may not pass the first
+ * day of next month ("end date past the beginning of next month").
+ */
+const HISTORY_MONTHS = 13;
+
+/** The days Cost Explorer can answer for with DAILY granularity today: [first day of the month 13 months back, first day of next month). */
+export function costExplorerDays(now = new Date()): DayWindow {
+  const firstOfMonth = `${todayUtc(now).slice(0, 7)}-01`;
+  return { from: addMonths(firstOfMonth, -HISTORY_MONTHS), to: addMonths(firstOfMonth, 1) };
+}
+
+const IMPORT_HINT = 'Older AWS costs can be loaded from a Cost and Usage Report (FOCUS) export with "oco costs import".';
 
 export function awsGroupBy(choice: string | undefined): GroupDefinition[] {
   const c = choice ?? 'account';
@@ -55,6 +70,28 @@ class AwsRun implements CostSourceRun {
   }
   get unmapped(): ReadonlySet<string> {
     return this.mapper.unmapped;
+  }
+
+  /**
+   * The window clamped to what Cost Explorer keeps: asking for older days only earns a
+   * ValidationException (and costs a request), and replacing them with nothing would
+   * delete rows an earlier ingest stored while AWS still had them.
+   */
+  available(window: DayWindow, now = new Date()): { window: DayWindow; warnings: string[] } {
+    const kept = costExplorerDays(now);
+    const last = addDays(window.to, -1);
+    if (window.to <= kept.from || window.from >= kept.to) {
+      throw new UsageError(`AWS Cost Explorer has daily costs for ${kept.from}..${addDays(kept.to, -1)} only (13 months and the current month): nothing of ${window.from}..${last} can be fetched`, {
+        code: 'OCO_AWS_WINDOW_UNAVAILABLE',
+        hint: `Use --from ${kept.from} or later. ${IMPORT_HINT}`,
+      });
+    }
+    const warnings: string[] = [];
+    const from = window.from < kept.from ? kept.from : window.from;
+    const to = window.to > kept.to ? kept.to : window.to;
+    if (from !== window.from) warnings.push(`Cost Explorer keeps daily costs from ${kept.from} on (13 months and the current month): ${window.from}..${addDays(from, -1)} was not fetched, and rows stored earlier for those days are kept. ${IMPORT_HINT}`);
+    if (to !== window.to) warnings.push(`Cost Explorer answers up to the end of the current month: ${to}..${last} was not fetched.`);
+    return { window: { from, to }, warnings };
   }
 
   /** The days served by GetCostAndUsageWithResources instead of GetCostAndUsage (resource rows replace service rows there). */

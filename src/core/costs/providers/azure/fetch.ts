@@ -7,6 +7,7 @@ import { addDays } from '../../model.js';
 import type { CostSourceRun, FetchProgress, PlanStep, ProviderDescriptor } from '../types.js';
 import { armToken, azureConfigured, createAzureClient, type AzureClient } from './client.js';
 import { cellsOf, mergeAzure, parseExactJson, type AzureCell, type QueryPage } from './normalise.js';
+import { azureQueryWindows, coverageWarning } from './windows.js';
 
 export const AZURE_API_VERSION = '2025-03-01';
 /** The Query API takes at most two groupings: service name, plus one of these. */
@@ -17,6 +18,7 @@ const SECOND_GROUPING: Record<string, string> = {
   'meter-category': 'MeterCategory',
   subscription: 'SubscriptionId',
 };
+const COST_TYPES = ['ActualCost', 'AmortizedCost'] as const;
 const MAX_PAGES = 1000;
 const MAX_RETRIES = 6;
 /** Longest we wait on one 429 before giving up (the headers say how long; 60 s is the documented worst case). */
@@ -63,6 +65,7 @@ class AzureRun implements CostSourceRun {
   private readonly mapper = new CategoryMapper('azure');
   private readonly grouping: Array<{ type: 'Dimension'; name: string }>;
   private token: string | undefined;
+  private readonly shortAnswers: string[] = [];
 
   constructor(config: OcoConfig, flags: Record<string, unknown>) {
     this.client = createAzureClient(config, flags['azure-scope'] as string | undefined);
@@ -73,18 +76,22 @@ class AzureRun implements CostSourceRun {
     return this.mapper.unmapped;
   }
 
+  get warnings(): readonly string[] {
+    return this.shortAnswers;
+  }
+
   private url(): string {
     return `${this.client.armEndpoint}${this.client.scope}/providers/Microsoft.CostManagement/query?api-version=${AZURE_API_VERSION}`;
   }
 
   plan(window: DayWindow): PlanStep[] {
     const by = this.grouping.map((g) => g.name).join(', ');
-    return (['ActualCost', 'AmortizedCost'] as const).map((type) => ({
+    return azureQueryWindows(window).flatMap((part) => COST_TYPES.map((type) => ({
       call: `POST ${this.client.scope}/providers/Microsoft.CostManagement/query`,
-      window,
+      window: part,
       detail: `${type}, Daily, Sum(Cost) grouped by ${by}; nextLink pages re-post the body`,
       minRequests: 1,
-    }));
+    })));
   }
 
   async check(): Promise<{ identity: string }> {
@@ -92,23 +99,35 @@ class AzureRun implements CostSourceRun {
     return { identity: `${this.client.identity}, scope ${this.client.scope}` };
   }
 
+  /**
+   * One query per cost type and per window the service answers whole (at most a month,
+   * see azureQueryWindows); every window's rows go to the writer's one transaction for
+   * the whole requested window.
+   */
   async *fetch(window: DayWindow, progress: FetchProgress): AsyncGenerator<CostRow[]> {
     this.token = await armToken(this.client);
     let pages = 0;
-    const collected: Record<'ActualCost' | 'AmortizedCost', AzureCell[]> = { ActualCost: [], AmortizedCost: [] };
-    // Both cost types are needed before a row is complete (billed and effective), so pages are collected, then merged.
-    for (const type of ['ActualCost', 'AmortizedCost'] as const) {
-      const body = JSON.stringify(queryBody(type, window, this.grouping));
-      let url: string | null = this.url();
-      for (let i = 0; url && i < MAX_PAGES; i++) {
-        const page = await this.post(url, body);
-        collected[type].push(...cellsOf(page));
-        pages++;
-        progress.onPage?.({ pages, requests: this.requests, rows: collected.ActualCost.length + collected.AmortizedCost.length });
-        url = page.properties?.nextLink || null;
+    let rows = 0;
+    for (const part of azureQueryWindows(window)) {
+      const collected: Record<(typeof COST_TYPES)[number], AzureCell[]> = { ActualCost: [], AmortizedCost: [] };
+      // Both cost types are needed before a row is complete (billed and effective), so pages are collected, then merged.
+      for (const type of COST_TYPES) {
+        const body = JSON.stringify(queryBody(type, part, this.grouping));
+        let url: string | null = this.url();
+        for (let i = 0; url && i < MAX_PAGES; i++) {
+          const page = await this.post(url, body);
+          const cells = cellsOf(page);
+          collected[type].push(...cells);
+          pages++;
+          rows += cells.length;
+          progress.onPage?.({ pages, requests: this.requests, rows });
+          url = page.properties?.nextLink || null;
+        }
       }
+      const short = coverageWarning(part, [...collected.ActualCost, ...collected.AmortizedCost].map((c) => c.day));
+      if (short) this.shortAnswers.push(short);
+      yield mergeAzure(collected.ActualCost, collected.AmortizedCost, this.mapper, this.client.scope);
     }
-    yield mergeAzure(collected.ActualCost, collected.AmortizedCost, this.mapper, this.client.scope);
   }
 
   private async post(url: string, body: string): Promise<QueryPage> {
