@@ -100,6 +100,12 @@ describe.each(BACKENDS)('refused keys ($name)', (b) => {
           body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }),
         });
         expect(await refusal(gemini)).toEqual(want);
+        const geminiQuery = await fetch(`${h.url}/v1/proxy/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=oco_wrong`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...proxyHeader },
+          body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }),
+        });
+        expect(await refusal(geminiQuery)).toEqual(want);
         // A valid X-OCO-Key does not launder a bad key in the slot, which would otherwise go upstream.
         expect(await refusal(await chat({ 'x-oco-key': valid, authorization: 'Bearer oco_wrong' }))).toEqual(want);
         expect(h.fake.requests.length).toBe(upstreamBefore);
@@ -119,6 +125,22 @@ describe.each(BACKENDS)('refused keys ($name)', (b) => {
           await res.arrayBuffer();
           expect(h.fake.last()!.headers[header], path).toBe(key);
         }
+      });
+
+      it('takes a valid virtual key in Gemini\'s ?key=, bills it and keeps it from the upstream', async () => {
+        const res = await fetch(`${h.url}/v1/proxy/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=${encodeURIComponent(valid)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }),
+        });
+        expect(res.status).toBe(200);
+        await res.text();
+        const seen = h.fake.last()!;
+        expect(seen.url).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+        expect(JSON.stringify(seen.headers)).not.toContain(valid);
+        await h.flush();
+        const row = await h.daemon.store.get<Record<string, any>>('SELECT * FROM api_requests WHERE id = $1', [res.headers.get('x-request-id')!]);
+        expect(row).toMatchObject({ provider: 'gemini', team_id: 'payments' });
       });
     });
   });

@@ -59,15 +59,27 @@ const INVALID_KEY_MESSAGE = 'the key is not valid: X-OCO-Key must be the proxy k
 const UNSET_PROXY_KEY = randomUUID();
 const BEARER = /^bearer\s+/i;
 
-/** Virtual-key-shaped values in the provider's credential headers (a Bearer scheme stripped); provider keys are not. */
-function slotKeys(req: IncomingMessage, adapter: ProviderAdapter): string[] {
+/** Virtual-key-shaped values in the provider's credential headers (a Bearer scheme stripped) and query parameter; provider keys are not. */
+function slotKeys(req: IncomingMessage, adapter: ProviderAdapter, query: string): string[] {
   const found: string[] = [];
   for (const h of adapter.credentialHeaders) {
     const raw = firstHeader(req.headers[h]);
     const v = raw === undefined ? undefined : raw.replace(BEARER, '');
     if (v !== undefined && looksLikeVirtualKey(v)) found.push(v.trim());
   }
+  const param = adapter.credentialQueryParam;
+  if (param && query) for (const v of new URLSearchParams(query).getAll(param)) if (looksLikeVirtualKey(v)) found.push(v.trim());
   return found;
+}
+
+/** The query without virtual keys in the credential parameter (they are oco's, never the provider's); other parameters byte for byte. */
+function withoutSlotKeys(query: string, param: string | undefined): string {
+  if (!param || !query) return query;
+  const kept = query.split('&').filter((pair) => {
+    const [name, value] = new URLSearchParams(pair).entries().next().value ?? [];
+    return !(name === param && value !== undefined && looksLikeVirtualKey(value));
+  });
+  return kept.join('&');
 }
 
 interface StreamState {
@@ -233,7 +245,7 @@ export class Gateway {
     const adapter = upstream.adapter;
 
     // Authentication: a virtual key (X-OCO-Key, or in the SDK's own key slot), else the shared proxy key.
-    const auth = this.authenticate(req, adapter);
+    const auth = this.authenticate(req, adapter, query);
     const { key, presented, via } = auth instanceof Promise ? await auth : auth;
     if (presented === 'invalid') {
       sendError(res, 401, 'proxy_auth_error', INVALID_KEY_MESSAGE, id);
@@ -287,7 +299,10 @@ export class Gateway {
 
     const prepared = json !== undefined ? adapter.prepareRequest(endpoint, json, info) : undefined;
     const outBody = prepared ? prepared.body : body;
-    const headers = this.upstreamHeaders(req, adapter, query, presented === 'slot');
+    const keyInSlot = presented === 'slot';
+    const headers = this.upstreamHeaders(req, adapter, query, keyInSlot);
+    const forwardQuery = keyInSlot ? withoutSlotKeys(query, adapter.credentialQueryParam) : query;
+    const upstreamPath = upstream.basePath + (forwardQuery === query ? pathAndQuery : forwardQuery ? `${endpoint}?${forwardQuery}` : endpoint);
     if (outBody.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(outBody.length);
 
     const failClass = (err: Error & { code?: string }): { status: number; type: 'upstream_timeout' | 'upstream_unreachable'; errorClass: string } => {
@@ -310,7 +325,7 @@ export class Gateway {
 
       const call = callUpstream(
         upstream.pool,
-        { path: upstream.basePath + pathAndQuery, method: (req.method ?? 'GET') as 'GET', headers, body: outBody.length > 0 ? outBody : null },
+        { path: upstreamPath, method: (req.method ?? 'GET') as 'GET', headers, body: outBody.length > 0 ? outBody : null },
         {
           onStart: (statusCode, upHeaders) => {
             status = statusCode;
@@ -465,10 +480,10 @@ export class Gateway {
    * (against a placeholder when none is configured) and the virtual key looked up the same way for every value, so the
    * time taken tells at most whether the value had the virtual key's format.
    */
-  private authenticate(req: IncomingMessage, adapter: ProviderAdapter): Auth | Promise<Auth> {
+  private authenticate(req: IncomingMessage, adapter: ProviderAdapter, query: string): Auth | Promise<Auth> {
     const header = req.headers['x-oco-key'];
     const ocoKey = header === undefined ? undefined : (firstHeader(header) ?? '');
-    const inSlot = slotKeys(req, adapter);
+    const inSlot = slotKeys(req, adapter, query);
     if (ocoKey === undefined && inSlot.length === 0) return NO_AUTH;
     const shared = this.deps.settings.proxyApiKey;
     const viaShared = ocoKey !== undefined && safeEqual(ocoKey, shared ?? UNSET_PROXY_KEY) && shared !== undefined;
