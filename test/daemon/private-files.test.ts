@@ -2,6 +2,8 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync, sym
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { privatizeTree } from '../../src/core/config/private-files.js';
+import { migrate } from '../../src/core/store/migrate.js';
+import { SqliteStore } from '../../src/core/store/sqlite.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';
@@ -126,6 +128,21 @@ describe('private files', () => {
     expect(offenders(join(home.path, 'data'))).toHaveLength(3);
     await oco(['keys', 'list', '--json']);
     expect(offenders(home.path)).toEqual([]);
+  });
+
+  it('gives SQLite\'s WAL and shared-memory files the database\'s 0600 under umask 022', async () => {
+    home = tempHome();
+    const umask = process.umask(0o022);
+    const file = join(home.path, 'data', 'oco.db');
+    const store = new SqliteStore({ file });
+    try {
+      await migrate(store);
+      expect(tree(home.path)).toEqual(['data', 'data/oco.db', 'data/oco.db-shm', 'data/oco.db-wal']);
+      expect(offenders(home.path)).toEqual([]);
+    } finally {
+      await store.close();
+      process.umask(umask);
+    }
   });
 
   it('takes group and other permissions off, keeps an owner\'s narrower choice, and leaves what a symbolic link points at alone', () => {
