@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { ensurePrivateDir, openPrivateFile } from '../core/config/private-files.js';
 import type { OcoConfig } from '../core/config/resolve.js';
 import { OperationError, UnreachableError } from '../core/errors.js';
 import { logFilePath } from '../core/log/logger.js';
@@ -121,9 +122,9 @@ function daemonCommand(opts: { host: string; port: number }): { args: string[]; 
  */
 export async function startDetached(config: OcoConfig, opts: { host: string; port: number; timeoutMs?: number }): Promise<DaemonState> {
   await assertPortFree(opts.host, opts.port);
-  mkdirSync(config.paths.logDir, { recursive: true });
+  ensurePrivateDir(config.paths.logDir);
   const errFile = join(config.paths.logDir, 'proxy.stderr');
-  const errFd = openSync(errFile, 'w');
+  const errFd = openPrivateFile(errFile, 'w');
   const { args, env } = daemonCommand(opts);
   const child = spawn(process.execPath, args, {
     detached: true,

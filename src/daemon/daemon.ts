@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { OcoConfig } from '../core/config/resolve.js';
 import { OperationError, UsageError } from '../core/errors.js';
+import { privatizeOcoPaths } from '../core/config/private-files.js';
 import { KeyCache } from '../core/keys/cache.js';
 import { createDaemonLogger } from '../core/log/logger.js';
 import { loadPriceBook, type PriceBook } from '../core/pricing/book.js';
@@ -31,9 +32,13 @@ const PRICE_REFRESH_MS = 10_000;
  * state file other oco commands read.
  */
 export async function startDaemon(config: OcoConfig, opts: { host: string; port: number; stdoutLogs?: boolean }): Promise<RunningDaemon> {
+  // Before anything is opened: whatever an older version or another tool left readable under oco's directories.
+  const narrowed = privatizeOcoPaths(config.paths, ['stateDir', 'logDir']);
   const log = createDaemonLogger({ logDir: config.paths.logDir, level: config.string('log.level') ?? 'info', maxBytes: config.int('log.maxBytes'), alsoStdout: opts.stdoutLogs });
   await log.ready;
   const logger = log.logger;
+  if (narrowed.changed.length > 0) logger.info({ paths: narrowed.changed }, 'made files private (0600) and directories private (0700)');
+  if (narrowed.refused.length > 0) logger.warn({ paths: narrowed.refused }, 'cannot narrow the modes of these paths (another owner or a read-only file system); set them to 0600/0700 by hand');
   const settings = gatewaySettings(config);
   for (const [name, url] of Object.entries(settings.baseUrls)) {
     if (!/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`the ${name} base URL must be http or https (got ${url})`);

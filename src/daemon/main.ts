@@ -4,6 +4,7 @@
  * (not every command's dependencies): less memory, faster start.
  * Usage: node dist/daemon/main.js --host H --port P
  */
+import { usePrivateUmask } from '../core/config/private-files.js';
 import { OcoConfig } from '../core/config/resolve.js';
 import { isOcoError } from '../core/errors.js';
 import { startDaemon } from './daemon.js';
@@ -14,6 +15,7 @@ function arg(name: string): string | undefined {
 }
 
 async function main(): Promise<void> {
+  usePrivateUmask();
   const host = arg('host');
   const port = arg('port');
   const config = OcoConfig.load({

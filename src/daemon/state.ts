@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OcoPaths } from '../core/config/paths.js';
+import { PRIVATE_FILE, ensurePrivateDir } from '../core/config/private-files.js';
 import { fileURLToPath } from 'node:url';
 
 /** What a running daemon tells other oco processes about itself (stateDir/proxy.json). */
@@ -34,11 +35,12 @@ export function readState(paths: OcoPaths): DaemonState | undefined {
   }
 }
 
-/** Written atomically (temp file + rename) so a reader never sees half a file. */
+/** Written atomically (temp file + rename) so a reader never sees half a file; 0600 even over a stale temp file. */
 export function writeState(paths: OcoPaths, state: DaemonState): void {
-  mkdirSync(paths.stateDir, { recursive: true });
+  ensurePrivateDir(paths.stateDir);
   const file = stateFile(paths);
-  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600 });
+  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2), { mode: PRIVATE_FILE });
+  chmodSync(`${file}.tmp`, PRIVATE_FILE);
   renameSync(`${file}.tmp`, file);
 }
 

@@ -113,6 +113,9 @@ describe.skipIf(!pgAvailable())('database down: spill file and replay (PostgreSQ
     const spillDir = join(h.home.path, 'state', 'spill');
     const spilled = readdirSync(spillDir).filter((f) => f.endsWith('.jsonl'));
     expect(spilled.length).toBeGreaterThan(0);
+    // Spend and attribution: only the owner may read them.
+    expect(statSync(spillDir).mode & 0o777).toBe(0o700);
+    for (const f of spilled) expect(statSync(join(spillDir, f)).mode & 0o777, f).toBe(0o600);
     const spillText = spilled.map((f) => readFileSync(join(spillDir, f), 'utf8')).join('');
     expect(spillText.trim().split('\n')).toHaveLength(5);
     for (const secret of [PROVIDER_KEY, PROXY_KEY, virtualKey, 'PROMPT-CANARY-7f3a9']) expect(spillText.includes(secret), secret).toBe(false);

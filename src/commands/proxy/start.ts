@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
+import { usePrivateUmask } from '../../core/config/private-files.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import { fetchHealth, runningDaemon, startDetached } from '../../daemon/control.js';
 import { isLoopback } from '../../daemon/settings.js';
@@ -45,6 +46,7 @@ Point SDKs at it: OpenAI base URL http://127.0.0.1:8080/v1/proxy/openai/v1, Anth
       return { url: running.url, pid: running.pid, already_running: true, log_file: running.logFile };
     }
     if (flags.foreground) {
+      usePrivateUmask();
       const daemon = await startDaemon(config, { host, port, stdoutLogs: true });
       process.stderr.write(`oco gateway listening on ${daemon.state.url} (pid ${process.pid}); Ctrl-C stops it\n`);
       await new Promise<void>((resolve) => {

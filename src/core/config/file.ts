@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Document, LineCounter, Node, YAMLMap } from 'yaml';
 import { yaml } from '../lazy.js';
 import { ConfigError } from '../errors.js';
 import { findKey, suggestKey } from './keys.js';
+import { PRIVATE_FILE, ensurePrivateDir } from './private-files.js';
 import { parseValue, expectedForm, type ConfigValue } from './values.js';
 
 export interface FileEntry {
@@ -75,10 +76,10 @@ export function updateConfigFile(path: string, key: string, value: ConfigValue |
     changed = true;
   }
   if (!changed) return false;
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, doc.toString(), { mode: 0o600 });
-  chmodSync(tmp, 0o600);
+  writeFileSync(tmp, doc.toString(), { mode: PRIVATE_FILE });
+  chmodSync(tmp, PRIVATE_FILE);
   renameSync(tmp, path);
   return true;
 }

@@ -1,4 +1,5 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { ensurePrivateDir } from '../config/private-files.js';
 import { OcoConfig } from '../config/resolve.js';
 import { isOcoError } from '../errors.js';
 import { RedisConnection, redisTarget } from '../redis/connection.js';
@@ -37,7 +38,7 @@ const dataDirCheck: Check = async (config) => {
   const dirs = [config.paths.dataDir, config.paths.stateDir];
   try {
     for (const d of dirs) {
-      mkdirSync(d, { recursive: true });
+      ensurePrivateDir(d);
       accessSync(d, constants.W_OK);
     }
     return { name: 'data directory', status: 'ok', detail: `${config.paths.dataDir} (${config.paths.base})` };

@@ -35,8 +35,18 @@ export interface CreateKeyInput {
   expiresAt?: Date;
 }
 
+/** Well formed: the prefix and enough characters to look a row up by its stored prefix. */
 export function isVirtualKey(value: string | undefined): value is string {
   return Boolean(value && value.startsWith(KEY_PREFIX) && value.length > PREFIX_LENGTH);
+}
+
+/**
+ * Meant as a virtual key, well formed or not: `oco_`, `oco-`, any case. No provider issues keys
+ * starting with "oco" (OpenAI `sk-`, Anthropic `sk-ant-`, Google `AIza`, Azure hex), so a
+ * credential of this shape that is not an active key is refused, never passed upstream.
+ */
+export function looksLikeVirtualKey(value: string): boolean {
+  return /^\s*oco[_-]/i.test(value);
 }
 
 export function hashKey(key: string): string {
@@ -97,19 +107,28 @@ export async function revokeKey(store: Store, idOrPrefix: string): Promise<Virtu
   return (await getKey(store, rows[0]!.id))!;
 }
 
-/** Looks a presented key up; undefined unless it exists, is not revoked and not expired. */
+/** Compared against when no stored hash is a candidate, so a malformed or unknown key costs the same hash and compare. */
+const NO_CANDIDATE = [{ key_hash: randomBytes(32).toString('hex') }];
+
+/**
+ * Looks a presented key up; undefined unless it exists, is not revoked and not expired.
+ * Every reason for undefined does the same work after the lookup by prefix: one hash, a
+ * constant-time compare with every candidate (a dummy one when there is none), no early exit.
+ */
 export async function verifyKey(store: Store, presented: string): Promise<VirtualKey | undefined> {
-  if (!isVirtualKey(presented)) return undefined;
-  const rows = await store.all(`SELECT ${COLUMNS}, key_hash FROM api_keys WHERE prefix = $1`, [presented.slice(0, PREFIX_LENGTH)]);
   const want = Buffer.from(hashKey(presented), 'hex');
-  for (const r of rows) {
+  const rows: Array<Record<string, any>> = isVirtualKey(presented)
+    ? await store.all(`SELECT ${COLUMNS}, key_hash FROM api_keys WHERE prefix = $1`, [presented.slice(0, PREFIX_LENGTH)])
+    : [];
+  let match: Record<string, any> | undefined;
+  for (const r of rows.length > 0 ? rows : NO_CANDIDATE) {
     const have = Buffer.from(String(r.key_hash), 'hex');
-    if (have.length === want.length && timingSafeEqual(have, want)) {
-      const k = toKey(r);
-      return k.status === 'active' ? k : undefined;
-    }
+    const same = have.length === want.length && timingSafeEqual(have, want);
+    if (same && rows.length > 0) match ??= r;
   }
-  return undefined;
+  if (!match) return undefined;
+  const k = toKey(match);
+  return k.status === 'active' ? k : undefined;
 }
 
 /** Records when keys were last used; only ever moves forward (several daemons may write). */

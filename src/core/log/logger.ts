@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { PRIVATE_FILE, ensurePrivateDir, ensurePrivateFile } from '../config/private-files.js';
 
 export interface DaemonLogger {
   logger: Logger;
@@ -29,10 +30,12 @@ const KEEP = 3;
  * counts and timings only; request/response bodies and keys are never passed in.
  */
 export function createDaemonLogger(options: { logDir: string; level: string; maxBytes: number; alsoStdout?: boolean }): DaemonLogger {
-  mkdirSync(options.logDir, { recursive: true });
+  ensurePrivateDir(options.logDir);
   const file = join(options.logDir, 'proxy.log');
+  // Attribution and ids are in it: 0600, and a new file after rotation is created 0600 too (renamed ones keep it).
+  ensurePrivateFile(file);
   // Lines are buffered up to 4 KiB and flushed at least every second: one write per batch, not per line.
-  const dest = pino.destination({ dest: file, sync: false, minLength: 4096 });
+  const dest = pino.destination({ dest: file, sync: false, minLength: 4096, mode: PRIVATE_FILE });
   // A log that cannot be written (disk full, directory removed) must not take the gateway down with it.
   dest.on('error', () => {});
   const streams: pino.StreamEntry[] = [{ stream: dest, level: options.level as pino.Level }];

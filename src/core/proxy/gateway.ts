@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import type { KeyCache } from '../keys/cache.js';
-import { isVirtualKey, type VirtualKey } from '../keys/service.js';
+import { looksLikeVirtualKey, type VirtualKey } from '../keys/service.js';
 import type { PriceBook } from '../pricing/book.js';
 import { emptyUsage, promptTokens, type TokenUsage } from '../pricing/types.js';
 import type { Money } from '../money.js';
@@ -53,6 +53,34 @@ type Auth = { key?: VirtualKey; presented?: 'header' | 'slot' | 'invalid'; via?:
 const NO_AUTH: Auth = Object.freeze({});
 const INVALID: Auth = Object.freeze({ presented: 'invalid' as const });
 const VIA_PROXY_KEY: Auth = Object.freeze({ via: 'proxy-key' as const });
+/** The one answer to a key that is not accepted, whatever the reason: telling them apart would help a guesser. */
+const INVALID_KEY_MESSAGE = 'the key is not valid: X-OCO-Key must be the proxy key or an active virtual key, and an oco key in the provider key slot must be an active virtual key';
+/** Compared with when no proxy key is configured, so that check costs the same either way. */
+const UNSET_PROXY_KEY = randomUUID();
+const BEARER = /^bearer\s+/i;
+
+/** Virtual-key-shaped values in the provider's credential headers (a Bearer scheme stripped) and query parameter; provider keys are not. */
+function slotKeys(req: IncomingMessage, adapter: ProviderAdapter, query: string): string[] {
+  const found: string[] = [];
+  for (const h of adapter.credentialHeaders) {
+    const raw = firstHeader(req.headers[h]);
+    const v = raw === undefined ? undefined : raw.replace(BEARER, '');
+    if (v !== undefined && looksLikeVirtualKey(v)) found.push(v.trim());
+  }
+  const param = adapter.credentialQueryParam;
+  if (param && query) for (const v of new URLSearchParams(query).getAll(param)) if (looksLikeVirtualKey(v)) found.push(v.trim());
+  return found;
+}
+
+/** The query without virtual keys in the credential parameter (they are oco's, never the provider's); other parameters byte for byte. */
+function withoutSlotKeys(query: string, param: string | undefined): string {
+  if (!param || !query) return query;
+  const kept = query.split('&').filter((pair) => {
+    const [name, value] = new URLSearchParams(pair).entries().next().value ?? [];
+    return !(name === param && value !== undefined && looksLikeVirtualKey(value));
+  });
+  return kept.join('&');
+}
 
 interface StreamState {
   tracker: StreamTracker;
@@ -217,10 +245,10 @@ export class Gateway {
     const adapter = upstream.adapter;
 
     // Authentication: a virtual key (X-OCO-Key, or in the SDK's own key slot), else the shared proxy key.
-    const auth = this.authenticate(req, adapter);
+    const auth = this.authenticate(req, adapter, query);
     const { key, presented, via } = auth instanceof Promise ? await auth : auth;
     if (presented === 'invalid') {
-      sendError(res, 401, 'proxy_auth_error', 'the virtual key is unknown, revoked or expired', id);
+      sendError(res, 401, 'proxy_auth_error', INVALID_KEY_MESSAGE, id);
       return;
     }
     if (!key && this.deps.settings.proxyApiKey && !(via === 'proxy-key')) {
@@ -271,7 +299,10 @@ export class Gateway {
 
     const prepared = json !== undefined ? adapter.prepareRequest(endpoint, json, info) : undefined;
     const outBody = prepared ? prepared.body : body;
-    const headers = this.upstreamHeaders(req, adapter, query, presented === 'slot');
+    const keyInSlot = presented === 'slot';
+    const headers = this.upstreamHeaders(req, adapter, query, keyInSlot);
+    const forwardQuery = keyInSlot ? withoutSlotKeys(query, adapter.credentialQueryParam) : query;
+    const upstreamPath = upstream.basePath + (forwardQuery === query ? pathAndQuery : forwardQuery ? `${endpoint}?${forwardQuery}` : endpoint);
     if (outBody.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(outBody.length);
 
     const failClass = (err: Error & { code?: string }): { status: number; type: 'upstream_timeout' | 'upstream_unreachable'; errorClass: string } => {
@@ -294,7 +325,7 @@ export class Gateway {
 
       const call = callUpstream(
         upstream.pool,
-        { path: upstream.basePath + pathAndQuery, method: (req.method ?? 'GET') as 'GET', headers, body: outBody.length > 0 ? outBody : null },
+        { path: upstreamPath, method: (req.method ?? 'GET') as 'GET', headers, body: outBody.length > 0 ? outBody : null },
         {
           onStart: (statusCode, upHeaders) => {
             status = statusCode;
@@ -442,21 +473,34 @@ export class Gateway {
     res.end();
   }
 
-  /** Who the call is from; a promise only when a virtual key must be looked up (the common call needs no turn of the loop). */
-  private authenticate(req: IncomingMessage, adapter: ProviderAdapter): Auth | Promise<Auth> {
-    const ocoKey = firstHeader(req.headers['x-oco-key']);
-    if (ocoKey) {
-      if (isVirtualKey(ocoKey)) return this.deps.keys.lookup(ocoKey).then((key): Auth => (key ? { key, presented: 'header' } : INVALID));
-      const shared = this.deps.settings.proxyApiKey;
-      if (shared && safeEqual(ocoKey, shared)) return VIA_PROXY_KEY;
-      return this.deps.settings.proxyApiKey ? INVALID : NO_AUTH;
+  /**
+   * Who the call is from; a promise only when a virtual key must be looked up (the common call needs no turn of the loop).
+   * Any X-OCO-Key must be the shared proxy key or an active virtual key, and any virtual-key-shaped credential in the
+   * SDK's key slot an active virtual key: otherwise INVALID, one answer whatever the reason. The shared key is compared
+   * (against a placeholder when none is configured) and the virtual key looked up the same way for every value, so the
+   * time taken tells at most whether the value had the virtual key's format.
+   */
+  private authenticate(req: IncomingMessage, adapter: ProviderAdapter, query: string): Auth | Promise<Auth> {
+    const header = req.headers['x-oco-key'];
+    const ocoKey = header === undefined ? undefined : (firstHeader(header) ?? '');
+    const inSlot = slotKeys(req, adapter, query);
+    if (ocoKey === undefined && inSlot.length === 0) return NO_AUTH;
+    const shared = this.deps.settings.proxyApiKey;
+    const viaShared = ocoKey !== undefined && safeEqual(ocoKey, shared ?? UNSET_PROXY_KEY) && shared !== undefined;
+    if (viaShared && inSlot.length === 0) return VIA_PROXY_KEY;
+    return this.verifyPresented(viaShared ? undefined : ocoKey, inSlot, viaShared);
+  }
+
+  private async verifyPresented(ocoKey: string | undefined, inSlot: string[], viaShared: boolean): Promise<Auth> {
+    const fromHeader = ocoKey === undefined ? undefined : await this.deps.keys.lookup(ocoKey);
+    if (ocoKey !== undefined && !fromHeader) return INVALID;
+    let fromSlot: VirtualKey | undefined;
+    for (const v of inSlot) {
+      const k = await this.deps.keys.lookup(v);
+      if (!k) return INVALID;
+      fromSlot ??= k;
     }
-    for (const h of adapter.credentialHeaders) {
-      const raw = firstHeader(req.headers[h]);
-      const v = raw?.startsWith('Bearer ') ? raw.slice(7) : raw;
-      if (v && isVirtualKey(v)) return this.deps.keys.lookup(v).then((key): Auth => (key ? { key, presented: 'slot' } : INVALID));
-    }
-    return NO_AUTH;
+    return { key: fromHeader ?? fromSlot, presented: inSlot.length > 0 ? 'slot' : 'header', via: viaShared ? 'proxy-key' : undefined };
   }
 
   private upstreamHeaders(req: IncomingMessage, adapter: ProviderAdapter, query: string, keyInSlot: boolean): Record<string, string> {

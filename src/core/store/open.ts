@@ -1,4 +1,5 @@
 import type { OcoConfig } from '../config/resolve.js';
+import { privatizeOcoPaths } from '../config/private-files.js';
 import { maskUrl } from '../config/values.js';
 import { PostgresStore } from './postgres.js';
 import { SqliteStore } from './sqlite.js';
@@ -51,9 +52,15 @@ export function connectStore(target: StoreTarget): Store {
     : new SqliteStore({ file: target.target });
 }
 
-/** Opens the configured store and applies pending migrations (commands migrate on first use). */
+/**
+ * Opens the configured store and applies pending migrations (commands migrate on first use).
+ * oco's directories are narrowed to 0700/0600 first (files an older version left readable);
+ * the data directory is created for the embedded engine.
+ */
 export async function openStore(config: OcoConfig, options: { migrate?: boolean } = {}): Promise<Store> {
-  const store = connectStore(storeTarget(config));
+  const target = storeTarget(config);
+  privatizeOcoPaths(config.paths, target.engine === 'sqlite' ? ['dataDir'] : []);
+  const store = connectStore(target);
   if (options.migrate !== false) {
     try {
       await migrate(store);

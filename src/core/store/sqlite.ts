@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createPrivateDir, ensurePrivateFile, narrowFileIfPresent } from '../config/private-files.js';
 import { Money } from '../money.js';
 import { OperationError } from '../errors.js';
 import { toDriverValue, toPositional } from './params.js';
@@ -17,6 +17,25 @@ export interface SqliteOptions {
   file: string;
   busyTimeoutMs?: number;
   readonly?: boolean;
+}
+
+/** Files SQLite keeps beside the database; it creates them with the database file's mode. */
+const SIDE_FILES = ['-wal', '-shm', '-journal'];
+
+/**
+ * The database holds spend, attribution and key hashes: a new file is created 0600 before SQLite
+ * opens it (SQLite gives its WAL and shared-memory files the same mode), an existing one and its
+ * side files are narrowed to 0600. Only a missing directory is created (0700): an existing one may
+ * be any directory the file was put in.
+ */
+function prepareFiles(file: string, readonly: boolean): void {
+  if (readonly) {
+    for (const f of [file, ...SIDE_FILES.map((s) => file + s)]) narrowFileIfPresent(f);
+    return;
+  }
+  createPrivateDir(dirname(file));
+  ensurePrivateFile(file);
+  for (const suffix of SIDE_FILES) narrowFileIfPresent(file + suffix);
 }
 
 /**
@@ -36,8 +55,9 @@ export class SqliteStore implements Store {
 
   constructor(options: SqliteOptions) {
     this.location = options.file;
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    const onDisk = options.file !== ':memory:';
     try {
+      if (onDisk) prepareFiles(options.file, options.readonly ?? false);
       this.db = new Database(options.file, { readonly: options.readonly ?? false });
     } catch (err) {
       throw new OperationError('OCO_DB_OPEN_FAILED', `cannot open SQLite database ${options.file}: ${(err as Error).message}`, {
@@ -49,6 +69,7 @@ export class SqliteStore implements Store {
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
+      if (onDisk) for (const suffix of SIDE_FILES) narrowFileIfPresent(options.file + suffix);
     }
     this.db.pragma('foreign_keys = ON');
     registerDecimalFunctions(this.db);

@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { ensurePrivateDir, openPrivateFile } from '../config/private-files.js';
 import type { Store } from '../store/types.js';
 import type { UsageRecord } from './record.js';
 import { sinkFor, type RecordSink } from './sink.js';
@@ -48,7 +49,7 @@ export class Recorder {
   private readonly sink: RecordSink;
 
   constructor(private readonly opts: RecorderOptions) {
-    mkdirSync(opts.spillDir, { recursive: true });
+    ensurePrivateDir(opts.spillDir);
     this.sink = opts.sink ?? sinkFor(opts.store);
   }
 
@@ -112,7 +113,12 @@ export class Recorder {
 
   private spill(records: UsageRecord[]): void {
     const file = join(this.opts.spillDir, `usage-${process.pid}-${Date.now()}-${this.spillSeq++}.jsonl`);
-    appendFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n', { mode: 0o600 });
+    const fd = openPrivateFile(file, 'a');
+    try {
+      writeSync(fd, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    } finally {
+      closeSync(fd);
+    }
     this.stats.spilled += records.length;
   }
 

@@ -44,6 +44,8 @@ export interface ProviderAdapter {
   credentialHeader(key: string): [string, string];
   /** Header names that can carry a credential (for virtual keys sent in the SDK's apiKey slot). */
   credentialHeaders: readonly string[];
+  /** A query parameter that can carry the key too (Gemini's `?key=`), looked at for virtual keys like the headers. */
+  credentialQueryParam?: string;
   requestInfo(path: string, json: unknown): RequestInfo;
   /**
    * A changed request body when the gateway must ask for more than the client did

@@ -11,6 +11,7 @@ export const gemini: ProviderAdapter = {
   baseUrlKey: 'proxy.geminiBaseUrl',
   credentialKey: 'google.apiKey',
   credentialHeaders: ['x-goog-api-key'],
+  credentialQueryParam: 'key',
   hasCredential: (headers, query) => Boolean(headers['x-goog-api-key'] || headers.authorization || /(^|&)key=/.test(query)),
   credentialHeader: (key) => ['x-goog-api-key', key],
   requestInfo(path, json): RequestInfo {
