@@ -196,7 +196,7 @@ describe.skipIf(!redisAvailable())('hard budgets with the Redis ledger', () => {
   const backend = BACKENDS[0]!;
   let store: Store;
   let cleanup: () => Promise<void>;
-  const url = redisUrl(9);
+  const url = redisUrl(11);
   let admin: Redis;
   const ids: string[] = [];
   beforeAll(async () => {
