@@ -130,6 +130,17 @@ describe('the bound of a call', () => {
     expect(audio).toMatchObject({ inputTokens: 1_048_576, outputTokens: 65_536, open: ['gemini inline audio/wav'] });
   });
 
+  it('token-counting endpoints cost nothing', async () => {
+    const messages = [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }];
+    for (const [provider, model, endpoint] of [
+      ['anthropic', 'claude-sonnet-4-5', '/v1/messages/count_tokens'],
+      ['gemini', 'gemini-2.5-pro', '/v1beta/models/gemini-2.5-pro:countTokens'],
+      ['openai', 'gpt-4.1', '/v1/responses/input_tokens'],
+    ] as const) {
+      expect(await bound({ provider, model, endpoint, body: { messages } })).toEqual({ inputTokens: 0, outputTokens: 0, open: [], outputFrom: 'none' });
+    }
+  });
+
   it('the input never exceeds the context window; a model the table does not know gets its provider\'s largest', async () => {
     const long = 'word '.repeat(20_000);
     const b = await bound({ provider: 'openai', model: 'gpt-4', maxOutputTokens: 10, body: { messages: [{ role: 'user', content: long }] } });

@@ -82,4 +82,5 @@ export const estimator: ProviderEstimator = {
   },
   choices: () => 1,
   generates: () => true,
+  free: (endpoint) => /\/messages\/count_tokens\/?$/.test(endpoint),
 };

@@ -77,4 +77,5 @@ export const estimator: ProviderEstimator = {
   generates(endpoint) {
     return /:(generateContent|streamGenerateContent)$/.test(endpoint);
   },
+  free: (endpoint) => /:countTokens$/.test(endpoint),
 };

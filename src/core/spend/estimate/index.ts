@@ -44,6 +44,7 @@ export interface CallBound {
  */
 export async function boundCall(req: BoundRequest, limits: ModelLimits, defaultMaxOutputTokens: number): Promise<CallBound> {
   const est = ESTIMATORS[req.provider];
+  if (est.free(req.endpoint)) return { inputTokens: 0, outputTokens: 0, open: [], outputFrom: 'none' };
   const body = isObj(req.body) ? req.body : undefined;
   const t = new Tally(await textCounter(req.provider, req.model));
   if (body) est.input(body, req.endpoint, req.model, t);

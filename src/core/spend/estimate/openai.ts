@@ -225,4 +225,5 @@ export const estimator: ProviderEstimator = {
   generates(endpoint) {
     return !/\/embeddings\/?$/.test(endpoint);
   },
+  free: (endpoint) => /\/responses\/input_tokens\/?$/.test(endpoint),
 };

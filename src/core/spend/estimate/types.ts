@@ -43,6 +43,8 @@ export interface ProviderEstimator {
   choices(body: Record<string, unknown>): number;
   /** Whether the endpoint generates output at all (embeddings do not). */
   generates(endpoint: string): boolean;
+  /** Token-counting endpoints: the provider bills nothing for them. */
+  free(endpoint: string): boolean;
 }
 
 export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
