@@ -323,7 +323,13 @@ export class SpendAdmission implements AdmissionControl {
   /** The call's bound for a hard budget; a failure to compute it (a bug) falls back to the whole context window, never to less. */
   private async bound(req: AdmissionRequest): Promise<CallBound> {
     const limits = this.o.limitsOf?.(req.provider, req.model) ?? { maxOutputTokens: this.o.maxOutputTokensOf?.(req.provider, req.model) };
-    return boundCall({ provider: req.provider, model: req.model, endpoint: req.endpoint ?? '', body: req.body, maxOutputTokens: req.maxOutputTokens }, limits, this.o.defaultMaxOutputTokens);
+    const call = { provider: req.provider, model: req.model, endpoint: req.endpoint ?? '', body: req.body, maxOutputTokens: req.maxOutputTokens };
+    try {
+      return await boundCall(call, limits, this.o.defaultMaxOutputTokens);
+    } catch (err) {
+      this.o.logger.error({ request_id: req.requestId, provider: req.provider, model: req.model, err: (err as Error).message }, 'cannot bound the call from its body; reserving its whole context window');
+      return boundCall({ ...call, body: undefined }, limits, this.o.defaultMaxOutputTokens);
+    }
   }
 
   /** Once per model and process: the log says which model, what happened, and the fix. */
