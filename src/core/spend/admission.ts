@@ -157,9 +157,13 @@ export class SpendAdmission implements AdmissionControl {
     const hard = budgets.find((b) => b.hard);
     // A hard budget reserves an upper bound of the call (estimate/); anything else a quick estimate.
     const bound = hard ? await this.bound(req) : undefined;
-    const maxOut = bound?.outputTokens ?? req.maxOutputTokens ?? this.o.maxOutputTokensOf?.(req.provider, req.model) ?? this.o.defaultMaxOutputTokens;
-    const inTokens = bound?.inputTokens ?? Math.max(0, Math.ceil(req.estimatedInputTokens));
-    const tokens = inTokens + maxOut;
+    const quickIn = Math.max(0, Math.ceil(req.estimatedInputTokens));
+    const quickOut = req.maxOutputTokens ?? this.o.maxOutputTokensOf?.(req.provider, req.model) ?? this.o.defaultMaxOutputTokens;
+    const inTokens = bound?.inputTokens ?? quickIn;
+    const maxOut = bound?.outputTokens ?? quickOut;
+    // Token rate limits keep the quick estimate (corrected at settle): a bound that takes a whole
+    // context window for an audio clip would hold a tokens-per-minute limit for nothing.
+    const tokens = quickIn + quickOut;
     const expiresAt = new Date(now.getTime() + this.o.reservationTtlMs);
     let amount = ZERO;
     if (budgets.length > 0) {
