@@ -84,6 +84,11 @@ async function load(encoding: Encoding): Promise<CountText> {
   return new CountCache(1, 4_000_000).wrap((text) => (text.length === 0 ? 0 : enc.countTokens(text, PLAIN)));
 }
 
+/** Encodings loaded (or loading) in this process: for status and tests. */
+export function loadedEncodings(): Encoding[] {
+  return [...loaded.keys()];
+}
+
 /** The counter for a call's text: a tokenizer for OpenAI's own models on the OpenAI API, bytes otherwise. */
 export function textCounter(provider: string, model: string): CountText | Promise<CountText> {
   const encoding = provider === 'openai' ? openaiEncoding(model) : undefined;
