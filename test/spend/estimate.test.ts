@@ -92,6 +92,16 @@ describe('the bound of a call', () => {
     expect(chained).toMatchObject({ inputTokens: 1_047_576, open: ['openai previous_response_id'] });
   });
 
+  it('reasoning carried over statelessly counts its encrypted content by bytes; Anthropic signatures and Gemini thought signatures too', async () => {
+    const enc = 'gAAAAABo' + 'x'.repeat(400);
+    const r = await bound({ provider: 'openai', model: 'o3', endpoint: '/v1/responses', maxOutputTokens: 10, body: { input: [{ type: 'reasoning', summary: [{ type: 'summary_text', text: 'Checked the order.' }], encrypted_content: enc }] } });
+    expect(r).toMatchObject({ inputTokens: 4 + countTokens('Checked the order.') + enc.length + 3, open: [] });
+    const a = await bound({ provider: 'anthropic', model: 'claude-opus-4-5', endpoint: '/v1/messages', maxOutputTokens: 10, body: { messages: [{ role: 'assistant', content: [{ type: 'redacted_thinking', data: 'EmwKAhgBEgy' }, { type: 'thinking', thinking: 'ok', signature: 'sig' }] }] } });
+    expect(a.inputTokens).toBe(10 + 8 + 'EmwKAhgBEgy'.length + 2 + 3);
+    const g = await bound({ provider: 'gemini', model: 'gemini-2.5-pro', endpoint: '/v1beta/models/gemini-2.5-pro:generateContent', maxOutputTokens: 10, body: { contents: [{ role: 'model', parts: [{ text: 'ok', thoughtSignature: 'c2lnbmF0dXJl' }] }] } });
+    expect(g.inputTokens).toBe(5 + 1 + 'c2lnbmF0dXJl'.length + 2);
+  });
+
   it('audio, files and unknown sizes take the whole context window; the output defaults to the model maximum', async () => {
     const b = await bound({ provider: 'openai', model: 'gpt-4o', body: { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] } });
     expect(b).toEqual({ inputTokens: 128_000, outputTokens: 16_384, open: ['openai content part input_audio'], outputFrom: 'model' });

@@ -39,8 +39,9 @@ const BLOCKS: Record<string, (t: Tally, b: Record<string, unknown>) => void> = {
   tool_result: (t, b) => blocks(t, b.content),
   thinking: (t, b) => {
     t.text(b.thinking);
-    t.text(b.signature);
+    t.opaque(b.signature);
   },
+  redacted_thinking: (t, b) => t.opaque(b.data),
   search_result: (t, b) => {
     t.text(b.title);
     t.text(b.source);

@@ -21,6 +21,8 @@ export function geminiImageTokens(width: number, height: number): number {
 function part(t: Tally, p: unknown): void {
   if (!isObj(p)) return;
   t.add(PER_PART);
+  // Thought signatures bring the model's earlier reasoning back with the part.
+  t.opaque(p.thoughtSignature ?? p.thought_signature);
   if (typeof p.text === 'string') return t.text(p.text);
   const inline = isObj(p.inlineData) ? p.inlineData : isObj(p.inline_data) ? p.inline_data : undefined;
   if (inline) {

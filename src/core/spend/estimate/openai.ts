@@ -155,6 +155,12 @@ const RESPONSE_ITEMS: Record<string, (t: Tally, model: string, item: Record<stri
     if (typeof item.output === 'string') t.text(item.output);
     else t.json(item.output);
   },
+  // Reasoning carried over statelessly: its summary as text, its encrypted content by bytes.
+  reasoning: (t, _m, item) => {
+    t.add(PER_MESSAGE);
+    for (const s of arr(item.summary)) if (isObj(s)) t.text(s.text);
+    t.opaque(item.encrypted_content);
+  },
   custom_tool_call: (t, _m, item) => {
     t.add(PER_MESSAGE);
     t.text(item.name);
@@ -176,7 +182,7 @@ function responses(body: Record<string, unknown>, model: string, t: Tally): void
     if (!isObj(item)) continue;
     const kind = typeof item.type === 'string' ? item.type : 'message';
     const walk = RESPONSE_ITEMS[kind];
-    // Reasoning items (encrypted), item references and the rest carry tokens the request does not show.
+    // Item references, built-in tool calls and the rest carry tokens the request does not show.
     if (walk) walk(t, model, item);
     else t.unknown(`openai input item ${kind}`);
   }
