@@ -62,7 +62,7 @@ describe('spend controls through the gateway daemon', () => {
         refusal = err as APIError;
       }
     }
-    // 5 calls spend 0.02625; a sixth worst case (~0.01006) does not fit in 0.035.
+    // 5 calls spend 0.02625; a sixth bound (9 input tokens and 1000 output: 0.0100225) does not fit in 0.035.
     expect(costs).toEqual(['0.00525', '0.00525', '0.00525', '0.00525', '0.00525']);
     expect(refusal).toBeInstanceOf(APIError);
     expect(refusal!.status).toBe(429);
