@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/spend/admission.ts [--iterations 20000] [--redis redis://127.0.0.1:6379/9] [--pg postgres://postgres@127.0.0.1:5432/postgres]
  *
- * Each iteration admits one call (rate limits: rpm + tpm + concurrent; budgets:
+ * Each iteration admits one call of a ~2 KB chat body (hard budgets bound it: its text is
+ * tokenized on every call) (rate limits: rpm + tpm + concurrent; budgets:
  * team monthly in Europe/Berlin, agent rolling 24h, org total; plus budgets of
  * other entities that must be skipped) and settles it. Only admit() is timed.
  * Redis db 9 is flushed before and after. Runs: in-process on SQLite, Redis on
@@ -60,6 +61,17 @@ async function openStore(engine: 'sqlite' | 'postgres', dir: string): Promise<{ 
 
 const silent = { info() {}, warn() {}, error() {} };
 
+/** A typical agent turn (~2 KB of text, one tool): hard budgets bound it with the tokenizer on every call. */
+const BODY = {
+  model: 'gpt-4o',
+  max_tokens: 1000,
+  messages: [
+    { role: 'system', content: 'You are the billing assistant of ACME. Answer with the invoice id and the amount. '.repeat(8) },
+    { role: 'user', content: 'Which invoice of March covers the GPU nodes in eu-west-1, and how much of it is the reserved capacity? '.repeat(8) },
+  ],
+  tools: [{ type: 'function', function: { name: 'find_invoice', description: 'Find an invoice by month and service', parameters: { type: 'object', properties: { month: { type: 'string' }, service: { type: 'string' } } } } }],
+};
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -94,7 +106,7 @@ async function run(backend: 'memory' | 'redis', engine: 'sqlite' | 'postgres'): 
   const warmup = Math.min(2000, Math.floor(iterations / 5));
   const started = performance.now();
   for (let i = 0; i < warmup + iterations; i++) {
-    const req: AdmissionRequest = { requestId: `b${i}`, provider: 'openai', model: 'gpt-4o', attribution, estimatedInputTokens: 1000, maxOutputTokens: 1000, now: new Date() };
+    const req: AdmissionRequest = { requestId: `b${i}`, provider: 'openai', model: 'gpt-4o', attribution, estimatedInputTokens: 1000, maxOutputTokens: 1000, endpoint: '/v1/chat/completions', body: BODY, now: new Date() };
     const t0 = performance.now();
     const d = await adm.admit(req);
     const t1 = performance.now();

@@ -14,7 +14,7 @@ describe('oco budgets / oco limits', () => {
   });
   afterAll(() => home.cleanup());
 
-  async function addSpend(cost: string, attribution: { team?: string; agent?: string } = {}) {
+  async function addSpend(cost: string | null, attribution: { team?: string; agent?: string } = {}, flags: { overshoot?: string } = {}) {
     const store = new SqliteStore({ file: join(home.path, 'data', 'oco.db') });
     try {
       const now = new Date();
@@ -22,7 +22,8 @@ describe('oco budgets / oco limits', () => {
         {
           requestId: `cli_${Math.random()}`, ts: now, expiresAt: now, state: 'settled', provider: 'openai', model: 'gpt-4o',
           orgId: 'acme', teamId: attribution.team ?? 'payments', agentId: attribution.agent ?? 'bot', userId: 'default', keyId: null, tags: [],
-          reservedUsd: money(cost), costUsd: money(cost),
+          reservedUsd: money(cost ?? '0'), costUsd: cost === null ? null : money(cost),
+          unpriced: cost === null, overshootUsd: flags.overshoot ? money(flags.overshoot) : null,
         },
       ]);
     } finally {
@@ -67,11 +68,15 @@ describe('oco budgets / oco limits', () => {
     expect(dup.stderr).toContain('already exists');
 
     await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--model', 'gpt-4o', '--limit', '100.25', '--soft', '--period', 'rolling', '--window', '24h', '--json');
-    await addSpend('123.456789');
+    await addSpend('123.406789');
+    await addSpend('0.05', {}, { overshoot: '0.01' });
+    await addSpend(null);
 
     const table = await oco('budgets', 'list');
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/ID\s+SCOPE\s+ENTITY\s+ON\s+LIMIT\s+SPENT\s+RESERVED\s+REMAINING/);
+    expect(table.stdout).toMatch(/ID\s+SCOPE\s+ENTITY\s+ON\s+LIMIT\s+SPENT\s+RESERVED\s+REMAINING\s+UNPRICED\s+OVERSHOOT/);
+    const listed = (await oco('budgets', 'list', '--json')).json() as Array<Record<string, unknown>>;
+    expect(listed.find((x) => x.id === b.id)).toMatchObject({ spent_usd: '123.456789', unpriced_calls: 1, overshoot_calls: 1, overshoot_usd: '0.01' });
     expect(table.stdout).toContain('rolling 1d (soft)');
     expect(table.stdout).toContain('123.456789');
 

@@ -62,7 +62,7 @@ describe('spend controls through the gateway daemon', () => {
         refusal = err as APIError;
       }
     }
-    // 5 calls spend 0.02625; a sixth worst case (~0.01006) does not fit in 0.035.
+    // 5 calls spend 0.02625; a sixth bound (9 input tokens and 1000 output: 0.0100225) does not fit in 0.035.
     expect(costs).toEqual(['0.00525', '0.00525', '0.00525', '0.00525', '0.00525']);
     expect(refusal).toBeInstanceOf(APIError);
     expect(refusal!.status).toBe(429);
@@ -102,6 +102,63 @@ describe('spend controls through the gateway daemon', () => {
     const spent = new Money(row?.s ?? '0');
     expect(spent.lte('0.05')).toBe(true);
     expect(spent.equals(new Money('0.00525').times(ok))).toBe(true);
+  });
+
+  it('an image and a tool count 1,234 prompt tokens upstream for a small body: 40 concurrent calls stay within 0.05 USD', async () => {
+    for (const team of ['vision', 'drift']) expect((await admin('POST', '/api/v1/budgets', { scope: 'team', entity_id: team, limit_usd: team === 'vision' ? '0.05' : '1', period: 'total' })).status).toBe(201);
+    await sleep(2300);
+    const look = (team: string) =>
+      client.chat.completions
+        .create(
+          {
+            model: 'gpt-4o',
+            max_tokens: 300,
+            messages: [{ role: 'user', content: [{ type: 'text', text: 'What is on this receipt?' }, { type: 'image_url', image_url: { url: 'https://receipts.example/r1.png' } }] }],
+            tools: [{ type: 'function', function: { name: 'find_order', parameters: { type: 'object', properties: { id: { type: 'string' } } } } }],
+          },
+          { headers: { 'X-Team-ID': team, 'x-fake-prompt-tokens': '1234' } },
+        )
+        .withResponse();
+    const results = await Promise.allSettled(Array.from({ length: 40 }, () => look('vision')));
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    expect(results.filter((r) => r.status === 'rejected').every((r) => ((r as PromiseRejectedResult).reason as APIError).status === 429)).toBe(true);
+    // 1,234 × 2.5 + 300 × 10 USD per 1M: 0.006085 a call, against a bound of about 0.0067 (an image of unknown size is 1,445 tokens).
+    expect(ok).toBeGreaterThanOrEqual(7);
+    await h.flush();
+    const row = await h.daemon.store.get<{ s: string | null }>(`SELECT ${h.daemon.store.dialect.sumMoney('cost_usd')} AS s FROM api_requests WHERE team_id = 'vision'`);
+    expect(new Money(row!.s!).equals(new Money('0.006085').times(ok))).toBe(true);
+    expect(new Money(row!.s!).lte('0.05')).toBe(true);
+    const status = await waitFor(async () => {
+      const s = (await admin('GET', '/api/v1/budgets/team/vision')).body.budgets[0];
+      return s.reserved_usd === '0' && s;
+    }, 3000, 'the ledger to reach the store');
+    expect(status).toMatchObject({ overshoot_calls: 0, unpriced_calls: 0 });
+    expect(new Money(status.spent_usd).lte('0.05')).toBe(true);
+  });
+
+  it('a provider counting more than the request shows: the exact cost is kept and the overshoot counted', async () => {
+    const { response } = await client.chat.completions
+      .create({ model: 'gpt-4o', max_tokens: 300, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'X-Team-ID': 'drift', 'x-fake-prompt-tokens': '5000' } })
+      .withResponse();
+    expect(response.headers.get('x-cost-usd')).toBe('0.0155');
+    const status = await waitFor(async () => {
+      const s = (await admin('GET', '/api/v1/budgets/team/drift')).body.budgets[0];
+      return s.overshoot_calls === 1 && s;
+    }, 3000, 'the overshoot to reach the store');
+    // Reserved: 9 input tokens (4 per message + "user" + "hi" + 3 to prime the reply) and 300 output tokens.
+    expect(status).toMatchObject({ spent_usd: '0.0155', overshoot_usd: new Money('0.0155').minus('0.0030225').toFixed() });
+  });
+
+  it('a model without a price under a hard budget reaches the SDK as 403 unpriced_model naming the fix', async () => {
+    const before = h.fake.requests.length;
+    const err = (await client.chat.completions
+      .create({ model: 'acme-llama-ft', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'X-Team-ID': 'payments' } })
+      .catch((e: unknown) => e)) as APIError;
+    expect(err).toBeInstanceOf(APIError);
+    expect(err.status).toBe(403);
+    expect(err.error).toMatchObject({ type: 'unpriced_model', model: 'acme-llama-ft', provider: 'openai', scope: 'team', entity_id: 'payments' });
+    expect(err.message).toContain('oco pricing set acme-llama-ft --provider openai');
+    expect(h.fake.requests.length).toBe(before);
   });
 
   it('rate limits reach the SDK as OpenAI-style headers and a 429 with Retry-After', async () => {

@@ -6,7 +6,8 @@ import type { Store } from '../store/types.js';
  * The contract between the gateway's request path and spend controls (budgets,
  * rate limits). The gateway calls admit() before contacting the upstream and
  * settle() exactly once per admitted call, after the response, the end of a
- * stream, a cancel or an upstream error. Controls never see bodies or keys.
+ * stream, a cancel or an upstream error. Controls never see keys; they get the
+ * parsed request body only to bound what the call can cost, and keep none of it.
  */
 export interface Attribution {
   orgId: string;
@@ -29,8 +30,12 @@ export interface AdmissionRequest {
   /** Model as the client named it ('unknown' when the body is not JSON). */
   model: string;
   attribution: Attribution;
-  /** Upper-bound estimate from the request body size (about 4 bytes a token). */
+  /** Quick estimate from the request body size (about 4 bytes a token); hard budgets bound the input from `body` instead. */
   estimatedInputTokens: number;
+  /** Path after /v1/proxy/<provider> (e.g. /v1/chat/completions): which API the body follows. */
+  endpoint?: string;
+  /** The parsed JSON body (undefined when it is not JSON). Read, never kept or logged. */
+  body?: unknown;
   /** max_tokens / max_completion_tokens / max_output_tokens / maxOutputTokens when the request names it. */
   maxOutputTokens?: number;
   now: Date;

@@ -287,7 +287,7 @@ export class Gateway {
 
     const extraHeaders: Record<string, string> = {};
     if (this.admission.length > 0) {
-      const refused = await this.admit(call_, body.length, extraHeaders);
+      const refused = await this.admit(call_, body.length, extraHeaders, json);
       if (refused) {
         const text = JSON.stringify(refused.body);
         res.writeHead(refused.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': id, ...refused.headers });
@@ -524,13 +524,15 @@ export class Gateway {
     return out;
   }
 
-  private async admit(call: Call, bodyBytes: number, extraHeaders: Record<string, string>): Promise<{ status: number; body: unknown; headers?: Record<string, string> } | undefined> {
+  private async admit(call: Call, bodyBytes: number, extraHeaders: Record<string, string>, body: unknown): Promise<{ status: number; body: unknown; headers?: Record<string, string> } | undefined> {
     const req: AdmissionRequest = {
       requestId: call.id,
       provider: call.provider,
       model: call.info.model,
       attribution: call.attribution,
       estimatedInputTokens: Math.ceil(bodyBytes / 4),
+      endpoint: call.endpoint,
+      body,
       maxOutputTokens: call.info.maxOutputTokens,
       now: new Date(),
     };

@@ -1,7 +1,9 @@
 import { Money } from '../money.js';
+import type { ModelLimits } from '../pricing/book.js';
 import type { AdmissionControl, AdmissionDecision, AdmissionRequest, SettleInfo } from '../proxy/admission.js';
 import type { Store } from '../store/types.js';
 import { AlertManager } from './alerts.js';
+import { boundCall, type CallBound } from './estimate/index.js';
 import { SpendJournal } from './journal.js';
 import type { BudgetCharge, LedgerBackend, Refusal, ReserveResult } from './ledger.js';
 import { budgetApplies, periodSpec, rateLimitApplies, type Budget, type RateLimit } from './model.js';
@@ -15,8 +17,15 @@ export interface SpendLogger {
   error(obj: object, msg: string): void;
 }
 
-/** Worst-case cost of a call; null when the model has no price. */
-export type CostEstimator = (req: { provider: AdmissionRequest['provider']; model: string; inputTokens: number; outputTokens: number; at: Date }) => Money | null;
+/**
+ * Cost of a call of that many tokens; null when the model has no price. With `bound`, an upper
+ * bound: the input and output tokens are priced at the dearest class they could be billed in
+ * (an Anthropic cache write costs up to 2× input, a reasoning token may be priced apart).
+ */
+export type CostEstimator = (req: { provider: AdmissionRequest['provider']; model: string; inputTokens: number; outputTokens: number; at: Date; bound?: boolean }) => Money | null;
+
+/** What a call to a model without a price does under a hard budget (budget.unpricedModels). */
+export type UnpricedPolicy = 'refuse' | 'allow';
 
 export interface SpendAdmissionOptions {
   store: Store;
@@ -25,7 +34,10 @@ export interface SpendAdmissionOptions {
   estimateCost: CostEstimator;
   /** The model's maximum output, when the request names no max_tokens. */
   maxOutputTokensOf?: (provider: AdmissionRequest['provider'], model: string) => number | undefined;
+  /** The model's maximum output and context window, for the bound a hard budget reserves. */
+  limitsOf?: (provider: AdmissionRequest['provider'], model: string) => ModelLimits;
   defaultMaxOutputTokens: number;
+  unpricedModels?: UnpricedPolicy;
   failOpen: boolean;
   reservationTtlMs: number;
   logger: SpendLogger;
@@ -46,6 +58,10 @@ export interface SpendStats {
   /** Calls refused because the backend failed and OCO_BUDGET_FAIL_OPEN=false. */
   failClosed: number;
   settled: number;
+  /** Calls refused because no price is known for their model and a hard budget applies. */
+  refusedUnpriced: number;
+  /** Settled calls whose exact cost came out above the bound reserved for a hard budget. */
+  overshoot: number;
 }
 
 interface Ticket {
@@ -56,6 +72,8 @@ interface Ticket {
   limits: RateLimit[];
   amount: Money;
   tokens: number;
+  /** The amount is the call's upper bound (a hard budget applied): a cost above it is an overshoot. */
+  bounded: boolean;
   settled: boolean;
 }
 
@@ -89,7 +107,9 @@ async function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
  * the ledger row is journaled, thresholds are checked — alerts never block.
  */
 export class SpendAdmission implements AdmissionControl {
-  readonly stats: SpendStats = { admitted: 0, refusedBudget: 0, refusedRate: 0, failOpen: 0, failClosed: 0, settled: 0 };
+  readonly stats: SpendStats = { admitted: 0, refusedBudget: 0, refusedRate: 0, failOpen: 0, failClosed: 0, settled: 0, refusedUnpriced: 0, overshoot: 0 };
+  /** provider/model pairs already warned about (once per model and process). */
+  private readonly unpricedWarned = new Set<string>();
   private budgets: Budget[] = [];
   private limits: RateLimit[] = [];
   private version = '';
@@ -134,11 +154,31 @@ export class SpendAdmission implements AdmissionControl {
     if (this.limits.length === 0 && this.budgets.length === 0) return this.admitUnchecked(req);
     const limits = this.limits.filter((l) => rateLimitApplies(l, a));
     const budgets = this.budgets.filter((b) => budgetApplies(b, req.provider, req.model, a));
-    const maxOut = req.maxOutputTokens ?? this.o.maxOutputTokensOf?.(req.provider, req.model) ?? this.o.defaultMaxOutputTokens;
-    const tokens = Math.max(0, Math.ceil(req.estimatedInputTokens)) + maxOut;
+    const hard = budgets.find((b) => b.hard);
+    // A hard budget reserves an upper bound of the call (estimate/); anything else a quick estimate.
+    const bound = hard ? await this.bound(req) : undefined;
+    const quickIn = Math.max(0, Math.ceil(req.estimatedInputTokens));
+    const quickOut = req.maxOutputTokens ?? this.o.maxOutputTokensOf?.(req.provider, req.model) ?? this.o.defaultMaxOutputTokens;
+    const inTokens = bound?.inputTokens ?? quickIn;
+    const maxOut = bound?.outputTokens ?? quickOut;
+    // Token rate limits keep the quick estimate (corrected at settle): a bound that takes a whole
+    // context window for an audio clip would hold a tokens-per-minute limit for nothing.
+    const tokens = quickIn + quickOut;
     const expiresAt = new Date(now.getTime() + this.o.reservationTtlMs);
-    // Unpriced models reserve nothing: they are admitted while the budget is not already spent.
-    const amount = budgets.length > 0 ? (this.o.estimateCost({ provider: req.provider, model: req.model, inputTokens: Math.ceil(req.estimatedInputTokens), outputTokens: maxOut, at: now }) ?? ZERO) : ZERO;
+    let amount = ZERO;
+    if (budgets.length > 0) {
+      const priced = this.o.estimateCost({ provider: req.provider, model: req.model, inputTokens: inTokens, outputTokens: maxOut, at: now, bound: hard !== undefined });
+      // A call that names no model (model lists, files) costs nothing to bound.
+      if (priced === null && req.model !== 'unknown') {
+        const refuse = hard !== undefined && (this.o.unpricedModels ?? 'refuse') === 'refuse';
+        this.warnUnpriced(req, refuse);
+        if (refuse) {
+          this.stats.refusedUnpriced++;
+          return unpricedRefusal(req, hard!);
+        }
+      }
+      amount = priced ?? ZERO;
+    }
     const charges = budgets.map((budget) => ({ budget, window: this.windowOf(budget, now) }));
 
     const acquire = () => this.o.rateLimiter.acquire(req.requestId, limits, tokens, now.getTime(), expiresAt.getTime());
@@ -190,7 +230,7 @@ export class SpendAdmission implements AdmissionControl {
     }
 
     this.stats.admitted++;
-    const ticket: Ticket = { id: req.requestId, admittedAt: now, req, charges, limits: rateHeld ? limits : [], amount, tokens, settled: false };
+    const ticket: Ticket = { id: req.requestId, admittedAt: now, req, charges, limits: rateHeld ? limits : [], amount, tokens, bounded: bound !== undefined && !amount.isZero(), settled: false };
     // Every admitted call goes to the ledger, budget or not: a budget created later in a period
     // counts the period's spend so far.
     this.journal(ticket, 'reserved', null, expiresAt);
@@ -206,7 +246,7 @@ export class SpendAdmission implements AdmissionControl {
     const tokens = Math.max(0, Math.ceil(req.estimatedInputTokens)) + maxOut;
     const expiresAt = new Date(req.now.getTime() + this.o.reservationTtlMs);
     this.stats.admitted++;
-    const ticket: Ticket = { id: req.requestId, admittedAt: req.now, req, charges: [], limits: [], amount: ZERO, tokens, settled: false };
+    const ticket: Ticket = { id: req.requestId, admittedAt: req.now, req, charges: [], limits: [], amount: ZERO, tokens, bounded: false, settled: false };
     this.journal(ticket, 'reserved', null, expiresAt);
     return { admitted: true, ticket, headers: undefined };
   }
@@ -235,7 +275,19 @@ export class SpendAdmission implements AdmissionControl {
     this.stats.settled++;
     // A failed call costs what it consumed (a cancelled stream); with no cost known it releases its reservation.
     const cost = info.costUsd ?? ZERO;
-    this.journal(ticket, info.failed && cost.isZero() ? 'released' : 'settled', cost, ticket.admittedAt);
+    const state = info.failed && cost.isZero() ? 'released' : 'settled';
+    // A settled call without a price keeps an unknown cost (null), never 0, and is counted as unpriced.
+    const unpriced = state === 'settled' && info.costUsd === null;
+    const overshoot = ticket.bounded && cost.gt(ticket.amount) ? cost.minus(ticket.amount) : null;
+    if (overshoot) {
+      this.stats.overshoot++;
+      const r = ticket.req;
+      this.o.logger.warn(
+        { request_id: ticket.id, provider: r.provider, model: r.model, reserved_usd: ticket.amount.toFixed(), cost_usd: cost.toFixed(), overshoot_usd: overshoot.toFixed(), input_tokens: info.inputTokens, output_tokens: info.outputTokens, count: this.stats.overshoot },
+        'call cost more than the bound reserved for its hard budget (the provider counted more than its documented rules): exact cost recorded, overshoot counted',
+      );
+    }
+    this.journal(ticket, state, unpriced ? null : cost, ticket.admittedAt, { unpriced, overshoot });
     if (ticket.charges.length > 0) {
       try {
         const spent = await this.guarded(this.o.ledger.settle(ticket.id, ticket.charges, cost, ticket.admittedAt));
@@ -272,7 +324,32 @@ export class SpendAdmission implements AdmissionControl {
     return this.o.ledger.name === 'memory' ? p : bounded(p, this.o.backendTimeoutMs ?? 1000);
   }
 
-  private journal(t: Ticket, state: 'reserved' | 'settled' | 'released', cost: Money | null, expiresAt: Date): void {
+  /** The call's bound for a hard budget; a failure to compute it (a bug) falls back to the whole context window, never to less. */
+  private async bound(req: AdmissionRequest): Promise<CallBound> {
+    const limits = this.o.limitsOf?.(req.provider, req.model) ?? { maxOutputTokens: this.o.maxOutputTokensOf?.(req.provider, req.model) };
+    const call = { provider: req.provider, model: req.model, endpoint: req.endpoint ?? '', body: req.body, maxOutputTokens: req.maxOutputTokens };
+    try {
+      return await boundCall(call, limits, this.o.defaultMaxOutputTokens);
+    } catch (err) {
+      this.o.logger.error({ request_id: req.requestId, provider: req.provider, model: req.model, err: (err as Error).message }, 'cannot bound the call from its body; reserving its whole context window');
+      return boundCall({ ...call, body: undefined }, limits, this.o.defaultMaxOutputTokens);
+    }
+  }
+
+  /** Once per model and process: the log says which model, what happened, and the fix. */
+  private warnUnpriced(req: AdmissionRequest, refused: boolean): void {
+    const key = `${req.provider}/${req.model}`;
+    if (this.unpricedWarned.has(key)) return;
+    this.unpricedWarned.add(key);
+    this.o.logger.warn(
+      { provider: req.provider, model: req.model, decision: refused ? 'refuse' : 'admit', unpriced_models: this.o.unpricedModels ?? 'refuse' },
+      refused
+        ? `no price for ${key}: calls under a hard budget are refused; set one with "oco pricing set ${req.model} --provider ${req.provider} --input <usd/1M> --output <usd/1M>"`
+        : `no price for ${key}: calls are admitted unpriced (budget.unpricedModels=allow) and counted as unpriced; set one with "oco pricing set ${req.model} --provider ${req.provider} …"`,
+    );
+  }
+
+  private journal(t: Ticket, state: 'reserved' | 'settled' | 'released', cost: Money | null, expiresAt: Date, flags: { unpriced: boolean; overshoot: Money | null } = { unpriced: false, overshoot: null }): void {
     const a = t.req.attribution;
     this.o.journal.enqueue({
       requestId: t.id,
@@ -289,6 +366,8 @@ export class SpendAdmission implements AdmissionControl {
       tags: a.tags,
       reservedUsd: t.amount,
       costUsd: cost,
+      unpriced: flags.unpriced,
+      overshootUsd: flags.overshoot,
     });
   }
 
@@ -333,6 +412,31 @@ export class SpendAdmission implements AdmissionControl {
       },
     };
   }
+}
+
+/**
+ * 403, not 429: retrying cannot help, a price (or the policy) must change. The SDKs do not
+ * retry a 403, and x-should-retry says so for those that look.
+ */
+function unpricedRefusal(req: AdmissionRequest, b: Budget): AdmissionDecision {
+  return {
+    admitted: false,
+    status: 403,
+    headers: { 'x-should-retry': 'false' },
+    body: {
+      error: {
+        type: 'unpriced_model',
+        code: 'unpriced_model',
+        message: `No price is known for ${req.provider} model "${req.model}", so the hard budget for ${b.scope} ${b.entityId} cannot bound what this call would cost. Set a price with "oco pricing set ${req.model} --provider ${req.provider} --input <usd/1M> --output <usd/1M>", or admit unpriced calls with OCO_BUDGET_UNPRICED_MODELS=allow.`,
+        provider: req.provider,
+        model: req.model,
+        scope: b.scope,
+        entity_id: b.entityId,
+        budget_id: b.id,
+        request_id: req.requestId,
+      },
+    },
+  };
 }
 
 function budgetRefusal(req: AdmissionRequest, r: Refusal, now: Date): AdmissionDecision {

@@ -1,10 +1,12 @@
 import pino from 'pino';
 import type { OcoConfig } from '../config/resolve.js';
-import { emptyUsage, loadPriceBook, modelLimits, priceUsage, type PriceBook } from '../pricing/index.js';
+import { emptyUsage, loadPriceBook, modelLimits, priceUsage, type PriceBook, type TokenUsage } from '../pricing/index.js';
+import type { Money } from '../money.js';
+import type { ProviderName } from '../proxy/admission.js';
 import type { AdmissionControl, AdminRoute } from '../proxy/admission.js';
 import { RedisConnection, redisTarget } from '../redis/connection.js';
 import type { Store } from '../store/types.js';
-import { SpendAdmission, type CostEstimator, type SpendLogger } from './admission.js';
+import { SpendAdmission, type CostEstimator, type SpendLogger, type UnpricedPolicy } from './admission.js';
 import { budgetAdminRoutes } from './admin-api.js';
 import { AlertManager } from './alerts.js';
 import { SpendJournal, type JournalWriter } from './journal.js';
@@ -30,6 +32,8 @@ export interface SpendControlOptions {
   /** Redis URL overriding REDIS_URL (tests). */
   redisUrl?: string;
   reloadMs?: number;
+  /** How often prices are re-read for reservations ("oco pricing set" while the daemon runs); 10 s by default. */
+  priceReloadMs?: number;
   webhookRetryDelaysMs?: readonly number[];
   journalIntervalMs?: number;
 }
@@ -74,11 +78,14 @@ export async function createSpendAdmission(config: OcoConfig, store: Store, opti
   let book: PriceBook | undefined;
   let estimateCost = options.estimateCost;
   let maxOutputTokensOf = options.maxOutputTokensOf;
+  let limitsOf: ((provider: ProviderName, model: string) => { maxOutputTokens?: number; contextWindow?: number }) | undefined;
   let priceTimer: NodeJS.Timeout | undefined;
   if (!estimateCost) {
     book = await loadPriceBook(store);
-    estimateCost = ({ provider, model, inputTokens, outputTokens, at }) => priceUsage(book!, provider, model, { ...emptyUsage(), inputTokens, outputTokens }, at);
+    estimateCost = ({ provider, model, inputTokens, outputTokens, at, bound }) =>
+      bound ? dearestCost(book!, provider, model, inputTokens, outputTokens, at) : priceUsage(book!, provider, model, { ...emptyUsage(), inputTokens, outputTokens }, at);
     maxOutputTokensOf ??= (provider, model) => modelLimits(book!, provider, model).maxOutputTokens;
+    limitsOf = (provider, model) => modelLimits(book!, provider, model);
     // "oco pricing set/import" while the daemon runs: worst cases follow the new prices within seconds.
     let priceVersion = await pricingVersion(store);
     priceTimer = setInterval(() => {
@@ -88,7 +95,7 @@ export async function createSpendAdmission(config: OcoConfig, store: Store, opti
         book = await loadPriceBook(store);
         priceVersion = v;
       })().catch((err) => logger.warn({ err: (err as Error).message }, 'cannot reload prices for budget reservations; keeping the previous ones'));
-    }, 10_000);
+    }, options.priceReloadMs ?? 10_000);
     priceTimer.unref();
   }
 
@@ -99,7 +106,9 @@ export async function createSpendAdmission(config: OcoConfig, store: Store, opti
     rateLimiter,
     estimateCost,
     maxOutputTokensOf,
+    limitsOf,
     defaultMaxOutputTokens: config.int('budget.defaultMaxOutputTokens'),
+    unpricedModels: (config.string('budget.unpricedModels') ?? 'refuse') as UnpricedPolicy,
     failOpen: config.bool('budget.failOpen'),
     reservationTtlMs: config.int('budget.reservationTtlSeconds') * 1000,
     logger,
@@ -134,6 +143,29 @@ function journalWriter(store: Store): JournalWriter | undefined {
     },
     close: () => rows.close(),
   };
+}
+
+/** Usage fields an input token and an output token can be billed in. */
+const INPUT_FIELDS: ReadonlyArray<keyof TokenUsage> = ['inputTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens', 'toolPromptTokens'];
+const OUTPUT_FIELDS: ReadonlyArray<keyof TokenUsage> = ['outputTokens', 'reasoningTokens'];
+
+/**
+ * The most that many tokens can cost: every input token in its dearest input class (an
+ * Anthropic 1-hour cache write is 2× input) and every output token in its dearest output
+ * class. Null when the model has no price.
+ */
+function dearestCost(book: PriceBook, provider: ProviderName, model: string, inputTokens: number, outputTokens: number, at: Date): Money | null {
+  let best: Money | null = null;
+  for (const i of INPUT_FIELDS) {
+    for (const o of OUTPUT_FIELDS) {
+      const usage = emptyUsage();
+      usage[i] += inputTokens;
+      usage[o] += outputTokens;
+      const c = priceUsage(book, provider, model, usage, at);
+      if (c !== null && (best === null || c.gt(best))) best = c;
+    }
+  }
+  return best;
 }
 
 async function pricingVersion(store: Store): Promise<string> {

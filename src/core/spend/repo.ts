@@ -240,7 +240,12 @@ export interface SpendEvent extends StoredAttribution {
   provider: string;
   model: string;
   reservedUsd: Money;
+  /** Exact cost; null while reserved, and for a call to a model without a price. */
   costUsd: Money | null;
+  /** A model without a price, admitted because budget.unpricedModels is allow (or no hard budget applied). */
+  unpriced?: boolean;
+  /** How far the exact cost came out above a hard budget's bound (reservation); null when it did not. */
+  overshootUsd?: Money | null;
 }
 
 /** Tags are kept as ",a,b," so one substring test matches a whole tag on either engine. */
@@ -248,30 +253,30 @@ export function encodeTags(tags: readonly string[]): string {
   return `,${tags.join(',')},`;
 }
 
-const EVENT_COLUMNS = ['request_id', 'ts', 'expires_at', 'state', 'provider', 'model', 'org_id', 'team_id', 'agent_id', 'user_id', 'key_id', 'tags', 'reserved_usd', 'cost_usd', 'updated_at'];
+const EVENT_COLUMNS = ['request_id', 'ts', 'expires_at', 'state', 'provider', 'model', 'org_id', 'team_id', 'agent_id', 'user_id', 'key_id', 'tags', 'reserved_usd', 'cost_usd', 'unpriced', 'overshoot_usd', 'updated_at'];
 
 /** Upserts ledger rows in one statement: a later state of the same call replaces the earlier one. */
 export async function writeSpendEvents(q: Queryable, events: readonly SpendEvent[], now = new Date()): Promise<void> {
   if (events.length === 0) return;
   const params: SqlParam[] = [];
   const values = events.map((e) => {
-    const row: SqlParam[] = [e.requestId, e.ts, e.expiresAt, e.state, e.provider, e.model, e.orgId, e.teamId, e.agentId, e.userId, e.keyId, encodeTags(e.tags), e.reservedUsd, e.costUsd, now];
+    const row: SqlParam[] = [e.requestId, e.ts, e.expiresAt, e.state, e.provider, e.model, e.orgId, e.teamId, e.agentId, e.userId, e.keyId, encodeTags(e.tags), e.reservedUsd, e.costUsd, e.unpriced === true, e.overshootUsd ?? null, now];
     return `(${row.map((v) => `$${params.push(v)}`).join(', ')})`;
   });
   await q.run(
     `INSERT INTO spend_events (${EVENT_COLUMNS.join(', ')}) VALUES ${values.join(', ')}
-     ON CONFLICT (request_id) DO UPDATE SET state = excluded.state, cost_usd = excluded.cost_usd, updated_at = excluded.updated_at`,
+     ON CONFLICT (request_id) DO UPDATE SET state = excluded.state, cost_usd = excluded.cost_usd, unpriced = excluded.unpriced, overshoot_usd = excluded.overshoot_usd, updated_at = excluded.updated_at`,
     params,
   );
 }
 
 /** writeSpendEvents' upsert for one row with positional placeholders: what the SQLite writer thread runs per row. */
 export const SQLITE_SPEND_UPSERT = `INSERT INTO spend_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
-     ON CONFLICT (request_id) DO UPDATE SET state = excluded.state, cost_usd = excluded.cost_usd, updated_at = excluded.updated_at`;
+     ON CONFLICT (request_id) DO UPDATE SET state = excluded.state, cost_usd = excluded.cost_usd, unpriced = excluded.unpriced, overshoot_usd = excluded.overshoot_usd, updated_at = excluded.updated_at`;
 
 /** One ledger row as SQLite driver values, in EVENT_COLUMNS order: what toDriverValue makes of writeSpendEvents' values. */
 export function sqliteSpendRow(e: SpendEvent, now: string): unknown[] {
-  return [e.requestId, e.ts.toISOString(), e.expiresAt.toISOString(), e.state, e.provider, e.model, e.orgId, e.teamId, e.agentId, e.userId, e.keyId ?? null, encodeTags(e.tags), e.reservedUsd.toFixed(), e.costUsd === null ? null : e.costUsd.toFixed(), now];
+  return [e.requestId, e.ts.toISOString(), e.expiresAt.toISOString(), e.state, e.provider, e.model, e.orgId, e.teamId, e.agentId, e.userId, e.keyId ?? null, encodeTags(e.tags), e.reservedUsd.toFixed(), e.costUsd === null ? null : e.costUsd.toFixed(), e.unpriced ? 1 : 0, e.overshootUsd ? e.overshootUsd.toFixed() : null, now];
 }
 
 /** A single daemon owns every reservation: on start, the ones a previous run left behind are released. */
@@ -307,6 +312,19 @@ export async function spentInWindow(q: Queryable, b: Budget, w: PeriodWindow): P
   const from = `$${params.push(countFrom(b, w))}`;
   const row = await q.get<{ s: string | null }>(`SELECT ${q.dialect.sumMoney('cost_usd')} AS s FROM spend_events WHERE state = 'settled' AND ts >= ${from} AND ${filter}`, params);
   return money(row?.s ?? '0');
+}
+
+/** Calls in a budget's window admitted without a price, and calls whose cost came out above their bound. */
+export async function guaranteeCounts(q: Queryable, b: Budget, w: PeriodWindow): Promise<{ unpriced: number; overshoot: number; overshootUsd: Money }> {
+  const params: SqlParam[] = [];
+  const filter = budgetFilter(q, b, params);
+  const from = `$${params.push(countFrom(b, w))}`;
+  const row = await q.get<{ u: unknown; o: unknown; s: string | null }>(
+    `SELECT SUM(CASE WHEN unpriced THEN 1 ELSE 0 END) AS u, COUNT(overshoot_usd) AS o, ${q.dialect.sumMoney('overshoot_usd')} AS s
+       FROM spend_events WHERE state = 'settled' AND ts >= ${from} AND ${filter}`,
+    params,
+  );
+  return { unpriced: Number(row?.u ?? 0), overshoot: Number(row?.o ?? 0), overshootUsd: money(row?.s ?? '0') };
 }
 
 /** Live reservations of a budget (not expired), exact. */

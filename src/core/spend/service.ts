@@ -4,7 +4,7 @@ import type { Queryable, Store } from '../store/types.js';
 import { maskWebhook } from './alerts.js';
 import { periodSpec, type Budget, type RateLimit } from './model.js';
 import { formatDuration, periodWindow } from './period.js';
-import { countFrom, reservedNow, spentInWindow, spentByBucket } from './repo.js';
+import { countFrom, guaranteeCounts, reservedNow, spentInWindow, spentByBucket } from './repo.js';
 import { rollingResetsAt } from './ledger.js';
 
 /** A budget as the CLI and the admin API show it: definition plus where it stands now. */
@@ -25,6 +25,11 @@ export interface BudgetStatus {
   spent_usd: string;
   reserved_usd: string;
   remaining_usd: string;
+  /** Calls in the window admitted without a price (their cost is unknown, not in spent_usd). */
+  unpriced_calls: number;
+  /** Calls in the window whose exact cost came out above the bound reserved for them, and by how much in all. */
+  overshoot_calls: number;
+  overshoot_usd: string;
   used_pct: number;
   period_start: string | null;
   resets_at: string | null;
@@ -43,6 +48,7 @@ export async function budgetStatus(q: Queryable, b: Budget, now = new Date()): P
     resetsAt = buckets.size ? rollingResetsAt([...buckets.keys()], w, now) : null;
   } else spent = await spentInWindow(q, b, w);
   const reserved = await reservedNow(q, b, now);
+  const counts = await guaranteeCounts(q, b, w);
   const remaining = Money.max(0, b.limitUsd.minus(spent).minus(reserved));
   const pct = b.limitUsd.isZero() ? (spent.isZero() ? 0 : 100) : spent.div(b.limitUsd).times(100).toDecimalPlaces(2).toNumber();
   const firstThreshold = b.alertThresholds[0];
@@ -63,6 +69,9 @@ export async function budgetStatus(q: Queryable, b: Budget, now = new Date()): P
     spent_usd: spent.toFixed(),
     reserved_usd: reserved.toFixed(),
     remaining_usd: remaining.toFixed(),
+    unpriced_calls: counts.unpriced,
+    overshoot_calls: counts.overshoot,
+    overshoot_usd: counts.overshootUsd.toFixed(),
     used_pct: pct,
     period_start: b.period === 'total' && !b.resetAt ? null : countFrom(b, w).toISOString(),
     resets_at: resetsAt?.toISOString() ?? null,

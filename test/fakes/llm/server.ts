@@ -10,6 +10,9 @@ import type { AddressInfo } from 'node:net';
  *   x-fake-chunks: text chunks in a stream (default 3)
  *   x-fake-chunk-delay-ms: pause between stream chunks (default 0)
  *   x-fake-delay-ms: pause before the response headers (scenario slow)
+ *   x-fake-prompt-tokens: prompt tokens OpenAI chat completions report instead of FAKE_USAGE's
+ *     (none of them cached), as when images, tool schemas or an injected system prompt count
+ *     more than the body's size suggests
  * Usage numbers are fixed (FAKE_USAGE) so tests can hand-compute costs.
  */
 export const FAKE_USAGE = {
@@ -71,6 +74,7 @@ function opts(req: IncomingMessage) {
     chunks: Math.min(Number(h('x-fake-chunks') ?? 3), 10_000),
     chunkDelay: Math.min(Number(h('x-fake-chunk-delay-ms') ?? 0), 5_000),
     delay: Math.min(Number(h('x-fake-delay-ms') ?? 0), 60_000),
+    promptTokens: h('x-fake-prompt-tokens') === undefined ? undefined : Math.min(Math.max(0, Math.floor(Number(h('x-fake-prompt-tokens')))), 10_000_000),
   };
 }
 
@@ -93,7 +97,7 @@ async function route(req: IncomingMessage, res: ServerResponse, raw: string): Pr
   } catch {
     return sendProviderError(res, provider, 400, 'body is not JSON');
   }
-  if (path === '/v1/chat/completions') return body.stream ? chatStream(res, body, o) : json(res, chatCompletion(body));
+  if (path === '/v1/chat/completions') return body.stream ? chatStream(res, body, o) : json(res, chatCompletion(body, o));
   if (path === '/v1/completions') return body.stream ? completionStream(res, body, o) : json(res, legacyCompletion(body));
   if (path === '/v1/responses') return body.stream ? responsesStream(res, body, o) : json(res, responsesObject(body));
   if (path === '/v1/embeddings') return json(res, embeddings(body));
@@ -151,14 +155,15 @@ async function emit(res: ServerResponse, o: Opts, i: number, text: string): Prom
 
 const isReasoning = (model: string) => /^(o\d|gpt-5)/.test(model);
 
-function openaiUsageObj(model: string) {
+function openaiUsageObj(model: string, promptTokens?: number) {
   const u = FAKE_USAGE.openai;
   const reasoning = isReasoning(model) ? u.reasoning : 0;
+  const prompt = promptTokens ?? u.prompt;
   return {
-    prompt_tokens: u.prompt,
+    prompt_tokens: prompt,
     completion_tokens: u.completion,
-    total_tokens: u.prompt + u.completion,
-    prompt_tokens_details: { cached_tokens: u.cached, audio_tokens: 0 },
+    total_tokens: prompt + u.completion,
+    prompt_tokens_details: { cached_tokens: promptTokens === undefined ? u.cached : 0, audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
 }
@@ -167,14 +172,14 @@ function snapshot(model: string): string {
   return model === 'gpt-4o' ? 'gpt-4o-2024-08-06' : model;
 }
 
-function chatCompletion(body: any) {
+function chatCompletion(body: any, o: Opts) {
   return {
     id: 'chatcmpl-fake1',
     object: 'chat.completion',
     created: 1_700_000_000,
     model: snapshot(body.model),
     choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the fake model.', refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
-    usage: openaiUsageObj(body.model),
+    usage: openaiUsageObj(body.model, o.promptTokens),
     service_tier: 'default',
     system_fingerprint: 'fp_fake',
   };
@@ -190,7 +195,7 @@ async function chatStream(res: ServerResponse, body: any, o: Opts): Promise<void
     if (!(await emit(res, o, i + 1, chunk([{ index: 0, delta: { content: WORDS[i % WORDS.length] }, logprobs: null, finish_reason: null }])))) return;
   }
   if (!(await emit(res, o, o.chunks + 1, chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }])))) return;
-  if (withUsage && o.scenario !== 'nousage') res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: openaiUsageObj(body.model) })}\n\n`);
+  if (withUsage && o.scenario !== 'nousage') res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: openaiUsageObj(body.model, o.promptTokens) })}\n\n`);
   res.end('data: [DONE]\n\n');
 }
 
