@@ -8,7 +8,7 @@ import { summarise } from '../../src/core/costs/report.js';
 import { Money } from '../../src/core/money.js';
 import type { Store } from '../../src/core/store/types.js';
 import { pagesFromRecords, startFakeCostExplorer, type CeRecord, type FakeCostExplorer } from '../fakes/aws/cost-explorer.js';
-import { loadCeModel, sharedFixture, validateShape } from '../fakes/aws/model.js';
+import { loadCeModel, providerFixture, validateShape } from '../fakes/aws/model.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { ownStderr } from './helpers.js';
 import { BACKENDS } from '../helpers/stores.js';
@@ -53,7 +53,7 @@ describe('AWS Cost Explorer ingest through the CLI (SQLite)', () => {
   beforeAll(async () => {
     fake = await startFakeCostExplorer({
       credentials: { [AKID]: SECRET },
-      pages: { GetCostAndUsage: [sharedFixture('aws-ce-get-cost-and-usage.page1.json') as object, sharedFixture('aws-ce-get-cost-and-usage.page2.json') as object] },
+      pages: { GetCostAndUsage: [providerFixture('aws-ce-get-cost-and-usage.page1.json') as object, providerFixture('aws-ce-get-cost-and-usage.page2.json') as object] },
       faults: [{ atCall: 1, type: 'LimitExceededException', message: 'Rate exceeded' }],
     });
     home = tempHome();
