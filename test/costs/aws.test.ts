@@ -13,7 +13,7 @@ import { startRun } from '../../src/core/costs/runs.js';
 import { CostExplorerClient, GetCostAndUsageCommand, GetCostAndUsageWithResourcesCommand } from '@aws-sdk/client-cost-explorer';
 import type { Store } from '../../src/core/store/types.js';
 import { pagesFromRecords, startFakeCostExplorer, type CeRecord, type FakeCostExplorer } from '../fakes/aws/cost-explorer.js';
-import { loadCeModel, sharedFixture, validateShape } from '../fakes/aws/model.js';
+import { loadCeModel, providerFixture, validateShape } from '../fakes/aws/model.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { ownStderr } from './helpers.js';
 import { BACKENDS } from '../helpers/stores.js';
@@ -61,7 +61,7 @@ describe('AWS Cost Explorer ingest through the CLI (SQLite)', () => {
   beforeAll(async () => {
     fake = await startFakeCostExplorer({
       credentials: { [AKID]: SECRET },
-      pages: { GetCostAndUsage: [sharedFixture('aws-ce-get-cost-and-usage.page1.json') as object, sharedFixture('aws-ce-get-cost-and-usage.page2.json') as object] },
+      pages: { GetCostAndUsage: [providerFixture('aws-ce-get-cost-and-usage.page1.json') as object, providerFixture('aws-ce-get-cost-and-usage.page2.json') as object] },
       faults: [{ atCall: 1, type: 'LimitExceededException', message: 'Rate exceeded' }],
     });
     home = tempHome();

@@ -9,7 +9,7 @@ import { azureQueryWindows, coverageWarning } from '../../src/core/costs/provide
 import { addDays } from '../../src/core/costs/model.js';
 import { servedPeriod, startFakeAzure, type AzureRow, type FakeAzure } from '../fakes/azure/server.js';
 import { makeTestTls, type TestTls } from '../fakes/azure/tls.js';
-import { sharedFixture } from '../fakes/aws/model.js';
+import { providerFixture } from '../fakes/aws/model.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { ownStderr } from './helpers.js';
 import { createTestDatabase, pgAvailable, type TestDatabase } from '../helpers/services.js';
@@ -20,9 +20,9 @@ const CLIENT = '99999999-8888-7777-6666-555555555555';
 const SECRET = 'azure~Secret.That-Must-Not-Leak';
 const SUB = '00000000-0000-0000-0000-000000000000';
 
-/** The shared fixture's rows (EUR, floats, a credit), then generated rows whose literals a double cannot hold. */
+/** The fixture's rows (EUR, floats, a credit), then generated rows whose literals a double cannot hold. */
 function actualRows(): AzureRow[] {
-  const fixture = sharedFixture('azure-costmanagement-query.page1.json') as { properties: { rows: Array<[number, number, string, string, string]> } };
+  const fixture = providerFixture('azure-costmanagement-query.page1.json') as { properties: { rows: Array<[number, number, string, string, string]> } };
   // The fixture went through JSON.parse; these are its literals as written in the file.
   const literals = ['12.3456789', '0.000123', '-1.5'];
   const rows: AzureRow[] = fixture.properties.rows.map((r, i) => ({ cost: literals[i]!, day: r[1], second: r[2], service: r[3], currency: r[4] }));

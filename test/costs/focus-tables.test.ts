@@ -4,20 +4,21 @@ import { SERVICE_CATEGORY_MAPS } from '../../src/core/costs/focus/service-catego
 import { FOCUS_ALLOWED_VALUES, FOCUS_COLUMNS } from '../../src/core/costs/focus/columns.generated.js';
 import { lookupServiceCategory, AWS_CE_DISPLAY_TO_PRODUCT_CODE, azureNamespace } from '../../src/core/costs/focus/categories.js';
 import { GENERATED } from './focus-tables.gen.js';
-import { SHARED, readCsvFile } from './helpers.js';
+import { FOCUS_REFERENCE } from '../helpers/reference.js';
+import { readCsvFile } from './helpers.js';
 
-describe('FOCUS tables generated from ../shared/focus', () => {
-  it.each(GENERATED.map((g) => [g.file.split('/').pop()!, g]))('%s is what the generator renders from the shared files (run npx tsx test/costs/focus-tables.gen.ts)', (_name, g) => {
+describe('FOCUS tables generated from test/reference/focus', () => {
+  it.each(GENERATED.map((g) => [g.file.split('/').pop()!, g]))('%s is what the generator renders from the reference files (run npx tsx test/costs/focus-tables.gen.ts)', (_name, g) => {
     expect(readFileSync(g.file, 'utf8')).toBe(g.render());
   });
 
-  it('holds every row of the shared service → ServiceCategory maps', () => {
+  it('holds every row of the reference service → ServiceCategory maps', () => {
     for (const [provider, file, key] of [['aws', 'aws_category_mapping.csv', 'product_code'], ['azure', 'azure_category_mapping.csv', 'ConsumedService'], ['gcp', 'gcp_category_mapping.csv', 'ConsumedService']] as const) {
-      const rows = readCsvFile(`${SHARED}/focus/service_category_mappings/${file}`);
+      const rows = readCsvFile(`${FOCUS_REFERENCE}/service_category_mappings/${file}`);
       expect(Object.keys(SERVICE_CATEGORY_MAPS[provider])).toHaveLength(rows.length);
       for (const r of rows) expect(SERVICE_CATEGORY_MAPS[provider][r[key]!], `${provider} ${r[key]}`).toBe(r.ServiceCategory);
     }
-    expect(FOCUS_COLUMNS).toHaveLength(readCsvFile(`${SHARED}/focus/columns.csv`).length);
+    expect(FOCUS_COLUMNS).toHaveLength(readCsvFile(`${FOCUS_REFERENCE}/columns.csv`).length);
     expect(FOCUS_ALLOWED_VALUES.ServiceCategory).toContain('Databases');
   });
 

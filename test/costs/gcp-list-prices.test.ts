@@ -55,7 +55,7 @@ const CATALOG: FakeCatalog = {
   skus: {
     [CE]: [
       ...Array.from({ length: 12 }, (_, i) => sku(CE, `F000-0000-${String(i).padStart(4, '0')}`, ['h', 'hour'], [[0, '1.5']])),
-      // The shared fixture's SKU: its cost_at_list is 0.15 for one hour.
+      // The GCP fixture's SKU: its cost_at_list is 0.15 for one hour.
       sku(CE, '0000-1111-2222', ['h', 'hour'], [[0, '0.15']], 'N2 Instance Core running in Americas'),
       sku(CE, 'CP-N2-CORE', ['h', 'hour'], [[0, '0.031611']]),
     ],
@@ -90,7 +90,7 @@ const egress = (qty: string, start?: string) => ({
 
 /** Each case: the export line(s) and the ListCost the aggregated row must get, exact. */
 const CASES: Array<{ name: string; rows: ExportRow[]; sku: string; day: string; list: string | null; tier?: string }> = [
-  { name: 'shared fixture row, 1 hour at 0.15', sku: '0000-1111-2222', day: '2026-07-01', list: '0.15', tier: '0',
+  { name: 'fixture row, 1 hour at 0.15', sku: '0000-1111-2222', day: '2026-07-01', list: '0.15', tier: '0',
     rows: [row({ day: '2026-07-01', service: ceSvc, sku: '0000-1111-2222', qty: '1', unit: 'hour', cost: '0.1234', credits: [{ amount: '-0.0123' }], labels: [{ key: 'env', value: 'prod' }], price: { effective_price: '0.1234', tier_start_amount: '0', unit: 'hour', pricing_unit_quantity: '1' } })] },
   { name: 'two lines summed (10 h + 14 h) before pricing', sku: 'CP-N2-CORE', day: '2026-07-01', list: '0.758664', tier: '0',
     rows: [row({ day: '2026-07-01', service: ceSvc, sku: 'CP-N2-CORE', qty: '10', unit: 'hour', cost: '0.21' }), row({ day: '2026-07-01', service: ceSvc, sku: 'CP-N2-CORE', qty: '14', unit: 'hour', cost: '0.29' })] },

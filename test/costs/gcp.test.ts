@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Money } from '../../src/core/money.js';
 import { startFakeGcp, type CatalogSku, type ExportRow, type FakeCatalog, type FakeGcp } from '../fakes/gcp/server.js';
-import { sharedFixture } from '../fakes/aws/model.js';
+import { providerFixture } from '../fakes/aws/model.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { ownStderr } from './helpers.js';
 import { createTestDatabase, pgAvailable, type TestDatabase } from '../helpers/services.js';
@@ -12,9 +12,9 @@ import { createTestDatabase, pgAvailable, type TestDatabase } from '../helpers/s
 const TABLE = 'acme-billing.billing_export.gcp_billing_export_resource_v1_000000_AAAAAA_BBBBBB';
 const EMAIL = 'oco-ingest@acme-billing.iam.gserviceaccount.com';
 
-/** The shared fixture row (floats as their literals), then generated rows over several days, projects and services, some loaded late. */
+/** The fixture row (floats as their literals), then generated rows over several days, projects and services, some loaded late. */
 function exportRows(): ExportRow[] {
-  const f = (sharedFixture('gcp-billing-export-rows.json') as Array<Record<string, any>>)[0]!;
+  const f = (providerFixture('gcp-billing-export-rows.json') as Array<Record<string, any>>)[0]!;
   const rows: ExportRow[] = [{
     billing_account_id: f.billing_account_id, service: f.service, sku: f.sku, usage_start_time: f.usage_start_time, project: f.project,
     labels: f.labels, location: f.location, resource: f.resource, cost: '0.1234', currency: f.currency,

@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Money } from '../../src/core/money.js';
 import { timestampText, decimalText } from '../../src/core/costs/values.js';
-import { ROOT } from '../helpers/cli.js';
+import { FOCUS_REFERENCE } from '../helpers/reference.js';
 
-/** ../shared next to the repository, where the reference data lives (never read at run time by oco). */
-export const SHARED = resolve(ROOT, '../shared');
-export const FOCUS_EXAMPLES = join(SHARED, 'focus/examples');
-export const FIXTURES = join(SHARED, 'fixtures');
+/** The FOCUS specification's own sample CSVs (test/reference/focus/examples). */
+export const FOCUS_EXAMPLES = join(FOCUS_REFERENCE, 'examples');
 
 export function readCsv(text: string): Array<Record<string, string>> {
   return parse(text, { bom: true, columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;

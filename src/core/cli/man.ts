@@ -1,10 +1,12 @@
 import type { Command, Config } from '@oclif/core';
 import { CONFIG_KEYS } from '../config/keys.js';
+import { roffAscii } from './roff-chars.js';
 
 /**
  * man pages from the commands' own metadata: oco.1 (overview, root commands,
  * environment, exit status) and oco-TOPIC.1 per topic. Deterministic (no dates)
- * so a test can tell when man/ is stale.
+ * so a test can tell when man/ is stale. Pure ASCII: every other character becomes
+ * a roff escape (roff-chars.ts), so groff needs no preconv and warns about nothing.
  */
 export function renderManPages(config: Config): Map<string, string> {
   const bin = config.bin;
@@ -45,7 +47,7 @@ export function renderManPages(config: Config): Map<string, string> {
     page += `.SH SEE ALSO\n.BR ${bin} (1)\n`;
     pages.set(`${bin}-${topic}.1`, page);
   }
-  return pages;
+  return new Map([...pages].map(([name, text]) => [name, roffAscii(text)]));
 }
 
 function commandSection(bin: string, c: Command.Loadable): string {

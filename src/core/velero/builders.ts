@@ -1,7 +1,8 @@
 /**
  * Builders of the velero.io/v1 objects oco creates. They produce exactly the
- * fields of the CRDs' openAPIV3Schema (checked by test/k8s/builders.test.ts
- * against ../shared/velero/crds) and validate user input before anything is sent.
+ * fields of the CRDs' openAPIV3Schema (checked by test/k8s/core.test.ts against
+ * Velero's CRDs in test/reference/velero-crds) and validate user input before
+ * anything is sent.
  */
 import { UsageError } from '../errors.js';
 import { API_VERSION, type VeleroObject } from './resources.js';

@@ -1,12 +1,13 @@
 /**
- * Checks values against the botocore service model in ../shared/aws-models: the
+ * Checks values against the botocore service model in test/reference/aws-models: the
  * authority on member names, required members and enums, for requests the SDK sends
  * and for every response the fake serves.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { AWS_MODELS, PROVIDER_FIXTURES } from '../../helpers/reference.js';
 
-export const CE_MODEL_PATH = resolve(import.meta.dirname, '../../../../shared/aws-models/ce-2017-10-25.service-2.json');
+export const CE_MODEL_PATH = join(AWS_MODELS, 'ce-2017-10-25.service-2.json');
 
 interface Shape {
   type: string;
@@ -74,6 +75,7 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
   return problems;
 }
 
-export function sharedFixture(name: string): unknown {
-  return JSON.parse(readFileSync(join(resolve(import.meta.dirname, '../../../../shared/fixtures'), name), 'utf8'));
+/** An invented provider response from test/reference/fixtures. */
+export function providerFixture(name: string): unknown {
+  return JSON.parse(readFileSync(join(PROVIDER_FIXTURES, name), 'utf8'));
 }

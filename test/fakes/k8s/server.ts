@@ -11,11 +11,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { VELERO_CRDS } from '../../helpers/reference.js';
 import { validate, type Schema } from './schema.js';
 
-export const CRD_DIR = resolve(import.meta.dirname, '../../../../shared/velero/crds');
+export const CRD_DIR = VELERO_CRDS;
 export const GROUP = 'velero.io';
 export const VERSION = 'v1';
 
@@ -95,7 +96,7 @@ export interface FakeKubeOptions {
   user?: string;
 }
 
-/** The CRDs of ../shared/velero/crds, parsed once per process. */
+/** The CRDs of test/reference/velero-crds, parsed once per process. */
 export function loadVeleroResources(dir = CRD_DIR): ResourceDef[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
