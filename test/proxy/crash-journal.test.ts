@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Money } from '../../src/core/money.js';
 import { PostgresStore } from '../../src/core/store/postgres.js';
 import { SqliteStore } from '../../src/core/store/sqlite.js';
-import type { Store } from '../../src/core/store/types.js';
+import type { Row, Store } from '../../src/core/store/types.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 import { BACKENDS } from '../helpers/stores.js';
@@ -52,7 +52,7 @@ describe.each(BACKENDS)('SIGKILL during a burst loses no call the provider saw (
   const openStore = (): Store =>
     db ? new PostgresStore({ connectionString: db.url, display: db.name }) : new SqliteStore({ file: join(home.path, 'data', 'oco.db') });
 
-  async function query<T>(sql: string): Promise<T[]> {
+  async function query<T extends Row>(sql: string): Promise<T[]> {
     const store = openStore();
     try {
       return await store.all<T>(sql);
