@@ -62,7 +62,7 @@ describe('call journal', () => {
     expect(bytes(dir)).toBe(0);
     // Appends continue at the start of the emptied file.
     j.intent(intent('b'));
-    expect(JSON.parse(readFileSync(join(dir, segments(dir)[0]!), 'utf8')).i.id).toBe('b');
+    expect(JSON.parse(readFileSync(join(dir, segments(dir)[0]!), 'utf8')).slice(0, 2)).toEqual(['i', 'b']);
   });
 
   it('rotates by size and deletes segments oldest first, never one a longer call still needs', () => {
@@ -96,7 +96,7 @@ describe('call journal', () => {
     j.intent(intent('b'));
     j.finished(record('a'), ma, true, 'gpt-4o');
     j.finished(record('refused', { statusCode: 429, errorClass: 'refused', costUsd: '0' }), undefined, false, 'gpt-4o');
-    appendFileSync(join(dir, segments(dir)[0]!), '{"k":"r","adm":true,"r":{"id":"tor');
+    appendFileSync(join(dir, segments(dir)[0]!), '["r",true,"gpt-4o","tor');
     const left = new CallJournal(dir).leftover();
     expect(left.finished.map((f) => [f.record.id, f.admitted, f.requestedModel])).toEqual([['a', true, 'gpt-4o'], ['refused', false, 'gpt-4o']]);
     expect(left.interrupted.map((i) => i.id)).toEqual(['b']);

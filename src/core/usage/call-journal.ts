@@ -58,7 +58,33 @@ export interface JournalLeftover {
 }
 
 const SEGMENT = /^calls-(\d+)\.log$/;
-const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
+
+/*
+ * Lines are JSON arrays, not objects: a call pays for two lines on the request
+ * path, and an array of values stringifies several times faster than the same
+ * object with its keys. These tables are the column order of each kind.
+ *   ["i", ...INTENT_FIELDS]                       a call forwarded upstream
+ *   ["r", admitted, requestedModel, ...RECORD_FIELDS]   a call ended
+ */
+const INTENT_FIELDS = ['id', 'ts', 'provider', 'model', 'endpoint', 'attribution', 'estimatedInputTokens', 'maxOutputTokens', 'admitted'] as const satisfies ReadonlyArray<keyof CallIntent>;
+const RECORD_FIELDS = [
+  'id', 'ts', 'provider', 'model', 'endpoint', 'orgId', 'teamId', 'agentId', 'userId', 'keyId', 'tags',
+  'inputTokens', 'cachedInputTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens', 'toolPromptTokens',
+  'costUsd', 'latencyMs', 'ttfbMs', 'statusCode', 'streamed', 'estimated', 'errorClass',
+] as const satisfies ReadonlyArray<keyof UsageRecord>;
+
+function encode<T>(head: unknown[], obj: T, fields: ReadonlyArray<keyof T>): string {
+  for (const f of fields) head.push(obj[f]);
+  return `${JSON.stringify(head)}\n`;
+}
+
+function decode<T>(values: unknown[], from: number, fields: ReadonlyArray<keyof T>): T {
+  const out = {} as Record<keyof T, unknown>;
+  fields.forEach((f, i) => (out[f] = values[from + i]));
+  return out as T;
+}
+// Small enough that a busy gateway keeps little on disk, large enough that rotating (one open) is rare.
+const DEFAULT_SEGMENT_BYTES = 1024 * 1024;
 
 /**
  * The call journal: an append-only file per segment in the state directory,
@@ -106,16 +132,20 @@ export class CallJournal {
       files.push(path);
       for (const line of readFileSync(path, 'utf8').split('\n')) {
         if (line === '') continue;
-        let e: { k?: string; i?: CallIntent; r?: UsageRecord; adm?: boolean; m?: string };
+        let e: unknown[];
         try {
           e = JSON.parse(line);
         } catch {
           torn++;
           continue;
         }
-        if (e.k === 'i' && e.i) intents.set(e.i.id, e.i);
-        else if (e.k === 'r' && e.r) finished.set(e.r.id, { record: e.r, admitted: e.adm === true, requestedModel: e.m ?? e.r.model });
-        else torn++;
+        if (e[0] === 'i' && e.length === 1 + INTENT_FIELDS.length) {
+          const i = decode<CallIntent>(e, 1, INTENT_FIELDS);
+          intents.set(i.id, i);
+        } else if (e[0] === 'r' && e.length === 3 + RECORD_FIELDS.length) {
+          const record = decode<UsageRecord>(e, 3, RECORD_FIELDS);
+          finished.set(record.id, { record, admitted: e[1] === true, requestedModel: String(e[2]) });
+        } else torn++;
       }
     }
     const interrupted = [...intents.values()].filter((i) => !finished.has(i.id));
@@ -153,11 +183,14 @@ export class CallJournal {
   /** One write(2) of one whole line; false when the journal could not take it (the call is still recorded). */
   private append(s: Segment, line: string): boolean {
     try {
-      const buf = Buffer.from(line);
-      let off = writeSync(s.fd!, buf);
-      // A regular file takes a whole write unless the disk is full; finish a short one rather than leave half a line.
-      while (off < buf.length) off += writeSync(s.fd!, buf, off);
-      s.bytes += buf.length;
+      const len = Buffer.byteLength(line);
+      const n = writeSync(s.fd!, line);
+      if (n < len) {
+        // A regular file takes a whole write unless the disk is full; finish a short one rather than leave half a line.
+        const buf = Buffer.from(line);
+        for (let off = n; off < len; ) off += writeSync(s.fd!, buf, off);
+      }
+      s.bytes += len;
       return true;
     } catch (err) {
       if (!this.failed) this.opts.logger?.error({ err: { message: (err as Error).message }, dir: this.dir }, 'call journal write failed: calls are still recorded, but a crash now can lose the last flush interval');
@@ -169,7 +202,7 @@ export class CallJournal {
   /** At forward time; the mark goes back with the call's record. */
   intent(i: CallIntent): IntentMark | undefined {
     const s = this.current();
-    if (!s || !this.append(s, `{"k":"i","i":${JSON.stringify(i)}}\n`)) return undefined;
+    if (!s || !this.append(s, encode(['i'], i, INTENT_FIELDS))) return undefined;
     s.open++;
     return s;
   }
@@ -177,7 +210,7 @@ export class CallJournal {
   /** As the call ends, before its record is queued for the store. */
   finished(record: UsageRecord, mark: IntentMark | undefined, admitted: boolean, requestedModel: string): void {
     const s = this.current();
-    const written = s !== undefined && this.append(s, `{"k":"r","adm":${admitted},"m":${JSON.stringify(requestedModel)},"r":${JSON.stringify(record)}}\n`);
+    const written = s !== undefined && this.append(s, encode(['r', admitted, requestedModel], record, RECORD_FIELDS));
     if (written) {
       s.uncommitted++;
       this.pending.set(record.id, s);
