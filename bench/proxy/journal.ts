@@ -20,6 +20,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../test/helpers/net.js';
+import { CallJournal } from '../../src/core/usage/call-journal.js';
+import type { UsageRecord } from '../../src/core/usage/record.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ROUNDS = Math.min(Number(process.env.BENCH_ROUNDS ?? 6), 20);
@@ -86,6 +88,40 @@ function journalBytes(d: Daemon): number {
   }
 }
 
+/**
+ * The journal's own cost per call, in this process: an intent, a record, and the
+ * recorder's acknowledgment in batches, with lines like the benchmark's calls
+ * (process CPU time, so the two write(2) calls' kernel time counts).
+ */
+function journalCpuPerCall(dir: string): number {
+  const j = new CallJournal(dir);
+  j.open();
+  const attribution = { orgId: 'default', teamId: 'default', agentId: 'default', userId: 'default', keyId: null, tags: [] as string[] };
+  const runs: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const n = 20_000;
+    const batch: UsageRecord[] = [];
+    const t0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      const id = crypto.randomUUID();
+      const ts = new Date().toISOString();
+      const mark = j.intent({ id, ts, provider: 'openai', model: 'gpt-4o-mini', endpoint: '/v1/chat/completions', attribution, estimatedInputTokens: 21, maxOutputTokens: null, admitted: true });
+      const r: UsageRecord = {
+        id, ts, provider: 'openai', model: 'gpt-4o-mini-2024-07-18', endpoint: '/v1/chat/completions', ...attribution,
+        inputTokens: 9, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 2, reasoningTokens: 0, toolPromptTokens: 0,
+        costUsd: '0.00000255', latencyMs: 1, ttfbMs: 1, statusCode: 200, streamed: false, estimated: false, errorClass: null,
+      };
+      j.finished(r, mark, true, 'gpt-4o-mini');
+      batch.push(r);
+      if (batch.length === 500) j.durable(batch.splice(0));
+    }
+    const d = process.cpuUsage(t0);
+    runs.push((d.user + d.system) / n);
+  }
+  j.close();
+  return median(runs);
+}
+
 async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const daemons: Daemon[] = [];
@@ -108,6 +144,7 @@ async function main(): Promise<void> {
     const cpuRatios: number[] = [];
     const rOn: number[] = [];
     const rOff: number[] = [];
+    const offCpuPerReq: number[] = [];
     let maxJournal = 0;
     let idleJournal = 0;
     for (let i = 0; i < ROUNDS; i++) {
@@ -126,6 +163,7 @@ async function main(): Promise<void> {
       rOff.push(b.rps);
       ratios.push(a.rps / b.rps);
       cpuRatios.push(a.cpuUsPerReq / b.cpuUsPerReq);
+      offCpuPerReq.push(b.cpuUsPerReq);
       console.log(
         `${String(i + 1).padEnd(7)}${order[0]!.name.padEnd(13)}${a.rps.toFixed(0).padStart(9)}  ${b.rps.toFixed(0).padStart(9)}  ${(a.rps / b.rps).toFixed(3).padStart(6)}   ${a.cpuUsPerReq.toFixed(1).padStart(13)}  ${b.cpuUsPerReq.toFixed(1).padStart(14)}  ${(a.cpuUsPerReq / b.cpuUsPerReq).toFixed(3).padStart(10)}  ${load1.toFixed(2)}`,
       );
@@ -135,6 +173,11 @@ async function main(): Promise<void> {
     idleJournal = journalBytes(on);
     console.log(`\nmedian: on ${median(rOn).toFixed(0)} req/s, off ${median(rOff).toFixed(0)} req/s; median ratio on/off ${median(ratios).toFixed(3)} (journal cost ${((1 - median(ratios)) * 100).toFixed(1)} %)`);
     console.log(`median CPU per request on/off ${median(cpuRatios).toFixed(3)} (+${((median(cpuRatios) - 1) * 100).toFixed(1)} %)`);
+    // Wall-clock and per-request CPU both move by ±20 % between identical daemons on a busy machine (BENCH_AA=1);
+    // the journal's own CPU per call, measured alone, against the daemon's per request is the steadier figure.
+    const own = journalCpuPerCall(join(on.home, 'journal-alone'));
+    const offCpu = median(offCpuPerReq);
+    console.log(`journal alone: ${own.toFixed(1)} µs CPU per call = ${((100 * own) / offCpu).toFixed(1)} % of the daemon's ${offCpu.toFixed(0)} µs per request without it`);
     console.log(`journal on disk: at most ${(maxJournal / 1024).toFixed(0)} KiB right after a round, ${(idleJournal / 1024).toFixed(0)} KiB once idle (truncated as batches commit)`);
   } finally {
     for (const d of daemons) {
