@@ -89,6 +89,19 @@ describe('call journal', () => {
     expect(bytes(dir)).toBe(0);
   });
 
+  it('reads back every field it wrote', () => {
+    const j = new CallJournal(dir);
+    j.open();
+    const i = intent('x', { attribution: { ...ATTR, keyId: 'key-1', tags: ['a', 'b'] }, maxOutputTokens: null, admitted: false });
+    j.intent(i);
+    const m = j.intent(intent('y'));
+    const r = record('y', { keyId: 'key-1', tags: ['a'], cachedInputTokens: 1, cacheWrite5mTokens: 2, cacheWrite1hTokens: 3, reasoningTokens: 4, toolPromptTokens: 5, ttfbMs: null, streamed: true, estimated: true, errorClass: 'client_cancelled', costUsd: null });
+    j.finished(r, m, true, 'gpt-4o');
+    const left = new CallJournal(dir).leftover();
+    expect(left.interrupted).toEqual([i]);
+    expect(left.finished).toEqual([{ record: r, admitted: true, requestedModel: 'gpt-4o' }]);
+  });
+
   it('reads what a killed run left: records, intents without an end, and skips a torn last line', () => {
     const j = new CallJournal(dir);
     j.open();

@@ -73,9 +73,19 @@ const RECORD_FIELDS = [
   'costUsd', 'latencyMs', 'ttfbMs', 'statusCode', 'streamed', 'estimated', 'errorClass',
 ] as const satisfies ReadonlyArray<keyof UsageRecord>;
 
-function encode<T>(head: unknown[], obj: T, fields: ReadonlyArray<keyof T>): string {
-  for (const f of fields) head.push(obj[f]);
-  return `${JSON.stringify(head)}\n`;
+// The encoders spell the tables out as array literals: reading fixed properties of one shape is
+// several times faster than a loop over field names. call-journal.test.ts round-trips both.
+function intentLine(i: CallIntent): string {
+  return `${JSON.stringify(['i', i.id, i.ts, i.provider, i.model, i.endpoint, i.attribution, i.estimatedInputTokens, i.maxOutputTokens, i.admitted])}\n`;
+}
+
+function recordLine(r: UsageRecord, admitted: boolean, requestedModel: string): string {
+  return `${JSON.stringify([
+    'r', admitted, requestedModel,
+    r.id, r.ts, r.provider, r.model, r.endpoint, r.orgId, r.teamId, r.agentId, r.userId, r.keyId, r.tags,
+    r.inputTokens, r.cachedInputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens, r.reasoningTokens, r.toolPromptTokens,
+    r.costUsd, r.latencyMs, r.ttfbMs, r.statusCode, r.streamed, r.estimated, r.errorClass,
+  ])}\n`;
 }
 
 function decode<T>(values: unknown[], from: number, fields: ReadonlyArray<keyof T>): T {
@@ -202,7 +212,7 @@ export class CallJournal {
   /** At forward time; the mark goes back with the call's record. */
   intent(i: CallIntent): IntentMark | undefined {
     const s = this.current();
-    if (!s || !this.append(s, encode(['i'], i, INTENT_FIELDS))) return undefined;
+    if (!s || !this.append(s, intentLine(i))) return undefined;
     s.open++;
     return s;
   }
@@ -210,7 +220,7 @@ export class CallJournal {
   /** As the call ends, before its record is queued for the store. */
   finished(record: UsageRecord, mark: IntentMark | undefined, admitted: boolean, requestedModel: string): void {
     const s = this.current();
-    const written = s !== undefined && this.append(s, encode(['r', admitted, requestedModel], record, RECORD_FIELDS));
+    const written = s !== undefined && this.append(s, recordLine(record, admitted, requestedModel));
     if (written) {
       s.uncommitted++;
       this.pending.set(record.id, s);
