@@ -164,7 +164,14 @@ export class CallJournal {
 
   /** Removes files leftover() read, once their calls are in the store or a spill file. */
   discard(files: readonly string[]): void {
-    for (const f of files) unlinkSync(f);
+    for (const f of files) {
+      try {
+        unlinkSync(f);
+      } catch (err) {
+        // Left for the next start, which replays it again: idempotent, so a nuisance rather than an error.
+        this.opts.logger?.warn({ err: { message: (err as Error).message }, file: f }, 'cannot remove a replayed call journal file');
+      }
+    }
   }
 
   /** Starts a new segment after whatever is on disk. */
