@@ -9,10 +9,12 @@ import type { AdminRoute, AdmissionControl, SpendModule } from '../core/proxy/ad
 import { Gateway } from '../core/proxy/gateway.js';
 import { openStore } from '../core/store/open.js';
 import type { Store } from '../core/store/types.js';
+import { CallJournal } from '../core/usage/call-journal.js';
+import { recoverCallJournal, type RecoveredCall } from '../core/usage/call-recovery.js';
 import { Recorder } from '../core/usage/recorder.js';
 import { startBackgroundJobs } from './jobs.js';
 import { gatewaySettings, isLoopback } from './settings.js';
-import { clearState, spillDir, version, writeState, type DaemonState } from './state.js';
+import { callJournalDir, clearState, spillDir, version, writeState, type DaemonState } from './state.js';
 
 export interface RunningDaemon {
   gateway: Gateway;
@@ -28,8 +30,9 @@ const PRICE_REFRESH_MS = 10_000;
 
 /**
  * Starts the gateway in this process: store (migrated), prices, recorder,
- * spend controls when that module exists, then the listener, and finally the
- * state file other oco commands read.
+ * the call journal a previous run left replayed (before spend controls load,
+ * so budgets count its calls), spend controls when that module exists, then
+ * the listener, and finally the state file other oco commands read.
  */
 export async function startDaemon(config: OcoConfig, opts: { host: string; port: number; stdoutLogs?: boolean }): Promise<RunningDaemon> {
   // Before anything is opened: whatever an older version or another tool left readable under oco's directories.
@@ -52,17 +55,30 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
     );
   }, PRICE_REFRESH_MS);
   priceTimer.unref();
-  const recorder = new Recorder({ store, spillDir: spillDir(config.paths), flushIntervalMs: config.int('proxy.flushIntervalMs'), maxQueue: config.int('proxy.queueSize'), logger });
+  const journal = new CallJournal(callJournalDir(config.paths), { logger });
+  const recorder = new Recorder({
+    store,
+    spillDir: spillDir(config.paths),
+    flushIntervalMs: config.int('proxy.flushIntervalMs'),
+    maxQueue: config.int('proxy.queueSize'),
+    logger,
+    onDurable: (records) => journal.durable(records),
+  });
+  const recovered = await recoverCallJournal(journal, recorder, book, { defaultMaxOutputTokens: config.int('budget.defaultMaxOutputTokens'), logger });
+  // Only for bench/proxy/journal.ts, which measures what the journal costs a call; not a setting: without it a crash loses calls.
+  const journaling = process.env.OCO_BENCH_CALL_JOURNAL !== 'off';
+  if (journaling) journal.open();
   recorder.start();
-  const { admission, adminRoutes } = await loadSpendModule(config, store, logger);
+  const { admission, adminRoutes } = await loadSpendModule(config, store, logger, recovered.settle);
   const keys = new KeyCache(store);
-  const gateway = new Gateway({ settings, store, recorder, prices: () => book, keys, logger, admission, adminRoutes, version: version() });
+  const gateway = new Gateway({ settings, store, recorder, journal: journaling ? journal : undefined, prices: () => book, keys, logger, admission, adminRoutes, version: version() });
 
   let address;
   try {
     address = await gateway.listen(opts.port, opts.host);
   } catch (err) {
     await recorder.stop();
+    journal.close();
     await store.close();
     clearInterval(priceTimer);
     log.close();
@@ -98,6 +114,7 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
       await jobs.stop();
       await keys.close();
       await recorder.stop();
+      journal.close();
       for (const c of admission) await c.close().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'admission control close failed'));
       clearInterval(priceTimer);
       const stats = recorder.snapshot();
@@ -110,7 +127,7 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
 }
 
 /** Spend controls plug in through src/core/spend/index.ts when it exists; the gateway runs without them otherwise. */
-async function loadSpendModule(config: OcoConfig, store: Store, logger: Logger): Promise<{ admission: AdmissionControl[]; adminRoutes: AdminRoute[] }> {
+async function loadSpendModule(config: OcoConfig, store: Store, logger: Logger, recovered: RecoveredCall[]): Promise<{ admission: AdmissionControl[]; adminRoutes: AdminRoute[] }> {
   const specifier = '../core/spend/index.js';
   let mod: Partial<SpendModule>;
   try {
@@ -119,6 +136,14 @@ async function loadSpendModule(config: OcoConfig, store: Store, logger: Logger):
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('spend')) return { admission: [], adminRoutes: [] };
     throw err;
+  }
+  if (recovered.length > 0 && mod.settleRecovered) {
+    // Before the controls load their counters: a recovered call counts in its budgets, and its reservation is not released as stale.
+    try {
+      await mod.settleRecovered(store, recovered);
+    } catch (err) {
+      logger.warn({ err: { message: (err as Error).message }, calls: recovered.length }, 'cannot settle recovered calls in the spend ledger; their reservations are released as stale');
+    }
   }
   const admission = mod.createAdmissionControls ? await mod.createAdmissionControls(config, store, { logger: logger.child({ component: 'spend' }) }) : [];
   const adminRoutes = mod.createAdminRoutes ? await mod.createAdminRoutes(config, store) : [];

@@ -24,6 +24,11 @@ export function spillDir(paths: OcoPaths): string {
   return join(paths.stateDir, 'spill');
 }
 
+/** The call journal's segments (see src/core/usage/call-journal.ts). */
+export function callJournalDir(paths: OcoPaths): string {
+  return join(paths.stateDir, 'journal');
+}
+
 export function readState(paths: OcoPaths): DaemonState | undefined {
   const file = stateFile(paths);
   if (!existsSync(file)) return undefined;

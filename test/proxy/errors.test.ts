@@ -128,6 +128,29 @@ describe('gateway error paths', () => {
     expect(Number(r.latency_ms)).toBeLessThan(1500);
   });
 
+  it('bills a stream the client cancels before its first byte for its estimated input (the provider read the prompt)', async () => {
+    const ac = new AbortController();
+    const sent = h.fake.requests.length;
+    const res = fetch(`${h.url}/v1/proxy/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-err', 'x-user-id': 'cancel-early', 'x-fake-scenario': 'slow', 'x-fake-delay-ms': '300' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'cancel before any byte' }], stream: true }),
+      signal: ac.signal,
+    }).catch((e: unknown) => e);
+    await waitFor(async () => h.fake.requests.length > sent, 2000, 'the call upstream');
+    ac.abort();
+    expect(await res).toBeInstanceOf(Error);
+    const r = await waitFor(async () => {
+      await h.flush();
+      return h.daemon.store.get<Record<string, any>>("SELECT * FROM api_requests WHERE user_id = 'cancel-early'");
+    }, 5000, 'cancelled record');
+    expect(r.error_class).toBe('client_cancelled');
+    expect(Boolean(r.estimated)).toBe(true);
+    // "cancel before any byte": 22 characters ≈ 6 input tokens at gpt-4o's 2.50 USD per 1M, nothing generated yet
+    expect([Number(r.input_tokens), Number(r.output_tokens)]).toEqual([6, 0]);
+    expect(String(r.cost_usd).replace(/0+$/, '')).toBe('0.000015');
+  });
+
   it('estimates and marks a completed stream whose final usage never came', async () => {
     const res = await post('/v1/responses', JSON.stringify({ model: 'gpt-4.1', input: 'abcdefgh', stream: true }), { 'x-fake-scenario': 'nousage', 'x-fake-chunks': '2' });
     await res.text();

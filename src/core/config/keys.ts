@@ -70,7 +70,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
   { key: 'proxy.maxBodyBytes', env: ['OCO_PROXY_MAX_BODY_BYTES'], type: 'int', default: 33554432, min: 1024, description: 'Largest request body the gateway accepts (413 above it).' },
   { key: 'proxy.upstreamTimeoutMs', env: ['OCO_PROXY_UPSTREAM_TIMEOUT_MS'], type: 'int', default: 600000, min: 100, description: 'Time the upstream has to send headers, and between body chunks, before the gateway answers 504 (or ends the stream).' },
   { key: 'proxy.drainTimeoutMs', env: ['OCO_PROXY_DRAIN_TIMEOUT_MS'], type: 'int', default: 30000, min: 0, description: 'On stop, how long in-flight requests and streams may take to finish.' },
-  { key: 'proxy.flushIntervalMs', env: ['OCO_PROXY_FLUSH_INTERVAL_MS'], type: 'int', default: 500, min: 10, max: 1000, description: 'How often usage records are written; a crash loses at most this window (at most one second).' },
+  { key: 'proxy.flushIntervalMs', env: ['OCO_PROXY_FLUSH_INTERVAL_MS'], type: 'int', default: 500, min: 10, max: 1000, description: 'How often usage records are written to the database; a crash loses none of them (the call journal in state/journal holds each until it is written).' },
   { key: 'proxy.queueSize', env: ['OCO_PROXY_QUEUE_SIZE'], type: 'int', default: 100000, min: 100, description: 'Usage records held in memory before they go to the spill file.' },
   { key: 'log.maxBytes', env: ['OCO_LOG_MAX_BYTES'], type: 'int', default: 10485760, min: 4096, description: 'Size at which the daemon log rotates (three old files are kept).' },
 ];

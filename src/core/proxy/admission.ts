@@ -1,6 +1,7 @@
 import type { Money } from '../money.js';
 import type { OcoConfig } from '../config/resolve.js';
 import type { Store } from '../store/types.js';
+import type { RecoveredCall } from '../usage/call-recovery.js';
 
 /**
  * The contract between the gateway's request path and spend controls (budgets,
@@ -92,6 +93,11 @@ export interface SpendModule {
   /** options.logger is the daemon's own logger (a pino child tagged component=spend), so spend lines land in proxy.log. */
   createAdmissionControls(config: OcoConfig, store: Store, options?: { logger?: SpendModuleLogger }): Promise<AdmissionControl[]> | AdmissionControl[];
   createAdminRoutes?(config: OcoConfig, store: Store): Promise<AdminRoute[]> | AdminRoute[];
+  /**
+   * Settles, at their recorded cost, admitted calls a crashed run never settled (replayed from the
+   * call journal at start, before createAdmissionControls). Idempotent by request id.
+   */
+  settleRecovered?(store: Store, calls: readonly RecoveredCall[]): Promise<void>;
 }
 
 /** The logging surface handed to spend controls (pino's). */

@@ -9,6 +9,7 @@ import type { PriceBook } from '../pricing/book.js';
 import { emptyUsage, promptTokens, type TokenUsage } from '../pricing/types.js';
 import type { Money } from '../money.js';
 import type { Store } from '../store/types.js';
+import type { CallJournal, IntentMark } from '../usage/call-journal.js';
 import type { UsageRecord } from '../usage/record.js';
 import type { Recorder } from '../usage/recorder.js';
 import type { AdminRoute, AdmissionControl, AdmissionRequest, Attribution, ProviderName, SettleInfo } from './admission.js';
@@ -37,6 +38,8 @@ export interface GatewayDeps {
   settings: GatewaySettings;
   store: Store;
   recorder: Recorder;
+  /** Where each forwarded call leaves an intent and each ended call its record, before anything else can lose them. */
+  journal?: CallJournal;
   prices: () => PriceBook;
   keys: KeyCache;
   logger: Logger;
@@ -112,6 +115,8 @@ interface Call {
   tickets: Array<{ control: AdmissionControl; ticket: unknown }>;
   ttfb: number | null;
   streamed: boolean;
+  /** Its intent in the call journal, once forwarded. */
+  intent?: IntentMark;
 }
 
 /**
@@ -304,6 +309,21 @@ export class Gateway {
     const forwardQuery = keyInSlot ? withoutSlotKeys(query, adapter.credentialQueryParam) : query;
     const upstreamPath = upstream.basePath + (forwardQuery === query ? pathAndQuery : forwardQuery ? `${endpoint}?${forwardQuery}` : endpoint);
     if (outBody.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(outBody.length);
+    // From here the provider may bill the call: if the daemon dies before it ends, the next start bills it from this.
+    if (this.deps.journal) {
+      const a = call_.attribution;
+      call_.intent = this.deps.journal.intent({
+        id,
+        ts: call_.ts,
+        provider: call_.provider,
+        model: info.model,
+        endpoint,
+        attribution: { orgId: a.orgId, teamId: a.teamId, agentId: a.agentId, userId: a.userId, keyId: a.keyId ?? null, tags: a.tags },
+        estimatedInputTokens: Math.ceil(body.length / 4),
+        maxOutputTokens: info.maxOutputTokens ?? null,
+        admitted: call_.tickets.length > 0,
+      });
+    }
 
     const failClass = (err: Error & { code?: string }): { status: number; type: 'upstream_timeout' | 'upstream_unreachable'; errorClass: string } => {
       const timeout = err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_CONNECT_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT';
@@ -380,7 +400,8 @@ export class Gateway {
           onError: (err) => {
             if (clientGone) {
               if (streaming) this.closeStream(call_, streaming, res, status, 'client_cancelled', adapter);
-              else this.finish(call_, { status: 499, usage: undefined, errorClass: 'client_cancelled', estimated: false, upstreamCalled: true });
+              // Cancelled before any answer: the provider has read the prompt and bills it, so the call costs at least its input.
+              else this.finish(call_, { status: 499, usage: { usage: { ...emptyUsage(), inputTokens: Math.ceil(call_.requestChars / 4) } }, errorClass: 'client_cancelled', estimated: true, upstreamCalled: true });
               return end();
             }
             const f = failClass(err);
@@ -604,6 +625,8 @@ export class Gateway {
       estimated: o.estimated,
       errorClass: o.errorClass,
     };
+    // Journaled before it is queued: the recorder reports it durable to the journal, possibly at once (a full queue spills).
+    this.deps.journal?.finished(record, call.intent, call.tickets.length > 0, call.info.model);
     this.deps.recorder.enqueue(record);
     // One line per call is an access log: debug level, so the default hot path does not pay for it.
     if (this.deps.logger.isLevelEnabled('debug')) {

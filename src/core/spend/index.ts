@@ -10,7 +10,9 @@ import { SpendAdmission, type CostEstimator, type SpendLogger, type UnpricedPoli
 import { budgetAdminRoutes } from './admin-api.js';
 import { AlertManager } from './alerts.js';
 import { SpendJournal, type JournalWriter } from './journal.js';
-import { SQLITE_SPEND_UPSERT, sqliteSpendRow } from './repo.js';
+import { SQLITE_SPEND_UPSERT, sqliteSpendRow, writeSpendEvents, type SpendEvent } from './repo.js';
+import { Money } from '../money.js';
+import type { RecoveredCall } from '../usage/call-recovery.js';
 import { sqliteRowWriter } from '../usage/sink.js';
 import { MemoryLedger, type LedgerBackend } from './ledger.js';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiterBackend } from './ratelimit.js';
@@ -171,6 +173,39 @@ function dearestCost(book: PriceBook, provider: ProviderName, model: string, inp
 async function pricingVersion(store: Store): Promise<string> {
   const r = await store.get<{ n: number; m: string | null }>('SELECT COUNT(*) AS n, MAX(created_at) AS m FROM model_pricing');
   return `${r?.n}|${r?.m}`;
+}
+
+/**
+ * Calls a crashed daemon forwarded (the call journal's replay) settle in the ledger at the cost
+ * their usage record carries — an interrupted call at its worst-case estimate, the amount its
+ * reservation held — rather than being released as stale: budgets count every call the provider
+ * may bill. As at settle(): a failed call that cost nothing releases. The upsert keys on the
+ * request id, so a row the crashed run had already settled is written again unchanged.
+ */
+export async function settleRecovered(store: Store, calls: readonly RecoveredCall[]): Promise<void> {
+  const events: SpendEvent[] = calls.map(({ record: r, requestedModel }) => {
+    const at = new Date(r.ts);
+    const cost = new Money(r.costUsd ?? 0);
+    const failed = (r.statusCode !== null && r.statusCode >= 400) || (r.errorClass !== null && r.errorClass !== 'client_cancelled');
+    return {
+      requestId: r.id,
+      ts: at,
+      expiresAt: at,
+      state: failed && cost.isZero() ? 'released' : 'settled',
+      provider: r.provider,
+      model: requestedModel,
+      orgId: r.orgId,
+      teamId: r.teamId,
+      agentId: r.agentId,
+      userId: r.userId,
+      keyId: r.keyId,
+      tags: r.tags,
+      reservedUsd: new Money(0),
+      costUsd: cost,
+    };
+  });
+  // 15 parameters a row: batches stay far below PostgreSQL's 65535.
+  for (let i = 0; i < events.length; i += 1000) await writeSpendEvents(store, events.slice(i, i + 1000));
 }
 
 /** Admin API routes of spend controls, mounted by the daemon behind its X-API-Key check. */

@@ -20,9 +20,10 @@ export interface UsageRecord extends StoredAttribution {
   toolPromptTokens: number;
   /** Decimal string, or null when the model is unpriced. */
   costUsd: string | null;
-  latencyMs: number;
+  /** Null when unknown: a call the daemon died during (errorClass 'interrupted'). */
+  latencyMs: number | null;
   ttfbMs: number | null;
-  statusCode: number;
+  statusCode: number | null;
   streamed: boolean;
   estimated: boolean;
   errorClass: string | null;

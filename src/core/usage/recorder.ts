@@ -16,6 +16,8 @@ export interface RecorderOptions {
   logger?: Logger;
   /** How often spill files are retried while the database is down. */
   replayIntervalMs?: number;
+  /** Told of every record once it is committed or in a spill file (the call journal truncates on it). */
+  onDurable?: (records: readonly UsageRecord[]) => void;
 }
 
 export interface RecorderStats {
@@ -31,7 +33,9 @@ const BATCH = 2000;
 
 /**
  * Usage records leave the request path through a bounded in-memory queue,
- * written in batches every flushIntervalMs (≤ 1 s: what a SIGKILL can lose).
+ * written in batches every flushIntervalMs (≤ 1 s). The call journal
+ * (call-journal.ts) holds each record until onDurable reports it written, so
+ * a SIGKILL loses none of them.
  * When a write fails (database down) the batch goes to a JSONL spill file in
  * the state directory instead; spill files are replayed once the database
  * answers again. A full queue also spills rather than drops. stop() flushes
@@ -103,6 +107,7 @@ export class Recorder {
       try {
         await this.sink.write(batch);
         this.stats.written += batch.length;
+        this.opts.onDurable?.(batch);
       } catch (err) {
         this.dbDown = true;
         this.opts.logger?.warn({ err: { message: (err as Error).message }, records: batch.length }, 'usage write failed; records go to the spill file until the database answers');
@@ -120,6 +125,22 @@ export class Recorder {
       closeSync(fd);
     }
     this.stats.spilled += records.length;
+    this.opts.onDurable?.(records);
+  }
+
+  /** Writes records now, outside the queue (a previous run's journal at start); to a spill file when the database fails. */
+  async writeDurably(records: UsageRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += BATCH) {
+      const batch = records.slice(i, i + BATCH);
+      try {
+        await this.sink.write(batch);
+        this.stats.written += batch.length;
+      } catch (err) {
+        this.dbDown = true;
+        this.opts.logger?.warn({ err: { message: (err as Error).message }, records: batch.length }, 'usage write failed; records go to the spill file until the database answers');
+        this.spill(batch);
+      }
+    }
   }
 
   spillFiles(): string[] {

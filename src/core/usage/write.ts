@@ -72,7 +72,7 @@ function rollupsOf(records: readonly UsageRecord[], include: (r: UsageRecord, i:
       rollups.set(k, agg);
     }
     agg.requests++;
-    if (r.statusCode >= 400 || r.errorClass) agg.errors++;
+    if ((r.statusCode !== null && r.statusCode >= 400) || r.errorClass) agg.errors++;
     if (r.costUsd === null) agg.unpriced++;
     else agg.cost = agg.cost.plus(r.costUsd);
     agg.input += r.inputTokens + r.toolPromptTokens;

@@ -33,6 +33,8 @@ export interface SeenRequest {
 export interface FakeLlm {
   url: string;
   requests: SeenRequest[];
+  /** Requests whose response the fake wrote to the end (a provider would bill them), in order. */
+  answered: SeenRequest[];
   last(): SeenRequest | undefined;
   close(): Promise<void>;
 }
@@ -42,13 +44,19 @@ const WORDS = ['Hello', ' from', ' the', ' fake', ' model', ' stream', ' chunk',
 
 export async function startFakeLlm(): Promise<FakeLlm> {
   const requests: SeenRequest[] = [];
+  const answered: SeenRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: { ...req.headers }, body });
+      const seen = { method: req.method ?? 'GET', url: req.url ?? '/', headers: { ...req.headers }, body };
+      requests.push(seen);
       if (requests.length > 1000) requests.splice(0, requests.length - 1000);
+      res.once('finish', () => {
+        answered.push(seen);
+        if (answered.length > 1000) answered.splice(0, answered.length - 1000);
+      });
       void route(req, res, body).catch(() => res.destroy());
     });
   });
@@ -58,6 +66,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    answered,
     last: () => requests[requests.length - 1],
     close: () =>
       new Promise<void>((r) => {
