@@ -37,6 +37,13 @@ describe('the oco CLI', () => {
     }
   });
 
+  it('exits 0 without a word when the reader of stdout goes away (oco … --help | head -1)', async () => {
+    for (const args of [['budgets', 'create', '--help'], ['help'], ['--help'], ['costs', 'import', '--help']]) {
+      const r = await runOco(args, { closeStdout: true });
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
+    }
+  });
+
   it('generates shell completion', async () => {
     const home = tempHome();
     try {

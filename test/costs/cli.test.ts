@@ -42,6 +42,12 @@ describe('oco costs commands', () => {
       { 'tag:team': 'b', cost_usd: '0.0000001', EUR: '', USD: '0.0000001', rows: '1' },
       { 'tag:team': '', cost_usd: '', EUR: '2.5', USD: '', rows: '1' },
     ]);
+    // `oco costs summary | head -1`: the reader leaves early; that is no failure and adds nothing to stderr.
+    for (const extra of [[], ['--json'], ['--csv']]) {
+      const args = ['costs', 'summary', '--by', 'service', ...extra];
+      const [piped, whole] = [await runOco(args, { home: home.path, closeStdout: true }), await runOco(args, { home: home.path })];
+      expect({ extra, code: piped.code, stderr: piped.stderr }).toEqual({ extra, code: 0, stderr: whole.stderr });
+    }
     const human = await runOco(['costs', 'summary', '--by', 'account'], { home: home.path });
     expect(human.stdout).toMatch(/ACCOUNT\s+COST_USD\s+EUR\s+USD\s+ROWS/);
     expect(human.stderr).toContain('no rate for EUR');
