@@ -3,15 +3,18 @@ import { cloudCosts } from './0003_cloud_costs.js';
 import { resilience } from './0004_resilience.js';
 import { spendControls } from './0005_spend_controls.js';
 import { costIndexes } from './0006_cost_indexes.js';
+import { usageRefused } from './0007_usage_refused.js';
 
 export interface Migration {
   version: number;
   name: string;
   /** DDL template with type tokens (see ddl.ts), applied to both engines. */
   up: string;
-  /** Extra statements for PostgreSQL only (extensions, hypertables). */
+  /** Extra statements for PostgreSQL only (extensions, hypertables, engine-specific data fixes). */
   postgresAfter?: string;
+  /** Extra statements for SQLite only (engine-specific data fixes). */
+  sqliteAfter?: string;
 }
 
 /** The one migration history, in order. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls, costIndexes];
+export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls, costIndexes, usageRefused];
