@@ -59,6 +59,8 @@ describe('the oco CLI', () => {
     [['keys', 'revoke', 'key_a', 'key_b'], 'Unexpected argument key_b', 'Hint: Usage: oco keys revoke KEY [--json]'],
     [['costs', 'import'], 'Missing required argument FILE', 'Hint: Usage: oco costs import FILE...'],
     [['proxy', 'start', '--port', 'eighty'], '--port: Expected an integer but received: eighty', 'Hint: Usage: oco proxy start'],
+    [['budgets', 'update', 'bud_x', '--soft', '--hard'], '--hard and --soft cannot be used together', 'Hint: Usage: oco budgets update [ID] [--json]'],
+    [['budgets', 'create', '--scope', 'org', '--entity', 'acme', '--limit'], 'Flag --limit expects a value', BUDGET_USAGE],
   ])('rewrites the parse error of %j as one Error line naming it and the usage line, exit 2', async (args, message, hint) => {
     const home = tempHome();
     try {

@@ -30,6 +30,11 @@ const REWRITES: ReadonlyArray<{ pattern: RegExp; line: (m: RegExpExecArray, know
         .join('; '),
   },
   { pattern: /^Unexpected arguments?: (.+)$/, line: (m) => `Unexpected argument${m[1]!.includes(',') ? 's' : ''} ${m[1]}` },
+  // oclif reports an exclusive pair once from each side; one sorted line dedupes them.
+  {
+    pattern: /^(--[\w-]+)(?:=\S*)? cannot also be provided when using (--[\w-]+)$/,
+    line: (m) => `${[m[1], m[2]].sort().join(' and ')} cannot be used together`,
+  },
 ];
 
 const MISSING_FLAG = /^Missing required flag (\S+)$/;
@@ -65,7 +70,7 @@ export function parseErrorMessage(err: ParseErrorLike, knownFlags: readonly stri
     out.push(rule ? rule.r.line(rule.m!, knownFlags) : line);
   }
   if (missing.length) out.unshift(`Missing required flag${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`);
-  return out.join('; ') || 'the command line could not be parsed';
+  return [...new Set(out)].join('; ') || 'the command line could not be parsed';
 }
 
 /** oclif's own usage text (what --help shows under USAGE), unwrapped. */
