@@ -3,7 +3,7 @@ import { cloudCosts } from './0003_cloud_costs.js';
 import { resilience } from './0004_resilience.js';
 import { spendControls } from './0005_spend_controls.js';
 import { costIndexes } from './0006_cost_indexes.js';
-import { usageRefused } from './0007_usage_refused.js';
+import { usageRefused } from './0008_usage_refused.js';
 
 export interface Migration {
   version: number;

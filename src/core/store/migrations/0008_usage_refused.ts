@@ -18,7 +18,7 @@ WHERE errors > 0;
 `;
 
 export const usageRefused: Migration = {
-  version: 7,
+  version: 8,
   name: 'usage_hourly: refused calls counted apart from errors',
   up: `
 ALTER TABLE usage_hourly ADD COLUMN refused {{bigint}} NOT NULL DEFAULT 0;
