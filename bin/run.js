@@ -8,5 +8,11 @@ if (major < 22) {
 // Caches compiled bytecode across runs: most of a short command's time is module loading.
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();
+// The reader of stdout went away (`oco … | head -1`): the output is no longer wanted, which is not a
+// failure. Exit quietly with 0 rather than let the write error, or a flush that never drains, end the run.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const { execute } = await import('@oclif/core');
 await execute({ dir: import.meta.url });

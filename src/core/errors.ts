@@ -9,6 +9,8 @@ export const ExitCode = {
   usage: 2,
   unreachable: 3,
   policy: 4,
+  /** The shell's "command not found". */
+  unknownCommand: 127,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

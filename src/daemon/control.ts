@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ensurePrivateDir, openPrivateFile } from '../core/config/private-files.js';
 import type { OcoConfig } from '../core/config/resolve.js';
-import { OperationError, UnreachableError } from '../core/errors.js';
+import { ExitCode, OcoError, OperationError, UnreachableError } from '../core/errors.js';
 import { logFilePath } from '../core/log/logger.js';
 import { isAlive, looksLikeDaemon, readState, removeState, type DaemonState } from './state.js';
 import { isSingleBinary } from '../core/runtime.js';
@@ -148,10 +148,32 @@ export async function startDetached(config: OcoConfig, opts: { host: string; por
     await new Promise((r) => setTimeout(r, 100));
   }
   if (exited === undefined) child.kill('SIGKILL');
-  const lines = [...tailLines(logFilePath(config.paths.logDir), 10), ...readFileSync(errFile, 'utf8').split('\n').filter(Boolean).slice(-10)];
-  throw new OperationError('OCO_PROXY_START_FAILED', `the gateway did not start${exited !== undefined ? ` (exit code ${exited})` : ' within the timeout'}; last log lines:\n${lines.join('\n')}`, {
+  const stderrLines = readFileSync(errFile, 'utf8').split('\n').filter(Boolean);
+  const typed = typedError(stderrLines);
+  if (typed) throw typed;
+  const lines = [...tailLines(logFilePath(config.paths.logDir), 10), ...stderrLines.slice(-10)];
+  // The single binary's daemon is the CLI itself: it exits with the documented code but writes no JSON line.
+  const exitCode = exited === ExitCode.usage || exited === ExitCode.unreachable || exited === ExitCode.policy ? exited : ExitCode.failure;
+  throw new OcoError('OCO_PROXY_START_FAILED', `the gateway did not start${exited !== undefined ? ` (exit code ${exited})` : ' within the timeout'}; last log lines:\n${lines.join('\n')}`, exitCode, {
     hint: `See ${logFilePath(config.paths.logDir)} and ${errFile}.`,
   });
+}
+
+/**
+ * The typed error the daemon died of (main.ts writes it as one JSON line to its stderr), so
+ * that the start fails with that error's code and exit code: an unreachable database is 3.
+ */
+function typedError(stderrLines: readonly string[]): OcoError | undefined {
+  for (const line of [...stderrLines].reverse()) {
+    if (!line.startsWith('{"error":')) continue;
+    try {
+      const e = (JSON.parse(line) as { error: { code: string; message: string; hint?: string; exitCode: ExitCode; details?: Record<string, unknown> } }).error;
+      return new OcoError(e.code, `the gateway did not start: ${e.message}`, e.exitCode, { hint: e.hint, details: e.details });
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** SIGTERM, then wait for the drain to finish (drain timeout + margin). */

@@ -38,7 +38,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // stderr goes to logs/proxy.stderr, which "oco proxy start" prints when the start fails.
-  process.stderr.write(isOcoError(err) ? `Error: ${err.message}\n${err.hint ? `Hint: ${err.hint}\n` : ''}` : `Error: ${(err as Error).stack}\n`);
+  // stderr goes to logs/proxy.stderr, which "oco proxy start" prints when the start fails. A typed
+  // error also goes there as one JSON line, so that "oco proxy start" fails with the same code and
+  // exit code (e.g. 3 for an unreachable database) instead of a generic start failure.
+  if (isOcoError(err)) {
+    process.stderr.write(`Error: ${err.message}\n${err.hint ? `Hint: ${err.hint}\n` : ''}${JSON.stringify({ error: err.toJSON() })}\n`);
+    process.exit(err.exitCode);
+  }
+  process.stderr.write(`Error: ${(err as Error).stack}\n`);
   process.exit(1);
 });

@@ -19,21 +19,71 @@ describe('the oco CLI', () => {
   it('suggests the closest command for a typo and exits 127', async () => {
     const r = await runOco(['confg', 'list']);
     expect(r.code).toBe(127);
-    expect(r.stderr).toContain('Error: "confg list" is not an oco command.');
-    expect(r.stderr).toContain('Did you mean "oco config list"?');
+    expect(r.stderr).toBe('Error: "confg list" is not an oco command.\nHint: Did you mean "oco config list"?\n');
     const none = await runOco(['db', 'zzzzzzzz']);
     expect(none.code).toBe(127);
     expect(none.stderr).toContain('Hint: run "oco help db" for the list of commands.');
   });
 
-  it('exits 2 for a flag value outside its options, naming the flag', async () => {
+  it.each([
+    ['spnd', 'oco spend'],
+    ['budget', 'oco budgets'],
+    ['confg', 'oco config'],
+    ['doctr', 'oco doctor'],
+    ['proxx', 'oco proxy'],
+  ])('suggests a topic or command for the single word %s', async (typo, meant) => {
+    const r = await runOco([typo]);
+    expect(r.code).toBe(127);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`Error: "${typo}" is not an oco command.\nHint: Did you mean "${meant}"?\n`);
+  });
+
+  it('prints the JSON error document for an unknown command under --json', async () => {
+    const r = await runOco(['spnd', '--json']);
+    expect(r.code).toBe(127);
+    expect(r.stderr).toBe('');
+    expect(r.json()).toEqual({
+      error: { code: 'OCO_UNKNOWN_COMMAND', message: '"spnd" is not an oco command.', hint: 'Did you mean "oco spend"?', exitCode: 127, details: { command: 'spnd', suggestion: 'oco spend' } },
+    });
+    const far = await runOco(['zzzzzzzz', 'qqq', '--json']);
+    expect(far.code).toBe(127);
+    expect(far.json().error).toMatchObject({ code: 'OCO_UNKNOWN_COMMAND', hint: 'run "oco help" for the list of commands.', exitCode: 127 });
+  });
+
+  const BUDGET_USAGE = 'Hint: Usage: oco budgets create --scope <value> --entity <value> --limit <value> [--json] [--period <value>]';
+  it.each([
+    [['budgets', 'create', '--scope', 'org', '--limit', '5'], 'Missing required flag --entity', BUDGET_USAGE],
+    [['budgets', 'create'], 'Missing required flags --entity, --limit, --scope', BUDGET_USAGE],
+    [['budgets', 'create', '--scope', 'org', '--entity', 'acme', '--limit', '5', '--entty', 'x'], 'Unknown flag --entty (did you mean --entity?)', BUDGET_USAGE],
+    [['costs', 'top', '--metric', 'bogus'], 'Expected --metric=bogus to be one of: billed, effective, list', 'Hint: Usage: oco costs top [--json]'],
+    [['keys', 'revoke', 'key_a', 'key_b'], 'Unexpected argument key_b', 'Hint: Usage: oco keys revoke KEY [--json]'],
+    [['costs', 'import'], 'Missing required argument FILE', 'Hint: Usage: oco costs import FILE...'],
+    [['proxy', 'start', '--port', 'eighty'], '--port: Expected an integer but received: eighty', 'Hint: Usage: oco proxy start'],
+    [['budgets', 'update', 'bud_x', '--soft', '--hard'], '--hard and --soft cannot be used together', 'Hint: Usage: oco budgets update [ID] [--json]'],
+    [['budgets', 'create', '--scope', 'org', '--entity', 'acme', '--limit'], 'Flag --limit expects a value', BUDGET_USAGE],
+  ])('rewrites the parse error of %j as one Error line naming it and the usage line, exit 2', async (args, message, hint) => {
     const home = tempHome();
     try {
-      const r = await runOco(['costs', 'top', '--metric', 'bogus'], { home: home.path });
+      const r = await runOco(args, { home: home.path });
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain('Expected --metric=bogus to be one of');
+      const [error, usage, ...rest] = r.stderr.split('\n');
+      expect(error).toBe(`Error: ${message}`);
+      expect(usage!.startsWith(hint), usage).toBe(true);
+      expect(usage).toMatch(/\(all flags: oco [a-z ]+ --help\)$/);
+      expect(rest).toEqual(['']);
+      const j = await runOco([...args, '--json'], { home: home.path });
+      expect(j.code).toBe(2);
+      expect(j.json().error).toMatchObject({ code: 'OCO_USAGE', message, exitCode: 2 });
+      expect(`Hint: ${j.json().error.hint}`).toBe(usage);
     } finally {
       home.cleanup();
+    }
+  });
+
+  it('exits 0 without a word when the reader of stdout goes away (oco … --help | head -1)', async () => {
+    for (const args of [['budgets', 'create', '--help'], ['help'], ['--help'], ['costs', 'import', '--help']]) {
+      const r = await runOco(args, { closeStdout: true });
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
     }
   });
 

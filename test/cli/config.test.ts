@@ -71,8 +71,8 @@ describe('oco config', () => {
     [['config', 'set', 'budget.failOpen', 'maybe'], /expected true or false/],
     [['config', 'set', 'database.url', 'not a url'], /expected a URL/],
     [['config', 'set', 'proxy.prot', '1'], /unknown config key "proxy.prot" \(did you mean "proxy.port"\?\)/],
-    [['config', 'get'], /Missing 1 required arg/],
-    [['config', 'list', '--bogus'], /Nonexistent flag: --bogus/],
+    [['config', 'get'], /^Error: Missing required argument KEY\nHint: Usage: oco config get KEY/],
+    [['config', 'list', '--bogus'], /^Error: Unknown flag --bogus\n/],
   ])('rejects %j with exit 2 and leaves the file untouched', async (args, message) => {
     writeCfg('log:\n  level: warn\n');
     const before = readFileSync(cfg(), 'utf8');

@@ -42,6 +42,12 @@ describe('oco costs commands', () => {
       { 'tag:team': 'b', cost_usd: '0.0000001', EUR: '', USD: '0.0000001', rows: '1' },
       { 'tag:team': '', cost_usd: '', EUR: '2.5', USD: '', rows: '1' },
     ]);
+    // `oco costs summary | head -1`: the reader leaves early; that is no failure and adds nothing to stderr.
+    for (const extra of [[], ['--json'], ['--csv']]) {
+      const args = ['costs', 'summary', '--by', 'service', ...extra];
+      const [piped, whole] = [await runOco(args, { home: home.path, closeStdout: true }), await runOco(args, { home: home.path })];
+      expect({ extra, code: piped.code, stderr: piped.stderr }).toEqual({ extra, code: 0, stderr: whole.stderr });
+    }
     const human = await runOco(['costs', 'summary', '--by', 'account'], { home: home.path });
     expect(human.stdout).toMatch(/ACCOUNT\s+COST_USD\s+EUR\s+USD\s+ROWS/);
     expect(human.stderr).toContain('no rate for EUR');
@@ -81,7 +87,7 @@ describe('oco costs commands', () => {
     }
   });
 
-  it('a malformed row names file, line and column (exit 2); a missing file exits 1; runs lists both', async () => {
+  it('a malformed row names file, line and column (exit 2); runs lists the failures', async () => {
     const bad = join(home.path, 'bad.csv');
     writeFileSync(bad, `${SAMPLE}\n1.0,USD,2025-03-01T00:00:00Z,2025-03-02T00:00:00Z,X,1,r,i,{not json},AWS\n`);
     const r = await runOco(['costs', 'import', bad], { home: home.path });
@@ -92,12 +98,39 @@ describe('oco costs commands', () => {
     const skipped = await runOco(['costs', 'import', bad, '--skip-invalid'], { home: home.path });
     expect(skipped.code).toBe(0);
     expect(skipped.stderr).toContain('skipped: bad.csv:6 column Tags');
-    const missing = await runOco(['costs', 'import', join(home.path, 'nope.csv')], { home: home.path });
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no such file');
     const runs = (await runOco(['costs', 'runs', '--source', 'focus:bad.csv', '--json'], { home: home.path })).json();
     expect(runs.runs.map((x: { status: string; rowsWritten: number }) => [x.status, x.rowsWritten])).toEqual([['succeeded', 4], ['failed', 0], ['failed', 0]]);
     expect(runs.runs[1].error).toBe('OCO_FOCUS_INVALID_ROW: bad.csv:6 column Tags: is not valid JSON');
+  });
+
+  it('a missing file exits 2 naming it; a file without a FOCUS header says what the header needs, not --skip-invalid', async () => {
+    const other = tempHome();
+    try {
+      const opts = { home: other.path, cwd: other.path };
+      const missing = await runOco(['costs', 'import', 'missing.csv'], opts);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toBe('Error: cannot read missing.csv: no such file\nHint: Give the path of a FOCUS export (CSV, CSV.gz or Parquet).\n');
+      expect((await runOco(['costs', 'import', 'missing.csv', '--json'], opts)).json().error).toMatchObject({ code: 'OCO_FILE_NOT_FOUND', exitCode: 2, details: { file: 'missing.csv' } });
+
+      const needs = 'Hint: A FOCUS file starts with a header row of FOCUS column names; oco needs at least BilledCost, ChargePeriodStart, ChargePeriodEnd and BillingCurrency (or --currency CODE). --skip-invalid skips bad rows, not a bad header. Nothing was written.\n';
+      writeFileSync(join(other.path, 'junk.txt'), 'hello world\nthis is not a cost export\n');
+      writeFileSync(join(other.path, 'partial.csv'), 'BilledCost,BillingCurrency,ServiceName\n1,USD,EC2\n');
+      writeFileSync(join(other.path, 'empty.csv'), '');
+      for (const [file, error] of [
+        ['junk.txt', 'junk.txt:1: this is not a FOCUS file: its header names no FOCUS column'],
+        ['partial.csv', 'partial.csv:1: required FOCUS columns ChargePeriodStart, ChargePeriodEnd are missing from the header'],
+        ['empty.csv', 'empty.csv:1: the file is empty: no FOCUS header'],
+      ] as const) {
+        for (const extra of [[], ['--skip-invalid']]) {
+          const r = await runOco(['costs', 'import', file, ...extra], opts);
+          expect({ file, extra, code: r.code, stderr: r.stderr }).toEqual({ file, extra, code: 2, stderr: `Error: ${error}\n${needs}` });
+        }
+      }
+      const j = (await runOco(['costs', 'import', 'partial.csv', '--json'], opts)).json();
+      expect(j.error).toMatchObject({ code: 'OCO_FOCUS_INVALID_HEADER', exitCode: 2, details: { file: 'partial.csv', line: 1, columns: ['ChargePeriodStart', 'ChargePeriodEnd'] } });
+    } finally {
+      other.cleanup();
+    }
   });
 
   it('shows examples in --help and lists file sources', async () => {

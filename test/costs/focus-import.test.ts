@@ -166,7 +166,7 @@ describe.each(BACKENDS)('FOCUS import on $name', (backend) => {
     it('names a missing mandatory column and a wrong column count', async () => {
       const file = join(home.path, `cols-${backend.name}.csv`);
       writeFileSync(file, 'BilledCost,ChargePeriodStart\n1,2024-01-01T00:00:00Z\n');
-      await expect(importFocusFile(store, file, { currency: 'USD' })).rejects.toThrow(/:1 column ChargePeriodEnd: required FOCUS column ChargePeriodEnd is missing/);
+      await expect(importFocusFile(store, file, { currency: 'USD' })).rejects.toThrow(/:1: required FOCUS column ChargePeriodEnd is missing from the header/);
       writeFileSync(file, 'BilledCost,ChargePeriodStart,ChargePeriodEnd\n1,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z\n2,2024-01-01T00:00:00Z\n');
       await expect(importFocusFile(store, file, { currency: 'USD' })).rejects.toThrow(/cols-.*\.csv:3: malformed CSV/);
       writeFileSync(file, 'BilledCost,ChargePeriodStart,ChargePeriodEnd\n1,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z\n');

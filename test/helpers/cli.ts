@@ -43,6 +43,8 @@ export interface RunOptions {
   cwd?: string;
   /** A command the CLI runs under, e.g. unshare (it gets node, the CLI and its arguments appended). */
   prefix?: string[];
+  /** Close the reading end of stdout at once, as `oco … | head -1` does once it has its line. */
+  closeStdout?: boolean;
 }
 
 /** Runs the built CLI as a child process, the way a user or a CI script does. */
@@ -53,7 +55,8 @@ export function runOco(args: string[], options: RunOptions = {}): Promise<CliRes
     const child = spawn(argv[0]!, argv.slice(1), { env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    if (options.closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

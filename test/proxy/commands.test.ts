@@ -48,8 +48,12 @@ describe('oco keys, pricing and spend', () => {
       expect.objectContaining({ key: 'writer', requests: 2, unpriced_requests: 0, cost_usd: '0.0105' }),
     ]);
     expect(s.json().total).toMatchObject({ requests: 4, cost_usd: '0.010815' });
+    expect(s.json().total).toMatchObject({ refused: 0, errors: 0 });
+    expect(s.json().total.input_total_tokens).toBe(s.json().total.input_tokens + s.json().total.cached_input_tokens + s.json().total.cache_write_tokens);
     const table = await oco(['spend', 'summary', '--by', 'team']);
-    expect(table.stdout).toMatch(/TOTAL\s+4/);
+    // No cache writes in this window: that column is left out.
+    expect(table.stdout.split('\n')[0]).toMatch(/^TEAM\s+REQUESTS\s+REFUSED\s+ERRORS\s+UNPRICED\s+INPUT UNCACHED\s+INPUT CACHED\s+INPUT TOTAL\s+OUTPUT\s+REASONING\s+COST USD$/);
+    expect(table.stdout).toMatch(/TOTAL\s+4\s+0\s+0\s+1\s/);
     const reqs = await oco(['spend', 'requests', '--limit', '3', '--json']);
     expect(reqs.json().requests).toHaveLength(3);
     expect(reqs.json().next_cursor).toBeTruthy();

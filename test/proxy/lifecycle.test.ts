@@ -65,6 +65,22 @@ describe('oco proxy lifecycle', () => {
     expect((await records(home.path)).length).toBe(1);
   });
 
+  it('exits 3 with OCO_DB_UNREACHABLE when the database cannot be reached, detached or in the foreground', async () => {
+    const closed = await freePort();
+    await setup({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/oco` });
+    const start = await oco(['proxy', 'start']);
+    expect(start.code, start.stderr).toBe(3);
+    expect(start.stderr).toMatch(new RegExp(`^Error: the gateway did not start: cannot reach PostgreSQL at postgres://postgres@127.0.0.1:${closed}/oco: connect ECONNREFUSED\\b`));
+    expect(start.stderr).toContain('Hint: Check DATABASE_URL');
+    const json = await oco(['proxy', 'start', '--json']);
+    expect(json.code).toBe(3);
+    expect(json.json().error).toMatchObject({ code: 'OCO_DB_UNREACHABLE', exitCode: 3 });
+    const fg = await oco(['proxy', 'start', '--foreground', '--json']);
+    expect(fg.code).toBe(3);
+    expect(fg.json().error).toMatchObject({ code: 'OCO_DB_UNREACHABLE', exitCode: 3 });
+    expect((await oco(['proxy', 'status', '--json'])).json().error.code).toBe('OCO_PROXY_NOT_RUNNING');
+  });
+
   it('replaces a stale pid file', async () => {
     await setup();
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;

@@ -103,6 +103,19 @@ describe('oco budgets / oco limits', () => {
     expect(gone.stderr).toContain('no budget with id');
   });
 
+  it('--limit 0 is a legitimate hard budget that blocks every call, and --help says so', async () => {
+    const zero = await oco('budgets', 'create', '--scope', 'agent', '--entity', 'runaway-bot', '--limit', '0', '--period', 'total', '--json');
+    expect(zero.code, zero.stderr).toBe(0);
+    expect(zero.json()).toMatchObject({ limit_usd: '0', hard: true, spent_usd: '0', remaining_usd: '0' });
+    const upd = await oco('budgets', 'update', zero.json().id, '--limit', '0.00', '--json');
+    expect(upd.json()).toMatchObject({ limit_usd: '0' });
+    for (const cmd of ['create', 'update']) {
+      const help = await oco('budgets', cmd, '--help');
+      expect(help.stdout.replace(/\s+/g, ' ')).toContain('0 with a hard budget refuses every call');
+    }
+    expect((await oco('budgets', 'delete', zero.json().id, '--json')).code).toBe(0);
+  });
+
   it('check: exit 4 when a budget is over, with --fail-on exceeded|soft', { timeout: 60_000 }, async () => {
     await oco('budgets', 'create', '--scope', 'agent', '--entity', 'gate-bot', '--limit', '1', '--soft');
     await addSpend('2', { agent: 'gate-bot' });

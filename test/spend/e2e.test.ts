@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Money } from '../../src/core/money.js';
 import { parseRateLimitInput } from '../../src/core/spend/model.js';
 import { upsertRateLimit } from '../../src/core/spend/repo.js';
+import { summarize } from '../../src/core/usage/summary.js';
 import { startHarness, waitFor, type Harness } from '../proxy/harness.js';
 import { sleep } from './helpers.js';
 
@@ -85,6 +86,11 @@ describe('spend controls through the gateway daemon', () => {
       return s.spent_usd === '0.02625' && s.reserved_usd === '0' && s;
     }, 3000, 'the ledger to reach the store');
     expect(status).toMatchObject({ spent_usd: '0.02625', reserved_usd: '0', remaining_usd: '0.00875', state: 'alerting' });
+
+    // The spend summary counts the two refusals as refused, not as errors.
+    await h.flush();
+    const summary = await summarize(h.daemon.store, { from: new Date(Date.now() - 3_600_000), to: new Date(), groupBy: 'team' });
+    expect(summary.rows.find((r) => r.key === 'payments')).toMatchObject({ requests: 7, refused: 2, errors: 0, cost_usd: '0.02625' });
   });
 
   it('concurrent SDK calls through the daemon never overspend', async () => {

@@ -237,6 +237,24 @@ for (const backend of BACKENDS) {
       await store.run('DELETE FROM budgets');
     });
 
+    it('a zero hard budget refuses the first call, even one estimated at 0 USD; a zero soft budget only alerts', async () => {
+      await budget(store, { scope: 'agent', entity: 'runaway', limit: '0', period: 'total' });
+      await budget(store, { scope: 'agent', entity: 'watched', limit: '0', period: 'total', soft: true });
+      for (const worstCase of ['1', '0']) {
+        const { adm } = await admissionWith(store, { backend: 'memory', worstCase });
+        const d = await adm.admit(request({ attribution: { ...ATTR, agentId: 'runaway' } }));
+        expect(d.admitted, `worst case ${worstCase}`).toBe(false);
+        if (!d.admitted) expect(d.body).toMatchObject({ error: { type: 'budget_exceeded', entity_id: 'runaway', limit_usd: '0', spent_usd: '0', reserved_usd: '0' } });
+        const soft = await adm.admit(request({ attribution: { ...ATTR, agentId: 'watched' } }));
+        expect(soft.admitted).toBe(true);
+        await adm.settle((soft as { ticket: unknown }).ticket, SETTLE('0'));
+        await adm.close();
+      }
+      expect((await ledgerTotals(store)).rows).toBe(2); // the two soft calls; the refused ones left nothing
+      await store.run('DELETE FROM budgets');
+      await store.run('DELETE FROM spend_events');
+    });
+
     it('soft budgets never block; rolling windows count recent spend only', async () => {
       await budget(store, { scope: 'user', entity: 'ann', limit: '1', soft: true });
       await budget(store, { scope: 'tag', entity: 'batch', limit: '2', period: 'rolling', window: '1h' });
@@ -291,6 +309,18 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
     expectGuarantee(decisions, '10', '0.75', await ledgerTotals(store));
     expect(await admin.get(`oco:spend:r:${b.id}:sum`)).toBe('0');
     expect(await admin.hlen(`oco:spend:r:${b.id}:h`)).toBe(0);
+    await clear();
+  });
+
+  it('a zero hard budget refuses the first call, even one estimated at 0 USD', async () => {
+    await budget(store, { scope: 'agent', entity: 'runaway', limit: '0', period: 'total' });
+    for (const worstCase of ['1', '0']) {
+      const { adm } = await admissionWith(store, { backend: 'redis', redisUrl: url, worstCase });
+      const d = await adm.admit(request({ attribution: { ...ATTR, agentId: 'runaway' } }));
+      expect(d.admitted, `worst case ${worstCase}`).toBe(false);
+      if (!d.admitted) expect(d.body).toMatchObject({ error: { type: 'budget_exceeded', entity_id: 'runaway', limit_usd: '0' } });
+      await adm.close();
+    }
     await clear();
   });
 

@@ -8,12 +8,13 @@ import { budgetStatus, type BudgetStatus } from '../../core/spend/service.js';
 
 export default class BudgetsUpdate extends OcoCommand<BudgetStatus> {
   static override summary = 'Change a budget\'s limit, period, thresholds, webhook or hard/soft mode.';
-  static override description = 'Only the given flags change. Running daemons pick the change up within seconds. Changing the period keeps recorded spend: the new period counts the calls that fall in it.';
+  static override description = 'Only the given flags change. Running daemons pick the change up within seconds. Changing the period keeps recorded spend: the new period counts the calls that fall in it. --limit 0 on a hard budget refuses every call it applies to.';
   static override examples = [
     '<%= config.bin %> budgets update --scope team --entity payments --limit 750',
     '<%= config.bin %> budgets update bud_0123456789abcdef --soft',
     '<%= config.bin %> budgets update --scope agent --entity billing-bot --period rolling --window 7d --alert-at 90 --json',
     '<%= config.bin %> budgets update --scope team --entity payments --webhook none',
+    '<%= config.bin %> budgets update --scope agent --entity runaway-bot --limit 0',
   ];
   static override args = { id: Args.string({ description: 'budget id' }) };
   static override flags = {

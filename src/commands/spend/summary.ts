@@ -5,9 +5,25 @@ import { renderTable } from '../../core/cli/table.js';
 import { GROUP_BY, summarize, type GroupBy, type Summary } from '../../core/usage/summary.js';
 import { parseTimeOrDuration } from '../../core/usage/time.js';
 
+/** The table's columns after the group key. Input is shown as providers bill it: uncached, cached reads, cache writes, and their total. */
+const COLUMNS: ReadonlyArray<{ key: keyof Summary['total']; header?: string }> = [
+  { key: 'requests' },
+  { key: 'refused' },
+  { key: 'errors' },
+  { key: 'unpriced_requests', header: 'unpriced' },
+  { key: 'input_tokens', header: 'input uncached' },
+  { key: 'cached_input_tokens', header: 'input cached' },
+  { key: 'cache_write_tokens', header: 'cache writes' },
+  { key: 'input_total_tokens', header: 'input total' },
+  { key: 'output_tokens', header: 'output' },
+  { key: 'reasoning_tokens', header: 'reasoning' },
+  { key: 'cost_usd', header: 'cost usd' },
+];
+
 export default class SpendSummary extends OcoCommand<Summary> {
   static override summary = 'What LLM calls cost, grouped by agent, team, org, user, model, provider or day.';
-  static override description = 'Exact decimal totals from the hourly rollups the gateway writes; calls to models without a price are counted as unpriced, never as $0.';
+  static override description = `Exact decimal totals from the hourly rollups the gateway writes; calls to models without a price are counted as unpriced, never as $0.
+REFUSED counts calls oco refused itself (a budget or a rate limit; never sent to the provider), ERRORS the calls that failed. Input tokens are shown as providers bill them: uncached, cached (prompt-cache reads), cache writes (when any) and their total.`;
   static override examples = ['<%= config.bin %> spend summary', '<%= config.bin %> spend summary --by agent --since 7d', '<%= config.bin %> spend summary --by day --since 2026-01-01 --json'];
   static override flags = {
     by: Flags.string({ summary: `Group by: ${GROUP_BY.join(', ')}.`, default: 'model' }),
@@ -23,7 +39,9 @@ export default class SpendSummary extends OcoCommand<Summary> {
     const s = await summarize(await this.store(), { from, to, groupBy: flags.by as GroupBy });
     if (!this.jsonEnabled()) {
       const rows = [...s.rows, { key: 'TOTAL', ...s.total }];
-      this.log(renderTable(rows, [{ key: 'key', header: flags.by }, { key: 'requests' }, { key: 'errors' }, { key: 'unpriced_requests', header: 'unpriced' }, { key: 'input_tokens', header: 'input' }, { key: 'cached_input_tokens', header: 'cached' }, { key: 'output_tokens', header: 'output' }, { key: 'reasoning_tokens', header: 'reasoning' }, { key: 'cost_usd', header: 'cost usd' }]));
+      // Cache writes exist only for providers that bill them (Anthropic): the column shows when there are some.
+      const columns = COLUMNS.filter((c) => c.key !== 'cache_write_tokens' || s.total.cache_write_tokens > 0);
+      this.log(renderTable(rows, [{ key: 'key', header: flags.by }, ...columns]));
     }
     return s;
   }

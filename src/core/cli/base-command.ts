@@ -1,7 +1,8 @@
-import { Command, Errors } from '@oclif/core';
+import { Command, Errors, type Config } from '@oclif/core';
 import { OcoConfig, type ResolveOptions } from '../config/resolve.js';
 import { ExitCode, OcoError, isOcoError } from '../errors.js';
 import { openStore } from '../store/open.js';
+import { parseErrorMessage, usageLine } from './usage-errors.js';
 import type { Store } from '../store/types.js';
 
 /**
@@ -42,7 +43,7 @@ export abstract class OcoCommand<T> extends Command {
 
   protected override async catch(err: Error & { oclif?: { exit?: number }; exitCode?: number }): Promise<never> {
     if (err instanceof Errors.ExitError) throw err;
-    const error = normalise(err);
+    const error = normalise(err, this.config, this.id);
     if (this.jsonEnabled()) {
       this.logJson({ error: error.toJSON() });
     } else {
@@ -55,15 +56,20 @@ export abstract class OcoCommand<T> extends Command {
   }
 }
 
-/** oclif parse errors are usage errors (exit 2); anything else untyped is a bug. */
-function normalise(err: Error & { oclif?: { exit?: number } }): OcoError {
+/**
+ * oclif parse errors are usage errors (exit 2): one line naming the flag or argument, and the
+ * command's usage line as the hint. Anything else untyped is a bug.
+ */
+function normalise(err: Error & { oclif?: { exit?: number } }, config: Config, id: string | undefined): OcoError {
   if (isOcoError(err)) return err;
   if (err instanceof Errors.CLIError) {
     // Parser errors (unknown flag, a value outside a flag's options, a missing argument) carry `parse`: always usage errors.
     const exit = 'parse' in err ? ExitCode.usage : (err.oclif?.exit ?? ExitCode.usage);
-    const [first, ...rest] = err.message.split('\n').filter((l) => l.trim() !== '');
-    const hint = rest.join(' ').trim() || 'See --help for the flags and their values.';
-    return new OcoError(exit === ExitCode.usage ? 'OCO_USAGE' : 'OCO_ERROR', first ?? 'error', exit as ExitCode, { hint });
+    const command = id ? config.findCommand(id) : undefined;
+    const usage = usageLine(config, command);
+    const hint = usage ? `Usage: ${usage} (all flags: ${config.bin} ${command!.id.replaceAll(':', ' ')} --help)` : 'See --help for the flags and their values.';
+    const message = parseErrorMessage(err, Object.keys(command?.flags ?? {}));
+    return new OcoError(exit === ExitCode.usage ? 'OCO_USAGE' : 'OCO_ERROR', message, exit as ExitCode, { hint });
   }
   return new OcoError('OCO_INTERNAL', `unexpected error: ${err.message}`, ExitCode.failure, {
     hint: 'This is a bug in oco. Run again with DEBUG=oco* for details and report it with the command you ran.',

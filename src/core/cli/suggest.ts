@@ -22,3 +22,19 @@ export function closest(input: string, candidates: readonly string[]): string | 
   }
   return best && best.d <= Math.max(2, Math.floor(input.length / 3)) ? best.value : undefined;
 }
+
+/**
+ * The command or topic a mistyped id (words joined by ":") most likely meant. A single word
+ * is compared with what can be typed first (topics such as "config", top-level commands such
+ * as "doctor"): against full ids like "config:list" even a one-letter typo is too far.
+ */
+export function closestCommand(id: string, commandIds: readonly string[]): string | undefined {
+  const words = id.split(':');
+  const names = new Set<string>();
+  for (const c of commandIds) {
+    const parts = c.split(':');
+    for (let n = 1; n <= parts.length; n++) if (n <= words.length || n === parts.length) names.add(parts.slice(0, n).join(':'));
+  }
+  const sameDepth = [...names].filter((n) => n.split(':').length === words.length);
+  return closest(id, sameDepth) ?? (words.length > 1 ? closest(id, commandIds) : undefined);
+}

@@ -19,7 +19,7 @@ export const budgetRefFlags = {
 };
 
 export const budgetValueFlags = {
-  limit: Flags.string({ description: 'limit in USD, a plain decimal such as 500 or 12.50' }),
+  limit: Flags.string({ description: 'limit in USD, a plain decimal such as 500 or 12.50; 0 with a hard budget refuses every call (a kill switch)' }),
   period: Flags.string({ description: 'daily, weekly, monthly (calendar, in --timezone), rolling (with --window) or total' }),
   window: Flags.string({ description: 'rolling window length, e.g. 6h, 7d (with --period rolling)' }),
   timezone: Flags.string({ description: 'IANA timezone of calendar periods (default budget.timezone, UTC)' }),

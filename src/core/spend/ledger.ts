@@ -112,7 +112,9 @@ export class MemoryLedger implements LedgerBackend {
       if (!budget.hard) continue;
       const spent = spentOf(counters[i]!, window, now);
       const reserved = this.reservations.get(budget.id)?.total ?? ZERO;
-      if (spent.plus(reserved).plus(amount).gt(budget.limitUsd)) {
+      // No room left refuses even a call estimated at 0 (an unpriced model): a zero budget blocks every call.
+      const used = spent.plus(reserved);
+      if (used.plus(amount).gt(budget.limitUsd) || used.gte(budget.limitUsd)) {
         return { ok: false, refusal: { budget, window, spent, reserved, resetsAt: resetsAt(counters[i]!, window, now) } };
       }
     }

@@ -95,7 +95,8 @@ for i = 0, n - 1 do
     if bucket_ms > 0 then spent, oldest = rolling_sum(base .. ':rb', now, bucket_ms, ${ROLLING_BUCKETS})
     else spent = tonumber(redis.call('GET', base .. ':spent') or '0') end
     local reserved = tonumber(redis.call('GET', rb .. ':sum') or '0')
-    if spent + reserved + amt > limit then return {'refuse', i + 1, spent, reserved, oldest} end
+    -- No room left refuses even a call estimated at 0 (an unpriced model): a zero budget blocks every call.
+    if spent + reserved + amt > limit or spent + reserved >= limit then return {'refuse', i + 1, spent, reserved, oldest} end
   end
 end
 for i = 0, n - 1 do

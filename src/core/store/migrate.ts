@@ -36,7 +36,8 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
 
 function render(m: Migration, engine: 'sqlite' | 'postgres'): string {
   const body = renderDdl(m.up, engine);
-  return engine === 'postgres' && m.postgresAfter ? `${body}\n${m.postgresAfter}` : body;
+  const after = engine === 'postgres' ? m.postgresAfter : m.sqliteAfter;
+  return after ? `${body}\n${after}` : body;
 }
 
 function checksum(m: Migration, engine: 'sqlite' | 'postgres'): string {

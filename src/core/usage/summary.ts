@@ -18,12 +18,21 @@ const DAY_EXPR = { sqlite: 'substr(hour, 1, 10)', postgres: `to_char(hour AT TIM
 
 export type SummaryRow = {
   key: string;
+  /** Every call, refused ones included. */
   requests: number;
+  /** Calls that failed: provider errors, timeouts, cancellations. */
   errors: number;
+  /** Calls oco refused itself (a budget or a rate limit), never sent to the provider. */
+  refused: number;
   unpriced_requests: number;
+  /** Input billed at the plain input rate (uncached; Gemini tool-use prompt included). */
   input_tokens: number;
+  /** Input read from the provider's prompt cache (billed at the cached rate). */
   cached_input_tokens: number;
+  /** Input written to the prompt cache (Anthropic's cache writes). */
   cache_write_tokens: number;
+  /** All input the provider counted: uncached + cached + cache writes (OpenAI's prompt_tokens). */
+  input_total_tokens: number;
   output_tokens: number;
   reasoning_tokens: number;
   /** Exact decimal string; calls without a price are counted in unpriced_requests, not here. */
@@ -50,27 +59,15 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
   const keyExpr = opts.groupBy === 'day' ? DAY_EXPR[store.engine] : GROUP_COLUMN[opts.groupBy];
   const m = store.dialect.sumMoney('cost_usd');
   const rows = await store.all(
-    `SELECT ${keyExpr} AS key, SUM(requests) AS requests, SUM(errors) AS errors, SUM(unpriced_requests) AS unpriced_requests,
+    `SELECT ${keyExpr} AS key, SUM(requests) AS requests, SUM(errors) AS errors, SUM(refused) AS refused, SUM(unpriced_requests) AS unpriced_requests,
        SUM(input_tokens) AS input_tokens, SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
        SUM(output_tokens) AS output_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ${m} AS cost_usd
      FROM usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY ${keyExpr} ORDER BY ${keyExpr}`,
     [from.toISOString(), to.toISOString()],
   );
   const out = rows.map(toRow);
-  const total = out.reduce<Omit<SummaryRow, 'key'>>(
-    (t, r) => ({
-      requests: t.requests + r.requests,
-      errors: t.errors + r.errors,
-      unpriced_requests: t.unpriced_requests + r.unpriced_requests,
-      input_tokens: t.input_tokens + r.input_tokens,
-      cached_input_tokens: t.cached_input_tokens + r.cached_input_tokens,
-      cache_write_tokens: t.cache_write_tokens + r.cache_write_tokens,
-      output_tokens: t.output_tokens + r.output_tokens,
-      reasoning_tokens: t.reasoning_tokens + r.reasoning_tokens,
-      cost_usd: '0',
-    }),
-    { requests: 0, errors: 0, unpriced_requests: 0, input_tokens: 0, cached_input_tokens: 0, cache_write_tokens: 0, output_tokens: 0, reasoning_tokens: 0, cost_usd: '0' },
-  );
+  const counts = ['requests', 'errors', 'refused', 'unpriced_requests', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'input_total_tokens', 'output_tokens', 'reasoning_tokens'] as const;
+  const total = { ...Object.fromEntries(counts.map((c) => [c, out.reduce((n, r) => n + r[c], 0)])), cost_usd: '0' } as Omit<SummaryRow, 'key'>;
   const totalCost = await store.get<{ c: string | null }>(`SELECT ${m} AS c FROM usage_hourly WHERE hour >= $1 AND hour < $2`, [from.toISOString(), to.toISOString()]);
   total.cost_usd = plain(totalCost?.c);
   return { from: from.toISOString(), to: to.toISOString(), group_by: opts.groupBy, rows: out, total };
@@ -81,10 +78,12 @@ function toRow(r: Record<string, unknown>): SummaryRow {
     key: String(r.key),
     requests: Number(r.requests),
     errors: Number(r.errors),
+    refused: Number(r.refused),
     unpriced_requests: Number(r.unpriced_requests),
     input_tokens: Number(r.input_tokens),
     cached_input_tokens: Number(r.cached_input_tokens),
     cache_write_tokens: Number(r.cache_write_tokens),
+    input_total_tokens: Number(r.input_tokens) + Number(r.cached_input_tokens) + Number(r.cache_write_tokens),
     output_tokens: Number(r.output_tokens),
     reasoning_tokens: Number(r.reasoning_tokens),
     cost_usd: plain(r.cost_usd),

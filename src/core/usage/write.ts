@@ -4,6 +4,8 @@ import type { Queryable } from '../store/types.js';
 import { RECORD_COLUMNS, recordValues, type UsageRecord } from './record.js';
 
 const ROWS_PER_STATEMENT = 400;
+/** The error class the gateway records for a call it refused (budget, rate limit) without calling upstream. */
+const REFUSED = 'refused';
 
 /**
  * Writes records and their hourly rollups in the caller's transaction.
@@ -31,7 +33,7 @@ export async function writeRecords(tx: Queryable, records: readonly UsageRecord[
   const rollups = rollupsOf(records, (r) => inserted.has(r.id));
   const sql = rollupSql(tx.dialect.addMoney('usage_hourly.cost_usd', 'excluded.cost_usd'), (i) => `$${i}`);
   for (const a of rollups.values()) {
-    await tx.run(sql, [...a.key, a.requests, a.errors, a.unpriced, a.input, a.cached, a.cacheWrite, a.output, a.reasoning, a.cost.toFixed()]);
+    await tx.run(sql, [...a.key, a.requests, a.errors, a.refused, a.unpriced, a.input, a.cached, a.cacheWrite, a.output, a.reasoning, a.cost.toFixed()]);
   }
   return inserted.size;
 }
@@ -39,7 +41,10 @@ export async function writeRecords(tx: Queryable, records: readonly UsageRecord[
 interface Rollup {
   key: string[];
   requests: number;
+  /** Failed calls: the provider's errors, timeouts, cancellations. */
   errors: number;
+  /** Calls oco refused itself (a budget or a rate limit); not errors, and never sent upstream. */
+  refused: number;
   unpriced: number;
   input: number;
   cached: number;
@@ -51,11 +56,11 @@ interface Rollup {
 
 function rollupSql(addCost: string, placeholder: (i: number) => string): string {
   const add = (c: string) => `${c} = usage_hourly.${c} + excluded.${c}`;
-  return `INSERT INTO usage_hourly (hour, org_id, team_id, agent_id, user_id, provider, model, requests, errors, unpriced_requests,
+  return `INSERT INTO usage_hourly (hour, org_id, team_id, agent_id, user_id, provider, model, requests, errors, refused, unpriced_requests,
       input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_usd)
-    VALUES (${Array.from({ length: 16 }, (_, i) => placeholder(i + 1)).join(',')})
+    VALUES (${Array.from({ length: 17 }, (_, i) => placeholder(i + 1)).join(',')})
     ON CONFLICT (hour, org_id, team_id, agent_id, user_id, provider, model) DO UPDATE SET
-      ${['requests', 'errors', 'unpriced_requests', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens'].map(add).join(', ')},
+      ${['requests', 'errors', 'refused', 'unpriced_requests', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens'].map(add).join(', ')},
       cost_usd = ${addCost}`;
 }
 
@@ -68,11 +73,12 @@ function rollupsOf(records: readonly UsageRecord[], include: (r: UsageRecord, i:
     const k = [hour, r.orgId, r.teamId, r.agentId, r.userId, r.provider, r.model].join('\u0000');
     let agg = rollups.get(k);
     if (!agg) {
-      agg = { key: [hour, r.orgId, r.teamId, r.agentId, r.userId, r.provider, r.model], requests: 0, errors: 0, unpriced: 0, input: 0, cached: 0, cacheWrite: 0, output: 0, reasoning: 0, cost: new Money(0) };
+      agg = { key: [hour, r.orgId, r.teamId, r.agentId, r.userId, r.provider, r.model], requests: 0, errors: 0, refused: 0, unpriced: 0, input: 0, cached: 0, cacheWrite: 0, output: 0, reasoning: 0, cost: new Money(0) };
       rollups.set(k, agg);
     }
     agg.requests++;
-    if ((r.statusCode !== null && r.statusCode >= 400) || r.errorClass) agg.errors++;
+    if (r.errorClass === REFUSED) agg.refused++;
+    else if ((r.statusCode !== null && r.statusCode >= 400) || r.errorClass) agg.errors++;
     if (r.costUsd === null) agg.unpriced++;
     else agg.cost = agg.cost.plus(r.costUsd);
     agg.input += r.inputTokens + r.toolPromptTokens;
@@ -117,7 +123,7 @@ export function writeRecordsSqlite(db: Database.Database, records: readonly Usag
     }
   }
   for (const a of rollupsOf(records, (_r, i) => inserted[i] === 1).values()) {
-    st.rollup.run([...a.key, a.requests, a.errors, a.unpriced, a.input, a.cached, a.cacheWrite, a.output, a.reasoning, a.cost.toFixed()]);
+    st.rollup.run([...a.key, a.requests, a.errors, a.refused, a.unpriced, a.input, a.cached, a.cacheWrite, a.output, a.reasoning, a.cost.toFixed()]);
   }
   return n;
 }

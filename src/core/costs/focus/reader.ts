@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Money } from '../../money.js';
-import { NotFoundError, OcoError, ExitCode } from '../../errors.js';
+import { OcoError, ExitCode, UsageError } from '../../errors.js';
 import { emptyRow, type CostRow } from '../model.js';
 import { decimalText, numberToExactText, timestampText } from '../values.js';
 import { FOCUS_ALLOWED_VALUES, FOCUS_COLUMNS, type FocusType } from './columns.generated.js';
@@ -15,6 +15,19 @@ export class FocusRowError extends OcoError {
     super('OCO_FOCUS_INVALID_ROW', `${file}:${line}${column ? ` column ${column}` : ''}: ${reason}`, ExitCode.usage, {
       hint: 'Fix the file, or pass --skip-invalid to import the valid rows and count the rest. Nothing was written.',
       details: { file, [unit]: line, column, reason },
+    });
+  }
+}
+
+/**
+ * A file whose header (the first CSV line, or the Parquet schema) is not a FOCUS header:
+ * no row can be read, so --skip-invalid cannot help; the hint says what the header needs.
+ */
+export class FocusHeaderError extends OcoError {
+  constructor(file: string, line: number, reason: string, columns: readonly string[] = []) {
+    super('OCO_FOCUS_INVALID_HEADER', `${file}${line ? `:${line}` : ''}: ${reason}`, ExitCode.usage, {
+      hint: `A FOCUS file starts with a header row of FOCUS column names; oco needs at least ${REQUIRED.join(', ')} and BillingCurrency (or --currency CODE). --skip-invalid skips bad rows, not a bad header. Nothing was written.`,
+      details: { file, ...(line ? { line } : {}), reason, ...(columns.length ? { columns } : {}) },
     });
   }
 }
@@ -140,7 +153,7 @@ export class FocusFileReader {
     this.plan = headers.map((raw) => {
       const header = raw.trim();
       const spec = SPEC_TYPES.get(header.toLowerCase());
-      if (seen.has(header)) throw new FocusRowError(this.label, where, header, 'column appears twice in the header');
+      if (seen.has(header)) throw new FocusHeaderError(this.label, where, `column ${header} appears twice in the header`);
       seen.add(header);
       const focus = spec?.name;
       const m = focus ? MAPPED[focus] : undefined;
@@ -148,11 +161,15 @@ export class FocusFileReader {
       return { header, extraKind: spec?.kind === 'string' ? undefined : spec?.kind };
     });
     const present = new Set(this.plan.map((p) => p.mapped?.focus).filter(Boolean));
-    for (const r of REQUIRED) {
-      if (!present.has(r)) throw new FocusRowError(this.label, where, r, `required FOCUS column ${r} is missing from the header`);
+    const missing = REQUIRED.filter((r) => !present.has(r));
+    if (missing.length === REQUIRED.length && present.size === 0) {
+      throw new FocusHeaderError(this.label, where, 'this is not a FOCUS file: its header names no FOCUS column', missing);
+    }
+    if (missing.length) {
+      throw new FocusHeaderError(this.label, where, `required FOCUS column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing from the header`, missing);
     }
     if (!present.has('BillingCurrency') && !this.options.currency) {
-      throw new FocusRowError(this.label, where, 'BillingCurrency', 'the file has no BillingCurrency column; pass --currency CODE to say what it is billed in');
+      throw new FocusHeaderError(this.label, where, 'the file has no BillingCurrency column; pass --currency CODE to say what it is billed in', ['BillingCurrency']);
     }
   }
 
@@ -279,7 +296,7 @@ export class FocusFileReader {
     } finally {
       input.destroy();
     }
-    if (header === undefined) throw new FocusRowError(this.label, 1, undefined, 'the file is empty: no FOCUS header');
+    if (header === undefined) throw new FocusHeaderError(this.label, 1, 'the file is empty: no FOCUS header');
   }
 
   private async *parquetBatches(): AsyncGenerator<CostRow[]> {
@@ -350,9 +367,11 @@ async function readMagic(file: string): Promise<Buffer> {
     handle = await open(file, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new NotFoundError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, {
-      code: 'OCO_FILE_NOT_FOUND',
+    // The path is what the user typed: bad input (exit 2), like any other argument oco cannot use.
+    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, {
+      code: code === 'ENOENT' ? 'OCO_FILE_NOT_FOUND' : 'OCO_FILE_UNREADABLE',
       hint: 'Give the path of a FOCUS export (CSV, CSV.gz or Parquet).',
+      details: { file },
     });
   }
   try {

@@ -4,15 +4,18 @@ import { resilience } from './0004_resilience.js';
 import { spendControls } from './0005_spend_controls.js';
 import { costIndexes } from './0006_cost_indexes.js';
 import { spendGuarantees } from './0007_spend_guarantees.js';
+import { usageRefused } from './0008_usage_refused.js';
 
 export interface Migration {
   version: number;
   name: string;
   /** DDL template with type tokens (see ddl.ts), applied to both engines. */
   up: string;
-  /** Extra statements for PostgreSQL only (extensions, hypertables). */
+  /** Extra statements for PostgreSQL only (extensions, hypertables, engine-specific data fixes). */
   postgresAfter?: string;
+  /** Extra statements for SQLite only (engine-specific data fixes). */
+  sqliteAfter?: string;
 }
 
 /** The one migration history, in order. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls, costIndexes, spendGuarantees];
+export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls, costIndexes, spendGuarantees, usageRefused];
