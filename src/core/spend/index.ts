@@ -1,9 +1,7 @@
 import pino from 'pino';
 import type { OcoConfig } from '../config/resolve.js';
 import { emptyUsage, loadPriceBook, modelLimits, priceUsage, type PriceBook, type TokenUsage } from '../pricing/index.js';
-import type { Money } from '../money.js';
-import type { ProviderName } from '../proxy/admission.js';
-import type { AdmissionControl, AdminRoute } from '../proxy/admission.js';
+import type { AdmissionControl, AdminRoute, ProviderName } from '../proxy/admission.js';
 import { RedisConnection, redisTarget } from '../redis/connection.js';
 import type { Store } from '../store/types.js';
 import { SpendAdmission, type CostEstimator, type SpendLogger, type UnpricedPolicy } from './admission.js';
