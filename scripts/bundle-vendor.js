@@ -1,9 +1,9 @@
-// Bundles the parts of @kubernetes/client-node oco uses (dist/core/k8s/library.js) into one
+// Bundles the parts of @kubernetes/client-node oco uses (dist/core/resilience/k8s/library.js) into one
 // file under dist/vendor after tsc.
 // Why: the library is ~1,000 ESM files (its generated API loads every model); resolving and
 // reading them all costs ~300 ms per command, a bundled copy loads in a fraction of that
 // (bench/k8s/velero.bench.ts measures both). undici stays external so a process that also
-// runs the gateway loads one copy of it. src/core/k8s/client.ts falls back to the package
+// runs the gateway loads one copy of it. src/core/resilience/k8s/client.ts falls back to the package
 // when the bundle is absent (tests that import the TypeScript sources).
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
@@ -28,7 +28,7 @@ const builtinsViaRequire = {
 
 const root = resolve(import.meta.dirname, '..');
 await build({
-  entryPoints: [resolve(root, 'dist/core/k8s/library.js')],
+  entryPoints: [resolve(root, 'dist/core/resilience/k8s/library.js')],
   outfile: resolve(root, 'dist/vendor/kubernetes-client.js'),
   bundle: true,
   minify: true,

@@ -19,7 +19,7 @@ const runs = Math.min(Math.max(Number(process.argv[2] ?? 10), 1), 100);
 
 /**
  * The same build without dist/vendor, beside it: the CLI then imports the @kubernetes/client-node
- * package (src/core/k8s/client.ts falls back to it), so the two loading paths are timed in
+ * package (src/core/resilience/k8s/client.ts falls back to it), so the two loading paths are timed in
  * alternation in one run, under the same machine noise.
  */
 function unbundledCopy(): { bin: string; dir: string } {

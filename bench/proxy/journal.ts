@@ -20,8 +20,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../test/helpers/net.js';
-import { CallJournal } from '../../src/core/usage/call-journal.js';
-import type { UsageRecord } from '../../src/core/usage/record.js';
+import { CallJournal } from '../../src/core/gateway/usage/call-journal.js';
+import type { UsageRecord } from '../../src/core/gateway/usage/record.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ROUNDS = Math.min(Number(process.env.BENCH_ROUNDS ?? 6), 20);

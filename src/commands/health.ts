@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { VeleroCommand, kubeFlags } from '../core/k8s/command.js';
-import { health, type Health } from '../core/dr/health.js';
-import { ago } from '../core/velero/values.js';
+import { VeleroCommand, kubeFlags } from '../core/cli/velero-command.js';
+import { health, type Health } from '../core/resilience/dr/health.js';
+import { ago } from '../core/resilience/velero/values.js';
 
 export default class HealthCommand extends VeleroCommand<Health> {
   static override summary = 'Summarise Kubernetes recovery readiness: backups, schedules, storage locations, DR policies and drills.';

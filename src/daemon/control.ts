@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ensurePrivateDir, openPrivateFile } from '../core/config/private-files.js';
-import type { OcoConfig } from '../core/config/resolve.js';
-import { ExitCode, OcoError, OperationError, UnreachableError } from '../core/errors.js';
-import { logFilePath } from '../core/log/logger.js';
+import { ensurePrivateDir, openPrivateFile } from '../core/shared/config/private-files.js';
+import type { OcoConfig } from '../core/shared/config/resolve.js';
+import { ExitCode, OcoError, OperationError, UnreachableError } from '../core/shared/errors.js';
+import { logFilePath } from '../core/shared/log/logger.js';
 import { isAlive, looksLikeDaemon, readState, removeState, type DaemonState } from './state.js';
-import { isSingleBinary } from '../core/runtime.js';
+import { isSingleBinary } from '../core/shared/runtime.js';
 
 export interface DaemonStatus {
   running: true;

@@ -1,17 +1,17 @@
 import type { Logger } from 'pino';
-import type { OcoConfig } from '../core/config/resolve.js';
-import { OperationError, UsageError } from '../core/errors.js';
-import { privatizeOcoPaths } from '../core/config/private-files.js';
-import { KeyCache } from '../core/keys/cache.js';
-import { createDaemonLogger } from '../core/log/logger.js';
-import { loadPriceBook, type PriceBook } from '../core/pricing/book.js';
-import type { AdminRoute, AdmissionControl, SpendModule } from '../core/proxy/admission.js';
-import { Gateway } from '../core/proxy/gateway.js';
-import { openStore } from '../core/store/open.js';
-import type { Store } from '../core/store/types.js';
-import { CallJournal } from '../core/usage/call-journal.js';
-import { recoverCallJournal, type RecoveredCall } from '../core/usage/call-recovery.js';
-import { Recorder } from '../core/usage/recorder.js';
+import type { OcoConfig } from '../core/shared/config/resolve.js';
+import { OperationError, UsageError } from '../core/shared/errors.js';
+import { privatizeOcoPaths } from '../core/shared/config/private-files.js';
+import { KeyCache } from '../core/gateway/keys/cache.js';
+import { createDaemonLogger } from '../core/shared/log/logger.js';
+import { loadPriceBook, type PriceBook } from '../core/gateway/pricing/book.js';
+import type { AdminRoute, AdmissionControl, SpendModule } from '../core/gateway/proxy/admission.js';
+import { Gateway } from '../core/gateway/proxy/gateway.js';
+import { openStore } from '../core/shared/store/open.js';
+import type { Store } from '../core/shared/store/types.js';
+import { CallJournal } from '../core/gateway/usage/call-journal.js';
+import { recoverCallJournal, type RecoveredCall } from '../core/gateway/usage/call-recovery.js';
+import { Recorder } from '../core/gateway/usage/recorder.js';
 import { startBackgroundJobs } from './jobs.js';
 import { gatewaySettings, isLoopback } from './settings.js';
 import { callJournalDir, clearState, spillDir, version, writeState, type DaemonState } from './state.js';
@@ -126,7 +126,7 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
   return { gateway, state, recorder, store, logger, stop };
 }
 
-/** Spend controls plug in through src/core/spend/index.ts when it exists; the gateway runs without them otherwise. */
+/** Spend controls plug in through src/core/gateway/spend/index.ts when it exists; the gateway runs without them otherwise. */
 async function loadSpendModule(config: OcoConfig, store: Store, logger: Logger, recovered: RecoveredCall[]): Promise<{ admission: AdmissionControl[]; adminRoutes: AdminRoute[] }> {
   const specifier = '../core/spend/index.js';
   let mod: Partial<SpendModule>;

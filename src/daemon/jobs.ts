@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { OcoConfig } from '../core/config/resolve.js';
-import type { Store } from '../core/store/types.js';
+import type { OcoConfig } from '../core/shared/config/resolve.js';
+import type { Store } from '../core/shared/store/types.js';
 
 interface Job {
   name: string;
@@ -17,7 +17,7 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
   {
     name: 'dr-monitor',
     async start(config, store, logger) {
-      const { startDrMonitor } = await import('../core/dr/monitor.js');
+      const { startDrMonitor } = await import('../core/resilience/dr/monitor.js');
       const monitor = startDrMonitor(config, store, {
         onBreach: (e) => logger.warn({ event: e.event, policy: e.policy, context: e.context, namespace: e.namespace, breaches: e.breaches }, 'dr policy breach'),
         onError: (err) => logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'dr check failed'),
@@ -28,7 +28,7 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
   {
     name: 'spend-ledger-compaction',
     async start(config, store, logger) {
-      const { startLedgerCompactor } = await import('../core/spend/compact.js');
+      const { startLedgerCompactor } = await import('../core/gateway/spend/compact.js');
       const compactor = startLedgerCompactor(store, {
         retentionDays: config.int('budget.ledgerRetentionDays'),
         onRun: (r) => (r.removed > 0 ? logger.info(r, 'spend ledger compacted') : undefined),
@@ -40,7 +40,7 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
   {
     name: 'cost-scheduler',
     async start(config, store, logger) {
-      const { startCostScheduler } = await import('../core/costs/scheduler.js');
+      const { startCostScheduler } = await import('../core/cloud-costs/scheduler.js');
       const scheduler = startCostScheduler(config, store, { logger, tickOnStart: true });
       return { name: 'cost-scheduler', stop: async () => scheduler.stop() };
     },

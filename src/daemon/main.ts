@@ -4,9 +4,9 @@
  * (not every command's dependencies): less memory, faster start.
  * Usage: node dist/daemon/main.js --host H --port P
  */
-import { usePrivateUmask } from '../core/config/private-files.js';
-import { OcoConfig } from '../core/config/resolve.js';
-import { isOcoError } from '../core/errors.js';
+import { usePrivateUmask } from '../core/shared/config/private-files.js';
+import { OcoConfig } from '../core/shared/config/resolve.js';
+import { isOcoError } from '../core/shared/errors.js';
 import { startDaemon } from './daemon.js';
 
 function arg(name: string): string | undefined {

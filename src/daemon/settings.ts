@@ -1,5 +1,5 @@
-import type { OcoConfig } from '../core/config/resolve.js';
-import type { GatewaySettings } from '../core/proxy/gateway.js';
+import type { OcoConfig } from '../core/shared/config/resolve.js';
+import type { GatewaySettings } from '../core/gateway/proxy/gateway.js';
 
 /** The gateway's settings from the effective configuration (flags > env > file > defaults). */
 export function gatewaySettings(config: OcoConfig): GatewaySettings {

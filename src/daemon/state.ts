@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OcoPaths } from '../core/config/paths.js';
-import { PRIVATE_FILE, ensurePrivateDir } from '../core/config/private-files.js';
+import type { OcoPaths } from '../core/shared/config/paths.js';
+import { PRIVATE_FILE, ensurePrivateDir } from '../core/shared/config/private-files.js';
 import { fileURLToPath } from 'node:url';
 
 /** What a running daemon tells other oco processes about itself (stateDir/proxy.json). */
@@ -24,7 +24,7 @@ export function spillDir(paths: OcoPaths): string {
   return join(paths.stateDir, 'spill');
 }
 
-/** The call journal's segments (see src/core/usage/call-journal.ts). */
+/** The call journal's segments (see src/core/gateway/usage/call-journal.ts). */
 export function callJournalDir(paths: OcoPaths): string {
   return join(paths.stateDir, 'journal');
 }

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Progress } from '../../src/core/costs/progress.js';
+import { Progress } from '../../src/core/cli/progress.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { readCsv } from './helpers.js';
 

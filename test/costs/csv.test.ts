@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { csvRecords, CsvSyntaxError } from '../../src/core/costs/focus/csv.js';
-import { decimalText, timestampText } from '../../src/core/costs/values.js';
+import { csvRecords, CsvSyntaxError } from '../../src/core/cloud-costs/focus/csv.js';
+import { decimalText, timestampText } from '../../src/core/cloud-costs/values.js';
 
 async function all(text: string, chunk: number): Promise<Array<{ fields: string[]; line: number }>> {
   const pieces: string[] = [];

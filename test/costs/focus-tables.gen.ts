@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { FOCUS_REFERENCE } from '../helpers/reference.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const OUT_DIR = join(ROOT, 'src/core/costs/focus');
+export const OUT_DIR = join(ROOT, 'src/core/cloud-costs/focus');
 
 function csv(path: string): string[][] {
   return parse(readFileSync(path, 'utf8'), { bom: true, skip_empty_lines: true }) as string[][];

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SERVICE_CATEGORY_MAPS } from '../../src/core/costs/focus/service-categories.generated.js';
-import { FOCUS_ALLOWED_VALUES, FOCUS_COLUMNS } from '../../src/core/costs/focus/columns.generated.js';
-import { lookupServiceCategory, AWS_CE_DISPLAY_TO_PRODUCT_CODE, azureNamespace } from '../../src/core/costs/focus/categories.js';
+import { SERVICE_CATEGORY_MAPS } from '../../src/core/cloud-costs/focus/service-categories.generated.js';
+import { FOCUS_ALLOWED_VALUES, FOCUS_COLUMNS } from '../../src/core/cloud-costs/focus/columns.generated.js';
+import { lookupServiceCategory, AWS_CE_DISPLAY_TO_PRODUCT_CODE, azureNamespace } from '../../src/core/cloud-costs/focus/categories.js';
 import { GENERATED } from './focus-tables.gen.js';
 import { FOCUS_REFERENCE } from '../helpers/reference.js';
 import { readCsvFile } from './helpers.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { Money } from '../../src/core/money.js';
-import { timestampText, decimalText } from '../../src/core/costs/values.js';
+import { Money } from '../../src/core/shared/money.js';
+import { timestampText, decimalText } from '../../src/core/cloud-costs/values.js';
 import { FOCUS_REFERENCE } from '../helpers/reference.js';
 
 /** The FOCUS specification's own sample CSVs (test/reference/focus/examples). */

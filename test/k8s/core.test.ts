@@ -4,12 +4,12 @@
  * (422), patches, selectors, and that builders' objects validate against the CRDs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OcoConfig } from '../../src/core/config/resolve.js';
-import { connectKube } from '../../src/core/k8s/client.js';
-import { buildBackup, buildDeleteBackupRequest, buildDownloadRequest, buildRestore, buildSchedule, backupSpec, restoreSpec } from '../../src/core/velero/builders.js';
-import { BACKUP_PHASES, RESTORE_PHASES } from '../../src/core/velero/phases.js';
-import { VeleroClient } from '../../src/core/velero/resources.js';
-import { waitFor } from '../../src/core/velero/wait.js';
+import { OcoConfig } from '../../src/core/shared/config/resolve.js';
+import { connectKube } from '../../src/core/resilience/k8s/client.js';
+import { buildBackup, buildDeleteBackupRequest, buildDownloadRequest, buildRestore, buildSchedule, backupSpec, restoreSpec } from '../../src/core/resilience/velero/builders.js';
+import { BACKUP_PHASES, RESTORE_PHASES } from '../../src/core/resilience/velero/phases.js';
+import { VeleroClient } from '../../src/core/resilience/velero/resources.js';
+import { waitFor } from '../../src/core/resilience/velero/wait.js';
 import { isolatedEnv, tempHome } from '../helpers/cli.js';
 import { startFakeCluster, type FakeCluster } from '../fakes/k8s/index.js';
 import { loadVeleroResources } from '../fakes/k8s/server.js';
@@ -218,10 +218,10 @@ describe('long quiet waits', () => {
 
 describe('policy reconciliation under concurrent change', () => {
   it('a spec changed between read and patch is reported as a concurrent change; a status change is not', async () => {
-    const { parsePolicies } = await import('../../src/core/dr/policy.js');
-    const { applyPolicies } = await import('../../src/core/dr/reconcile.js');
-    const { SqliteStore } = await import('../../src/core/store/sqlite.js');
-    const { migrate } = await import('../../src/core/store/migrate.js');
+    const { parsePolicies } = await import('../../src/core/resilience/dr/policy.js');
+    const { applyPolicies } = await import('../../src/core/resilience/dr/reconcile.js');
+    const { SqliteStore } = await import('../../src/core/shared/store/sqlite.js');
+    const { migrate } = await import('../../src/core/shared/store/migrate.js');
     const store = new SqliteStore({ file: `${home.path}/race.db` });
     await migrate(store);
     try {

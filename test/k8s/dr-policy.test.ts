@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePolicies } from '../../src/core/dr/policy.js';
-import { desiredSchedule } from '../../src/core/dr/reconcile.js';
+import { parsePolicies } from '../../src/core/resilience/dr/policy.js';
+import { desiredSchedule } from '../../src/core/resilience/dr/reconcile.js';
 
 const GOOD = `policies:
   - name: app-tier1

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backupSpec, restoreSpec } from '../../src/core/velero/builders.js';
-import { cronProblem, cronTimes, formatGoDuration, parseDuration, parseLabelSelector, parseNamespaceMappings, requireName } from '../../src/core/velero/values.js';
-import { previewRestore, resourceName } from '../../src/core/velero/restores.js';
+import { backupSpec, restoreSpec } from '../../src/core/resilience/velero/builders.js';
+import { cronProblem, cronTimes, formatGoDuration, parseDuration, parseLabelSelector, parseNamespaceMappings, requireName } from '../../src/core/resilience/velero/values.js';
+import { previewRestore, resourceName } from '../../src/core/resilience/velero/restores.js';
 
 describe('input checks (before anything reaches the cluster)', () => {
   it('Go durations', () => {

@@ -1,15 +1,15 @@
 import OpenAI from 'openai';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdmissionControl, AdmissionDecision, AdmissionRequest, SettleInfo } from '../../src/core/proxy/admission.js';
-import { Gateway } from '../../src/core/proxy/gateway.js';
-import { KeyCache } from '../../src/core/keys/cache.js';
-import { PriceBook } from '../../src/core/pricing/book.js';
-import { Recorder } from '../../src/core/usage/recorder.js';
+import type { AdmissionControl, AdmissionDecision, AdmissionRequest, SettleInfo } from '../../src/core/gateway/proxy/admission.js';
+import { Gateway } from '../../src/core/gateway/proxy/gateway.js';
+import { KeyCache } from '../../src/core/gateway/keys/cache.js';
+import { PriceBook } from '../../src/core/gateway/pricing/book.js';
+import { Recorder } from '../../src/core/gateway/usage/recorder.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { tempHome } from '../helpers/cli.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';
-import type { Store } from '../../src/core/store/types.js';
+import type { Store } from '../../src/core/shared/store/types.js';
 
 /**
  * The contract spend controls plug into: a control that refuses one model,

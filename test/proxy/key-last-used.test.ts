@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KeyCache } from '../../src/core/keys/cache.js';
-import { createKey, getKey, touchKeys } from '../../src/core/keys/service.js';
+import { KeyCache } from '../../src/core/gateway/keys/cache.js';
+import { createKey, getKey, touchKeys } from '../../src/core/gateway/keys/service.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { startHarness } from './harness.js';
 
@@ -44,8 +44,8 @@ describe('the daemon', () => {
       const store = h.daemon.store;
       await h.daemon.stop();
       // stop() closed the daemon's store: read the same database again
-      const { OcoConfig } = await import('../../src/core/config/resolve.js');
-      const { openStore } = await import('../../src/core/store/open.js');
+      const { OcoConfig } = await import('../../src/core/shared/config/resolve.js');
+      const { openStore } = await import('../../src/core/shared/store/open.js');
       const again = await openStore(OcoConfig.load({ env: h.env }));
       expect((await getKey(again, id))?.lastUsedAt).not.toBeNull();
       await again.close();

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey, listKeys, revokeKey } from '../../src/core/keys/service.js';
+import { createKey, listKeys, revokeKey } from '../../src/core/gateway/keys/service.js';
 import { startHarness, waitFor, type Harness } from './harness.js';
 
 const PROXY_KEY = 'proxy-shared-secret-123';

@@ -136,7 +136,7 @@ describe.each(BACKENDS)('OpenAI through the gateway ($name)', (b) => {
       expect(response.headers.get('x-cost-usd')).toBeNull();
       const r = (await row(response.headers.get('x-request-id')!))!;
       expect(r.cost_usd).toBeNull();
-      const { listUnpriced } = await import('../../src/core/usage/summary.js');
+      const { listUnpriced } = await import('../../src/core/gateway/usage/summary.js');
       expect((await listUnpriced(h.daemon.store)).map((u) => u.model)).toContain('my-private-model');
     });
   });

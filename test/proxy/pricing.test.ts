@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { candidateNames } from '../../src/core/pricing/family.js';
-import { PriceBook, loadPriceBook, modelLimits, priceUsage, emptyUsage, type TokenUsage } from '../../src/core/pricing/index.js';
-import { importLiteLlm, setPrice } from '../../src/core/pricing/service.js';
+import { candidateNames } from '../../src/core/gateway/pricing/family.js';
+import { PriceBook, loadPriceBook, modelLimits, priceUsage, emptyUsage, type TokenUsage } from '../../src/core/gateway/pricing/index.js';
+import { importLiteLlm, setPrice } from '../../src/core/gateway/pricing/service.js';
 import { BACKENDS } from '../helpers/stores.js';
-import type { Store } from '../../src/core/store/types.js';
+import type { Store } from '../../src/core/shared/store/types.js';
 
 const usage = (u: Partial<TokenUsage>): TokenUsage => ({ ...emptyUsage(), ...u });
 

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey } from '../../src/core/keys/service.js';
+import { createKey } from '../../src/core/gateway/keys/service.js';
 import { createTestDatabase, pgAvailable, type TestDatabase } from '../helpers/services.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';
 import { startHarness, waitFor, type Harness } from './harness.js';
@@ -129,7 +129,7 @@ describe.skipIf(!pgAvailable())('database down: spill file and replay (PostgreSQ
     // Replaying is idempotent: a second replay of the same records adds nothing.
     expect(after.rollup).toBe(12);
     const again = JSON.parse(`[${spillText.trim().split('\n').join(',')}]`);
-    const { writeRecords } = await import('../../src/core/usage/write.js');
+    const { writeRecords } = await import('../../src/core/gateway/usage/write.js');
     await h.daemon.store.transaction((tx) => writeRecords(tx, again));
     expect(await count()).toEqual(after);
 

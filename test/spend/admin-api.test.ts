@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleBudgetsApi } from '../../src/core/spend/admin-api.js';
-import type { Store } from '../../src/core/store/types.js';
+import { handleBudgetsApi } from '../../src/core/gateway/spend/admin-api.js';
+import type { Store } from '../../src/core/shared/store/types.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { testConfig } from './helpers.js';
 
@@ -29,8 +29,8 @@ for (const backend of BACKENDS) {
     });
 
     it('rate limits upsert by scope, entity and kind; alerts deduplicate by key (engine-specific ON CONFLICT)', async () => {
-      const { parseRateLimitInput } = await import('../../src/core/spend/model.js');
-      const { upsertRateLimit, listRateLimits, deleteRateLimit, recordAlert, listAlerts } = await import('../../src/core/spend/repo.js');
+      const { parseRateLimitInput } = await import('../../src/core/gateway/spend/model.js');
+      const { upsertRateLimit, listRateLimits, deleteRateLimit, recordAlert, listAlerts } = await import('../../src/core/gateway/spend/repo.js');
       await upsertRateLimit(store, parseRateLimitInput({ scope: 'team', entity: 'search', kind: 'tpm', limit: '1000' }));
       await upsertRateLimit(store, parseRateLimitInput({ scope: 'team', entity: 'search', kind: 'tpm', limit: '2000', window: '10s' }));
       expect((await listRateLimits(store)).map((l) => [l.kind, l.limit, l.windowSeconds])).toEqual([['tpm', 2000, 10]]);

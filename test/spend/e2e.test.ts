@@ -1,9 +1,9 @@
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Money } from '../../src/core/money.js';
-import { parseRateLimitInput } from '../../src/core/spend/model.js';
-import { upsertRateLimit } from '../../src/core/spend/repo.js';
-import { summarize } from '../../src/core/usage/summary.js';
+import { Money } from '../../src/core/shared/money.js';
+import { parseRateLimitInput } from '../../src/core/gateway/spend/model.js';
+import { upsertRateLimit } from '../../src/core/gateway/spend/repo.js';
+import { summarize } from '../../src/core/gateway/usage/summary.js';
 import { startHarness, waitFor, type Harness } from '../proxy/harness.js';
 import { sleep } from './helpers.js';
 

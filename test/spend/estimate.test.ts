@@ -1,11 +1,11 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
-import { modelLimits, PriceBook } from '../../src/core/pricing/index.js';
-import { boundCall, type BoundRequest } from '../../src/core/spend/estimate/index.js';
-import { anthropicImageTokens } from '../../src/core/spend/estimate/anthropic.js';
-import { geminiImageTokens } from '../../src/core/spend/estimate/gemini.js';
-import { inlineImageSize } from '../../src/core/spend/estimate/image.js';
-import { openaiImageTokens } from '../../src/core/spend/estimate/openai.js';
+import { modelLimits, PriceBook } from '../../src/core/gateway/pricing/index.js';
+import { boundCall, type BoundRequest } from '../../src/core/gateway/spend/estimate/index.js';
+import { anthropicImageTokens } from '../../src/core/gateway/spend/estimate/anthropic.js';
+import { geminiImageTokens } from '../../src/core/gateway/spend/estimate/gemini.js';
+import { inlineImageSize } from '../../src/core/gateway/spend/estimate/image.js';
+import { openaiImageTokens } from '../../src/core/gateway/spend/estimate/openai.js';
 import { dataUrl, gifHeader, jpegHeader, pngHeader, webpHeader } from './images.js';
 
 const book = new PriceBook();

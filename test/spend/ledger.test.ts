@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Money, money } from '../../src/core/money.js';
-import type { AdmissionDecision } from '../../src/core/proxy/admission.js';
-import type { SpendAdmission } from '../../src/core/spend/admission.js';
-import { parseBudgetInput, type BudgetInput } from '../../src/core/spend/model.js';
-import { insertBudget, resetBudget } from '../../src/core/spend/repo.js';
-import { RedisLedger } from '../../src/core/spend/redis-ledger.js';
-import { budgetStatus } from '../../src/core/spend/service.js';
-import type { Store } from '../../src/core/store/types.js';
+import { Money, money } from '../../src/core/shared/money.js';
+import type { AdmissionDecision } from '../../src/core/gateway/proxy/admission.js';
+import type { SpendAdmission } from '../../src/core/gateway/spend/admission.js';
+import { parseBudgetInput, type BudgetInput } from '../../src/core/gateway/spend/model.js';
+import { insertBudget, resetBudget } from '../../src/core/gateway/spend/repo.js';
+import { RedisLedger } from '../../src/core/gateway/spend/redis-ledger.js';
+import { budgetStatus } from '../../src/core/gateway/spend/service.js';
+import type { Store } from '../../src/core/shared/store/types.js';
 import { redisAvailable, redisUrl } from '../helpers/services.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { ATTR, admissionWith, privateRedisPort, request, sleep, startRedisServer } from './helpers.js';
@@ -153,9 +153,9 @@ for (const backend of BACKENDS) {
     });
 
     it('counters reloaded while calls settle (budget edits) still count each call exactly once', async () => {
-      const { SpendJournal } = await import('../../src/core/spend/journal.js');
-      const { MemoryLedger } = await import('../../src/core/spend/ledger.js');
-      const { periodWindow } = await import('../../src/core/spend/period.js');
+      const { SpendJournal } = await import('../../src/core/gateway/spend/journal.js');
+      const { MemoryLedger } = await import('../../src/core/gateway/spend/ledger.js');
+      const { periodWindow } = await import('../../src/core/gateway/spend/period.js');
       const silent = { warn() {}, error() {} };
       const journal = new SpendJournal(store, silent, { intervalMs: 1, batch: 7 });
       const ledger = new MemoryLedger(store, journal);
@@ -327,7 +327,7 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
   it('two daemons (two store connections, one Redis) enforce one limit', async () => {
     await budget(store, { scope: 'org', entity: 'acme', limit: '10' });
     // The second daemon has its own connection to the same database, as a second process would.
-    const { SqliteStore } = await import('../../src/core/store/sqlite.js');
+    const { SqliteStore } = await import('../../src/core/shared/store/sqlite.js');
     const otherStore = new SqliteStore({ file: store.location });
     const d1 = await admissionWith(store, { backend: 'redis', redisUrl: url });
     const d2 = await admissionWith(otherStore, { backend: 'redis', redisUrl: url });
@@ -362,8 +362,8 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
   });
 
   it('calls settling while this daemon rebuilds a flushed counter are each counted once', async () => {
-    const { SpendJournal } = await import('../../src/core/spend/journal.js');
-    const { periodWindow } = await import('../../src/core/spend/period.js');
+    const { SpendJournal } = await import('../../src/core/gateway/spend/journal.js');
+    const { periodWindow } = await import('../../src/core/gateway/spend/period.js');
     const journal = new SpendJournal(store, { warn() {}, error() {} }, { intervalMs: 1, batch: 7 });
     const redis = new Redis(url);
     // The store read of the rebuild takes 30 ms, so settlements land in the middle of it.
@@ -416,7 +416,7 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
   });
 
   it('amounts round up to the nano-dollar in Redis so rounding never lets spend through', async () => {
-    const { toNanoCeil, toNanoFloor, fromNano } = await import('../../src/core/spend/redis-ledger.js');
+    const { toNanoCeil, toNanoFloor, fromNano } = await import('../../src/core/gateway/spend/redis-ledger.js');
     expect(toNanoCeil(money('0.0000000001'))).toBe(1);
     expect(toNanoFloor(money('10.0000000009'))).toBe(10_000_000_000);
     expect(fromNano(1).toFixed()).toBe('0.000000001');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, UsageError } from '../../src/core/errors.js';
-import { budgetApplies, parseBudgetInput, parseBudgetUpdate, type Budget } from '../../src/core/spend/model.js';
+import { ConfigError, UsageError } from '../../src/core/shared/errors.js';
+import { budgetApplies, parseBudgetInput, parseBudgetUpdate, type Budget } from '../../src/core/gateway/spend/model.js';
 
 const base = { scope: 'team', entity: 'payments', limit: '500', period: 'monthly' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROLLING_BUCKETS, formatResetDuration, localParts, parseDuration, periodWindow, startOfLocalDay } from '../../src/core/spend/period.js';
+import { ROLLING_BUCKETS, formatResetDuration, localParts, parseDuration, periodWindow, startOfLocalDay } from '../../src/core/gateway/spend/period.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const at = (s: string) => new Date(s);

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/core/store/migrate.js';
-import { MIGRATIONS } from '../../src/core/store/migrations/index.js';
-import type { Store } from '../../src/core/store/types.js';
-import { RECORD_COLUMNS, recordValues, type UsageRecord } from '../../src/core/usage/record.js';
-import { summarize } from '../../src/core/usage/summary.js';
-import { writeRecords } from '../../src/core/usage/write.js';
+import { migrate } from '../../src/core/shared/store/migrate.js';
+import { MIGRATIONS } from '../../src/core/shared/store/migrations/index.js';
+import type { Store } from '../../src/core/shared/store/types.js';
+import { RECORD_COLUMNS, recordValues, type UsageRecord } from '../../src/core/gateway/usage/record.js';
+import { summarize } from '../../src/core/gateway/usage/summary.js';
+import { writeRecords } from '../../src/core/gateway/usage/write.js';
 import { BACKENDS } from '../helpers/stores.js';
 
 const HOUR = '2026-05-04T10:00:00.000Z';

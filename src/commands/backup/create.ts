@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core';
-import { VeleroCommand, kubeFlags, waitFlags } from '../../core/k8s/command.js';
-import { UsageError } from '../../core/errors.js';
-import { backupSpecFlags, specFromFlags } from '../../core/velero/backup-flags.js';
-import { buildBackup, stamp } from '../../core/velero/builders.js';
-import { summarize } from '../../core/velero/outcome.js';
-import { finishJob, recordObjects, startJob } from '../../core/velero/records.js';
-import { requireDuration, requireName } from '../../core/velero/values.js';
+import { VeleroCommand, kubeFlags, waitFlags } from '../../core/cli/velero-command.js';
+import { UsageError } from '../../core/shared/errors.js';
+import { backupSpecFlags, specFromFlags } from '../../core/cli/velero/backup-flags.js';
+import { buildBackup, stamp } from '../../core/resilience/velero/builders.js';
+import { summarize } from '../../core/resilience/velero/outcome.js';
+import { finishJob, recordObjects, startJob } from '../../core/resilience/velero/records.js';
+import { requireDuration, requireName } from '../../core/resilience/velero/values.js';
 
 export default class BackupCreate extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Create a Velero backup (a velero.io/v1 Backup), optionally waiting for it to finish.';

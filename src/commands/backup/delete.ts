@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
-import { deleteBackup, type DeleteResult } from '../../core/velero/service.js';
-import { requireDuration } from '../../core/velero/values.js';
-import { finishJob, startJob } from '../../core/velero/records.js';
+import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { deleteBackup, type DeleteResult } from '../../core/resilience/velero/service.js';
+import { requireDuration } from '../../core/resilience/velero/values.js';
+import { finishJob, startJob } from '../../core/resilience/velero/records.js';
 
 export default class BackupDelete extends VeleroCommand<DeleteResult> {
   static override summary = 'Delete a backup through a DeleteBackupRequest (its data in object storage and its snapshots too).';

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { VeleroCommand, kubeFlags, cacertFlag } from '../../core/k8s/command.js';
-import { describe } from '../../core/velero/service.js';
-import { printDescription } from '../../core/velero/render.js';
+import { VeleroCommand, kubeFlags, cacertFlag } from '../../core/cli/velero-command.js';
+import { describe } from '../../core/resilience/velero/service.js';
+import { printDescription } from '../../core/cli/velero/render.js';
 
 export default class BackupDescribe extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Show one backup: phase, progress, spec and, with --details, its resources and errors/warnings.';

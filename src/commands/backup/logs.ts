@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
-import { VeleroCommand, kubeFlags, cacertFlag } from '../../core/k8s/command.js';
-import { logs } from '../../core/velero/service.js';
+import { VeleroCommand, kubeFlags, cacertFlag } from '../../core/cli/velero-command.js';
+import { logs } from '../../core/resilience/velero/service.js';
 
 export default class BackupLogs extends VeleroCommand<{ name: string; log: string }> {
   static override summary = "Print a backup's log (from object storage, through a DownloadRequest).";

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { budgetRefFlags, resolveBudget } from '../../core/spend/cli.js';
-import { invalid } from '../../core/spend/model.js';
-import { listAlerts, type AlertRecord } from '../../core/spend/repo.js';
+import { budgetRefFlags, resolveBudget } from '../../core/cli/spend.js';
+import { invalid } from '../../core/gateway/spend/model.js';
+import { listAlerts, type AlertRecord } from '../../core/gateway/spend/repo.js';
 
 export default class BudgetsAlerts extends OcoCommand<AlertRecord[]> {
   static override summary = 'List recorded budget alerts: thresholds crossed and calls refused, newest first.';

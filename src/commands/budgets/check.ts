@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { ExitCode } from '../../core/errors.js';
-import { BUDGET_COLUMNS, budgetRows } from '../../core/spend/cli.js';
-import { invalid, SCOPE_NAMES } from '../../core/spend/model.js';
-import { listBudgets } from '../../core/spend/repo.js';
-import { budgetStatuses, checkBudgets, checkFailure, type CheckReport, type FailOn } from '../../core/spend/service.js';
+import { ExitCode } from '../../core/shared/errors.js';
+import { BUDGET_COLUMNS, budgetRows } from '../../core/cli/spend.js';
+import { invalid, SCOPE_NAMES } from '../../core/gateway/spend/model.js';
+import { listBudgets } from '../../core/gateway/spend/repo.js';
+import { budgetStatuses, checkBudgets, checkFailure, type CheckReport, type FailOn } from '../../core/gateway/spend/service.js';
 
 export default class BudgetsCheck extends OcoCommand<CheckReport> {
   static override summary = 'CI gate: exit 4 when a budget is over its limit.';

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { compactSpendLedger, MIN_RETENTION_DAYS, type CompactResult } from '../../core/spend/compact.js';
+import { compactSpendLedger, MIN_RETENTION_DAYS, type CompactResult } from '../../core/gateway/spend/compact.js';
 
 export default class BudgetsCompact extends OcoCommand<CompactResult> {
   static override summary = 'Fold spend-ledger rows older than the retention into one exact sum per attribution.';

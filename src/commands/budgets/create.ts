@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { budgetValueFlags, describeBudget } from '../../core/spend/cli.js';
-import { parseBudgetInput } from '../../core/spend/model.js';
-import { insertBudget } from '../../core/spend/repo.js';
-import { budgetStatus, type BudgetStatus } from '../../core/spend/service.js';
+import { budgetValueFlags, describeBudget } from '../../core/cli/spend.js';
+import { parseBudgetInput } from '../../core/gateway/spend/model.js';
+import { insertBudget } from '../../core/gateway/spend/repo.js';
+import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/service.js';
 
 export default class BudgetsCreate extends OcoCommand<BudgetStatus> {
   static override summary = 'Create a spend budget for an org, team, agent, user, virtual key or tag.';

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { budgetRefFlags, resolveBudget } from '../../core/spend/cli.js';
-import { deleteBudget } from '../../core/spend/repo.js';
+import { budgetRefFlags, resolveBudget } from '../../core/cli/spend.js';
+import { deleteBudget } from '../../core/gateway/spend/repo.js';
 
 export default class BudgetsDelete extends OcoCommand<{ deleted: string; scope: string; entity_id: string }> {
   static override summary = 'Delete a budget and its alert records.';

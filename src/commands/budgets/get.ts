@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { budgetRefFlags, describeBudget, resolveBudget } from '../../core/spend/cli.js';
-import { budgetStatus, type BudgetStatus } from '../../core/spend/service.js';
+import { budgetRefFlags, describeBudget, resolveBudget } from '../../core/cli/spend.js';
+import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/service.js';
 
 export default class BudgetsGet extends OcoCommand<BudgetStatus> {
   static override summary = 'Show one budget: its definition, spent, reserved, remaining and next reset.';

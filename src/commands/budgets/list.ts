@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { BUDGET_COLUMNS, budgetRows } from '../../core/spend/cli.js';
-import { invalid, SCOPE_NAMES } from '../../core/spend/model.js';
-import { listBudgets } from '../../core/spend/repo.js';
-import { budgetStatuses, type BudgetStatus } from '../../core/spend/service.js';
+import { BUDGET_COLUMNS, budgetRows } from '../../core/cli/spend.js';
+import { invalid, SCOPE_NAMES } from '../../core/gateway/spend/model.js';
+import { listBudgets } from '../../core/gateway/spend/repo.js';
+import { budgetStatuses, type BudgetStatus } from '../../core/gateway/spend/service.js';
 
 export default class BudgetsList extends OcoCommand<BudgetStatus[]> {
   static override summary = 'List budgets with spent, reserved and remaining amounts and the next reset.';

@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { budgetRefFlags, describeBudget, resolveBudget } from '../../core/spend/cli.js';
-import { resetBudget } from '../../core/spend/repo.js';
-import { budgetStatus, type BudgetStatus } from '../../core/spend/service.js';
+import { budgetRefFlags, describeBudget, resolveBudget } from '../../core/cli/spend.js';
+import { resetBudget } from '../../core/gateway/spend/repo.js';
+import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/service.js';
 
 export default class BudgetsReset extends OcoCommand<BudgetStatus> {
   static override summary = 'Start a budget\'s current period over: spend so far no longer counts, alerts re-arm.';

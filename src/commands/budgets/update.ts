@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { UsageError } from '../../core/errors.js';
-import { budgetRefFlags, budgetValueFlags, describeBudget, resolveBudget } from '../../core/spend/cli.js';
-import { parseBudgetUpdate } from '../../core/spend/model.js';
-import { updateBudget } from '../../core/spend/repo.js';
-import { budgetStatus, type BudgetStatus } from '../../core/spend/service.js';
+import { UsageError } from '../../core/shared/errors.js';
+import { budgetRefFlags, budgetValueFlags, describeBudget, resolveBudget } from '../../core/cli/spend.js';
+import { parseBudgetUpdate } from '../../core/gateway/spend/model.js';
+import { updateBudget } from '../../core/gateway/spend/repo.js';
+import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/service.js';
 
 export default class BudgetsUpdate extends OcoCommand<BudgetStatus> {
   static override summary = 'Change a budget\'s limit, period, thresholds, webhook or hard/soft mode.';

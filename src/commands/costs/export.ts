@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { exportFocusCsv } from '../../core/costs/focus/export.js';
-import { parseReportWindow } from '../../core/costs/window.js';
+import { exportFocusCsv } from '../../core/cloud-costs/focus/export.js';
+import { parseReportWindow } from '../../core/cloud-costs/window.js';
 
 export default class CostsExport extends OcoCommand<{ format: string; rows: number; output: string }> {
   static override summary = 'Write the normalised cost table out as a FOCUS 1.2 CSV.';

@@ -2,8 +2,8 @@ import { basename } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { importFocusFile, type ImportResult } from '../../core/costs/import.js';
-import { Progress } from '../../core/costs/progress.js';
+import { importFocusFile, type ImportResult } from '../../core/cloud-costs/import.js';
+import { Progress } from '../../core/cli/progress.js';
 
 export default class CostsImport extends OcoCommand<{ files: ImportResult[]; rows: number; invalid: number }> {
   static override summary = 'Import FOCUS 1.0–1.2 cost files (CSV, CSV.gz, Parquet).';

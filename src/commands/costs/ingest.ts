@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { failureOf, runIngest, type IngestSummary } from '../../core/costs/ingest.js';
-import type { ProviderName } from '../../core/costs/model.js';
-import { Progress } from '../../core/costs/progress.js';
-import { parseWindow } from '../../core/costs/window.js';
+import { failureOf, runIngest, type IngestSummary } from '../../core/cloud-costs/ingest.js';
+import type { ProviderName } from '../../core/cloud-costs/model.js';
+import { Progress } from '../../core/cli/progress.js';
+import { parseWindow } from '../../core/cloud-costs/window.js';
 
 export default class CostsIngest extends OcoCommand<IngestSummary> {
   static override summary = 'Fetch daily costs from AWS Cost Explorer, Azure Cost Management and the GCP billing export.';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { listRuns, type IngestRun } from '../../core/costs/runs.js';
+import { listRuns, type IngestRun } from '../../core/cloud-costs/runs.js';
 
 export default class CostsRuns extends OcoCommand<{ runs: IngestRun[] }> {
   static override summary = 'Recent ingest and import runs: source, window, status, rows, API requests.';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { describeSources, type SourceStatus } from '../../core/costs/sources.js';
+import { describeSources, type SourceStatus } from '../../core/cloud-costs/sources.js';
 
 export default class CostsSources extends OcoCommand<{ sources: SourceStatus[] }> {
   static override summary = 'List cost sources: which providers are configured, whether their credentials work, what is stored.';

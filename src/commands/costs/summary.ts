@@ -2,8 +2,8 @@ import { Flags } from '@oclif/core';
 import { stringify } from 'csv-stringify/sync';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { METRICS, summarise, type Metric, type Summary } from '../../core/costs/report.js';
-import { parseReportWindow } from '../../core/costs/window.js';
+import { METRICS, summarise, type Metric, type Summary } from '../../core/cloud-costs/report.js';
+import { parseReportWindow } from '../../core/cloud-costs/window.js';
 
 export default class CostsSummary extends OcoCommand<Summary> {
   static override summary = 'Cloud costs grouped by provider, service, account, region, tag, day or month.';

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { METRICS, summarise, type Metric, type Summary } from '../../core/costs/report.js';
-import { parseReportWindow } from '../../core/costs/window.js';
+import { METRICS, summarise, type Metric, type Summary } from '../../core/cloud-costs/report.js';
+import { parseReportWindow } from '../../core/cloud-costs/window.js';
 
 export default class CostsTop extends OcoCommand<Summary> {
   static override summary = 'The most expensive resources (or services, accounts) in a window.';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
-import { runDrill, type DrillResult } from '../../core/dr/drill.js';
-import { humanDuration, requireDuration } from '../../core/velero/values.js';
+import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { runDrill, type DrillResult } from '../../core/resilience/dr/drill.js';
+import { humanDuration, requireDuration } from '../../core/resilience/velero/values.js';
 
 export default class DrDrill extends VeleroCommand<DrillResult> {
   static override summary = 'Run a DR drill: restore a backup into a scratch namespace, wait, and compare the time taken with the RTO.';

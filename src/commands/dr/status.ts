@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { renderTable } from '../../core/cli/table.js';
-import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
-import { drStatus, type DrStatus } from '../../core/dr/status.js';
-import { humanDuration } from '../../core/velero/values.js';
+import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { drStatus, type DrStatus } from '../../core/resilience/dr/status.js';
+import { humanDuration } from '../../core/resilience/velero/values.js';
 
 export default class DrStatusCommand extends VeleroCommand<DrStatus> {
   static override summary = 'Check every DR policy against the cluster: backup age vs RPO, missed runs, failures, storage, drills.';

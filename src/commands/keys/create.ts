@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { createKey, type VirtualKey } from '../../core/keys/service.js';
-import { parseTimeOrDuration } from '../../core/usage/time.js';
+import { createKey, type VirtualKey } from '../../core/gateway/keys/service.js';
+import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
 
 export default class KeysCreate extends OcoCommand<VirtualKey & { key: string }> {
   static override summary = 'Create a virtual key for gateway clients; the key is printed once.';

@@ -1,6 +1,6 @@
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { listKeys, type VirtualKey } from '../../core/keys/service.js';
+import { listKeys, type VirtualKey } from '../../core/gateway/keys/service.js';
 
 export default class KeysList extends OcoCommand<VirtualKey[]> {
   static override summary = 'List virtual keys (prefix and attribution; never the key).';

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { revokeKey, type VirtualKey } from '../../core/keys/service.js';
+import { revokeKey, type VirtualKey } from '../../core/gateway/keys/service.js';
 
 export default class KeysRevoke extends OcoCommand<VirtualKey> {
   static override summary = 'Revoke a virtual key by id or prefix; the gateway refuses it within seconds.';

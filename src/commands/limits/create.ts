@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { parseRateLimitInput } from '../../core/spend/model.js';
-import { upsertRateLimit } from '../../core/spend/repo.js';
-import { rateLimitView } from '../../core/spend/service.js';
+import { parseRateLimitInput } from '../../core/gateway/spend/model.js';
+import { upsertRateLimit } from '../../core/gateway/spend/repo.js';
+import { rateLimitView } from '../../core/gateway/spend/service.js';
 
 export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
   static override summary = 'Create (or change) a rate limit: requests or tokens per window, or concurrent requests.';

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { UsageError } from '../../core/errors.js';
-import { RATE_LIMIT_KINDS, invalid } from '../../core/spend/model.js';
-import { deleteRateLimit } from '../../core/spend/repo.js';
-import { rateLimitView } from '../../core/spend/service.js';
+import { UsageError } from '../../core/shared/errors.js';
+import { RATE_LIMIT_KINDS, invalid } from '../../core/gateway/spend/model.js';
+import { deleteRateLimit } from '../../core/gateway/spend/repo.js';
+import { rateLimitView } from '../../core/gateway/spend/service.js';
 
 export default class LimitsDelete extends OcoCommand<Array<Record<string, unknown>>> {
   static override summary = 'Delete a rate limit by id, or every limit of a scope and entity (optionally one --kind).';

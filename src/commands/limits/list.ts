@@ -1,7 +1,7 @@
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { listRateLimits } from '../../core/spend/repo.js';
-import { rateLimitView } from '../../core/spend/service.js';
+import { listRateLimits } from '../../core/gateway/spend/repo.js';
+import { rateLimitView } from '../../core/gateway/spend/service.js';
 
 export default class LimitsList extends OcoCommand<Array<Record<string, unknown>>> {
   static override summary = 'List rate limits.';

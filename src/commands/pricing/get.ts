@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { loadPriceBook } from '../../core/pricing/book.js';
-import { PROVIDERS, parseProvider, priceOf, type PriceRow } from '../../core/pricing/service.js';
+import { loadPriceBook } from '../../core/gateway/pricing/book.js';
+import { PROVIDERS, parseProvider, priceOf, type PriceRow } from '../../core/gateway/pricing/service.js';
 
 export default class PricingGet extends OcoCommand<{ resolved_as: string; current: PriceRow; history: PriceRow[] }> {
   static override summary = 'Show the price of one model, how its name resolved, and its dated history.';

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { importLiteLlm, type ImportResult } from '../../core/pricing/service.js';
-import { parseTimeOrDuration } from '../../core/usage/time.js';
+import { importLiteLlm, type ImportResult } from '../../core/gateway/pricing/service.js';
+import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
 
 export default class PricingImport extends OcoCommand<ImportResult> {
   static override summary = "Import prices from LiteLLM's model_prices_and_context_window.json.";

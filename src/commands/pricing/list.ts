@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { loadPriceBook } from '../../core/pricing/book.js';
-import { PROVIDERS, parseProvider, priceTable, type PriceRow } from '../../core/pricing/service.js';
-import { parseTimeOrDuration } from '../../core/usage/time.js';
+import { loadPriceBook } from '../../core/gateway/pricing/book.js';
+import { PROVIDERS, parseProvider, priceTable, type PriceRow } from '../../core/gateway/pricing/service.js';
+import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
 
 export default class PricingList extends OcoCommand<PriceRow[]> {
   static override summary = 'List model prices in force (USD per 1M tokens, per token class).';

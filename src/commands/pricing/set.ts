@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { PROVIDERS, parseProvider, parseRate, setPrice, type PriceRow } from '../../core/pricing/service.js';
-import type { ClassPrices, TokenClass } from '../../core/pricing/types.js';
-import { parseTimeOrDuration } from '../../core/usage/time.js';
+import { PROVIDERS, parseProvider, parseRate, setPrice, type PriceRow } from '../../core/gateway/pricing/service.js';
+import type { ClassPrices, TokenClass } from '../../core/gateway/pricing/types.js';
+import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
 import { guessProvider } from './get.js';
 
 const RATE_FLAGS: Array<[string, TokenClass]> = [

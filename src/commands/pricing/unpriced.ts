@@ -1,6 +1,6 @@
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { listUnpriced } from '../../core/usage/summary.js';
+import { listUnpriced } from '../../core/gateway/usage/summary.js';
 
 type Row = Awaited<ReturnType<typeof listUnpriced>>[number];
 

@@ -1,10 +1,10 @@
 import { Args } from '@oclif/core';
-import { VeleroCommand, kubeFlags, waitFlags } from '../../core/k8s/command.js';
-import { buildRestore, defaultRestoreName } from '../../core/velero/builders.js';
-import { summarize } from '../../core/velero/outcome.js';
-import { finishJob, recordObjects, startJob } from '../../core/velero/records.js';
-import { restoreSpecFlags, restoreSpecFromFlags } from '../../core/velero/restore-flags.js';
-import { requireDuration, requireName } from '../../core/velero/values.js';
+import { VeleroCommand, kubeFlags, waitFlags } from '../../core/cli/velero-command.js';
+import { buildRestore, defaultRestoreName } from '../../core/resilience/velero/builders.js';
+import { summarize } from '../../core/resilience/velero/outcome.js';
+import { finishJob, recordObjects, startJob } from '../../core/resilience/velero/records.js';
+import { restoreSpecFlags, restoreSpecFromFlags } from '../../core/cli/velero/restore-flags.js';
+import { requireDuration, requireName } from '../../core/resilience/velero/values.js';
 
 export default class RestoreCreate extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Create a Velero restore from a backup or a schedule, optionally waiting for it.';

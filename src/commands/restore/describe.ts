@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { VeleroCommand, kubeFlags, cacertFlag } from '../../core/k8s/command.js';
-import { printDescription } from '../../core/velero/render.js';
-import { describe } from '../../core/velero/service.js';
+import { VeleroCommand, kubeFlags, cacertFlag } from '../../core/cli/velero-command.js';
+import { printDescription } from '../../core/cli/velero/render.js';
+import { describe } from '../../core/resilience/velero/service.js';
 
 export default class RestoreDescribe extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Show one restore: phase, progress, spec and, with --details, its resources and errors/warnings.';

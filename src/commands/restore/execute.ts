@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import { VeleroCommand, kubeFlags, waitFlags } from '../../core/k8s/command.js';
-import { summarize } from '../../core/velero/outcome.js';
-import { finishJob, startJob } from '../../core/velero/records.js';
-import { executePlan, loadPlan } from '../../core/velero/restores.js';
-import { requireDuration, requireName } from '../../core/velero/values.js';
+import { VeleroCommand, kubeFlags, waitFlags } from '../../core/cli/velero-command.js';
+import { summarize } from '../../core/resilience/velero/outcome.js';
+import { finishJob, startJob } from '../../core/resilience/velero/records.js';
+import { executePlan, loadPlan } from '../../core/resilience/velero/restores.js';
+import { requireDuration, requireName } from '../../core/resilience/velero/values.js';
 
 export default class RestoreExecute extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Run a stored recovery plan: create its Restore (checks the backup again first).';

@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { renderTable } from '../../core/cli/table.js';
-import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
-import { summarize } from '../../core/velero/outcome.js';
-import { recordObjects } from '../../core/velero/records.js';
-import { SORT_KEYS, listSorted } from '../../core/velero/service.js';
-import { ago } from '../../core/velero/values.js';
+import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { summarize } from '../../core/resilience/velero/outcome.js';
+import { recordObjects } from '../../core/resilience/velero/records.js';
+import { SORT_KEYS, listSorted } from '../../core/resilience/velero/service.js';
+import { ago } from '../../core/resilience/velero/values.js';
 
 export default class RestoreList extends VeleroCommand<Array<ReturnType<typeof summarize>>> {
   static override summary = 'List Velero restores (newest first).';

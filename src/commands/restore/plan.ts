@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { renderTable } from '../../core/cli/table.js';
-import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
-import { restoreSpecFlags, restoreSpecFromFlags } from '../../core/velero/restore-flags.js';
-import { planRestore, type PlanResult } from '../../core/velero/restores.js';
+import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { restoreSpecFlags, restoreSpecFromFlags } from '../../core/cli/velero/restore-flags.js';
+import { planRestore, type PlanResult } from '../../core/resilience/velero/restores.js';
 
 export default class RestorePlan extends VeleroCommand<PlanResult> {
   static override summary = 'Make a recovery plan: check the backup, preview what would be restored, store the plan (nothing is restored yet).';

@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
-import { buildSchedule } from '../../core/velero/builders.js';
-import { recordObjects } from '../../core/velero/records.js';
-import { requireCron, requireName } from '../../core/velero/values.js';
-import { backupSpecFlags, specFromFlags } from '../../core/velero/backup-flags.js';
-import { scheduleRow } from '../../core/velero/schedules.js';
+import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { buildSchedule } from '../../core/resilience/velero/builders.js';
+import { recordObjects } from '../../core/resilience/velero/records.js';
+import { requireCron, requireName } from '../../core/resilience/velero/values.js';
+import { backupSpecFlags, specFromFlags } from '../../core/cli/velero/backup-flags.js';
+import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 
 export default class ScheduleCreate extends VeleroCommand<ReturnType<typeof scheduleRow>> {
   static override summary = 'Create a Velero backup schedule (cron, UTC) with a backup template.';

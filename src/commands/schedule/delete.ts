@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
+import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
 
 export default class ScheduleDelete extends VeleroCommand<{ name: string; deleted: boolean }> {
   static override summary = 'Delete a schedule (its existing backups stay).';

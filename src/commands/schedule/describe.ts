@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
-import { yaml } from '../../core/lazy.js';
-import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
-import { scheduleRow } from '../../core/velero/schedules.js';
+import { yaml } from '../../core/shared/lazy.js';
+import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 
 export default class ScheduleDescribe extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Show one schedule: cron, template, phase, last backup and the next runs.';

@@ -1,8 +1,8 @@
 import { renderTable } from '../../core/cli/table.js';
-import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
-import { recordObjects } from '../../core/velero/records.js';
-import { scheduleRow } from '../../core/velero/schedules.js';
-import { ago } from '../../core/velero/values.js';
+import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { recordObjects } from '../../core/resilience/velero/records.js';
+import { scheduleRow } from '../../core/resilience/velero/schedules.js';
+import { ago } from '../../core/resilience/velero/values.js';
 
 export default class ScheduleList extends VeleroCommand<Array<ReturnType<typeof scheduleRow>>> {
   static override summary = 'List Velero schedules.';

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
-import { VeleroCommand, kubeFlags } from '../../core/k8s/command.js';
-import { scheduleRow } from '../../core/velero/schedules.js';
+import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 
 export default class ScheduleUnpause extends VeleroCommand<ReturnType<typeof scheduleRow>> {
   static override summary = 'Unpause a schedule (merge patch of spec.paused).';

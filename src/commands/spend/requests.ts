@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { listRequests, type RequestRow } from '../../core/usage/summary.js';
+import { listRequests, type RequestRow } from '../../core/gateway/usage/summary.js';
 
 export default class SpendRequests extends OcoCommand<{ requests: RequestRow[]; next_cursor: string | null }> {
   static override summary = 'The latest recorded LLM calls, newest first.';

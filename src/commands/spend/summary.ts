@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/shared/errors.js';
 import { renderTable } from '../../core/cli/table.js';
-import { GROUP_BY, summarize, type GroupBy, type Summary } from '../../core/usage/summary.js';
-import { parseTimeOrDuration } from '../../core/usage/time.js';
+import { GROUP_BY, summarize, type GroupBy, type Summary } from '../../core/gateway/usage/summary.js';
+import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
 
 /** The table's columns after the group key. Input is shown as providers bill it: uncached, cached reads, cache writes, and their total. */
 const COLUMNS: ReadonlyArray<{ key: keyof Summary['total']; header?: string }> = [

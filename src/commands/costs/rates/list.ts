@@ -1,6 +1,6 @@
 import { OcoCommand } from '../../../core/cli/base-command.js';
 import { renderTable } from '../../../core/cli/table.js';
-import { listRates } from '../../../core/costs/rates.js';
+import { listRates } from '../../../core/cloud-costs/rates.js';
 
 export default class CostsRatesList extends OcoCommand<{ rates: Awaited<ReturnType<typeof listRates>> }> {
   static override summary = 'List the currency rates used for reporting.';

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { OcoCommand } from '../../../core/cli/base-command.js';
-import { setRate } from '../../../core/costs/rates.js';
+import { setRate } from '../../../core/cloud-costs/rates.js';
 
 export default class CostsRatesSet extends OcoCommand<{ currency: string; usdPerUnit: string }> {
   static override summary = 'Set the USD rate used to report costs billed in another currency.';

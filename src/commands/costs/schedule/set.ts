@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../../core/cli/base-command.js';
-import { formatEvery, parseEvery, removeSchedule, setSchedule, type CostSchedule } from '../../../core/costs/scheduler.js';
+import { formatEvery, parseEvery, removeSchedule, setSchedule, type CostSchedule } from '../../../core/cloud-costs/scheduler.js';
 
 export default class CostsScheduleSet extends OcoCommand<{ schedule: CostSchedule | null; removed?: boolean }> {
   static override summary = 'Schedule cost ingests, run by the oco daemon.';

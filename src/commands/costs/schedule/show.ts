@@ -1,7 +1,7 @@
 import { OcoCommand } from '../../../core/cli/base-command.js';
 import { renderTable } from '../../../core/cli/table.js';
-import { lastRunOf } from '../../../core/costs/runs.js';
-import { formatEvery, listSchedules, type CostSchedule } from '../../../core/costs/scheduler.js';
+import { lastRunOf } from '../../../core/cloud-costs/runs.js';
+import { formatEvery, listSchedules, type CostSchedule } from '../../../core/cloud-costs/scheduler.js';
 
 type Shown = CostSchedule & { every: string; lastRun: { status: string; startedAt: string } | null };
 

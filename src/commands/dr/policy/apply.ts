@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { renderTable } from '../../../core/cli/table.js';
-import { VeleroCommand, kubeFlags } from '../../../core/k8s/command.js';
-import { parsePolicyFile } from '../../../core/dr/policy.js';
-import { applyPolicies, type ApplyRow } from '../../../core/dr/reconcile.js';
+import { VeleroCommand, kubeFlags } from '../../../core/cli/velero-command.js';
+import { parsePolicyFile } from '../../../core/resilience/dr/policy.js';
+import { applyPolicies, type ApplyRow } from '../../../core/resilience/dr/reconcile.js';
 
 export default class DrPolicyApply extends VeleroCommand<{ file: string; dryRun: boolean; results: ApplyRow[] }> {
   static override summary = 'Apply DR policies from a YAML file: create or update the Velero Schedules that enforce them and store the policies.';

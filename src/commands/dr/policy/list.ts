@@ -1,6 +1,6 @@
 import { renderTable } from '../../../core/cli/table.js';
 import { OcoCommand } from '../../../core/cli/base-command.js';
-import { listPlans } from '../../../core/velero/records.js';
+import { listPlans } from '../../../core/resilience/velero/records.js';
 
 export default class DrPolicyList extends OcoCommand<Array<Record<string, unknown>>> {
   static override summary = 'List the stored DR policies (no cluster access).';

@@ -1,0 +1,69 @@
+import type { OcoConfig } from '../../shared/config/resolve.js';
+import type { CostRow, DayWindow, ProviderName } from '../model.js';
+
+export interface FetchProgress {
+  onPage?: (info: { pages: number; requests: number; rows: number }) => void;
+  logger?: { warn(msg: string): void };
+}
+
+/** One planned API call sequence, for --dry-run and the run record. */
+export interface PlanStep {
+  call: string;
+  window: DayWindow;
+  detail: string;
+  /** Requests it makes at least (pages are not known before the first response). */
+  minRequests: number;
+  /** Requests that cost money, per request (AWS Cost Explorer: $0.01). */
+  usdPerRequest?: string;
+}
+
+/**
+ * The shape every provider folder shares: client.ts builds an authenticated SDK client
+ * from the standard credentials, fetch.ts pages through the API, normalise.ts maps a page
+ * to CostRows. This is what the ingest orchestrator sees of them.
+ */
+export interface CostSourceRun {
+  readonly provider: ProviderName;
+  /** Rows are replaced per source and window: the source name is the provider name. */
+  readonly source: string;
+  /**
+   * The part of a window the provider's API can serve, with a warning for each part left
+   * out (AWS: Cost Explorer keeps 13 months of history). Only that part is fetched and
+   * replaced, so rows stored earlier for the rest are kept. Throws a UsageError when the
+   * API can serve none of it. Absent: the whole window.
+   */
+  available?(window: DayWindow, now?: Date): { window: DayWindow; warnings: string[] };
+  plan(window: DayWindow): PlanStep[];
+  /** Validates credentials without fetching costs (oco costs sources). */
+  check(): Promise<{ identity: string }>;
+  fetch(window: DayWindow, progress: FetchProgress): AsyncGenerator<CostRow[]>;
+  /** HTTP requests made so far (AWS: each is billed). */
+  readonly requests: number;
+  /** Service keys with no ServiceCategory mapping, reported once per run. */
+  readonly unmapped: ReadonlySet<string>;
+  /** Things the run could not do but did not fail for (GCP: list prices the Catalog would not give). */
+  readonly warnings?: readonly string[];
+  close(): void;
+}
+
+export interface ProviderOptions {
+  config: OcoConfig;
+  /** Provider-specific flags from the command (group-by choices, scope, table). */
+  flags?: Record<string, unknown>;
+}
+
+/** Whether a provider is configured, judged without a network call (credentials may still be wrong: check() says). */
+export interface ConfiguredStatus {
+  configured: boolean;
+  /** Where the credentials come from, for `oco costs sources` (never a secret). */
+  via: string;
+  missing?: string;
+  /** Only credentials are unseen, and the SDK's chain may still find some (an instance role). */
+  credentialsOnly?: boolean;
+}
+
+export interface ProviderDescriptor {
+  provider: ProviderName;
+  configured(config: OcoConfig, flags?: Record<string, unknown>): ConfiguredStatus;
+  create(options: ProviderOptions): CostSourceRun;
+}

@@ -1,0 +1,150 @@
+import { Money } from '../shared/money.js';
+import { UsageError } from '../shared/errors.js';
+import type { EngineName, SqlParam, Store } from '../shared/store/types.js';
+import type { DayWindow } from './model.js';
+import { getRates } from './rates.js';
+
+export type Metric = 'billed' | 'effective' | 'list';
+export const METRICS: readonly Metric[] = ['billed', 'effective', 'list'];
+
+/** What each metric sums: EffectiveCost falls back to BilledCost on rows that have none (API sources without amortisation). */
+const METRIC_EXPR: Record<Metric, string> = {
+  billed: 'billed_cost',
+  effective: 'COALESCE(effective_cost, billed_cost)',
+  list: 'list_cost',
+};
+
+/** Group-by dimensions as data: the SQL expression per engine. tag:KEY is handled apart (it takes a parameter). */
+const DIMENSIONS: Record<string, Record<EngineName, string>> = {
+  provider: { sqlite: 'provider', postgres: 'provider' },
+  source: { sqlite: 'source', postgres: 'source' },
+  service: { sqlite: 'service_name', postgres: 'service_name' },
+  category: { sqlite: 'service_category', postgres: 'service_category' },
+  account: { sqlite: 'sub_account_id', postgres: 'sub_account_id' },
+  region: { sqlite: 'region_id', postgres: 'region_id' },
+  resource: { sqlite: 'resource_id', postgres: 'resource_id' },
+  day: { sqlite: 'usage_date', postgres: "to_char(usage_date, 'YYYY-MM-DD')" },
+  month: { sqlite: 'substr(usage_date, 1, 7)', postgres: "to_char(usage_date, 'YYYY-MM')" },
+};
+export const SUMMARY_DIMENSIONS = ['provider', 'service', 'account', 'region', 'day', 'month', 'source', 'category', 'resource'] as const;
+
+export interface SummaryOptions {
+  by: string;
+  window?: Partial<DayWindow>;
+  metric?: Metric;
+  provider?: string;
+  limit?: number;
+}
+
+export interface SummaryRow {
+  key: string | null;
+  /** Total in USD with the configured rates; null when a currency of this row has no rate. */
+  costUsd: string | null;
+  /** Exact sums as billed, per currency. */
+  byCurrency: Record<string, string>;
+  rows: number;
+}
+
+export interface Summary {
+  by: string;
+  metric: Metric;
+  window: Partial<DayWindow>;
+  rows: SummaryRow[];
+  total: { costUsd: string | null; byCurrency: Record<string, string>; rows: number };
+  /** Currencies present without a configured rate: their USD figures are left out, not guessed. */
+  missingRates: string[];
+  rates: Record<string, string>;
+}
+
+function dimensionSql(by: string, engine: EngineName, params: SqlParam[]): string {
+  if (by.startsWith('tag:')) {
+    const key = by.slice(4);
+    if (!key) throw new UsageError('--by tag:KEY needs a tag key, e.g. --by tag:team');
+    if (engine === 'postgres') {
+      params.push(key);
+      return `(tags->>$${params.length})`;
+    }
+    params.push(`$."${key.replace(/"/g, '""')}"`);
+    return `json_extract(tags, $${params.length})`;
+  }
+  const d = DIMENSIONS[by];
+  if (!d) throw new UsageError(`unknown --by "${by}"`, { hint: `Use one of ${SUMMARY_DIMENSIONS.join(', ')} or tag:KEY.` });
+  return d[engine];
+}
+
+/** Sums with the engine's exact aggregate, per key and currency; conversion to USD is exact decimal arithmetic here. */
+export async function summarise(store: Store, options: SummaryOptions): Promise<Summary> {
+  const metric = options.metric ?? 'effective';
+  const params: SqlParam[] = [];
+  const key = dimensionSql(options.by, store.engine, params);
+  const where: string[] = [];
+  if (options.window?.from) {
+    params.push(options.window.from);
+    where.push(`usage_date >= $${params.length}`);
+  }
+  if (options.window?.to) {
+    params.push(options.window.to);
+    where.push(`usage_date < $${params.length}`);
+  }
+  if (options.provider) {
+    params.push(options.provider);
+    where.push(`provider = $${params.length}`);
+  }
+  const expr = METRIC_EXPR[metric];
+  const sql = `SELECT ${key} AS k, billing_currency AS currency, ${store.dialect.sumMoney(expr)} AS amount, COUNT(*) AS n
+    FROM cloud_costs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY ${key}, billing_currency`;
+  const raw = await store.all<{ k: unknown; currency: string; amount: string | null; n: unknown }>(sql, params);
+  const rates = await getRates(store);
+  const missing = new Set<string>();
+  const groups = new Map<string, SummaryRow>();
+  const total = { byCurrency: {} as Record<string, Money>, rows: 0 };
+  for (const r of raw) {
+    const k = r.k === null || r.k === undefined ? null : String(r.k);
+    const id = k ?? '\u0000null';
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { key: k, costUsd: null, byCurrency: {}, rows: 0 }));
+    const amount = new Money(r.amount ?? 0);
+    g.byCurrency[r.currency] = amount.toFixed();
+    g.rows += Number(r.n);
+    total.byCurrency[r.currency] = (total.byCurrency[r.currency] ?? new Money(0)).plus(amount);
+    total.rows += Number(r.n);
+  }
+  const toUsd = (byCurrency: Record<string, string | Money>): Money | null => {
+    let usd = new Money(0);
+    for (const [cur, amt] of Object.entries(byCurrency)) {
+      const rate = cur === 'USD' ? '1' : rates[cur];
+      if (rate === undefined) {
+        missing.add(cur);
+        return null;
+      }
+      usd = usd.plus(new Money(amt).times(rate));
+    }
+    return usd;
+  };
+  const rows = [...groups.values()];
+  for (const g of rows) g.costUsd = toUsd(g.byCurrency)?.toFixed() ?? null;
+  const ordered = options.by === 'day' || options.by === 'month'
+    ? rows.sort((a, b) => String(a.key).localeCompare(String(b.key)))
+    : rows.sort((a, b) => compareDesc(a.costUsd, b.costUsd) || String(a.key).localeCompare(String(b.key)));
+  const totalUsd = toUsd(total.byCurrency);
+  return {
+    by: options.by,
+    metric,
+    window: options.window ?? {},
+    rows: options.limit ? ordered.slice(0, options.limit) : ordered,
+    total: {
+      costUsd: totalUsd?.toFixed() ?? null,
+      byCurrency: Object.fromEntries(Object.entries(total.byCurrency).map(([c, m]) => [c, m.toFixed()])),
+      rows: total.rows,
+    },
+    missingRates: [...missing].sort(),
+    rates,
+  };
+}
+
+function compareDesc(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return new Money(b).comparedTo(new Money(a));
+}

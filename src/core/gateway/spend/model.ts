@@ -1,0 +1,258 @@
+import { ConfigError, UsageError } from '../../shared/errors.js';
+import { Money, money } from '../../shared/money.js';
+import type { Attribution } from '../proxy/admission.js';
+import { PERIOD_KINDS, isValidTimezone, parseDuration, type PeriodKind, type PeriodSpec } from './period.js';
+
+/**
+ * Budgets and rate limits as data, and the one validation both the CLI and the
+ * admin API go through. A validation error names the flag (the API reports the
+ * same name as the field), so "nothing stored" and "which input was wrong" hold
+ * for every entry point.
+ */
+export type BudgetScope = 'org' | 'team' | 'agent' | 'user' | 'key' | 'tag';
+
+interface ScopeDef {
+  /** The attribution values of a call this scope matches against. */
+  of(a: Attribution): readonly string[];
+  /** spend_events column holding the value (tag is matched inside the ',a,b,' list). */
+  column: string;
+}
+
+export const SCOPES: Record<BudgetScope, ScopeDef> = {
+  org: { of: (a) => [a.orgId], column: 'org_id' },
+  team: { of: (a) => [a.teamId], column: 'team_id' },
+  agent: { of: (a) => [a.agentId], column: 'agent_id' },
+  user: { of: (a) => [a.userId], column: 'user_id' },
+  key: { of: (a) => (a.keyId ? [a.keyId] : []), column: 'key_id' },
+  tag: { of: (a) => a.tags, column: 'tags' },
+};
+export const SCOPE_NAMES = Object.keys(SCOPES) as BudgetScope[];
+
+/** Rate limits apply to who sends calls; a tag or an end user is not a sender. */
+export const RATE_LIMIT_SCOPES = ['key', 'agent', 'team', 'org'] as const;
+export type RateLimitScope = (typeof RATE_LIMIT_SCOPES)[number];
+
+export const RATE_LIMIT_KINDS = ['rpm', 'tpm', 'concurrent'] as const;
+export type RateLimitKind = (typeof RATE_LIMIT_KINDS)[number];
+
+export const PROVIDERS = ['openai', 'anthropic', 'gemini'] as const;
+
+/**
+ * Redis counters hold integer nano-dollars inside Lua's exact-integer range
+ * (2^53), so one budget tops out at 9 million USD. Larger limits would be
+ * compared inexactly there; refusing them up front keeps every backend exact.
+ */
+export const MAX_LIMIT_USD = new Money('9000000');
+
+export interface Budget {
+  id: string;
+  name: string | null;
+  scope: BudgetScope;
+  entityId: string;
+  provider: string | null;
+  model: string | null;
+  limitUsd: Money;
+  period: PeriodKind;
+  rollingSeconds: number | null;
+  timezone: string;
+  hard: boolean;
+  alertThresholds: number[];
+  webhookUrl: string | null;
+  resetAt: Date | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RateLimit {
+  id: string;
+  scope: RateLimitScope;
+  entityId: string;
+  kind: RateLimitKind;
+  limit: number;
+  windowSeconds: number;
+  createdAt: string;
+}
+
+export function periodSpec(b: Pick<Budget, 'period' | 'rollingSeconds' | 'timezone'>): PeriodSpec {
+  return { kind: b.period, rollingSeconds: b.rollingSeconds, timezone: b.timezone };
+}
+
+/** Whether a budget applies to a call: its entity is among the call's, and its provider/model narrowing (if any) matches. */
+export function budgetApplies(b: Budget, provider: string, model: string, a: Attribution): boolean {
+  if (b.provider && b.provider !== provider) return false;
+  if (b.model && b.model !== model) return false;
+  return SCOPES[b.scope].of(a).includes(b.entityId);
+}
+
+export function rateLimitApplies(l: RateLimit, a: Attribution): boolean {
+  return SCOPES[l.scope].of(a).includes(l.entityId);
+}
+
+// ---------------------------------------------------------------- validation
+
+/** Raw input as flags or JSON give it; keys are the CLI flag names. */
+export interface BudgetInput {
+  scope?: unknown;
+  entity?: unknown;
+  limit?: unknown;
+  period?: unknown;
+  window?: unknown;
+  timezone?: unknown;
+  soft?: unknown;
+  'alert-at'?: unknown;
+  provider?: unknown;
+  model?: unknown;
+  webhook?: unknown;
+  name?: unknown;
+}
+
+export type BudgetFields = Omit<Budget, 'id' | 'createdAt' | 'updatedAt' | 'resetAt'>;
+
+export function invalid(flag: string, message: string, hint?: string): UsageError {
+  return new UsageError(`--${flag}: ${message}`, {
+    code: 'OCO_SPEND_INVALID',
+    hint: hint ?? 'See --help for the accepted values. Nothing was stored.',
+    details: { flag },
+  });
+}
+
+function str(flag: string, v: unknown, required: boolean): string | undefined {
+  if (v === undefined || v === null || v === '') {
+    if (required) throw invalid(flag, 'is required');
+    return undefined;
+  }
+  if (typeof v !== 'string' && typeof v !== 'number') throw invalid(flag, 'must be a string');
+  const s = String(v).trim();
+  if (s === '' || s.length > 200 || /[\u0000-\u001f,]/.test(s)) throw invalid(flag, `"${s.slice(0, 40)}" is not a valid identifier (1-200 characters, no commas or control characters)`);
+  return s;
+}
+
+function oneOf<T extends string>(flag: string, v: unknown, choices: readonly T[]): T {
+  const s = str(flag, v, true)!;
+  if (!(choices as readonly string[]).includes(s)) throw invalid(flag, `"${s}" is not one of ${choices.join(', ')}`);
+  return s as T;
+}
+
+export function parseLimitUsd(flag: string, v: unknown): Money {
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
+  if (!/^\d+(\.\d+)?$/.test(s)) {
+    throw invalid(flag, `"${String(v ?? '')}" is not a non-negative amount of USD`, 'Give a plain decimal number such as 500 or 12.50.');
+  }
+  const m = money(s);
+  if (m.gt(MAX_LIMIT_USD)) throw invalid(flag, `${s} is above the largest budget, ${MAX_LIMIT_USD.toFixed()} USD`);
+  return m;
+}
+
+function thresholds(v: unknown): number[] {
+  const list = Array.isArray(v) ? v.map(String) : String(v).split(',');
+  const out = list.map((p) => p.trim()).filter((p) => p !== '').map((p) => {
+    if (!/^\d{1,3}$/.test(p) || Number(p) < 1 || Number(p) > 100) throw invalid('alert-at', `"${p}" is not a whole percentage from 1 to 100`);
+    return Number(p);
+  });
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+function webhook(v: unknown): string | null {
+  const s = str('webhook', v, false);
+  if (!s) return null;
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw invalid('webhook', `"${s}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw invalid('webhook', 'must be an http:// or https:// URL');
+  if (u.username || u.password) throw invalid('webhook', 'must not carry credentials; the payload is signed with OCO_WEBHOOK_SECRET instead');
+  return u.toString();
+}
+
+function bool(flag: string, v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw invalid(flag, 'must be true or false');
+}
+
+function periodFields(input: BudgetInput, defaultTimezone: string): Pick<BudgetFields, 'period' | 'rollingSeconds' | 'timezone'> {
+  const period = oneOf<PeriodKind>('period', input.period, PERIOD_KINDS);
+  let rollingSeconds: number | null = null;
+  if (period === 'rolling') {
+    const w = str('window', input.window, false);
+    if (!w) throw invalid('window', 'is required with --period rolling (e.g. 24h, 7d)');
+    const secs = parseDuration(w);
+    if (!secs || secs < 60 || secs > 366 * 86_400) throw invalid('window', `"${w}" is not a window from 1m to 366d such as 6h or 30d`);
+    rollingSeconds = secs;
+  } else if (input.window !== undefined && input.window !== null && input.window !== '') {
+    throw invalid('window', 'only applies to --period rolling');
+  }
+  const given = str('timezone', input.timezone, false);
+  const timezone = given ?? defaultTimezone;
+  if (!isValidTimezone(timezone)) {
+    if (given === undefined) {
+      // The default came from configuration, not from this input: say where to fix it.
+      throw new ConfigError(`budget.timezone (OCO_BUDGET_TIMEZONE) is "${timezone}", not an IANA timezone`, { hint: 'Set it to a name such as UTC or Europe/Berlin ("oco config set budget.timezone UTC"), or pass --timezone.' });
+    }
+    throw invalid('timezone', `"${timezone}" is not an IANA timezone`, 'Use a name such as UTC, Europe/Berlin or America/New_York.');
+  }
+  return { period, rollingSeconds, timezone };
+}
+
+/** A complete new budget from raw input; throws a UsageError naming the flag. */
+export function parseBudgetInput(input: BudgetInput, defaultTimezone: string): BudgetFields {
+  const scope = oneOf<BudgetScope>('scope', input.scope, SCOPE_NAMES);
+  const entityId = str('entity', input.entity, true)!;
+  const limitUsd = parseLimitUsd('limit', input.limit);
+  const p = periodFields(input, defaultTimezone);
+  const provider = input.provider === undefined || input.provider === null || input.provider === '' ? null : oneOf('provider', input.provider, PROVIDERS);
+  return {
+    name: str('name', input.name, false) ?? null,
+    scope,
+    entityId,
+    provider,
+    model: str('model', input.model, false) ?? null,
+    limitUsd,
+    ...p,
+    hard: input.soft === undefined ? true : !bool('soft', input.soft),
+    alertThresholds: input['alert-at'] === undefined ? [50, 80, 100] : thresholds(input['alert-at']),
+    webhookUrl: webhook(input.webhook),
+  };
+}
+
+/** The fields an update changes, validated the same way; the rest stay as they are. */
+export function parseBudgetUpdate(current: Budget, input: BudgetInput): BudgetFields {
+  const fields: BudgetFields = { ...current };
+  if (input.limit !== undefined) fields.limitUsd = parseLimitUsd('limit', input.limit);
+  if (input.period !== undefined || input.window !== undefined || input.timezone !== undefined) {
+    const p = periodFields({ period: input.period ?? current.period, window: input.window ?? (input.period === undefined && current.rollingSeconds ? `${current.rollingSeconds}s` : undefined), timezone: input.timezone ?? current.timezone }, current.timezone);
+    Object.assign(fields, p);
+  }
+  if (input.soft !== undefined) fields.hard = !bool('soft', input.soft);
+  if (input['alert-at'] !== undefined) fields.alertThresholds = thresholds(input['alert-at']);
+  if (input.webhook !== undefined) fields.webhookUrl = input.webhook === '' || input.webhook === 'none' ? null : webhook(input.webhook);
+  if (input.name !== undefined) fields.name = str('name', input.name, false) ?? null;
+  return fields;
+}
+
+export interface RateLimitInput {
+  scope?: unknown;
+  entity?: unknown;
+  kind?: unknown;
+  limit?: unknown;
+  window?: unknown;
+}
+
+export function parseRateLimitInput(input: RateLimitInput): Omit<RateLimit, 'id' | 'createdAt'> {
+  const scope = oneOf<RateLimitScope>('scope', input.scope, RATE_LIMIT_SCOPES);
+  const entityId = str('entity', input.entity, true)!;
+  const kind = oneOf<RateLimitKind>('kind', input.kind, RATE_LIMIT_KINDS);
+  const raw = typeof input.limit === 'number' ? String(input.limit) : typeof input.limit === 'string' ? input.limit.trim() : '';
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) throw invalid('limit', `"${String(input.limit ?? '')}" is not a whole number from 1`);
+  let windowSeconds = 60;
+  if (input.window !== undefined && input.window !== null && input.window !== '') {
+    if (kind === 'concurrent') throw invalid('window', 'does not apply to --kind concurrent');
+    const secs = parseDuration(String(input.window));
+    if (!secs || secs < 1 || secs > 86_400) throw invalid('window', `"${String(input.window)}" is not a window from 1s to 1d such as 1m`);
+    windowSeconds = secs;
+  }
+  return { scope, entityId, kind, limit: Number(raw), windowSeconds: kind === 'concurrent' ? 0 : windowSeconds };
+}

@@ -1,0 +1,204 @@
+import { UsageError } from '../../shared/errors.js';
+import type { Store } from '../../shared/store/types.js';
+
+export const GROUP_BY = ['provider', 'model', 'agent', 'team', 'org', 'user', 'day'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+const GROUP_COLUMN: Record<Exclude<GroupBy, 'day'>, string> = {
+  provider: 'provider',
+  model: 'model',
+  agent: 'agent_id',
+  team: 'team_id',
+  org: 'org_id',
+  user: 'user_id',
+};
+
+/** The day of an hour bucket, per engine (TEXT ISO in SQLite, TIMESTAMPTZ in PostgreSQL). */
+const DAY_EXPR = { sqlite: 'substr(hour, 1, 10)', postgres: `to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD')` } as const;
+
+export type SummaryRow = {
+  key: string;
+  /** Every call, refused ones included. */
+  requests: number;
+  /** Calls that failed: provider errors, timeouts, cancellations. */
+  errors: number;
+  /** Calls oco refused itself (a budget or a rate limit), never sent to the provider. */
+  refused: number;
+  unpriced_requests: number;
+  /** Input billed at the plain input rate (uncached; Gemini tool-use prompt included). */
+  input_tokens: number;
+  /** Input read from the provider's prompt cache (billed at the cached rate). */
+  cached_input_tokens: number;
+  /** Input written to the prompt cache (Anthropic's cache writes). */
+  cache_write_tokens: number;
+  /** All input the provider counted: uncached + cached + cache writes (OpenAI's prompt_tokens). */
+  input_total_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  /** Exact decimal string; calls without a price are counted in unpriced_requests, not here. */
+  cost_usd: string;
+};
+
+export interface Summary {
+  from: string;
+  to: string;
+  group_by: GroupBy;
+  rows: SummaryRow[];
+  total: Omit<SummaryRow, 'key'>;
+}
+
+/**
+ * Spend summaries come from usage_hourly (one row per hour, org, team, agent,
+ * user, provider and model), so they stay fast however many calls were recorded.
+ * Bounds are whole hours: from is rounded down, to up.
+ */
+export async function summarize(store: Store, opts: { from: Date; to: Date; groupBy: GroupBy }): Promise<Summary> {
+  if (!GROUP_BY.includes(opts.groupBy)) throw new UsageError(`cannot group by "${opts.groupBy}"`, { hint: `Use one of ${GROUP_BY.join(', ')}.` });
+  const from = floorHour(opts.from);
+  const to = ceilHour(opts.to);
+  const keyExpr = opts.groupBy === 'day' ? DAY_EXPR[store.engine] : GROUP_COLUMN[opts.groupBy];
+  const m = store.dialect.sumMoney('cost_usd');
+  const rows = await store.all(
+    `SELECT ${keyExpr} AS key, SUM(requests) AS requests, SUM(errors) AS errors, SUM(refused) AS refused, SUM(unpriced_requests) AS unpriced_requests,
+       SUM(input_tokens) AS input_tokens, SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
+       SUM(output_tokens) AS output_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ${m} AS cost_usd
+     FROM usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY ${keyExpr} ORDER BY ${keyExpr}`,
+    [from.toISOString(), to.toISOString()],
+  );
+  const out = rows.map(toRow);
+  const counts = ['requests', 'errors', 'refused', 'unpriced_requests', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'input_total_tokens', 'output_tokens', 'reasoning_tokens'] as const;
+  const total = { ...Object.fromEntries(counts.map((c) => [c, out.reduce((n, r) => n + r[c], 0)])), cost_usd: '0' } as Omit<SummaryRow, 'key'>;
+  const totalCost = await store.get<{ c: string | null }>(`SELECT ${m} AS c FROM usage_hourly WHERE hour >= $1 AND hour < $2`, [from.toISOString(), to.toISOString()]);
+  total.cost_usd = plain(totalCost?.c);
+  return { from: from.toISOString(), to: to.toISOString(), group_by: opts.groupBy, rows: out, total };
+}
+
+function toRow(r: Record<string, unknown>): SummaryRow {
+  return {
+    key: String(r.key),
+    requests: Number(r.requests),
+    errors: Number(r.errors),
+    refused: Number(r.refused),
+    unpriced_requests: Number(r.unpriced_requests),
+    input_tokens: Number(r.input_tokens),
+    cached_input_tokens: Number(r.cached_input_tokens),
+    cache_write_tokens: Number(r.cache_write_tokens),
+    input_total_tokens: Number(r.input_tokens) + Number(r.cached_input_tokens) + Number(r.cache_write_tokens),
+    output_tokens: Number(r.output_tokens),
+    reasoning_tokens: Number(r.reasoning_tokens),
+    cost_usd: plain(r.cost_usd),
+  };
+}
+
+function plain(v: unknown): string {
+  if (v === null || v === undefined) return '0';
+  const s = String(v);
+  // PostgreSQL NUMERIC keeps trailing zeros of its scale; one canonical form for both engines.
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+function floorHour(d: Date): Date {
+  const x = new Date(d);
+  x.setUTCMinutes(0, 0, 0);
+  return x;
+}
+
+function ceilHour(d: Date): Date {
+  const x = floorHour(d);
+  return x.getTime() === d.getTime() ? x : new Date(x.getTime() + 3_600_000);
+}
+
+export type RequestRow = {
+  id: string;
+  ts: string;
+  provider: string;
+  model: string;
+  endpoint: string | null;
+  org_id: string;
+  team_id: string;
+  agent_id: string;
+  user_id: string;
+  key_id: string | null;
+  tags: string[];
+  input_tokens: number;
+  cached_input_tokens: number;
+  cache_write_5m_tokens: number;
+  cache_write_1h_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  tool_prompt_tokens: number;
+  cost_usd: string | null;
+  latency_ms: number | null;
+  ttfb_ms: number | null;
+  status_code: number | null;
+  streamed: boolean;
+  estimated: boolean;
+  error_class: string | null;
+};
+
+/** Newest first, keyset-paginated: the cursor is the (ts, id) of the last row returned. */
+export async function listRequests(store: Store, opts: { limit: number; cursor?: string }): Promise<{ requests: RequestRow[]; next_cursor: string | null }> {
+  if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 1000) throw new UsageError('limit must be an integer from 1 to 1000');
+  let where = '';
+  const params: string[] = [];
+  if (opts.cursor) {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(opts.cursor, 'base64url').toString('utf8'));
+    } catch {
+      decoded = undefined;
+    }
+    if (!Array.isArray(decoded) || decoded.length !== 2 || typeof decoded[0] !== 'string' || typeof decoded[1] !== 'string') {
+      throw new UsageError('cursor is not one this API returned', { hint: 'Pass next_cursor from the previous page unchanged.' });
+    }
+    where = 'WHERE ts < $1 OR (ts = $1 AND id < $2)';
+    params.push(decoded[0], decoded[1]);
+  }
+  const rows = await store.all(`SELECT * FROM api_requests ${where} ORDER BY ts DESC, id DESC LIMIT ${opts.limit + 1}`, params);
+  const page = rows.slice(0, opts.limit).map(toRequestRow);
+  const last = page[page.length - 1];
+  return {
+    requests: page,
+    next_cursor: rows.length > opts.limit && last ? Buffer.from(JSON.stringify([last.ts, last.id])).toString('base64url') : null,
+  };
+}
+
+function toRequestRow(r: Record<string, any>): RequestRow {
+  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: r.id,
+    ts: new Date(r.ts).toISOString(),
+    provider: r.provider,
+    model: r.model,
+    endpoint: r.endpoint ?? null,
+    org_id: r.org_id,
+    team_id: r.team_id,
+    agent_id: r.agent_id,
+    user_id: r.user_id,
+    key_id: r.key_id ?? null,
+    tags: typeof r.tags === 'string' ? JSON.parse(r.tags) : (r.tags ?? []),
+    input_tokens: Number(r.input_tokens),
+    cached_input_tokens: Number(r.cached_input_tokens),
+    cache_write_5m_tokens: Number(r.cache_write_5m_tokens),
+    cache_write_1h_tokens: Number(r.cache_write_1h_tokens),
+    output_tokens: Number(r.output_tokens),
+    reasoning_tokens: Number(r.reasoning_tokens),
+    tool_prompt_tokens: Number(r.tool_prompt_tokens),
+    cost_usd: r.cost_usd === null || r.cost_usd === undefined ? null : plain(r.cost_usd),
+    latency_ms: n(r.latency_ms),
+    ttfb_ms: n(r.ttfb_ms),
+    status_code: n(r.status_code),
+    streamed: Boolean(r.streamed),
+    estimated: Boolean(r.estimated),
+    error_class: r.error_class ?? null,
+  };
+}
+
+/** Models seen without a price, from the rollups. */
+export async function listUnpriced(store: Store): Promise<Array<{ provider: string; model: string; requests: number; first_hour: string; last_hour: string }>> {
+  const rows = await store.all(
+    `SELECT provider, model, SUM(unpriced_requests) AS requests, MIN(hour) AS first_hour, MAX(hour) AS last_hour
+     FROM usage_hourly WHERE unpriced_requests > 0 GROUP BY provider, model ORDER BY provider, model`,
+  );
+  return rows.map((r) => ({ provider: String(r.provider), model: String(r.model), requests: Number(r.requests), first_hour: new Date(r.first_hour as string).toISOString(), last_hour: new Date(r.last_hour as string).toISOString() }));
+}

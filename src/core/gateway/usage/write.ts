@@ -1,0 +1,129 @@
+import type Database from 'better-sqlite3';
+import { Money } from '../../shared/money.js';
+import type { Queryable } from '../../shared/store/types.js';
+import { RECORD_COLUMNS, recordValues, type UsageRecord } from './record.js';
+
+const ROWS_PER_STATEMENT = 400;
+/** The error class the gateway records for a call it refused (budget, rate limit) without calling upstream. */
+const REFUSED = 'refused';
+
+/**
+ * Writes records and their hourly rollups in the caller's transaction.
+ * Idempotent: a record already stored (same id and ts) is skipped and not added
+ * to the rollups again, so replaying a spill file twice counts each call once.
+ */
+export async function writeRecords(tx: Queryable, records: readonly UsageRecord[]): Promise<number> {
+  const inserted = new Set<string>();
+  for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT) {
+    const slice = records.slice(i, i + ROWS_PER_STATEMENT);
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    for (const r of slice) {
+      const vals = recordValues(r);
+      const base = params.length;
+      tuples.push(`(${vals.map((_, j) => `$${base + j + 1}`).join(',')})`);
+      params.push(...vals);
+    }
+    const rows = await tx.all<{ id: string }>(
+      `INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT (id, ts) DO NOTHING RETURNING id`,
+      params as never,
+    );
+    for (const row of rows) inserted.add(row.id);
+  }
+  const rollups = rollupsOf(records, (r) => inserted.has(r.id));
+  const sql = rollupSql(tx.dialect.addMoney('usage_hourly.cost_usd', 'excluded.cost_usd'), (i) => `$${i}`);
+  for (const a of rollups.values()) {
+    await tx.run(sql, [...a.key, a.requests, a.errors, a.refused, a.unpriced, a.input, a.cached, a.cacheWrite, a.output, a.reasoning, a.cost.toFixed()]);
+  }
+  return inserted.size;
+}
+
+interface Rollup {
+  key: string[];
+  requests: number;
+  /** Failed calls: the provider's errors, timeouts, cancellations. */
+  errors: number;
+  /** Calls oco refused itself (a budget or a rate limit); not errors, and never sent upstream. */
+  refused: number;
+  unpriced: number;
+  input: number;
+  cached: number;
+  cacheWrite: number;
+  output: number;
+  reasoning: number;
+  cost: Money;
+}
+
+function rollupSql(addCost: string, placeholder: (i: number) => string): string {
+  const add = (c: string) => `${c} = usage_hourly.${c} + excluded.${c}`;
+  return `INSERT INTO usage_hourly (hour, org_id, team_id, agent_id, user_id, provider, model, requests, errors, refused, unpriced_requests,
+      input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_usd)
+    VALUES (${Array.from({ length: 17 }, (_, i) => placeholder(i + 1)).join(',')})
+    ON CONFLICT (hour, org_id, team_id, agent_id, user_id, provider, model) DO UPDATE SET
+      ${['requests', 'errors', 'refused', 'unpriced_requests', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens'].map(add).join(', ')},
+      cost_usd = ${addCost}`;
+}
+
+function rollupsOf(records: readonly UsageRecord[], include: (r: UsageRecord, i: number) => boolean): Map<string, Rollup> {
+  const rollups = new Map<string, Rollup>();
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (!include(r, i)) continue;
+    const hour = `${new Date(r.ts).toISOString().slice(0, 13)}:00:00.000Z`;
+    const k = [hour, r.orgId, r.teamId, r.agentId, r.userId, r.provider, r.model].join('\u0000');
+    let agg = rollups.get(k);
+    if (!agg) {
+      agg = { key: [hour, r.orgId, r.teamId, r.agentId, r.userId, r.provider, r.model], requests: 0, errors: 0, refused: 0, unpriced: 0, input: 0, cached: 0, cacheWrite: 0, output: 0, reasoning: 0, cost: new Money(0) };
+      rollups.set(k, agg);
+    }
+    agg.requests++;
+    if (r.errorClass === REFUSED) agg.refused++;
+    else if ((r.statusCode !== null && r.statusCode >= 400) || r.errorClass) agg.errors++;
+    if (r.costUsd === null) agg.unpriced++;
+    else agg.cost = agg.cost.plus(r.costUsd);
+    agg.input += r.inputTokens + r.toolPromptTokens;
+    agg.cached += r.cachedInputTokens;
+    agg.cacheWrite += r.cacheWrite5mTokens + r.cacheWrite1hTokens;
+    agg.output += r.outputTokens;
+    agg.reasoning += r.reasoningTokens;
+  }
+  return rollups;
+}
+
+const sqliteStatements = new WeakMap<Database.Database, { insert: Database.Statement; rollup: Database.Statement }>();
+
+/**
+ * writeRecords for the SQLite writer thread, with the same rows and rollups, in the
+ * caller's transaction: one prepared statement per table (prepared once per
+ * connection) run row by row, instead of building and preparing a multi-row
+ * statement per batch. A row is new when its insert changed a row.
+ */
+export function writeRecordsSqlite(db: Database.Database, records: readonly UsageRecord[]): number {
+  let st = sqliteStatements.get(db);
+  if (!st) {
+    st = {
+      insert: db.prepare(`INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(',')}) ON CONFLICT (id, ts) DO NOTHING`),
+      rollup: db.prepare(rollupSql('decimal_add(usage_hourly.cost_usd, excluded.cost_usd)', () => '?')),
+    };
+    sqliteStatements.set(db, st);
+  }
+  const inserted = new Uint8Array(records.length);
+  let n = 0;
+  for (let i = 0; i < records.length; i++) {
+    const vals = recordValues(records[i]!);
+    // As toDriverValue binds them for SQLite: booleans as 0/1, undefined as null (the rest are strings, numbers, null).
+    for (let j = 0; j < vals.length; j++) {
+      const v = vals[j];
+      if (typeof v === 'boolean') vals[j] = v ? 1 : 0;
+      else if (v === undefined) vals[j] = null;
+    }
+    if (st.insert.run(vals).changes > 0) {
+      inserted[i] = 1;
+      n++;
+    }
+  }
+  for (const a of rollupsOf(records, (_r, i) => inserted[i] === 1).values()) {
+    st.rollup.run([...a.key, a.requests, a.errors, a.refused, a.unpriced, a.input, a.cached, a.cacheWrite, a.output, a.reasoning, a.cost.toFixed()]);
+  }
+  return n;
+}

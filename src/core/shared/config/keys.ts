@@ -1,0 +1,91 @@
+import { closest } from '../suggest.js';
+
+/**
+ * Every configuration key oco knows, as data: its environment names, type,
+ * default and whether it is a secret. Later modules add rows here; nothing
+ * else decides how a key is parsed, shown or masked.
+ */
+export type ConfigType = 'string' | 'int' | 'bool' | 'enum' | 'url';
+
+export interface ConfigKeyDef {
+  key: string;
+  env: readonly string[];
+  type: ConfigType;
+  default?: string | number | boolean;
+  secret?: boolean;
+  /** URL whose password part is a secret (database and Redis URLs). */
+  urlWithCredentials?: boolean;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+  description: string;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const SSL_MODES = ['disable', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full'] as const;
+
+export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
+  { key: 'proxy.port', env: ['OCO_PROXY_PORT'], type: 'int', default: 8080, min: 1, max: 65535, description: 'Port the LLM gateway listens on.' },
+  { key: 'proxy.host', env: ['OCO_PROXY_HOST'], type: 'string', default: '127.0.0.1', description: 'Address the LLM gateway binds.' },
+  { key: 'proxy.apiKey', env: ['OCO_PROXY_API_KEY'], type: 'string', secret: true, description: 'Shared key clients send as X-OCO-Key to use the proxy routes.' },
+  { key: 'admin.apiKey', env: ['OCO_ADMIN_API_KEY'], type: 'string', secret: true, description: 'Key for the admin API (X-API-Key); without it the admin API refuses every call.' },
+  { key: 'budget.failOpen', env: ['OCO_BUDGET_FAIL_OPEN'], type: 'bool', default: true, description: 'Admit calls when the budget backend (Redis) is down.' },
+  { key: 'budget.backend', env: ['OCO_BUDGET_BACKEND'], type: 'enum', choices: ['auto', 'memory', 'redis'], default: 'auto', description: 'Where budget and rate-limit counters live: redis (shared by several daemons), memory (one daemon, persisted in the store), auto (redis when REDIS_URL/REDIS_HOST is set).' },
+  { key: 'budget.timezone', env: ['OCO_BUDGET_TIMEZONE'], type: 'string', default: 'UTC', description: 'IANA timezone of daily/weekly/monthly budget periods when a budget names none.' },
+  { key: 'budget.reservationTtlSeconds', env: ['OCO_BUDGET_RESERVATION_TTL'], type: 'int', default: 900, min: 10, max: 86400, description: 'How long a reservation of a call that never settles (crashed daemon) holds budget before it is released.' },
+  { key: 'budget.ledgerRetentionDays', env: ['OCO_BUDGET_LEDGER_RETENTION_DAYS'], type: 'int', default: 35, min: 32, max: 36500, description: 'Days the spend ledger keeps one row per call; older rows are folded into one exact sum per attribution and day (every budget keeps its spend). Moved back automatically for rolling budgets with longer windows.' },
+  { key: 'budget.defaultMaxOutputTokens', env: ['OCO_BUDGET_DEFAULT_MAX_OUTPUT_TOKENS'], type: 'int', default: 4096, min: 1, max: 10000000, description: 'Output tokens reserved for a call that names no max_tokens when neither the model maximum nor its context window is known (not a bound: a call that outgrows it is counted as an overshoot).' },
+  { key: 'budget.unpricedModels', env: ['OCO_BUDGET_UNPRICED_MODELS'], type: 'enum', choices: ['refuse', 'allow'], default: 'refuse', description: 'Under a hard budget, a call to a model without a price is refused (403 unpriced_model) or admitted and counted as unpriced (allow).' },
+  { key: 'webhook.secret', env: ['OCO_WEBHOOK_SECRET'], type: 'string', secret: true, description: 'Key of the HMAC-SHA256 signature (X-OCO-Signature) on budget alert webhooks.' },
+  { key: 'velero.namespace', env: ['VELERO_NAMESPACE'], type: 'string', default: 'velero', description: 'Namespace where Velero runs and its backups, restores and schedules live (flag --namespace).' },
+  { key: 'kube.context', env: ['OCO_KUBE_CONTEXT'], type: 'string', description: 'kubeconfig context for Velero commands (flag --context); the current context when unset.' },
+  { key: 'kube.kubeconfig', env: ['KUBECONFIG'], type: 'string', description: 'kubeconfig path list (flag --kubeconfig); ~/.kube/config, then the in-cluster service account, when unset.' },
+  { key: 'dr.webhookUrl', env: ['OCO_DR_WEBHOOK_URL'], type: 'url', secret: true, description: 'Where DR policy breaches found by the daemon are POSTed (signed with webhook.secret).' },
+  { key: 'dr.checkIntervalSeconds', env: ['OCO_DR_CHECK_INTERVAL'], type: 'int', default: 300, min: 10, max: 86400, description: 'How often the daemon evaluates DR policies.' },
+  { key: 'log.level', env: ['OCO_LOG_LEVEL'], type: 'enum', choices: LOG_LEVELS, default: 'info', description: 'Log level of the daemon and commands.' },
+  { key: 'database.url', env: ['DATABASE_URL'], type: 'url', urlWithCredentials: true, description: 'PostgreSQL connection URL; when set (or postgres.host), PostgreSQL replaces the embedded SQLite.' },
+  { key: 'postgres.host', env: ['POSTGRES_HOST'], type: 'string', description: 'PostgreSQL host (alternative to database.url).' },
+  { key: 'postgres.port', env: ['POSTGRES_PORT'], type: 'int', default: 5432, min: 1, max: 65535, description: 'PostgreSQL port.' },
+  { key: 'postgres.db', env: ['POSTGRES_DB'], type: 'string', default: 'oco', description: 'PostgreSQL database name.' },
+  { key: 'postgres.user', env: ['POSTGRES_USER'], type: 'string', default: 'postgres', description: 'PostgreSQL user.' },
+  { key: 'postgres.password', env: ['POSTGRES_PASSWORD'], type: 'string', secret: true, description: 'PostgreSQL password.' },
+  { key: 'postgres.sslmode', env: ['POSTGRES_SSLMODE'], type: 'enum', choices: SSL_MODES, default: 'disable', description: 'PostgreSQL TLS mode.' },
+  { key: 'redis.url', env: ['REDIS_URL'], type: 'url', urlWithCredentials: true, description: 'Redis URL for shared counters and caches.' },
+  { key: 'redis.host', env: ['REDIS_HOST'], type: 'string', description: 'Redis host (alternative to redis.url).' },
+  { key: 'redis.port', env: ['REDIS_PORT'], type: 'int', default: 6379, min: 1, max: 65535, description: 'Redis port.' },
+  { key: 'openai.apiKey', env: ['OPENAI_API_KEY'], type: 'string', secret: true, description: 'OpenAI key the proxy adds when a client sends none.' },
+  { key: 'anthropic.apiKey', env: ['ANTHROPIC_API_KEY'], type: 'string', secret: true, description: 'Anthropic key the proxy adds when a client sends none.' },
+  { key: 'google.apiKey', env: ['GOOGLE_API_KEY', 'GEMINI_API_KEY'], type: 'string', secret: true, description: 'Gemini key the proxy adds when a client sends none.' },
+  // Cloud cost ingest (oco costs). Cloud credentials themselves stay the SDKs' own variables (AWS_*, AZURE_*, GOOGLE_APPLICATION_CREDENTIALS).
+  { key: 'costs.azureScope', env: ['OCO_AZURE_SCOPE'], type: 'string', description: 'Azure Cost Management scope, e.g. /subscriptions/ID or /subscriptions/ID/resourceGroups/RG (default /subscriptions/$AZURE_SUBSCRIPTION_ID).' },
+  { key: 'costs.azureArmEndpoint', env: ['OCO_AZURE_ARM_ENDPOINT'], type: 'url', default: 'https://management.azure.com', description: 'Azure Resource Manager endpoint (sovereign clouds, tests).' },
+  { key: 'costs.gcpBillingTable', env: ['OCO_GCP_BILLING_TABLE'], type: 'string', description: 'GCP Cloud Billing export table in BigQuery, project.dataset.table (standard or detailed export).' },
+  { key: 'costs.gcpBigqueryEndpoint', env: ['OCO_GCP_BIGQUERY_ENDPOINT'], type: 'url', description: 'BigQuery API endpoint override (tests, private endpoints).' },
+  { key: 'costs.gcpBillingEndpoint', env: ['OCO_GCP_BILLING_ENDPOINT'], type: 'url', description: 'Cloud Billing API endpoint override (tests, private endpoints).' },
+  { key: 'gcp.credentialsJson', env: ['GCP_CREDENTIALS_JSON'], type: 'string', secret: true, description: 'GCP service-account key JSON (alternative to GOOGLE_APPLICATION_CREDENTIALS); its token_uri is used as is.' },
+  { key: 'costs.awsResources', env: ['OCO_AWS_RESOURCES'], type: 'bool', default: false, description: 'Also fetch AWS resource-level costs (GetCostAndUsageWithResources, last 14 days; needs opt-in in Cost Explorer).' },
+  { key: 'proxy.openaiBaseUrl', env: ['OCO_OPENAI_BASE_URL'], type: 'url', default: 'https://api.openai.com', description: 'Upstream the gateway forwards /v1/proxy/openai/* to.' },
+  { key: 'proxy.anthropicBaseUrl', env: ['OCO_ANTHROPIC_BASE_URL'], type: 'url', default: 'https://api.anthropic.com', description: 'Upstream the gateway forwards /v1/proxy/anthropic/* to.' },
+  { key: 'proxy.geminiBaseUrl', env: ['OCO_GEMINI_BASE_URL'], type: 'url', default: 'https://generativelanguage.googleapis.com', description: 'Upstream the gateway forwards /v1/proxy/gemini/* to.' },
+  { key: 'proxy.maxBodyBytes', env: ['OCO_PROXY_MAX_BODY_BYTES'], type: 'int', default: 33554432, min: 1024, description: 'Largest request body the gateway accepts (413 above it).' },
+  { key: 'proxy.upstreamTimeoutMs', env: ['OCO_PROXY_UPSTREAM_TIMEOUT_MS'], type: 'int', default: 600000, min: 100, description: 'Time the upstream has to send headers, and between body chunks, before the gateway answers 504 (or ends the stream).' },
+  { key: 'proxy.drainTimeoutMs', env: ['OCO_PROXY_DRAIN_TIMEOUT_MS'], type: 'int', default: 30000, min: 0, description: 'On stop, how long in-flight requests and streams may take to finish.' },
+  { key: 'proxy.flushIntervalMs', env: ['OCO_PROXY_FLUSH_INTERVAL_MS'], type: 'int', default: 500, min: 10, max: 1000, description: 'How often usage records are written to the database; a crash loses none of them (the call journal in state/journal holds each until it is written).' },
+  { key: 'proxy.queueSize', env: ['OCO_PROXY_QUEUE_SIZE'], type: 'int', default: 100000, min: 100, description: 'Usage records held in memory before they go to the spill file.' },
+  { key: 'log.maxBytes', env: ['OCO_LOG_MAX_BYTES'], type: 'int', default: 10485760, min: 4096, description: 'Size at which the daemon log rotates (three old files are kept).' },
+];
+
+const BY_KEY = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
+
+export function findKey(key: string): ConfigKeyDef | undefined {
+  return BY_KEY.get(key);
+}
+
+export function knownKeys(): string[] {
+  return CONFIG_KEYS.map((k) => k.key);
+}
+
+/** Closest known key, for "did you mean" hints. */
+export function suggestKey(key: string): string | undefined {
+  return closest(key, knownKeys());
+}
