@@ -128,7 +128,7 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
 
 /** Spend controls plug in through src/core/gateway/spend/index.ts when it exists; the gateway runs without them otherwise. */
 async function loadSpendModule(config: OcoConfig, store: Store, logger: Logger, recovered: RecoveredCall[]): Promise<{ admission: AdmissionControl[]; adminRoutes: AdminRoute[] }> {
-  const specifier = '../core/spend/index.js';
+  const specifier = '../core/gateway/spend/index.js';
   let mod: Partial<SpendModule>;
   try {
     mod = (await import(specifier)) as Partial<SpendModule>;

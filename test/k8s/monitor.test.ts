@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcoConfig } from '../../src/core/shared/config/resolve.js';
 import { startDrMonitor, type BreachEvent } from '../../src/core/resilience/dr/monitor.js';
-import { postWebhook } from '../../src/core/resilience/dr/notify.js';
+import { postBreachWebhook } from '../../src/core/resilience/dr/notify.js';
 import { parsePolicies } from '../../src/core/resilience/dr/policy.js';
 import { applyPolicies } from '../../src/core/resilience/dr/reconcile.js';
 import { evaluatePolicy } from '../../src/core/resilience/dr/status.js';
@@ -112,9 +112,9 @@ describe('webhook delivery', () => {
   it('retries 5xx a bounded number of times and gives up with a masked target', async () => {
     const hook = await receiver([500, 503, 500, 500]);
     try {
-      const r = await postWebhook(hook.url, 'dr.breach', { x: 1 }, { retryDelaysMs: [5, 5] });
+      const r = await postBreachWebhook(hook.url, 'dr.breach', { x: 1 }, { retryDelaysMs: [5, 5] });
       expect(r).toEqual({ delivered: false, attempts: 3, target: `${new URL(hook.url).origin}/…`, error: 'HTTP 500' });
-      const ok = await postWebhook(hook.url, 'dr.breach', { x: 1 }, { retryDelaysMs: [5] });
+      const ok = await postBreachWebhook(hook.url, 'dr.breach', { x: 1 }, { retryDelaysMs: [5] });
       expect(ok).toMatchObject({ delivered: true, attempts: 2 });
     } finally {
       await hook.close();

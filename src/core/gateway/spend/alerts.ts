@@ -1,6 +1,7 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Money } from '../../shared/money.js';
 import type { Store } from '../../shared/store/types.js';
+import { maskWebhook, postWebhook } from '../../shared/webhook.js';
 import type { Refusal } from './ledger.js';
 import type { Budget } from './model.js';
 import type { PeriodWindow } from './period.js';
@@ -19,25 +20,6 @@ export interface AlertOptions {
   timeoutMs?: number;
   /** Deliveries waiting or in flight beyond this are dropped (and logged): alerts never grow memory without bound. */
   maxQueued?: number;
-}
-
-export const SIGNATURE_HEADER = 'x-oco-signature';
-export const TIMESTAMP_HEADER = 'x-oco-timestamp';
-
-/** The signature a receiver recomputes: HMAC-SHA256 over "<timestamp>.<body>", hex, prefixed "sha256=". */
-export function signWebhook(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-/** Webhook URLs often carry a token in their path (Slack, Teams): only the origin is ever shown or logged. */
-export function maskWebhook(url: string | null): string | null {
-  if (!url) return null;
-  try {
-    const u = new URL(url);
-    return u.pathname === '/' && !u.search ? u.origin : `${u.origin}/…`;
-  } catch {
-    return '…';
-  }
 }
 
 export interface AlertStats {
@@ -181,29 +163,18 @@ export class AlertManager {
   }
 
   private async deliver(url: string, event: string, body: string): Promise<void> {
-    const delays = this.options.retryDelaysMs ?? [1000, 5000, 30_000];
-    let lastError = '';
-    for (let attempt = 0; attempt <= delays.length; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, delays[attempt - 1]));
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'oco-alerts', 'x-oco-event': event, [TIMESTAMP_HEADER]: timestamp };
-      if (this.options.secret) headers[SIGNATURE_HEADER] = signWebhook(this.options.secret, timestamp, body);
-      try {
-        const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000) });
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.ok) {
-          this.stats.webhooksDelivered++;
-          return;
-        }
-        lastError = `HTTP ${res.status}`;
-        // A 4xx other than 408/429 will not change on retry.
-        if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
-      } catch (err) {
-        lastError = (err as Error).name === 'TimeoutError' ? 'timeout' : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
-      }
+    const r = await postWebhook(url, event, body, {
+      secret: this.options.secret,
+      retryDelaysMs: this.options.retryDelaysMs ?? [1000, 5000, 30_000],
+      timeoutMs: this.options.timeoutMs,
+      userAgent: 'oco-alerts',
+    });
+    if (r.delivered) {
+      this.stats.webhooksDelivered++;
+      return;
     }
     this.stats.webhooksFailed++;
-    this.logger.warn({ event, webhook: maskWebhook(url), error: lastError }, 'budget alert webhook failed after retries');
+    this.logger.warn({ event, webhook: r.target, error: r.error }, 'budget alert webhook failed after retries');
   }
 }
 

@@ -11,7 +11,7 @@ import type { Store } from '../../shared/store/types.js';
 import { connectKube } from '../k8s/client.js';
 import { VeleroClient } from '../velero/resources.js';
 import { listPlans } from '../velero/records.js';
-import { postWebhook, type DeliveryResult } from './notify.js';
+import { postBreachWebhook, type DeliveryResult } from './notify.js';
 import { drStatus, type DrStatus, type Finding, type BreachKind } from './status.js';
 
 export interface BreachEvent {
@@ -52,7 +52,7 @@ export function startDrMonitor(config: OcoConfig, store: Store, options: DrMonit
   const emit = async (e: BreachEvent) => {
     options.onBreach?.(e);
     if (webhook) {
-      const r = await postWebhook(webhook, e.event, e, { secret, retryDelaysMs: options.retryDelaysMs });
+      const r = await postBreachWebhook(webhook, e.event, e, { secret, retryDelaysMs: options.retryDelaysMs });
       options.onDelivery?.(r, e);
     }
   };
