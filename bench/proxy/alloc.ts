@@ -15,7 +15,7 @@ const STREAM = process.env.PROFILE_STREAM === '1';
 const home = mkdtempSync(join(tmpdir(), 'oco-alloc-'));
 const mock = spawn(process.execPath, [join(import.meta.dirname, 'mock-upstream.mjs'), '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
 const mockPort = await new Promise<number>((r) => mock.stdout!.once('data', (d) => r(Number(String(d).trim()))));
-const { OcoConfig } = await import(join(ROOT, 'dist/core/shared/config/resolve.js'));
+const { OcoConfig } = await import(join(ROOT, 'dist/core/base/config/resolve.js'));
 const { startDaemon } = await import(join(ROOT, 'dist/daemon/daemon.js'));
 const config = OcoConfig.load({ env: { OCO_HOME: home, OCO_OPENAI_BASE_URL: `http://127.0.0.1:${mockPort}`, OCO_LOG_LEVEL: 'info' } });
 const daemon = await startDaemon(config, { host: '127.0.0.1', port: 0 });

@@ -220,7 +220,7 @@ async function main(): Promise<void> {
       const p = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'proxy', 'stop'], { env, stdio: 'ignore' });
       p.on('close', () => res());
     });
-    const { SqliteStore } = await import('../../src/core/shared/store/sqlite.js');
+    const { SqliteStore } = await import('../../src/core/base/store/sqlite.js');
     const store = new SqliteStore({ file: join(home, 'data', 'oco.db') });
     const row = await store.get<{ n: number }>('SELECT COUNT(*) AS n FROM api_requests');
     await store.close();

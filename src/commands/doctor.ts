@@ -1,6 +1,6 @@
 import { OcoCommand } from '../core/cli/base-command.js';
-import { runDoctor, type DoctorReport } from '../core/shared/doctor/checks.js';
-import { ExitCode } from '../core/shared/errors.js';
+import { runDoctor, type DoctorReport } from '../core/base/doctor/checks.js';
+import { ExitCode } from '../core/base/errors.js';
 
 const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL', skip: 'skip' } as const;
 

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ensurePrivateDir, openPrivateFile } from '../core/shared/config/private-files.js';
-import type { OcoConfig } from '../core/shared/config/resolve.js';
-import { ExitCode, OcoError, OperationError, UnreachableError } from '../core/shared/errors.js';
-import { logFilePath } from '../core/shared/log/logger.js';
+import { ensurePrivateDir, openPrivateFile } from '../core/base/config/private-files.js';
+import type { OcoConfig } from '../core/base/config/resolve.js';
+import { ExitCode, OcoError, OperationError, UnreachableError } from '../core/base/errors.js';
+import { logFilePath } from '../core/base/log/logger.js';
 import { isAlive, looksLikeDaemon, readState, removeState, type DaemonState } from './state.js';
-import { isSingleBinary } from '../core/shared/runtime.js';
+import { isSingleBinary } from '../core/base/runtime.js';
 
 export interface DaemonStatus {
   running: true;

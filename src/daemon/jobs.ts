@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { OcoConfig } from '../core/shared/config/resolve.js';
-import type { Store } from '../core/shared/store/types.js';
+import type { OcoConfig } from '../core/base/config/resolve.js';
+import type { Store } from '../core/base/store/types.js';
 
 interface Job {
   name: string;

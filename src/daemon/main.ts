@@ -4,9 +4,9 @@
  * (not every command's dependencies): less memory, faster start.
  * Usage: node dist/daemon/main.js --host H --port P
  */
-import { usePrivateUmask } from '../core/shared/config/private-files.js';
-import { OcoConfig } from '../core/shared/config/resolve.js';
-import { isOcoError } from '../core/shared/errors.js';
+import { usePrivateUmask } from '../core/base/config/private-files.js';
+import { OcoConfig } from '../core/base/config/resolve.js';
+import { isOcoError } from '../core/base/errors.js';
 import { startDaemon } from './daemon.js';
 
 function arg(name: string): string | undefined {

@@ -1,4 +1,4 @@
-import type { OcoConfig } from '../core/shared/config/resolve.js';
+import type { OcoConfig } from '../core/base/config/resolve.js';
 import type { GatewaySettings } from '../core/gateway/proxy/gateway.js';
 
 /** The gateway's settings from the effective configuration (flags > env > file > defaults). */

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OcoPaths } from '../core/shared/config/paths.js';
-import { PRIVATE_FILE, ensurePrivateDir } from '../core/shared/config/private-files.js';
+import type { OcoPaths } from '../core/base/config/paths.js';
+import { PRIVATE_FILE, ensurePrivateDir } from '../core/base/config/private-files.js';
 import { fileURLToPath } from 'node:url';
 
 /** What a running daemon tells other oco processes about itself (stateDir/proxy.json). */

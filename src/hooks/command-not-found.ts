@@ -1,6 +1,6 @@
 import type { Hook } from '@oclif/core';
-import { closestCommand } from '../core/shared/suggest.js';
-import { ExitCode, OcoError } from '../core/shared/errors.js';
+import { closestCommand } from '../core/base/suggest.js';
+import { ExitCode, OcoError } from '../core/base/errors.js';
 
 /**
  * Unknown command: name it, suggest the closest command or topic ("did you mean"), exit 127

@@ -4,31 +4,31 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 
 /**
- * The house rule (docs/architecture.md): commands → cli → wing → shared. A wing
- * (gateway, cloud-costs, resilience) imports itself and shared only; shared imports
- * shared only; no wing or shared module imports oclif. The daemon wires wings together.
+ * The house rule (docs/architecture.md): commands → cli → wing → base. A wing
+ * (gateway, cloud-costs, resilience) imports itself and base only; base imports
+ * base only; no wing or base module imports oclif. The daemon wires wings together.
  */
 const WINGS = ['gateway', 'cloud-costs', 'resilience'] as const;
-type Room = (typeof WINGS)[number] | 'shared' | 'cli' | 'commands' | 'daemon' | 'hooks' | 'other';
+type Room = (typeof WINGS)[number] | 'base' | 'cli' | 'commands' | 'daemon' | 'hooks' | 'other';
 
 const ALLOWED: Record<Room, Room[]> = {
-  shared: ['shared'],
-  gateway: ['gateway', 'shared'],
-  'cloud-costs': ['cloud-costs', 'shared'],
-  resilience: ['resilience', 'shared'],
-  cli: ['cli', 'shared', ...WINGS],
-  daemon: ['daemon', 'shared', ...WINGS],
-  commands: ['commands', 'cli', 'shared', 'daemon', ...WINGS],
-  hooks: ['hooks', 'cli', 'shared'],
+  base: ['base'],
+  gateway: ['gateway', 'base'],
+  'cloud-costs': ['cloud-costs', 'base'],
+  resilience: ['resilience', 'base'],
+  cli: ['cli', 'base', ...WINGS],
+  daemon: ['daemon', 'base', ...WINGS],
+  commands: ['commands', 'cli', 'base', 'daemon', ...WINGS],
+  hooks: ['hooks', 'cli', 'base'],
   other: [],
 };
-/** Packages that belong to the command line, never to a wing or to shared. */
+/** Packages that belong to the command line, never to a wing or to the base. */
 const CLI_PACKAGES = /^(@oclif\/|ink$|react$)/;
 
 function roomOf(file: string): Room {
   const rel = relative(join(ROOT, 'src'), file).split('\\').join('/');
   const [top, second] = rel.split('/');
-  if (top === 'core') return (second && ([...WINGS, 'shared', 'cli'] as string[]).includes(second) ? second : 'other') as Room;
+  if (top === 'core') return (second && ([...WINGS, 'base', 'cli'] as string[]).includes(second) ? second : 'other') as Room;
   if (top === 'commands' || top === 'daemon' || top === 'hooks') return top;
   return 'other';
 }
@@ -72,21 +72,21 @@ describe('the import rule', () => {
     expect(files.filter((f) => roomOf(f) === 'other').map((f) => relative(ROOT, f))).toEqual([]);
   });
 
-  it('imports run one way: commands → cli → wing → shared, and no wing imports another', () => {
+  it('imports run one way: commands → cli → wing → base, and no wing imports another', () => {
     expect(violations(files.map((file) => ({ file, specs: imports(file) })))).toEqual([]);
   });
 
   it('catches a wing-to-wing import, an upward import and oclif in a wing', () => {
     const at = (p: string) => join(ROOT, 'src', p);
     const bad = violations([
-      { file: at('core/gateway/spend/alerts.ts'), specs: ['../../resilience/dr/notify.js', '../../shared/webhook.js'] },
-      { file: at('core/shared/store/open.ts'), specs: ['../../gateway/usage/write.js', '../config/resolve.js'] },
+      { file: at('core/gateway/spend/alerts.ts'), specs: ['../../resilience/dr/notify.js', '../../base/webhook.js'] },
+      { file: at('core/base/store/open.ts'), specs: ['../../gateway/usage/write.js', '../config/resolve.js'] },
       { file: at('core/cloud-costs/ingest.ts'), specs: ['../cli/progress.js', '@oclif/core', 'decimal.js'] },
       { file: at('commands/costs/ingest.ts'), specs: ['../../core/cloud-costs/ingest.js', '../../core/cli/progress.js', '@oclif/core'] },
     ]);
     expect(bad).toEqual([
       'src/core/gateway/spend/alerts.ts (gateway) imports ../../resilience/dr/notify.js (resilience)',
-      'src/core/shared/store/open.ts (shared) imports ../../gateway/usage/write.js (gateway)',
+      'src/core/base/store/open.ts (base) imports ../../gateway/usage/write.js (gateway)',
       'src/core/cloud-costs/ingest.ts (cloud-costs) imports ../cli/progress.js (cli)',
       'src/core/cloud-costs/ingest.ts (cloud-costs) imports @oclif/core, which belongs to the command line',
     ]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/core/shared/store/migrations/index.js';
+import { MIGRATIONS } from '../../src/core/base/store/migrations/index.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { createTestDatabase, pgAvailable, type TestDatabase } from '../helpers/services.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS } from '../../src/core/shared/config/keys.js';
+import { CONFIG_KEYS } from '../../src/core/base/config/keys.js';
 import { ROOT } from '../helpers/cli.js';
 
 describe('README', () => {

@@ -1,14 +1,14 @@
 import { appendFileSync, copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Money } from '../../src/core/shared/money.js';
+import { Money } from '../../src/core/base/money.js';
 import { loadPriceBook } from '../../src/core/gateway/pricing/book.js';
 import { settleRecovered } from '../../src/core/gateway/spend/index.js';
 import { CallJournal, type CallIntent } from '../../src/core/gateway/usage/call-journal.js';
 import { recoverCallJournal } from '../../src/core/gateway/usage/call-recovery.js';
 import type { UsageRecord } from '../../src/core/gateway/usage/record.js';
 import { Recorder } from '../../src/core/gateway/usage/recorder.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { tempHome, type TempHome } from '../helpers/cli.js';
 import { BACKENDS } from '../helpers/stores.js';
 

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OcoConfig } from '../../src/core/shared/config/resolve.js';
-import { storeTarget } from '../../src/core/shared/store/open.js';
-import { redisTarget } from '../../src/core/shared/redis/connection.js';
+import { OcoConfig } from '../../src/core/base/config/resolve.js';
+import { storeTarget } from '../../src/core/base/store/open.js';
+import { redisTarget } from '../../src/core/base/redis/connection.js';
 import { tempHome, type TempHome } from '../helpers/cli.js';
 
 describe('configuration resolution', () => {

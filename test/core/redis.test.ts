@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RedisConnection } from '../../src/core/shared/redis/connection.js';
+import { RedisConnection } from '../../src/core/base/redis/connection.js';
 import { redisAvailable, redisUrl } from '../helpers/services.js';
 
 describe('Redis connection', () => {

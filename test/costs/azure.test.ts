@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Money } from '../../src/core/shared/money.js';
+import { Money } from '../../src/core/base/money.js';
 import { parseExactJson } from '../../src/core/cloud-costs/providers/azure/normalise.js';
 import { AZURE_API_VERSION, azureGrouping, queryBody } from '../../src/core/cloud-costs/providers/azure/fetch.js';
 import { azureQueryWindows, coverageWarning } from '../../src/core/cloud-costs/providers/azure/windows.js';

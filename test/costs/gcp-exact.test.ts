@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OcoConfig } from '../../src/core/shared/config/resolve.js';
+import { OcoConfig } from '../../src/core/base/config/resolve.js';
 import { runIngest } from '../../src/core/cloud-costs/ingest.js';
 import { summarise } from '../../src/core/cloud-costs/report.js';
 import { createGcpClient, mapGcpError } from '../../src/core/cloud-costs/providers/gcp/client.js';
 import { exactDecimal, exportQuery, gcpProvider } from '../../src/core/cloud-costs/providers/gcp/fetch.js';
-import { Money } from '../../src/core/shared/money.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import { Money } from '../../src/core/base/money.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { startFakeGcp, type ExportRow, type FakeGcp } from '../fakes/gcp/server.js';
 import { cast, evaluate, exactBinary, parseQuery, printfG, roundTripDoubleToString, type Schema } from '../fakes/gcp/sql.js';
 import { BACKENDS } from '../helpers/stores.js';

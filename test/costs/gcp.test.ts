@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Money } from '../../src/core/shared/money.js';
+import { Money } from '../../src/core/base/money.js';
 import { startFakeGcp, type CatalogSku, type ExportRow, type FakeCatalog, type FakeGcp } from '../fakes/gcp/server.js';
 import { providerFixture } from '../fakes/aws/model.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { Money } from '../../src/core/shared/money.js';
+import { Money } from '../../src/core/base/money.js';
 import { timestampText, decimalText } from '../../src/core/cloud-costs/values.js';
 import { FOCUS_REFERENCE } from '../helpers/reference.js';
 

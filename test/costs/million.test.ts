@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { importFocusFile } from '../../src/core/cloud-costs/import.js';
 import { summarise } from '../../src/core/cloud-costs/report.js';
 import { generateFocusCsv, unitsToDecimal } from '../../bench/ingest/generate.js';
-import { Money } from '../../src/core/shared/money.js';
+import { Money } from '../../src/core/base/money.js';
 import { tempHome } from '../helpers/cli.js';
 import { BACKENDS } from '../helpers/stores.js';
 

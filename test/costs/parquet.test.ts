@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFocusFile } from '../../src/core/cloud-costs/import.js';
 import { FocusRowError } from '../../src/core/cloud-costs/focus/reader.js';
 import { summarise } from '../../src/core/cloud-costs/report.js';
-import { Money } from '../../src/core/shared/money.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import { Money } from '../../src/core/base/money.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { tempHome, type TempHome } from '../helpers/cli.js';
 import { BACKENDS } from '../helpers/stores.js';
 

@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OcoConfig } from '../../src/core/shared/config/resolve.js';
+import { OcoConfig } from '../../src/core/base/config/resolve.js';
 import { listRuns, startRun } from '../../src/core/cloud-costs/runs.js';
 import { parseEvery, setSchedule, startCostScheduler, type SchedulerLogger } from '../../src/core/cloud-costs/scheduler.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { pagesFromRecords, startFakeCostExplorer, type FakeCostExplorer } from '../fakes/aws/cost-explorer.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { BACKENDS } from '../helpers/stores.js';

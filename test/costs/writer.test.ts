@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyRow, type CostRow } from '../../src/core/cloud-costs/model.js';
 import { REBUILD_MIN_ROWS, replaceSourceRows } from '../../src/core/cloud-costs/writer.js';
-import { Money } from '../../src/core/shared/money.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import { Money } from '../../src/core/base/money.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { BACKENDS } from '../helpers/stores.js';
 
 function row(day: string, hour: number, cost: string, extra: Partial<CostRow> = {}): CostRow {

@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OcoConfig } from '../../src/core/shared/config/resolve.js';
-import { money } from '../../src/core/shared/money.js';
+import { OcoConfig } from '../../src/core/base/config/resolve.js';
+import { money } from '../../src/core/base/money.js';
 import { writeSpendEvents, type SpendEvent } from '../../src/core/gateway/spend/repo.js';
-import { openStore } from '../../src/core/shared/store/open.js';
+import { openStore } from '../../src/core/base/store/open.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { pagesFromRecords, startFakeCostExplorer, type FakeCostExplorer } from '../fakes/aws/cost-explorer.js';
 import { startFakeCluster, type FakeCluster } from '../fakes/k8s/index.js';

@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { privatizeTree } from '../../src/core/shared/config/private-files.js';
-import { migrate } from '../../src/core/shared/store/migrate.js';
-import { SqliteStore } from '../../src/core/shared/store/sqlite.js';
+import { privatizeTree } from '../../src/core/base/config/private-files.js';
+import { migrate } from '../../src/core/base/store/migrate.js';
+import { SqliteStore } from '../../src/core/base/store/sqlite.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { PostgresStore } from '../../src/core/shared/store/postgres.js';
-import { SqliteStore } from '../../src/core/shared/store/sqlite.js';
-import { migrate } from '../../src/core/shared/store/migrate.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import { PostgresStore } from '../../src/core/base/store/postgres.js';
+import { SqliteStore } from '../../src/core/base/store/sqlite.js';
+import { migrate } from '../../src/core/base/store/migrate.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { tempHome } from './cli.js';
 import { createTestDatabase, pgAvailable } from './services.js';
 

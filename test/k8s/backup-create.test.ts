@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SqliteStore } from '../../src/core/shared/store/sqlite.js';
+import { SqliteStore } from '../../src/core/base/store/sqlite.js';
 import { FAKE_TOKEN } from '../fakes/k8s/index.js';
 import type { Step } from '../fakes/k8s/controller.js';
 import { driveWhenWatched, k8sEnv, type K8sEnv } from './helpers.js';

@@ -4,7 +4,7 @@
  * (422), patches, selectors, and that builders' objects validate against the CRDs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OcoConfig } from '../../src/core/shared/config/resolve.js';
+import { OcoConfig } from '../../src/core/base/config/resolve.js';
 import { connectKube } from '../../src/core/resilience/k8s/client.js';
 import { buildBackup, buildDeleteBackupRequest, buildDownloadRequest, buildRestore, buildSchedule, backupSpec, restoreSpec } from '../../src/core/resilience/velero/builders.js';
 import { BACKUP_PHASES, RESTORE_PHASES } from '../../src/core/resilience/velero/phases.js';
@@ -220,8 +220,8 @@ describe('policy reconciliation under concurrent change', () => {
   it('a spec changed between read and patch is reported as a concurrent change; a status change is not', async () => {
     const { parsePolicies } = await import('../../src/core/resilience/dr/policy.js');
     const { applyPolicies } = await import('../../src/core/resilience/dr/reconcile.js');
-    const { SqliteStore } = await import('../../src/core/shared/store/sqlite.js');
-    const { migrate } = await import('../../src/core/shared/store/migrate.js');
+    const { SqliteStore } = await import('../../src/core/base/store/sqlite.js');
+    const { migrate } = await import('../../src/core/base/store/migrate.js');
     const store = new SqliteStore({ file: `${home.path}/race.db` });
     await migrate(store);
     try {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SqliteStore } from '../../src/core/shared/store/sqlite.js';
+import { SqliteStore } from '../../src/core/base/store/sqlite.js';
 import { k8sEnv, type K8sEnv } from './helpers.js';
 
 // each test runs the CLI several times (child processes): give a loaded 2-core machine room

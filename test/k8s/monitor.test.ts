@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OcoConfig } from '../../src/core/shared/config/resolve.js';
+import { OcoConfig } from '../../src/core/base/config/resolve.js';
 import { startDrMonitor, type BreachEvent } from '../../src/core/resilience/dr/monitor.js';
 import { postBreachWebhook } from '../../src/core/resilience/dr/notify.js';
 import { parsePolicies } from '../../src/core/resilience/dr/policy.js';

@@ -9,7 +9,7 @@ import { Recorder } from '../../src/core/gateway/usage/recorder.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { tempHome } from '../helpers/cli.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 
 /**
  * The contract spend controls plug into: a control that refuses one model,

@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Money } from '../../src/core/shared/money.js';
-import { PostgresStore } from '../../src/core/shared/store/postgres.js';
-import { SqliteStore } from '../../src/core/shared/store/sqlite.js';
-import type { Row, Store } from '../../src/core/shared/store/types.js';
+import { Money } from '../../src/core/base/money.js';
+import { PostgresStore } from '../../src/core/base/store/postgres.js';
+import { SqliteStore } from '../../src/core/base/store/sqlite.js';
+import type { Row, Store } from '../../src/core/base/store/types.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 import { BACKENDS } from '../helpers/stores.js';

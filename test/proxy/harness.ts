@@ -1,4 +1,4 @@
-import { OcoConfig } from '../../src/core/shared/config/resolve.js';
+import { OcoConfig } from '../../src/core/base/config/resolve.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { tempHome, type TempHome } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/services.js';

@@ -44,8 +44,8 @@ describe('the daemon', () => {
       const store = h.daemon.store;
       await h.daemon.stop();
       // stop() closed the daemon's store: read the same database again
-      const { OcoConfig } = await import('../../src/core/shared/config/resolve.js');
-      const { openStore } = await import('../../src/core/shared/store/open.js');
+      const { OcoConfig } = await import('../../src/core/base/config/resolve.js');
+      const { openStore } = await import('../../src/core/base/store/open.js');
       const again = await openStore(OcoConfig.load({ env: h.env }));
       expect((await getKey(again, id))?.lastUsedAt).not.toBeNull();
       await again.close();

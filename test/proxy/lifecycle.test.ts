@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/core/shared/store/sqlite.js';
+import { SqliteStore } from '../../src/core/base/store/sqlite.js';
 import { isolatedEnv, ROOT, runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';
 import { freePort } from '../helpers/net.js';

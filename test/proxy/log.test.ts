@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createDaemonLogger } from '../../src/core/shared/log/logger.js';
+import { createDaemonLogger } from '../../src/core/base/log/logger.js';
 import { tempHome } from '../helpers/cli.js';
 
 describe('daemon log', () => {

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OcoConfig } from '../../src/core/shared/config/resolve.js';
-import { logFilePath } from '../../src/core/shared/log/logger.js';
+import { OcoConfig } from '../../src/core/base/config/resolve.js';
+import { logFilePath } from '../../src/core/base/log/logger.js';
 import { BIN, isolatedEnv, tempHome, type TempHome } from '../helpers/cli.js';
 
 describe('oco proxy logs -f', () => {

@@ -4,7 +4,7 @@ import { candidateNames } from '../../src/core/gateway/pricing/family.js';
 import { PriceBook, loadPriceBook, modelLimits, priceUsage, emptyUsage, type TokenUsage } from '../../src/core/gateway/pricing/index.js';
 import { importLiteLlm, setPrice } from '../../src/core/gateway/pricing/service.js';
 import { BACKENDS } from '../helpers/stores.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 
 const usage = (u: Partial<TokenUsage>): TokenUsage => ({ ...emptyUsage(), ...u });
 

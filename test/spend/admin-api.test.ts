@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleBudgetsApi } from '../../src/core/gateway/spend/admin-api.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { testConfig } from './helpers.js';
 

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { money } from '../../src/core/shared/money.js';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, maskWebhook, signWebhook } from '../../src/core/shared/webhook.js';
+import { money } from '../../src/core/base/money.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, maskWebhook, signWebhook } from '../../src/core/base/webhook.js';
 import { parseBudgetInput } from '../../src/core/gateway/spend/model.js';
 import { insertBudget, listAlerts, resetBudget } from '../../src/core/gateway/spend/repo.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { admissionWith, request, sleep } from './helpers.js';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { money } from '../../src/core/shared/money.js';
+import { money } from '../../src/core/base/money.js';
 import { writeSpendEvents } from '../../src/core/gateway/spend/repo.js';
-import { SqliteStore } from '../../src/core/shared/store/sqlite.js';
+import { SqliteStore } from '../../src/core/base/store/sqlite.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 
 /** The commands as a user runs them: built CLI, child processes, an isolated OCO_HOME on the embedded SQLite. */

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { money, Money } from '../../src/core/shared/money.js';
+import { money, Money } from '../../src/core/base/money.js';
 import { compactSpendLedger, dayOf } from '../../src/core/gateway/spend/compact.js';
 import { parseBudgetInput, periodSpec, type Budget, type BudgetInput } from '../../src/core/gateway/spend/model.js';
 import { periodWindow } from '../../src/core/gateway/spend/period.js';
 import { insertBudget, writeSpendEvents, type SpendEvent } from '../../src/core/gateway/spend/repo.js';
 import { budgetStatus } from '../../src/core/gateway/spend/service.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { runOco, tempHome } from '../helpers/cli.js';
 import { BACKENDS } from '../helpers/stores.js';
 

@@ -1,6 +1,6 @@
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Money } from '../../src/core/shared/money.js';
+import { Money } from '../../src/core/base/money.js';
 import { parseRateLimitInput } from '../../src/core/gateway/spend/model.js';
 import { upsertRateLimit } from '../../src/core/gateway/spend/repo.js';
 import { summarize } from '../../src/core/gateway/usage/summary.js';

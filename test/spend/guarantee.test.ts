@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Money, money } from '../../src/core/shared/money.js';
+import { Money, money } from '../../src/core/base/money.js';
 import { emptyUsage, modelLimits, PriceBook, priceUsage } from '../../src/core/gateway/pricing/index.js';
 import { setPrice } from '../../src/core/gateway/pricing/service.js';
 import type { AdmissionDecision, AdmissionRequest } from '../../src/core/gateway/proxy/admission.js';
@@ -9,7 +9,7 @@ import { boundCall } from '../../src/core/gateway/spend/estimate/index.js';
 import { parseBudgetInput, type Budget, type BudgetInput } from '../../src/core/gateway/spend/model.js';
 import { insertBudget } from '../../src/core/gateway/spend/repo.js';
 import { budgetStatus } from '../../src/core/gateway/spend/service.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { redisAvailable, redisUrl } from '../helpers/services.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { admissionWith, request, sleep } from './helpers.js';

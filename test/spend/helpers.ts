@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { OcoConfig } from '../../src/core/shared/config/resolve.js';
-import { money } from '../../src/core/shared/money.js';
+import { OcoConfig } from '../../src/core/base/config/resolve.js';
+import { money } from '../../src/core/base/money.js';
 import type { AdmissionRequest, Attribution } from '../../src/core/gateway/proxy/admission.js';
 import { createSpendAdmission, type SpendControlOptions } from '../../src/core/gateway/spend/index.js';
 import type { SpendAdmission } from '../../src/core/gateway/spend/admission.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { tempHome } from '../helpers/cli.js';
 
 export interface LogLine {

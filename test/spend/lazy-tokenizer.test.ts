@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadedEncodings } from '../../src/core/gateway/spend/estimate/tokenizer.js';
 import { parseBudgetInput, parseRateLimitInput } from '../../src/core/gateway/spend/model.js';
 import { insertBudget, upsertRateLimit } from '../../src/core/gateway/spend/repo.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { admissionWith, request, sleep } from './helpers.js';
 

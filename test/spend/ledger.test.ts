@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Money, money } from '../../src/core/shared/money.js';
+import { Money, money } from '../../src/core/base/money.js';
 import type { AdmissionDecision } from '../../src/core/gateway/proxy/admission.js';
 import type { SpendAdmission } from '../../src/core/gateway/spend/admission.js';
 import { parseBudgetInput, type BudgetInput } from '../../src/core/gateway/spend/model.js';
 import { insertBudget, resetBudget } from '../../src/core/gateway/spend/repo.js';
 import { RedisLedger } from '../../src/core/gateway/spend/redis-ledger.js';
 import { budgetStatus } from '../../src/core/gateway/spend/service.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { redisAvailable, redisUrl } from '../helpers/services.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { ATTR, admissionWith, privateRedisPort, request, sleep, startRedisServer } from './helpers.js';
@@ -327,7 +327,7 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
   it('two daemons (two store connections, one Redis) enforce one limit', async () => {
     await budget(store, { scope: 'org', entity: 'acme', limit: '10' });
     // The second daemon has its own connection to the same database, as a second process would.
-    const { SqliteStore } = await import('../../src/core/shared/store/sqlite.js');
+    const { SqliteStore } = await import('../../src/core/base/store/sqlite.js');
     const otherStore = new SqliteStore({ file: store.location });
     const d1 = await admissionWith(store, { backend: 'redis', redisUrl: url });
     const d2 = await admissionWith(otherStore, { backend: 'redis', redisUrl: url });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, UsageError } from '../../src/core/shared/errors.js';
+import { ConfigError, UsageError } from '../../src/core/base/errors.js';
 import { budgetApplies, parseBudgetInput, parseBudgetUpdate, type Budget } from '../../src/core/gateway/spend/model.js';
 
 const base = { scope: 'team', entity: 'payments', limit: '500', period: 'monthly' };

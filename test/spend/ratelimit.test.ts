@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { money } from '../../src/core/shared/money.js';
+import { money } from '../../src/core/base/money.js';
 import type { AdmissionDecision } from '../../src/core/gateway/proxy/admission.js';
 import { parseBudgetInput, parseRateLimitInput, type RateLimitInput } from '../../src/core/gateway/spend/model.js';
 import { insertBudget, upsertRateLimit } from '../../src/core/gateway/spend/repo.js';
 import { budgetStatus } from '../../src/core/gateway/spend/service.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { redisAvailable, redisUrl } from '../helpers/services.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { ATTR, admissionWith, request } from './helpers.js';

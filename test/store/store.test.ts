@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Money, sumMoney } from '../../src/core/shared/money.js';
-import { migrate, migrationStatus } from '../../src/core/shared/store/migrate.js';
-import type { Migration } from '../../src/core/shared/store/migrations/index.js';
-import { MIGRATIONS } from '../../src/core/shared/store/migrations/index.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import { Money, sumMoney } from '../../src/core/base/money.js';
+import { migrate, migrationStatus } from '../../src/core/base/store/migrate.js';
+import type { Migration } from '../../src/core/base/store/migrations/index.js';
+import { MIGRATIONS } from '../../src/core/base/store/migrations/index.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { join } from 'node:path';
-import { SqliteStore } from '../../src/core/shared/store/sqlite.js';
+import { SqliteStore } from '../../src/core/base/store/sqlite.js';
 import { runOco, tempHome } from '../helpers/cli.js';
 import { BACKENDS } from '../helpers/stores.js';
 

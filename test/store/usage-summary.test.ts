@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/core/shared/store/migrate.js';
-import { MIGRATIONS } from '../../src/core/shared/store/migrations/index.js';
-import type { Store } from '../../src/core/shared/store/types.js';
+import { migrate } from '../../src/core/base/store/migrate.js';
+import { MIGRATIONS } from '../../src/core/base/store/migrations/index.js';
+import type { Store } from '../../src/core/base/store/types.js';
 import { RECORD_COLUMNS, recordValues, type UsageRecord } from '../../src/core/gateway/usage/record.js';
 import { summarize } from '../../src/core/gateway/usage/summary.js';
 import { writeRecords } from '../../src/core/gateway/usage/write.js';

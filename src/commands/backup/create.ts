@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { VeleroCommand, kubeFlags, waitFlags } from '../../core/cli/velero-command.js';
-import { UsageError } from '../../core/shared/errors.js';
+import { UsageError } from '../../core/base/errors.js';
 import { backupSpecFlags, specFromFlags } from '../../core/cli/velero/backup-flags.js';
 import { buildBackup, stamp } from '../../core/resilience/velero/builders.js';
 import { summarize } from '../../core/resilience/velero/outcome.js';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { ExitCode } from '../../core/shared/errors.js';
+import { ExitCode } from '../../core/base/errors.js';
 import { BUDGET_COLUMNS, budgetRows } from '../../core/cli/spend.js';
 import { invalid, SCOPE_NAMES } from '../../core/gateway/spend/model.js';
 import { listBudgets } from '../../core/gateway/spend/repo.js';

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { UsageError } from '../../core/shared/errors.js';
+import { UsageError } from '../../core/base/errors.js';
 import { budgetRefFlags, budgetValueFlags, describeBudget, resolveBudget } from '../../core/cli/spend.js';
 import { parseBudgetUpdate } from '../../core/gateway/spend/model.js';
 import { updateBudget } from '../../core/gateway/spend/repo.js';

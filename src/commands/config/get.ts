@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { getConfigValue, type ConfigGetResult } from '../../core/shared/config/service.js';
+import { getConfigValue, type ConfigGetResult } from '../../core/base/config/service.js';
 
 export default class ConfigGet extends OcoCommand<ConfigGetResult> {
   static override summary = 'Print the effective value of one configuration key.';

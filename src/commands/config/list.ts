@@ -1,6 +1,6 @@
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { OcoConfig } from '../../core/shared/config/resolve.js';
+import { OcoConfig } from '../../core/base/config/resolve.js';
 
 type Row = ReturnType<OcoConfig['describe']>[number];
 

@@ -1,6 +1,6 @@
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { resolvePaths, type OcoPaths } from '../../core/shared/config/paths.js';
+import { resolvePaths, type OcoPaths } from '../../core/base/config/paths.js';
 
 export default class ConfigPath extends OcoCommand<OcoPaths> {
   static override summary = 'Print where oco keeps its config file, data, state and logs.';

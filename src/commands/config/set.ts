@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { setConfigValue, type ConfigSetResult } from '../../core/shared/config/service.js';
+import { setConfigValue, type ConfigSetResult } from '../../core/base/config/service.js';
 
 export default class ConfigSet extends OcoCommand<ConfigSetResult> {
   static override summary = 'Set a configuration key in the config file.';

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { unsetConfigValue, type ConfigSetResult } from '../../core/shared/config/service.js';
+import { unsetConfigValue, type ConfigSetResult } from '../../core/base/config/service.js';
 
 export default class ConfigUnset extends OcoCommand<ConfigSetResult> {
   static override summary = 'Remove a configuration key from the config file.';

@@ -1,5 +1,5 @@
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { migrate, migrationStatus, type AppliedMigration } from '../../core/shared/store/migrate.js';
+import { migrate, migrationStatus, type AppliedMigration } from '../../core/base/store/migrate.js';
 
 interface Result {
   engine: string;

@@ -1,6 +1,6 @@
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { migrationStatus, type MigrationStatus } from '../../core/shared/store/migrate.js';
+import { migrationStatus, type MigrationStatus } from '../../core/base/store/migrate.js';
 
 export default class DbStatus extends OcoCommand<MigrationStatus> {
   static override summary = 'Show the storage engine, the current schema version and pending migrations.';

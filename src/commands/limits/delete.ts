@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { UsageError } from '../../core/shared/errors.js';
+import { UsageError } from '../../core/base/errors.js';
 import { RATE_LIMIT_KINDS, invalid } from '../../core/gateway/spend/model.js';
 import { deleteRateLimit } from '../../core/gateway/spend/repo.js';
 import { rateLimitView } from '../../core/gateway/spend/service.js';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { logFilePath } from '../../core/shared/log/logger.js';
+import { logFilePath } from '../../core/base/log/logger.js';
 import { tailLines } from '../../daemon/control.js';
 
 export default class ProxyLogs extends OcoCommand<{ file: string; lines: unknown[] } | void> {

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { usePrivateUmask } from '../../core/shared/config/private-files.js';
+import { usePrivateUmask } from '../../core/base/config/private-files.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import { fetchHealth, runningDaemon, startDetached } from '../../daemon/control.js';
 import { isLoopback } from '../../daemon/settings.js';

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { yaml } from '../../core/shared/lazy.js';
+import { yaml } from '../../core/base/lazy.js';
 import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
 import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 

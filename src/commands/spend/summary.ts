@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { UsageError } from '../../core/shared/errors.js';
+import { UsageError } from '../../core/base/errors.js';
 import { renderTable } from '../../core/cli/table.js';
 import { GROUP_BY, summarize, type GroupBy, type Summary } from '../../core/gateway/usage/summary.js';
 import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';

@@ -1,9 +1,9 @@
 import { Command, Errors, type Config } from '@oclif/core';
-import { OcoConfig, type ResolveOptions } from '../shared/config/resolve.js';
-import { ExitCode, OcoError, isOcoError } from '../shared/errors.js';
-import { openStore } from '../shared/store/open.js';
+import { OcoConfig, type ResolveOptions } from '../base/config/resolve.js';
+import { ExitCode, OcoError, isOcoError } from '../base/errors.js';
+import { openStore } from '../base/store/open.js';
 import { parseErrorMessage, usageLine } from './usage-errors.js';
-import type { Store } from '../shared/store/types.js';
+import type { Store } from '../base/store/types.js';
 
 /**
  * The shape every oco command shares: --json, typed errors rendered as one

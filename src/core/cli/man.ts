@@ -1,5 +1,5 @@
 import type { Command, Config } from '@oclif/core';
-import { CONFIG_KEYS } from '../shared/config/keys.js';
+import { CONFIG_KEYS } from '../base/config/keys.js';
 import { roffAscii } from './roff-chars.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
-import { UsageError } from '../shared/errors.js';
-import type { Queryable } from '../shared/store/types.js';
+import { UsageError } from '../base/errors.js';
+import type { Queryable } from '../base/store/types.js';
 import { SCOPE_NAMES, type Budget } from '../gateway/spend/model.js';
 import { findBudget } from '../gateway/spend/repo.js';
 import type { BudgetStatus } from '../gateway/spend/service.js';

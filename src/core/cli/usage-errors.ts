@@ -1,5 +1,5 @@
 import { CommandHelp, type Command, type Config } from '@oclif/core';
-import { closest } from '../shared/suggest.js';
+import { closest } from '../base/suggest.js';
 
 /**
  * oclif's parse errors, rewritten as one line that names the flag or argument

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { Flags } from '@oclif/core';
 import { OcoCommand } from './base-command.js';
-import { UsageError } from '../shared/errors.js';
-import type { Store } from '../shared/store/types.js';
+import { UsageError } from '../base/errors.js';
+import type { Store } from '../base/store/types.js';
 import { ProgressReporter } from './velero/progress.js';
 import { VeleroClient } from '../resilience/velero/resources.js';
 import { summarize, waitForOutcome, type Outcome } from '../resilience/velero/outcome.js';

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Store } from '../shared/store/types.js';
-import { isOcoError } from '../shared/errors.js';
+import type { Store } from '../base/store/types.js';
+import { isOcoError } from '../base/errors.js';
 import type { CostRow, DayWindow } from './model.js';
 import { FocusFileReader, providerFromName, type FocusReadOptions } from './focus/reader.js';
 import { finishRun, startRun } from './runs.js';

@@ -1,7 +1,7 @@
-import type { OcoConfig } from '../shared/config/resolve.js';
-import { ConfigError, OcoError, isOcoError } from '../shared/errors.js';
-import { Money } from '../shared/money.js';
-import type { Store } from '../shared/store/types.js';
+import type { OcoConfig } from '../base/config/resolve.js';
+import { ConfigError, OcoError, isOcoError } from '../base/errors.js';
+import { Money } from '../base/money.js';
+import type { Store } from '../base/store/types.js';
 import { PROVIDERS, type DayWindow, type ProviderName } from './model.js';
 import { awsProvider } from './providers/aws/fetch.js';
 import { azureProvider } from './providers/azure/fetch.js';

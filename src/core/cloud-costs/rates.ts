@@ -1,5 +1,5 @@
-import { UsageError } from '../shared/errors.js';
-import type { Store } from '../shared/store/types.js';
+import { UsageError } from '../base/errors.js';
+import type { Store } from '../base/store/types.js';
 import { decimalText } from './values.js';
 
 /** Reporting rates: USD per one unit of a currency, set by the user. Costs stay stored as billed. */

@@ -1,6 +1,6 @@
-import { Money } from '../shared/money.js';
-import { UsageError } from '../shared/errors.js';
-import type { EngineName, SqlParam, Store } from '../shared/store/types.js';
+import { Money } from '../base/money.js';
+import { UsageError } from '../base/errors.js';
+import type { EngineName, SqlParam, Store } from '../base/store/types.js';
 import type { DayWindow } from './model.js';
 import { getRates } from './rates.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../shared/store/types.js';
+import type { Store } from '../base/store/types.js';
 import type { DayWindow } from './model.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed';

@@ -1,6 +1,6 @@
-import type { OcoConfig } from '../shared/config/resolve.js';
-import { UsageError, isOcoError } from '../shared/errors.js';
-import type { Store } from '../shared/store/types.js';
+import type { OcoConfig } from '../base/config/resolve.js';
+import { UsageError, isOcoError } from '../base/errors.js';
+import type { Store } from '../base/store/types.js';
 import type { IngestSummary } from './ingest.js';
 import { PROVIDERS, addDays, todayUtc, type DayWindow, type ProviderName } from './model.js';
 import { lastRunOf } from './runs.js';

@@ -1,6 +1,6 @@
-import type { OcoConfig } from '../shared/config/resolve.js';
-import { isOcoError } from '../shared/errors.js';
-import type { Store } from '../shared/store/types.js';
+import type { OcoConfig } from '../base/config/resolve.js';
+import { isOcoError } from '../base/errors.js';
+import type { Store } from '../base/store/types.js';
 import { PROVIDER_TABLE } from './ingest.js';
 import { PROVIDERS, type ProviderName } from './model.js';
 

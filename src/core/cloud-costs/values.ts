@@ -1,4 +1,4 @@
-import { Money } from '../shared/money.js';
+import { Money } from '../base/money.js';
 
 /**
  * Exact parsing of the amounts and times sources send. Amounts stay decimal text:

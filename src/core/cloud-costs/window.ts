@@ -1,4 +1,4 @@
-import { UsageError } from '../shared/errors.js';
+import { UsageError } from '../base/errors.js';
 import { addDays, todayUtc, type DayWindow } from './model.js';
 import { isDay } from './values.js';
 

@@ -1,11 +1,11 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
-import { OperationError } from '../shared/errors.js';
-import { PostgresStore, mapPgError } from '../shared/store/postgres.js';
-import { SqliteStore } from '../shared/store/sqlite.js';
+import { OperationError } from '../base/errors.js';
+import { PostgresStore, mapPgError } from '../base/store/postgres.js';
+import { SqliteStore } from '../base/store/sqlite.js';
 import type { PoolClient } from 'pg';
-import type { Store } from '../shared/store/types.js';
+import type { Store } from '../base/store/types.js';
 import { addDays, dayStart, type CostRow, type DayWindow } from './model.js';
 import { COLUMN_LIST, FLAT_ROWS, SqliteBulk, flattenBatch } from './sqlite-bulk.js';
 

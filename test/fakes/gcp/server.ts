@@ -24,7 +24,7 @@
 import { createPublicKey, createVerify, randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Money } from '../../../src/core/shared/money.js';
+import { Money } from '../../../src/core/base/money.js';
 import { evaluate, hasPartitionFilter, isAggregate, parseQuery, roundTripDoubleToString, SqlError, type Env, type Query, type Schema, type Value, Exact } from './sql.js';
 
 /** google.type.Money as the REST API writes it: int64 units as a string. */

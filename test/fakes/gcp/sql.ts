@@ -17,7 +17,7 @@
  * Anything outside the subset is refused with BigQuery's invalidQuery error rather
  * than guessed at.
  */
-import { Money } from '../../../src/core/shared/money.js';
+import { Money } from '../../../src/core/base/money.js';
 
 /** Enough digits for any double's exact decimal expansion (at most 767 significant digits). */
 export const Exact = Money.clone({ precision: 1100, toExpNeg: -1100, toExpPos: 1100 });

@@ -1,4 +1,4 @@
-import { yaml } from '../../shared/lazy.js';
+import { yaml } from '../../base/lazy.js';
 
 /** describe output: the summary as aligned "key: value" lines, then spec/status/details as YAML. */
 export function printDescription(kind: string, d: Record<string, any>): string {

@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline';
 import { to as copyTo } from 'pg-copy-streams';
 import { stringify } from 'csv-stringify';
-import { PostgresStore, mapPgError } from '../../shared/store/postgres.js';
-import { toPositional } from '../../shared/store/params.js';
-import { SqliteStore } from '../../shared/store/sqlite.js';
-import type { SqlParam, Store } from '../../shared/store/types.js';
+import { PostgresStore, mapPgError } from '../../base/store/postgres.js';
+import { toPositional } from '../../base/store/params.js';
+import { SqliteStore } from '../../base/store/sqlite.js';
+import type { SqlParam, Store } from '../../base/store/types.js';
 import type { DayWindow } from '../model.js';
 import { FOCUS_COLUMNS } from './columns.generated.js';
 import { MAPPED_FOCUS_COLUMNS, focusText } from './reader.js';

@@ -1,4 +1,4 @@
-import type { OcoConfig } from '../../shared/config/resolve.js';
+import type { OcoConfig } from '../../base/config/resolve.js';
 import type { CostRow, DayWindow, ProviderName } from '../model.js';
 
 export interface FetchProgress {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { NotFoundError, UsageError } from '../../shared/errors.js';
-import type { Store } from '../../shared/store/types.js';
+import { NotFoundError, UsageError } from '../../base/errors.js';
+import type { Store } from '../../base/store/types.js';
 
 /**
  * Virtual keys: `oco_` + 32 random bytes (base64url). Only the SHA-256 hash and a

@@ -1,6 +1,6 @@
-import { Money, money } from '../../shared/money.js';
+import { Money, money } from '../../base/money.js';
 import type { ProviderName } from '../proxy/admission.js';
-import type { Queryable } from '../../shared/store/types.js';
+import type { Queryable } from '../../base/store/types.js';
 import { candidateNames } from './family.js';
 import { SHIPPED_PRICES } from './table.js';
 import { CLASS_FALLBACK, CLASS_FIELD, TOKEN_CLASSES, promptTokens, type ClassPrices, type PriceVersion, type TokenClass, type TokenUsage } from './types.js';

@@ -10,7 +10,7 @@
  *   (and context window), to bound a call that does not name max_tokens.
  * Dated snapshots resolve to their family (gpt-4o-2024-08-06 → gpt-4o).
  */
-import type { Money } from '../../shared/money.js';
+import type { Money } from '../../base/money.js';
 import type { ProviderName } from '../proxy/admission.js';
 import type { ModelLimits, PriceBook } from './book.js';
 import type { TokenUsage } from './types.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { NotFoundError, UsageError } from '../../shared/errors.js';
-import { money } from '../../shared/money.js';
+import { NotFoundError, UsageError } from '../../base/errors.js';
+import { money } from '../../base/money.js';
 import type { ProviderName } from '../proxy/admission.js';
-import type { Store } from '../../shared/store/types.js';
+import type { Store } from '../../base/store/types.js';
 import { loadPriceBook, type PriceBook } from './book.js';
 import { jsonErrorPosition } from './json-position.js';
 import { TOKEN_CLASSES, type ClassPrices, type TokenClass } from './types.js';

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { UsageError, isOcoError } from '../../shared/errors.js';
+import { UsageError, isOcoError } from '../../base/errors.js';
 import type { PriceBook } from '../pricing/book.js';
 import { priceTable } from '../pricing/service.js';
-import type { Store } from '../../shared/store/types.js';
+import type { Store } from '../../base/store/types.js';
 import { GROUP_BY, listRequests, summarize, type GroupBy } from '../usage/summary.js';
 import type { AdminRoute } from './admission.js';
 import { firstHeader, readBody, sendJson } from './http-util.js';

@@ -1,6 +1,6 @@
-import type { Money } from '../../shared/money.js';
-import type { OcoConfig } from '../../shared/config/resolve.js';
-import type { Store } from '../../shared/store/types.js';
+import type { Money } from '../../base/money.js';
+import type { OcoConfig } from '../../base/config/resolve.js';
+import type { Store } from '../../base/store/types.js';
 import type { RecoveredCall } from '../usage/call-recovery.js';
 
 /**

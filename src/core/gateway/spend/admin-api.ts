@@ -1,7 +1,7 @@
-import type { OcoConfig } from '../../shared/config/resolve.js';
-import { isOcoError } from '../../shared/errors.js';
+import type { OcoConfig } from '../../base/config/resolve.js';
+import { isOcoError } from '../../base/errors.js';
 import type { AdminRoute, AdminRouteResponse } from '../proxy/admission.js';
-import type { Store } from '../../shared/store/types.js';
+import type { Store } from '../../base/store/types.js';
 import { SCOPE_NAMES, parseBudgetInput, type BudgetInput } from './model.js';
 import { insertBudget, listBudgets } from './repo.js';
 import { budgetStatus, budgetStatuses } from './service.js';

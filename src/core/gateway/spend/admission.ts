@@ -1,7 +1,7 @@
-import { Money } from '../../shared/money.js';
+import { Money } from '../../base/money.js';
 import type { ModelLimits } from '../pricing/book.js';
 import type { AdmissionControl, AdmissionDecision, AdmissionRequest, SettleInfo } from '../proxy/admission.js';
-import type { Store } from '../../shared/store/types.js';
+import type { Store } from '../../base/store/types.js';
 import { AlertManager } from './alerts.js';
 import { boundCall, type CallBound } from './estimate/index.js';
 import { SpendJournal } from './journal.js';

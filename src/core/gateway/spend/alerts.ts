@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Money } from '../../shared/money.js';
-import type { Store } from '../../shared/store/types.js';
-import { maskWebhook, postWebhook } from '../../shared/webhook.js';
+import type { Money } from '../../base/money.js';
+import type { Store } from '../../base/store/types.js';
+import { maskWebhook, postWebhook } from '../../base/webhook.js';
 import type { Refusal } from './ledger.js';
 import type { Budget } from './model.js';
 import type { PeriodWindow } from './period.js';

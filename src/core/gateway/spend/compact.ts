@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { money } from '../../shared/money.js';
-import type { Queryable, SqlParam, Store } from '../../shared/store/types.js';
+import { money } from '../../base/money.js';
+import type { Queryable, SqlParam, Store } from '../../base/store/types.js';
 import { listBudgets, countFrom } from './repo.js';
 import { periodSpec } from './model.js';
 import { periodWindow } from './period.js';

@@ -1,21 +1,21 @@
 import pino from 'pino';
-import type { OcoConfig } from '../../shared/config/resolve.js';
+import type { OcoConfig } from '../../base/config/resolve.js';
 import { emptyUsage, loadPriceBook, modelLimits, priceUsage, type PriceBook, type TokenUsage } from '../pricing/index.js';
 import type { AdmissionControl, AdminRoute, ProviderName } from '../proxy/admission.js';
-import { RedisConnection, redisTarget } from '../../shared/redis/connection.js';
-import type { Store } from '../../shared/store/types.js';
+import { RedisConnection, redisTarget } from '../../base/redis/connection.js';
+import type { Store } from '../../base/store/types.js';
 import { SpendAdmission, type CostEstimator, type SpendLogger, type UnpricedPolicy } from './admission.js';
 import { budgetAdminRoutes } from './admin-api.js';
 import { AlertManager } from './alerts.js';
 import { SpendJournal, type JournalWriter } from './journal.js';
 import { SQLITE_SPEND_UPSERT, sqliteSpendRow, writeSpendEvents, type SpendEvent } from './repo.js';
-import { Money } from '../../shared/money.js';
+import { Money } from '../../base/money.js';
 import type { RecoveredCall } from '../usage/call-recovery.js';
 import { sqliteRowWriter } from '../usage/sink.js';
 import { MemoryLedger, type LedgerBackend } from './ledger.js';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiterBackend } from './ratelimit.js';
 import { RedisLedger } from './redis-ledger.js';
-import { UnreachableError, UsageError } from '../../shared/errors.js';
+import { UnreachableError, UsageError } from '../../base/errors.js';
 import type { Redis } from 'ioredis';
 
 export { SpendAdmission } from './admission.js';

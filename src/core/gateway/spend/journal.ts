@@ -1,4 +1,4 @@
-import type { Store } from '../../shared/store/types.js';
+import type { Store } from '../../base/store/types.js';
 import { writeSpendEvents, type SpendEvent } from './repo.js';
 
 /**

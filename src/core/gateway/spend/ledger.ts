@@ -1,5 +1,5 @@
-import { Money } from '../../shared/money.js';
-import type { Queryable } from '../../shared/store/types.js';
+import { Money } from '../../base/money.js';
+import type { Queryable } from '../../base/store/types.js';
 import type { Budget } from './model.js';
 import { ROLLING_BUCKETS, type PeriodWindow } from './period.js';
 import { countFrom, spentByBucket, spentInWindow } from './repo.js';

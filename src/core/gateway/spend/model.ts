@@ -1,5 +1,5 @@
-import { ConfigError, UsageError } from '../../shared/errors.js';
-import { Money, money } from '../../shared/money.js';
+import { ConfigError, UsageError } from '../../base/errors.js';
+import { Money, money } from '../../base/money.js';
 import type { Attribution } from '../proxy/admission.js';
 import { PERIOD_KINDS, isValidTimezone, parseDuration, type PeriodKind, type PeriodSpec } from './period.js';
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { Money } from '../../shared/money.js';
-import type { Queryable } from '../../shared/store/types.js';
+import { Money } from '../../base/money.js';
+import type { Queryable } from '../../base/store/types.js';
 import { counterKey, rollingResetsAt, type BudgetCharge, type LedgerBackend, type LoadSync, type ReserveResult } from './ledger.js';
 import { ROLLING_BUCKETS } from './period.js';
 import { spentByBucket, spentInWindow } from './repo.js';

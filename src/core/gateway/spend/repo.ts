@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, UsageError } from '../../shared/errors.js';
-import { Money, money } from '../../shared/money.js';
-import type { Queryable, Row, SqlParam, Store } from '../../shared/store/types.js';
+import { NotFoundError, UsageError } from '../../base/errors.js';
+import { Money, money } from '../../base/money.js';
+import type { Queryable, Row, SqlParam, Store } from '../../base/store/types.js';
 import { SCOPES, type Budget, type BudgetFields, type BudgetScope, type RateLimit } from './model.js';
 import type { PeriodWindow } from './period.js';
 import type { StoredAttribution } from '../proxy/admission.js';

@@ -1,7 +1,7 @@
-import { PolicyFailedError } from '../../shared/errors.js';
-import { Money } from '../../shared/money.js';
-import type { Queryable, Store } from '../../shared/store/types.js';
-import { maskWebhook } from '../../shared/webhook.js';
+import { PolicyFailedError } from '../../base/errors.js';
+import { Money } from '../../base/money.js';
+import type { Queryable, Store } from '../../base/store/types.js';
+import { maskWebhook } from '../../base/webhook.js';
 import { periodSpec, type Budget, type RateLimit } from './model.js';
 import { formatDuration, periodWindow } from './period.js';
 import { countFrom, guaranteeCounts, reservedNow, spentInWindow, spentByBucket } from './repo.js';

@@ -1,8 +1,8 @@
 import { closeSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ensurePrivateDir, openPrivateFile } from '../../shared/config/private-files.js';
-import type { Store } from '../../shared/store/types.js';
+import { ensurePrivateDir, openPrivateFile } from '../../base/config/private-files.js';
+import type { Store } from '../../base/store/types.js';
 import type { UsageRecord } from './record.js';
 import { sinkFor, type RecordSink } from './sink.js';
 

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { isSingleBinary } from '../../shared/runtime.js';
-import type { Store } from '../../shared/store/types.js';
+import { isSingleBinary } from '../../base/runtime.js';
+import type { Store } from '../../base/store/types.js';
 import type { UsageRecord } from './record.js';
 import { SqliteWriter, type WriterMessage } from './sqlite-writer.js';
 import { writeRecords } from './write.js';

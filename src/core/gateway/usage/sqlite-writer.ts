@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { SqliteStore } from '../../shared/store/sqlite.js';
+import { SqliteStore } from '../../base/store/sqlite.js';
 import type { UsageRecord } from './record.js';
 import { writeRecordsSqlite } from './write.js';
 

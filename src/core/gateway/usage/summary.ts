@@ -1,5 +1,5 @@
-import { UsageError } from '../../shared/errors.js';
-import type { Store } from '../../shared/store/types.js';
+import { UsageError } from '../../base/errors.js';
+import type { Store } from '../../base/store/types.js';
 
 export const GROUP_BY = ['provider', 'model', 'agent', 'team', 'org', 'user', 'day'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];

@@ -1,4 +1,4 @@
-import { UsageError } from '../../shared/errors.js';
+import { UsageError } from '../../base/errors.js';
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { Money } from '../../shared/money.js';
-import type { Queryable } from '../../shared/store/types.js';
+import { Money } from '../../base/money.js';
+import type { Queryable } from '../../base/store/types.js';
 import { RECORD_COLUMNS, recordValues, type UsageRecord } from './record.js';
 
 const ROWS_PER_STATEMENT = 400;

@@ -3,8 +3,8 @@
  * with its duration measured and compared with the RTO of the policy the backup
  * belongs to, and recorded (backup_jobs kind "drill", and the policy's last_result).
  */
-import { UsageError } from '../../shared/errors.js';
-import type { Store } from '../../shared/store/types.js';
+import { UsageError } from '../../base/errors.js';
+import type { Store } from '../../base/store/types.js';
 import { buildRestore, stamp } from '../velero/builders.js';
 import { waitForOutcome } from '../velero/outcome.js';
 import { finishJob, getPlan, recordObjects, startJob, updatePlan } from '../velero/records.js';

@@ -4,7 +4,7 @@
  * at-risk (no breach, but warnings or undrilled RTOs), not-ready (a breach, or no
  * Completed backup at all).
  */
-import type { Store } from '../../shared/store/types.js';
+import type { Store } from '../../base/store/types.js';
 import { mapKubeError } from '../k8s/errors.js';
 import { FAILED_PHASES, phaseOf } from '../velero/phases.js';
 import type { VeleroClient } from '../velero/resources.js';

@@ -6,8 +6,8 @@
  * a check error, not as a breach. One check runs at a time; with no active
  * policy in the store a check does nothing.
  */
-import type { OcoConfig } from '../../shared/config/resolve.js';
-import type { Store } from '../../shared/store/types.js';
+import type { OcoConfig } from '../../base/config/resolve.js';
+import type { Store } from '../../base/store/types.js';
 import { connectKube } from '../k8s/client.js';
 import { VeleroClient } from '../velero/resources.js';
 import { listPlans } from '../velero/records.js';

@@ -1,8 +1,8 @@
 /**
- * Breach webhooks: a JSON POST in oco's one webhook scheme (src/core/shared/webhook.ts),
+ * Breach webhooks: a JSON POST in oco's one webhook scheme (src/core/base/webhook.ts),
  * with a bounded number of retries on network errors, 408, 429 and 5xx.
  */
-import { postWebhook, type DeliveryResult } from '../../shared/webhook.js';
+import { postWebhook, type DeliveryResult } from '../../base/webhook.js';
 
 export type { DeliveryResult };
 

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Node, YAMLMap } from 'yaml';
-import { yaml } from '../../shared/lazy.js';
-import { ConfigError } from '../../shared/errors.js';
+import { yaml } from '../../base/lazy.js';
+import { ConfigError } from '../../base/errors.js';
 import { cronProblem, parseDuration, parseLabelSelector } from '../velero/values.js';
 
 export interface DrPolicy {

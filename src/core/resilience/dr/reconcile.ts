@@ -5,8 +5,8 @@
  * spec it read, so a concurrent change is never overwritten blindly), and with
  * prune deletes the schedules of policies no longer in the file.
  */
-import { OperationError } from '../../shared/errors.js';
-import type { Store } from '../../shared/store/types.js';
+import { OperationError } from '../../base/errors.js';
+import type { Store } from '../../base/store/types.js';
 import { backupSpec, buildSchedule, type ScheduleSpec } from '../velero/builders.js';
 import { formatGoDuration } from '../velero/values.js';
 import { listPlans, savePlan, updatePlan } from '../velero/records.js';

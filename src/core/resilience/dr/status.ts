@@ -11,7 +11,7 @@
  *   failed        Failed / PartiallyFailed / FailedValidation backups in the window
  *   no-drill      an RTO is set but no drill has measured it yet
  */
-import type { Store } from '../../shared/store/types.js';
+import type { Store } from '../../base/store/types.js';
 import { FAILED_PHASES, phaseOf } from '../velero/phases.js';
 import { listPlans, recordObjects, updatePlan, type PlanRow } from '../velero/records.js';
 import type { VeleroClient, VeleroObject } from '../velero/resources.js';

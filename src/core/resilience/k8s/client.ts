@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
-import type { OcoConfig } from '../../shared/config/resolve.js';
-import { ConfigError, UnreachableError, UsageError } from '../../shared/errors.js';
+import type { OcoConfig } from '../../base/config/resolve.js';
+import { ConfigError, UnreachableError, UsageError } from '../../base/errors.js';
 import { kubeconfigError } from './errors.js';
 
 type ClientModule = typeof import('./library.js');

@@ -1,4 +1,4 @@
-import { ConfigError, NotFoundError, OcoError, OperationError, UnreachableError, UsageError, isOcoError } from '../../shared/errors.js';
+import { ConfigError, NotFoundError, OcoError, OperationError, UnreachableError, UsageError, isOcoError } from '../../base/errors.js';
 
 /** What oco was doing when the API server answered: names the verb and resource in messages. */
 export interface KubeOp {

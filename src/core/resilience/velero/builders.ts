@@ -4,7 +4,7 @@
  * Velero's CRDs in test/reference/velero-crds) and validate user input before
  * anything is sent.
  */
-import { UsageError } from '../../shared/errors.js';
+import { UsageError } from '../../base/errors.js';
 import { API_VERSION, type VeleroObject } from './resources.js';
 import { csv, formatGoDuration, parseLabelSelector, parseNamespaceMappings, requireDuration, requireName, requireNamespace, requireCron, type LabelSelector } from './values.js';
 

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { Agent, fetch } from 'undici';
-import { OperationError, UnreachableError } from '../../shared/errors.js';
+import { OperationError, UnreachableError } from '../../base/errors.js';
 import { buildDownloadRequest, type DownloadTarget } from './builders.js';
 import type { VeleroClient, VeleroObject } from './resources.js';
 import { WaitTimeoutError, waitFor } from './wait.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable, Store } from '../../shared/store/types.js';
+import type { Queryable, Store } from '../../base/store/types.js';
 import type { VeleroObject } from './resources.js';
 
 /**

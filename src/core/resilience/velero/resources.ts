@@ -1,4 +1,4 @@
-import { OperationError } from '../../shared/errors.js';
+import { OperationError } from '../../base/errors.js';
 import type { Kube } from '../k8s/client.js';
 import { mapKubeError, type KubeOp } from '../k8s/errors.js';
 

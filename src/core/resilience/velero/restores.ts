@@ -5,8 +5,8 @@
  * namespace mappings) and stores the plan; `restore execute` creates the Restore.
  */
 import { randomBytes } from 'node:crypto';
-import { OperationError, UsageError } from '../../shared/errors.js';
-import type { Store } from '../../shared/store/types.js';
+import { OperationError, UsageError } from '../../base/errors.js';
+import type { Store } from '../../base/store/types.js';
 import { buildRestore, defaultRestoreName, type RestoreSpec } from './builders.js';
 import { download } from './download.js';
 import { phaseOf } from './phases.js';

@@ -4,7 +4,7 @@
  * through a DeleteBackupRequest. Commands stay thin: parse, call, render.
  */
 import { readFileSync } from 'node:fs';
-import { OperationError, UsageError } from '../../shared/errors.js';
+import { OperationError, UsageError } from '../../base/errors.js';
 import { buildDeleteBackupRequest, type DownloadTarget } from './builders.js';
 import { download, type DownloadOptions } from './download.js';
 import { BACKUP_PHASES, phaseInfo, phaseOf } from './phases.js';

@@ -1,5 +1,5 @@
-import { lazyRequire } from '../../shared/lazy.js';
-import { UsageError } from '../../shared/errors.js';
+import { lazyRequire } from '../../base/lazy.js';
+import { UsageError } from '../../base/errors.js';
 
 /** Go time.Duration units (the form Velero's --ttl and metav1.Duration use). */
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -1,4 +1,4 @@
-import { OcoError, OperationError } from '../../shared/errors.js';
+import { OcoError, OperationError } from '../../base/errors.js';
 import { isGone, type KindName, type VeleroClient, type VeleroObject, type WatchEvent, type WatchHandle } from './resources.js';
 
 export interface WaitOptions<T> {

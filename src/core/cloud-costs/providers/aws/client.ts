@@ -2,8 +2,8 @@ import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { OcoConfig } from '../../../shared/config/resolve.js';
-import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../shared/errors.js';
+import type { OcoConfig } from '../../../base/config/resolve.js';
+import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../base/errors.js';
 import type { ConfiguredStatus } from '../types.js';
 
 /**

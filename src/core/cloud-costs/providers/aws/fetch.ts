@@ -4,8 +4,8 @@ import {
   type GetCostAndUsageCommandInput,
   type GroupDefinition,
 } from '@aws-sdk/client-cost-explorer';
-import type { OcoConfig } from '../../../shared/config/resolve.js';
-import { UsageError } from '../../../shared/errors.js';
+import type { OcoConfig } from '../../../base/config/resolve.js';
+import { UsageError } from '../../../base/errors.js';
 import { CategoryMapper } from '../../focus/categories.js';
 import { addDays, addMonths, todayUtc, type CostRow, type DayWindow } from '../../model.js';
 import type { CostSourceRun, FetchProgress, PlanStep, ProviderDescriptor } from '../types.js';

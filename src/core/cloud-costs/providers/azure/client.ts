@@ -2,8 +2,8 @@ import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } 
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { OcoConfig } from '../../../shared/config/resolve.js';
-import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../shared/errors.js';
+import type { OcoConfig } from '../../../base/config/resolve.js';
+import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../base/errors.js';
 import type { ConfiguredStatus } from '../types.js';
 
 /** Hosts MSAL knows: instance discovery works for them; any other authority (tests, private clouds) skips it. */

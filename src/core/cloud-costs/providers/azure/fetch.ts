@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { OcoConfig } from '../../../shared/config/resolve.js';
-import { OcoError, OperationError, UnreachableError, UsageError } from '../../../shared/errors.js';
+import type { OcoConfig } from '../../../base/config/resolve.js';
+import { OcoError, OperationError, UnreachableError, UsageError } from '../../../base/errors.js';
 import { CategoryMapper } from '../../focus/categories.js';
 import type { CostRow, DayWindow } from '../../model.js';
 import { addDays } from '../../model.js';

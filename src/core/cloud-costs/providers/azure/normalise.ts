@@ -1,4 +1,4 @@
-import { Money } from '../../../shared/money.js';
+import { Money } from '../../../base/money.js';
 import { azureNamespace, type CategoryMapper } from '../../focus/categories.js';
 import { emptyRow, addDays, type CostRow } from '../../model.js';
 import { requireDecimal } from '../../values.js';

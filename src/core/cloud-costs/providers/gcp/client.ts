@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { BigQuery } from '@google-cloud/bigquery';
 import { CloudBillingClient, CloudCatalogClient } from '@google-cloud/billing';
 import { OAuth2Client } from 'google-auth-library';
-import type { OcoConfig } from '../../../shared/config/resolve.js';
-import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../shared/errors.js';
+import type { OcoConfig } from '../../../base/config/resolve.js';
+import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../base/errors.js';
 import type { ConfiguredStatus } from '../types.js';
 
 const SCOPES = 'https://www.googleapis.com/auth/bigquery.readonly https://www.googleapis.com/auth/cloud-billing.readonly';

@@ -1,5 +1,5 @@
 import { BigQuery } from '@google-cloud/bigquery';
-import type { OcoConfig } from '../../../shared/config/resolve.js';
+import type { OcoConfig } from '../../../base/config/resolve.js';
 import { CategoryMapper } from '../../focus/categories.js';
 import { addDays, type CostRow, type DayWindow } from '../../model.js';
 import type { CostSourceRun, FetchProgress, PlanStep, ProviderDescriptor } from '../types.js';

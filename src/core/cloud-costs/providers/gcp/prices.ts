@@ -1,5 +1,5 @@
 import type { CloudCatalogClient } from '@google-cloud/billing';
-import { Money } from '../../../shared/money.js';
+import { Money } from '../../../base/money.js';
 import { requireDecimal } from '../../values.js';
 import type { GcpExportRow, RowListPrice } from './normalise.js';
 
