@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { backupSpec, restoreSpec } from '../../src/core/resilience/velero/builders.js';
-import { cronProblem, cronTimes, formatGoDuration, parseDuration, parseLabelSelector, parseNamespaceMappings, requireName } from '../../src/core/resilience/velero/values.js';
+import { formatGoDurationMs, parseGoDurationMs } from '../../src/core/base/durations.js';
+import { cronProblem, cronTimes, parseLabelSelector, parseNamespaceMappings, requireName } from '../../src/core/resilience/velero/values.js';
 import { previewRestore, resourceName } from '../../src/core/resilience/velero/restores.js';
 
 describe('input checks (before anything reaches the cluster)', () => {
   it('Go durations', () => {
-    expect(parseDuration('720h')).toBe(2_592_000_000);
-    expect(parseDuration('1h30m')).toBe(5_400_000);
-    expect(parseDuration('1.5h')).toBe(5_400_000);
-    expect(parseDuration('90s')).toBe(90_000);
-    for (const bad of ['3 days', '1d', 'h', '', '10', 'soon']) expect(parseDuration(bad), bad).toBeUndefined();
-    expect(formatGoDuration(2_592_000_000)).toBe('720h0m0s');
-    expect(formatGoDuration(5_430_000)).toBe('1h30m30s');
+    expect(parseGoDurationMs('720h')).toBe(2_592_000_000);
+    expect(parseGoDurationMs('1h30m')).toBe(5_400_000);
+    expect(parseGoDurationMs('1.5h')).toBe(5_400_000);
+    expect(parseGoDurationMs('90s')).toBe(90_000);
+    for (const bad of ['3 days', '1d', 'h', '', '10', 'soon']) expect(parseGoDurationMs(bad), bad).toBeUndefined();
+    expect(formatGoDurationMs(2_592_000_000)).toBe('720h0m0s');
+    expect(formatGoDurationMs(5_430_000)).toBe('1h30m30s');
   });
 
   it('cron as Velero (robfig/cron standard) accepts it', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ROLLING_BUCKETS, formatResetDuration, localParts, parseDuration, periodWindow, startOfLocalDay } from '../../src/core/gateway/spend/period.js';
+import { parseSpanSeconds } from '../../src/core/base/durations.js';
+import { ROLLING_BUCKETS, formatResetDuration, localParts, periodWindow, startOfLocalDay } from '../../src/core/gateway/spend/period.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const at = (s: string) => new Date(s);
@@ -145,10 +146,10 @@ describe('rolling windows', () => {
   });
 
   it('durations parse and format', () => {
-    expect(parseDuration('24h')).toBe(86_400);
-    expect(parseDuration('7d')).toBe(604_800);
-    expect(parseDuration('0h')).toBeUndefined();
-    expect(parseDuration('1.5h')).toBeUndefined();
+    expect(parseSpanSeconds('24h')).toBe(86_400);
+    expect(parseSpanSeconds('7d')).toBe(604_800);
+    expect(parseSpanSeconds('0h')).toBeUndefined();
+    expect(parseSpanSeconds('1.5h')).toBeUndefined();
     expect(formatResetDuration(360_000)).toBe('6m0s');
     expect(formatResetDuration(1500)).toBe('2s');
     expect(formatResetDuration(250)).toBe('250ms');

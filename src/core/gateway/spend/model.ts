@@ -1,7 +1,8 @@
 import { ConfigError, UsageError } from '../../base/errors.js';
 import { Money, money } from '../../base/money.js';
 import type { Attribution } from '../proxy/admission.js';
-import { PERIOD_KINDS, isValidTimezone, parseDuration, type PeriodKind, type PeriodSpec } from './period.js';
+import { parseSpanSeconds } from '../../base/durations.js';
+import { PERIOD_KINDS, isValidTimezone, type PeriodKind, type PeriodSpec } from './period.js';
 
 /**
  * Budgets and rate limits as data, and the one validation both the CLI and the
@@ -179,7 +180,7 @@ function periodFields(input: BudgetInput, defaultTimezone: string): Pick<BudgetF
   if (period === 'rolling') {
     const w = str('window', input.window, false);
     if (!w) throw invalid('window', 'is required with --period rolling (e.g. 24h, 7d)');
-    const secs = parseDuration(w);
+    const secs = parseSpanSeconds(w);
     if (!secs || secs < 60 || secs > 366 * 86_400) throw invalid('window', `"${w}" is not a window from 1m to 366d such as 6h or 30d`);
     rollingSeconds = secs;
   } else if (input.window !== undefined && input.window !== null && input.window !== '') {
@@ -250,7 +251,7 @@ export function parseRateLimitInput(input: RateLimitInput): Omit<RateLimit, 'id'
   let windowSeconds = 60;
   if (input.window !== undefined && input.window !== null && input.window !== '') {
     if (kind === 'concurrent') throw invalid('window', 'does not apply to --kind concurrent');
-    const secs = parseDuration(String(input.window));
+    const secs = parseSpanSeconds(String(input.window));
     if (!secs || secs < 1 || secs > 86_400) throw invalid('window', `"${String(input.window)}" is not a window from 1s to 1d such as 1m`);
     windowSeconds = secs;
   }

@@ -168,23 +168,6 @@ export function periodWindow(spec: PeriodSpec, now: Date): PeriodWindow {
   }
 }
 
-/** Parses a rolling window such as 6h, 30d, 90m into seconds; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+)\s*(s|m|h|d|w)$/.exec(text.trim());
-  if (!m) return undefined;
-  const unit = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-  const n = Number(m[1]) * unit;
-  return n > 0 ? n : undefined;
-}
-
-/** 7d, 6h, 90m: the shortest exact form of a number of seconds. */
-export function formatDuration(seconds: number): string {
-  for (const [unit, size] of [['w', 604_800], ['d', 86_400], ['h', 3600], ['m', 60]] as const) {
-    if (seconds % size === 0) return `${seconds / size}${unit}`;
-  }
-  return `${seconds}s`;
-}
-
 /** OpenAI's reset header form: "1s", "6m0s", "1h2m3s", "120ms". */
 export function formatResetDuration(ms: number): string {
   if (ms <= 0) return '0s';

@@ -3,7 +3,8 @@ import { Money } from '../../base/money.js';
 import type { Queryable, Store } from '../../base/store/types.js';
 import { maskWebhook } from '../../base/webhook.js';
 import { periodSpec, type Budget, type RateLimit } from './model.js';
-import { formatDuration, periodWindow } from './period.js';
+import { formatSpanSeconds } from '../../base/durations.js';
+import { periodWindow } from './period.js';
 import { countFrom, guaranteeCounts, reservedNow, spentInWindow, spentByBucket } from './repo.js';
 import { rollingResetsAt } from './ledger.js';
 
@@ -61,7 +62,7 @@ export async function budgetStatus(q: Queryable, b: Budget, now = new Date()): P
     model: b.model,
     limit_usd: b.limitUsd.toFixed(),
     period: b.period,
-    window: b.rollingSeconds ? formatDuration(b.rollingSeconds) : null,
+    window: b.rollingSeconds ? formatSpanSeconds(b.rollingSeconds) : null,
     timezone: b.timezone,
     hard: b.hard,
     alert_at: b.alertThresholds,
@@ -114,7 +115,7 @@ export function checkFailure(report: CheckReport): PolicyFailedError {
 }
 
 export function rateLimitView(l: RateLimit): Record<string, unknown> {
-  return { id: l.id, scope: l.scope, entity_id: l.entityId, kind: l.kind, limit: l.limit, window: l.kind === 'concurrent' ? null : formatDuration(l.windowSeconds), created_at: l.createdAt };
+  return { id: l.id, scope: l.scope, entity_id: l.entityId, kind: l.kind, limit: l.limit, window: l.kind === 'concurrent' ? null : formatSpanSeconds(l.windowSeconds), created_at: l.createdAt };
 }
 
 export type { Store };

@@ -1,18 +1,17 @@
+import { parseSpanSeconds } from '../../base/durations.js';
 import { UsageError } from '../../base/errors.js';
 
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** "7d", "12h", "30m", "2w" → milliseconds; the error names the flag. */
-export function parseDuration(value: string, flag: string): number {
-  const m = /^(\d+)([mhdw])$/.exec(value.trim());
-  if (!m || Number(m[1]) === 0) throw new UsageError(`--${flag} must be a duration such as 30m, 12h, 7d or 2w (got "${value}")`);
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
+/** A span flag ("7d", "12h", "30m", "2w") in milliseconds; the error names the flag. */
+function spanFlagMs(value: string, flag: string): number {
+  const seconds = parseSpanSeconds(value);
+  if (seconds === undefined) throw new UsageError(`--${flag} must be a duration such as 30m, 12h, 7d or 2w (got "${value}")`);
+  return seconds * 1000;
 }
 
 /** A duration before/after now, or an ISO-8601 date/time. */
 export function parseTimeOrDuration(value: string, flag: string, direction: 'past' | 'future', now = new Date()): Date {
   if (/^\d+[mhdw]$/.test(value.trim())) {
-    const ms = parseDuration(value, flag);
+    const ms = spanFlagMs(value, flag);
     return new Date(now.getTime() + (direction === 'past' ? -ms : ms));
   }
   const d = new Date(value);

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { Node, YAMLMap } from 'yaml';
 import { yaml } from '../../base/lazy.js';
 import { ConfigError } from '../../base/errors.js';
-import { cronProblem, parseDuration, parseLabelSelector } from '../velero/values.js';
+import { parseGoDurationMs } from '../../base/durations.js';
+import { cronProblem, parseLabelSelector } from '../velero/values.js';
 
 export interface DrPolicy {
   name: string;
@@ -130,10 +131,10 @@ function toPolicy(map: YAMLMap, where: string, fail: (node: Node | null | undefi
     namespaces: values.namespaces as string[],
     ...(values.excludeNamespaces ? { excludeNamespaces: values.excludeNamespaces as string[] } : {}),
     schedule: values.schedule as string,
-    rpoMs: parseDuration(text.rpo)!,
-    ...(text.rto ? { rtoMs: parseDuration(text.rto)! } : {}),
-    retentionMs: parseDuration(text.retention)!,
-    windowMs: parseDuration(text.window)!,
+    rpoMs: parseGoDurationMs(text.rpo)!,
+    ...(text.rto ? { rtoMs: parseGoDurationMs(text.rto)! } : {}),
+    retentionMs: parseGoDurationMs(text.retention)!,
+    windowMs: parseGoDurationMs(text.window)!,
     ...(values.storageLocation ? { storageLocation: values.storageLocation as string } : {}),
     ...(values.selector ? { selector: values.selector as string } : {}),
     ...(values.snapshotVolumes !== undefined ? { snapshotVolumes: values.snapshotVolumes as boolean } : {}),
@@ -165,7 +166,7 @@ function checkField(key: string, def: FieldDef, node: Node, path: string, fail: 
       if (typeof raw !== 'string' && typeof raw !== 'number') return bad(`${JSON.stringify(raw)} is not text`);
       const v = String(raw).trim();
       if (def.kind === 'name' && !(NAME.test(v) && v.length <= (key === 'name' ? MAX_NAME : 253))) return bad(`"${v}" is not a valid name`);
-      if (def.kind === 'duration' && !parseDuration(v)) return bad(`"${v}" is not a duration`);
+      if (def.kind === 'duration' && !parseGoDurationMs(v)) return bad(`"${v}" is not a duration`);
       if (def.kind === 'cron') {
         const problem = cronProblem(v);
         if (problem) return bad(`invalid cron "${v}": ${problem}`);

@@ -8,7 +8,7 @@
 import { OperationError } from '../../base/errors.js';
 import type { Store } from '../../base/store/types.js';
 import { backupSpec, buildSchedule, type ScheduleSpec } from '../velero/builders.js';
-import { formatGoDuration } from '../velero/values.js';
+import { formatGoDurationMs } from '../../base/durations.js';
 import { listPlans, savePlan, updatePlan } from '../velero/records.js';
 import type { VeleroClient, VeleroObject } from '../velero/resources.js';
 import { SCHEDULE_PREFIX, type DrPolicy } from './policy.js';
@@ -35,7 +35,7 @@ export function desiredSchedule(p: DrPolicy, namespace: string): VeleroObject<Sc
     includeNamespaces: p.namespaces,
     excludeNamespaces: p.excludeNamespaces,
     selector: p.selector,
-    ttl: formatGoDuration(p.retentionMs),
+    ttl: formatGoDurationMs(p.retentionMs),
     storageLocation: p.storageLocation,
     snapshotVolumes: p.snapshotVolumes,
     defaultVolumesToFsBackup: p.defaultVolumesToFsBackup,

@@ -6,7 +6,8 @@
  */
 import { UsageError } from '../../base/errors.js';
 import { API_VERSION, type VeleroObject } from './resources.js';
-import { csv, formatGoDuration, parseLabelSelector, parseNamespaceMappings, requireDuration, requireName, requireNamespace, requireCron, type LabelSelector } from './values.js';
+import { formatGoDurationMs } from '../../base/durations.js';
+import { csv, parseLabelSelector, parseNamespaceMappings, requireDuration, requireName, requireNamespace, requireCron, type LabelSelector } from './values.js';
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'oco' } as const;
 
@@ -57,7 +58,7 @@ function resourceFilters(o: FilterOptions): Pick<BackupSpec, 'includedNamespaces
 /** The BackupSpec of velero backup create's flags; flag names in every error. */
 export function backupSpec(o: BackupOptions): BackupSpec {
   const spec: BackupSpec = { ...resourceFilters(o) };
-  if (o.ttl !== undefined) spec.ttl = formatGoDuration(requireDuration(o.ttl, '--ttl'));
+  if (o.ttl !== undefined) spec.ttl = formatGoDurationMs(requireDuration(o.ttl, '--ttl'));
   if (o.storageLocation) spec.storageLocation = requireName(o.storageLocation, '--storage-location');
   if (o.snapshotVolumes !== undefined) spec.snapshotVolumes = o.snapshotVolumes;
   if (o.defaultVolumesToFsBackup !== undefined) spec.defaultVolumesToFsBackup = o.defaultVolumesToFsBackup;

@@ -1,33 +1,7 @@
 import { lazyRequire } from '../../base/lazy.js';
 import { UsageError } from '../../base/errors.js';
+import { parseGoDurationMs } from '../../base/durations.js';
 
-/** Go time.Duration units (the form Velero's --ttl and metav1.Duration use). */
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/;
-
-/** Parses "720h", "1h30m", "90s"; undefined when the text is not a Go duration. */
-export function parseDuration(text: string): number | undefined {
-  let s = text.trim();
-  if (s === '') return undefined;
-  if (s === '0') return 0;
-  let total = 0;
-  while (s.length > 0) {
-    const m = DURATION.exec(s);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    s = s.slice(m[0].length);
-  }
-  return total;
-}
-
-/** Milliseconds in metav1.Duration's JSON form, e.g. 720h0m0s. */
-export function formatGoDuration(ms: number): string {
-  const totalS = Math.round(ms / 1000);
-  const h = Math.floor(totalS / 3600);
-  const m = Math.floor((totalS % 3600) / 60);
-  const s = totalS % 60;
-  return `${h}h${m}m${s}s`;
-}
 
 /** Short human form: 3d4h, 25m, 40s. */
 export function humanDuration(ms: number): string {
@@ -42,7 +16,7 @@ export function humanDuration(ms: number): string {
 }
 
 export function requireDuration(text: string, where: string): number {
-  const ms = parseDuration(text);
+  const ms = parseGoDurationMs(text);
   if (ms === undefined) throw new UsageError(`${where}: "${text}" is not a duration`, { code: 'OCO_BAD_DURATION', hint: 'Use Go duration syntax: 720h, 1h30m, 45m, 90s.' });
   return ms;
 }
@@ -60,7 +34,7 @@ const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@da
 export function cronProblem(expr: string): string | undefined {
   const e = expr.trim();
   if (e === '') return 'the schedule is empty';
-  if (e.startsWith('@every ')) return parseDuration(e.slice(7)) ? undefined : `"${e.slice(7)}" after @every is not a duration (e.g. @every 6h)`;
+  if (e.startsWith('@every ')) return parseGoDurationMs(e.slice(7)) ? undefined : `"${e.slice(7)}" after @every is not a duration (e.g. @every 6h)`;
   if (e.startsWith('@')) return DESCRIPTORS.has(e) ? undefined : `unknown descriptor ${e} (use @hourly, @daily, @weekly, @monthly, @yearly or @every <duration>)`;
   const fields = e.split(/\s+/);
   if (fields.length !== 5) return `expected 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
@@ -87,7 +61,7 @@ export function requireCron(expr: string, where: string): string {
 export function cronTimes(expr: string, from: Date, to: Date, limit = 1000): Date[] {
   const e = expr.trim();
   if (e.startsWith('@every ')) {
-    const step = parseDuration(e.slice(7)) ?? 0;
+    const step = parseGoDurationMs(e.slice(7)) ?? 0;
     if (step <= 0) return [];
     const out: Date[] = [];
     for (let t = from.getTime() + step; t <= to.getTime() && out.length < limit; t += step) out.push(new Date(t));
