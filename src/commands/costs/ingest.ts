@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
 import { failureOf, runIngest, type IngestSummary } from '../../core/cloud-costs/ingest.js';
-import type { ProviderName } from '../../core/cloud-costs/model.js';
+import type { CloudProvider } from '../../core/cloud-costs/model.js';
 import { Progress } from '../../core/cli/progress.js';
 import { parseWindow } from '../../core/cloud-costs/window.js';
 
@@ -36,7 +36,7 @@ Credentials are each SDK's own: AWS_* / AWS_PROFILE, AZURE_TENANT_ID + AZURE_CLI
   async run(): Promise<IngestSummary> {
     const { flags } = await this.parse(CostsIngest);
     const window = parseWindow({ from: flags.from, to: flags.to });
-    const providers = (['aws', 'azure', 'gcp'] as const).filter((p) => flags[p]) as ProviderName[];
+    const providers = (['aws', 'azure', 'gcp'] as const).filter((p) => flags[p]) as CloudProvider[];
     const config = this.loadConfig();
     const store = await this.store(config);
     const progress = new Progress({ json: this.jsonEnabled() });

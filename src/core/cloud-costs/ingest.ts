@@ -2,7 +2,7 @@ import type { OcoConfig } from '../base/config/resolve.js';
 import { ConfigError, OcoError, isOcoError } from '../base/errors.js';
 import { Money } from '../base/money.js';
 import type { Store } from '../base/store/types.js';
-import { PROVIDERS, type DayWindow, type ProviderName } from './model.js';
+import { PROVIDERS, type DayWindow, type CloudProvider } from './model.js';
 import { awsProvider } from './providers/aws/fetch.js';
 import { azureProvider } from './providers/azure/fetch.js';
 import { gcpProvider } from './providers/gcp/fetch.js';
@@ -10,20 +10,20 @@ import type { PlanStep, ProviderDescriptor } from './providers/types.js';
 import { finishRun, startRun } from './runs.js';
 import { replaceSourceRows, type Overlap } from './writer.js';
 
-export const PROVIDER_TABLE: Record<ProviderName, ProviderDescriptor> = { aws: awsProvider, azure: azureProvider, gcp: gcpProvider };
+export const PROVIDER_TABLE: Record<CloudProvider, ProviderDescriptor> = { aws: awsProvider, azure: azureProvider, gcp: gcpProvider };
 
 export interface IngestOptions {
   /** Providers named on the command line; none means every configured one. */
-  providers?: ProviderName[];
+  providers?: CloudProvider[];
   window: DayWindow;
   dryRun?: boolean;
   flags?: Record<string, unknown>;
-  onProgress?: (p: { provider: ProviderName; pages: number; requests: number; rows: number }) => void;
+  onProgress?: (p: { provider: CloudProvider; pages: number; requests: number; rows: number }) => void;
   logger?: { warn(msg: string): void };
 }
 
 export interface ProviderResult {
-  provider: ProviderName;
+  provider: CloudProvider;
   source: string;
   status: 'succeeded' | 'failed' | 'planned';
   rows: number;
@@ -48,13 +48,13 @@ export interface IngestSummary {
   rows: number;
   requests: number;
   durationMs: number;
-  skipped: Array<{ provider: ProviderName; reason: string }>;
+  skipped: Array<{ provider: CloudProvider; reason: string }>;
 }
 
 /** Which providers to run: the named ones (each must be configured), or every configured one. */
-export function selectProviders(config: OcoConfig, named: ProviderName[] | undefined, flags: Record<string, unknown> = {}) {
-  const skipped: Array<{ provider: ProviderName; reason: string }> = [];
-  const chosen: ProviderName[] = [];
+export function selectProviders(config: OcoConfig, named: CloudProvider[] | undefined, flags: Record<string, unknown> = {}) {
+  const skipped: Array<{ provider: CloudProvider; reason: string }> = [];
+  const chosen: CloudProvider[] = [];
   for (const p of named?.length ? named : PROVIDERS) {
     const c = PROVIDER_TABLE[p].configured(config, flags);
     if (c.configured) chosen.push(p);

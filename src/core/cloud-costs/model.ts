@@ -35,8 +35,8 @@ export interface CostRow {
   extra: string | null;
 }
 
-export type ProviderName = 'aws' | 'azure' | 'gcp';
-export const PROVIDERS: readonly ProviderName[] = ['aws', 'azure', 'gcp'];
+export type CloudProvider = 'aws' | 'azure' | 'gcp';
+export const PROVIDERS: readonly CloudProvider[] = ['aws', 'azure', 'gcp'];
 
 /** Database columns in insert order; the first three come from the run, the rest from CostRow. */
 export const COST_COLUMNS = [

@@ -2,12 +2,12 @@ import type { OcoConfig } from '../base/config/resolve.js';
 import { UsageError, isOcoError } from '../base/errors.js';
 import type { Store } from '../base/store/types.js';
 import type { IngestSummary } from './ingest.js';
-import { PROVIDERS, addDays, todayUtc, type DayWindow, type ProviderName } from './model.js';
+import { PROVIDERS, addDays, todayUtc, type DayWindow, type CloudProvider } from './model.js';
 import { lastRunOf } from './runs.js';
 
 export interface CostSchedule {
   /** A provider name, or "all" for every configured provider. */
-  provider: ProviderName | 'all';
+  provider: CloudProvider | 'all';
   everySeconds: number;
   /** Days re-fetched each run: cloud bills change for a few days after the fact. */
   lookbackDays: number;
@@ -31,7 +31,7 @@ export function formatEvery(seconds: number): string {
   return `${seconds}s`;
 }
 
-export async function setSchedule(store: Store, s: { provider: ProviderName | 'all'; everySeconds: number; lookbackDays: number }): Promise<CostSchedule> {
+export async function setSchedule(store: Store, s: { provider: CloudProvider | 'all'; everySeconds: number; lookbackDays: number }): Promise<CostSchedule> {
   await store.run(
     `INSERT INTO cost_schedules (provider, every_seconds, lookback_days, updated_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (provider) DO UPDATE SET every_seconds = excluded.every_seconds, lookback_days = excluded.lookback_days, updated_at = excluded.updated_at`,
@@ -40,7 +40,7 @@ export async function setSchedule(store: Store, s: { provider: ProviderName | 'a
   return (await listSchedules(store)).find((x) => x.provider === s.provider)!;
 }
 
-export async function removeSchedule(store: Store, provider: ProviderName | 'all'): Promise<boolean> {
+export async function removeSchedule(store: Store, provider: CloudProvider | 'all'): Promise<boolean> {
   return (await store.run('DELETE FROM cost_schedules WHERE provider = $1', [provider])).changes > 0;
 }
 
@@ -69,7 +69,7 @@ export interface SchedulerOptions {
 
 export interface CostScheduler {
   /** One pass over the schedules (exposed for tests and for a daemon that drives its own timer). */
-  tick(): Promise<Array<{ provider: ProviderName; action: 'ran' | 'skipped-running' | 'not-due' | 'failed'; summary?: IngestSummary }>>;
+  tick(): Promise<Array<{ provider: CloudProvider; action: 'ran' | 'skipped-running' | 'not-due' | 'failed'; summary?: IngestSummary }>>;
   stop(): Promise<void>;
 }
 
@@ -83,11 +83,11 @@ export function startCostScheduler(config: OcoConfig, store: Store, options: Sch
   const tickMs = options.tickMs ?? 60_000;
   const now = options.now ?? (() => new Date());
   const staleAfterMs = options.staleAfterMs ?? 6 * 3600_000;
-  const inFlight = new Set<ProviderName>();
+  const inFlight = new Set<CloudProvider>();
   let current: Promise<unknown> = Promise.resolve();
   let stopped = false;
 
-  async function due(provider: ProviderName, everySeconds: number): Promise<'due' | 'skipped-running' | 'not-due'> {
+  async function due(provider: CloudProvider, everySeconds: number): Promise<'due' | 'skipped-running' | 'not-due'> {
     if (inFlight.has(provider)) return 'skipped-running';
     const last = await lastRunOf(store, provider);
     if (!last) return 'due';
@@ -102,7 +102,7 @@ export function startCostScheduler(config: OcoConfig, store: Store, options: Sch
     if (schedules.length === 0) return results;
     // The cloud SDKs load only once something is scheduled: ~25 MB of the daemon's memory otherwise.
     const { runIngest, selectProviders } = await import('./ingest.js');
-    const byProvider = new Map<ProviderName, CostSchedule>();
+    const byProvider = new Map<CloudProvider, CostSchedule>();
     for (const s of schedules) {
       const providers = s.provider === 'all' ? selectProviders(config, undefined).chosen : PROVIDERS.filter((p) => p === s.provider);
       // A provider's own schedule wins over "all".

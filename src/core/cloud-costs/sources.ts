@@ -2,10 +2,10 @@ import type { OcoConfig } from '../base/config/resolve.js';
 import { isOcoError } from '../base/errors.js';
 import type { Store } from '../base/store/types.js';
 import { PROVIDER_TABLE } from './ingest.js';
-import { PROVIDERS, type ProviderName } from './model.js';
+import { PROVIDERS, type CloudProvider } from './model.js';
 
 export interface SourceStatus {
-  provider: ProviderName | string;
+  provider: CloudProvider | string;
   kind: 'api' | 'file';
   configured: boolean;
   via?: string;

@@ -1,5 +1,5 @@
 import { SERVICE_CATEGORY_MAPS } from './service-categories.generated.js';
-import type { ProviderName } from '../model.js';
+import type { CloudProvider } from '../model.js';
 
 /**
  * Cost Explorer's SERVICE dimension gives display names, while the FOCUS converter
@@ -53,7 +53,7 @@ export const AWS_CE_DISPLAY_TO_PRODUCT_CODE: Record<string, string> = {
 };
 
 /** Case-insensitive lookups: Azure namespaces arrive as Microsoft.Compute, the map has microsoft.compute. */
-const LOWER: Record<ProviderName, Map<string, string>> = {
+const LOWER: Record<CloudProvider, Map<string, string>> = {
   aws: lower(SERVICE_CATEGORY_MAPS.aws),
   azure: lower(SERVICE_CATEGORY_MAPS.azure),
   gcp: lower(SERVICE_CATEGORY_MAPS.gcp),
@@ -64,7 +64,7 @@ function lower(map: Record<string, string>): Map<string, string> {
 }
 
 /** The FOCUS ServiceCategory for a provider's service key, or undefined when the maps do not know it. */
-export function lookupServiceCategory(provider: ProviderName, key: string | null | undefined): string | undefined {
+export function lookupServiceCategory(provider: CloudProvider, key: string | null | undefined): string | undefined {
   if (!key) return undefined;
   const k = provider === 'aws' ? (AWS_CE_DISPLAY_TO_PRODUCT_CODE[key] ?? key) : key;
   return LOWER[provider].get(k.toLowerCase());
@@ -80,7 +80,7 @@ export function azureNamespace(resourceId: string | null | undefined): string | 
 /** Collects unmapped service keys so a run can report them once instead of per row. */
 export class CategoryMapper {
   readonly unmapped = new Set<string>();
-  constructor(private readonly provider: ProviderName) {}
+  constructor(private readonly provider: CloudProvider) {}
 
   category(...keys: Array<string | null | undefined>): string {
     for (const k of keys) {

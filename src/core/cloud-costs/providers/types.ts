@@ -1,5 +1,5 @@
 import type { OcoConfig } from '../../base/config/resolve.js';
-import type { CostRow, DayWindow, ProviderName } from '../model.js';
+import type { CostRow, DayWindow, CloudProvider } from '../model.js';
 
 export interface FetchProgress {
   onPage?: (info: { pages: number; requests: number; rows: number }) => void;
@@ -23,7 +23,7 @@ export interface PlanStep {
  * to CostRows. This is what the ingest orchestrator sees of them.
  */
 export interface CostSourceRun {
-  readonly provider: ProviderName;
+  readonly provider: CloudProvider;
   /** Rows are replaced per source and window: the source name is the provider name. */
   readonly source: string;
   /**
@@ -63,7 +63,7 @@ export interface ConfiguredStatus {
 }
 
 export interface ProviderDescriptor {
-  provider: ProviderName;
+  provider: CloudProvider;
   configured(config: OcoConfig, flags?: Record<string, unknown>): ConfiguredStatus;
   create(options: ProviderOptions): CostSourceRun;
 }

@@ -1,5 +1,5 @@
 import { Money, money } from '../../base/money.js';
-import type { ProviderName } from '../proxy/admission.js';
+import type { ProviderName } from '../model.js';
 import type { Queryable } from '../../base/store/types.js';
 import { candidateNames } from './family.js';
 import { SHIPPED_PRICES } from './table.js';

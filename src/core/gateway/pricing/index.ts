@@ -11,7 +11,7 @@
  * Dated snapshots resolve to their family (gpt-4o-2024-08-06 → gpt-4o).
  */
 import type { Money } from '../../base/money.js';
-import type { ProviderName } from '../proxy/admission.js';
+import type { ProviderName } from '../model.js';
 import type { ModelLimits, PriceBook } from './book.js';
 import type { TokenUsage } from './types.js';
 

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NotFoundError, UsageError } from '../../base/errors.js';
 import { money } from '../../base/money.js';
-import type { ProviderName } from '../proxy/admission.js';
+import { LLM_PROVIDERS, type ProviderName } from '../model.js';
 import type { Store } from '../../base/store/types.js';
 import { loadPriceBook, type PriceBook } from './book.js';
 import { jsonErrorPosition } from './json-position.js';
 import { TOKEN_CLASSES, type ClassPrices, type TokenClass } from './types.js';
 
-export const PROVIDERS: readonly ProviderName[] = ['openai', 'anthropic', 'gemini'];
+export const PROVIDERS: readonly ProviderName[] = LLM_PROVIDERS;
 
 export interface PriceRow {
   provider: ProviderName;

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../proxy/admission.js';
+import type { ProviderName } from '../model.js';
 import type { ClassPrices } from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../proxy/admission.js';
+import type { ProviderName } from '../model.js';
 
 /**
  * Token counts of one call, by billing class, normalised across providers so

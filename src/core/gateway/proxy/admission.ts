@@ -2,6 +2,7 @@ import type { Money } from '../../base/money.js';
 import type { OcoConfig } from '../../base/config/resolve.js';
 import type { Store } from '../../base/store/types.js';
 import type { RecoveredCall } from '../usage/call-recovery.js';
+import type { Attribution, ProviderName } from '../model.js';
 
 /**
  * The contract between the gateway's request path and spend controls (budgets,
@@ -10,21 +11,6 @@ import type { RecoveredCall } from '../usage/call-recovery.js';
  * stream, a cancel or an upstream error. Controls never see keys; they get the
  * parsed request body only to bound what the call can cost, and keep none of it.
  */
-export interface Attribution {
-  orgId: string;
-  teamId: string;
-  agentId: string;
-  userId: string;
-  /** Id of the virtual key the call used, when it used one. */
-  keyId?: string;
-  tags: string[];
-}
-
-/** The attribution as the usage log and the spend ledger store it: a call without a virtual key has keyId null. */
-export type StoredAttribution = Omit<Attribution, 'keyId'> & { keyId: string | null };
-
-export type ProviderName = 'openai' | 'anthropic' | 'gemini';
-
 export interface AdmissionRequest {
   requestId: string;
   provider: ProviderName;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { VirtualKey } from '../keys/service.js';
-import type { Attribution } from './admission.js';
+import type { Attribution } from '../model.js';
 import { firstHeader } from './http-util.js';
 
 const HEADER_FIELDS = [

@@ -1,7 +1,8 @@
 import pino from 'pino';
 import type { OcoConfig } from '../../base/config/resolve.js';
 import { emptyUsage, loadPriceBook, modelLimits, priceUsage, type PriceBook, type TokenUsage } from '../pricing/index.js';
-import type { AdmissionControl, AdminRoute, ProviderName } from '../proxy/admission.js';
+import type { AdmissionControl, AdminRoute } from '../proxy/admission.js';
+import type { ProviderName } from '../model.js';
 import { RedisConnection, redisTarget } from '../../base/redis/connection.js';
 import type { Store } from '../../base/store/types.js';
 import { SpendAdmission, type CostEstimator, type SpendLogger, type UnpricedPolicy } from './admission.js';
@@ -26,7 +27,7 @@ export interface SpendControlOptions {
   logger?: SpendLogger;
   /** Overrides the price book (tests). */
   estimateCost?: CostEstimator;
-  maxOutputTokensOf?: (provider: 'openai' | 'anthropic' | 'gemini', model: string) => number | undefined;
+  maxOutputTokensOf?: (provider: ProviderName, model: string) => number | undefined;
   /** Overrides the configured backend choice (tests, benchmarks). */
   backend?: 'memory' | 'redis';
   /** Redis URL overriding REDIS_URL (tests). */

@@ -1,6 +1,7 @@
+import { LLM_PROVIDERS } from '../model.js';
 import { ConfigError, UsageError } from '../../base/errors.js';
 import { Money, money } from '../../base/money.js';
-import type { Attribution } from '../proxy/admission.js';
+import type { Attribution } from '../model.js';
 import { parseSpanSeconds } from '../../base/durations.js';
 import { PERIOD_KINDS, isValidTimezone, type PeriodKind, type PeriodSpec } from './period.js';
 
@@ -36,7 +37,7 @@ export type RateLimitScope = (typeof RATE_LIMIT_SCOPES)[number];
 export const RATE_LIMIT_KINDS = ['rpm', 'tpm', 'concurrent'] as const;
 export type RateLimitKind = (typeof RATE_LIMIT_KINDS)[number];
 
-export const PROVIDERS = ['openai', 'anthropic', 'gemini'] as const;
+export const PROVIDERS = LLM_PROVIDERS;
 
 /**
  * Redis counters hold integer nano-dollars inside Lua's exact-integer range

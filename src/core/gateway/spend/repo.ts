@@ -4,7 +4,7 @@ import { Money, money } from '../../base/money.js';
 import type { Queryable, Row, SqlParam, Store } from '../../base/store/types.js';
 import { SCOPES, type Budget, type BudgetFields, type BudgetScope, type RateLimit } from './model.js';
 import type { PeriodWindow } from './period.js';
-import type { StoredAttribution } from '../proxy/admission.js';
+import type { StoredAttribution } from '../model.js';
 
 /**
  * Everything spend controls keep in the store: budgets, rate limits, alerts

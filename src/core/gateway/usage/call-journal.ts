@@ -1,7 +1,7 @@
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ProviderName, StoredAttribution } from '../proxy/admission.js';
+import type { ProviderName, StoredAttribution } from '../model.js';
 import type { UsageRecord } from './record.js';
 
 /**

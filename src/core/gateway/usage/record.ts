@@ -1,4 +1,4 @@
-import type { ProviderName, StoredAttribution } from '../proxy/admission.js';
+import type { ProviderName, StoredAttribution } from '../model.js';
 
 /**
  * One call as stored in api_requests: ids, counts, money and timings only.

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ProviderName } from '../admission.js';
+import type { ProviderName } from '../../model.js';
 import type { TokenUsage } from '../../pricing/types.js';
 
 /** What the gateway learns from a request body; never the content itself. */

@@ -1,6 +1,6 @@
 import type { ModelLimits } from '../../pricing/book.js';
 import { SHIPPED_PRICES } from '../../pricing/table.js';
-import type { ProviderName } from '../../proxy/admission.js';
+import type { ProviderName } from '../../model.js';
 import { estimator as anthropic } from './anthropic.js';
 import { estimator as gemini } from './gemini.js';
 import { estimator as openai } from './openai.js';
