@@ -55,21 +55,49 @@ const TYPE_KIND: Record<FocusType, Kind> = { Decimal: 'decimal', DateTime: 'date
 const SPEC_TYPES = new Map(FOCUS_COLUMNS.map((c) => [c.name.toLowerCase(), { name: c.name, kind: TYPE_KIND[c.type] }]));
 const ALLOWED = new Map(Object.entries(FOCUS_ALLOWED_VALUES).map(([k, v]) => [k, new Set(v)]));
 
-/** ProviderName values of the big three, to file their rows under oco's provider names. */
-const PROVIDER_NAMES: Record<string, string> = {
-  aws: 'aws', 'amazon web services': 'aws', amazon: 'aws',
-  microsoft: 'azure', azure: 'azure', 'microsoft azure': 'azure',
+/**
+ * FOCUS provider names (ServiceProviderName / ProviderName) → oco's provider keys, so an
+ * import and an API ingest of the same cloud sum under one key. Matched case-insensitively;
+ * any other name (Oracle, Snowflake, OpenAI, …) is kept as the file spells it.
+ */
+const PROVIDER_KEYS: Record<string, string> = {
+  aws: 'aws', 'amazon web services': 'aws', amazon: 'aws', 'amazon web services, inc.': 'aws',
+  microsoft: 'azure', azure: 'azure', 'microsoft azure': 'azure', 'microsoft corporation': 'azure',
   google: 'gcp', 'google cloud': 'gcp', 'google cloud platform': 'gcp', gcp: 'gcp',
 };
 
-export function providerFromName(name: string | null | undefined): string | undefined {
-  if (!name) return undefined;
-  const n = name.trim().toLowerCase();
-  return PROVIDER_NAMES[n] ?? n.replace(/[^a-z0-9]+/g, '-');
+/** oco's provider key for a FOCUS provider name (or a --provider value), or undefined for an empty one. */
+export function providerKey(name: string | null | undefined): string | undefined {
+  const n = name?.trim();
+  if (!n) return undefined;
+  return PROVIDER_KEYS[n.toLowerCase()] ?? n;
+}
+
+/**
+ * Where a row's provider comes from, first match wins. FOCUS 1.3 deprecates ProviderName for
+ * ServiceProviderName (the seller, same meaning); files written for 1.3 readers often keep both.
+ * HostProviderName (whose infrastructure hosts a marketplace item) and InvoiceIssuerName (who
+ * bills, e.g. a reseller) are not the provider: they stay in the row's extra columns.
+ */
+export const PROVIDER_COLUMNS = ['ServiceProviderName', 'ProviderName'] as const;
+
+/** A row that names a provider other than --provider: the flag would mislabel the file, so nothing is imported. */
+export class FocusProviderMismatchError extends OcoError {
+  constructor(file: string, line: number, column: string, rowProvider: string, flag: string, unit: 'line' | 'row' = 'line') {
+    super('OCO_FOCUS_PROVIDER_MISMATCH', `${file}:${line} column ${column}: the row's provider ${JSON.stringify(rowProvider)} is not --provider ${flag}`, ExitCode.usage, {
+      hint: `This file names each row's provider: drop --provider (it only fills rows without one), or import the right file. Nothing was written.`,
+      details: { file, [unit]: line, column, rowProvider, flag },
+    });
+  }
 }
 
 export interface FocusReadOptions {
   skipInvalid?: boolean;
+  /**
+   * Provider (a FOCUS name or an oco key) of rows whose file has no provider column or an
+   * empty cell. A row that names another provider is refused (FocusProviderMismatchError).
+   */
+  provider?: string;
   /** BillingCurrency for files without that column (the spec's own samples have none). */
   currency?: string;
   /**
@@ -96,11 +124,14 @@ export class FocusFileReader {
   invalid = 0;
   rowsRead = 0;
   readonly invalidExamples: string[] = [];
-  /** From the ProviderName column of the first row, when there is one. */
-  providerName: string | undefined;
+  /** Rows read per provider key, in the order the providers first appeared. */
+  readonly providers = new Map<string, number>();
   format: 'csv' | 'csv.gz' | 'parquet' | undefined;
   private readonly options: FocusReadOptions;
   private plan: ColumnPlan[] = [];
+  /** Index in the header of the column the provider is read from, or -1 when the file has none. */
+  private providerIdx = -1;
+  private readonly providerFlag: string | undefined;
   /** Records parsed so far (valid or not) and the file stream they came from, for estimateRows(). */
   private recordsSeen = 0;
   private input: { bytesRead: number } | undefined;
@@ -110,6 +141,7 @@ export class FocusFileReader {
     this.file = file;
     this.label = basename(file);
     this.options = options;
+    this.providerFlag = providerKey(options.provider);
   }
 
   async *batches(): AsyncGenerator<CostRow[]> {
@@ -151,6 +183,15 @@ export class FocusFileReader {
     for (const r of REQUIRED) {
       if (!present.has(r)) throw new FocusRowError(this.label, where, r, `required FOCUS column ${r} is missing from the header`);
     }
+    const lower = this.plan.map((p) => p.header.toLowerCase());
+    this.providerIdx = -1;
+    for (const c of PROVIDER_COLUMNS) {
+      this.providerIdx = lower.indexOf(c.toLowerCase());
+      if (this.providerIdx >= 0) break;
+    }
+    if (this.providerIdx < 0 && !this.providerFlag) {
+      throw new FocusRowError(this.label, where, 'ProviderName', 'the file has no ProviderName (FOCUS 1.0–1.2) or ServiceProviderName (1.3) column; pass --provider NAME to say whose costs these are');
+    }
     if (!present.has('BillingCurrency') && !this.options.currency) {
       throw new FocusRowError(this.label, where, 'BillingCurrency', 'the file has no BillingCurrency column; pass --currency CODE to say what it is billed in');
     }
@@ -174,14 +215,12 @@ export class FocusFileReader {
     const row = emptyRow();
     row.billingCurrency = this.options.currency ?? '';
     let extra: Record<string, string> | undefined;
-    let provider: string | null = null;
     const plan = this.plan;
     for (let i = 0; i < plan.length; i++) {
       const p = plan[i]!;
       let v = values[i] ?? null;
       // The spec's samples spell null as the word; FOCUS itself uses an empty field.
       if (v === '' || v === 'null' || v === 'NULL') v = null;
-      if (p.header === 'ProviderName') provider = v;
       if (p.mapped) {
         if (v === null) continue;
         (row as unknown as Record<string, string>)[p.mapped.field] = this.check(v, p.mapped.kind, p.header, p.mapped.focus, line, unit);
@@ -196,10 +235,24 @@ export class FocusFileReader {
     if (values[this.billedIndex()] == null) throw new FocusRowError(this.label, line, 'BilledCost', 'is empty; it is mandatory (use 0 for no cost)', unit);
     if (row.chargePeriodEnd < row.chargePeriodStart) throw new FocusRowError(this.label, line, 'ChargePeriodEnd', 'is before ChargePeriodStart', unit);
     row.usageDate = row.chargePeriodStart.slice(0, 10);
+    row.provider = this.rowProvider(values, line, unit);
     if (extra) row.extra = JSON.stringify(extra);
-    if (this.providerName === undefined && provider) this.providerName = provider;
+    this.providers.set(row.provider, (this.providers.get(row.provider) ?? 0) + 1);
     this.rowsRead++;
     return row;
+  }
+
+  /** The row's provider key: its own cell, else --provider; a cell that contradicts --provider is refused. */
+  private rowProvider(values: ReadonlyArray<string | null>, line: number, unit: 'line' | 'row'): string {
+    const column = this.providerIdx >= 0 ? this.plan[this.providerIdx]!.header : undefined;
+    const cell = column ? values[this.providerIdx] : null;
+    const own = cell === 'null' || cell === 'NULL' ? undefined : providerKey(cell);
+    if (own === undefined) {
+      if (this.providerFlag) return this.providerFlag;
+      throw new FocusRowError(this.label, line, column, 'is empty; pass --provider NAME for rows that do not name their provider', unit);
+    }
+    if (this.providerFlag && own !== this.providerFlag) throw new FocusProviderMismatchError(this.label, line, column!, values[this.providerIdx]!, this.options.provider!, unit);
+    return own;
   }
 
   private billedIdx = -1;

@@ -3,6 +3,7 @@ import { cloudCosts } from './0003_cloud_costs.js';
 import { resilience } from './0004_resilience.js';
 import { spendControls } from './0005_spend_controls.js';
 import { costIndexes } from './0006_cost_indexes.js';
+import { cloudCostsRollup } from './0007_cloud_costs_rollup.js';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,4 @@ export interface Migration {
 }
 
 /** The one migration history, in order. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls, costIndexes];
+export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls, costIndexes, cloudCostsRollup];

@@ -1,0 +1,137 @@
+import type Database from 'better-sqlite3';
+import type { PoolClient } from 'pg';
+import type { CostRow, DayWindow } from './model.js';
+
+/**
+ * cloud_costs_daily (migration 0007): exact sums of cloud_costs per UTC day and every
+ * dimension a summary groups or filters by except the resource. Summaries over a window
+ * read this table through its usage_date index instead of scanning cloud_costs (whose
+ * only indexes serve window replacement and export order). The writer rebuilds a source's
+ * rows for the window it replaced, in the same transaction as the replace.
+ *
+ * The sums are taken here, in JavaScript, while the rows stream to the database: every
+ * row passes through anyway, and summing decimal text as scaled BigInts costs far less
+ * than a GROUP BY over the new rows afterwards (on SQLite, decimal_sum is a JS callback
+ * per value that builds a decimal.js object).
+ */
+
+/** Rollup columns in insert order: the group key, then the sums. Money columns hold exact decimal text. */
+export const ROLLUP_COLUMNS = [
+  'usage_date', 'source', 'provider', 'service_name', 'service_category', 'sub_account_id', 'region_id', 'billing_currency', 'tags',
+  'billed_cost', 'effective_cost', 'list_cost', 'row_count',
+] as const;
+
+const POW10: bigint[] = [1n];
+function pow10(n: number): bigint {
+  while (POW10.length <= n) POW10.push(POW10[POW10.length - 1]! * 10n);
+  return POW10[n]!;
+}
+
+/** Exact sum of plain decimal texts ("-12.5", "0.0000000001", "7"), kept as units of 10^-scale. */
+export class DecimalSum {
+  private units = 0n;
+  private scale = 0;
+
+  add(v: string): void {
+    const dot = v.indexOf('.');
+    const s = dot < 0 ? 0 : v.length - dot - 1;
+    let u = BigInt(dot < 0 ? v : v.slice(0, dot) + v.slice(dot + 1));
+    if (s > this.scale) {
+      this.units *= pow10(s - this.scale);
+      this.scale = s;
+    } else if (s < this.scale) u *= pow10(this.scale - s);
+    this.units += u;
+  }
+
+  /** Plain decimal text without trailing fractional zeros (as decimal.js prints it). */
+  text(): string {
+    const neg = this.units < 0n;
+    let digits = (neg ? -this.units : this.units).toString();
+    if (this.scale === 0) return `${neg ? '-' : ''}${digits}`;
+    digits = digits.padStart(this.scale + 1, '0');
+    const int = digits.slice(0, -this.scale);
+    const frac = digits.slice(-this.scale).replace(/0+$/, '');
+    const text = frac ? `${int}.${frac}` : int;
+    return neg && text !== '0' ? `-${text}` : text;
+  }
+}
+
+interface Group {
+  key: Array<string | null>;
+  billed: DecimalSum;
+  effective: DecimalSum;
+  /** Null until a row has a ListCost: a group without one has no list figure, not 0. */
+  list: DecimalSum | null;
+  rows: number;
+}
+
+/** Null and '' must not share a key. */
+const part = (v: string | null): string => (v === null ? '\u0000' : v);
+
+/** The rollup groups of one write (one source, one window), filled batch by batch. */
+export class DailyRollup {
+  private readonly groups = new Map<string, Group>();
+  readonly providers = new Set<string>();
+
+  constructor(private readonly source: string, private readonly provider: string) {}
+
+  addBatch(batch: readonly CostRow[]): void {
+    const groups = this.groups;
+    for (const r of batch) {
+      const provider = r.provider ?? this.provider;
+      const id = `${r.usageDate}\u0001${provider}\u0001${part(r.serviceName)}\u0001${part(r.serviceCategory)}\u0001${part(r.subAccountId)}\u0001${part(r.regionId)}\u0001${r.billingCurrency}\u0001${part(r.tags)}`;
+      let g = groups.get(id);
+      if (!g) {
+        this.providers.add(provider);
+        g = {
+          key: [r.usageDate, this.source, provider, r.serviceName, r.serviceCategory, r.subAccountId, r.regionId, r.billingCurrency, r.tags],
+          billed: new DecimalSum(), effective: new DecimalSum(), list: null, rows: 0,
+        };
+        groups.set(id, g);
+      }
+      g.billed.add(r.billedCost);
+      g.effective.add(r.effectiveCost ?? r.billedCost);
+      if (r.listCost !== null) (g.list ??= new DecimalSum()).add(r.listCost);
+      g.rows++;
+    }
+  }
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Rows in ROLLUP_COLUMNS order. */
+  *records(): Generator<Array<string | number | null>> {
+    for (const g of this.groups.values()) yield [...g.key, g.billed.text(), g.effective.text(), g.list?.text() ?? null, g.rows];
+  }
+}
+
+const COLUMNS = ROLLUP_COLUMNS.join(', ');
+const WIDTH = ROLLUP_COLUMNS.length;
+
+/** Replaces the source's rollup rows for the window, on the writer's SQLite connection inside its transaction. */
+export function replaceRollupSqlite(db: Database.Database, window: DayWindow, rollup: DailyRollup, source: string): void {
+  db.prepare('DELETE FROM main.cloud_costs_daily WHERE source = ? AND usage_date >= ? AND usage_date < ?').run(source, window.from, window.to);
+  const insert = db.prepare(`INSERT INTO main.cloud_costs_daily (${COLUMNS}) VALUES (${ROLLUP_COLUMNS.map(() => '?').join(', ')})`);
+  for (const rec of rollup.records()) insert.run(rec);
+}
+
+/** Rollup rows per INSERT on PostgreSQL (13 parameters each, far below the 65,535 limit). */
+const PG_CHUNK = 1000;
+
+/** The same on the writer's PostgreSQL connection inside its transaction. */
+export async function replaceRollupPostgres(client: PoolClient, window: DayWindow, rollup: DailyRollup, source: string): Promise<void> {
+  await client.query('DELETE FROM cloud_costs_daily WHERE source = $1 AND usage_date >= $2 AND usage_date < $3', [source, window.from, window.to]);
+  let chunk: Array<string | number | null> = [];
+  const flush = async () => {
+    const n = chunk.length / WIDTH;
+    const tuples = Array.from({ length: n }, (_, r) => `(${ROLLUP_COLUMNS.map((_, c) => `$${r * WIDTH + c + 1}`).join(', ')})`);
+    await client.query(`INSERT INTO cloud_costs_daily (${COLUMNS}) VALUES ${tuples.join(', ')}`, chunk);
+    chunk = [];
+  };
+  for (const rec of rollup.records()) {
+    chunk.push(...rec);
+    if (chunk.length >= PG_CHUNK * WIDTH) await flush();
+  }
+  if (chunk.length) await flush();
+}
