@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import type { Store } from '../store/types.js';
 import { isOcoError } from '../errors.js';
 import type { CostRow, DayWindow } from './model.js';
-import { FocusFileReader, providerKey, type FocusReadOptions } from './focus/reader.js';
+import { FocusFileReader, type FocusReadOptions } from './focus/reader.js';
+import { providerKey } from './provider-key.js';
 import { finishRun, startRun } from './runs.js';
 import { replaceSourceRows, type Overlap } from './writer.js';
 

@@ -8,6 +8,7 @@ import { emptyRow, type CostRow } from '../model.js';
 import { decimalText, numberToExactText, timestampText } from '../values.js';
 import { FOCUS_ALLOWED_VALUES, FOCUS_COLUMNS, type FocusType } from './columns.generated.js';
 import { CsvSyntaxError, csvRecords } from './csv.js';
+import { providerKey } from '../provider-key.js';
 
 /** A FOCUS row oco cannot store as is: names the file, the line (or Parquet row) and the column. */
 export class FocusRowError extends OcoError {
@@ -54,24 +55,6 @@ const REQUIRED = ['BilledCost', 'ChargePeriodStart', 'ChargePeriodEnd'] as const
 const TYPE_KIND: Record<FocusType, Kind> = { Decimal: 'decimal', DateTime: 'datetime', String: 'string', JSON: 'json' };
 const SPEC_TYPES = new Map(FOCUS_COLUMNS.map((c) => [c.name.toLowerCase(), { name: c.name, kind: TYPE_KIND[c.type] }]));
 const ALLOWED = new Map(Object.entries(FOCUS_ALLOWED_VALUES).map(([k, v]) => [k, new Set(v)]));
-
-/**
- * FOCUS provider names (ServiceProviderName / ProviderName) → oco's provider keys, so an
- * import and an API ingest of the same cloud sum under one key. Matched case-insensitively;
- * any other name (Oracle, Snowflake, OpenAI, …) is kept as the file spells it.
- */
-const PROVIDER_KEYS: Record<string, string> = {
-  aws: 'aws', 'amazon web services': 'aws', amazon: 'aws', 'amazon web services, inc.': 'aws',
-  microsoft: 'azure', azure: 'azure', 'microsoft azure': 'azure', 'microsoft corporation': 'azure',
-  google: 'gcp', 'google cloud': 'gcp', 'google cloud platform': 'gcp', gcp: 'gcp',
-};
-
-/** oco's provider key for a FOCUS provider name (or a --provider value), or undefined for an empty one. */
-export function providerKey(name: string | null | undefined): string | undefined {
-  const n = name?.trim();
-  if (!n) return undefined;
-  return PROVIDER_KEYS[n.toLowerCase()] ?? n;
-}
 
 /**
  * Where a row's provider comes from, first match wins. FOCUS 1.3 deprecates ProviderName for
