@@ -107,7 +107,9 @@ export class SqliteBulk {
   rows = 0;
   private readonly table: string;
   private readonly byProvider = new Map<string, ProviderShapes>();
-  private last: { provider: string; shapes: ProviderShapes } | undefined;
+  /** The provider of the last row and its statements: rows come in runs of one provider. */
+  private lastProvider: string | undefined;
+  private lastShapes: ProviderShapes | undefined;
   private maxRowidBefore = 0;
   private indexes: Array<{ name: string; sql: string }> = [];
 
@@ -135,10 +137,11 @@ export class SqliteBulk {
   }
 
   private providerShapes(provider: string): ProviderShapes {
-    if (this.last?.provider === provider) return this.last.shapes;
+    if (this.lastShapes && this.lastProvider === provider) return this.lastShapes;
     let p = this.byProvider.get(provider);
     if (!p) this.byProvider.set(provider, (p = { byMask: new Map(), all: this.shape(provider, -1) }));
-    this.last = { provider, shapes: p };
+    this.lastProvider = provider;
+    this.lastShapes = p;
     return p;
   }
 
