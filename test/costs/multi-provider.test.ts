@@ -175,10 +175,12 @@ describe.each(BACKENDS)('multi-provider FOCUS files on $name', (backend) => {
         '1.5,USD,2025-06-01T00:00:00Z,2025-06-02T00:00:00Z,AWS,Microsoft,Microsoft,Contoso Reseller,Virtual Machines',
         '2.25,USD,2025-06-01T00:00:00Z,2025-06-02T00:00:00Z,Snowflake,Snowflake,AWS,Snowflake,Warehouse',
         '0.75,USD,2025-06-01T00:00:00Z,2025-06-02T00:00:00Z,Google Cloud,Google Cloud,Google Cloud,Google Cloud,BigQuery',
+        // A writer that left the 1.3 column empty on a row: ProviderName still names it.
+        '0.5,USD,2025-06-01T00:00:00Z,2025-06-02T00:00:00Z,Amazon Web Services,,,,Amazon S3',
       ].join('\n'));
       const r = await importFocusFile(store, file, {});
-      expect(r.providers).toEqual({ azure: 1, Snowflake: 1, gcp: 1 });
-      expect(usdByKey(await summarise(store, { by: 'provider', metric: 'billed', window: { from: '2025-06-01', to: '2025-06-02' } }))).toEqual({ Snowflake: '2.25', azure: '1.5', gcp: '0.75' });
+      expect(r.providers).toEqual({ azure: 1, Snowflake: 1, gcp: 1, aws: 1 });
+      expect(usdByKey(await summarise(store, { by: 'provider', metric: 'billed', window: { from: '2025-06-01', to: '2025-06-02' } }))).toEqual({ Snowflake: '2.25', azure: '1.5', gcp: '0.75', aws: '0.5' });
     });
 
     it('--provider fills rows without one; a row naming another provider stops the import and writes nothing', async () => {

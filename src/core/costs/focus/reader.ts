@@ -112,8 +112,8 @@ export class FocusFileReader {
   format: 'csv' | 'csv.gz' | 'parquet' | undefined;
   private readonly options: FocusReadOptions;
   private plan: ColumnPlan[] = [];
-  /** Index in the header of the column the provider is read from, or -1 when the file has none. */
-  private providerIdx = -1;
+  /** Header indexes of the PROVIDER_COLUMNS the file has, in their order of preference. */
+  private providerIdxs: number[] = [];
   private readonly providerFlag: string | undefined;
   /** Records parsed so far (valid or not) and the file stream they came from, for estimateRows(). */
   private recordsSeen = 0;
@@ -167,12 +167,8 @@ export class FocusFileReader {
       if (!present.has(r)) throw new FocusRowError(this.label, where, r, `required FOCUS column ${r} is missing from the header`);
     }
     const lower = this.plan.map((p) => p.header.toLowerCase());
-    this.providerIdx = -1;
-    for (const c of PROVIDER_COLUMNS) {
-      this.providerIdx = lower.indexOf(c.toLowerCase());
-      if (this.providerIdx >= 0) break;
-    }
-    if (this.providerIdx < 0 && !this.providerFlag) {
+    this.providerIdxs = PROVIDER_COLUMNS.map((c) => lower.indexOf(c.toLowerCase())).filter((i) => i >= 0);
+    if (!this.providerIdxs.length && !this.providerFlag) {
       throw new FocusRowError(this.label, where, 'ProviderName', 'the file has no ProviderName (FOCUS 1.0–1.2) or ServiceProviderName (1.3) column; pass --provider NAME to say whose costs these are');
     }
     if (!present.has('BillingCurrency') && !this.options.currency) {
@@ -225,17 +221,20 @@ export class FocusFileReader {
     return row;
   }
 
-  /** The row's provider key: its own cell, else --provider; a cell that contradicts --provider is refused. */
+  /**
+   * The row's provider key: its first non-empty provider cell (ServiceProviderName, then
+   * ProviderName), else --provider; a cell that contradicts --provider is refused.
+   */
   private rowProvider(values: ReadonlyArray<string | null>, line: number, unit: 'line' | 'row'): string {
-    const column = this.providerIdx >= 0 ? this.plan[this.providerIdx]!.header : undefined;
-    const cell = column ? values[this.providerIdx] : null;
-    const own = cell === 'null' || cell === 'NULL' ? undefined : providerKey(cell);
-    if (own === undefined) {
-      if (this.providerFlag) return this.providerFlag;
-      throw new FocusRowError(this.label, line, column, 'is empty; pass --provider NAME for rows that do not name their provider', unit);
+    for (const i of this.providerIdxs) {
+      const cell = values[i];
+      const own = cell === 'null' || cell === 'NULL' ? undefined : providerKey(cell);
+      if (own === undefined) continue;
+      if (this.providerFlag && own !== this.providerFlag) throw new FocusProviderMismatchError(this.label, line, this.plan[i]!.header, cell!, this.options.provider!, unit);
+      return own;
     }
-    if (this.providerFlag && own !== this.providerFlag) throw new FocusProviderMismatchError(this.label, line, column!, values[this.providerIdx]!, this.options.provider!, unit);
-    return own;
+    if (this.providerFlag) return this.providerFlag;
+    throw new FocusRowError(this.label, line, this.plan[this.providerIdxs[0]!]?.header, 'is empty; pass --provider NAME for rows that do not name their provider', unit);
   }
 
   private billedIdx = -1;
