@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { PoolClient } from 'pg';
-import type { CostRow, DayWindow } from './model.js';
+import { dayStart, type CostRow, type DayWindow } from './model.js';
 
 /**
  * cloud_costs_daily (migration 0007): exact sums of cloud_costs per UTC day and every
@@ -9,10 +9,11 @@ import type { CostRow, DayWindow } from './model.js';
  * only indexes serve window replacement and export order). The writer rebuilds a source's
  * rows for the window it replaced, in the same transaction as the replace.
  *
- * The sums are taken here, in JavaScript, while the rows stream to the database: every
- * row passes through anyway, and summing decimal text as scaled BigInts costs far less
- * than a GROUP BY over the new rows afterwards (on SQLite, decimal_sum is a JS callback
- * per value that builds a decimal.js object).
+ * Each engine sums where it is cheapest. SQLite has no exact aggregate but decimal_sum, a
+ * JS callback building a decimal.js object per value, so the SQLite writer sums here, as
+ * the rows stream past, with scaled BigInts. PostgreSQL sums NUMERIC natively (in parallel
+ * workers when it likes) with one GROUP BY over the new rows after the COPY, which keeps
+ * that work off the JavaScript thread that feeds the COPY.
  */
 
 /** Rollup columns in insert order: the group key, then the sums. Money columns hold exact decimal text. */
@@ -71,7 +72,6 @@ const part = (v: string | null): string => (v === null ? '\u0000' : v);
 /** The rollup groups of one write (one source, one window), filled batch by batch. */
 export class DailyRollup {
   private readonly groups = new Map<string, Group>();
-  readonly providers = new Set<string>();
 
   constructor(private readonly source: string, private readonly provider: string) {}
 
@@ -82,7 +82,6 @@ export class DailyRollup {
       const id = `${r.usageDate}\u0001${provider}\u0001${part(r.serviceName)}\u0001${part(r.serviceCategory)}\u0001${part(r.subAccountId)}\u0001${part(r.regionId)}\u0001${r.billingCurrency}\u0001${part(r.tags)}`;
       let g = groups.get(id);
       if (!g) {
-        this.providers.add(provider);
         g = {
           key: [r.usageDate, this.source, provider, r.serviceName, r.serviceCategory, r.subAccountId, r.regionId, r.billingCurrency, r.tags],
           billed: new DecimalSum(), effective: new DecimalSum(), list: null, rows: 0,
@@ -107,7 +106,6 @@ export class DailyRollup {
 }
 
 const COLUMNS = ROLLUP_COLUMNS.join(', ');
-const WIDTH = ROLLUP_COLUMNS.length;
 
 /** Replaces the source's rollup rows for the window, on the writer's SQLite connection inside its transaction. */
 export function replaceRollupSqlite(db: Database.Database, window: DayWindow, rollup: DailyRollup, source: string): void {
@@ -116,22 +114,20 @@ export function replaceRollupSqlite(db: Database.Database, window: DayWindow, ro
   for (const rec of rollup.records()) insert.run(rec);
 }
 
-/** Rollup rows per INSERT on PostgreSQL (13 parameters each, far below the 65,535 limit). */
-const PG_CHUNK = 1000;
+const KEY = ROLLUP_COLUMNS.slice(0, 9).join(', ');
 
-/** The same on the writer's PostgreSQL connection inside its transaction. */
-export async function replaceRollupPostgres(client: PoolClient, window: DayWindow, rollup: DailyRollup, source: string): Promise<void> {
+/**
+ * The same on the writer's PostgreSQL connection inside its transaction: the new rows are
+ * in `from` (the staging table, or cloud_costs itself after a load with index rebuild,
+ * where the source's window now holds only them).
+ */
+export async function replaceRollupPostgres(client: PoolClient, window: DayWindow, source: string, from: 'oco_cost_stage' | 'cloud_costs'): Promise<void> {
   await client.query('DELETE FROM cloud_costs_daily WHERE source = $1 AND usage_date >= $2 AND usage_date < $3', [source, window.from, window.to]);
-  let chunk: Array<string | number | null> = [];
-  const flush = async () => {
-    const n = chunk.length / WIDTH;
-    const tuples = Array.from({ length: n }, (_, r) => `(${ROLLUP_COLUMNS.map((_, c) => `$${r * WIDTH + c + 1}`).join(', ')})`);
-    await client.query(`INSERT INTO cloud_costs_daily (${COLUMNS}) VALUES ${tuples.join(', ')}`, chunk);
-    chunk = [];
-  };
-  for (const rec of rollup.records()) {
-    chunk.push(...rec);
-    if (chunk.length >= PG_CHUNK * WIDTH) await flush();
-  }
-  if (chunk.length) await flush();
+  // charge_period_start, not usage_date (its UTC day): that is what (source, charge_period_start) indexes.
+  await client.query(
+    `INSERT INTO cloud_costs_daily (${COLUMNS})
+     SELECT ${KEY}, SUM(billed_cost), SUM(COALESCE(effective_cost, billed_cost)), SUM(list_cost), COUNT(*)
+       FROM ${from} WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < $3 GROUP BY ${KEY}`,
+    [source, dayStart(window.from), dayStart(window.to)],
+  );
 }

@@ -76,18 +76,28 @@ function providersOf(batch: readonly CostRow[], from: number, to: number): Array
   return out;
 }
 
+/** The days and providers of the rows written (providers come in runs: only a change is looked up). */
 class Span {
   min: string | undefined;
   max: string | undefined;
-  add(day: string): void {
+  private readonly seen = new Set<string>();
+  private last: string | undefined;
+  constructor(private readonly fallbackProvider: string) {}
+  add(r: CostRow): void {
+    const day = r.usageDate;
     if (this.min === undefined || day < this.min) this.min = day;
     if (this.max === undefined || day > this.max) this.max = day;
+    const p = r.provider ?? this.fallbackProvider;
+    if (p !== this.last) this.seen.add((this.last = p));
   }
   addBatch(batch: readonly CostRow[]): void {
-    for (const r of batch) this.add(r.usageDate);
+    for (const r of batch) this.add(r);
   }
   window(): DayWindow | null {
     return this.min && this.max ? { from: this.min, to: addDays(this.max, 1) } : null;
+  }
+  providers(): string[] {
+    return [...this.seen].sort();
   }
 }
 
@@ -115,7 +125,7 @@ async function writeSqlite(store: SqliteStore, target: WriteTarget, batches: Bat
     const bulk = new SqliteBulk(store.db, { provider: target.provider, source: target.source, runId: target.runId, rebuildIndexes });
     const rollup = new DailyRollup(target.source, target.provider);
     try {
-      const span = new Span();
+      const span = new Span(target.provider);
       for await (const batch of batches) {
         if (target.window) checkInWindow(batch, target.window);
         for (let k = 0; k < batch.length; k += FLAT_ROWS) {
@@ -129,7 +139,7 @@ async function writeSqlite(store: SqliteStore, target: WriteTarget, batches: Bat
       const window = target.window ?? span.window();
       bulk.finish(window);
       if (window) replaceRollupSqlite(store.db, window, rollup, target.source);
-      return { rows: bulk.rows, window, providers: [...rollup.providers].sort() };
+      return { rows: bulk.rows, window, providers: span.providers() };
     } finally {
       bulk.cleanup();
     }
@@ -193,23 +203,25 @@ async function writePostgres(store: PostgresStore, target: WriteTarget, batches:
     const rebuild = indexes.length > 0;
     const into = rebuild ? 'cloud_costs' : 'oco_cost_stage';
     if (!rebuild) await client.query(`CREATE TEMP TABLE oco_cost_stage ON COMMIT DROP AS SELECT ${COLUMN_LIST} FROM cloud_costs WITH NO DATA`);
-    const span = new Span();
-    const rollup = new DailyRollup(target.source, target.provider);
+    const span = new Span(target.provider);
     let rows = 0;
     // The run columns (provider, source, run) that start each COPY line, per provider.
     const tail = `\t${copyField(target.source)}\t${copyField(target.runId)}`;
     const heads = new Map<string, string>();
+    let lastProvider: string | undefined;
+    let lastHead = '';
     const headOf = (r: CostRow): string => {
       const p = r.provider ?? target.provider;
+      if (p === lastProvider) return lastHead;
       let h = heads.get(p);
       if (h === undefined) heads.set(p, (h = `${copyField(p)}${tail}`));
-      return h;
+      lastProvider = p;
+      return (lastHead = h);
     };
     async function* lines(): AsyncGenerator<string> {
       for await (const batch of batches) {
         if (target.window) checkInWindow(batch, target.window);
-        for (const r of batch) span.add(r.usageDate);
-        rollup.addBatch(batch);
+        span.addBatch(batch);
         rows += batch.length;
         onRows?.(rows);
         // COPY_CHUNK_ROWS rows at a time, each joined once (the end of a row carries the newline and
@@ -239,9 +251,10 @@ async function writePostgres(store: PostgresStore, target: WriteTarget, batches:
       }
       await client.query(`INSERT INTO cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM oco_cost_stage ORDER BY charge_period_start`);
     }
-    if (window) await replaceRollupPostgres(client, window, rollup, target.source);
+    // The new rows are the source's only rows in the window now: sum them where they are.
+    if (window) await replaceRollupPostgres(client, window, target.source, rebuild ? 'cloud_costs' : 'oco_cost_stage');
     await client.query('COMMIT');
-    return { rows, window, providers: [...rollup.providers].sort() };
+    return { rows, window, providers: span.providers() };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     // A source error (bad row, API failure) stays what it is; only driver errors become database errors.

@@ -216,9 +216,31 @@ export class FocusFileReader {
     row.usageDate = row.chargePeriodStart.slice(0, 10);
     row.provider = this.rowProvider(values, line, unit);
     if (extra) row.extra = JSON.stringify(extra);
-    this.providers.set(row.provider, (this.providers.get(row.provider) ?? 0) + 1);
+    this.countProvider(row.provider);
     this.rowsRead++;
     return row;
+  }
+
+  /** Rows of one provider come in runs: only a change of provider is looked up. */
+  private countProvider(p: string): void {
+    if (p !== this.lastCounted) {
+      this.lastCounted = p;
+      this.lastCount = this.providers.get(p) ?? 0;
+    }
+    this.providers.set(p, ++this.lastCount);
+  }
+  private lastCounted: string | undefined;
+  private lastCount = 0;
+
+  /** providerKey() of the last cell read, which the next row most likely repeats. */
+  private lastCell: string | null | undefined;
+  private lastKey: string | undefined;
+  private keyOf(cell: string | null | undefined): string | undefined {
+    if (cell !== this.lastCell) {
+      this.lastCell = cell;
+      this.lastKey = cell === 'null' || cell === 'NULL' ? undefined : providerKey(cell);
+    }
+    return this.lastKey;
   }
 
   /**
@@ -228,7 +250,7 @@ export class FocusFileReader {
   private rowProvider(values: ReadonlyArray<string | null>, line: number, unit: 'line' | 'row'): string {
     for (const i of this.providerIdxs) {
       const cell = values[i];
-      const own = cell === 'null' || cell === 'NULL' ? undefined : providerKey(cell);
+      const own = this.keyOf(cell);
       if (own === undefined) continue;
       if (this.providerFlag && own !== this.providerFlag) throw new FocusProviderMismatchError(this.label, line, this.plan[i]!.header, cell!, this.options.provider!, unit);
       return own;
