@@ -33,6 +33,14 @@ describe('DecimalSum', () => {
     const small = new DecimalSum();
     for (const v of ['0.1', '0.2', '-0.3', '-0.0000000001']) small.add(v);
     expect(small.text()).toBe('-0.0000000001');
+    // Partial sums past 2^53 (the double fast path) and values past 15 digits (the BigInt path) stay exact.
+    const large = new DecimalSum();
+    let largeExpected = new Money(0);
+    for (const v of ['999999999999999', '0.000000000000001', '-999999999999999.5', '12345678901234567890.123', ...new Array(40).fill('999999999999.999')]) {
+      large.add(v);
+      largeExpected = largeExpected.plus(v);
+    }
+    expect(large.text()).toBe(largeExpected.toFixed());
     const zero = new DecimalSum();
     for (const v of ['1.50', '-1.5']) zero.add(v);
     expect(zero.text()).toBe('0');

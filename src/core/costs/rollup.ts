@@ -28,26 +28,69 @@ function pow10(n: number): bigint {
   return POW10[n]!;
 }
 
-/** Exact sum of plain decimal texts ("-12.5", "0.0000000001", "7"), kept as units of 10^-scale. */
+/** Powers of ten a double holds exactly (10^22 is the last; 15 is all the fast path needs). */
+const POW10_NUM = Array.from({ length: 16 }, (_, i) => 10 ** i);
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Exact sum of plain decimal texts ("-12.5", "0.0000000001", "7"), kept as units of 10^-scale.
+ * A value of at most 15 digits is read digit by digit into a double, where it and any
+ * partial sum below 2^53 are exact integers; the partial sum moves into a BigInt before it
+ * could pass that. Longer values take the BigInt path. No allocation per value in the
+ * common case: this runs three times per imported row.
+ */
 export class DecimalSum {
   private units = 0n;
+  /** The part of the sum not yet in units, an exact integer in the same scale (|small| ≤ 2^53 - 1). */
+  private small = 0;
   private scale = 0;
 
   add(v: string): void {
+    const len = v.length;
+    let i = v.charCodeAt(0) === 45 ? 1 : 0;
+    const neg = i === 1;
+    let n = 0;
+    let digits = 0;
+    let s = -1;
+    for (; i < len; i++) {
+      const c = v.charCodeAt(i);
+      if (c === 46) s = 0;
+      else {
+        n = n * 10 + (c - 48);
+        digits++;
+        if (s >= 0) s++;
+      }
+    }
+    if (s < 0) s = 0;
+    if (s > this.scale) this.rescale(s);
+    if (digits <= 15 && this.scale - s <= 15) {
+      n *= POW10_NUM[this.scale - s]!;
+      if (n <= SAFE) {
+        if (neg) n = -n;
+        const sum = this.small + n;
+        if (sum <= SAFE && sum >= -SAFE) this.small = sum;
+        else {
+          this.units += BigInt(this.small);
+          this.small = n;
+        }
+        return;
+      }
+    }
     const dot = v.indexOf('.');
-    const s = dot < 0 ? 0 : v.length - dot - 1;
-    let u = BigInt(dot < 0 ? v : v.slice(0, dot) + v.slice(dot + 1));
-    if (s > this.scale) {
-      this.units *= pow10(s - this.scale);
-      this.scale = s;
-    } else if (s < this.scale) u *= pow10(this.scale - s);
-    this.units += u;
+    this.units += BigInt(dot < 0 ? v : v.slice(0, dot) + v.slice(dot + 1)) * pow10(this.scale - s);
+  }
+
+  private rescale(s: number): void {
+    this.units = (this.units + BigInt(this.small)) * pow10(s - this.scale);
+    this.small = 0;
+    this.scale = s;
   }
 
   /** Plain decimal text without trailing fractional zeros (as decimal.js prints it). */
   text(): string {
-    const neg = this.units < 0n;
-    let digits = (neg ? -this.units : this.units).toString();
+    const units = this.units + BigInt(this.small);
+    const neg = units < 0n;
+    let digits = (neg ? -units : units).toString();
     if (this.scale === 0) return `${neg ? '-' : ''}${digits}`;
     digits = digits.padStart(this.scale + 1, '0');
     const int = digits.slice(0, -this.scale);
