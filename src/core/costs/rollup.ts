@@ -166,6 +166,10 @@ const KEY = ROLLUP_COLUMNS.slice(0, 9).join(', ');
  */
 export async function replaceRollupPostgres(client: PoolClient, window: DayWindow, source: string, from: 'oco_cost_stage' | 'cloud_costs'): Promise<void> {
   await client.query('DELETE FROM cloud_costs_daily WHERE source = $1 AND usage_date >= $2 AND usage_date < $3', [source, window.from, window.to]);
+  // Inside the load's transaction the statistics still describe the table before it (or, for the
+  // staging table, nothing): the planner expects a few rows and sorts a million on disk to group
+  // them (7.7 s for 1M rows here). A hash table of the groups does it in 1.5 s.
+  await client.query("SET LOCAL enable_sort = off; SET LOCAL work_mem = '64MB'");
   // charge_period_start, not usage_date (its UTC day): that is what (source, charge_period_start) indexes.
   await client.query(
     `INSERT INTO cloud_costs_daily (${COLUMNS})
@@ -173,4 +177,5 @@ export async function replaceRollupPostgres(client: PoolClient, window: DayWindo
        FROM ${from} WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < $3 GROUP BY ${KEY}`,
     [source, dayStart(window.from), dayStart(window.to)],
   );
+  await client.query('SET LOCAL enable_sort TO DEFAULT; SET LOCAL work_mem TO DEFAULT');
 }
