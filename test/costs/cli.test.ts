@@ -133,12 +133,29 @@ describe('oco costs commands', () => {
     }
   });
 
+  it('files each row under its own provider; --provider contradicting a row exits 2 and writes nothing', async () => {
+    const mixed = join(home.path, 'mixed.csv');
+    writeFileSync(mixed, [
+      'BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName,ProviderName',
+      '1.25,USD,2025-09-01T00:00:00Z,2025-09-02T00:00:00Z,Amazon EC2,AWS',
+      '2.5,USD,2025-09-01T00:00:00Z,2025-09-02T00:00:00Z,Virtual Machines,Microsoft',
+    ].join('\n'));
+    const refused = await runOco(['costs', 'import', mixed, '--provider', 'aws', '--json'], { home: home.path });
+    expect(refused.code).toBe(2);
+    expect(refused.json().error).toMatchObject({ code: 'OCO_FOCUS_PROVIDER_MISMATCH', details: { file: 'mixed.csv', line: 3, column: 'ProviderName', rowProvider: 'Microsoft' } });
+    const r = await runOco(['costs', 'import', mixed, '--json'], { home: home.path });
+    expect(r.json().files[0]).toMatchObject({ provider: 'aws,azure', providers: { aws: 1, azure: 1 } });
+    const byProvider = (await runOco(['costs', 'summary', '--by', 'provider', '--from', '2025-09-01', '--to', '2025-09-01', '--json'], { home: home.path })).json();
+    expect(byProvider.rows.map((x: { key: string; byCurrency: object }) => [x.key, x.byCurrency])).toEqual([['azure', { USD: '2.5' }], ['aws', { USD: '1.25' }]]);
+  });
+
   it('shows examples in --help and lists file sources', async () => {
     const help = await runOco(['costs', 'import', '--help'], { home: home.path });
     expect(help.stdout).toContain('EXAMPLES');
     expect(help.stdout).toContain('--skip-invalid');
+    expect(help.stdout).toContain('ServiceProviderName');
     const sources = (await runOco(['costs', 'sources', '--no-check', '--json'], { home: home.path })).json();
-    expect(sources.sources.filter((s: { kind: string }) => s.kind === 'file').map((s: { provider: string }) => s.provider).sort()).toEqual(['focus:bad.csv', 'focus:sample.csv']);
+    expect(sources.sources.filter((s: { kind: string }) => s.kind === 'file').map((s: { provider: string }) => s.provider).sort()).toEqual(['focus:bad.csv', 'focus:mixed.csv', 'focus:sample.csv']);
   });
 });
 

@@ -68,19 +68,21 @@ describe.each(BACKENDS)('FOCUS import on $name', (backend) => {
     it.each(examples().map((f) => [relative(FOCUS_EXAMPLES, f), f]))('spec sample %s imports and exports back the same values, or is rejected where it is invalid', async (name, file) => {
       const bad = INVALID_SAMPLES[name];
       const source = `focus:${name}`;
+      // The commitment-discount samples have no ProviderName column: --provider names it.
+      const provider = 'ProviderName' in readCsvFile(file)[0]! ? undefined : 'Sample Cloud';
       if (bad) {
-        const err = await importFocusFile(store, file, { currency: 'USD', lenient: true, source }).catch((e: unknown) => e);
+        const err = await importFocusFile(store, file, { currency: 'USD', lenient: true, source, provider }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(FocusRowError);
         expect((err as FocusRowError).details).toMatchObject({ line: bad.line, column: bad.column });
         expect((err as Error).message).toContain(`:${bad.line} column ${bad.column}`);
         expect(await count(store, source)).toBe(0);
         // --skip-invalid imports the rest and counts the bad row.
-        const skipped = await importFocusFile(store, file, { currency: 'USD', lenient: true, source, skipInvalid: true });
+        const skipped = await importFocusFile(store, file, { currency: 'USD', lenient: true, source, provider, skipInvalid: true });
         expect(skipped.invalid).toBeGreaterThan(0);
         expect(skipped.rows + skipped.invalid).toBe(readCsvFile(file).length);
         return;
       }
-      const result = await importFocusFile(store, file, { currency: 'USD', lenient: true, source });
+      const result = await importFocusFile(store, file, { currency: 'USD', lenient: true, source, provider });
       const original = readCsvFile(file);
       expect(result.rows).toBe(original.length);
       const exported = readCsv(await exportText(store, { source }));
@@ -92,7 +94,7 @@ describe.each(BACKENDS)('FOCUS import on $name', (backend) => {
       const cols = [...new Set([...columns, 'BillingCurrency'])];
       expect(canonicalRows(exported, cols)).toEqual(canonicalRows(withBillingCurrency, cols));
       // Re-importing the same file replaces its rows: never duplicates.
-      await importFocusFile(store, file, { currency: 'USD', lenient: true, source });
+      await importFocusFile(store, file, { currency: 'USD', lenient: true, source, provider });
       expect(await count(store, source)).toBe(original.length);
     });
 
@@ -146,18 +148,18 @@ describe.each(BACKENDS)('FOCUS import on $name', (backend) => {
       const file = join(home.path, `bad-${backend.name}.csv`);
       const good = ['BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd', '1.5,USD,2024-05-01T00:00:00Z,2024-05-02T00:00:00Z', '2.5,USD,2024-05-02T00:00:00Z,2024-05-03T00:00:00Z'];
       writeFileSync(file, good.join('\n'));
-      await importFocusFile(store, file, { source: 'bad' });
+      await importFocusFile(store, file, { source: 'bad', provider: 'aws' });
       expect(await count(store, 'bad')).toBe(2);
       const rows = ['BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd'];
       for (let i = 0; i < 12_000; i++) rows.push(`0.01,USD,2024-05-01T00:00:00Z,2024-05-02T00:00:00Z`);
       rows.push('12.3.4,USD,2024-05-01T00:00:00Z,2024-05-02T00:00:00Z');
       writeFileSync(file, rows.join('\n'));
-      const err = await importFocusFile(store, file, { source: 'bad' }).catch((e: unknown) => e);
+      const err = await importFocusFile(store, file, { source: 'bad', provider: 'aws' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FocusRowError);
       expect((err as Error).message).toBe(`bad-${backend.name}.csv:12002 column BilledCost: "12.3.4" is not a decimal number (FOCUS numbers have no currency symbols or thousands separators)`);
       // The 12,000 good rows before it (more than one batch) were not committed; the old rows are still there.
       expect(await count(store, 'bad')).toBe(2);
-      const skipped = await importFocusFile(store, file, { source: 'bad', skipInvalid: true });
+      const skipped = await importFocusFile(store, file, { source: 'bad', provider: 'aws', skipInvalid: true });
       expect(skipped).toMatchObject({ rows: 12_000, invalid: 1, window: { from: '2024-05-01', to: '2024-05-02' } });
       // Only the file's own day was replaced: the old 2024-05-02 row stays.
       expect(await count(store, 'bad')).toBe(12_001);
@@ -168,9 +170,11 @@ describe.each(BACKENDS)('FOCUS import on $name', (backend) => {
       writeFileSync(file, 'BilledCost,ChargePeriodStart\n1,2024-01-01T00:00:00Z\n');
       await expect(importFocusFile(store, file, { currency: 'USD' })).rejects.toThrow(/:1: required FOCUS column ChargePeriodEnd is missing from the header/);
       writeFileSync(file, 'BilledCost,ChargePeriodStart,ChargePeriodEnd\n1,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z\n2,2024-01-01T00:00:00Z\n');
-      await expect(importFocusFile(store, file, { currency: 'USD' })).rejects.toThrow(/cols-.*\.csv:3: malformed CSV/);
+      await expect(importFocusFile(store, file, { currency: 'USD', provider: 'aws' })).rejects.toThrow(/cols-.*\.csv:3: malformed CSV/);
       writeFileSync(file, 'BilledCost,ChargePeriodStart,ChargePeriodEnd\n1,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z\n');
-      await expect(importFocusFile(store, file, {})).rejects.toThrow(/no BillingCurrency column; pass --currency/);
+      await expect(importFocusFile(store, file, { provider: 'aws' })).rejects.toThrow(/no BillingCurrency column; pass --currency/);
+      // ProviderName is mandatory too: without it (or --provider) nothing says whose costs these are.
+      await expect(importFocusFile(store, file, { currency: 'USD' })).rejects.toThrow(/cols-.*\.csv:1 column ProviderName: the file has no ProviderName \(FOCUS 1\.0–1\.2\) or ServiceProviderName \(1\.3\) column; pass --provider NAME/);
     });
 
     it('reports another source of the same provider over the same days', async () => {
@@ -182,7 +186,7 @@ describe.each(BACKENDS)('FOCUS import on $name', (backend) => {
       expect((await importFocusFile(store, a, {})).overlaps).toEqual([]);
       const second = await importFocusFile(store, b, {});
       expect(second.provider).toBe('gcp');
-      expect(second.overlaps).toEqual([{ source: `focus:ov-a-${backend.name}.csv`, rows: 1, first: '2023-08-01', last: '2023-08-01' }]);
+      expect(second.overlaps).toEqual([{ source: `focus:ov-a-${backend.name}.csv`, provider: 'gcp', rows: 1, first: '2023-08-01', last: '2023-08-01' }]);
     });
   });
 });

@@ -66,7 +66,7 @@ describe.each(BACKENDS)('bulk writer with index rebuild on $name', (backend) => 
         undefined, large);
       expect(result.rows).toBe(3);
       expect(result.window).toEqual({ from: '2024-05-02', to: '2024-05-04' });
-      expect(result.overlaps).toEqual([{ source: 'bulk-b', rows: 1, first: '2024-05-02', last: '2024-05-02' }]);
+      expect(result.overlaps).toEqual([{ source: 'bulk-b', provider: 'aws', rows: 1, first: '2024-05-02', last: '2024-05-02' }]);
       expect(await state(store, 'bulk-a')).toEqual({ rows: 4, total: '1.7' });
       expect(await state(store, 'bulk-b')).toEqual({ rows: 1, total: '7.0000000001' });
       const kept = await store.all<{ ingest_run_id: string; d: string; desc: string | null }>(

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { stringify } from 'csv-stringify/sync';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
+import { providerKey } from '../../core/cloud-costs/provider-key.js';
 import { METRICS, summarise, type Metric, type Summary } from '../../core/cloud-costs/report.js';
 import { parseReportWindow } from '../../core/cloud-costs/window.js';
 
@@ -20,14 +21,14 @@ the USD column uses the rates set with "oco costs rates set" and is left empty f
     from: Flags.string({ description: 'first day, YYYY-MM-DD' }),
     to: Flags.string({ description: 'last day (inclusive), YYYY-MM-DD' }),
     metric: Flags.string({ description: 'billed (invoiced), effective (amortised, the FOCUS default) or list', options: [...METRICS], default: 'effective' }),
-    provider: Flags.string({ description: 'only this provider' }),
+    provider: Flags.string({ description: 'only this provider: aws, azure, gcp (or a FOCUS name such as "Amazon Web Services"), or another provider as imported' }),
     csv: Flags.boolean({ description: 'print CSV', exclusive: ['json'] }),
   };
 
   async run(): Promise<Summary> {
     const { flags } = await this.parse(CostsSummary);
     const store = await this.store();
-    const summary = await summarise(store, { by: flags.by, window: parseReportWindow({ from: flags.from, to: flags.to }), metric: flags.metric as Metric, provider: flags.provider });
+    const summary = await summarise(store, { by: flags.by, window: parseReportWindow({ from: flags.from, to: flags.to }), metric: flags.metric as Metric, provider: providerKey(flags.provider) });
     if (this.jsonEnabled()) return summary;
     const currencies = Object.keys(summary.total.byCurrency).sort();
     const rows = summary.rows.map((r) => ({ [flags.by]: r.key, cost_usd: r.costUsd, ...Object.fromEntries(currencies.map((c) => [c, r.byCurrency[c] ?? null])), rows: r.rows }));

@@ -4,6 +4,11 @@
  * notation (never JS numbers), timestamps ISO-8601 UTC, dates YYYY-MM-DD.
  */
 export interface CostRow {
+  /**
+   * The row's own provider key (a FOCUS file names it on every row, and one file may mix
+   * providers); API sources leave it out and the run's provider applies.
+   */
+  provider?: string;
   billingAccountId: string | null;
   subAccountId: string | null;
   subAccountName: string | null;

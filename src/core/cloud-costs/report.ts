@@ -7,24 +7,29 @@ import { getRates } from './rates.js';
 export type Metric = 'billed' | 'effective' | 'list';
 export const METRICS: readonly Metric[] = ['billed', 'effective', 'list'];
 
-/** What each metric sums: EffectiveCost falls back to BilledCost on rows that have none (API sources without amortisation). */
-const METRIC_EXPR: Record<Metric, string> = {
-  billed: 'billed_cost',
-  effective: 'COALESCE(effective_cost, billed_cost)',
-  list: 'list_cost',
-};
+/**
+ * Where a summary reads: cloud_costs_daily (migration 0009: daily sums per source, provider,
+ * service, category, account, region, currency and tag set, read through its usage_date
+ * index) for every grouping but the resource, which only cloud_costs has.
+ * What each metric sums: EffectiveCost falls back to BilledCost on rows that have none (API
+ * sources without amortisation); the rollup's effective_cost already holds that fallback.
+ */
+const TABLES = {
+  rollup: { table: 'cloud_costs_daily', rows: 'SUM(row_count)', metric: { billed: 'billed_cost', effective: 'effective_cost', list: 'list_cost' } },
+  rows: { table: 'cloud_costs', rows: 'COUNT(*)', metric: { billed: 'billed_cost', effective: 'COALESCE(effective_cost, billed_cost)', list: 'list_cost' } },
+} as const satisfies Record<string, { table: string; rows: string; metric: Record<Metric, string> }>;
 
-/** Group-by dimensions as data: the SQL expression per engine. tag:KEY is handled apart (it takes a parameter). */
-const DIMENSIONS: Record<string, Record<EngineName, string>> = {
-  provider: { sqlite: 'provider', postgres: 'provider' },
-  source: { sqlite: 'source', postgres: 'source' },
-  service: { sqlite: 'service_name', postgres: 'service_name' },
-  category: { sqlite: 'service_category', postgres: 'service_category' },
-  account: { sqlite: 'sub_account_id', postgres: 'sub_account_id' },
-  region: { sqlite: 'region_id', postgres: 'region_id' },
-  resource: { sqlite: 'resource_id', postgres: 'resource_id' },
-  day: { sqlite: 'usage_date', postgres: "to_char(usage_date, 'YYYY-MM-DD')" },
-  month: { sqlite: 'substr(usage_date, 1, 7)', postgres: "to_char(usage_date, 'YYYY-MM')" },
+/** Group-by dimensions as data: the SQL expression per engine and the table that has it. tag:KEY is handled apart (it takes a parameter). */
+const DIMENSIONS: Record<string, { sql: Record<EngineName, string>; from: keyof typeof TABLES }> = {
+  provider: { sql: { sqlite: 'provider', postgres: 'provider' }, from: 'rollup' },
+  source: { sql: { sqlite: 'source', postgres: 'source' }, from: 'rollup' },
+  service: { sql: { sqlite: 'service_name', postgres: 'service_name' }, from: 'rollup' },
+  category: { sql: { sqlite: 'service_category', postgres: 'service_category' }, from: 'rollup' },
+  account: { sql: { sqlite: 'sub_account_id', postgres: 'sub_account_id' }, from: 'rollup' },
+  region: { sql: { sqlite: 'region_id', postgres: 'region_id' }, from: 'rollup' },
+  resource: { sql: { sqlite: 'resource_id', postgres: 'resource_id' }, from: 'rows' },
+  day: { sql: { sqlite: 'usage_date', postgres: "to_char(usage_date, 'YYYY-MM-DD')" }, from: 'rollup' },
+  month: { sql: { sqlite: 'substr(usage_date, 1, 7)', postgres: "to_char(usage_date, 'YYYY-MM')" }, from: 'rollup' },
 };
 export const SUMMARY_DIMENSIONS = ['provider', 'service', 'account', 'region', 'day', 'month', 'source', 'category', 'resource'] as const;
 
@@ -56,27 +61,28 @@ export interface Summary {
   rates: Record<string, string>;
 }
 
-function dimensionSql(by: string, engine: EngineName, params: SqlParam[]): string {
+function dimensionSql(by: string, engine: EngineName, params: SqlParam[]): { key: string; from: keyof typeof TABLES } {
   if (by.startsWith('tag:')) {
     const key = by.slice(4);
     if (!key) throw new UsageError('--by tag:KEY needs a tag key, e.g. --by tag:team');
     if (engine === 'postgres') {
       params.push(key);
-      return `(tags->>$${params.length})`;
+      return { key: `(tags->>$${params.length})`, from: 'rollup' };
     }
     params.push(`$."${key.replace(/"/g, '""')}"`);
-    return `json_extract(tags, $${params.length})`;
+    return { key: `json_extract(tags, $${params.length})`, from: 'rollup' };
   }
   const d = DIMENSIONS[by];
   if (!d) throw new UsageError(`unknown --by "${by}"`, { hint: `Use one of ${SUMMARY_DIMENSIONS.join(', ')} or tag:KEY.` });
-  return d[engine];
+  return { key: d.sql[engine], from: d.from };
 }
 
-/** Sums with the engine's exact aggregate, per key and currency; conversion to USD is exact decimal arithmetic here. */
-export async function summarise(store: Store, options: SummaryOptions): Promise<Summary> {
+/** The summary's query and parameters (exported so tests can EXPLAIN exactly what runs). */
+export function summarySql(engine: EngineName, dialect: Store['dialect'], options: SummaryOptions): { sql: string; params: SqlParam[] } {
   const metric = options.metric ?? 'effective';
   const params: SqlParam[] = [];
-  const key = dimensionSql(options.by, store.engine, params);
+  const { key, from } = dimensionSql(options.by, engine, params);
+  const t = TABLES[from];
   const where: string[] = [];
   if (options.window?.from) {
     params.push(options.window.from);
@@ -90,9 +96,15 @@ export async function summarise(store: Store, options: SummaryOptions): Promise<
     params.push(options.provider);
     where.push(`provider = $${params.length}`);
   }
-  const expr = METRIC_EXPR[metric];
-  const sql = `SELECT ${key} AS k, billing_currency AS currency, ${store.dialect.sumMoney(expr)} AS amount, COUNT(*) AS n
-    FROM cloud_costs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY ${key}, billing_currency`;
+  const sql = `SELECT ${key} AS k, billing_currency AS currency, ${dialect.sumMoney(t.metric[metric])} AS amount, ${t.rows} AS n
+    FROM ${t.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY ${key}, billing_currency`;
+  return { sql, params };
+}
+
+/** Sums with the engine's exact aggregate, per key and currency; conversion to USD is exact decimal arithmetic here. */
+export async function summarise(store: Store, options: SummaryOptions): Promise<Summary> {
+  const metric = options.metric ?? 'effective';
+  const { sql, params } = summarySql(store.engine, store.dialect, options);
   const raw = await store.all<{ k: unknown; currency: string; amount: string | null; n: unknown }>(sql, params);
   const rates = await getRates(store);
   const missing = new Set<string>();

@@ -35,12 +35,16 @@ export async function startRun(store: Store, run: { source: string; provider: st
 export async function finishRun(
   store: Store,
   id: string,
-  result: { status: Exclude<RunStatus, 'running'>; rows?: number; requests?: number; error?: string; window?: DayWindow | null; details?: Record<string, unknown> },
+  result: {
+    status: Exclude<RunStatus, 'running'>; rows?: number; requests?: number; error?: string; window?: DayWindow | null; details?: Record<string, unknown>;
+    /** The providers the run wrote, when only the end knows them all (a file that mixes providers). */
+    provider?: string;
+  },
 ): Promise<void> {
   await store.run(
     `UPDATE ingest_runs SET status = $2, finished_at = $3, rows_written = $4, requests_made = $5, error = $6, details = $7,
-       window_from = COALESCE($8, window_from), window_to = COALESCE($9, window_to) WHERE id = $1`,
-    [id, result.status, new Date(), result.rows ?? 0, result.requests ?? 0, result.error ?? null, result.details ?? null, result.window?.from ?? null, result.window?.to ?? null],
+       window_from = COALESCE($8, window_from), window_to = COALESCE($9, window_to), provider = COALESCE($10, provider) WHERE id = $1`,
+    [id, result.status, new Date(), result.rows ?? 0, result.requests ?? 0, result.error ?? null, result.details ?? null, result.window?.from ?? null, result.window?.to ?? null, result.provider ?? null],
   );
 }
 

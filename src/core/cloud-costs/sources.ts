@@ -18,7 +18,8 @@ export interface SourceStatus {
 
 /** What is configured, each credential checked without fetching costs, and what the table already holds per source. */
 export async function describeSources(store: Store, config: OcoConfig, options: { check?: boolean; flags?: Record<string, unknown> } = {}): Promise<SourceStatus[]> {
-  const counts = new Map((await store.all<{ source: string; n: unknown }>('SELECT source, COUNT(*) AS n FROM cloud_costs GROUP BY source')).map((r) => [r.source, Number(r.n)]));
+  // From the daily rollup (its row counts), not a scan of cloud_costs.
+  const counts = new Map((await store.all<{ source: string; n: unknown }>('SELECT source, SUM(row_count) AS n FROM cloud_costs_daily GROUP BY source')).map((r) => [r.source, Number(r.n)]));
   const lastRuns = new Map(
     (await store.all<{ source: string; status: string; started_at: string; rows_written: unknown }>(
       `SELECT r.source, r.status, r.started_at, r.rows_written FROM ingest_runs r

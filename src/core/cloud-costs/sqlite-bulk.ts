@@ -62,6 +62,7 @@ export function flattenBatch(batch: readonly CostRow[], from = 0, to = batch.len
 export const FLAT_ROWS = 200;
 
 export interface BulkPlan {
+  /** Provider of rows that do not name their own (CostRow.provider). */
   provider: string;
   source: string;
   runId: string;
@@ -89,17 +90,26 @@ interface Shape {
 /** Rows per multi-row INSERT: one statement step instead of GROUP (at most 26 × GROUP parameters). */
 const GROUP = 16;
 
+/** The statements of one provider: per null pattern, and one that binds every field for patterns past MAX_SHAPES. */
+interface ProviderShapes {
+  byMask: Map<number, Shape>;
+  all: Shape;
+}
+
 /**
  * The SQLite side of replaceSourceRows, on a connection whose IMMEDIATE transaction the
  * caller opened. Binding values (a native call each) is most of an insert's cost, so the
- * run's three constant columns are SQL literals, a row's NULLs are left out of its
- * statement, and runs of rows with the same NULLs go GROUP rows to a statement.
+ * three run columns (provider, source, run) are SQL literals — a file that mixes providers
+ * gets statements per provider, there are few —, a row's NULLs are left out of its
+ * statement, and runs of rows with the same provider and NULLs go GROUP rows to a statement.
  */
 export class SqliteBulk {
   rows = 0;
   private readonly table: string;
-  private readonly shapes = new Map<number, Shape>();
-  private readonly all: Shape;
+  private readonly byProvider = new Map<string, ProviderShapes>();
+  /** The provider of the last row and its statements: rows come in runs of one provider. */
+  private lastProvider: string | undefined;
+  private lastShapes: ProviderShapes | undefined;
   private maxRowidBefore = 0;
   private indexes: Array<{ name: string; sql: string }> = [];
 
@@ -112,14 +122,13 @@ export class SqliteBulk {
     } else {
       db.exec(`DROP TABLE IF EXISTS temp.oco_cost_stage; CREATE TEMP TABLE oco_cost_stage AS SELECT ${COLUMN_LIST} FROM main.cloud_costs WHERE 0`);
     }
-    this.all = this.shape(-1);
   }
 
-  private shape(mask: number): Shape {
+  private shape(provider: string, mask: number): Shape {
     const fields: number[] = [];
     for (let i = 0; i < WIDTH; i++) if (mask === -1 || mask & (1 << i)) fields.push(i);
     const cols = [...COST_COLUMNS.slice(0, 3).map(([c]) => c), ...fields.map((i) => ROW_COLUMNS[i]!)];
-    const tuple = `(${[quote(this.plan.provider), quote(this.plan.source), quote(this.plan.runId), ...fields.map(() => '?')].join(', ')})`;
+    const tuple = `(${[quote(provider), quote(this.plan.source), quote(this.plan.runId), ...fields.map(() => '?')].join(', ')})`;
     const sql = (rows: number) => `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
     return {
       stmt: this.db.prepare(sql(1)), fields, args: new Array(fields.length),
@@ -127,22 +136,35 @@ export class SqliteBulk {
     };
   }
 
-  private shapeOf(mask: number): Shape {
-    let s = this.shapes.get(mask);
+  private providerShapes(provider: string): ProviderShapes {
+    if (this.lastShapes && this.lastProvider === provider) return this.lastShapes;
+    let p = this.byProvider.get(provider);
+    if (!p) this.byProvider.set(provider, (p = { byMask: new Map(), all: this.shape(provider, -1) }));
+    this.lastProvider = provider;
+    this.lastShapes = p;
+    return p;
+  }
+
+  private shapeOf(provider: string, mask: number): Shape {
+    const p = this.providerShapes(provider);
+    let s = p.byMask.get(mask);
     if (!s) {
-      s = this.shapes.size < MAX_SHAPES ? this.shape(mask) : this.all;
-      this.shapes.set(mask, s);
+      s = p.byMask.size < MAX_SHAPES ? this.shape(provider, mask) : p.all;
+      p.byMask.set(mask, s);
     }
     return s;
   }
 
-  /** Rows as flat values, WIDTH per row; runs of GROUP rows with the same NULLs go in one statement. */
-  insertFlat(values: ArrayLike<string | null>, count: number): void {
+  /**
+   * Rows as flat values, WIDTH per row, and each row's own provider (undefined: the plan's);
+   * runs of GROUP rows with the same provider and NULLs go in one statement.
+   */
+  insertFlat(values: ArrayLike<string | null>, count: number, providers?: ArrayLike<string | undefined>): void {
     const shapes: Shape[] = new Array(count);
     for (let r = 0, base = 0; r < count; r++, base += WIDTH) {
       let mask = 0;
       for (let i = 0; i < WIDTH; i++) if (values[base + i] !== null) mask |= 1 << i;
-      shapes[r] = this.shapeOf(mask);
+      shapes[r] = this.shapeOf(providers?.[r] ?? this.plan.provider, mask);
     }
     let r = 0;
     while (r < count) {

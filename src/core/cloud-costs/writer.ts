@@ -7,9 +7,11 @@ import { SqliteStore } from '../base/store/sqlite.js';
 import type { PoolClient } from 'pg';
 import type { Store } from '../base/store/types.js';
 import { addDays, dayStart, type CostRow, type DayWindow } from './model.js';
+import { DailyRollup, replaceRollupPostgres, replaceRollupSqlite } from './rollup.js';
 import { COLUMN_LIST, FLAT_ROWS, SqliteBulk, flattenBatch } from './sqlite-bulk.js';
 
 export interface WriteTarget {
+  /** Provider of rows that do not name their own (CostRow.provider: a FOCUS file's rows do). */
   provider: string;
   source: string;
   runId: string;
@@ -20,6 +22,7 @@ export interface WriteTarget {
 
 export interface Overlap {
   source: string;
+  provider: string;
   rows: number;
   first: string;
   last: string;
@@ -31,6 +34,8 @@ export interface WriteResult {
   window: DayWindow | null;
   /** Other sources of the same provider holding rows for the same days (their sums add up: reports would double count). */
   overlaps: Overlap[];
+  /** Providers of the rows written, sorted. */
+  providers: string[];
 }
 
 export type Batches = AsyncIterable<CostRow[]>;
@@ -56,26 +61,43 @@ export const REBUILD_MIN_ROWS = 100_000;
  * on PostgreSQL.
  */
 export async function replaceSourceRows(store: Store, target: WriteTarget, batches: Batches, onRows?: (n: number) => void, options: WriteOptions = {}): Promise<WriteResult> {
-  let result: { rows: number; window: DayWindow | null };
+  let result: { rows: number; window: DayWindow | null; providers: string[] };
   if (store instanceof SqliteStore) result = await writeSqlite(store, target, batches, onRows, options);
   else if (store instanceof PostgresStore) result = await writePostgres(store, target, batches, onRows, options);
   else throw new Error(`no bulk writer for engine ${store.engine}`);
-  const overlaps = result.window ? await findOverlaps(store, target, result.window) : [];
+  const overlaps = result.window ? await findOverlaps(store, target.source, result.providers, result.window) : [];
   return { ...result, overlaps };
 }
 
+/** Each row's own provider, for the rows [from, to) of a batch (undefined: the run's). */
+function providersOf(batch: readonly CostRow[], from: number, to: number): Array<string | undefined> {
+  const out: Array<string | undefined> = new Array(to - from);
+  for (let r = from; r < to; r++) out[r - from] = batch[r]!.provider;
+  return out;
+}
+
+/** The days and providers of the rows written (providers come in runs: only a change is looked up). */
 class Span {
   min: string | undefined;
   max: string | undefined;
-  add(day: string): void {
+  private readonly seen = new Set<string>();
+  private last: string | undefined;
+  constructor(private readonly fallbackProvider: string) {}
+  add(r: CostRow): void {
+    const day = r.usageDate;
     if (this.min === undefined || day < this.min) this.min = day;
     if (this.max === undefined || day > this.max) this.max = day;
+    const p = r.provider ?? this.fallbackProvider;
+    if (p !== this.last) this.seen.add((this.last = p));
   }
   addBatch(batch: readonly CostRow[]): void {
-    for (const r of batch) this.add(r.usageDate);
+    for (const r of batch) this.add(r);
   }
   window(): DayWindow | null {
     return this.min && this.max ? { from: this.min, to: addDays(this.max, 1) } : null;
+  }
+  providers(): string[] {
+    return [...this.seen].sort();
   }
 }
 
@@ -101,20 +123,23 @@ async function writeSqlite(store: SqliteStore, target: WriteTarget, batches: Bat
   return store.transaction(async (tx) => {
     const rebuildIndexes = await shouldRebuild(async (sql) => (await tx.get<{ n: unknown }>(sql))?.n, options);
     const bulk = new SqliteBulk(store.db, { provider: target.provider, source: target.source, runId: target.runId, rebuildIndexes });
+    const rollup = new DailyRollup(target.source, target.provider);
     try {
-      const span = new Span();
+      const span = new Span(target.provider);
       for await (const batch of batches) {
         if (target.window) checkInWindow(batch, target.window);
         for (let k = 0; k < batch.length; k += FLAT_ROWS) {
           const end = Math.min(k + FLAT_ROWS, batch.length);
-          bulk.insertFlat(flattenBatch(batch, k, end), end - k);
+          bulk.insertFlat(flattenBatch(batch, k, end), end - k, providersOf(batch, k, end));
         }
         span.addBatch(batch);
+        rollup.addBatch(batch);
         onRows?.(bulk.rows);
       }
       const window = target.window ?? span.window();
       bulk.finish(window);
-      return { rows: bulk.rows, window };
+      if (window) replaceRollupSqlite(store.db, window, rollup, target.source);
+      return { rows: bulk.rows, window, providers: span.providers() };
     } finally {
       bulk.cleanup();
     }
@@ -178,13 +203,25 @@ async function writePostgres(store: PostgresStore, target: WriteTarget, batches:
     const rebuild = indexes.length > 0;
     const into = rebuild ? 'cloud_costs' : 'oco_cost_stage';
     if (!rebuild) await client.query(`CREATE TEMP TABLE oco_cost_stage ON COMMIT DROP AS SELECT ${COLUMN_LIST} FROM cloud_costs WITH NO DATA`);
-    const span = new Span();
+    const span = new Span(target.provider);
     let rows = 0;
-    const head = `${copyField(target.provider)}\t${copyField(target.source)}\t${copyField(target.runId)}`;
+    // The run columns (provider, source, run) that start each COPY line, per provider.
+    const tail = `\t${copyField(target.source)}\t${copyField(target.runId)}`;
+    const heads = new Map<string, string>();
+    let lastProvider: string | undefined;
+    let lastHead = '';
+    const headOf = (r: CostRow): string => {
+      const p = r.provider ?? target.provider;
+      if (p === lastProvider) return lastHead;
+      let h = heads.get(p);
+      if (h === undefined) heads.set(p, (h = `${copyField(p)}${tail}`));
+      lastProvider = p;
+      return (lastHead = h);
+    };
     async function* lines(): AsyncGenerator<string> {
       for await (const batch of batches) {
         if (target.window) checkInWindow(batch, target.window);
-        for (const r of batch) span.add(r.usageDate);
+        span.addBatch(batch);
         rows += batch.length;
         onRows?.(rows);
         // COPY_CHUNK_ROWS rows at a time, each joined once (the end of a row carries the newline and
@@ -195,8 +232,8 @@ async function writePostgres(store: PostgresStore, target: WriteTarget, batches:
           const parts = flattenBatch(batch, k, end);
           const width = parts.length / (end - k);
           for (let i = 0; i < parts.length; i++) parts[i] = copyField(parts[i]!);
-          for (let last = width - 1; last < parts.length; last += width) parts[last] += last + 1 < parts.length ? `\n${head}` : '\n';
-          yield `${head}\t${parts.join('\t')}`;
+          for (let last = width - 1, r = k + 1; last < parts.length; last += width, r++) parts[last] += r < end ? `\n${headOf(batch[r]!)}` : '\n';
+          yield `${headOf(batch[k]!)}\t${parts.join('\t')}`;
         }
       }
     }
@@ -214,8 +251,10 @@ async function writePostgres(store: PostgresStore, target: WriteTarget, batches:
       }
       await client.query(`INSERT INTO cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM oco_cost_stage ORDER BY charge_period_start`);
     }
+    // The new rows are the source's only rows in the window now: sum them where they are.
+    if (window) await replaceRollupPostgres(client, window, target.source, rebuild ? 'cloud_costs' : 'oco_cost_stage');
     await client.query('COMMIT');
-    return { rows, window };
+    return { rows, window, providers: span.providers() };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     // A source error (bad row, API failure) stays what it is; only driver errors become database errors.
@@ -241,12 +280,13 @@ function checkInWindow(batch: CostRow[], w: DayWindow): void {
 }
 
 /**
- * Other sources of the provider over the same days. Sources are few and the table may
- * be large: list them with a loose index scan of (source, charge_period_start), then
+ * Other sources of the written providers over the same days. Sources are few and the table
+ * may be large: list them with a loose index scan of (source, charge_period_start), then
  * count each one's rows in the window through the same index, instead of scanning every
- * row of the provider.
+ * row of the providers.
  */
-async function findOverlaps(store: Store, target: WriteTarget, window: DayWindow): Promise<Overlap[]> {
+async function findOverlaps(store: Store, ownSource: string, providers: readonly string[], window: DayWindow): Promise<Overlap[]> {
+  if (!providers.length) return [];
   const sources = await store.all<{ source: string }>(
     `WITH RECURSIVE s(source) AS (
        SELECT MIN(source) FROM cloud_costs
@@ -254,16 +294,19 @@ async function findOverlaps(store: Store, target: WriteTarget, window: DayWindow
        SELECT (SELECT MIN(c.source) FROM cloud_costs c WHERE c.source > s.source) FROM s WHERE s.source IS NOT NULL
      ) SELECT source FROM s WHERE source IS NOT NULL`,
   );
+  const inList = providers.map((_, i) => `$${i + 4}`).join(', ');
   const out: Overlap[] = [];
   for (const { source } of sources) {
-    if (source === target.source) continue;
-    const r = await store.get<{ n: unknown; first: string | null; last: string | null }>(
-      `SELECT COUNT(*) AS n, MIN(usage_date) AS first, MAX(usage_date) AS last FROM cloud_costs
-       WHERE source = $1 AND provider = $2 AND charge_period_start >= $3 AND charge_period_start < $4`,
-      [source, target.provider, dayStart(window.from), dayStart(window.to)],
+    if (source === ownSource) continue;
+    const found = await store.all<{ provider: string; n: unknown; first: string | null; last: string | null }>(
+      `SELECT provider, COUNT(*) AS n, MIN(usage_date) AS first, MAX(usage_date) AS last FROM cloud_costs
+       WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < $3 AND provider IN (${inList})
+       GROUP BY provider ORDER BY provider`,
+      [source, dayStart(window.from), dayStart(window.to), ...providers],
     );
-    if (r && Number(r.n) > 0) out.push({ source, rows: Number(r.n), first: String(r.first), last: String(r.last) });
+    for (const r of found) out.push({ source, provider: r.provider, rows: Number(r.n), first: String(r.first), last: String(r.last) });
   }
   // In the database's own order of sources (the scan's), as the GROUP BY source ORDER BY source it replaces.
   return out;
 }
+

@@ -8,6 +8,7 @@ import { emptyRow, type CostRow } from '../model.js';
 import { decimalText, numberToExactText, timestampText } from '../values.js';
 import { FOCUS_ALLOWED_VALUES, FOCUS_COLUMNS, type FocusType } from './columns.generated.js';
 import { CsvSyntaxError, csvRecords } from './csv.js';
+import { providerKey } from '../provider-key.js';
 
 /** A FOCUS row oco cannot store as is: names the file, the line (or Parquet row) and the column. */
 export class FocusRowError extends OcoError {
@@ -68,21 +69,31 @@ const TYPE_KIND: Record<FocusType, Kind> = { Decimal: 'decimal', DateTime: 'date
 const SPEC_TYPES = new Map(FOCUS_COLUMNS.map((c) => [c.name.toLowerCase(), { name: c.name, kind: TYPE_KIND[c.type] }]));
 const ALLOWED = new Map(Object.entries(FOCUS_ALLOWED_VALUES).map(([k, v]) => [k, new Set(v)]));
 
-/** ProviderName values of the big three, to file their rows under oco's provider names. */
-const PROVIDER_NAMES: Record<string, string> = {
-  aws: 'aws', 'amazon web services': 'aws', amazon: 'aws',
-  microsoft: 'azure', azure: 'azure', 'microsoft azure': 'azure',
-  google: 'gcp', 'google cloud': 'gcp', 'google cloud platform': 'gcp', gcp: 'gcp',
-};
+/**
+ * Where a row's provider comes from, first match wins. FOCUS 1.3 deprecates ProviderName for
+ * ServiceProviderName (the seller, same meaning); files written for 1.3 readers often keep both.
+ * HostProviderName (whose infrastructure hosts a marketplace item) and InvoiceIssuerName (who
+ * bills, e.g. a reseller) are not the provider: they stay in the row's extra columns.
+ */
+export const PROVIDER_COLUMNS = ['ServiceProviderName', 'ProviderName'] as const;
 
-export function providerFromName(name: string | null | undefined): string | undefined {
-  if (!name) return undefined;
-  const n = name.trim().toLowerCase();
-  return PROVIDER_NAMES[n] ?? n.replace(/[^a-z0-9]+/g, '-');
+/** A row that names a provider other than --provider: the flag would mislabel the file, so nothing is imported. */
+export class FocusProviderMismatchError extends OcoError {
+  constructor(file: string, line: number, column: string, rowProvider: string, flag: string, unit: 'line' | 'row' = 'line') {
+    super('OCO_FOCUS_PROVIDER_MISMATCH', `${file}:${line} column ${column}: the row's provider ${JSON.stringify(rowProvider)} is not --provider ${flag}`, ExitCode.usage, {
+      hint: `This file names each row's provider: drop --provider (it only fills rows without one), or import the right file. Nothing was written.`,
+      details: { file, [unit]: line, column, rowProvider, flag },
+    });
+  }
 }
 
 export interface FocusReadOptions {
   skipInvalid?: boolean;
+  /**
+   * Provider (a FOCUS name or an oco key) of rows whose file has no provider column or an
+   * empty cell. A row that names another provider is refused (FocusProviderMismatchError).
+   */
+  provider?: string;
   /** BillingCurrency for files without that column (the spec's own samples have none). */
   currency?: string;
   /**
@@ -109,11 +120,14 @@ export class FocusFileReader {
   invalid = 0;
   rowsRead = 0;
   readonly invalidExamples: string[] = [];
-  /** From the ProviderName column of the first row, when there is one. */
-  providerName: string | undefined;
+  /** Rows read per provider key, in the order the providers first appeared. */
+  readonly providers = new Map<string, number>();
   format: 'csv' | 'csv.gz' | 'parquet' | undefined;
   private readonly options: FocusReadOptions;
   private plan: ColumnPlan[] = [];
+  /** Header indexes of the PROVIDER_COLUMNS the file has, in their order of preference. */
+  private providerIdxs: number[] = [];
+  private readonly providerFlag: string | undefined;
   /** Records parsed so far (valid or not) and the file stream they came from, for estimateRows(). */
   private recordsSeen = 0;
   private input: { bytesRead: number } | undefined;
@@ -123,6 +137,7 @@ export class FocusFileReader {
     this.file = file;
     this.label = basename(file);
     this.options = options;
+    this.providerFlag = providerKey(options.provider);
   }
 
   async *batches(): AsyncGenerator<CostRow[]> {
@@ -168,6 +183,11 @@ export class FocusFileReader {
     if (missing.length) {
       throw new FocusHeaderError(this.label, where, `required FOCUS column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing from the header`, missing);
     }
+    const lower = this.plan.map((p) => p.header.toLowerCase());
+    this.providerIdxs = PROVIDER_COLUMNS.map((c) => lower.indexOf(c.toLowerCase())).filter((i) => i >= 0);
+    if (!this.providerIdxs.length && !this.providerFlag) {
+      throw new FocusRowError(this.label, where, 'ProviderName', 'the file has no ProviderName (FOCUS 1.0–1.2) or ServiceProviderName (1.3) column; pass --provider NAME to say whose costs these are');
+    }
     if (!present.has('BillingCurrency') && !this.options.currency) {
       throw new FocusHeaderError(this.label, where, 'the file has no BillingCurrency column; pass --currency CODE to say what it is billed in', ['BillingCurrency']);
     }
@@ -191,14 +211,12 @@ export class FocusFileReader {
     const row = emptyRow();
     row.billingCurrency = this.options.currency ?? '';
     let extra: Record<string, string> | undefined;
-    let provider: string | null = null;
     const plan = this.plan;
     for (let i = 0; i < plan.length; i++) {
       const p = plan[i]!;
       let v = values[i] ?? null;
       // The spec's samples spell null as the word; FOCUS itself uses an empty field.
       if (v === '' || v === 'null' || v === 'NULL') v = null;
-      if (p.header === 'ProviderName') provider = v;
       if (p.mapped) {
         if (v === null) continue;
         (row as unknown as Record<string, string>)[p.mapped.field] = this.check(v, p.mapped.kind, p.header, p.mapped.focus, line, unit);
@@ -213,10 +231,49 @@ export class FocusFileReader {
     if (values[this.billedIndex()] == null) throw new FocusRowError(this.label, line, 'BilledCost', 'is empty; it is mandatory (use 0 for no cost)', unit);
     if (row.chargePeriodEnd < row.chargePeriodStart) throw new FocusRowError(this.label, line, 'ChargePeriodEnd', 'is before ChargePeriodStart', unit);
     row.usageDate = row.chargePeriodStart.slice(0, 10);
+    row.provider = this.rowProvider(values, line, unit);
     if (extra) row.extra = JSON.stringify(extra);
-    if (this.providerName === undefined && provider) this.providerName = provider;
+    this.countProvider(row.provider);
     this.rowsRead++;
     return row;
+  }
+
+  /** Rows of one provider come in runs: only a change of provider is looked up. */
+  private countProvider(p: string): void {
+    if (p !== this.lastCounted) {
+      this.lastCounted = p;
+      this.lastCount = this.providers.get(p) ?? 0;
+    }
+    this.providers.set(p, ++this.lastCount);
+  }
+  private lastCounted: string | undefined;
+  private lastCount = 0;
+
+  /** providerKey() of the last cell read, which the next row most likely repeats. */
+  private lastCell: string | null | undefined;
+  private lastKey: string | undefined;
+  private keyOf(cell: string | null | undefined): string | undefined {
+    if (cell !== this.lastCell) {
+      this.lastCell = cell;
+      this.lastKey = cell === 'null' || cell === 'NULL' ? undefined : providerKey(cell);
+    }
+    return this.lastKey;
+  }
+
+  /**
+   * The row's provider key: its first non-empty provider cell (ServiceProviderName, then
+   * ProviderName), else --provider; a cell that contradicts --provider is refused.
+   */
+  private rowProvider(values: ReadonlyArray<string | null>, line: number, unit: 'line' | 'row'): string {
+    for (const i of this.providerIdxs) {
+      const cell = values[i];
+      const own = this.keyOf(cell);
+      if (own === undefined) continue;
+      if (this.providerFlag && own !== this.providerFlag) throw new FocusProviderMismatchError(this.label, line, this.plan[i]!.header, cell!, this.options.provider!, unit);
+      return own;
+    }
+    if (this.providerFlag) return this.providerFlag;
+    throw new FocusRowError(this.label, line, this.plan[this.providerIdxs[0]!]?.header, 'is empty; pass --provider NAME for rows that do not name their provider', unit);
   }
 
   private billedIdx = -1;

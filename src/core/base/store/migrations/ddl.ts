@@ -17,6 +17,8 @@ const TOKENS: Record<string, Record<EngineName, string>> = {
   now: { postgres: 'now()', sqlite: "(strftime('%Y-%m-%dT%H:%M:%fZ','now'))" },
   true: { postgres: 'TRUE', sqlite: '1' },
   false: { postgres: 'FALSE', sqlite: '0' },
+  /** The exact aggregate over money: SQLite's is the decimal_sum function every SqliteStore registers. */
+  sum_money: { postgres: 'SUM', sqlite: 'decimal_sum' },
 };
 
 export function renderDdl(template: string, engine: EngineName): string {

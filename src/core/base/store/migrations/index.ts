@@ -5,6 +5,7 @@ import { spendControls } from './0005_spend_controls.js';
 import { costIndexes } from './0006_cost_indexes.js';
 import { spendGuarantees } from './0007_spend_guarantees.js';
 import { usageRefused } from './0008_usage_refused.js';
+import { cloudCostsRollup } from './0009_cloud_costs_rollup.js';
 
 export interface Migration {
   version: number;
@@ -18,4 +19,4 @@ export interface Migration {
 }
 
 /** The one migration history, in order. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls, costIndexes, spendGuarantees, usageRefused];
+export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls, costIndexes, spendGuarantees, usageRefused, cloudCostsRollup];
