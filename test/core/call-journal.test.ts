@@ -26,8 +26,6 @@ function record(id: string, over: Partial<UsageRecord> = {}): UsageRecord {
   };
 }
 
-/** One turn of the event loop: queued record lines are written by then. */
-const turn = () => new Promise((r) => setImmediate(r));
 const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
 const bytes = (dir: string) => segments(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 
@@ -67,22 +65,19 @@ describe('call journal', () => {
     expect(JSON.parse(readFileSync(join(dir, segments(dir)[0]!), 'utf8')).slice(0, 2)).toEqual(['i', 'b']);
   });
 
-  it('writes a record line with the next intent, else at the end of the turn: a kill before then bills the call as interrupted', async () => {
+  it('writes a call\'s record line as it finishes, before the client can see the end: a kill then replays it exactly', () => {
     const j = new CallJournal(dir);
     j.open();
     const ma = j.intent(intent('a'));
-    j.finished(record('a'), ma, true, 'gpt-4o');
-    // Not written yet: a kill now leaves the intent alone, and the next start bills 'a' on its estimate.
+    // Forwarded, not finished: a kill now bills 'a' as interrupted.
     expect(new CallJournal(dir).leftover().interrupted.map((i) => i.id)).toEqual(['a']);
-    // The next call's intent carries it: one write for both lines.
-    j.intent(intent('b'));
+    j.finished(record('a'), ma, true, 'gpt-4o');
+    // Written at once, with no turn of the loop in between.
+    const left = new CallJournal(dir).leftover();
+    expect(left.interrupted).toEqual([]);
+    expect(left.finished.map((f) => f.record.id)).toEqual(['a']);
     const lines = readFileSync(join(dir, segments(dir)[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l).slice(0, 2));
-    expect(lines).toEqual([['i', 'a'], ["r", true], ['i', 'b']]);
-    // With no further call, the end of the turn writes it.
-    const mb = j.intent(intent('c'));
-    j.finished(record('c'), mb, true, 'gpt-4o');
-    await turn();
-    expect(new CallJournal(dir).leftover().finished.map((f) => f.record.id)).toEqual(['a', 'c']);
+    expect(lines).toEqual([['i', 'a'], ['r', true]]);
   });
 
   it('rotates by size and deletes segments oldest first, never one a longer call still needs', () => {
@@ -109,7 +104,7 @@ describe('call journal', () => {
     expect(bytes(dir)).toBe(0);
   });
 
-  it('reads back every field it wrote', async () => {
+  it('reads back every field it wrote', () => {
     const j = new CallJournal(dir);
     j.open();
     const i = intent('x', { attribution: { ...ATTR, keyId: 'key-1', tags: ['a', 'b'] }, maxOutputTokens: null, admitted: false });
@@ -117,20 +112,18 @@ describe('call journal', () => {
     const m = j.intent(intent('y'));
     const r = record('y', { keyId: 'key-1', tags: ['a'], cachedInputTokens: 1, cacheWrite5mTokens: 2, cacheWrite1hTokens: 3, reasoningTokens: 4, toolPromptTokens: 5, ttfbMs: null, streamed: true, estimated: true, errorClass: 'client_cancelled', costUsd: null });
     j.finished(r, m, true, 'gpt-4o');
-    await turn();
     const left = new CallJournal(dir).leftover();
     expect(left.interrupted).toEqual([i]);
     expect(left.finished).toEqual([{ record: r, admitted: true, requestedModel: 'gpt-4o' }]);
   });
 
-  it('reads what a killed run left: records, intents without an end, and skips a torn last line', async () => {
+  it('reads what a killed run left: records, intents without an end, and skips a torn last line', () => {
     const j = new CallJournal(dir);
     j.open();
     const ma = j.intent(intent('a'));
     j.intent(intent('b'));
     j.finished(record('a'), ma, true, 'gpt-4o');
     j.finished(record('refused', { statusCode: 429, errorClass: 'refused', costUsd: '0' }), undefined, false, 'gpt-4o');
-    await turn();
     appendFileSync(join(dir, segments(dir)[0]!), '["r",true,"gpt-4o","tor');
     const left = new CallJournal(dir).leftover();
     expect(left.finished.map((f) => [f.record.id, f.admitted, f.requestedModel])).toEqual([['a', true, 'gpt-4o'], ['refused', false, 'gpt-4o']]);

@@ -114,9 +114,6 @@ export class CallJournal {
   private readonly segments: Segment[] = [];
   private readonly pending = new Map<string, Segment>();
   private failed = false;
-  /** Record lines not yet written, all for the newest segment: written with the next intent, or at the end of this turn of the event loop. */
-  private queued = '';
-  private flushScheduled = false;
 
   constructor(
     readonly dir: string,
@@ -195,8 +192,6 @@ export class CallJournal {
     const s = this.segments.at(-1);
     if (!s || s.fd === undefined) return undefined;
     if (s.bytes < (this.opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES)) return s;
-    // Queued lines are counted in this segment: they go into it before it closes.
-    this.flush();
     closeSync(s.fd);
     s.fd = undefined;
     return this.startSegment(s.n + 1);
@@ -221,54 +216,32 @@ export class CallJournal {
     }
   }
 
-  /**
-   * At forward time, before the upstream can see the call: written at once, in one write(2)
-   * together with any record lines queued since the last write (under load nearly every
-   * record line travels with the next call's intent, so a call costs one write, not two).
-   * The mark goes back with the call's record.
-   */
+  /** At forward time, before the upstream can see the call: one write(2). The mark goes back with the call's record. */
   intent(i: CallIntent): IntentMark | undefined {
     const s = this.current();
     if (!s) return undefined;
-    const line = this.queued + intentLine(i);
-    this.queued = '';
-    if (!this.append(s, line)) return undefined;
+    if (!this.append(s, intentLine(i))) return undefined;
     s.open++;
     return s;
   }
 
   /**
-   * As the call ends, before its record is queued for the store. The line is written with
-   * the next intent or at the end of this turn of the event loop, whichever comes first: a
-   * kill inside that turn finds the call's intent without its end, and the next start bills
-   * the call as interrupted on its worst-case estimate — never lost, at worst over-billed.
+   * As the call ends, before its record is queued for the store and before the client sees the
+   * end of the answer: one write(2). Deferring it (to ride with the next intent's write) would
+   * open a window in which a kill finds an answered call without its end, and the next start
+   * would bill it as interrupted on an estimate instead of on the provider's own usage.
    */
   finished(record: UsageRecord, mark: IntentMark | undefined, admitted: boolean, requestedModel: string): void {
     const s = this.current();
-    const taken = s !== undefined && !this.failed;
+    const taken = s !== undefined && !this.failed && this.append(s, recordLine(record, admitted, requestedModel));
     if (taken) {
-      this.queued += recordLine(record, admitted, requestedModel);
       s.uncommitted++;
       this.pending.set(record.id, s);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
     }
     if (mark) {
       (mark as Segment).open--;
       if (!taken) this.truncate();
     }
-  }
-
-  /** Writes the queued record lines to the newest segment, the one they are counted in. */
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.queued === '') return;
-    const s = this.segments.at(-1);
-    const lines = this.queued;
-    this.queued = '';
-    if (s?.fd !== undefined) this.append(s, lines);
   }
 
   /** The recorder committed (or spilled) these records. */
@@ -290,10 +263,8 @@ export class CallJournal {
       if (s.open > 0 || s.uncommitted > 0) return;
       try {
         if (s.fd !== undefined) {
-          // The newest segment: emptied in place, appends continue at offset 0 (O_APPEND). Every
-          // line still queued is a record already committed (a queued record counts as uncommitted).
+          // The newest segment: emptied in place, appends continue at offset 0 (O_APPEND).
           if (s.bytes > 0) ftruncateSync(s.fd, 0);
-          this.queued = '';
           s.bytes = 0;
           return;
         }
@@ -321,7 +292,6 @@ export class CallJournal {
 
   /** At a graceful stop, after the recorder has flushed: what is resolved goes; the rest is replayed at the next start. */
   close(): void {
-    this.flush();
     this.truncate();
     for (const s of this.segments) {
       if (s.fd !== undefined) closeSync(s.fd);
