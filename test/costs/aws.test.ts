@@ -37,6 +37,14 @@ function awsEnv(url: string, extra: Record<string, string> = {}): Record<string,
 /** A day relative to today (UTC): Cost Explorer only serves the last 13 months, so fixed dates would age out of it. */
 const dayFromToday = (n: number) => addDays(todayUtc(), n);
 
+/**
+ * The fixture pages are dated 2026-07-01..03; they are moved to days 40..38 before today, since
+ * Cost Explorer (and its fake) refuses daily data older than 13 months.
+ */
+const [D1, D2, D3, D31] = [dayFromToday(-40), dayFromToday(-39), dayFromToday(-38), dayFromToday(-10)];
+const MOVED: Record<string, string> = { '2026-07-01': D1, '2026-07-02': D2, '2026-07-03': D3 };
+const recent = (file: string): object => JSON.parse(JSON.stringify(providerFixture(file)).replace(/2026-07-0[123]/g, (d) => MOVED[d]!));
+
 function records(days: number, perDay: number, seed = 11, start = dayFromToday(-60)): CeRecord[] {
   let s = seed;
   const rnd = (n: number) => {
@@ -61,7 +69,7 @@ describe('AWS Cost Explorer ingest through the CLI (SQLite)', () => {
   beforeAll(async () => {
     fake = await startFakeCostExplorer({
       credentials: { [AKID]: SECRET },
-      pages: { GetCostAndUsage: [providerFixture('aws-ce-get-cost-and-usage.page1.json') as object, providerFixture('aws-ce-get-cost-and-usage.page2.json') as object] },
+      pages: { GetCostAndUsage: [recent('aws-ce-get-cost-and-usage.page1.json'), recent('aws-ce-get-cost-and-usage.page2.json')] },
       faults: [{ atCall: 1, type: 'LimitExceededException', message: 'Rate exceeded' }],
     });
     home = tempHome();
@@ -72,12 +80,12 @@ describe('AWS Cost Explorer ingest through the CLI (SQLite)', () => {
   });
 
   it('pages through NextPageToken, retries LimitExceededException, counts paid requests, stores exact amounts', async () => {
-    const args = ['costs', 'ingest', '--aws', '--aws-group-by', 'tag:team', '--from', '2026-07-01', '--to', '2026-07-02', '--json'];
+    const args = ['costs', 'ingest', '--aws', '--aws-group-by', 'tag:team', '--from', D1, '--to', D2, '--json'];
     const r = await runOco(args, { home: home.path, env: awsEnv(fake.url), timeoutMs: 60_000 });
     expect(ownStderr(r.stderr)).toBe('');
     expect(r.code).toBe(0);
     const out = r.json();
-    expect(out.window).toEqual({ from: '2026-07-01', to: '2026-07-03' });
+    expect(out.window).toEqual({ from: D1, to: D3 });
     expect(out.providers).toHaveLength(1);
     // One throttled attempt plus two pages: three requests reached AWS.
     expect(out.providers[0]).toMatchObject({ provider: 'aws', status: 'succeeded', rows: 3, requests: 3, costUsd: '0.03' });
@@ -92,7 +100,7 @@ describe('AWS Cost Explorer ingest through the CLI (SQLite)', () => {
       expect(q.accessKeyId).toBe(AKID);
     }
     expect(fake.requests[1]!.body).toEqual({
-      TimePeriod: { Start: '2026-07-01', End: '2026-07-03' }, Granularity: 'DAILY',
+      TimePeriod: { Start: D1, End: D3 }, Granularity: 'DAILY',
       Metrics: ['UnblendedCost', 'AmortizedCost', 'NetAmortizedCost', 'UsageQuantity'],
       GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }, { Type: 'TAG', Key: 'team' }],
     });
@@ -128,11 +136,11 @@ describe('AWS Cost Explorer ingest through the CLI (SQLite)', () => {
 
   it('--dry-run prints the plan and makes no request', async () => {
     const before = fake.requests.length;
-    const r = await runOco(['costs', 'ingest', '--aws', '--from', '2026-07-01', '--to', '2026-07-31', '--dry-run'], { home: home.path, env: awsEnv(fake.url) });
+    const r = await runOco(['costs', 'ingest', '--aws', '--from', D1, '--to', D31, '--dry-run'], { home: home.path, env: awsEnv(fake.url) });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ce:GetCostAndUsage');
     expect(r.stdout).toContain('$0.01/request');
-    expect(r.stdout).toContain('2026-07-01 .. 2026-07-31');
+    expect(r.stdout).toContain(`${D1} .. ${D31}`);
     expect(fake.requests.length).toBe(before);
   });
 
@@ -163,7 +171,7 @@ describe('AWS Cost Explorer ingest through the CLI (SQLite)', () => {
       const sources = await runOco(['costs', 'sources', '--json', '--no-check'], { home: awsHome.path, env });
       expect(sources.json().sources.find((s: { provider: string }) => s.provider === 'aws')).toMatchObject({ configured: true, via: `default profile in ${join(awsHome.path, '.aws', 'credentials')}` });
       // nothing named: AWS is picked because the profile is there, and the SDK signs with it
-      const r = await runOco(['costs', 'ingest', '--from', '2026-07-01', '--to', '2026-07-02', '--json'], { home: awsHome.path, env, timeoutMs: 60_000 });
+      const r = await runOco(['costs', 'ingest', '--from', D1, '--to', D2, '--json'], { home: awsHome.path, env, timeoutMs: 60_000 });
       expect(r.code, r.stderr).toBe(0);
       expect(r.json().providers.map((p: { provider: string }) => p.provider)).toEqual(['aws']);
       expect(r.stdout + r.stderr).not.toContain(SECRET);
@@ -173,7 +181,7 @@ describe('AWS Cost Explorer ingest through the CLI (SQLite)', () => {
   });
 
   it('shows the provider message and code for an API error, exits 1, keeps the previous data', async () => {
-    const bad = await runOco(['costs', 'ingest', '--aws', '--aws-group-by', 'tag:team', '--from', '2026-07-01', '--to', '2026-07-02'], {
+    const bad = await runOco(['costs', 'ingest', '--aws', '--aws-group-by', 'tag:team', '--from', D1, '--to', D2], {
       home: home.path, env: awsEnv(fake.url, { AWS_SECRET_ACCESS_KEY: 'wrong-secret' }), timeoutMs: 60_000,
     });
     expect(bad.code).toBe(1);
@@ -188,11 +196,11 @@ describe('AWS Cost Explorer ingest through the CLI (SQLite)', () => {
   });
 
   it('exits 3 when Cost Explorer cannot be reached', async () => {
-    const r = await runOco(['costs', 'ingest', '--aws', '--from', '2026-07-01', '--to', '2026-07-02'], { home: home.path, env: awsEnv('http://127.0.0.1:9'), timeoutMs: 60_000 });
+    const r = await runOco(['costs', 'ingest', '--aws', '--from', D1, '--to', D2], { home: home.path, env: awsEnv('http://127.0.0.1:9'), timeoutMs: 60_000 });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('cannot reach AWS Cost Explorer');
     // Refused connections reached nobody: nothing is counted as a paid request.
-    const j = await runOco(['costs', 'ingest', '--aws', '--from', '2026-07-01', '--to', '2026-07-02', '--json'], { home: home.path, env: awsEnv('http://127.0.0.1:9'), timeoutMs: 60_000 });
+    const j = await runOco(['costs', 'ingest', '--aws', '--from', D1, '--to', D2, '--json'], { home: home.path, env: awsEnv('http://127.0.0.1:9'), timeoutMs: 60_000 });
     expect(j.code).toBe(3);
     expect(j.json().providers[0]).toMatchObject({ status: 'failed', requests: 0, costUsd: '0', error: { code: 'OCO_AWS_UNREACHABLE' } });
   });

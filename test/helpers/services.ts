@@ -49,3 +49,39 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+export interface RedisDbLease {
+  url: string;
+  release(): Promise<void>;
+}
+
+/**
+ * A Redis logical database of this suite's own, for suites that FLUSHDB: two test runs on one
+ * machine (two checkouts, a run beside CI) would otherwise wipe each other's keys. Leases live in
+ * database 0 with an expiry, so a killed run frees its databases by itself.
+ */
+export async function leaseRedisDb(): Promise<RedisDbLease> {
+  const { Redis } = await import('ioredis');
+  const lock = new Redis(redisUrl(0), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const owner = `${inject('services').runId}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  try {
+    for (let db = 1; db < 16; db++) {
+      const key = `oco:test-lease:${db}`;
+      if ((await lock.set(key, owner, 'PX', 10 * 60_000, 'NX')) !== 'OK') continue;
+      return {
+        url: redisUrl(db),
+        async release() {
+          const r = new Redis(redisUrl(0), { maxRetriesPerRequest: 1 });
+          try {
+            if ((await r.get(key)) === owner) await r.del(key);
+          } finally {
+            r.disconnect();
+          }
+        },
+      };
+    }
+    throw new Error('no free Redis database for this suite: 15 are leased (other test runs?); wait or clear oco:test-lease:* in db 0');
+  } finally {
+    lock.disconnect();
+  }
+}

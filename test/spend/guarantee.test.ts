@@ -10,7 +10,7 @@ import { parseBudgetInput, type Budget, type BudgetInput } from '../../src/core/
 import { insertBudget } from '../../src/core/gateway/spend/repo.js';
 import { budgetStatus } from '../../src/core/gateway/spend/service.js';
 import type { Store } from '../../src/core/base/store/types.js';
-import { redisAvailable, redisUrl } from '../helpers/services.js';
+import { leaseRedisDb, redisAvailable, type RedisDbLease } from '../helpers/services.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { admissionWith, request, sleep } from './helpers.js';
 import { dataUrl, pngHeader } from './images.js';
@@ -196,20 +196,24 @@ describe.skipIf(!redisAvailable())('hard budgets with the Redis ledger', () => {
   const backend = BACKENDS[0]!;
   let store: Store;
   let cleanup: () => Promise<void>;
-  const url = redisUrl(11);
+  let lease: RedisDbLease;
+  let url: string;
   let admin: Redis;
   const ids: string[] = [];
   beforeAll(async () => {
     ({ store, cleanup } = await backend.open());
+    lease = await leaseRedisDb();
+    url = lease.url;
     admin = new Redis(url);
   });
   afterAll(async () => {
-    // Only this suite's keys (budget ids are unique): the database may be shared.
+    // Only this suite's keys (budget ids are unique): its tests share the database.
     for (const id of ids) {
       const keys = await admin.keys(`oco:spend:*${id}*`);
       if (keys.length) await admin.del(...keys);
     }
     admin?.disconnect();
+    await lease?.release();
     await cleanup?.();
   });
 

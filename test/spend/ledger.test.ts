@@ -8,7 +8,7 @@ import { insertBudget, resetBudget } from '../../src/core/gateway/spend/repo.js'
 import { RedisLedger } from '../../src/core/gateway/spend/redis-ledger.js';
 import { budgetStatus } from '../../src/core/gateway/spend/service.js';
 import type { Store } from '../../src/core/base/store/types.js';
-import { redisAvailable, redisUrl } from '../helpers/services.js';
+import { leaseRedisDb, redisAvailable, type RedisDbLease } from '../helpers/services.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { ATTR, admissionWith, privateRedisPort, request, sleep, startRedisServer } from './helpers.js';
 
@@ -282,16 +282,20 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
   const backend = BACKENDS[0]!;
   let store: Store;
   let cleanup: () => Promise<void>;
-  const url = redisUrl(6);
+  let lease: RedisDbLease;
+  let url: string;
   let admin: Redis;
   beforeAll(async () => {
     ({ store, cleanup } = await backend.open());
+    lease = await leaseRedisDb();
+    url = lease.url;
     admin = new Redis(url);
     await admin.flushdb();
   });
   afterAll(async () => {
     await admin?.flushdb();
     admin?.disconnect();
+    await lease?.release();
     await cleanup?.();
   });
 

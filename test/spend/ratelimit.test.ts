@@ -6,7 +6,7 @@ import { parseBudgetInput, parseRateLimitInput, type RateLimitInput } from '../.
 import { insertBudget, upsertRateLimit } from '../../src/core/gateway/spend/repo.js';
 import { budgetStatus } from '../../src/core/gateway/spend/service.js';
 import type { Store } from '../../src/core/base/store/types.js';
-import { redisAvailable, redisUrl } from '../helpers/services.js';
+import { leaseRedisDb, redisAvailable, type RedisDbLease } from '../helpers/services.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { ATTR, admissionWith, request } from './helpers.js';
 
@@ -23,10 +23,13 @@ for (const mode of MODES) {
     let store: Store;
     let cleanup: () => Promise<void>;
     let admin: Redis | undefined;
-    const url = mode.name === 'redis' ? redisUrl(7) : undefined;
+    let lease: RedisDbLease | undefined;
+    let url: string | undefined;
     beforeAll(async () => {
       ({ store, cleanup } = await BACKENDS[0]!.open());
-      if (url) {
+      if (mode.name === 'redis') {
+        lease = await leaseRedisDb();
+        url = lease.url;
         admin = new Redis(url);
         await admin.flushdb();
       }
@@ -34,6 +37,7 @@ for (const mode of MODES) {
     afterAll(async () => {
       await admin?.flushdb();
       admin?.disconnect();
+      await lease?.release();
       await cleanup?.();
     });
 
