@@ -1,6 +1,6 @@
 import type { Hook } from '@oclif/core';
 import { closestCommand } from '../core/base/suggest.js';
-import { ExitCode, OcoError, formatError } from '../core/base/errors.js';
+import { OcoError, formatError } from '../core/base/errors.js';
 
 /**
  * Unknown command: name it, suggest the closest command or topic ("did you mean"), exit 127
@@ -25,7 +25,8 @@ const hook: Hook.CommandNotFound = async function (opts) {
   } else {
     process.stderr.write(formatError(error));
   }
-  this.exit(ExitCode.unknownCommand);
+  // No command exists to own the exit: the hook ends the run itself, with the registry's exit code (127).
+  this.exit(error.exitCode);
 };
 
 export default hook;
