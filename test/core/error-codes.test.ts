@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/core/base/config/keys.js';
 import { CLASS_EXIT, ERROR_CODES, type ErrorClass } from '../../src/core/base/error-codes.js';
 import { errorCodesDocument, withReadmeExitTable } from '../../src/core/cli/error-docs.js';
+import { OcoError, OperationError, UnreachableError, UsageError, formatError } from '../../src/core/base/errors.js';
 import { ROOT } from '../helpers/cli.js';
 
 const SRC = join(ROOT, 'src');
@@ -61,6 +62,17 @@ describe('error-code registry', () => {
     expect(Object.keys(ERROR_CODES).filter((c) => ENV_NAMES.has(c)), 'codes that are also environment variables').toEqual([]);
   });
 
+  it('is enforced by the compiler (npm run typecheck): unregistered codes and codes of another exit code do not compile', () => {
+    // @ts-expect-error not a registered code
+    expect(new UsageError('x', { code: 'OCO_NOT_REGISTERED' }).exitCode).toBe(2);
+    // @ts-expect-error OCO_USAGE exits 2, an UnreachableError 3
+    expect(new UnreachableError('OCO_USAGE', 'x').exitCode).toBe(3);
+    // @ts-expect-error OCO_DB_UNREACHABLE exits 3, an OperationError 1
+    expect(new OperationError('OCO_DB_UNREACHABLE', 'x').exitCode).toBe(1);
+    // Without an explicit exit code an error takes the registry's.
+    expect(new OcoError('OCO_UNKNOWN_COMMAND', 'x').exitCode).toBe(127);
+  });
+
   it("gives each code its class's exit code", () => {
     const wrong = Object.entries(ERROR_CODES).filter(([, i]) => i.class !== 'OcoError' && CLASS_EXIT[i.class] !== i.exit);
     expect(wrong).toEqual([]);
@@ -77,6 +89,16 @@ describe('error-code registry', () => {
       return !(cls in CLASS_EXIT) && cls !== 'OcoError' ? false : true;
     });
     expect(wrong.map(([cls, code, where]) => `${where}: ${cls} throws ${code} (registry: ${ERROR_CODES[code as keyof typeof ERROR_CODES]?.class})`)).toEqual([]);
+  });
+});
+
+describe('formatError', () => {
+  it('is the one Error/Hint text: the hint line only when there is a hint', () => {
+    expect(formatError({ message: 'no budget matches', hint: 'See oco budgets list.' })).toBe('Error: no budget matches\nHint: See oco budgets list.\n');
+    expect(formatError({ message: 'drill restore ended Failed' })).toBe('Error: drill restore ended Failed\n');
+    // Nothing outside errors.ts writes the prefixes by hand.
+    const byHand = files.filter((f) => !/(base\/errors|cli\/error-docs)\.ts$/.test(f.file) && /[`'"](Error|Hint): /.test(f.text)).map((f) => f.file);
+    expect(byHand).toEqual([]);
   });
 });
 
