@@ -19,7 +19,7 @@ export default class Doctor extends OcoCommand<DoctorReport> {
       }
     }
     const failed = report.checks.filter((c) => c.status === 'fail');
-    if (failed.length > 0) process.exitCode = failed.some((c) => c.dependency) ? ExitCode.unreachable : ExitCode.failure;
+    if (failed.length > 0) this.failAfterOutput(failed.some((c) => c.dependency) ? ExitCode.unreachable : ExitCode.failure);
     return report;
   }
 }

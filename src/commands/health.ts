@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { VeleroCommand, kubeFlags } from '../core/cli/velero-command.js';
 import { health, type Health } from '../core/resilience/dr/health.js';
 import { ago } from '../core/resilience/velero/values.js';
+import { ExitCode } from '../core/base/errors.js';
 
 export default class HealthCommand extends VeleroCommand<Health> {
   static override summary = 'Summarise Kubernetes recovery readiness: backups, schedules, storage locations, DR policies and drills.';
@@ -23,7 +24,7 @@ Exit 0 whatever the readiness unless --fail-on-not-ready (exit 4 when not-ready)
       this.log(`readiness:  ${h.readiness}`);
       for (const r of h.reasons) this.log(`  - ${r}`);
     }
-    if (flags['fail-on-not-ready'] && h.readiness === 'not-ready') this.exitAfter(4);
+    if (flags['fail-on-not-ready'] && h.readiness === 'not-ready') this.failAfterOutput(ExitCode.policy);
     return h;
   }
 }

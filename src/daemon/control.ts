@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { ensurePrivateDir, openPrivateFile } from '../core/base/config/private-files.js';
 import type { OcoConfig } from '../core/base/config/resolve.js';
 import { ExitCode, OcoError, OperationError, UnreachableError } from '../core/base/errors.js';
+import { isErrorCode } from '../core/base/error-codes.js';
 import { logFilePath } from '../core/base/log/logger.js';
 import { isAlive, looksLikeDaemon, readState, removeState, type DaemonState } from './state.js';
 import { isSingleBinary } from '../core/base/runtime.js';
@@ -168,7 +169,8 @@ function typedError(stderrLines: readonly string[]): OcoError | undefined {
     if (!line.startsWith('{"error":')) continue;
     try {
       const e = (JSON.parse(line) as { error: { code: string; message: string; hint?: string; exitCode: ExitCode; details?: Record<string, unknown> } }).error;
-      return new OcoError(e.code, `the gateway did not start: ${e.message}`, e.exitCode, { hint: e.hint, details: e.details });
+      // A daemon of another version may name a code this one does not know: it keeps its exit code, under the start failure's code.
+      return new OcoError(isErrorCode(e.code) ? e.code : 'OCO_PROXY_START_FAILED', `the gateway did not start: ${e.message}`, e.exitCode, { hint: e.hint, details: e.details });
     } catch {
       return undefined;
     }

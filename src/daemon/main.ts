@@ -6,7 +6,7 @@
  */
 import { usePrivateUmask } from '../core/base/config/private-files.js';
 import { OcoConfig } from '../core/base/config/resolve.js';
-import { isOcoError } from '../core/base/errors.js';
+import { formatError, isOcoError } from '../core/base/errors.js';
 import { startDaemon } from './daemon.js';
 
 function arg(name: string): string | undefined {
@@ -42,9 +42,9 @@ main().catch((err: unknown) => {
   // error also goes there as one JSON line, so that "oco proxy start" fails with the same code and
   // exit code (e.g. 3 for an unreachable database) instead of a generic start failure.
   if (isOcoError(err)) {
-    process.stderr.write(`Error: ${err.message}\n${err.hint ? `Hint: ${err.hint}\n` : ''}${JSON.stringify({ error: err.toJSON() })}\n`);
+    process.stderr.write(`${formatError(err)}${JSON.stringify({ error: err.toJSON() })}\n`);
     process.exit(err.exitCode);
   }
-  process.stderr.write(`Error: ${(err as Error).stack}\n`);
+  process.stderr.write(formatError({ message: String((err as Error).stack) }));
   process.exit(1);
 });

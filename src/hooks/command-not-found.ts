@@ -1,6 +1,6 @@
 import type { Hook } from '@oclif/core';
 import { closestCommand } from '../core/base/suggest.js';
-import { ExitCode, OcoError } from '../core/base/errors.js';
+import { OcoError, formatError } from '../core/base/errors.js';
 
 /**
  * Unknown command: name it, suggest the closest command or topic ("did you mean"), exit 127
@@ -14,7 +14,7 @@ const hook: Hook.CommandNotFound = async function (opts) {
   const guess = closestCommand(opts.id, opts.config.commands.filter((c) => !c.hidden).map((c) => c.id));
   const topic = opts.id.split(':')[0]!;
   const helpFor = opts.config.findTopic(topic) ? `${bin} help ${topic}` : `${bin} help`;
-  const error = new OcoError('OCO_UNKNOWN_COMMAND', `"${spoken(opts.id)}" is not an ${bin} command.`, ExitCode.unknownCommand, {
+  const error = new OcoError('OCO_UNKNOWN_COMMAND', `"${spoken(opts.id)}" is not an ${bin} command.`, undefined, {
     hint: guess ? `Did you mean "${bin} ${spoken(guess)}"?` : `run "${helpFor}" for the list of commands.`,
     details: { command: spoken(opts.id), ...(guess ? { suggestion: `${bin} ${spoken(guess)}` } : {}) },
   });
@@ -23,9 +23,10 @@ const hook: Hook.CommandNotFound = async function (opts) {
   if ((end === -1 ? argv : argv.slice(0, end)).includes('--json')) {
     process.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
   } else {
-    process.stderr.write(`Error: ${error.message}\nHint: ${error.hint}\n`);
+    process.stderr.write(formatError(error));
   }
-  this.exit(ExitCode.unknownCommand);
+  // No command exists to own the exit: the hook ends the run itself, with the registry's exit code (127).
+  this.exit(error.exitCode);
 };
 
 export default hook;

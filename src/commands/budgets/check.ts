@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
-import { ExitCode } from '../../core/base/errors.js';
 import { BUDGET_COLUMNS, budgetRows } from '../../core/cli/spend.js';
 import { invalid, SCOPE_NAMES } from '../../core/gateway/spend/model.js';
 import { listBudgets } from '../../core/gateway/spend/repo.js';
@@ -35,8 +34,7 @@ export default class BudgetsCheck extends OcoCommand<CheckReport> {
     }
     if (report.failed.length > 0) {
       const err = checkFailure(report);
-      process.stderr.write(`Error: ${err.message}\nHint: ${err.hint}\n`);
-      process.exitCode = ExitCode.policy;
+      this.failAfterOutput(err.exitCode, err);
     }
     return report;
   }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
+import { ExitCode } from '../../core/base/errors.js';
 import { failureOf, runIngest, type IngestSummary } from '../../core/cloud-costs/ingest.js';
 import type { CloudProvider } from '../../core/cloud-costs/model.js';
 import { Progress } from '../../core/cli/progress.js';
@@ -52,11 +53,8 @@ Credentials are each SDK's own: AWS_* / AWS_PROFILE, AZURE_TENANT_ID + AZURE_CLI
     const failed = summary.providers.filter((p) => p.status === 'failed');
     if (!this.jsonEnabled()) this.print(summary);
     if (failed.length) {
-      const first = failureOf(failed[0]!);
-      if (this.jsonEnabled()) this.logJson(summary);
-      else for (const f of failed) process.stderr.write(`Error: ${f.provider}: ${f.error!.message}\n${f.error!.hint ? `Hint: ${f.error!.hint}\n` : ''}`);
-      process.exitCode = first?.exitCode ?? 1;
-      this.exit(first?.exitCode ?? 1);
+      // The first failed provider's exit code wins (3 unreachable beats nothing; all are printed).
+      this.failAfterOutput(failureOf(failed[0]!)?.exitCode ?? ExitCode.failure, ...failed.map((f) => ({ message: `${f.provider}: ${f.error!.message}`, hint: f.error!.hint })));
     }
     return summary;
   }

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { renderTable } from '../../core/cli/table.js';
+import { ExitCode } from '../../core/base/errors.js';
 import { describeSources, type SourceStatus } from '../../core/cloud-costs/sources.js';
 
 export default class CostsSources extends OcoCommand<{ sources: SourceStatus[] }> {
@@ -26,11 +27,7 @@ export default class CostsSources extends OcoCommand<{ sources: SourceStatus[] }
       }))));
       for (const s of sources) if (s.check && !s.check.ok && s.check.error!.hint) this.log(`${s.provider}: ${s.check.error!.hint}`);
     }
-    if (sources.some((s) => s.check && !s.check.ok)) {
-      if (this.jsonEnabled()) this.logJson({ sources });
-      process.exitCode = 1;
-      this.exit(1);
-    }
+    if (sources.some((s) => s.check && !s.check.ok)) this.failAfterOutput(ExitCode.failure);
     return { sources };
   }
 }

@@ -45,9 +45,8 @@ Exit 0 when the restore Completed within the RTO; 4 when it failed or took longe
     if (!this.jsonEnabled()) {
       const rto = result.rto ? ` (RTO ${result.rto}: ${result.withinRto ? 'met' : result.withinRto === false ? 'MISSED' : 'n/a'})` : ' (no RTO to compare with)';
       this.log(`Drill ${result.restore}: ${result.phase}, ${result.sourceNamespace} -> ${result.intoNamespace} in ${humanDuration(result.durationMs)}${rto}`);
-      if (result.exitCode !== 0) process.stderr.write(`Error: drill ${result.phase !== 'Completed' ? `restore ended ${result.phase}` : `took longer than the RTO of ${result.rto}`}\n`);
     }
-    this.exitAfter(result.exitCode);
+    this.failAfterOutput(result.exitCode, { message: `drill ${result.phase !== 'Completed' ? `restore ended ${result.phase}` : `took longer than the RTO of ${result.rto}`}` });
     return result;
   }
 }

@@ -3,6 +3,7 @@ import { renderTable } from '../../core/cli/table.js';
 import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
 import { drStatus, type DrStatus } from '../../core/resilience/dr/status.js';
 import { humanDuration } from '../../core/resilience/velero/values.js';
+import { ExitCode } from '../../core/base/errors.js';
 
 export default class DrStatusCommand extends VeleroCommand<DrStatus> {
   static override summary = 'Check every DR policy against the cluster: backup age vs RPO, missed runs, failures, storage, drills.';
@@ -45,8 +46,7 @@ Exit 0 unless --fail-on-breach is given and a policy is in breach (exit 4): use 
       }
     }
     if (status.breach && flags['fail-on-breach']) {
-      if (!this.jsonEnabled()) process.stderr.write(`Error: ${status.policies.filter((p) => !p.ok).length} DR policy(ies) in breach\nHint: see the BREACH lines above\n`);
-      this.exitAfter(4);
+      this.failAfterOutput(ExitCode.policy, { message: `${status.policies.filter((p) => !p.ok).length} DR policy(ies) in breach`, hint: 'see the BREACH lines above' });
     }
     return status;
   }

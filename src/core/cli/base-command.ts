@@ -1,6 +1,6 @@
 import { Command, Errors, type Config } from '@oclif/core';
 import { OcoConfig, type ResolveOptions } from '../base/config/resolve.js';
-import { ExitCode, OcoError, isOcoError } from '../base/errors.js';
+import { ExitCode, OcoError, formatError, isOcoError } from '../base/errors.js';
 import { openStore } from '../base/store/open.js';
 import { parseErrorMessage, usageLine } from './usage-errors.js';
 import type { Store } from '../base/store/types.js';
@@ -15,6 +15,7 @@ export abstract class OcoCommand<T> extends Command {
 
   private resources: Array<() => Promise<void>> = [];
   private cachedConfig: OcoConfig | undefined;
+  private failure: { exitCode: ExitCode; errors: ReadonlyArray<{ message: string; hint?: string }> } | undefined;
 
   abstract override run(): Promise<T>;
 
@@ -35,9 +36,25 @@ export abstract class OcoCommand<T> extends Command {
     this.resources.push(fn);
   }
 
+  /**
+   * A command whose result is printed either way but that fails (a check that found a failure, a
+   * wait that ended in a failed phase, a provider that failed): it calls this and returns its data.
+   * `run()`'s result is printed as usual (the same --json document as on success); the errors are
+   * written as Error/Hint lines on stderr without --json; the exit code is set when the command ends.
+   * A command never sets process.exitCode itself.
+   */
+  protected failAfterOutput(exitCode: ExitCode, ...errors: Array<{ message: string; hint?: string }>): void {
+    if (exitCode === ExitCode.ok) return;
+    this.failure = { exitCode, errors: [...(this.failure?.errors ?? []), ...errors] };
+  }
+
   protected override async finally(err: Error | undefined): Promise<void> {
     for (const close of this.resources.reverse()) await close().catch(() => {});
     this.resources = [];
+    if (!err && this.failure) {
+      if (!this.jsonEnabled()) for (const e of this.failure.errors) process.stderr.write(formatError(e));
+      process.exitCode = this.failure.exitCode;
+    }
     await super.finally(err);
   }
 
@@ -47,8 +64,7 @@ export abstract class OcoCommand<T> extends Command {
     if (this.jsonEnabled()) {
       this.logJson({ error: error.toJSON() });
     } else {
-      process.stderr.write(`Error: ${error.message}\n`);
-      if (error.hint) process.stderr.write(`Hint: ${error.hint}\n`);
+      process.stderr.write(formatError(error));
       if (error.code === 'OCO_INTERNAL' && process.env.DEBUG) process.stderr.write(`${err.stack}\n`);
     }
     process.exitCode = error.exitCode;
@@ -71,7 +87,7 @@ function normalise(err: Error & { oclif?: { exit?: number } }, config: Config, i
     const message = parseErrorMessage(err, Object.keys(command?.flags ?? {}));
     return new OcoError(exit === ExitCode.usage ? 'OCO_USAGE' : 'OCO_ERROR', message, exit as ExitCode, { hint });
   }
-  return new OcoError('OCO_INTERNAL', `unexpected error: ${err.message}`, ExitCode.failure, {
+  return new OcoError('OCO_INTERNAL', `unexpected error: ${err.message}`, undefined, {
     hint: 'This is a bug in oco. Run again with DEBUG=oco* for details and report it with the command you ran.',
   });
 }

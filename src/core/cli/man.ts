@@ -1,6 +1,7 @@
 import type { Command, Config } from '@oclif/core';
 import { CONFIG_KEYS } from '../base/config/keys.js';
 import { roffAscii } from './roff-chars.js';
+import { manExitStatus } from './error-docs.js';
 
 /**
  * man pages from the commands' own metadata: oco.1 (overview, root commands,
@@ -33,7 +34,7 @@ export function renderManPages(config: Config): Map<string, string> {
     main += `.TP\n.B ${k.env.join(', ')}\n${esc(k.description)} (config key \\fB${k.key}\\fR${k.default !== undefined ? `; default ${esc(String(k.default))}` : ''}${k.secret ? '; secret, never printed' : ''})\n`;
   }
   main += `.TP\n.B OCO_HOME\nPuts config, data, state and logs under one directory; otherwise the XDG base directories are used.\n`;
-  main += `.SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\nfailure\n.TP\n2\nusage error: unknown flag, bad value\n.TP\n3\na dependency is unreachable (database, Redis, cloud API, Kubernetes)\n.TP\n4\na policy or budget check failed\n.TP\n127\nunknown command\n`;
+  main += manExitStatus(esc);
   main += `.SH FILES\n.TP\n.I $OCO_HOME/config/config.yaml\nor \\fI$XDG_CONFIG_HOME/oco/config.yaml\\fR: the config file.\n.TP\n.I $OCO_HOME/data/oco.db\nor \\fI$XDG_DATA_HOME/oco/oco.db\\fR: the embedded SQLite database.\n`;
   main += `.SH SEE ALSO\n${ownTopics.map((t) => `.BR ${bin}-${t} (1)`).join(',\n')}\n`;
   pages.set(`${bin}.1`, main);

@@ -102,16 +102,11 @@ export abstract class VeleroCommand<T> extends OcoCommand<T> {
       const items = summary.totalItems !== null ? `${summary.items ?? 0}/${summary.totalItems} items, ` : '';
       const title = kind === 'backup' ? 'Backup' : 'Restore';
       this.log(`${title} "${name}": ${outcome.phase} (${items}${summary.errors} errors, ${summary.warnings} warnings) after ${humanDuration(outcome.waitedMs)}`);
-      if (outcome.exitCode !== 0) {
-        process.stderr.write(`Error: ${kind} "${name}" ended ${outcome.phase}${summary.failure ? `: ${summary.failure}` : ''}\nHint: see oco ${kind} logs ${name} and oco ${kind} describe ${name}${kind === 'backup' ? ' --details' : ''}\n`);
-      }
     }
-    this.exitAfter(outcome.exitCode);
+    this.failAfterOutput(outcome.exitCode, {
+      message: `${kind} "${name}" ended ${outcome.phase}${summary.failure ? `: ${summary.failure}` : ''}`,
+      hint: `see oco ${kind} logs ${name} and oco ${kind} describe ${name}${kind === 'backup' ? ' --details' : ''}`,
+    });
     return { ...outcome, summary };
-  }
-
-  /** Sets the exit code of a command that still prints its result (a wait that ended in a failed phase). */
-  protected exitAfter(code: number): void {
-    if (code !== 0) process.exitCode = code;
   }
 }

@@ -1,5 +1,5 @@
 import type { OcoConfig } from '../base/config/resolve.js';
-import { ConfigError, OcoError, isOcoError } from '../base/errors.js';
+import { ConfigError, OcoError, OperationError, isOcoError } from '../base/errors.js';
 import { Money } from '../base/money.js';
 import type { Store } from '../base/store/types.js';
 import { PROVIDERS, type DayWindow, type CloudProvider } from './model.js';
@@ -52,6 +52,8 @@ export interface IngestSummary {
 }
 
 /** Which providers to run: the named ones (each must be configured), or every configured one. */
+const NOT_CONFIGURED = { aws: 'OCO_AWS_NOT_CONFIGURED', azure: 'OCO_AZURE_NOT_CONFIGURED', gcp: 'OCO_GCP_NOT_CONFIGURED' } as const satisfies Record<CloudProvider, string>;
+
 export function selectProviders(config: OcoConfig, named: CloudProvider[] | undefined, flags: Record<string, unknown> = {}) {
   const skipped: Array<{ provider: CloudProvider; reason: string }> = [];
   const chosen: CloudProvider[] = [];
@@ -62,7 +64,7 @@ export function selectProviders(config: OcoConfig, named: CloudProvider[] | unde
     // instance role; its own failure is mapped to a clear error (OCO_AWS_NO_CREDENTIALS).
     else if (named?.length && c.credentialsOnly) chosen.push(p);
     else if (named?.length) {
-      throw new ConfigError(`${p} is not configured: ${c.missing} not set`, { code: `OCO_${p.toUpperCase()}_NOT_CONFIGURED`, hint: `Set ${c.missing}; "oco costs sources" shows what is configured.` });
+      throw new ConfigError(`${p} is not configured: ${c.missing} not set`, { code: NOT_CONFIGURED[p], hint: `Set ${c.missing}; "oco costs sources" shows what is configured.` });
     } else skipped.push({ provider: p, reason: `not configured (${c.missing})` });
   }
   return { chosen, skipped };
@@ -143,5 +145,5 @@ function paidCost(plan: PlanStep[], requests: number): string | undefined {
 
 function asOcoError(err: unknown): OcoError {
   if (isOcoError(err)) return err;
-  return new OcoError('OCO_INGEST_FAILED', (err as Error)?.message ?? String(err), 1);
+  return new OperationError('OCO_INGEST_FAILED', (err as Error)?.message ?? String(err));
 }

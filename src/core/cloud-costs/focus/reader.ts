@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Money } from '../../base/money.js';
-import { OcoError, ExitCode, UsageError } from '../../base/errors.js';
+import { UsageError } from '../../base/errors.js';
 import { emptyRow, type CostRow } from '../model.js';
 import { decimalText, numberToExactText, timestampText } from '../values.js';
 import { FOCUS_ALLOWED_VALUES, FOCUS_COLUMNS, type FocusType } from './columns.generated.js';
@@ -11,9 +11,10 @@ import { CsvSyntaxError, csvRecords } from './csv.js';
 import { providerKey } from '../provider-key.js';
 
 /** A FOCUS row oco cannot store as is: names the file, the line (or Parquet row) and the column. */
-export class FocusRowError extends OcoError {
+export class FocusRowError extends UsageError {
   constructor(file: string, line: number, column: string | undefined, reason: string, unit: 'line' | 'row' = 'line') {
-    super('OCO_FOCUS_INVALID_ROW', `${file}:${line}${column ? ` column ${column}` : ''}: ${reason}`, ExitCode.usage, {
+    super(`${file}:${line}${column ? ` column ${column}` : ''}: ${reason}`, {
+      code: 'OCO_FOCUS_INVALID_ROW',
       hint: 'Fix the file, or pass --skip-invalid to import the valid rows and count the rest. Nothing was written.',
       details: { file, [unit]: line, column, reason },
     });
@@ -24,9 +25,10 @@ export class FocusRowError extends OcoError {
  * A file whose header (the first CSV line, or the Parquet schema) is not a FOCUS header:
  * no row can be read, so --skip-invalid cannot help; the hint says what the header needs.
  */
-export class FocusHeaderError extends OcoError {
+export class FocusHeaderError extends UsageError {
   constructor(file: string, line: number, reason: string, columns: readonly string[] = []) {
-    super('OCO_FOCUS_INVALID_HEADER', `${file}${line ? `:${line}` : ''}: ${reason}`, ExitCode.usage, {
+    super(`${file}${line ? `:${line}` : ''}: ${reason}`, {
+      code: 'OCO_FOCUS_INVALID_HEADER',
       hint: `A FOCUS file starts with a header row of FOCUS column names; oco needs at least ${REQUIRED.join(', ')} and BillingCurrency (or --currency CODE). --skip-invalid skips bad rows, not a bad header. Nothing was written.`,
       details: { file, ...(line ? { line } : {}), reason, ...(columns.length ? { columns } : {}) },
     });
@@ -78,9 +80,10 @@ const ALLOWED = new Map(Object.entries(FOCUS_ALLOWED_VALUES).map(([k, v]) => [k,
 export const PROVIDER_COLUMNS = ['ServiceProviderName', 'ProviderName'] as const;
 
 /** A row that names a provider other than --provider: the flag would mislabel the file, so nothing is imported. */
-export class FocusProviderMismatchError extends OcoError {
+export class FocusProviderMismatchError extends UsageError {
   constructor(file: string, line: number, column: string, rowProvider: string, flag: string, unit: 'line' | 'row' = 'line') {
-    super('OCO_FOCUS_PROVIDER_MISMATCH', `${file}:${line} column ${column}: the row's provider ${JSON.stringify(rowProvider)} is not --provider ${flag}`, ExitCode.usage, {
+    super(`${file}:${line} column ${column}: the row's provider ${JSON.stringify(rowProvider)} is not --provider ${flag}`, {
+      code: 'OCO_FOCUS_PROVIDER_MISMATCH',
       hint: `This file names each row's provider: drop --provider (it only fills rows without one), or import the right file. Nothing was written.`,
       details: { file, [unit]: line, column, rowProvider, flag },
     });

@@ -39,7 +39,7 @@ export interface DrillResult {
   rto: string | null;
   withinRto: boolean | null;
   cleanedUp: boolean;
-  exitCode: number;
+  exitCode: 0 | 1 | 4;
 }
 
 async function namespaceExists(client: VeleroClient, name: string): Promise<boolean> {
@@ -90,7 +90,7 @@ export async function runDrill(client: VeleroClient, store: Store, o: DrillOptio
   const veleroDurationMs = s.startTimestamp && s.completionTimestamp ? Date.parse(s.completionTimestamp) - Date.parse(s.startTimestamp) : null;
   const succeeded = outcome.exitCode === 0;
   const withinRto = succeeded && policy?.rtoMs ? durationMs <= policy.rtoMs : null;
-  const exitCode = !succeeded ? outcome.exitCode : withinRto === false ? 4 : 0;
+  const exitCode: 0 | 1 | 4 = !succeeded ? outcome.exitCode : withinRto === false ? 4 : 0;
   let cleanedUp = false;
   if (o.cleanup && succeeded) {
     try {

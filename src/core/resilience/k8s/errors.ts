@@ -92,7 +92,7 @@ export function mapKubeError(err: unknown, op: KubeOp): OcoError {
         hint: 'Refresh the credentials of the kube context (token expired?) and check with: kubectl auth whoami',
       });
     case 403:
-      return new OcoError('OCO_K8S_FORBIDDEN', `not allowed to ${op.verb} ${target(op)} (Kubernetes RBAC)${serverSays}`, 1, {
+      return new OperationError('OCO_K8S_FORBIDDEN', `not allowed to ${op.verb} ${target(op)} (Kubernetes RBAC)${serverSays}`, {
         hint: `Ask a cluster admin for a Role with verb "${op.verb}" on resource "${op.resource}" in apiGroup "${op.group}"${op.namespace ? ` in namespace ${op.namespace}` : ''}; check with: kubectl auth can-i ${op.verb} ${res}${op.namespace ? ` -n ${op.namespace}` : ''}`,
         details: { verb: op.verb, resource: op.resource, group: op.group, namespace: op.namespace },
       });
@@ -130,10 +130,11 @@ export function mapKubeError(err: unknown, op: KubeOp): OcoError {
   }
 }
 
-export function kubeconfigError(file: string, err: unknown): ConfigError {
+export function kubeconfigError(file: string, err: unknown): ConfigError | UnreachableError {
   // js-yaml errors quote the offending lines, which may hold tokens: keep only the reason and position.
   const e = err as { code?: string; reason?: string; mark?: { line?: number; column?: number } };
-  if (e?.code === 'ENOENT') return new ConfigError(`kubeconfig ${file} does not exist`, { code: 'OCO_K8S_NO_KUBECONFIG', hint: 'Set KUBECONFIG (or --kubeconfig) to an existing file.' });
+  // One code, one exit: a kubeconfig that is not there is "no cluster configuration", as when none is found at all.
+  if (e?.code === 'ENOENT') return new UnreachableError('OCO_K8S_NO_KUBECONFIG', `kubeconfig ${file} does not exist`, { hint: 'Set KUBECONFIG (or --kubeconfig) to an existing file.' });
   const where = e?.mark?.line !== undefined ? `:${e.mark.line + 1}` : '';
   return new ConfigError(`kubeconfig ${file}${where} cannot be read: ${e?.reason ?? 'not a valid kubeconfig'}`, {
     code: 'OCO_K8S_BAD_KUBECONFIG',

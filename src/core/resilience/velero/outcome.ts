@@ -7,7 +7,7 @@ export interface Outcome {
   phase: string;
   info: PhaseInfo;
   /** 0 Completed, 4 PartiallyFailed/Failed/FailedValidation, 1 Deleting. */
-  exitCode: number;
+  exitCode: 0 | 1 | 4;
   waitedMs: number;
 }
 

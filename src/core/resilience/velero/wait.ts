@@ -1,4 +1,4 @@
-import { OcoError, OperationError } from '../../base/errors.js';
+import { OperationError } from '../../base/errors.js';
 import { isGone, type KindName, type VeleroClient, type VeleroObject, type WatchEvent, type WatchHandle } from './resources.js';
 
 export interface WaitOptions<T> {
@@ -17,9 +17,9 @@ export interface WaitOptions<T> {
 /** At most this many watch re-opens (server closes, 410s) per wait: bounded even against a flapping server. */
 const MAX_REOPENS = 200;
 
-export class WaitTimeoutError extends OcoError {
+export class WaitTimeoutError extends OperationError {
   constructor(what: string, ms: number, last: string) {
-    super('OCO_WAIT_TIMEOUT', `gave up waiting for ${what} after ${Math.round(ms / 1000)}s (last phase: ${last})`, 1, {
+    super('OCO_WAIT_TIMEOUT', `gave up waiting for ${what} after ${Math.round(ms / 1000)}s (last phase: ${last})`, {
       hint: 'The object is still there and may finish later: check it with describe, or wait longer with --timeout.',
     });
   }
