@@ -14,7 +14,7 @@ const REPORT_GROUPINGS = ['service', 'account', 'region', 'tag:team', 'provider'
 const WEEK = { from: '2026-06-08', to: '2026-06-15' };
 
 async function plan(store: Store, by: string, window: { from: string; to: string }): Promise<string> {
-  const { sql, params } = summarySql(store.engine, store.dialect, { by, window, metric: 'effective' });
+  const { sql, params } = summarySql(store.dialect, { by, window, metric: 'effective' });
   if (store.engine === 'sqlite') return (await store.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params)).map((r) => r.detail).join(' | ');
   return (await store.all<Record<string, string>>(`EXPLAIN ${sql}`, params)).map((r) => r['QUERY PLAN']).join(' | ');
 }

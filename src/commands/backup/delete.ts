@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
 import { deleteBackup, type DeleteResult } from '../../core/resilience/velero/service.js';
 import { requireDuration } from '../../core/resilience/velero/values.js';
-import { finishJob, startJob } from '../../core/resilience/velero/records.js';
+import { finishJob, forgetObject, startJob } from '../../core/resilience/velero/records.js';
 
 export default class BackupDelete extends VeleroCommand<DeleteResult> {
   static override summary = 'Delete a backup through a DeleteBackupRequest (its data in object storage and its snapshots too).';
@@ -28,7 +28,7 @@ Asks for confirmation on a terminal; needs --confirm otherwise. Refuses while th
     const store = await this.store();
     const job = await startJob(store, { kind: 'backup-delete', name: args.name, context: client.kube.context, namespace: client.namespace, params: { request: result.request } }, startedAt);
     await finishJob(store, job, { phase: result.deleted ? 'Deleted' : 'Requested', exitCode: 0, startedAt });
-    if (result.deleted) await store.run(`DELETE FROM backup_records WHERE kind = 'backup' AND name = $1 AND cluster_context = $2 AND velero_namespace = $3`, [args.name, client.kube.context, client.namespace]);
+    if (result.deleted) await forgetObject(store, 'backup', args.name, client.kube.context, client.namespace);
     if (!this.jsonEnabled()) this.log(result.deleted ? `Backup "${args.name}" deleted.` : `Deletion of backup "${args.name}" requested (DeleteBackupRequest ${result.request}).`);
     return result;
   }

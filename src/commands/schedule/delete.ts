@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { forgetObject } from '../../core/resilience/velero/records.js';
 
 export default class ScheduleDelete extends VeleroCommand<{ name: string; deleted: boolean }> {
   static override summary = 'Delete a schedule (its existing backups stay).';
@@ -15,7 +16,7 @@ export default class ScheduleDelete extends VeleroCommand<{ name: string; delete
     await this.confirmOrRefuse(`Delete schedule "${args.name}"?`, flags.confirm);
     await client.delete('schedule', args.name);
     const store = await this.store();
-    await store.run(`DELETE FROM backup_records WHERE kind = 'schedule' AND name = $1 AND cluster_context = $2 AND velero_namespace = $3`, [args.name, client.kube.context, client.namespace]);
+    await forgetObject(store, 'schedule', args.name, client.kube.context, client.namespace);
     if (!this.jsonEnabled()) this.log(`Schedule "${args.name}" deleted; its backups are kept.`);
     return { name: args.name, deleted: true };
   }

@@ -1,6 +1,6 @@
 import { Money } from '../base/money.js';
 import { UsageError } from '../base/errors.js';
-import type { EngineName, SqlParam, Store } from '../base/store/types.js';
+import type { Dialect, SqlParam, Store } from '../base/store/types.js';
 import type { DayWindow } from './model.js';
 import { getRates } from './rates.js';
 
@@ -19,17 +19,17 @@ const TABLES = {
   rows: { table: 'cloud_costs', rows: 'COUNT(*)', metric: { billed: 'billed_cost', effective: 'COALESCE(effective_cost, billed_cost)', list: 'list_cost' } },
 } as const satisfies Record<string, { table: string; rows: string; metric: Record<Metric, string> }>;
 
-/** Group-by dimensions as data: the SQL expression per engine and the table that has it. tag:KEY is handled apart (it takes a parameter). */
-const DIMENSIONS: Record<string, { sql: Record<EngineName, string>; from: keyof typeof TABLES }> = {
-  provider: { sql: { sqlite: 'provider', postgres: 'provider' }, from: 'rollup' },
-  source: { sql: { sqlite: 'source', postgres: 'source' }, from: 'rollup' },
-  service: { sql: { sqlite: 'service_name', postgres: 'service_name' }, from: 'rollup' },
-  category: { sql: { sqlite: 'service_category', postgres: 'service_category' }, from: 'rollup' },
-  account: { sql: { sqlite: 'sub_account_id', postgres: 'sub_account_id' }, from: 'rollup' },
-  region: { sql: { sqlite: 'region_id', postgres: 'region_id' }, from: 'rollup' },
-  resource: { sql: { sqlite: 'resource_id', postgres: 'resource_id' }, from: 'rows' },
-  day: { sql: { sqlite: 'usage_date', postgres: "to_char(usage_date, 'YYYY-MM-DD')" }, from: 'rollup' },
-  month: { sql: { sqlite: 'substr(usage_date, 1, 7)', postgres: "to_char(usage_date, 'YYYY-MM')" }, from: 'rollup' },
+/** Group-by dimensions as data: the SQL expression (through the engine's dialect) and the table that has it. tag:KEY is handled apart (it takes a parameter). */
+const DIMENSIONS: Record<string, { sql: (d: Dialect) => string; from: keyof typeof TABLES }> = {
+  provider: { sql: () => 'provider', from: 'rollup' },
+  source: { sql: () => 'source', from: 'rollup' },
+  service: { sql: () => 'service_name', from: 'rollup' },
+  category: { sql: () => 'service_category', from: 'rollup' },
+  account: { sql: () => 'sub_account_id', from: 'rollup' },
+  region: { sql: () => 'region_id', from: 'rollup' },
+  resource: { sql: () => 'resource_id', from: 'rows' },
+  day: { sql: (d) => d.dateText('usage_date'), from: 'rollup' },
+  month: { sql: (d) => d.monthText('usage_date'), from: 'rollup' },
 };
 export const SUMMARY_DIMENSIONS = ['provider', 'service', 'account', 'region', 'day', 'month', 'source', 'category', 'resource'] as const;
 
@@ -61,27 +61,22 @@ export interface Summary {
   rates: Record<string, string>;
 }
 
-function dimensionSql(by: string, engine: EngineName, params: SqlParam[]): { key: string; from: keyof typeof TABLES } {
+function dimensionSql(by: string, dialect: Dialect, params: SqlParam[]): { key: string; from: keyof typeof TABLES } {
   if (by.startsWith('tag:')) {
     const key = by.slice(4);
     if (!key) throw new UsageError('--by tag:KEY needs a tag key, e.g. --by tag:team');
-    if (engine === 'postgres') {
-      params.push(key);
-      return { key: `(tags->>$${params.length})`, from: 'rollup' };
-    }
-    params.push(`$."${key.replace(/"/g, '""')}"`);
-    return { key: `json_extract(tags, $${params.length})`, from: 'rollup' };
+    return { key: dialect.jsonField('tags', key, params), from: 'rollup' };
   }
   const d = DIMENSIONS[by];
   if (!d) throw new UsageError(`unknown --by "${by}"`, { hint: `Use one of ${SUMMARY_DIMENSIONS.join(', ')} or tag:KEY.` });
-  return { key: d.sql[engine], from: d.from };
+  return { key: d.sql(dialect), from: d.from };
 }
 
 /** The summary's query and parameters (exported so tests can EXPLAIN exactly what runs). */
-export function summarySql(engine: EngineName, dialect: Store['dialect'], options: SummaryOptions): { sql: string; params: SqlParam[] } {
+export function summarySql(dialect: Dialect, options: SummaryOptions): { sql: string; params: SqlParam[] } {
   const metric = options.metric ?? 'effective';
   const params: SqlParam[] = [];
-  const { key, from } = dimensionSql(options.by, engine, params);
+  const { key, from } = dimensionSql(options.by, dialect, params);
   const t = TABLES[from];
   const where: string[] = [];
   if (options.window?.from) {
@@ -104,7 +99,7 @@ export function summarySql(engine: EngineName, dialect: Store['dialect'], option
 /** Sums with the engine's exact aggregate, per key and currency; conversion to USD is exact decimal arithmetic here. */
 export async function summarise(store: Store, options: SummaryOptions): Promise<Summary> {
   const metric = options.metric ?? 'effective';
-  const { sql, params } = summarySql(store.engine, store.dialect, options);
+  const { sql, params } = summarySql(store.dialect, options);
   const raw = await store.all<{ k: unknown; currency: string; amount: string | null; n: unknown }>(sql, params);
   const rates = await getRates(store);
   const missing = new Set<string>();

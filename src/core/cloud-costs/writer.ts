@@ -2,8 +2,8 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import { OperationError } from '../base/errors.js';
-import { PostgresStore, mapPgError } from '../base/store/postgres.js';
-import { SqliteStore } from '../base/store/sqlite.js';
+import { mapPgError, type PostgresStore } from '../base/store/postgres.js';
+import type { SqliteStore } from '../base/store/sqlite.js';
 import type { PoolClient } from 'pg';
 import type { Store } from '../base/store/types.js';
 import { addDays, dayStart, type CostRow, type DayWindow } from './model.js';
@@ -61,10 +61,10 @@ export const REBUILD_MIN_ROWS = 100_000;
  * on PostgreSQL.
  */
 export async function replaceSourceRows(store: Store, target: WriteTarget, batches: Batches, onRows?: (n: number) => void, options: WriteOptions = {}): Promise<WriteResult> {
-  let result: { rows: number; window: DayWindow | null; providers: string[] };
-  if (store instanceof SqliteStore) result = await writeSqlite(store, target, batches, onRows, options);
-  else if (store instanceof PostgresStore) result = await writePostgres(store, target, batches, onRows, options);
-  else throw new Error(`no bulk writer for engine ${store.engine}`);
+  const result = await store.native({
+    sqlite: (s) => writeSqlite(s, target, batches, onRows, options),
+    postgres: (s) => writePostgres(s, target, batches, onRows, options),
+  });
   const overlaps = result.window ? await findOverlaps(store, target.source, result.providers, result.window) : [];
   return { ...result, overlaps };
 }

@@ -2,13 +2,23 @@ import type pg from 'pg';
 import { lazyRequire } from '../lazy.js';
 import { UnreachableError, OperationError } from '../errors.js';
 import { toDriverValue } from './params.js';
-import type { Dialect, Queryable, Row, SqlParam, Store } from './types.js';
+import type { Dialect, EngineImplementations, Queryable, Row, SqlParam, Store } from './types.js';
 
 export const postgresDialect: Dialect = {
   name: 'postgres',
   sumMoney: (expr) => `SUM(${expr})`,
   addMoney: (a, b) => `(${a} + ${b})`,
   orderMoney: (expr) => expr,
+  utcDay: (ts) => `to_char(${ts} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+  epochMs: (ts) => `floor(extract(epoch from ${ts}) * 1000)::bigint`,
+  dateText: (date) => `to_char(${date}, 'YYYY-MM-DD')`,
+  monthText: (date) => `to_char(${date}, 'YYYY-MM')`,
+  position: (needle, haystack) => `strpos(${haystack}, ${needle})`,
+  jsonField: (json, key, params) => {
+    params.push(key);
+    return `(${json}->>$${params.length})`;
+  },
+  jsonKeys: (json, alias) => ({ from: `jsonb_object_keys(${json}) AS ${alias}(key)`, key: `${alias}.key` }),
 };
 
 const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184, json: 114, jsonb: 3802 } as const;
@@ -71,6 +81,7 @@ export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
   readonly dialect = postgresDialect;
   readonly location: string;
+  readonly embeddedFile = undefined;
   readonly pool: pg.Pool;
 
   constructor(options: PostgresOptions) {
@@ -129,6 +140,10 @@ export class PostgresStore implements Store {
     } finally {
       client.release();
     }
+  }
+
+  native<T>(impl: EngineImplementations<T>): T {
+    return impl.postgres(this);
   }
 
   async ping(): Promise<void> {

@@ -4,13 +4,25 @@ import { createPrivateDir, ensurePrivateFile, narrowFileIfPresent } from '../con
 import { Money } from '../money.js';
 import { OperationError } from '../errors.js';
 import { toDriverValue, toPositional } from './params.js';
-import type { Dialect, Queryable, Row, SqlParam, Store } from './types.js';
+import type { Dialect, EngineImplementations, Queryable, Row, SqlParam, Store } from './types.js';
 
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   sumMoney: (expr) => `decimal_sum(${expr})`,
   addMoney: (a, b) => `decimal_add(${a}, ${b})`,
   orderMoney: (expr) => `CAST(${expr} AS REAL)`,
+  // Timestamps are stored as ISO-8601 UTC text ('…T…Z', from Date.toISOString()).
+  utcDay: (ts) => `substr(${ts}, 1, 10)`,
+  epochMs: (ts) => `(CAST(strftime('%s', ${ts}) AS INTEGER) * 1000 + CAST(substr(${ts}, 21, 3) AS INTEGER))`,
+  dateText: (date) => date,
+  monthText: (date) => `substr(${date}, 1, 7)`,
+  position: (needle, haystack) => `instr(${haystack}, ${needle})`,
+  jsonField: (json, key, params) => {
+    // A JSON path with the key quoted, so dots and brackets in a key stay part of its name.
+    params.push(`$."${key.replace(/"/g, '""')}"`);
+    return `json_extract(${json}, $${params.length})`;
+  },
+  jsonKeys: (json, alias) => ({ from: `json_each(${json}) AS ${alias}`, key: `${alias}.key` }),
 };
 
 export interface SqliteOptions {
@@ -48,6 +60,7 @@ export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
   readonly dialect = sqliteDialect;
   readonly location: string;
+  readonly embeddedFile: string | undefined;
   readonly db: Database.Database;
   /** Serialises transactions: better-sqlite3 has one connection, and an async transaction must not interleave with another. */
   private lock: Promise<void> = Promise.resolve();
@@ -56,6 +69,7 @@ export class SqliteStore implements Store {
   constructor(options: SqliteOptions) {
     this.location = options.file;
     const onDisk = options.file !== ':memory:';
+    this.embeddedFile = onDisk ? options.file : undefined;
     try {
       if (onDisk) prepareFiles(options.file, options.readonly ?? false);
       this.db = new Database(options.file, { readonly: options.readonly ?? false });
@@ -115,6 +129,10 @@ export class SqliteStore implements Store {
       this.inTransaction = false;
       release();
     }
+  }
+
+  native<T>(impl: EngineImplementations<T>): T {
+    return impl.sqlite(this);
   }
 
   async ping(): Promise<void> {

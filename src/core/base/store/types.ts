@@ -1,4 +1,6 @@
 import type { Money } from '../money.js';
+import type { PostgresStore } from './postgres.js';
+import type { SqliteStore } from './sqlite.js';
 
 export type EngineName = 'sqlite' | 'postgres';
 
@@ -19,6 +21,37 @@ export interface Dialect {
   addMoney(a: string, b: string): string;
   /** Numeric ordering key for a money expression (ordering only, never arithmetic). */
   orderMoney(expr: string): string;
+  /** The UTC day of a timestamp expression (ISO TEXT in SQLite, TIMESTAMPTZ in PostgreSQL), as 'YYYY-MM-DD' text. */
+  utcDay(ts: string): string;
+  /** A timestamp expression as integer milliseconds since the epoch. */
+  epochMs(ts: string): string;
+  /** A DATE expression ('YYYY-MM-DD' TEXT in SQLite, DATE in PostgreSQL) as 'YYYY-MM-DD' text. */
+  dateText(date: string): string;
+  /** The month of a DATE expression, as 'YYYY-MM' text. */
+  monthText(date: string): string;
+  /** 1-based position of needle in haystack, 0 when absent (both SQL expressions). */
+  position(needle: string, haystack: string): string;
+  /**
+   * The text value of one top-level key of a JSON object expression; the key is bound as a
+   * parameter (pushed onto params), never spliced into the SQL.
+   */
+  jsonField(json: string, key: string, params: SqlParam[]): string;
+  /**
+   * The keys of a JSON object expression as a table for a FROM list (joined laterally to the
+   * tables before it): `from` goes after a comma, `key` names the key column. NULL gives no rows.
+   */
+  jsonKeys(json: string, alias: string): { from: string; key: string };
+}
+
+/**
+ * Paths whose whole algorithm differs by engine (bulk COPY against prepared-statement
+ * batches, a cursor against COPY TO): the caller gives one implementation per engine and the
+ * store runs its own, on its native handle. Callers never ask which engine they have, and a
+ * new engine fails to compile until every such path has an implementation for it.
+ */
+export interface EngineImplementations<T> {
+  sqlite(store: SqliteStore): T;
+  postgres(store: PostgresStore): T;
 }
 
 /**
@@ -43,6 +76,13 @@ export interface Store extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Where the data lives, safe to print (no password). */
   readonly location: string;
+  /**
+   * The database file when the engine is embedded and on disk (another thread may open it to
+   * write off the caller's thread); undefined for a server or an in-memory database.
+   */
+  readonly embeddedFile: string | undefined;
+  /** Runs this engine's implementation (see EngineImplementations). */
+  native<T>(impl: EngineImplementations<T>): T;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

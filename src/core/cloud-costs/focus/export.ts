@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import { to as copyTo } from 'pg-copy-streams';
 import { stringify } from 'csv-stringify';
-import { PostgresStore, mapPgError } from '../../base/store/postgres.js';
+import { mapPgError, type PostgresStore } from '../../base/store/postgres.js';
 import { toPositional } from '../../base/store/params.js';
-import { SqliteStore } from '../../base/store/sqlite.js';
+import type { SqliteStore } from '../../base/store/sqlite.js';
 import type { SqlParam, Store } from '../../base/store/types.js';
 import type { DayWindow } from '../model.js';
 import { FOCUS_COLUMNS } from './columns.generated.js';
@@ -48,46 +48,47 @@ function filters(options: ExportOptions): { where: string; params: SqlParam[] } 
 /** Header: the FOCUS columns in the specification's order, then x_ custom columns, as the spec requires. */
 async function headerFor(store: Store, options: ExportOptions): Promise<string[]> {
   const { where, params } = filters(options);
-  const keysSql = store.engine === 'postgres'
-    ? `SELECT DISTINCT jsonb_object_keys(extra) AS k FROM cloud_costs ${where ? `${where} AND` : 'WHERE'} extra IS NOT NULL`
-    : `SELECT DISTINCT j.key AS k FROM cloud_costs, json_each(cloud_costs.extra) AS j ${where ? `${where} AND` : 'WHERE'} extra IS NOT NULL`;
+  const keys = store.dialect.jsonKeys('cloud_costs.extra', 'j');
+  const keysSql = `SELECT DISTINCT ${keys.key} AS k FROM cloud_costs, ${keys.from} ${where ? `${where} AND` : 'WHERE'} extra IS NOT NULL`;
   const extraKeys = (await store.all<{ k: string }>(keysSql, params)).map((r) => r.k);
   const names = new Set([...MAPPED_NAMES, 'ProviderName', ...extraKeys]);
   const rank = (n: string) => (FOCUS_ORDER.has(n) ? FOCUS_ORDER.get(n)! : n.startsWith('x_') ? 10_000 : 5_000);
   return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-/** Rows as raw strings (null for NULL) in SELECT order, streamed from either engine. */
-async function* rowsOf(store: Store, options: ExportOptions): AsyncGenerator<Array<string | null>> {
+/** Rows as raw strings (null for NULL) in SELECT order, streamed by the store's engine. */
+function rowsOf(store: Store, options: ExportOptions): AsyncGenerator<Array<string | null>> {
   const { where, params } = filters(options);
   const sql = `SELECT ${SELECT.join(', ')} FROM cloud_costs ${where} ORDER BY charge_period_start, source`;
-  if (store instanceof SqliteStore) {
-    const { sql: positional, order } = toPositional(sql);
-    const stmt = store.db.prepare(positional).raw(true);
-    for (const r of stmt.iterate(...order.map((i) => params[i] as never)) as Iterable<unknown[]>) yield r.map((v) => (v == null ? null : String(v)));
-    return;
-  }
-  if (store instanceof PostgresStore) {
-    // COPY TO streams without holding the result; literals are inlined because COPY takes no parameters.
-    const literal = (v: SqlParam) => `'${String(v).replace(/'/g, "''")}'`;
-    const inlined = sql.replace(/\$(\d+)/g, (_, i: string) => literal(params[Number(i) - 1]!));
-    const pgSelect = SELECT.map((c) => (c === 'charge_period_start' || c === 'charge_period_end'
-      ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : c === 'tags' || c === 'extra' ? `${c}::text` : c));
-    const copySql = `COPY (${inlined.replace(SELECT.join(', '), pgSelect.join(', '))}) TO STDOUT`;
-    const client = await store.pool.connect().catch((err) => {
-      throw mapPgError(err, store.location);
-    });
-    try {
-      const stream = client.query(copyTo(copySql));
-      for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-        yield line.split('\t').map((f) => (f === '\\N' ? null : f.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', '\\': '\\' })[c] ?? c)));
-      }
-    } finally {
-      client.release();
+  return store.native({ sqlite: (s) => sqliteRows(s, sql, params), postgres: (s) => postgresRows(s, sql, params) });
+}
+
+/** A raw-mode cursor over the store's own connection. */
+async function* sqliteRows(store: SqliteStore, sql: string, params: SqlParam[]): AsyncGenerator<Array<string | null>> {
+  const { sql: positional, order } = toPositional(sql);
+  const stmt = store.db.prepare(positional).raw(true);
+  for (const r of stmt.iterate(...order.map((i) => params[i] as never)) as Iterable<unknown[]>) yield r.map((v) => (v == null ? null : String(v)));
+}
+
+/** COPY TO on a connection of its own. */
+async function* postgresRows(store: PostgresStore, sql: string, params: SqlParam[]): AsyncGenerator<Array<string | null>> {
+  // COPY TO streams without holding the result; literals are inlined because COPY takes no parameters.
+  const literal = (v: SqlParam) => `'${String(v).replace(/'/g, "''")}'`;
+  const inlined = sql.replace(/\$(\d+)/g, (_, i: string) => literal(params[Number(i) - 1]!));
+  const pgSelect = SELECT.map((c) => (c === 'charge_period_start' || c === 'charge_period_end'
+    ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : c === 'tags' || c === 'extra' ? `${c}::text` : c));
+  const copySql = `COPY (${inlined.replace(SELECT.join(', '), pgSelect.join(', '))}) TO STDOUT`;
+  const client = await store.pool.connect().catch((err) => {
+    throw mapPgError(err, store.location);
+  });
+  try {
+    const stream = client.query(copyTo(copySql));
+    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+      yield line.split('\t').map((f) => (f === '\\N' ? null : f.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', '\\': '\\' })[c] ?? c)));
     }
-    return;
+  } finally {
+    client.release();
   }
-  throw new Error(`no exporter for engine ${store.engine}`);
 }
 
 /** Writes the table (filtered) as a FOCUS CSV to out, streaming; returns the number of rows. */

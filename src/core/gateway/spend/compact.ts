@@ -63,7 +63,7 @@ export async function compactionCutoff(q: Queryable, options: CompactOptions): P
 }
 
 /** The UTC day of ts, as YYYY-MM-DD, on either engine. */
-export const dayOf = (q: Queryable) => (q.engine === 'postgres' ? "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')" : 'substr(ts, 1, 10)');
+export const dayOf = (q: Queryable) => q.dialect.utcDay('ts');
 const NOT_FOLDED = "substr(request_id, 1, 7) <> 'folded_'";
 
 /**

@@ -134,8 +134,8 @@ export async function createSpendAdmission(config: OcoConfig, store: Store, opti
  * (one connection) keep the store's own path.
  */
 function journalWriter(store: Store): JournalWriter | undefined {
-  if (store.engine !== 'sqlite' || store.location === ':memory:') return undefined;
-  const rows = sqliteRowWriter(store.location, SQLITE_SPEND_UPSERT);
+  if (store.embeddedFile === undefined) return undefined;
+  const rows = sqliteRowWriter(store.embeddedFile, SQLITE_SPEND_UPSERT);
   return {
     batch: 2000,
     async write(events) {

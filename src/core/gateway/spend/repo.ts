@@ -290,8 +290,7 @@ export async function releaseStaleReservations(q: Queryable, before?: Date): Pro
 function budgetFilter(q: Queryable, b: Budget, params: SqlParam[]): string {
   const parts: string[] = [];
   if (b.scope === 'tag') {
-    const fn = q.engine === 'postgres' ? 'strpos' : 'instr';
-    parts.push(`${fn}(tags, $${params.push(`,${b.entityId},`)}) > 0`);
+    parts.push(`${q.dialect.position(`$${params.push(`,${b.entityId},`)}`, 'tags')} > 0`);
   } else {
     parts.push(`${SCOPES[b.scope].column} = $${params.push(b.entityId)}`);
   }
@@ -341,10 +340,7 @@ export async function reservedNow(q: Queryable, b: Budget, now: Date): Promise<M
 /** Settled spend of a rolling budget per bucket index (floor(epoch ms / bucketMs)), exact. */
 export async function spentByBucket(q: Queryable, b: Budget, w: PeriodWindow): Promise<Map<number, Money>> {
   const bucketMs = w.bucketMs!;
-  const epochMs =
-    q.engine === 'postgres'
-      ? 'floor(extract(epoch from ts) * 1000)::bigint'
-      : "(CAST(strftime('%s', ts) AS INTEGER) * 1000 + CAST(substr(ts, 21, 3) AS INTEGER))";
+  const epochMs = q.dialect.epochMs('ts');
   const params: SqlParam[] = [];
   const filter = budgetFilter(q, b, params);
   const from = `$${params.push(countFrom(b, w))}`;

@@ -166,5 +166,5 @@ export function sqliteRowWriter(file: string, sql: string): { write(rows: unknow
 }
 
 export function sinkFor(store: Store): RecordSink {
-  return store.engine === 'sqlite' && store.location !== ':memory:' ? new SqliteWorkerSink(store.location) : new StoreSink(store);
+  return store.embeddedFile !== undefined ? new SqliteWorkerSink(store.embeddedFile) : new StoreSink(store);
 }

@@ -13,9 +13,6 @@ const GROUP_COLUMN: Record<Exclude<GroupBy, 'day'>, string> = {
   user: 'user_id',
 };
 
-/** The day of an hour bucket, per engine (TEXT ISO in SQLite, TIMESTAMPTZ in PostgreSQL). */
-const DAY_EXPR = { sqlite: 'substr(hour, 1, 10)', postgres: `to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD')` } as const;
-
 export type SummaryRow = {
   key: string;
   /** Every call, refused ones included. */
@@ -56,7 +53,7 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
   if (!GROUP_BY.includes(opts.groupBy)) throw new UsageError(`cannot group by "${opts.groupBy}"`, { hint: `Use one of ${GROUP_BY.join(', ')}.` });
   const from = floorHour(opts.from);
   const to = ceilHour(opts.to);
-  const keyExpr = opts.groupBy === 'day' ? DAY_EXPR[store.engine] : GROUP_COLUMN[opts.groupBy];
+  const keyExpr = opts.groupBy === 'day' ? store.dialect.utcDay('hour') : GROUP_COLUMN[opts.groupBy];
   const m = store.dialect.sumMoney('cost_usd');
   const rows = await store.all(
     `SELECT ${keyExpr} AS key, SUM(requests) AS requests, SUM(errors) AS errors, SUM(refused) AS refused, SUM(unpriced_requests) AS unpriced_requests,

@@ -82,6 +82,12 @@ export async function recordObjects(store: Store, kind: RecordKind, objects: rea
   });
 }
 
+/** Forgets what oco saw of an object Velero no longer has (one cluster/namespace/kind/name); returns whether a row went. */
+export async function forgetObject(store: Queryable, kind: RecordKind, name: string, context: string, namespace: string): Promise<boolean> {
+  const r = await store.run(`DELETE FROM backup_records WHERE kind = $1 AND name = $2 AND cluster_context = $3 AND velero_namespace = $4`, [kind, name, context, namespace]);
+  return r.changes > 0;
+}
+
 export interface PlanRow {
   id: string;
   kind: string;
