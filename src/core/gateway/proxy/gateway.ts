@@ -97,6 +97,13 @@ interface Target {
   query: string;
 }
 
+/** An admission control's refusal, as the client gets it. */
+interface Refusal {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
 /** A call ready to forward. */
 interface Prepared {
   call: Call;
@@ -288,7 +295,10 @@ export class Gateway {
       requestChars: json === undefined ? body.length : requestTextChars(json), tickets: [], ttfb: null, streamed: false,
     };
     const extraHeaders: Record<string, string> = {};
-    if (this.admission.length > 0 && (await this.refused(call, res, body.length, extraHeaders, json))) return undefined;
+    if (this.admission.length > 0) {
+      const refusal = await this.admit(call, body.length, extraHeaders, json);
+      if (refusal) return void this.refuse(call, res, refusal);
+    }
 
     const prepared = json !== undefined ? adapter.prepareRequest(t.endpoint, json, info) : undefined;
     const outBody = prepared ? prepared.body : body;
@@ -300,15 +310,12 @@ export class Gateway {
     return { call, upstream, path, headers, body: outBody, bodyBytes: body.length, extraHeaders, rewrite: prepared?.rewriteStream === true };
   }
 
-  /** Runs admission; a refusal is answered verbatim and recorded (true). */
-  private async refused(call: Call, res: ServerResponse, bodyBytes: number, extraHeaders: Record<string, string>, json: unknown): Promise<boolean> {
-    const refused = await this.admit(call, bodyBytes, extraHeaders, json);
-    if (!refused) return false;
+  /** A refusal goes back verbatim, and is recorded. */
+  private refuse(call: Call, res: ServerResponse, refused: Refusal): void {
     const text = JSON.stringify(refused.body);
     res.writeHead(refused.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': call.id, ...refused.headers });
     res.end(text);
     this.finisher.finish(call, { status: refused.status, usage: undefined, errorClass: 'refused', estimated: false });
-    return true;
   }
 
   /** From here the provider may bill the call: if the daemon dies before it ends, the next start bills it from this. */
@@ -379,7 +386,7 @@ export class Gateway {
     return out;
   }
 
-  private async admit(call: Call, bodyBytes: number, extraHeaders: Record<string, string>, body: unknown): Promise<{ status: number; body: unknown; headers?: Record<string, string> } | undefined> {
+  private async admit(call: Call, bodyBytes: number, extraHeaders: Record<string, string>, body: unknown): Promise<Refusal | undefined> {
     const req: AdmissionRequest = {
       requestId: call.id,
       provider: call.provider,
