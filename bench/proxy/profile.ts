@@ -116,7 +116,6 @@ function summarize(file: string, requests: number): void {
 async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const home = mkdtempSync(join(tmpdir(), 'oco-prof-'));
-  const profDir = join(home, 'prof');
   process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM')));
   try {
     const mockPort = await freePort();
@@ -124,6 +123,7 @@ async function main(): Promise<void> {
     const mockUrl = `http://127.0.0.1:${mockPort}`;
     await waitHttp(`${mockUrl}/v1/chat/completions`, { method: 'POST', body: BODY });
     const perCall = new Map<string, number[]>();
+    let profDir = '';
     for (const name of TARGETS) {
       const port = await freePort();
       let child: ChildProcess;
@@ -132,6 +132,7 @@ async function main(): Promise<void> {
         const root = name === 'base' ? BASELINE_ROOT! : ROOT;
         // Each daemon its own home: two runs of one build must not share a journal or a pid file.
         const ocoHome = join(home, `${name}-${perCall.get(name)?.length ?? 0}`);
+        profDir = join(ocoHome, 'prof');
         const env: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '2', ...process.env, OCO_HOME: ocoHome, OCO_OPENAI_BASE_URL: mockUrl, OCO_LOG_LEVEL: 'info' };
         for (const k of ['DATABASE_URL', 'POSTGRES_HOST', 'REDIS_URL', 'REDIS_HOST', 'OCO_PROXY_API_KEY', 'NODE_OPTIONS']) delete env[k];
         const flags = [...(process.env.PROFILE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size').split(' ').filter(Boolean), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         console.log(`  peak RSS ${(Number(m?.[1]) / 1024).toFixed(1)} MB`);
       }
-      if (name === 'oco' && CPU_PROF) {
+      if ((name === 'oco' || name === 'base') && CPU_PROF) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
