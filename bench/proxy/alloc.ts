@@ -3,6 +3,7 @@
  * this process (built modules, as the detached daemon loads them) under V8's
  * sampling heap profiler (collected objects included), load comes from a child.
  *   npx tsx bench/proxy/alloc.ts       (after npx tsc -p tsconfig.build.json)
+ *   PROFILE_ROOT=/tmp/before npx tsx bench/proxy/alloc.ts   (a baseline build)
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
@@ -10,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+// PROFILE_ROOT: another checkout's build (its dist/), to compare two builds.
+const ROOT = process.env.PROFILE_ROOT ?? resolve(import.meta.dirname, '../..');
 const STREAM = process.env.PROFILE_STREAM === '1';
 const home = mkdtempSync(join(tmpdir(), 'oco-alloc-'));
 const mock = spawn(process.execPath, [join(import.meta.dirname, 'mock-upstream.mjs'), '0'], { stdio: ['ignore', 'pipe', 'ignore'] });

@@ -6,10 +6,15 @@
  *
  *   npx tsx bench/proxy/profile.ts                   (after npx tsc -p tsconfig.build.json)
  *   PROFILE_SECONDS=5 PROFILE_CONCURRENCY=16 PROFILE_CPU=1 PROFILE_STREAM=0 npx tsx bench/proxy/profile.ts
+ *
+ * Two builds side by side in one run: PROFILE_BASELINE_ROOT names a checkout
+ * whose dist/ is the baseline (target "base"); alternate the order, e.g.
+ *   PROFILE_BASELINE_ROOT=/tmp/before PROFILE_TARGETS=base,oco,oco,base,base,oco npx tsx bench/proxy/profile.ts
+ * Each line then ends with the 1-minute load average, and a summary gives oco/base.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
 import { freePort } from '../../test/helpers/net.js';
@@ -20,6 +25,7 @@ const C = Number(process.env.PROFILE_CONCURRENCY ?? 16);
 const CPU_PROF = process.env.PROFILE_CPU === '1';
 const STREAM = process.env.PROFILE_STREAM === '1';
 const TARGETS = (process.env.PROFILE_TARGETS ?? 'oco,bare').split(',');
+const BASELINE_ROOT = process.env.PROFILE_BASELINE_ROOT;
 const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say ok.' }], ...(STREAM ? { stream: true } : {}) });
 const TICK_US = 1e6 / 100; // USER_HZ
 
@@ -110,21 +116,27 @@ function summarize(file: string, requests: number): void {
 async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const home = mkdtempSync(join(tmpdir(), 'oco-prof-'));
-  const profDir = join(home, 'prof');
   process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM')));
   try {
     const mockPort = await freePort();
     children.push(spawn(process.execPath, [join(import.meta.dirname, 'mock-upstream.mjs'), String(mockPort)], { stdio: 'ignore' }));
     const mockUrl = `http://127.0.0.1:${mockPort}`;
     await waitHttp(`${mockUrl}/v1/chat/completions`, { method: 'POST', body: BODY });
+    const perCall = new Map<string, number[]>();
+    let profDir = '';
     for (const name of TARGETS) {
       const port = await freePort();
       let child: ChildProcess;
-      if (name === 'oco') {
-        const env: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '2', ...process.env, OCO_HOME: home, OCO_OPENAI_BASE_URL: mockUrl, OCO_LOG_LEVEL: 'info' };
+      if (name === 'oco' || name === 'base') {
+        if (name === 'base' && !BASELINE_ROOT) throw new Error('target "base" needs PROFILE_BASELINE_ROOT');
+        const root = name === 'base' ? BASELINE_ROOT! : ROOT;
+        // Each daemon its own home: two runs of one build must not share a journal or a pid file.
+        const ocoHome = join(home, `${name}-${perCall.get(name)?.length ?? 0}`);
+        profDir = join(ocoHome, 'prof');
+        const env: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '2', ...process.env, OCO_HOME: ocoHome, OCO_OPENAI_BASE_URL: mockUrl, OCO_LOG_LEVEL: 'info' };
         for (const k of ['DATABASE_URL', 'POSTGRES_HOST', 'REDIS_URL', 'REDIS_HOST', 'OCO_PROXY_API_KEY', 'NODE_OPTIONS']) delete env[k];
         const flags = [...(process.env.PROFILE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size').split(' ').filter(Boolean), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
-        child = spawn(process.execPath, [...flags, join(ROOT, 'dist/daemon/main.js'), '--host', '127.0.0.1', '--port', String(port)], { env, stdio: ['ignore', process.env.PROFILE_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
+        child = spawn(process.execPath, [...flags, join(root, 'dist/daemon/main.js'), '--host', '127.0.0.1', '--port', String(port)], { env, stdio: ['ignore', process.env.PROFILE_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
       } else {
         child = spawn(process.execPath, [join(import.meta.dirname, 'bare-proxy.mjs'), String(port), mockUrl], { stdio: 'ignore' });
       }
@@ -139,7 +151,8 @@ async function main(): Promise<void> {
       const cpu = (cpuTicks(child.pid!) - t0) * TICK_US;
       const th1 = threadTicks(child.pid!);
       r.lat.sort((a, b) => a - b);
-      console.log(`${name}: c=${C} ${STREAM ? 'stream' : 'json'} ${r.n} requests in ${SECONDS}s (${(r.n / SECONDS).toFixed(0)}/s, ${r.errors} errors), p50 ${r.lat[Math.floor(r.n / 2)]!.toFixed(3)} ms, p99 ${r.lat[Math.floor(r.n * 0.99)]!.toFixed(3)} ms; process CPU ${(cpu / r.n).toFixed(1)} µs/request`);
+      console.log(`${name}: c=${C} ${STREAM ? 'stream' : 'json'} ${r.n} requests in ${SECONDS}s (${(r.n / SECONDS).toFixed(0)}/s, ${r.errors} errors), p50 ${r.lat[Math.floor(r.n / 2)]!.toFixed(3)} ms, p99 ${r.lat[Math.floor(r.n * 0.99)]!.toFixed(3)} ms; process CPU ${(cpu / r.n).toFixed(1)} µs/request; load ${loadavg()[0]!.toFixed(2)}`);
+      perCall.set(name, [...(perCall.get(name) ?? []), cpu / r.n]);
       console.log(`  per thread µs/request: ${[...th1].map(([k, v]) => [k, ((v - (th0.get(k) ?? 0)) * TICK_US) / r.n] as const).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
       if (process.env.PROFILE_STREAMS) {
         // Peak memory as the benchmark drives it: rounds of N concurrent streams (20 chunks 50 ms apart).
@@ -166,13 +179,23 @@ async function main(): Promise<void> {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         console.log(`  peak RSS ${(Number(m?.[1]) / 1024).toFixed(1)} MB`);
       }
-      if (name === 'oco' && CPU_PROF) {
+      if ((name === 'oco' || name === 'base') && CPU_PROF) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
         for (const f of readdirSync(profDir)) if (f.endsWith('.cpuprofile')) summarize(join(profDir, f), r.n);
         if (process.env.PROFILE_KEEP) for (const f of readdirSync(profDir)) console.log('kept', join(profDir, f));
-      } else child.kill('SIGTERM');
+      } else {
+        // The next target starts once this one is gone, so their CPU never overlaps.
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+    const mean = (xs: number[] | undefined) => (xs && xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+    if (perCall.has('base') && perCall.has('oco')) {
+      const runs = (k: string) => perCall.get(k)!.map((v) => v.toFixed(1)).join(' ');
+      console.log(`CPU µs/request: base ${runs('base')}; oco ${runs('oco')}; oco/base ${(mean(perCall.get('oco')) / mean(perCall.get('base'))).toFixed(3)}`);
     }
   } finally {
     if (!process.env.PROFILE_KEEP) rmSync(home, { recursive: true, force: true });

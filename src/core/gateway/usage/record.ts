@@ -1,23 +1,17 @@
 import type { ProviderName, StoredAttribution } from '../model.js';
+import type { TokenUsage } from '../pricing/types.js';
 
 /**
  * One call as stored in api_requests: ids, counts, money and timings only.
  * Built from parsed usage, never from bodies, and never holding a key,
  * so whatever writes a record (database, spill file) cannot leak either.
  */
-export interface UsageRecord extends StoredAttribution {
+export interface UsageRecord extends StoredAttribution, TokenUsage {
   id: string;
   ts: string;
   provider: ProviderName;
   model: string;
   endpoint: string;
-  inputTokens: number;
-  cachedInputTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  toolPromptTokens: number;
   /** Decimal string, or null when the model is unpriced. */
   costUsd: string | null;
   /** Null when unknown: a call the daemon died during (errorClass 'interrupted'). */

@@ -1,0 +1,132 @@
+import type { Logger } from 'pino';
+import type { Money } from '../../base/money.js';
+import type { Attribution, ProviderName } from '../model.js';
+import type { PriceBook } from '../pricing/book.js';
+import { emptyUsage, promptTokens, type TokenUsage } from '../pricing/types.js';
+import type { CallJournal, IntentMark } from '../usage/call-journal.js';
+import type { UsageRecord } from '../usage/record.js';
+import type { Recorder } from '../usage/recorder.js';
+import type { AdmissionControl, SettleInfo } from './admission.js';
+import { CLIENT_CANCELLED } from './outcome.js';
+import type { RequestInfo, UsageFound } from './providers/index.js';
+
+/** One call's bookkeeping from arrival to record. */
+export interface Call {
+  id: string;
+  start: number;
+  /** Arrival time; ts is its ISO form (the record's). */
+  at: Date;
+  ts: string;
+  provider: ProviderName;
+  endpoint: string;
+  info: RequestInfo;
+  attribution: Attribution;
+  requestChars: number;
+  tickets: Array<{ control: AdmissionControl; ticket: unknown }>;
+  ttfb: number | null;
+  streamed: boolean;
+  /** Its intent in the call journal, once forwarded. */
+  intent?: IntentMark;
+}
+
+export interface CallEnd {
+  status: number;
+  usage: UsageFound | undefined;
+  errorClass: string | null;
+  estimated: boolean;
+}
+
+/** What the response headers (or trailers) show. */
+export interface CallOutcome {
+  cost: string | undefined;
+  latencyMs: number;
+}
+
+export interface FinisherDeps {
+  prices: () => PriceBook;
+  recorder: Recorder;
+  journal?: CallJournal;
+  logger: Logger;
+}
+
+/**
+ * The one end of every call, whichever path it took: prices it, settles its
+ * admission tickets, journals and queues its record. Callers run it before
+ * the client sees the end, so a record is journaled before a kill could
+ * leave an answered call looking interrupted.
+ */
+export class CallFinisher {
+  served = 0;
+  private readonly unpricedLogged = new Set<string>();
+
+  constructor(private readonly deps: FinisherDeps) {}
+
+  finish(call: Call, o: CallEnd): CallOutcome {
+    const latency = performance.now() - call.start;
+    this.served++;
+    const usage: TokenUsage = o.usage?.usage ?? emptyUsage();
+    const model = o.usage?.model ?? call.info.model;
+    const cost = this.price(call, model, usage);
+    const costText = cost === null ? null : cost.toFixed();
+    if (call.tickets.length > 0) this.settle(call, cost, usage, o);
+    const a = call.attribution;
+    const record: UsageRecord = {
+      id: call.id,
+      ts: call.ts,
+      provider: call.provider,
+      model,
+      endpoint: call.endpoint,
+      orgId: a.orgId,
+      teamId: a.teamId,
+      agentId: a.agentId,
+      userId: a.userId,
+      keyId: a.keyId ?? null,
+      tags: a.tags,
+      ...usage,
+      costUsd: costText,
+      latencyMs: Math.round(latency),
+      ttfbMs: call.ttfb === null ? null : Math.round(call.ttfb),
+      statusCode: o.status,
+      streamed: call.streamed,
+      estimated: o.estimated,
+      errorClass: o.errorClass,
+    };
+    // Journaled before it is queued: the recorder reports it durable to the journal, possibly at once (a full queue spills).
+    this.deps.journal?.finished(record, call.intent, call.tickets.length > 0, call.info.model);
+    this.deps.recorder.enqueue(record);
+    // One line per call is an access log: debug level, so the default hot path does not pay for it.
+    if (this.deps.logger.isLevelEnabled('debug')) {
+      this.deps.logger.debug({ requestId: call.id, provider: call.provider, model, endpoint: call.endpoint, status: o.status, ms: record.latencyMs, costUsd: costText, streamed: call.streamed, estimated: o.estimated, errorClass: o.errorClass }, 'request');
+    }
+    return { cost: costText ?? undefined, latencyMs: Math.round(latency * 1000) / 1000 };
+  }
+
+  /** The price in force at the call's start: the answering model's, else the requested one's. */
+  private price(call: Call, model: string, usage: TokenUsage): Money | null {
+    const book = this.deps.prices();
+    let cost: Money | null = book.price(call.provider, model, usage, call.at).costUsd;
+    if (cost === null && model !== call.info.model) cost = book.price(call.provider, call.info.model, usage, call.at).costUsd;
+    if (cost === null) this.noteUnpriced(call.provider, model);
+    return cost;
+  }
+
+  private settle(call: Call, cost: Money | null, usage: TokenUsage, o: CallEnd): void {
+    const info: SettleInfo = {
+      costUsd: cost,
+      inputTokens: promptTokens(usage),
+      outputTokens: usage.outputTokens + usage.reasoningTokens,
+      totalTokens: promptTokens(usage) + usage.outputTokens + usage.reasoningTokens,
+      failed: o.status >= 400 || o.errorClass !== null && o.errorClass !== CLIENT_CANCELLED,
+    };
+    for (const t of call.tickets) {
+      t.control.settle(t.ticket, info).catch((err: Error) => this.deps.logger.warn({ err: { message: err.message }, requestId: call.id }, 'admission settle failed'));
+    }
+  }
+
+  private noteUnpriced(provider: ProviderName, model: string): void {
+    const k = `${provider}/${model}`;
+    if (this.unpricedLogged.has(k)) return;
+    this.unpricedLogged.add(k);
+    this.deps.logger.warn({ provider, model }, 'no price for this model: calls are recorded with a null cost (see "oco pricing unpriced", "oco pricing set")');
+  }
+}
