@@ -83,6 +83,10 @@ export const FIELD_RULES = {
   },
   metadata: { anthropic: bookkeeping, gemini: bookkeeping },
   prompt_cache_key: { anthropic: bookkeeping, gemini: bookkeeping },
+  // Cache lifetimes and retention are promises about data the other providers would not keep.
+  prompt_cache_options: { anthropic: never, gemini: never },
+  prompt_cache_retention: { anthropic: never, gemini: never },
+  moderation: { anthropic: never, gemini: never },
   service_tier: {
     anthropic: { accepts: absentOr('auto', 'default'), why: 'service tiers are not translated' },
     gemini: { accepts: absentOr('auto', 'default'), why: 'service tiers are not translated' },
