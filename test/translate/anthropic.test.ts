@@ -309,5 +309,14 @@ describe('Anthropic stream → OpenAI chunks', () => {
     const ev = events(replay('anthropic/stream.error.sse', s)) as any[];
     expect(ev.at(-1)).toEqual({ error: { message: 'Overloaded', type: 'overloaded_error' } });
     expect(s.usage()).toBeUndefined();
+    // What the gateway's estimate of a cut-short stream reads, as for the passthrough.
+    expect(s.tracker.generatedChars()).toBe(3);
+    expect(s.tracker.knownInputTokens()).toBe(10);
+  });
+
+  it('an empty assistant turn is left out rather than sent empty', () => {
+    expect(
+      body({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: '' }, { role: 'user', content: 'b' }] }).messages,
+    ).toEqual([{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../../base/errors.js';
 import type { ProviderName } from '../model.js';
-import type { UsageFound } from '../proxy/providers/types.js';
+import type { StreamTracker, UsageFound } from '../proxy/providers/types.js';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
@@ -166,7 +166,13 @@ export interface StreamTranslator {
   push(data: string, event?: string): string;
   /** The upstream stream ended: the usage chunk (if asked for) and `data: [DONE]`. */
   end(): string;
+  /** The provider's final usage for pricing, read by the passthrough's own tracker (undefined until final). */
   usage(): UsageFound | undefined;
+  /**
+   * That tracker, fed every upstream event: what the gateway needs to estimate a
+   * stream cut short (generated characters, input tokens known so far).
+   */
+  readonly tracker: StreamTracker;
 }
 
 export const ERROR_CODES = {

@@ -56,9 +56,12 @@ export function toAnthropicRequest(req: ChatRequest, upstreamModel: string, opts
       case 'user':
         turns.push({ role: 'user', parts: userBlocks(m, at) });
         break;
-      case 'assistant':
-        turns.push({ role: 'assistant', parts: assistantBlocks(m, at) });
+      case 'assistant': {
+        // An assistant turn with neither text nor calls says nothing; Anthropic refuses empty content.
+        const parts = assistantBlocks(m, at);
+        if (parts.length > 0) turns.push({ role: 'assistant', parts });
         break;
+      }
       case 'tool':
         if (typeof m.tool_call_id !== 'string') throw invalid(`${at}.tool_call_id`, 'is required on a tool message');
         turns.push({

@@ -8,7 +8,7 @@
  * Usage counts in message_delta are cumulative, so the last value replaces.
  */
 import { obj, tryParse } from '../../proxy/providers/common.js';
-import type { UsageFound } from '../../proxy/providers/types.js';
+import { anthropicTracker } from '../../proxy/providers/anthropic/stream.js';
 import {
   nowSeconds,
   sseData,
@@ -18,15 +18,13 @@ import {
   type StreamTranslator,
 } from '../types.js';
 import { finishReason } from './finish.js';
-import { toOpenAIUsage, usageFound } from './usage.js';
+import { toOpenAIUsage } from './usage.js';
 
 export function anthropicStream(ctx: ResponseContext): StreamTranslator {
   let id = 'chatcmpl-unknown';
   let model = ctx.model;
-  let upstreamModel: string | undefined;
+  const tracker = anthropicTracker();
   let usage: Record<string, unknown> = {};
-  /** The usage is final once a message_delta has carried it, as for the passthrough. */
-  let sawUsage = false;
   let done = false;
   const created = ctx.created ?? nowSeconds();
   /** Anthropic content block index → OpenAI tool call index. */
@@ -57,14 +55,16 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
 
   return {
     push(data, event) {
+      if (done) return '';
+      tracker.onEvent(data, event);
       const ev = obj(tryParse(data));
-      if (!ev || done) return '';
+      if (!ev) return '';
       const type = ev.type ?? event;
       switch (type) {
         case 'message_start': {
           const m = obj(ev.message) ?? {};
           if (typeof m.id === 'string') id = m.id;
-          if (typeof m.model === 'string') model = upstreamModel = m.model;
+          if (typeof m.model === 'string') model = m.model;
           const u = obj(m.usage);
           if (u) usage = { ...usage, ...u };
           return chunk({ role: 'assistant', content: '' });
@@ -94,7 +94,6 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
           if (u) {
             // null means "not reported in this event", not zero.
             for (const [k, v] of Object.entries(u)) if (v !== null) usage[k] = v;
-            sawUsage = true;
           }
           const stop = obj(ev.delta)?.stop_reason;
           return stop ? chunk({}, finishReason(stop)) : '';
@@ -111,8 +110,7 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
       }
     },
     end: () => finish(),
-    usage(): UsageFound | undefined {
-      return sawUsage ? usageFound(usage, upstreamModel) : undefined;
-    },
+    usage: () => tracker.result(),
+    tracker,
   };
 }

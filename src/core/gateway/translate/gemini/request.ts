@@ -51,9 +51,12 @@ export function toGeminiRequest(req: ChatRequest, upstreamModel: string): Upstre
       case 'user':
         turns.push({ role: 'user', parts: userParts(m, at) });
         break;
-      case 'assistant':
-        turns.push({ role: 'model', parts: modelParts(m, at, callNames) });
+      case 'assistant': {
+        // An assistant turn with neither text nor calls says nothing; Gemini refuses a turn without parts.
+        const parts = modelParts(m, at, callNames);
+        if (parts.length > 0) turns.push({ role: 'model', parts });
         break;
+      }
       case 'tool': {
         const id = m.tool_call_id;
         if (typeof id !== 'string') throw invalid(`${at}.tool_call_id`, 'is required on a tool message');

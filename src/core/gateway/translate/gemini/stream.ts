@@ -8,7 +8,7 @@
  * the upstream stream. usageMetadata is cumulative, so the last one wins.
  */
 import { obj, tryParse } from '../../proxy/providers/common.js';
-import type { UsageFound } from '../../proxy/providers/types.js';
+import { geminiTracker } from '../../proxy/providers/gemini/stream.js';
 import {
   nowSeconds,
   sseData,
@@ -19,14 +19,14 @@ import {
 } from '../types.js';
 import { finishReason } from './finish.js';
 import { readCandidate } from './response.js';
-import { toOpenAIUsage, usageFound } from './usage.js';
+import { toOpenAIUsage } from './usage.js';
 
 type Choice = ChatCompletionChunk['choices'][number];
 
 export function geminiStream(ctx: ResponseContext): StreamTranslator {
   let id = 'chatcmpl-unknown';
   let model = ctx.model;
-  let upstreamModel: string | undefined;
+  const tracker = geminiTracker();
   let usage: unknown;
   let done = false;
   const created = ctx.created ?? nowSeconds();
@@ -40,16 +40,18 @@ export function geminiStream(ctx: ResponseContext): StreamTranslator {
   };
 
   return {
-    push(data) {
+    push(data, event) {
+      if (done) return '';
+      tracker.onEvent(data, event);
       const res = obj(tryParse(data));
-      if (!res || done) return '';
+      if (!res) return '';
       if (obj(res.error)) {
         done = true;
         const e = obj(res.error) ?? {};
         return sseData({ error: { message: String(e.message ?? 'upstream error'), type: String(e.status ?? 'api_error') } });
       }
       if (typeof res.responseId === 'string') id = res.responseId;
-      if (typeof res.modelVersion === 'string') model = upstreamModel = res.modelVersion;
+      if (typeof res.modelVersion === 'string') model = res.modelVersion;
       if (res.usageMetadata) usage = res.usageMetadata;
       let out = '';
       const candidates: unknown[] = Array.isArray(res.candidates) ? res.candidates : [];
@@ -87,8 +89,7 @@ export function geminiStream(ctx: ResponseContext): StreamTranslator {
       if (u) out += sseData({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: u });
       return out + SSE_DONE;
     },
-    usage(): UsageFound | undefined {
-      return usageFound(usage, upstreamModel);
-    },
+    usage: () => tracker.result(),
+    tracker,
   };
 }

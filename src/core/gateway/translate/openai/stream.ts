@@ -20,5 +20,6 @@ export function openaiStream(): StreamTranslator {
     },
     end: () => (done ? '' : ((done = true), SSE_DONE)),
     usage: () => tracker.result(),
+    tracker,
   };
 }
