@@ -4,6 +4,7 @@ import { openaiUsage } from '../../src/core/gateway/proxy/providers/openai/usage
 import {
   FIELD_RULES,
   TRANSLATIONS,
+  TranslationError,
   routeModel,
   translateChatRequest,
   translateEmbeddingsRequest,
@@ -38,6 +39,20 @@ describe('model → provider', () => {
     expect(e.message).toContain('claude-*');
     expect(e.message).toContain('gemini/<model>');
     expect(e.details).toMatchObject({ field: 'model', status: 400 });
+  });
+
+  it('errors carry what an OpenAI client expects', () => {
+    const e = thrown(() => translateChatRequest({ model: 'claude-x', messages: [{ role: 'user', content: 'a' }], n: 2 }));
+    expect(e).toBeInstanceOf(TranslationError);
+    expect((e as TranslationError).toOpenAIError()).toEqual({
+      error: {
+        message: 'n is not supported by anthropic: one choice per call only. Send n separate requests.',
+        type: 'invalid_request_error',
+        param: 'n',
+        code: 'OCO_TRANSLATE_UNSUPPORTED',
+      },
+    });
+    expect(e.exitCode).toBe(2);
   });
 });
 

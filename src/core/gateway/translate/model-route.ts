@@ -3,9 +3,8 @@
  * the whole rule; `provider/model` names the provider explicitly (and is the only way
  * to reach a model whose name no prefix claims, e.g. `gemini/text-embedding-004`).
  */
-import { UsageError } from '../../base/errors.js';
 import { isProviderName, LLM_PROVIDERS, type ProviderName } from '../model.js';
-import { ERROR_CODES } from './types.js';
+import { ERROR_CODES, TranslationError } from './types.js';
 
 export interface ModelRoute {
   provider: ProviderName;
@@ -38,11 +37,14 @@ export function routeModel(name: unknown): ModelRoute {
   return { provider: hit.provider, model: name };
 }
 
-function unknownModel(name: string): UsageError {
+function unknownModel(name: string): TranslationError {
   const accepted = [...MODEL_PREFIXES.map((p) => p.shown), ...LLM_PROVIDERS.map((p) => `${p}/<model>`)].join(', ');
-  return new UsageError(`model ${JSON.stringify(name)} is not routed to any provider; accepted: ${accepted}`, {
-    code: ERROR_CODES.unknownModel,
-    hint: 'Name the provider explicitly, e.g. anthropic/claude-sonnet-4-5.',
-    details: { field: 'model', status: 400, accepted },
-  });
+  return new TranslationError(
+    ERROR_CODES.unknownModel,
+    'model',
+    `model ${JSON.stringify(name)} is not routed to any provider; accepted: ${accepted}`,
+    undefined,
+    'Name the provider explicitly, e.g. anthropic/claude-sonnet-4-5.',
+    { accepted },
+  );
 }

@@ -182,20 +182,34 @@ export const ERROR_CODES = {
 } as const;
 
 /**
- * A request the provider cannot honour as asked. The HTTP layer answers 400 with
- * `details.field` and `details.provider`; nothing is forwarded.
+ * A request that cannot be translated as asked: an HTTP 400 naming the field (and the
+ * provider, when it is the provider that cannot honour it). Nothing is forwarded.
  */
-export function unsupported(field: string, provider: ProviderName, why: string, hint?: string): UsageError {
-  return new UsageError(`${field} is not supported by ${provider}: ${why}`, {
-    code: ERROR_CODES.unsupported,
-    hint,
-    details: { field, provider, status: 400 },
-  });
+export class TranslationError extends UsageError {
+  readonly field: string;
+  readonly provider?: ProviderName;
+
+  constructor(code: string, field: string, message: string, provider?: ProviderName, hint?: string, extra: Record<string, unknown> = {}) {
+    super(message, { code, hint, details: { field, ...(provider ? { provider } : {}), status: 400, ...extra } });
+    this.field = field;
+    this.provider = provider;
+  }
+
+  /** The body an OpenAI client expects for a rejected request (`param` names the field). */
+  toOpenAIError(): { error: { message: string; type: 'invalid_request_error'; param: string; code: string } } {
+    const message = this.hint ? `${this.message}. ${this.hint}` : this.message;
+    return { error: { message, type: 'invalid_request_error', param: this.field, code: this.code } };
+  }
+}
+
+/** A field the provider cannot honour. */
+export function unsupported(field: string, provider: ProviderName, why: string, hint?: string): TranslationError {
+  return new TranslationError(ERROR_CODES.unsupported, field, `${field} is not supported by ${provider}: ${why}`, provider, hint);
 }
 
 /** A request that is not a valid OpenAI request where translation needs it to be. */
-export function invalid(field: string, message: string): UsageError {
-  return new UsageError(`${field}: ${message}`, { code: ERROR_CODES.invalid, details: { field, status: 400 } });
+export function invalid(field: string, message: string): TranslationError {
+  return new TranslationError(ERROR_CODES.invalid, field, `${field}: ${message}`);
 }
 
 export function sseData(value: unknown): string {
