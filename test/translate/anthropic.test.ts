@@ -250,6 +250,14 @@ describe('Anthropic Message → OpenAI chat.completion', () => {
   });
 });
 
+describe('Anthropic errors → OpenAI errors', () => {
+  it('keeps the type and message', () => {
+    expect(t.error({ type: 'error', error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' } })).toEqual({
+      error: { message: 'Number of request tokens has exceeded your per-minute rate limit', type: 'rate_limit_error', param: null, code: 'rate_limit_error' },
+    });
+  });
+});
+
 describe('Anthropic stream → OpenAI chunks', () => {
   it('text: role first, content deltas, finish, usage chunk, [DONE]', async () => {
     const s = t.stream({ model: 'claude-sonnet-4-5', created: 5, includeUsage: true });

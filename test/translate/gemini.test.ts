@@ -253,6 +253,15 @@ describe('Gemini response → OpenAI chat.completion', () => {
   });
 });
 
+describe('Gemini errors → OpenAI errors', () => {
+  it('maps the Google status to an OpenAI error type', () => {
+    expect(t.error({ error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' } })).toEqual({
+      error: { message: 'API key not valid. Please pass a valid API key.', type: 'invalid_request_error', param: null, code: 'INVALID_ARGUMENT' },
+    });
+    expect(t.error({ error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } }).error.type).toBe('rate_limit_error');
+  });
+});
+
 describe('Gemini stream → OpenAI chunks', () => {
   it('text: role first, content deltas, finish, final usage chunk, [DONE]', async () => {
     const s = t.stream({ model: 'gemini-2.5-flash', created: 3, includeUsage: true });

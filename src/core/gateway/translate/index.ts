@@ -7,11 +7,11 @@
 import type { ProviderName } from '../model.js';
 import { toAnthropicEmbeddings } from './anthropic/embeddings.js';
 import { toAnthropicRequest, type RequestOptions } from './anthropic/request.js';
-import { fromAnthropicResponse } from './anthropic/response.js';
+import { fromAnthropicError, fromAnthropicResponse } from './anthropic/response.js';
 import { anthropicStream } from './anthropic/stream.js';
 import { fromGeminiEmbeddings, toGeminiEmbeddings } from './gemini/embeddings.js';
 import { toGeminiRequest } from './gemini/request.js';
-import { fromGeminiResponse } from './gemini/response.js';
+import { fromGeminiError, fromGeminiResponse } from './gemini/response.js';
 import { geminiStream } from './gemini/stream.js';
 import { routeModel } from './model-route.js';
 import { fromOpenAIEmbeddings, toOpenAIEmbeddings } from './openai/embeddings.js';
@@ -22,6 +22,7 @@ import type {
   ChatCompletion,
   ChatRequest,
   EmbeddingsRequest,
+  OpenAIErrorBody,
   EmbeddingsResponse,
   ResponseContext,
   StreamTranslator,
@@ -35,6 +36,8 @@ export interface ProviderTranslation {
   stream(ctx: ResponseContext): StreamTranslator;
   embeddingsRequest(req: EmbeddingsRequest, upstreamModel: string): UpstreamRequest;
   embeddingsResponse(json: unknown, req: EmbeddingsRequest): Translated<EmbeddingsResponse>;
+  /** A non-2xx answer's body in OpenAI's error shape (the status is kept). */
+  error(json: unknown): OpenAIErrorBody;
 }
 
 export const TRANSLATIONS: Record<ProviderName, ProviderTranslation> = {
@@ -44,6 +47,7 @@ export const TRANSLATIONS: Record<ProviderName, ProviderTranslation> = {
     stream: () => openaiStream(),
     embeddingsRequest: toOpenAIEmbeddings,
     embeddingsResponse: (json) => fromOpenAIEmbeddings(json),
+    error: (json) => json as OpenAIErrorBody,
   },
   anthropic: {
     request: toAnthropicRequest,
@@ -51,6 +55,7 @@ export const TRANSLATIONS: Record<ProviderName, ProviderTranslation> = {
     stream: anthropicStream,
     embeddingsRequest: toAnthropicEmbeddings,
     embeddingsResponse: toAnthropicEmbeddings,
+    error: fromAnthropicError,
   },
   gemini: {
     request: (req, model) => toGeminiRequest(req, model),
@@ -58,6 +63,7 @@ export const TRANSLATIONS: Record<ProviderName, ProviderTranslation> = {
     stream: geminiStream,
     embeddingsRequest: toGeminiEmbeddings,
     embeddingsResponse: fromGeminiEmbeddings,
+    error: fromGeminiError,
   },
 };
 

@@ -228,3 +228,8 @@ export function textOf(content: ChatMessage['content']): string {
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/** An OpenAI-style error body, for a provider's non-2xx answer translated for an OpenAI client. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}

@@ -5,7 +5,7 @@
  * counts its own reasoning, in completion_tokens_details.reasoning_tokens.
  */
 import { obj } from '../../proxy/providers/common.js';
-import { nowSeconds, type ChatCompletion, type ResponseContext, type ToolCall, type Translated } from '../types.js';
+import { nowSeconds, type ChatCompletion, type OpenAIErrorBody, type ResponseContext, type ToolCall, type Translated } from '../types.js';
 import { finishReason } from './finish.js';
 import { toOpenAIUsage, usageFound } from './usage.js';
 
@@ -45,4 +45,15 @@ export function fromAnthropicResponse(json: unknown, ctx: ResponseContext): Tran
     },
     usage: usageFound(msg.usage, typeof msg.model === 'string' ? msg.model : undefined),
   };
+}
+
+/**
+ * Anthropic's error body (`{type: "error", error: {type, message}}`) → OpenAI's. The
+ * error types already share OpenAI's names (invalid_request_error, rate_limit_error…);
+ * the HTTP status is kept by the caller.
+ */
+export function fromAnthropicError(json: unknown): OpenAIErrorBody {
+  const e = obj(obj(json)?.error) ?? {};
+  const type = typeof e.type === 'string' ? e.type : 'api_error';
+  return { error: { message: typeof e.message === 'string' ? e.message : 'upstream error', type, param: null, code: type } };
 }

@@ -6,7 +6,7 @@
  * is one empty choice finishing with content_filter.
  */
 import { obj } from '../../proxy/providers/common.js';
-import { nowSeconds, type ChatCompletion, type ResponseContext, type ToolCall, type Translated } from '../types.js';
+import { nowSeconds, type ChatCompletion, type OpenAIErrorBody, type ResponseContext, type ToolCall, type Translated } from '../types.js';
 import { finishReason } from './finish.js';
 import { toolCallId } from './ids.js';
 import { toOpenAIUsage, usageFound } from './usage.js';
@@ -69,5 +69,33 @@ export function fromGeminiResponse(json: unknown, ctx: ResponseContext): Transla
       ...(usage ? { usage } : {}),
     },
     usage: usageFound(res.usageMetadata, model),
+  };
+}
+
+/** Google API status → OpenAI error type, as data. */
+export const ERROR_TYPES: Record<string, string> = {
+  INVALID_ARGUMENT: 'invalid_request_error',
+  FAILED_PRECONDITION: 'invalid_request_error',
+  OUT_OF_RANGE: 'invalid_request_error',
+  UNAUTHENTICATED: 'authentication_error',
+  PERMISSION_DENIED: 'permission_error',
+  NOT_FOUND: 'not_found_error',
+  RESOURCE_EXHAUSTED: 'rate_limit_error',
+  INTERNAL: 'api_error',
+  UNAVAILABLE: 'api_error',
+  DEADLINE_EXCEEDED: 'api_error',
+};
+
+/** Gemini's error body (`{error: {code, message, status}}`) → OpenAI's; the HTTP status is kept by the caller. */
+export function fromGeminiError(json: unknown): OpenAIErrorBody {
+  const e = obj(obj(json)?.error) ?? {};
+  const status = typeof e.status === 'string' ? e.status : undefined;
+  return {
+    error: {
+      message: typeof e.message === 'string' ? e.message : 'upstream error',
+      type: (status && ERROR_TYPES[status]) ?? 'api_error',
+      param: null,
+      code: status ?? null,
+    },
   };
 }
