@@ -87,6 +87,9 @@ export const ERROR_CODES = {
   OCO_BUDGET_EXCEEDED: { ...P, meaning: 'budgets check: a budget is over its limit' },
   OCO_RATE_LIMIT_NOT_FOUND: { ...N, meaning: 'no rate limit matches' },
   OCO_SPEND_INVALID: { ...U, meaning: 'a budget or rate limit value that is not valid' },
+  OCO_TRANSLATE_UNSUPPORTED: { ...U, meaning: 'an OpenAI-format request field the chosen provider cannot honour (HTTP 400 naming the field)' },
+  OCO_TRANSLATE_INVALID: { ...U, meaning: 'an OpenAI-format request that is not valid as written (HTTP 400 naming the field)' },
+  OCO_TRANSLATE_UNKNOWN_MODEL: { ...U, meaning: 'a model name that picks no provider: use a known prefix or provider/model' },
   // cloud costs
   OCO_COSTS_NO_PROVIDER: { ...C, meaning: 'no cloud provider is configured for costs ingest' },
   OCO_AWS_NOT_CONFIGURED: { ...C, meaning: 'AWS was named but is not configured' },

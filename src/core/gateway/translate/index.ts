@@ -85,5 +85,5 @@ export function translateEmbeddingsRequest(req: EmbeddingsRequest): UpstreamRequ
 
 export { routeModel, MODEL_PREFIXES, type ModelRoute } from './model-route.js';
 export { FIELD_RULES } from './fields.js';
-export { ERROR_CODES, TranslationError } from './types.js';
+export { TRANSLATE_CODES, TranslationError } from './types.js';
 export type * from './types.js';

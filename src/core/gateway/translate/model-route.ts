@@ -4,7 +4,7 @@
  * to reach a model whose name no prefix claims, e.g. `gemini/text-embedding-004`).
  */
 import { isProviderName, LLM_PROVIDERS, type ProviderName } from '../model.js';
-import { ERROR_CODES, TranslationError } from './types.js';
+import { TRANSLATE_CODES, TranslationError } from './types.js';
 
 export interface ModelRoute {
   provider: ProviderName;
@@ -40,7 +40,7 @@ export function routeModel(name: unknown): ModelRoute {
 function unknownModel(name: string): TranslationError {
   const accepted = [...MODEL_PREFIXES.map((p) => p.shown), ...LLM_PROVIDERS.map((p) => `${p}/<model>`)].join(', ');
   return new TranslationError(
-    ERROR_CODES.unknownModel,
+    TRANSLATE_CODES.unknownModel,
     'model',
     `model ${JSON.stringify(name)} is not routed to any provider; accepted: ${accepted}`,
     undefined,

@@ -175,7 +175,7 @@ export interface StreamTranslator {
   readonly tracker: StreamTracker;
 }
 
-export const ERROR_CODES = {
+export const TRANSLATE_CODES = {
   unsupported: 'OCO_TRANSLATE_UNSUPPORTED',
   invalid: 'OCO_TRANSLATE_INVALID',
   unknownModel: 'OCO_TRANSLATE_UNKNOWN_MODEL',
@@ -189,7 +189,7 @@ export class TranslationError extends UsageError {
   readonly field: string;
   readonly provider?: ProviderName;
 
-  constructor(code: string, field: string, message: string, provider?: ProviderName, hint?: string, extra: Record<string, unknown> = {}) {
+  constructor(code: (typeof TRANSLATE_CODES)[keyof typeof TRANSLATE_CODES], field: string, message: string, provider?: ProviderName, hint?: string, extra: Record<string, unknown> = {}) {
     super(message, { code, hint, details: { field, ...(provider ? { provider } : {}), status: 400, ...extra } });
     this.field = field;
     this.provider = provider;
@@ -204,12 +204,12 @@ export class TranslationError extends UsageError {
 
 /** A field the provider cannot honour. */
 export function unsupported(field: string, provider: ProviderName, why: string, hint?: string): TranslationError {
-  return new TranslationError(ERROR_CODES.unsupported, field, `${field} is not supported by ${provider}: ${why}`, provider, hint);
+  return new TranslationError(TRANSLATE_CODES.unsupported, field, `${field} is not supported by ${provider}: ${why}`, provider, hint);
 }
 
 /** A request that is not a valid OpenAI request where translation needs it to be. */
 export function invalid(field: string, message: string): TranslationError {
-  return new TranslationError(ERROR_CODES.invalid, field, `${field}: ${message}`);
+  return new TranslationError(TRANSLATE_CODES.invalid, field, `${field}: ${message}`);
 }
 
 export function sseData(value: unknown): string {
