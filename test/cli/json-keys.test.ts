@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { money } from '../../src/core/base/money.js';
 import { SqliteStore } from '../../src/core/base/store/sqlite.js';
-import { writeSpendEvents } from '../../src/core/gateway/spend/repo.js';
+import { camelCase, snakeCase, snakeCaseKeys } from '../../src/core/base/json-keys.js';
+import { listBudgets, recordAlert, writeSpendEvents } from '../../src/core/gateway/spend/repo.js';
 import type { UsageRecord } from '../../src/core/gateway/usage/record.js';
 import { writeRecords } from '../../src/core/gateway/usage/write.js';
 import { k8sEnv, type K8sEnv } from '../k8s/helpers.js';
@@ -204,6 +205,14 @@ describe('--json key style', () => {
       const r = await oco(args);
       expect(r.code, r.stderr).toBe(0);
     }
+    const alerts = new SqliteStore({ file: join(env.home.path, 'data', 'oco.db') });
+    try {
+      // details as the alerts module stores them: the webhook body's snake_case
+      const [budget] = await listBudgets(alerts);
+      await recordAlert(alerts, { budgetId: budget!.id, kind: 'refused', thresholdPct: null, periodStart: new Date().toISOString(), spentUsd: '0.75', limitUsd: '500', details: { request_id: 'r1', reserved_usd: '1', resets_at: null }, dedupeKey: 'refused:test' });
+    } finally {
+      await alerts.close();
+    }
   }, 120_000);
   afterAll(async () => {
     await env?.oco(['proxy', 'stop']).catch(() => undefined);
@@ -212,6 +221,12 @@ describe('--json key style', () => {
 
   const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { flags: Record<string, unknown> }> };
   const withJson = Object.keys(manifest.commands).filter((id) => manifest.commands[id]!.flags.json).sort();
+
+  it('spells keys for the admin API and back', () => {
+    expect(['cacheWrite5mTokens', 'entityId', 'nextCursor', 'usedPct', 'already_running', 'key'].map(snakeCase)).toEqual(['cache_write_5m_tokens', 'entity_id', 'next_cursor', 'used_pct', 'already_running', 'key']);
+    expect(['cache_write_5m_tokens', 'cached_input', 'costUsd'].map(camelCase)).toEqual(['cacheWrite5mTokens', 'cachedInput', 'costUsd']);
+    expect(snakeCaseKeys({ rows: [{ costUsd: '1', tags: ['a_b'] }], nextCursor: null })).toEqual({ rows: [{ cost_usd: '1', tags: ['a_b'] }], next_cursor: null });
+  });
 
   it('every command with --json has a case here', () => {
     expect(withJson.filter((id) => !CASES[id])).toEqual([]);

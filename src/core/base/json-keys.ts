@@ -17,3 +17,13 @@ export function snakeCaseKeys<T = unknown>(value: unknown): T {
   if (value === null || typeof value !== 'object' || value instanceof Date) return value as T;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeCase(k), snakeCaseKeys(v)])) as T;
 }
+
+/** `used_pct` → `usedPct`, `cache_write_5m` → `cacheWrite5m`; a camelCase key is unchanged. */
+export function camelCase(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The keys of one flat record in camelCase, e.g. details stored in the snake_case a webhook body uses. */
+export function camelCaseKeys(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [camelCase(k), v]));
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NotFoundError, UsageError } from '../../base/errors.js';
+import { camelCaseKeys } from '../../base/json-keys.js';
 import { money } from '../../base/money.js';
 import { LLM_PROVIDERS, type ProviderName } from '../model.js';
 import type { Store } from '../../base/store/types.js';
@@ -15,7 +16,7 @@ export type PriceKey = 'input' | 'cachedInput' | 'cacheWrite5m' | 'cacheWrite1h'
 export type PriceView = Partial<Record<PriceKey, string>>;
 
 export function priceView(prices: ClassPrices): PriceView {
-  return Object.fromEntries(Object.entries(prices).map(([cls, v]) => [cls.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v])) as PriceView;
+  return camelCaseKeys(prices) as PriceView;
 }
 
 export interface PriceRow {
