@@ -37,7 +37,6 @@ const DATA_MAPS: Record<string, string[]> = {
 interface Ctx {
   keyId?: string;
   port?: number;
-  backup?: string;
   plan?: string;
   file: (name: string) => string;
 }
@@ -48,6 +47,7 @@ interface Case {
   writes?: boolean;
   /** Changes or removes what other cases read: runs after the others, one at a time, in order. */
   last?: number;
+  /** Expected exit code (default 0); -1 when it depends on the machine or the cluster's state, not on the command. */
   exit?: number;
 }
 
@@ -66,7 +66,7 @@ const CASES: Record<string, Case> = {
   'db:migrate': c([], { writes: true }),
   'db:status': c([]),
   'budgets:alerts': c([...SCOPE]),
-  'budgets:check': c([], { exit: -1 }),
+  'budgets:check': c([]),
   'budgets:compact': c([], { writes: true }),
   'budgets:create': c(['--scope', 'agent', '--entity', 'bot', '--limit', '10', '--alert-at', '50'], { writes: true }),
   'budgets:get': c([...SCOPE]),
@@ -89,7 +89,7 @@ const CASES: Record<string, Case> = {
   'spend:requests': c(['--limit', '2']),
   'costs:export': c((ctx) => ['--output', ctx.file('export.csv')]),
   'costs:import': c((ctx) => [ctx.file('costs.csv')], { writes: true }),
-  'costs:ingest': c(['--aws', '--from', '2026-07-01', '--to', '2026-07-31', '--dry-run'], { exit: -1 }),
+  'costs:ingest': c(['--aws', '--from', '2026-07-01', '--to', '2026-07-31', '--dry-run']),
   'costs:runs': c([]),
   'costs:sources': c([]),
   'costs:summary': c(['--by', 'service', '--from', '2025-03-01', '--to', '2025-04-30']),
@@ -113,7 +113,7 @@ const CASES: Record<string, Case> = {
   'restore:execute': c((ctx) => [ctx.plan!], { last: 1 }),
   'restore:list': c([], { last: 2 }),
   'restore:describe': c(['r1'], { last: 2 }),
-  'restore:logs': c(['r1'], { last: 2, exit: -1 }),
+  'restore:logs': c(['r1'], { last: 2 }),
   'schedule:create': c(['nightly', '--schedule', '@daily', '--include-namespaces', 'app'], { writes: true }),
   'schedule:list': c([], { last: 1 }),
   'schedule:describe': c(['nightly'], { last: 1 }),
@@ -123,7 +123,7 @@ const CASES: Record<string, Case> = {
   'dr:policy:apply': c((ctx) => ['-f', ctx.file('dr.yaml')], { writes: true }),
   'dr:policy:list': c([], { last: 1 }),
   'dr:status': c([], { last: 1, exit: -1 }),
-  'dr:drill': c(['--from-backup', 'alpha', '--into-namespace', 'drill-app'], { last: 1, exit: -1 }),
+  'dr:drill': c(['--from-backup', 'alpha', '--into-namespace', 'drill-app'], { last: 1 }),
 };
 
 const COSTS_CSV = [
@@ -141,7 +141,7 @@ const DR_POLICY = `policies:
 `;
 
 /** Key paths of a JSON value: `a.b`, `a[].c`; keys under a data map become `*`. */
-export function keyPaths(value: unknown, dataMaps: string[] = [], prefix = ''): string[] {
+function keyPaths(value: unknown, dataMaps: string[] = [], prefix = ''): string[] {
   const out = new Set<string>();
   const walk = (v: unknown, path: string) => {
     if (Array.isArray(v)) {
@@ -266,7 +266,6 @@ describe('--json key style', () => {
       const bad = badKeys(snapshot[id]);
       if (bad.length) failures.push(`${id}: ${bad.join(', ')}`);
     }
-    if (process.env.OCO_JSON_KEYS_DUMP) writeFileSync(process.env.OCO_JSON_KEYS_DUMP, JSON.stringify({ snapshot, failures }, null, 2));
     expect(failures).toEqual([]);
     expect(snapshot).toMatchSnapshot();
   });
