@@ -3,8 +3,7 @@ export function renderTable(rows: ReadonlyArray<Record<string, unknown>>, column
   const cols: ReadonlyArray<{ key: string; header?: string }> = columns ?? Object.keys(rows[0] ?? {}).map((key) => ({ key }));
   if (cols.length === 0) return '';
   const cell = (v: unknown): string => (v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  // Keys are camelCase (the --json style): a header spells them as words, firstHour → FIRST HOUR.
-  const headers = cols.map((c) => (c.header ?? c.key.replace(/([a-z0-9])([A-Z])/g, '$1 $2')).toUpperCase());
+  const headers = cols.map((c) => (c.header ?? c.key).toUpperCase());
   const body = rows.map((r) => cols.map((c) => cell(r[c.key])));
   const widths = headers.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
