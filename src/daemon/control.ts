@@ -18,13 +18,13 @@ export interface DaemonStatus {
   port: number;
   version: string;
   engine: string;
-  started_at: string;
-  uptime_s: number;
-  requests_served: number;
-  in_flight: number;
-  records_queued: number;
-  spill_files: number;
-  log_file: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  requestsServed: number;
+  inFlight: number;
+  recordsQueued: number;
+  spillFiles: number;
+  logFile: string;
 }
 
 /** The daemon described by the state file, if it is really running; a stale file is removed. */
@@ -58,13 +58,14 @@ export async function daemonStatus(config: OcoConfig): Promise<DaemonStatus> {
     port: s.port,
     version: h.version ?? s.version,
     engine: h.engine ?? s.engine,
-    started_at: s.startedAt,
-    uptime_s: h.uptime_s,
-    requests_served: h.requests_served,
-    in_flight: h.in_flight,
-    records_queued: h.records_queued,
-    spill_files: h.spill_files,
-    log_file: s.logFile,
+    startedAt: s.startedAt,
+    // /health is HTTP and keeps the admin API's snake_case; the status the CLI prints is camelCase.
+    uptimeSeconds: h.uptime_s,
+    requestsServed: h.requests_served,
+    inFlight: h.in_flight,
+    recordsQueued: h.records_queued,
+    spillFiles: h.spill_files,
+    logFile: s.logFile,
   };
 }
 

@@ -43,7 +43,7 @@ describe('single binary', () => {
     expect(oco(['--version']).stdout).toMatch(/^oco\/0\.\d+\.\d+ linux-x64 node-v\d+/);
     const price = oco(['pricing', 'get', 'gpt-4o', '--json']);
     expect(price.code, price.stderr).toBe(0);
-    expect(price.json()).toMatchObject({ resolved_as: 'gpt-4o' });
+    expect(price.json()).toMatchObject({ resolvedAs: 'gpt-4o' });
     const file = join(dir, 'focus.csv');
     writeFileSync(file, 'BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName,ProviderName\n1.10,USD,2026-05-01T00:00:00Z,2026-05-02T00:00:00Z,Amazon S3,AWS\n2.20,USD,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,Amazon EC2,AWS\n');
     const imported = oco(['costs', 'import', file, '--json']);

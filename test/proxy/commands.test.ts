@@ -44,19 +44,19 @@ describe('oco keys, pricing and spend', () => {
     const rows = s.json().rows;
     // writer: 2 × gpt-4o at 0.00525; triage: gpt-4o-mini 0.000315 + one unpriced call
     expect(rows).toEqual([
-      expect.objectContaining({ key: 'triage', requests: 2, unpriced_requests: 1, cost_usd: '0.000315' }),
-      expect.objectContaining({ key: 'writer', requests: 2, unpriced_requests: 0, cost_usd: '0.0105' }),
+      expect.objectContaining({ key: 'triage', requests: 2, unpricedRequests: 1, costUsd: '0.000315' }),
+      expect.objectContaining({ key: 'writer', requests: 2, unpricedRequests: 0, costUsd: '0.0105' }),
     ]);
-    expect(s.json().total).toMatchObject({ requests: 4, cost_usd: '0.010815' });
+    expect(s.json().total).toMatchObject({ requests: 4, costUsd: '0.010815' });
     expect(s.json().total).toMatchObject({ refused: 0, errors: 0 });
-    expect(s.json().total.input_total_tokens).toBe(s.json().total.input_tokens + s.json().total.cached_input_tokens + s.json().total.cache_write_tokens);
+    expect(s.json().total.inputTotalTokens).toBe(s.json().total.inputTokens + s.json().total.cachedInputTokens + s.json().total.cacheWriteTokens);
     const table = await oco(['spend', 'summary', '--by', 'team']);
     // No cache writes in this window: that column is left out.
     expect(table.stdout.split('\n')[0]).toMatch(/^TEAM\s+REQUESTS\s+REFUSED\s+ERRORS\s+UNPRICED\s+INPUT UNCACHED\s+INPUT CACHED\s+INPUT TOTAL\s+OUTPUT\s+REASONING\s+COST USD$/);
     expect(table.stdout).toMatch(/TOTAL\s+4\s+0\s+0\s+1\s/);
     const reqs = await oco(['spend', 'requests', '--limit', '3', '--json']);
     expect(reqs.json().requests).toHaveLength(3);
-    expect(reqs.json().next_cursor).toBeTruthy();
+    expect(reqs.json().nextCursor).toBeTruthy();
     const bad = await oco(['spend', 'summary', '--by', 'colour']);
     expect(bad.code).toBe(2);
     const badSince = await oco(['spend', 'summary', '--since', 'last week']);
@@ -66,7 +66,7 @@ describe('oco keys, pricing and spend', () => {
 
   it('lists, gets, sets and imports prices, and lists unpriced models', async () => {
     const get = await oco(['pricing', 'get', 'claude-3-5-sonnet-20241022', '--json']);
-    expect(get.json()).toMatchObject({ resolved_as: 'claude-3-5-sonnet', current: { provider: 'anthropic', prices: { input: '3', output: '15' } } });
+    expect(get.json()).toMatchObject({ resolvedAs: 'claude-3-5-sonnet', current: { provider: 'anthropic', prices: { input: '3', output: '15' } } });
     const unpriced = await oco(['pricing', 'unpriced', '--json']);
     expect(unpriced.json()).toEqual([expect.objectContaining({ provider: 'openai', model: 'mystery-model', requests: 1 })]);
     const set = await oco(['pricing', 'set', 'mystery-model', '--provider', 'openai', '--input', '1.5', '--output', '4', '--json']);

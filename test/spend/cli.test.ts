@@ -60,8 +60,8 @@ describe('oco budgets / oco limits', () => {
     const created = await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--limit', '500', '--period', 'monthly', '--timezone', 'Europe/Berlin', '--alert-at', '80,50', '--json');
     expect(created.code).toBe(0);
     const b = created.json();
-    expect(b).toMatchObject({ scope: 'team', entity_id: 'payments', limit_usd: '500', period: 'monthly', timezone: 'Europe/Berlin', hard: true, alert_at: [50, 80], spent_usd: '0', reserved_usd: '0', remaining_usd: '500' });
-    expect(new Date(b.resets_at).getTime()).toBeGreaterThan(Date.now());
+    expect(b).toMatchObject({ scope: 'team', entityId: 'payments', limitUsd: '500', period: 'monthly', timezone: 'Europe/Berlin', hard: true, alertAt: [50, 80], spentUsd: '0', reservedUsd: '0', remainingUsd: '500' });
+    expect(new Date(b.resetsAt).getTime()).toBeGreaterThan(Date.now());
 
     const dup = await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--limit', '1');
     expect(dup.code).toBe(2);
@@ -76,28 +76,28 @@ describe('oco budgets / oco limits', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/ID\s+SCOPE\s+ENTITY\s+ON\s+LIMIT\s+SPENT\s+RESERVED\s+REMAINING\s+UNPRICED\s+OVERSHOOT/);
     const listed = (await oco('budgets', 'list', '--json')).json() as Array<Record<string, unknown>>;
-    expect(listed.find((x) => x.id === b.id)).toMatchObject({ spent_usd: '123.456789', unpriced_calls: 1, overshoot_calls: 1, overshoot_usd: '0.01' });
+    expect(listed.find((x) => x.id === b.id)).toMatchObject({ spentUsd: '123.456789', unpricedCalls: 1, overshootCalls: 1, overshootUsd: '0.01' });
     expect(table.stdout).toContain('rolling 1d (soft)');
     expect(table.stdout).toContain('123.456789');
 
     const get = await oco('budgets', 'get', '--scope', 'team', '--entity', 'payments', '--model', 'gpt-4o', '--json');
-    expect(get.json()).toMatchObject({ model: 'gpt-4o', limit_usd: '100.25', spent_usd: '123.456789', state: 'exceeded', hard: false, window: '1d' });
+    expect(get.json()).toMatchObject({ model: 'gpt-4o', limitUsd: '100.25', spentUsd: '123.456789', state: 'exceeded', hard: false, window: '1d' });
     const ambiguous = await oco('budgets', 'get', '--scope', 'team', '--entity', 'payments');
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain('2 budgets match');
 
     const upd = await oco('budgets', 'update', b.id, '--limit', '750', '--json');
-    expect(upd.json()).toMatchObject({ id: b.id, limit_usd: '750', spent_usd: '123.456789', remaining_usd: '626.543211' });
+    expect(upd.json()).toMatchObject({ id: b.id, limitUsd: '750', spentUsd: '123.456789', remainingUsd: '626.543211' });
     const badUpd = await oco('budgets', 'update', b.id, '--timezone', 'Nowhere/Land');
     expect(badUpd.code).toBe(2);
     expect(badUpd.stderr).toContain('--timezone');
     expect((await oco('budgets', 'get', b.id, '--json')).json().timezone).toBe('Europe/Berlin');
 
     const reset = await oco('budgets', 'reset', b.id, '--json');
-    expect(reset.json()).toMatchObject({ spent_usd: '0', remaining_usd: '750' });
+    expect(reset.json()).toMatchObject({ spentUsd: '0', remainingUsd: '750' });
 
     const del = await oco('budgets', 'delete', b.id, '--json');
-    expect(del.json()).toEqual({ deleted: b.id, scope: 'team', entity_id: 'payments' });
+    expect(del.json()).toEqual({ deleted: b.id, scope: 'team', entityId: 'payments' });
     const gone = await oco('budgets', 'get', b.id);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('no budget with id');
@@ -106,9 +106,9 @@ describe('oco budgets / oco limits', () => {
   it('--limit 0 is a legitimate hard budget that blocks every call, and --help says so', async () => {
     const zero = await oco('budgets', 'create', '--scope', 'agent', '--entity', 'runaway-bot', '--limit', '0', '--period', 'total', '--json');
     expect(zero.code, zero.stderr).toBe(0);
-    expect(zero.json()).toMatchObject({ limit_usd: '0', hard: true, spent_usd: '0', remaining_usd: '0' });
+    expect(zero.json()).toMatchObject({ limitUsd: '0', hard: true, spentUsd: '0', remainingUsd: '0' });
     const upd = await oco('budgets', 'update', zero.json().id, '--limit', '0.00', '--json');
-    expect(upd.json()).toMatchObject({ limit_usd: '0' });
+    expect(upd.json()).toMatchObject({ limitUsd: '0' });
     for (const cmd of ['create', 'update']) {
       const help = await oco('budgets', cmd, '--help');
       expect(help.stdout.replace(/\s+/g, ' ')).toContain('0 with a hard budget refuses every call');
@@ -129,7 +129,7 @@ describe('oco budgets / oco limits', () => {
     await oco('budgets', 'update', '--scope', 'agent', '--entity', 'gate-bot', '--hard');
     const hard = await oco('budgets', 'check', '--json');
     expect(hard.code).toBe(4);
-    expect(hard.json().failed.map((f: { entity_id: string }) => f.entity_id)).toEqual(['gate-bot']);
+    expect(hard.json().failed.map((f: { entityId: string }) => f.entityId)).toEqual(['gate-bot']);
     const bad = await oco('budgets', 'check', '--fail-on', 'sometimes');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--fail-on');

@@ -48,7 +48,7 @@ describe.each(BACKENDS)('spend ledger compaction on $name', (backend) => {
     let store: Store;
     let cleanup: () => Promise<void>;
     let budgets: Budget[];
-    const spent = async () => Promise.all(budgets.map(async (b) => (await budgetStatus(store, b, NOW)).spent_usd));
+    const spent = async () => Promise.all(budgets.map(async (b) => (await budgetStatus(store, b, NOW)).spentUsd));
     const rows = async (where = '1 = 1', params: unknown[] = []) => Number((await store.get<{ n: unknown }>(`SELECT COUNT(*) AS n FROM spend_events WHERE ${where}`, params as never))!.n);
 
     beforeAll(async () => {
@@ -94,7 +94,7 @@ describe.each(BACKENDS)('spend ledger compaction on $name', (backend) => {
         const exact = gpt.filter((e) => e.ts.getTime() >= start).reduce((s, e) => s.plus(e.costUsd!), new Money(0));
         const startDay = new Date(start).toISOString().slice(0, 10);
         const boundary = gpt.filter((e) => e.ts.toISOString().slice(0, 10) === startDay).reduce((s, e) => s.plus(e.costUsd!), new Money(0));
-        const got = money((await budgetStatus(store, b, NOW)).spent_usd);
+        const got = money((await budgetStatus(store, b, NOW)).spentUsd);
         expect(got.minus(exact).abs().lte(boundary)).toBe(true);
       } finally {
         await store.run('DELETE FROM budgets WHERE id = $1', [b.id]);

@@ -90,7 +90,7 @@ describe('spend controls through the gateway daemon', () => {
     // The spend summary counts the two refusals as refused, not as errors.
     await h.flush();
     const summary = await summarize(h.daemon.store, { from: new Date(Date.now() - 3_600_000), to: new Date(), groupBy: 'team' });
-    expect(summary.rows.find((r) => r.key === 'payments')).toMatchObject({ requests: 7, refused: 2, errors: 0, cost_usd: '0.02625' });
+    expect(summary.rows.find((r) => r.key === 'payments')).toMatchObject({ requests: 7, refused: 2, errors: 0, costUsd: '0.02625' });
   });
 
   it('concurrent SDK calls through the daemon never overspend', async () => {

@@ -87,7 +87,7 @@ async function expectNeverOver(store: Store, adm: SpendAdmission, decisions: Adm
   expect(spent.lte(limit)).toBe(true);
   expect(spent.equals(COST.times(admitted))).toBe(true);
   const status = await budgetStatus(store, b);
-  expect(status).toMatchObject({ reserved_usd: '0', overshoot_calls: 0, unpriced_calls: 0 });
+  expect(status).toMatchObject({ reservedUsd: '0', overshootCalls: 0, unpricedCalls: 0 });
   expect(adm.stats.overshoot).toBe(0);
 }
 
@@ -152,7 +152,7 @@ for (const backend of BACKENDS) {
       expect(log.lines.filter((l) => l.obj.model === 'acme-llama-ft' && l.obj.decision === 'admit')).toHaveLength(1);
       await adm.close();
       const status = await budgetStatus(store, b);
-      expect(status).toMatchObject({ spent_usd: '0', unpriced_calls: 3, overshoot_calls: 0 });
+      expect(status).toMatchObject({ spentUsd: '0', unpricedCalls: 3, overshootCalls: 0 });
       const rows = await store.all<{ cost_usd: string | null; reserved_usd: string }>('SELECT cost_usd, reserved_usd FROM spend_events');
       expect(rows.map((r) => r.cost_usd)).toEqual([null, null, null]); // unknown, never 0
 
@@ -170,7 +170,7 @@ for (const backend of BACKENDS) {
       expect(money(row!.reserved_usd).gt(0)).toBe(true);
       expect(row!.cost_usd).toBe('0.0012');
       expect(Boolean(row!.unpriced)).toBe(false);
-      expect(await budgetStatus(store, b)).toMatchObject({ spent_usd: '0.0012', unpriced_calls: 3 });
+      expect(await budgetStatus(store, b)).toMatchObject({ spentUsd: '0.0012', unpricedCalls: 3 });
       await clear();
     });
 
@@ -186,7 +186,7 @@ for (const backend of BACKENDS) {
       expect(line.level).toBe('warn');
       expect(line.obj).toMatchObject({ model: MODEL, cost_usd: cost.toFixed(), overshoot_usd: '0.001', input_tokens: 5000 });
       expect(adm.stats.overshoot).toBe(1);
-      expect(await budgetStatus(store, b)).toMatchObject({ spent_usd: cost.toFixed(), overshoot_calls: 1, overshoot_usd: '0.001' });
+      expect(await budgetStatus(store, b)).toMatchObject({ spentUsd: cost.toFixed(), overshootCalls: 1, overshootUsd: '0.001' });
       await clear();
     });
   });
@@ -236,6 +236,6 @@ describe.skipIf(!redisAvailable())('hard budgets with the Redis ledger', () => {
     const cost = (await theBound()).plus('0.002');
     await adm.settle((d as { ticket: unknown }).ticket, settleInfo(cost, 6000));
     await adm.close();
-    expect(await budgetStatus(store, b)).toMatchObject({ spent_usd: cost.toFixed(), overshoot_calls: 1, overshoot_usd: '0.002' });
+    expect(await budgetStatus(store, b)).toMatchObject({ spentUsd: cost.toFixed(), overshootCalls: 1, overshootUsd: '0.002' });
   });
 });

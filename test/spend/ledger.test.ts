@@ -75,8 +75,8 @@ for (const backend of BACKENDS) {
       await adm.close();
       expectGuarantee(decisions, '10', '0.75', await ledgerTotals(store));
       const status = await budgetStatus(store, b);
-      expect(status.reserved_usd).toBe('0');
-      expect(money(status.spent_usd).lte(10)).toBe(true);
+      expect(status.reservedUsd).toBe('0');
+      expect(money(status.spentUsd).lte(10)).toBe(true);
       await store.run('DELETE FROM budgets');
       await store.run('DELETE FROM spend_events');
     });
@@ -119,11 +119,11 @@ for (const backend of BACKENDS) {
       const orphan = await first.adm.admit(request());
       expect(orphan.admitted).toBe(true);
       await first.adm.close();
-      expect((await budgetStatus(store, b)).reserved_usd).toBe('1');
+      expect((await budgetStatus(store, b)).reservedUsd).toBe('1');
 
       const second = await admissionWith(store, { backend: 'memory' });
       // 4 spent, the orphan's reservation released at start: exactly one more worst case fits.
-      expect((await budgetStatus(store, b)).reserved_usd).toBe('0');
+      expect((await budgetStatus(store, b)).reservedUsd).toBe('0');
       expect((await second.adm.admit(request())).admitted).toBe(true);
       const refused = await second.adm.admit(request());
       expect(refused.admitted).toBe(false);
@@ -360,7 +360,7 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
     expect(refused.body.error).toMatchObject({ spent_usd: '6', reserved_usd: '4' });
     for (const d of decisions) if (d.admitted) await adm.settle(d.ticket, SETTLE('1'));
     await adm.close();
-    expect((await budgetStatus(store, b)).spent_usd).toBe('10');
+    expect((await budgetStatus(store, b)).spentUsd).toBe('10');
     expect(await admin.get(`oco:spend:r:${b.id}:sum`)).toBe('0');
     await clear();
   });

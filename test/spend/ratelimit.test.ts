@@ -118,7 +118,7 @@ for (const mode of MODES) {
       const rate = await adm.admit(request({ now }));
       expect(rate.admitted === false && (rate.body as { error: { type: string } }).error.type).toBe('rate_limit_exceeded');
       await adm.close();
-      expect((await budgetStatus(store, b)).reserved_usd).toBe('1');
+      expect((await budgetStatus(store, b)).reservedUsd).toBe('1');
     });
 
     if (mode.name === 'redis') {

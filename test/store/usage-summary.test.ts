@@ -50,10 +50,10 @@ describe.each(BACKENDS)('spend summary rollups on $name', (backend) => {
     await store.transaction((tx) => writeRecords(tx, CALLS));
     const s = await summarize(store, { from: new Date(HOUR), to: new Date('2026-05-04T11:00:00.000Z'), groupBy: 'agent' });
     expect(s.rows).toEqual([
-      { key: 'triage', requests: 1, errors: 0, refused: 0, unpriced_requests: 0, input_tokens: 30, cached_input_tokens: 2000, cache_write_tokens: 600, input_total_tokens: 2630, output_tokens: 20, reasoning_tokens: 0, cost_usd: '0.0093' },
-      { key: 'writer', requests: 5, errors: 2, refused: 2, unpriced_requests: 0, input_tokens: 600, cached_input_tokens: 400, cache_write_tokens: 0, input_total_tokens: 1000, output_tokens: 50, reasoning_tokens: 10, cost_usd: '0.0021' },
+      { key: 'triage', requests: 1, errors: 0, refused: 0, unpricedRequests: 0, inputTokens: 30, cachedInputTokens: 2000, cacheWriteTokens: 600, inputTotalTokens: 2630, outputTokens: 20, reasoningTokens: 0, costUsd: '0.0093' },
+      { key: 'writer', requests: 5, errors: 2, refused: 2, unpricedRequests: 0, inputTokens: 600, cachedInputTokens: 400, cacheWriteTokens: 0, inputTotalTokens: 1000, outputTokens: 50, reasoningTokens: 10, costUsd: '0.0021' },
     ]);
-    expect(s.total).toEqual({ requests: 6, errors: 2, refused: 2, unpriced_requests: 0, input_tokens: 630, cached_input_tokens: 2400, cache_write_tokens: 600, input_total_tokens: 3630, output_tokens: 70, reasoning_tokens: 10, cost_usd: '0.0114' });
+    expect(s.total).toEqual({ requests: 6, errors: 2, refused: 2, unpricedRequests: 0, inputTokens: 630, cachedInputTokens: 2400, cacheWriteTokens: 600, inputTotalTokens: 3630, outputTokens: 70, reasoningTokens: 10, costUsd: '0.0114' });
   });
 
   it.skipIf(!backend.available())('the migration moves refusals recorded before it out of errors, hour by hour', async () => {

@@ -15,7 +15,7 @@ export default class PricingImport extends OcoCommand<ImportResult> {
     const eff = flags['effective-from'] ? parseTimeOrDuration(flags['effective-from'], 'effective-from', 'past') : new Date();
     const r = await importLiteLlm(await this.store(), args.file, eff);
     if (!this.jsonEnabled()) {
-      this.log(`Imported ${r.models} models (${r.rows} prices) from ${r.file}, effective ${r.effective_from}`);
+      this.log(`Imported ${r.models} models (${r.rows} prices) from ${r.file}, effective ${r.effectiveFrom}`);
       for (const s of r.skipped.slice(0, 20)) this.log(`  skipped ${s.model}: ${s.reason}`);
     }
     return r;

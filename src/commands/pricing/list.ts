@@ -20,7 +20,7 @@ export default class PricingList extends OcoCommand<PriceRow[]> {
     const at = flags.at ? parseTimeOrDuration(flags.at, 'at', 'past') : new Date();
     const rows = priceTable(await loadPriceBook(await this.store()), at).filter((r) => !flags.provider || r.provider === flags.provider);
     if (!this.jsonEnabled()) {
-      this.log(renderTable(rows.map((r) => ({ provider: r.provider, model: r.model, input: r.prices.input, cached: r.prices.cached_input, write_5m: r.prices.cache_write_5m, write_1h: r.prices.cache_write_1h, output: r.prices.output, tiers: r.tiers.length ? r.tiers.map((t) => `>${t.min_context_tokens / 1000}k`).join(' ') : '', source: r.source }))));
+      this.log(renderTable(rows.map((r) => ({ provider: r.provider, model: r.model, input: r.prices.input, cached: r.prices.cachedInput, write_5m: r.prices.cacheWrite5m, write_1h: r.prices.cacheWrite1h, output: r.prices.output, tiers: r.tiers.length ? r.tiers.map((t) => `>${t.minContextTokens / 1000}k`).join(' ') : '', source: r.source }))));
     }
     return rows;
   }

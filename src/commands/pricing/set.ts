@@ -47,7 +47,7 @@ export default class PricingSet extends OcoCommand<PriceRow> {
     }
     const effectiveFrom = flags['effective-from'] ? parseTimeOrDuration(flags['effective-from'], 'effective-from', 'past') : new Date();
     const row = await setPrice(await this.store(), { provider, model: args.model, prices, minContextTokens: flags['min-context'], effectiveFrom });
-    if (!this.jsonEnabled()) this.log(`Price of ${provider} ${row.model} from ${row.effective_from}: ${Object.entries(row.prices).map(([c, v]) => `${c} $${v}`).join(', ')} per 1M tokens`);
+    if (!this.jsonEnabled()) this.log(`Price of ${provider} ${row.model} from ${row.effectiveFrom}: ${Object.entries(row.prices).map(([c, v]) => `${c} $${v}`).join(', ')} per 1M tokens`);
     return row;
   }
 }

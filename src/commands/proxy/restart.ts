@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { runningDaemon, startDetached, stopDaemon } from '../../daemon/control.js';
 
-export default class ProxyRestart extends OcoCommand<{ url: string; pid: number; previous_pid?: number }> {
+export default class ProxyRestart extends OcoCommand<{ url: string; pid: number; previousPid?: number }> {
   static override summary = 'Stop the gateway gracefully and start it again (detached).';
   static override description = 'Keeps the running daemon\'s host and port unless --host/--port say otherwise.';
   static override examples = ['<%= config.bin %> proxy restart', '<%= config.bin %> proxy restart --port 9090 --json'];
@@ -11,7 +11,7 @@ export default class ProxyRestart extends OcoCommand<{ url: string; pid: number;
     host: Flags.string({ summary: 'Address to bind.' }),
   };
 
-  async run(): Promise<{ url: string; pid: number; previous_pid?: number }> {
+  async run(): Promise<{ url: string; pid: number; previousPid?: number }> {
     const { flags } = await this.parse(ProxyRestart);
     const before = runningDaemon(this.loadConfig());
     const config = this.loadConfig({
@@ -21,6 +21,6 @@ export default class ProxyRestart extends OcoCommand<{ url: string; pid: number;
     const stopped = await stopDaemon(config);
     const state = await startDetached(config, { host: config.string('proxy.host')!, port: config.int('proxy.port') });
     if (!this.jsonEnabled()) this.log(`oco gateway restarted at ${state.url} (pid ${state.pid})`);
-    return { url: state.url, pid: state.pid, ...(stopped.pid ? { previous_pid: stopped.pid } : {}) };
+    return { url: state.url, pid: state.pid, ...(stopped.pid ? { previousPid: stopped.pid } : {}) };
   }
 }

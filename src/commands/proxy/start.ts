@@ -8,8 +8,8 @@ import { isLoopback } from '../../daemon/settings.js';
 interface StartResult {
   url: string;
   pid: number;
-  already_running: boolean;
-  log_file: string;
+  alreadyRunning: boolean;
+  logFile: string;
 }
 
 export default class ProxyStart extends OcoCommand<StartResult | void> {
@@ -43,7 +43,7 @@ Point SDKs at it: OpenAI base URL http://127.0.0.1:8080/v1/proxy/openai/v1, Anth
     const running = runningDaemon(config);
     if (running && (await fetchHealth(running.url))) {
       if (!this.jsonEnabled()) this.log(`oco gateway already running at ${running.url} (pid ${running.pid})`);
-      return { url: running.url, pid: running.pid, already_running: true, log_file: running.logFile };
+      return { url: running.url, pid: running.pid, alreadyRunning: true, logFile: running.logFile };
     }
     if (flags.foreground) {
       usePrivateUmask();
@@ -62,6 +62,6 @@ Point SDKs at it: OpenAI base URL http://127.0.0.1:8080/v1/proxy/openai/v1, Anth
     }
     const state = await startDetached(config, { host, port });
     if (!this.jsonEnabled()) this.log(`oco gateway started at ${state.url} (pid ${state.pid}); logs: ${state.logFile}`);
-    return { url: state.url, pid: state.pid, already_running: false, log_file: state.logFile };
+    return { url: state.url, pid: state.pid, alreadyRunning: false, logFile: state.logFile };
   }
 }

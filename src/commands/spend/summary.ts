@@ -10,14 +10,14 @@ const COLUMNS: ReadonlyArray<{ key: keyof Summary['total']; header?: string }> =
   { key: 'requests' },
   { key: 'refused' },
   { key: 'errors' },
-  { key: 'unpriced_requests', header: 'unpriced' },
-  { key: 'input_tokens', header: 'input uncached' },
-  { key: 'cached_input_tokens', header: 'input cached' },
-  { key: 'cache_write_tokens', header: 'cache writes' },
-  { key: 'input_total_tokens', header: 'input total' },
-  { key: 'output_tokens', header: 'output' },
-  { key: 'reasoning_tokens', header: 'reasoning' },
-  { key: 'cost_usd', header: 'cost usd' },
+  { key: 'unpricedRequests', header: 'unpriced' },
+  { key: 'inputTokens', header: 'input uncached' },
+  { key: 'cachedInputTokens', header: 'input cached' },
+  { key: 'cacheWriteTokens', header: 'cache writes' },
+  { key: 'inputTotalTokens', header: 'input total' },
+  { key: 'outputTokens', header: 'output' },
+  { key: 'reasoningTokens', header: 'reasoning' },
+  { key: 'costUsd', header: 'cost usd' },
 ];
 
 export default class SpendSummary extends OcoCommand<Summary> {
@@ -40,7 +40,7 @@ REFUSED counts calls oco refused itself (a budget or a rate limit; never sent to
     if (!this.jsonEnabled()) {
       const rows = [...s.rows, { key: 'TOTAL', ...s.total }];
       // Cache writes exist only for providers that bill them (Anthropic): the column shows when there are some.
-      const columns = COLUMNS.filter((c) => c.key !== 'cache_write_tokens' || s.total.cache_write_tokens > 0);
+      const columns = COLUMNS.filter((c) => c.key !== 'cacheWriteTokens' || s.total.cacheWriteTokens > 0);
       this.log(renderTable(rows, [{ key: 'key', header: flags.by }, ...columns]));
     }
     return s;

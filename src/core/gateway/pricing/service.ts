@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NotFoundError, UsageError } from '../../base/errors.js';
+import { camelCaseKeys } from '../../base/json-keys.js';
 import { money } from '../../base/money.js';
 import { LLM_PROVIDERS, type ProviderName } from '../model.js';
 import type { Store } from '../../base/store/types.js';
@@ -10,15 +11,23 @@ import { TOKEN_CLASSES, type ClassPrices, type TokenClass } from './types.js';
 
 export const PROVIDERS: readonly ProviderName[] = LLM_PROVIDERS;
 
+/** Token classes as output keys name them (camelCase, like every --json key): cached_input → cachedInput. */
+export type PriceKey = 'input' | 'cachedInput' | 'cacheWrite5m' | 'cacheWrite1h' | 'output' | 'reasoning' | 'toolPrompt';
+export type PriceView = Partial<Record<PriceKey, string>>;
+
+export function priceView(prices: ClassPrices): PriceView {
+  return camelCaseKeys(prices) as PriceView;
+}
+
 export interface PriceRow {
   provider: ProviderName;
   model: string;
-  effective_from: string;
+  effectiveFrom: string;
   source: string;
-  /** USD per 1M tokens by class; tiers apply when the prompt is larger than min_context_tokens. */
-  prices: ClassPrices;
-  tiers: Array<{ min_context_tokens: number; prices: ClassPrices }>;
-  max_output_tokens?: number;
+  /** USD per 1M tokens by class; tiers apply when the prompt is larger than minContextTokens. */
+  prices: PriceView;
+  tiers: Array<{ minContextTokens: number; prices: PriceView }>;
+  maxOutputTokens?: number;
 }
 
 /** The version of every model in force at `at`. */
@@ -40,22 +49,22 @@ function toRow(book: PriceBook, v: NonNullable<ReturnType<PriceBook['version']>>
   return {
     provider: v.provider,
     model: v.model,
-    effective_from: v.effectiveFrom,
+    effectiveFrom: v.effectiveFrom,
     source: v.source,
-    prices: v.tiers[0]!.prices,
-    tiers: v.tiers.slice(1).map((t) => ({ min_context_tokens: t.minContextTokens, prices: t.prices })),
-    max_output_tokens: book.limitsOf(v.provider, v.model).maxOutputTokens,
+    prices: priceView(v.tiers[0]!.prices),
+    tiers: v.tiers.slice(1).map((t) => ({ minContextTokens: t.minContextTokens, prices: priceView(t.prices) })),
+    maxOutputTokens: book.limitsOf(v.provider, v.model).maxOutputTokens,
   };
 }
 
 /** One model: the version in force now (resolving snapshots) and its history. */
-export function priceOf(book: PriceBook, provider: ProviderName, model: string, at = new Date()): { resolved_as: string; current: PriceRow; history: PriceRow[] } {
+export function priceOf(book: PriceBook, provider: ProviderName, model: string, at = new Date()): { resolvedAs: string; current: PriceRow; history: PriceRow[] } {
   const current = book.version(provider, model, at);
   if (!current) {
     throw new NotFoundError(`no price for ${provider} model "${model}"`, { code: 'OCO_PRICE_NOT_FOUND', hint: `Set one with "oco pricing set --provider ${provider} --model ${model} --input <usd/1M> --output <usd/1M>".` });
   }
   const history = book.allVersions().filter((v) => v.provider === provider && v.model === current.model).map((v) => toRow(book, v));
-  return { resolved_as: current.model, current: toRow(book, current), history };
+  return { resolvedAs: current.model, current: toRow(book, current), history };
 }
 
 export function parseProvider(v: string, flag = '--provider'): ProviderName {
@@ -132,7 +141,7 @@ export interface ImportResult {
   models: number;
   rows: number;
   skipped: Array<{ model: string; reason: string }>;
-  effective_from: string;
+  effectiveFrom: string;
 }
 
 /** Imports LiteLLM's model_prices_and_context_window.json: the OpenAI, Anthropic and Gemini chat/embedding models in it. */
@@ -208,5 +217,5 @@ export async function importLiteLlm(store: Store, file: string, effectiveFrom: D
       }
     }
   });
-  return { file, models: entries.length, rows: n, skipped, effective_from: eff };
+  return { file, models: entries.length, rows: n, skipped, effectiveFrom: eff };
 }

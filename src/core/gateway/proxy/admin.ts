@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UsageError, isOcoError } from '../../base/errors.js';
+import { snakeCaseKeys } from '../../base/json-keys.js';
 import type { PriceBook } from '../pricing/book.js';
 import { priceTable } from '../pricing/service.js';
 import type { Store } from '../../base/store/types.js';
@@ -25,7 +26,8 @@ function fail(res: ServerResponse, status: number, type: string, message: string
 /**
  * The admin API: fail-secure (no OCO_ADMIN_API_KEY configured → every call is
  * refused), key compared in constant time, JSON in and out. Extra routes
- * (budgets…) come from the spend-controls module.
+ * (budgets…) come from the spend-controls module. Keys are snake_case on this
+ * API (services return camelCase; `snakeCaseKeys` spells them here).
  */
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, url: string, ctx: AdminContext): Promise<void> {
   if (!ctx.adminApiKey) {
@@ -44,15 +46,15 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
       if (!GROUP_BY.includes(groupBy)) return fail(res, 400, 'invalid_request', `query parameter group_by must be one of ${GROUP_BY.join(', ')}`);
       const to = parseTime(query.get('to'), 'to') ?? new Date();
       const from = parseTime(query.get('from'), 'from') ?? new Date(to.getTime() - 30 * DAY);
-      return sendJson(res, 200, await summarize(ctx.store, { from, to, groupBy }));
+      return sendJson(res, 200, snakeCaseKeys(await summarize(ctx.store, { from, to, groupBy })));
     }
     if (req.method === 'GET' && path === '/api/v1/costs/requests') {
       const limitText = query.get('limit') ?? '50';
       if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000) return fail(res, 400, 'invalid_request', 'query parameter limit must be an integer from 1 to 1000');
-      return sendJson(res, 200, await listRequests(ctx.store, { limit: Number(limitText), cursor: query.get('cursor') ?? undefined }));
+      return sendJson(res, 200, snakeCaseKeys(await listRequests(ctx.store, { limit: Number(limitText), cursor: query.get('cursor') ?? undefined })));
     }
     if (req.method === 'GET' && path === '/api/v1/pricing') {
-      return sendJson(res, 200, { models: priceTable(ctx.prices(), new Date()) });
+      return sendJson(res, 200, snakeCaseKeys({ models: priceTable(ctx.prices(), new Date()) }));
     }
     for (const route of ctx.routes) {
       if (route.method !== req.method) continue;

@@ -1,5 +1,6 @@
 import type { OcoConfig } from '../../base/config/resolve.js';
 import { isOcoError } from '../../base/errors.js';
+import { snakeCaseKeys } from '../../base/json-keys.js';
 import type { AdminRoute, AdminRouteResponse } from '../proxy/admission.js';
 import type { Store } from '../../base/store/types.js';
 import { SCOPE_NAMES, parseBudgetInput, type BudgetInput } from './model.js';
@@ -12,6 +13,8 @@ import { budgetStatus, budgetStatuses } from './service.js';
  * Bodies use the same names as the CLI flags (scope, entity, limit, period,
  * window, timezone, soft, alert-at, provider, model, webhook) and accept the
  * API spellings entity_id, limit_usd, alert_at, webhook_url and hard.
+ * Responses spell the service's camelCase budget status in snake_case, the
+ * admin API's key style (the CLI's --json prints the same status in camelCase).
  */
 
 function apiError(status: number, type: string, message: string, extra: Record<string, unknown> = {}): AdminRouteResponse {
@@ -76,7 +79,7 @@ export function budgetAdminRoutes(config: OcoConfig, store: Store): AdminRoute[]
         const scope = query.get('scope') ?? undefined;
         if (scope && !SCOPE_NAMES.includes(scope as never)) return apiError(400, 'invalid_request', `scope must be one of ${SCOPE_NAMES.join(', ')}`, { field: 'scope' });
         const budgets = await listBudgets(store, { scope, entityId: query.get('entity_id') ?? undefined });
-        return { status: 200, body: { budgets: await budgetStatuses(store, budgets) } };
+        return { status: 200, body: snakeCaseKeys({ budgets: await budgetStatuses(store, budgets) }) };
       },
     },
     {
@@ -87,7 +90,7 @@ export function budgetAdminRoutes(config: OcoConfig, store: Store): AdminRoute[]
         try {
           const fields = parseBudgetInput(bodyToInput(body), config.string('budget.timezone') ?? 'UTC');
           const created = await insertBudget(store, fields);
-          return { status: 201, body: { budget: await budgetStatus(store, created) } };
+          return { status: 201, body: snakeCaseKeys({ budget: await budgetStatus(store, created) }) };
         } catch (err) {
           return fromError(err);
         }
@@ -102,7 +105,7 @@ export function budgetAdminRoutes(config: OcoConfig, store: Store): AdminRoute[]
         if (!SCOPE_NAMES.includes(scope as never)) return apiError(400, 'invalid_request', `scope must be one of ${SCOPE_NAMES.join(', ')}`, { field: 'scope' });
         const budgets = await listBudgets(store, { scope, entityId });
         if (budgets.length === 0) return apiError(404, 'not_found', `no budget for ${scope} ${entityId}`);
-        return { status: 200, body: { budgets: await budgetStatuses(store, budgets) } };
+        return { status: 200, body: snakeCaseKeys({ budgets: await budgetStatuses(store, budgets) }) };
       },
     },
   ];

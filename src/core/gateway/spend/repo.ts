@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, UsageError } from '../../base/errors.js';
+import { camelCaseKeys } from '../../base/json-keys.js';
 import { Money, money } from '../../base/money.js';
 import type { Queryable, Row, SqlParam, Store } from '../../base/store/types.js';
 import { SCOPES, type Budget, type BudgetFields, type BudgetScope, type RateLimit } from './model.js';
@@ -225,7 +226,8 @@ export async function listAlerts(q: Queryable, filter: { budgetId?: string; limi
     periodStart: r.period_start ? new Date(String(r.period_start)).toISOString() : null,
     spentUsd: r.spent_usd === null ? null : money(String(r.spent_usd)).toFixed(),
     limitUsd: r.limit_usd === null ? null : money(String(r.limit_usd)).toFixed(),
-    details: r.details ? (JSON.parse(String(r.details)) as Record<string, unknown>) : null,
+    // Stored as the webhook body spells them (snake_case); listed in the CLI's camelCase.
+    details: r.details ? camelCaseKeys(JSON.parse(String(r.details)) as Record<string, unknown>) : null,
     createdAt: new Date(String(r.created_at)).toISOString(),
   }));
 }

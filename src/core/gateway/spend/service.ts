@@ -13,30 +13,30 @@ export interface BudgetStatus {
   id: string;
   name: string | null;
   scope: string;
-  entity_id: string;
+  entityId: string;
   provider: string | null;
   model: string | null;
-  limit_usd: string;
+  limitUsd: string;
   period: string;
   window: string | null;
   timezone: string;
   hard: boolean;
-  alert_at: number[];
+  alertAt: number[];
   webhook: string | null;
-  spent_usd: string;
-  reserved_usd: string;
-  remaining_usd: string;
-  /** Calls in the window admitted without a price (their cost is unknown, not in spent_usd). */
-  unpriced_calls: number;
+  spentUsd: string;
+  reservedUsd: string;
+  remainingUsd: string;
+  /** Calls in the window admitted without a price (their cost is unknown, not in spentUsd). */
+  unpricedCalls: number;
   /** Calls in the window whose exact cost came out above the bound reserved for them, and by how much in all. */
-  overshoot_calls: number;
-  overshoot_usd: string;
-  used_pct: number;
-  period_start: string | null;
-  resets_at: string | null;
+  overshootCalls: number;
+  overshootUsd: string;
+  usedPct: number;
+  periodStart: string | null;
+  resetsAt: string | null;
   state: 'ok' | 'alerting' | 'exceeded';
-  created_at: string;
-  updated_at: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export async function budgetStatus(q: Queryable, b: Budget, now = new Date()): Promise<BudgetStatus> {
@@ -57,28 +57,28 @@ export async function budgetStatus(q: Queryable, b: Budget, now = new Date()): P
     id: b.id,
     name: b.name,
     scope: b.scope,
-    entity_id: b.entityId,
+    entityId: b.entityId,
     provider: b.provider,
     model: b.model,
-    limit_usd: b.limitUsd.toFixed(),
+    limitUsd: b.limitUsd.toFixed(),
     period: b.period,
     window: b.rollingSeconds ? formatSpanSeconds(b.rollingSeconds) : null,
     timezone: b.timezone,
     hard: b.hard,
-    alert_at: b.alertThresholds,
+    alertAt: b.alertThresholds,
     webhook: maskWebhook(b.webhookUrl),
-    spent_usd: spent.toFixed(),
-    reserved_usd: reserved.toFixed(),
-    remaining_usd: remaining.toFixed(),
-    unpriced_calls: counts.unpriced,
-    overshoot_calls: counts.overshoot,
-    overshoot_usd: counts.overshootUsd.toFixed(),
-    used_pct: pct,
-    period_start: b.period === 'total' && !b.resetAt ? null : countFrom(b, w).toISOString(),
-    resets_at: resetsAt?.toISOString() ?? null,
+    spentUsd: spent.toFixed(),
+    reservedUsd: reserved.toFixed(),
+    remainingUsd: remaining.toFixed(),
+    unpricedCalls: counts.unpriced,
+    overshootCalls: counts.overshoot,
+    overshootUsd: counts.overshootUsd.toFixed(),
+    usedPct: pct,
+    periodStart: b.period === 'total' && !b.resetAt ? null : countFrom(b, w).toISOString(),
+    resetsAt: resetsAt?.toISOString() ?? null,
     state: spent.gte(b.limitUsd) ? 'exceeded' : firstThreshold !== undefined && pct >= firstThreshold ? 'alerting' : 'ok',
-    created_at: b.createdAt,
-    updated_at: b.updatedAt,
+    createdAt: b.createdAt,
+    updatedAt: b.updatedAt,
   };
 }
 
@@ -91,7 +91,7 @@ export async function budgetStatuses(q: Queryable, budgets: readonly Budget[], n
 export type FailOn = 'exceeded' | 'soft';
 
 export interface CheckReport {
-  fail_on: FailOn;
+  failOn: FailOn;
   checked: number;
   failed: BudgetStatus[];
   budgets: BudgetStatus[];
@@ -103,11 +103,11 @@ export interface CheckReport {
  */
 export function checkBudgets(statuses: BudgetStatus[], failOn: FailOn): CheckReport {
   const failed = statuses.filter((s) => s.state === 'exceeded' && (failOn === 'soft' || s.hard));
-  return { fail_on: failOn, checked: statuses.length, failed, budgets: statuses };
+  return { failOn: failOn, checked: statuses.length, failed, budgets: statuses };
 }
 
 export function checkFailure(report: CheckReport): PolicyFailedError {
-  const names = report.failed.map((s) => `${s.scope}/${s.entity_id}${s.model ? `@${s.model}` : ''} (${s.spent_usd} of ${s.limit_usd} USD)`);
+  const names = report.failed.map((s) => `${s.scope}/${s.entityId}${s.model ? `@${s.model}` : ''} (${s.spentUsd} of ${s.limitUsd} USD)`);
   return new PolicyFailedError(`${report.failed.length} budget${report.failed.length === 1 ? '' : 's'} over the limit: ${names.join(', ')}`, {
     code: 'OCO_BUDGET_EXCEEDED',
     hint: 'Raise the limit (oco budgets update), reset the period (oco budgets reset), or wait for the period to end.',
@@ -115,7 +115,7 @@ export function checkFailure(report: CheckReport): PolicyFailedError {
 }
 
 export function rateLimitView(l: RateLimit): Record<string, unknown> {
-  return { id: l.id, scope: l.scope, entity_id: l.entityId, kind: l.kind, limit: l.limit, window: l.kind === 'concurrent' ? null : formatSpanSeconds(l.windowSeconds), created_at: l.createdAt };
+  return { id: l.id, scope: l.scope, entityId: l.entityId, kind: l.kind, limit: l.limit, window: l.kind === 'concurrent' ? null : formatSpanSeconds(l.windowSeconds), createdAt: l.createdAt };
 }
 
 export type { Store };

@@ -21,25 +21,25 @@ export type SummaryRow = {
   errors: number;
   /** Calls oco refused itself (a budget or a rate limit), never sent to the provider. */
   refused: number;
-  unpriced_requests: number;
+  unpricedRequests: number;
   /** Input billed at the plain input rate (uncached; Gemini tool-use prompt included). */
-  input_tokens: number;
+  inputTokens: number;
   /** Input read from the provider's prompt cache (billed at the cached rate). */
-  cached_input_tokens: number;
+  cachedInputTokens: number;
   /** Input written to the prompt cache (Anthropic's cache writes). */
-  cache_write_tokens: number;
+  cacheWriteTokens: number;
   /** All input the provider counted: uncached + cached + cache writes (OpenAI's prompt_tokens). */
-  input_total_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
+  inputTotalTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
   /** Exact decimal string; calls without a price are counted in unpriced_requests, not here. */
-  cost_usd: string;
+  costUsd: string;
 };
 
 export interface Summary {
   from: string;
   to: string;
-  group_by: GroupBy;
+  groupBy: GroupBy;
   rows: SummaryRow[];
   total: Omit<SummaryRow, 'key'>;
 }
@@ -63,11 +63,11 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
     [from.toISOString(), to.toISOString()],
   );
   const out = rows.map(toRow);
-  const counts = ['requests', 'errors', 'refused', 'unpriced_requests', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'input_total_tokens', 'output_tokens', 'reasoning_tokens'] as const;
-  const total = { ...Object.fromEntries(counts.map((c) => [c, out.reduce((n, r) => n + r[c], 0)])), cost_usd: '0' } as Omit<SummaryRow, 'key'>;
+  const counts = ['requests', 'errors', 'refused', 'unpricedRequests', 'inputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'inputTotalTokens', 'outputTokens', 'reasoningTokens'] as const;
+  const total = { ...Object.fromEntries(counts.map((c) => [c, out.reduce((n, r) => n + r[c], 0)])), costUsd: '0' } as Omit<SummaryRow, 'key'>;
   const totalCost = await store.get<{ c: string | null }>(`SELECT ${m} AS c FROM usage_hourly WHERE hour >= $1 AND hour < $2`, [from.toISOString(), to.toISOString()]);
-  total.cost_usd = plain(totalCost?.c);
-  return { from: from.toISOString(), to: to.toISOString(), group_by: opts.groupBy, rows: out, total };
+  total.costUsd = plain(totalCost?.c);
+  return { from: from.toISOString(), to: to.toISOString(), groupBy: opts.groupBy, rows: out, total };
 }
 
 function toRow(r: Record<string, unknown>): SummaryRow {
@@ -76,14 +76,14 @@ function toRow(r: Record<string, unknown>): SummaryRow {
     requests: Number(r.requests),
     errors: Number(r.errors),
     refused: Number(r.refused),
-    unpriced_requests: Number(r.unpriced_requests),
-    input_tokens: Number(r.input_tokens),
-    cached_input_tokens: Number(r.cached_input_tokens),
-    cache_write_tokens: Number(r.cache_write_tokens),
-    input_total_tokens: Number(r.input_tokens) + Number(r.cached_input_tokens) + Number(r.cache_write_tokens),
-    output_tokens: Number(r.output_tokens),
-    reasoning_tokens: Number(r.reasoning_tokens),
-    cost_usd: plain(r.cost_usd),
+    unpricedRequests: Number(r.unpriced_requests),
+    inputTokens: Number(r.input_tokens),
+    cachedInputTokens: Number(r.cached_input_tokens),
+    cacheWriteTokens: Number(r.cache_write_tokens),
+    inputTotalTokens: Number(r.input_tokens) + Number(r.cached_input_tokens) + Number(r.cache_write_tokens),
+    outputTokens: Number(r.output_tokens),
+    reasoningTokens: Number(r.reasoning_tokens),
+    costUsd: plain(r.cost_usd),
   };
 }
 
@@ -111,30 +111,30 @@ export type RequestRow = {
   provider: string;
   model: string;
   endpoint: string | null;
-  org_id: string;
-  team_id: string;
-  agent_id: string;
-  user_id: string;
-  key_id: string | null;
+  orgId: string;
+  teamId: string;
+  agentId: string;
+  userId: string;
+  keyId: string | null;
   tags: string[];
-  input_tokens: number;
-  cached_input_tokens: number;
-  cache_write_5m_tokens: number;
-  cache_write_1h_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
-  tool_prompt_tokens: number;
-  cost_usd: string | null;
-  latency_ms: number | null;
-  ttfb_ms: number | null;
-  status_code: number | null;
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  toolPromptTokens: number;
+  costUsd: string | null;
+  latencyMs: number | null;
+  ttfbMs: number | null;
+  statusCode: number | null;
   streamed: boolean;
   estimated: boolean;
-  error_class: string | null;
+  errorClass: string | null;
 };
 
 /** Newest first, keyset-paginated: the cursor is the (ts, id) of the last row returned. */
-export async function listRequests(store: Store, opts: { limit: number; cursor?: string }): Promise<{ requests: RequestRow[]; next_cursor: string | null }> {
+export async function listRequests(store: Store, opts: { limit: number; cursor?: string }): Promise<{ requests: RequestRow[]; nextCursor: string | null }> {
   if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 1000) throw new UsageError('limit must be an integer from 1 to 1000');
   let where = '';
   const params: string[] = [];
@@ -146,7 +146,7 @@ export async function listRequests(store: Store, opts: { limit: number; cursor?:
       decoded = undefined;
     }
     if (!Array.isArray(decoded) || decoded.length !== 2 || typeof decoded[0] !== 'string' || typeof decoded[1] !== 'string') {
-      throw new UsageError('cursor is not one this API returned', { hint: 'Pass next_cursor from the previous page unchanged.' });
+      throw new UsageError('cursor is not one this API returned', { hint: 'Pass the cursor the previous page returned, unchanged.' });
     }
     where = 'WHERE ts < $1 OR (ts = $1 AND id < $2)';
     params.push(decoded[0], decoded[1]);
@@ -156,7 +156,7 @@ export async function listRequests(store: Store, opts: { limit: number; cursor?:
   const last = page[page.length - 1];
   return {
     requests: page,
-    next_cursor: rows.length > opts.limit && last ? Buffer.from(JSON.stringify([last.ts, last.id])).toString('base64url') : null,
+    nextCursor: rows.length > opts.limit && last ? Buffer.from(JSON.stringify([last.ts, last.id])).toString('base64url') : null,
   };
 }
 
@@ -168,34 +168,34 @@ function toRequestRow(r: Record<string, any>): RequestRow {
     provider: r.provider,
     model: r.model,
     endpoint: r.endpoint ?? null,
-    org_id: r.org_id,
-    team_id: r.team_id,
-    agent_id: r.agent_id,
-    user_id: r.user_id,
-    key_id: r.key_id ?? null,
+    orgId: r.org_id,
+    teamId: r.team_id,
+    agentId: r.agent_id,
+    userId: r.user_id,
+    keyId: r.key_id ?? null,
     tags: typeof r.tags === 'string' ? JSON.parse(r.tags) : (r.tags ?? []),
-    input_tokens: Number(r.input_tokens),
-    cached_input_tokens: Number(r.cached_input_tokens),
-    cache_write_5m_tokens: Number(r.cache_write_5m_tokens),
-    cache_write_1h_tokens: Number(r.cache_write_1h_tokens),
-    output_tokens: Number(r.output_tokens),
-    reasoning_tokens: Number(r.reasoning_tokens),
-    tool_prompt_tokens: Number(r.tool_prompt_tokens),
-    cost_usd: r.cost_usd === null || r.cost_usd === undefined ? null : plain(r.cost_usd),
-    latency_ms: n(r.latency_ms),
-    ttfb_ms: n(r.ttfb_ms),
-    status_code: n(r.status_code),
+    inputTokens: Number(r.input_tokens),
+    cachedInputTokens: Number(r.cached_input_tokens),
+    cacheWrite5mTokens: Number(r.cache_write_5m_tokens),
+    cacheWrite1hTokens: Number(r.cache_write_1h_tokens),
+    outputTokens: Number(r.output_tokens),
+    reasoningTokens: Number(r.reasoning_tokens),
+    toolPromptTokens: Number(r.tool_prompt_tokens),
+    costUsd: r.cost_usd === null || r.cost_usd === undefined ? null : plain(r.cost_usd),
+    latencyMs: n(r.latency_ms),
+    ttfbMs: n(r.ttfb_ms),
+    statusCode: n(r.status_code),
     streamed: Boolean(r.streamed),
     estimated: Boolean(r.estimated),
-    error_class: r.error_class ?? null,
+    errorClass: r.error_class ?? null,
   };
 }
 
 /** Models seen without a price, from the rollups. */
-export async function listUnpriced(store: Store): Promise<Array<{ provider: string; model: string; requests: number; first_hour: string; last_hour: string }>> {
+export async function listUnpriced(store: Store): Promise<Array<{ provider: string; model: string; requests: number; firstHour: string; lastHour: string }>> {
   const rows = await store.all(
     `SELECT provider, model, SUM(unpriced_requests) AS requests, MIN(hour) AS first_hour, MAX(hour) AS last_hour
      FROM usage_hourly WHERE unpriced_requests > 0 GROUP BY provider, model ORDER BY provider, model`,
   );
-  return rows.map((r) => ({ provider: String(r.provider), model: String(r.model), requests: Number(r.requests), first_hour: new Date(r.first_hour as string).toISOString(), last_hour: new Date(r.last_hour as string).toISOString() }));
+  return rows.map((r) => ({ provider: String(r.provider), model: String(r.model), requests: Number(r.requests), firstHour: new Date(r.first_hour as string).toISOString(), lastHour: new Date(r.last_hour as string).toISOString() }));
 }
