@@ -14,7 +14,9 @@ import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const outIndex = process.argv.indexOf('--out');
-const out = resolve(outIndex > 0 ? process.argv[outIndex + 1] : join(root, 'dist-bin', `oco-${process.platform}-${process.arch}`));
+const out = resolve(
+  outIndex > 0 ? process.argv[outIndex + 1] : join(root, 'dist-bin', `oco-${process.platform}-${process.arch}`),
+);
 const platform = { linux: 'linux', darwin: 'macos', win32: 'win' }[process.platform];
 if (!platform || process.platform === 'win32') {
   process.stderr.write(`build-binary: building on ${process.platform} is not supported (Linux and macOS are)\n`);
@@ -33,14 +35,27 @@ const nodeBin = join(cache, name, 'bin', 'node');
 mkdirSync(dirname(nodeBin), { recursive: true });
 copyFileSync(process.execPath, nodeBin);
 // pkg's own completion markers: the archive was verified, the binary extracted from it.
-for (const f of [join(cache, `${name}.tar.gz`), join(cache, `${name}.tar.gz.ok`), `${nodeBin}.ok`]) writeFileSync(f, '');
+for (const f of [join(cache, `${name}.tar.gz`), join(cache, `${name}.tar.gz.ok`), `${nodeBin}.ok`])
+  writeFileSync(f, '');
 
 mkdirSync(dirname(out), { recursive: true });
 const target = `node${version.slice(1)}-${platform}-${process.arch}`;
-const r = spawnSync(process.execPath, [join(root, 'node_modules', '@yao-pkg', 'pkg', 'lib-es5', 'bin.js'), root, '--sea', '--targets', target, '--output', out], {
-  cwd: root,
-  stdio: ['ignore', 'inherit', 'inherit'],
-  env: { ...process.env, HOME: pkgHome },
-});
+const r = spawnSync(
+  process.execPath,
+  [
+    join(root, 'node_modules', '@yao-pkg', 'pkg', 'lib-es5', 'bin.js'),
+    root,
+    '--sea',
+    '--targets',
+    target,
+    '--output',
+    out,
+  ],
+  {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, HOME: pkgHome },
+  },
+);
 if (r.status !== 0) process.exit(r.status ?? 1);
 process.stdout.write(`${out}\n`);

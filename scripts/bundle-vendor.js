@@ -22,7 +22,10 @@ const builtinsViaRequire = {
       if (args.kind === 'require-call') return { path: args.path, external: true };
       return { path: args.path, namespace: 'builtin-cjs' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -38,7 +41,9 @@ await build({
   external: [],
   plugins: [builtinsViaRequire],
   // CommonJS dependencies inside the bundle call require(); ESM output has none of its own.
-  banner: { js: "import { createRequire as __ocoRequire } from 'node:module'; const require = __ocoRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __ocoRequire } from 'node:module'; const require = __ocoRequire(import.meta.url);",
+  },
   logLevel: 'warning',
   legalComments: 'linked',
 });

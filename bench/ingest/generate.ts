@@ -8,11 +8,31 @@ import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 
 export const GENERATED_HEADER = [
-  'BilledCost', 'BillingAccountId', 'BillingCurrency', 'ChargeCategory', 'ChargePeriodEnd', 'ChargePeriodStart', 'EffectiveCost',
-  'ListCost', 'ProviderName', 'RegionId', 'ResourceId', 'ServiceCategory', 'ServiceName', 'SubAccountId', 'Tags', 'x_Generated',
+  'BilledCost',
+  'BillingAccountId',
+  'BillingCurrency',
+  'ChargeCategory',
+  'ChargePeriodEnd',
+  'ChargePeriodStart',
+  'EffectiveCost',
+  'ListCost',
+  'ProviderName',
+  'RegionId',
+  'ResourceId',
+  'ServiceCategory',
+  'ServiceName',
+  'SubAccountId',
+  'Tags',
+  'x_Generated',
 ];
 
-const SERVICES = [['Amazon Elastic Compute Cloud', 'Compute'], ['Amazon Simple Storage Service', 'Storage'], ['Amazon Relational Database Service', 'Databases'], ['AWS Lambda', 'Compute'], ['Amazon CloudFront', 'Networking']] as const;
+const SERVICES = [
+  ['Amazon Elastic Compute Cloud', 'Compute'],
+  ['Amazon Simple Storage Service', 'Storage'],
+  ['Amazon Relational Database Service', 'Databases'],
+  ['AWS Lambda', 'Compute'],
+  ['Amazon CloudFront', 'Networking'],
+] as const;
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 const TEAMS = ['payments', 'search', 'platform'];
 
@@ -31,7 +51,11 @@ export function unitsToDecimal(units: bigint): string {
 }
 
 /** Writes rows to file (gzip when it ends in .gz), streaming; returns the exact totals. */
-export async function generateFocusCsv(file: string, rows: number, options: { seed?: number; startDay?: string; days?: number } = {}): Promise<GeneratedTotals> {
+export async function generateFocusCsv(
+  file: string,
+  rows: number,
+  options: { seed?: number; startDay?: string; days?: number } = {},
+): Promise<GeneratedTotals> {
   let seed = options.seed ?? 42;
   // A small LCG: deterministic across runs and machines, and fast.
   const rand = (n: number) => {
@@ -80,5 +104,7 @@ if (process.argv[1]?.endsWith('generate.ts') || process.argv[1]?.endsWith('gener
   const [file = 'focus-1m.csv', n = '1000000'] = process.argv.slice(2);
   const t = Date.now();
   const totals = await generateFocusCsv(file, Number(n));
-  console.log(`wrote ${totals.rows} rows to ${file} in ${((Date.now() - t) / 1000).toFixed(1)}s; BilledCost total ${unitsToDecimal(totals.billedUnits)}`);
+  console.log(
+    `wrote ${totals.rows} rows to ${file} in ${((Date.now() - t) / 1000).toFixed(1)}s; BilledCost total ${unitsToDecimal(totals.billedUnits)}`,
+  );
 }

@@ -26,7 +26,10 @@ function unbundledCopy(): { bin: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'oco-unbundled-'));
   for (const f of ['package.json', 'oclif.manifest.json']) cpSync(join(ROOT, f), join(dir, f));
   cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
-  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true, filter: (src) => !src.includes(`${join(ROOT, 'dist', 'vendor')}`) });
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), {
+    recursive: true,
+    filter: (src) => !src.includes(`${join(ROOT, 'dist', 'vendor')}`),
+  });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return { bin: join(dir, 'bin', 'run.js'), dir };
 }
@@ -34,7 +37,13 @@ function unbundledCopy(): { bin: string; dir: string } {
 function stats(xs: number[]) {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { n: s.length, min: s[0]!.toFixed(1), median: q(0.5).toFixed(1), p95: q(0.95).toFixed(1), max: s.at(-1)!.toFixed(1) };
+  return {
+    n: s.length,
+    min: s[0]!.toFixed(1),
+    median: q(0.5).toFixed(1),
+    p95: q(0.95).toFixed(1),
+    max: s.at(-1)!.toFixed(1),
+  };
 }
 
 const cluster = await startFakeCluster();
@@ -91,7 +100,8 @@ try {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
       const now = performance.now();
-      for (const w of waiters.splice(0)) if (line.includes(w.text)) w.resolve(now);
+      for (const w of waiters.splice(0))
+        if (line.includes(w.text)) w.resolve(now);
         else waiters.push(w);
     }
   });
@@ -125,18 +135,44 @@ try {
     await exit(oco(['--version']));
     baseline.push(performance.now() - t0);
     t0 = performance.now();
-    await exit(spawn(process.execPath, ['--input-type=module', '-e', "(await import('node:module')).enableCompileCache(); await import('@kubernetes/client-node')"], { cwd: ROOT, stdio: 'ignore' }));
+    await exit(
+      spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "(await import('node:module')).enableCompileCache(); await import('@kubernetes/client-node')",
+        ],
+        { cwd: ROOT, stdio: 'ignore' },
+      ),
+    );
     library.push(performance.now() - t0);
     t0 = performance.now();
-    await exit(spawn(process.execPath, ['--input-type=module', '-e', "(await import('node:module')).enableCompileCache(); await import('./dist/vendor/kubernetes-client.js')"], { cwd: ROOT, stdio: 'ignore' }));
+    await exit(
+      spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "(await import('node:module')).enableCompileCache(); await import('./dist/vendor/kubernetes-client.js')",
+        ],
+        { cwd: ROOT, stdio: 'ignore' },
+      ),
+    );
     bundle.push(performance.now() - t0);
   }
 
-  console.log(`oco Velero benchmark (node ${process.version}, ${runs} runs, fake API server over HTTPS on loopback, cli ${bin})`);
+  console.log(
+    `oco Velero benchmark (node ${process.version}, ${runs} runs, fake API server over HTTPS on loopback, cli ${bin})`,
+  );
   console.log('command: npx tsx bench/k8s/velero.bench.ts', runs);
   console.log('create: process start -> Backup exists on the server (ms)', JSON.stringify(stats(create)));
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  console.log('  the same build importing the package instead (alternated)   ', JSON.stringify(stats(createUnbundled)), `bundled/package = ${(median(create) / median(createUnbundled)).toFixed(2)}`);
+  console.log(
+    '  the same build importing the package instead (alternated)   ',
+    JSON.stringify(stats(createUnbundled)),
+    `bundled/package = ${(median(create) / median(createUnbundled)).toFixed(2)}`,
+  );
   console.log('  of which: `oco --version` (node + oclif start)                ', JSON.stringify(stats(baseline)));
   console.log('  node start + import @kubernetes/client-node (compile cache)   ', JSON.stringify(stats(library)));
   console.log('  node start + import the bundled client (dist/vendor), as oco does', JSON.stringify(stats(bundle)));

@@ -15,22 +15,35 @@ import { join, resolve } from 'node:path';
 const ROOT = process.env.PROFILE_ROOT ?? resolve(import.meta.dirname, '../..');
 const STREAM = process.env.PROFILE_STREAM === '1';
 const home = mkdtempSync(join(tmpdir(), 'oco-alloc-'));
-const mock = spawn(process.execPath, [join(import.meta.dirname, 'mock-upstream.mjs'), '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+const mock = spawn(process.execPath, [join(import.meta.dirname, 'mock-upstream.mjs'), '0'], {
+  stdio: ['ignore', 'pipe', 'ignore'],
+});
 const mockPort = await new Promise<number>((r) => mock.stdout!.once('data', (d) => r(Number(String(d).trim()))));
 const { OcoConfig } = await import(join(ROOT, 'dist/core/base/config/resolve.js'));
 const { startDaemon } = await import(join(ROOT, 'dist/daemon/daemon.js'));
-const config = OcoConfig.load({ env: { OCO_HOME: home, OCO_OPENAI_BASE_URL: `http://127.0.0.1:${mockPort}`, OCO_LOG_LEVEL: 'info' } });
+const config = OcoConfig.load({
+  env: { OCO_HOME: home, OCO_OPENAI_BASE_URL: `http://127.0.0.1:${mockPort}`, OCO_LOG_LEVEL: 'info' },
+});
 const daemon = await startDaemon(config, { host: '127.0.0.1', port: 0 });
 const url = daemon.state.url;
 const path = '/v1/proxy/openai/v1/chat/completions';
 const run = (ms: number) =>
   new Promise<{ n: number }>((r) => {
-    const p = spawn(process.execPath, [join(import.meta.dirname, 'loadgen.mjs'), url, path, '16', String(ms), ...(STREAM ? ['stream'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'loadgen.mjs'), url, path, '16', String(ms), ...(STREAM ? ['stream'] : [])],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     p.stdout!.on('data', (d) => (out += d));
     p.on('close', () => r(JSON.parse(out)));
   });
-const mem = (w: string) => { const m = process.memoryUsage(); console.log(`${w}: rss ${(m.rss / 2 ** 20).toFixed(1)} MB, heapUsed ${(m.heapUsed / 2 ** 20).toFixed(1)} MB, heapTotal ${(m.heapTotal / 2 ** 20).toFixed(1)} MB, external ${(m.external / 2 ** 20).toFixed(1)} MB, arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(1)} MB`); };
+const mem = (w: string) => {
+  const m = process.memoryUsage();
+  console.log(
+    `${w}: rss ${(m.rss / 2 ** 20).toFixed(1)} MB, heapUsed ${(m.heapUsed / 2 ** 20).toFixed(1)} MB, heapTotal ${(m.heapTotal / 2 ** 20).toFixed(1)} MB, external ${(m.external / 2 ** 20).toFixed(1)} MB, arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(1)} MB`,
+  );
+};
 globalThis.gc?.();
 mem('idle');
 await run(1500);
@@ -40,7 +53,11 @@ mem('after gc');
 if (process.env.ALLOC_MEM_ONLY) process.exit(0);
 const session = new Session();
 session.connect();
-await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+await session.post('HeapProfiler.startSampling', {
+  samplingInterval: 1024,
+  includeObjectsCollectedByMajorGC: true,
+  includeObjectsCollectedByMinorGC: true,
+} as never);
 const { n } = await run(3000);
 const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: any } };
 const agg = new Map<string, number>();
@@ -54,7 +71,8 @@ const walk = (node: any) => {
 };
 walk(profile.head);
 console.log(`${n} requests; ${(total / n / 1024).toFixed(1)} KiB allocated per request (sampled)`);
-for (const [k, b] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 40))) console.log(`${(b / n).toFixed(0).padStart(7)} B/req  ${k}`);
+for (const [k, b] of [...agg].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 40)))
+  console.log(`${(b / n).toFixed(0).padStart(7)} B/req  ${k}`);
 await daemon.stop();
 mock.kill('SIGTERM');
 rmSync(home, { recursive: true, force: true });

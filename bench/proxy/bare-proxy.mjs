@@ -24,35 +24,38 @@ const server = createServer((req, res) => {
     let status = 0;
     let h;
     let sse = false;
-    pool.dispatch({ path: req.url.slice(PREFIX.length), method: req.method, headers, body }, {
-      onRequestStart() {},
-      onResponseStart(_c, s, hh) {
-        status = s;
-        h = {};
-        for (const k in hh) if (!HOP.has(k)) h[k] = hh[k];
-        sse = String(hh['content-type'] ?? '').startsWith('text/event-stream');
-        if (sse) {
+    pool.dispatch(
+      { path: req.url.slice(PREFIX.length), method: req.method, headers, body },
+      {
+        onRequestStart() {},
+        onResponseStart(_c, s, hh) {
+          status = s;
+          h = {};
+          for (const k in hh) if (!HOP.has(k)) h[k] = hh[k];
+          sse = String(hh['content-type'] ?? '').startsWith('text/event-stream');
+          if (sse) {
+            res.writeHead(status, h);
+            res.flushHeaders();
+          }
+        },
+        onResponseData(_c, chunk) {
+          if (sse) res.write(chunk);
+          else out.push(chunk);
+        },
+        onResponseEnd() {
+          if (sse) return void res.end();
+          const b = out.length === 1 ? out[0] : Buffer.concat(out);
+          h['content-length'] = String(b.length);
           res.writeHead(status, h);
-          res.flushHeaders();
-        }
+          res.end(b.toString('latin1'), 'latin1');
+        },
+        onResponseError(_c, err) {
+          if (res.headersSent) return void res.destroy();
+          res.writeHead(502);
+          res.end(String(err));
+        },
       },
-      onResponseData(_c, chunk) {
-        if (sse) res.write(chunk);
-        else out.push(chunk);
-      },
-      onResponseEnd() {
-        if (sse) return void res.end();
-        const b = out.length === 1 ? out[0] : Buffer.concat(out);
-        h['content-length'] = String(b.length);
-        res.writeHead(status, h);
-        res.end(b.toString('latin1'), 'latin1');
-      },
-      onResponseError(_c, err) {
-        if (res.headersSent) return void res.destroy();
-        res.writeHead(502);
-        res.end(String(err));
-      },
-    });
+    );
   });
 });
 server.keepAliveTimeout = 65_000;

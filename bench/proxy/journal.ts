@@ -53,10 +53,19 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 async function startDaemon(name: string, mockUrl: string, extra: NodeJS.ProcessEnv): Promise<Daemon> {
   const home = mkdtempSync(join(tmpdir(), `oco-bench-${name}-`));
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, OCO_HOME: home, OCO_PROXY_PORT: String(port), OCO_OPENAI_BASE_URL: mockUrl, OCO_LOG_LEVEL: 'info', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OCO_HOME: home,
+    OCO_PROXY_PORT: String(port),
+    OCO_OPENAI_BASE_URL: mockUrl,
+    OCO_LOG_LEVEL: 'info',
+    ...extra,
+  };
   for (const k of ['DATABASE_URL', 'POSTGRES_HOST', 'REDIS_URL', 'REDIS_HOST', 'OCO_PROXY_API_KEY']) delete env[k];
   if (!extra.OCO_BENCH_CALL_JOURNAL) delete env.OCO_BENCH_CALL_JOURNAL;
-  const { pid } = JSON.parse(await run([join(ROOT, 'bin', 'run.js'), 'proxy', 'start', '--json'], env)) as { pid: number };
+  const { pid } = JSON.parse(await run([join(ROOT, 'bin', 'run.js'), 'proxy', 'start', '--json'], env)) as {
+    pid: number;
+  };
   return { name, home, env, url: `http://127.0.0.1:${port}`, pid };
 }
 
@@ -68,7 +77,17 @@ function cpuSeconds(pid: number): number {
 
 async function loadFor(d: Daemon, ms: number): Promise<{ rps: number; cpuUsPerReq: number; errors: number }> {
   const cpu0 = cpuSeconds(d.pid);
-  const out = await run([join(import.meta.dirname, 'loadgen.mjs'), d.url, PATH, String(CONCURRENCY), String(ms), ...(STREAM ? ['stream'] : [])], process.env);
+  const out = await run(
+    [
+      join(import.meta.dirname, 'loadgen.mjs'),
+      d.url,
+      PATH,
+      String(CONCURRENCY),
+      String(ms),
+      ...(STREAM ? ['stream'] : []),
+    ],
+    process.env,
+  );
   const { n, errors } = JSON.parse(out) as { n: number; errors: number };
   return { rps: n / (ms / 1000), cpuUsPerReq: ((cpuSeconds(d.pid) - cpu0) * 1e6) / n, errors };
 }
@@ -96,7 +115,14 @@ function journalBytes(d: Daemon): number {
 function journalCpuPerCall(dir: string): number {
   const j = new CallJournal(dir);
   j.open();
-  const attribution = { orgId: 'default', teamId: 'default', agentId: 'default', userId: 'default', keyId: null, tags: [] as string[] };
+  const attribution = {
+    orgId: 'default',
+    teamId: 'default',
+    agentId: 'default',
+    userId: 'default',
+    keyId: null,
+    tags: [] as string[],
+  };
   const runs: number[] = [];
   for (let round = 0; round < 5; round++) {
     const n = 20_000;
@@ -105,11 +131,38 @@ function journalCpuPerCall(dir: string): number {
     for (let i = 0; i < n; i++) {
       const id = crypto.randomUUID();
       const ts = new Date().toISOString();
-      const mark = j.intent({ id, ts, provider: 'openai', model: 'gpt-4o-mini', endpoint: '/v1/chat/completions', attribution, estimatedInputTokens: 21, maxOutputTokens: null, admitted: true });
+      const mark = j.intent({
+        id,
+        ts,
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        endpoint: '/v1/chat/completions',
+        attribution,
+        estimatedInputTokens: 21,
+        maxOutputTokens: null,
+        admitted: true,
+      });
       const r: UsageRecord = {
-        id, ts, provider: 'openai', model: 'gpt-4o-mini-2024-07-18', endpoint: '/v1/chat/completions', ...attribution,
-        inputTokens: 9, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 2, reasoningTokens: 0, toolPromptTokens: 0,
-        costUsd: '0.00000255', latencyMs: 1, ttfbMs: 1, statusCode: 200, streamed: false, estimated: false, errorClass: null,
+        id,
+        ts,
+        provider: 'openai',
+        model: 'gpt-4o-mini-2024-07-18',
+        endpoint: '/v1/chat/completions',
+        ...attribution,
+        inputTokens: 9,
+        cachedInputTokens: 0,
+        cacheWrite5mTokens: 0,
+        cacheWrite1hTokens: 0,
+        outputTokens: 2,
+        reasoningTokens: 0,
+        toolPromptTokens: 0,
+        costUsd: '0.00000255',
+        latencyMs: 1,
+        ttfbMs: 1,
+        statusCode: 200,
+        streamed: false,
+        estimated: false,
+        errorClass: null,
       };
       j.finished(r, mark, true, 'gpt-4o-mini');
       batch.push(r);
@@ -128,7 +181,9 @@ async function main(): Promise<void> {
   process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM')));
   try {
     const mockPort = await freePort();
-    children.push(spawn(process.execPath, [join(import.meta.dirname, 'mock-upstream.mjs'), String(mockPort)], { stdio: 'ignore' }));
+    children.push(
+      spawn(process.execPath, [join(import.meta.dirname, 'mock-upstream.mjs'), String(mockPort)], { stdio: 'ignore' }),
+    );
     const mockUrl = `http://127.0.0.1:${mockPort}`;
     await sleep(500);
     // BENCH_AA=1: both daemons without the journal, to show what the same comparison reads from noise alone.
@@ -137,9 +192,13 @@ async function main(): Promise<void> {
     daemons.push(on, off);
     for (const d of daemons) await loadFor(d, 1000);
 
-    console.log(`call journal cost${AA ? ' (A/A: journal off on both sides)' : ''} — ${new Date().toISOString()}, node ${process.version}, ${STREAM ? 'streaming' : 'non-streaming'} chat completions, concurrency ${CONCURRENCY}, ${ROUNDS} alternated rounds of ${SECONDS}s`);
+    console.log(
+      `call journal cost${AA ? ' (A/A: journal off on both sides)' : ''} — ${new Date().toISOString()}, node ${process.version}, ${STREAM ? 'streaming' : 'non-streaming'} chat completions, concurrency ${CONCURRENCY}, ${ROUNDS} alternated rounds of ${SECONDS}s`,
+    );
     console.log('command: npx tsc -p tsconfig.build.json && npx tsx bench/proxy/journal.ts\n');
-    console.log('round  first        on req/s  off req/s  on/off   on cpu µs/req  off cpu µs/req  cpu on/off  load avg (1m)');
+    console.log(
+      'round  first        on req/s  off req/s  on/off   on cpu µs/req  off cpu µs/req  cpu on/off  load avg (1m)',
+    );
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
     const rOn: number[] = [];
@@ -171,14 +230,22 @@ async function main(): Promise<void> {
     // Once the last batch has committed (flush interval 500 ms), what stays on disk.
     await sleep(1500);
     idleJournal = journalBytes(on);
-    console.log(`\nmedian: on ${median(rOn).toFixed(0)} req/s, off ${median(rOff).toFixed(0)} req/s; median ratio on/off ${median(ratios).toFixed(3)} (journal cost ${((1 - median(ratios)) * 100).toFixed(1)} %)`);
-    console.log(`median CPU per request on/off ${median(cpuRatios).toFixed(3)} (+${((median(cpuRatios) - 1) * 100).toFixed(1)} %)`);
+    console.log(
+      `\nmedian: on ${median(rOn).toFixed(0)} req/s, off ${median(rOff).toFixed(0)} req/s; median ratio on/off ${median(ratios).toFixed(3)} (journal cost ${((1 - median(ratios)) * 100).toFixed(1)} %)`,
+    );
+    console.log(
+      `median CPU per request on/off ${median(cpuRatios).toFixed(3)} (+${((median(cpuRatios) - 1) * 100).toFixed(1)} %)`,
+    );
     // Wall-clock and per-request CPU both move by ±20 % between identical daemons on a busy machine (BENCH_AA=1);
     // the journal's own CPU per call, measured alone, against the daemon's per request is the steadier figure.
     const own = journalCpuPerCall(join(on.home, 'journal-alone'));
     const offCpu = median(offCpuPerReq);
-    console.log(`journal alone: ${own.toFixed(1)} µs CPU per call = ${((100 * own) / offCpu).toFixed(1)} % of the daemon's ${offCpu.toFixed(0)} µs per request without it`);
-    console.log(`journal on disk: at most ${(maxJournal / 1024).toFixed(0)} KiB right after a round, ${(idleJournal / 1024).toFixed(0)} KiB once idle (truncated as batches commit)`);
+    console.log(
+      `journal alone: ${own.toFixed(1)} µs CPU per call = ${((100 * own) / offCpu).toFixed(1)} % of the daemon's ${offCpu.toFixed(0)} µs per request without it`,
+    );
+    console.log(
+      `journal on disk: at most ${(maxJournal / 1024).toFixed(0)} KiB right after a round, ${(idleJournal / 1024).toFixed(0)} KiB once idle (truncated as batches commit)`,
+    );
   } finally {
     for (const d of daemons) {
       await run([join(ROOT, 'bin', 'run.js'), 'proxy', 'stop'], d.env).catch(() => '');

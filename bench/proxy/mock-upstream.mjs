@@ -5,9 +5,18 @@ import { createServer } from 'node:http';
 
 const port = Number(process.argv[2] ?? 0);
 const completion = JSON.stringify({
-  id: 'chatcmpl-bench', object: 'chat.completion', created: 1700000000, model: 'gpt-4o-mini-2024-07-18',
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1700000000,
+  model: 'gpt-4o-mini-2024-07-18',
   choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, logprobs: null, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 12, completion_tokens: 1, total_tokens: 13, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+  usage: {
+    prompt_tokens: 12,
+    completion_tokens: 1,
+    total_tokens: 13,
+    prompt_tokens_details: { cached_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0 },
+  },
 });
 
 const server = createServer((req, res) => {
@@ -27,13 +36,23 @@ const server = createServer((req, res) => {
     let i = 0;
     const send = () => {
       if (res.destroyed) return;
-      const chunk = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: `t${i} ` }, finish_reason: null }], ...(withUsage ? { usage: null } : {}) };
+      const chunk = {
+        id: 'chatcmpl-bench',
+        object: 'chat.completion.chunk',
+        created: 1700000000,
+        model: 'gpt-4o-mini',
+        choices: [{ index: 0, delta: { content: `t${i} ` }, finish_reason: null }],
+        ...(withUsage ? { usage: null } : {}),
+      };
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
       if (++i < n) {
         setTimeout(send, gap);
         return;
       }
-      if (withUsage) res.write(`data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 12, completion_tokens: n, total_tokens: 12 + n } })}\n\n`);
+      if (withUsage)
+        res.write(
+          `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 12, completion_tokens: n, total_tokens: 12 + n } })}\n\n`,
+        );
       res.end('data: [DONE]\n\n');
     };
     send();

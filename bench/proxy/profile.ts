@@ -26,7 +26,11 @@ const CPU_PROF = process.env.PROFILE_CPU === '1';
 const STREAM = process.env.PROFILE_STREAM === '1';
 const TARGETS = (process.env.PROFILE_TARGETS ?? 'oco,bare').split(',');
 const BASELINE_ROOT = process.env.PROFILE_BASELINE_ROOT;
-const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say ok.' }], ...(STREAM ? { stream: true } : {}) });
+const BODY = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Say ok.' }],
+  ...(STREAM ? { stream: true } : {}),
+});
 const TICK_US = 1e6 / 100; // USER_HZ
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,7 +75,17 @@ async function load(origin: string, path: string, ms: number): Promise<{ n: numb
       while (performance.now() < until) {
         const t0 = performance.now();
         try {
-          const r = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-bench-chunks': '5', 'x-bench-gap-ms': '0' }, body: BODY });
+          const r = await pool.request({
+            path,
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: 'Bearer sk-bench',
+              'x-bench-chunks': '5',
+              'x-bench-gap-ms': '0',
+            },
+            body: BODY,
+          });
           await r.body.dump();
           if (r.statusCode !== 200) errors++;
         } catch {
@@ -86,12 +100,24 @@ async function load(origin: string, path: string, ms: number): Promise<{ n: numb
   return { n, errors, lat };
 }
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
 function summarize(file: string, requests: number): void {
-  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+  const p = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: Node[];
+    samples: number[];
+    timeDeltas: number[];
+    startTime: number;
+    endTime: number;
+  };
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+  for (let i = 0; i < p.samples.length; i++)
+    self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
   const agg = new Map<string, number>();
   let total = 0;
   let idle = 0;
@@ -102,15 +128,30 @@ function summarize(file: string, requests: number): void {
     else total += us;
     agg.set(name, (agg.get(name) ?? 0) + us);
   }
-  console.log(`profile ${file}: busy ${(total / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms, ${(total / requests).toFixed(1)} µs busy/request (main thread)`);
+  console.log(
+    `profile ${file}: busy ${(total / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms, ${(total / requests).toFixed(1)} µs busy/request (main thread)`,
+  );
   const byFile = new Map<string, number>();
   for (const [k, us] of agg) {
     const f = k.split(' ').slice(1).join(' ').replace(/:\d+$/, '');
     byFile.set(f, (byFile.get(f) ?? 0) + us);
   }
-  console.log('by file: ' + [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([f, us]) => `${f || '(native)'} ${(us / requests).toFixed(1)}`).join(', '));
-  const top = [...agg].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 35));
-  for (const [k, us] of top) console.log(`${(us / requests).toFixed(2).padStart(8)} µs/req ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+  console.log(
+    'by file: ' +
+      [...byFile]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 25)
+        .map(([f, us]) => `${f || '(native)'} ${(us / requests).toFixed(1)}`)
+        .join(', '),
+  );
+  const top = [...agg]
+    .filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, Number(process.env.PROFILE_TOP ?? 35));
+  for (const [k, us] of top)
+    console.log(
+      `${(us / requests).toFixed(2).padStart(8)} µs/req ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`,
+    );
 }
 
 async function main(): Promise<void> {
@@ -119,7 +160,9 @@ async function main(): Promise<void> {
   process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM')));
   try {
     const mockPort = await freePort();
-    children.push(spawn(process.execPath, [join(import.meta.dirname, 'mock-upstream.mjs'), String(mockPort)], { stdio: 'ignore' }));
+    children.push(
+      spawn(process.execPath, [join(import.meta.dirname, 'mock-upstream.mjs'), String(mockPort)], { stdio: 'ignore' }),
+    );
     const mockUrl = `http://127.0.0.1:${mockPort}`;
     await waitHttp(`${mockUrl}/v1/chat/completions`, { method: 'POST', body: BODY });
     const perCall = new Map<string, number[]>();
@@ -133,17 +176,44 @@ async function main(): Promise<void> {
         // Each daemon its own home: two runs of one build must not share a journal or a pid file.
         const ocoHome = join(home, `${name}-${perCall.get(name)?.length ?? 0}`);
         profDir = join(ocoHome, 'prof');
-        const env: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '2', ...process.env, OCO_HOME: ocoHome, OCO_OPENAI_BASE_URL: mockUrl, OCO_LOG_LEVEL: 'info' };
-        for (const k of ['DATABASE_URL', 'POSTGRES_HOST', 'REDIS_URL', 'REDIS_HOST', 'OCO_PROXY_API_KEY', 'NODE_OPTIONS']) delete env[k];
-        const flags = [...(process.env.PROFILE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size').split(' ').filter(Boolean), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
-        child = spawn(process.execPath, [...flags, join(root, 'dist/daemon/main.js'), '--host', '127.0.0.1', '--port', String(port)], { env, stdio: ['ignore', process.env.PROFILE_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
+        const env: NodeJS.ProcessEnv = {
+          MALLOC_ARENA_MAX: '2',
+          ...process.env,
+          OCO_HOME: ocoHome,
+          OCO_OPENAI_BASE_URL: mockUrl,
+          OCO_LOG_LEVEL: 'info',
+        };
+        for (const k of [
+          'DATABASE_URL',
+          'POSTGRES_HOST',
+          'REDIS_URL',
+          'REDIS_HOST',
+          'OCO_PROXY_API_KEY',
+          'NODE_OPTIONS',
+        ])
+          delete env[k];
+        const flags = [
+          ...(process.env.PROFILE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size').split(' ').filter(Boolean),
+          ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+        ];
+        child = spawn(
+          process.execPath,
+          [...flags, join(root, 'dist/daemon/main.js'), '--host', '127.0.0.1', '--port', String(port)],
+          { env, stdio: ['ignore', process.env.PROFILE_STDOUT ? 'inherit' : 'ignore', 'inherit'] },
+        );
       } else {
-        child = spawn(process.execPath, [join(import.meta.dirname, 'bare-proxy.mjs'), String(port), mockUrl], { stdio: 'ignore' });
+        child = spawn(process.execPath, [join(import.meta.dirname, 'bare-proxy.mjs'), String(port), mockUrl], {
+          stdio: 'ignore',
+        });
       }
       children.push(child);
       const origin = `http://127.0.0.1:${port}`;
       const path = '/v1/proxy/openai/v1/chat/completions';
-      await waitHttp(`${origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, body: BODY });
+      await waitHttp(`${origin}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+        body: BODY,
+      });
       await load(origin, path, 1500); // warm-up
       const t0 = cpuTicks(child.pid!);
       const th0 = threadTicks(child.pid!);
@@ -151,9 +221,17 @@ async function main(): Promise<void> {
       const cpu = (cpuTicks(child.pid!) - t0) * TICK_US;
       const th1 = threadTicks(child.pid!);
       r.lat.sort((a, b) => a - b);
-      console.log(`${name}: c=${C} ${STREAM ? 'stream' : 'json'} ${r.n} requests in ${SECONDS}s (${(r.n / SECONDS).toFixed(0)}/s, ${r.errors} errors), p50 ${r.lat[Math.floor(r.n / 2)]!.toFixed(3)} ms, p99 ${r.lat[Math.floor(r.n * 0.99)]!.toFixed(3)} ms; process CPU ${(cpu / r.n).toFixed(1)} µs/request; load ${loadavg()[0]!.toFixed(2)}`);
+      console.log(
+        `${name}: c=${C} ${STREAM ? 'stream' : 'json'} ${r.n} requests in ${SECONDS}s (${(r.n / SECONDS).toFixed(0)}/s, ${r.errors} errors), p50 ${r.lat[Math.floor(r.n / 2)]!.toFixed(3)} ms, p99 ${r.lat[Math.floor(r.n * 0.99)]!.toFixed(3)} ms; process CPU ${(cpu / r.n).toFixed(1)} µs/request; load ${loadavg()[0]!.toFixed(2)}`,
+      );
       perCall.set(name, [...(perCall.get(name) ?? []), cpu / r.n]);
-      console.log(`  per thread µs/request: ${[...th1].map(([k, v]) => [k, ((v - (th0.get(k) ?? 0)) * TICK_US) / r.n] as const).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+      console.log(
+        `  per thread µs/request: ${[...th1]
+          .map(([k, v]) => [k, ((v - (th0.get(k) ?? 0)) * TICK_US) / r.n] as const)
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')}`,
+      );
       if (process.env.PROFILE_STREAMS) {
         // Peak memory as the benchmark drives it: rounds of N concurrent streams (20 chunks 50 ms apart).
         const N = Number(process.env.PROFILE_STREAMS);
@@ -164,7 +242,21 @@ async function main(): Promise<void> {
           await Promise.all(
             Array.from({ length: N }, async () => {
               const t0 = performance.now();
-              const res = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-bench-chunks': '20', 'x-bench-gap-ms': '50' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Count.' }], stream: true }) });
+              const res = await pool.request({
+                path,
+                method: 'POST',
+                headers: {
+                  'content-type': 'application/json',
+                  authorization: 'Bearer sk-bench',
+                  'x-bench-chunks': '20',
+                  'x-bench-gap-ms': '50',
+                },
+                body: JSON.stringify({
+                  model: 'gpt-4o-mini',
+                  messages: [{ role: 'user', content: 'Count.' }],
+                  stream: true,
+                }),
+              });
               let first = true;
               for await (const _c of res.body) {
                 if (first) ttfb.push(performance.now() - t0);
@@ -174,7 +266,9 @@ async function main(): Promise<void> {
           );
           await pool.close();
           ttfb.sort((a, b) => a - b);
-          console.log(`  ${N} streams round ${round}: ${(performance.now() - t1).toFixed(0)} ms, ttfb p50 ${ttfb[Math.floor(N / 2)]!.toFixed(1)} ms`);
+          console.log(
+            `  ${N} streams round ${round}: ${(performance.now() - t1).toFixed(0)} ms, ttfb p50 ${ttfb[Math.floor(N / 2)]!.toFixed(1)} ms`,
+          );
         }
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
         console.log(`  peak RSS ${(Number(m?.[1]) / 1024).toFixed(1)} MB`);
@@ -194,8 +288,14 @@ async function main(): Promise<void> {
     }
     const mean = (xs: number[] | undefined) => (xs && xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
     if (perCall.has('base') && perCall.has('oco')) {
-      const runs = (k: string) => perCall.get(k)!.map((v) => v.toFixed(1)).join(' ');
-      console.log(`CPU µs/request: base ${runs('base')}; oco ${runs('oco')}; oco/base ${(mean(perCall.get('oco')) / mean(perCall.get('base'))).toFixed(3)}`);
+      const runs = (k: string) =>
+        perCall
+          .get(k)!
+          .map((v) => v.toFixed(1))
+          .join(' ');
+      console.log(
+        `CPU µs/request: base ${runs('base')}; oco ${runs('oco')}; oco/base ${(mean(perCall.get('oco')) / mean(perCall.get('base'))).toFixed(3)}`,
+      );
     }
   } finally {
     if (!process.env.PROFILE_KEEP) rmSync(home, { recursive: true, force: true });

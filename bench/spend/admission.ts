@@ -66,17 +66,38 @@ const BODY = {
   model: 'gpt-4o',
   max_tokens: 1000,
   messages: [
-    { role: 'system', content: 'You are the billing assistant of ACME. Answer with the invoice id and the amount. '.repeat(8) },
-    { role: 'user', content: 'Which invoice of March covers the GPU nodes in eu-west-1, and how much of it is the reserved capacity? '.repeat(8) },
+    {
+      role: 'system',
+      content: 'You are the billing assistant of ACME. Answer with the invoice id and the amount. '.repeat(8),
+    },
+    {
+      role: 'user',
+      content:
+        'Which invoice of March covers the GPU nodes in eu-west-1, and how much of it is the reserved capacity? '.repeat(
+          8,
+        ),
+    },
   ],
-  tools: [{ type: 'function', function: { name: 'find_invoice', description: 'Find an invoice by month and service', parameters: { type: 'object', properties: { month: { type: 'string' }, service: { type: 'string' } } } } }],
+  tools: [
+    {
+      type: 'function',
+      function: {
+        name: 'find_invoice',
+        description: 'Find an invoice by month and service',
+        parameters: { type: 'object', properties: { month: { type: 'string' }, service: { type: 'string' } } },
+      },
+    },
+  ],
 };
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function run(backend: 'memory' | 'redis', engine: 'sqlite' | 'postgres'): Promise<Record<string, string | number>> {
+async function run(
+  backend: 'memory' | 'redis',
+  engine: 'sqlite' | 'postgres',
+): Promise<Record<string, string | number>> {
   const dir = mkdtempSync(join(tmpdir(), 'oco-bench-spend-'));
   const { store, drop } = await openStore(engine, dir);
   await migrate(store);
@@ -85,13 +106,15 @@ async function run(backend: 'memory' | 'redis', engine: 'sqlite' | 'postgres'): 
     { scope: 'agent', entity: 'bench-bot', limit: '9000000', period: 'rolling', window: '24h' },
     { scope: 'org', entity: 'acme', limit: '9000000', period: 'total' },
   ];
-  for (let i = 0; i < 20; i++) budgets.push({ scope: 'team', entity: `other-${i}`, limit: '100', period: 'daily', timezone: 'UTC' });
+  for (let i = 0; i < 20; i++)
+    budgets.push({ scope: 'team', entity: `other-${i}`, limit: '100', period: 'daily', timezone: 'UTC' });
   for (const b of budgets) await insertBudget(store, parseBudgetInput(b, 'UTC'));
   for (const l of [
     { scope: 'key', entity: 'key_bench', kind: 'rpm', limit: '100000000' },
     { scope: 'team', entity: 'payments', kind: 'tpm', limit: '100000000000' },
     { scope: 'agent', entity: 'bench-bot', kind: 'concurrent', limit: '1000' },
-  ]) await upsertRateLimit(store, parseRateLimitInput(l));
+  ])
+    await upsertRateLimit(store, parseRateLimitInput(l));
 
   let admin: Redis | undefined;
   if (backend === 'redis') {
@@ -99,14 +122,37 @@ async function run(backend: 'memory' | 'redis', engine: 'sqlite' | 'postgres'): 
     await admin.flushdb();
   }
   const config = OcoConfig.load({ env: { OCO_HOME: dir, OCO_LOG_LEVEL: 'silent' } });
-  const adm = await createSpendAdmission(config, store, { backend, redisUrl, logger: silent, estimateCost: () => money('0.0125'), reloadMs: 60_000 });
-  const attribution = { orgId: 'acme', teamId: 'payments', agentId: 'bench-bot', userId: 'default', keyId: 'key_bench', tags: ['bench'] };
+  const adm = await createSpendAdmission(config, store, {
+    backend,
+    redisUrl,
+    logger: silent,
+    estimateCost: () => money('0.0125'),
+    reloadMs: 60_000,
+  });
+  const attribution = {
+    orgId: 'acme',
+    teamId: 'payments',
+    agentId: 'bench-bot',
+    userId: 'default',
+    keyId: 'key_bench',
+    tags: ['bench'],
+  };
   const settle = { costUsd: money('0.00525'), inputTokens: 1000, outputTokens: 300, totalTokens: 1300, failed: false };
   const samples: number[] = [];
   const warmup = Math.min(2000, Math.floor(iterations / 5));
   const started = performance.now();
   for (let i = 0; i < warmup + iterations; i++) {
-    const req: AdmissionRequest = { requestId: `b${i}`, provider: 'openai', model: 'gpt-4o', attribution, estimatedInputTokens: 1000, maxOutputTokens: 1000, endpoint: '/v1/chat/completions', body: BODY, now: new Date() };
+    const req: AdmissionRequest = {
+      requestId: `b${i}`,
+      provider: 'openai',
+      model: 'gpt-4o',
+      attribution,
+      estimatedInputTokens: 1000,
+      maxOutputTokens: 1000,
+      endpoint: '/v1/chat/completions',
+      body: BODY,
+      now: new Date(),
+    };
     const t0 = performance.now();
     const d = await adm.admit(req);
     const t1 = performance.now();
@@ -150,7 +196,16 @@ async function pingBaseline(): Promise<Record<string, string | number>> {
   r.disconnect();
   samples.sort((a, b) => a - b);
   const f = (n: number) => Number(n.toFixed(4));
-  return { backend: 'redis PING only', store: '-', iterations, 'p50 ms': f(percentile(samples, 50)), 'p99 ms': f(percentile(samples, 99)), 'p99.9 ms': f(percentile(samples, 99.9)), 'max ms': f(samples[samples.length - 1]!), 'admit+settle/s': '-' };
+  return {
+    backend: 'redis PING only',
+    store: '-',
+    iterations,
+    'p50 ms': f(percentile(samples, 50)),
+    'p99 ms': f(percentile(samples, 99)),
+    'p99.9 ms': f(percentile(samples, 99.9)),
+    'max ms': f(samples[samples.length - 1]!),
+    'admit+settle/s': '-',
+  };
 }
 
 const rows = [await run('memory', 'sqlite')];
@@ -166,7 +221,14 @@ try {
 } catch (err) {
   console.error(`PING baseline skipped: ${(err as Error).message}`);
 }
-console.log(`command: node --import tsx bench/spend/admission.ts --iterations ${iterations} --redis ${redisUrl} --pg ${pgAdminUrl}`);
-console.log(`node ${process.version}, ${new Date().toISOString()}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `command: node --import tsx bench/spend/admission.ts --iterations ${iterations} --redis ${redisUrl} --pg ${pgAdminUrl}`,
+);
+console.log(
+  `node ${process.version}, ${new Date().toISOString()}, load average ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.table(rows);
 process.exit(0);

@@ -47,9 +47,17 @@ export async function fetchHealth(url: string, timeoutMs = 2000): Promise<Record
 
 export async function daemonStatus(config: OcoConfig): Promise<DaemonStatus> {
   const s = runningDaemon(config);
-  if (!s) throw new UnreachableError('OCO_PROXY_NOT_RUNNING', 'the gateway is not running', { hint: 'Start it with "oco proxy start".' });
+  if (!s)
+    throw new UnreachableError('OCO_PROXY_NOT_RUNNING', 'the gateway is not running', {
+      hint: 'Start it with "oco proxy start".',
+    });
   const h = await fetchHealth(s.url);
-  if (!h) throw new UnreachableError('OCO_PROXY_UNRESPONSIVE', `the gateway (pid ${s.pid}) does not answer on ${s.url}/health`, { hint: 'See "oco proxy logs"; "oco proxy restart" replaces it.' });
+  if (!h)
+    throw new UnreachableError(
+      'OCO_PROXY_UNRESPONSIVE',
+      `the gateway (pid ${s.pid}) does not answer on ${s.url}/health`,
+      { hint: 'See "oco proxy logs"; "oco proxy restart" replaces it.' },
+    );
   return {
     running: true,
     pid: s.pid,
@@ -75,9 +83,17 @@ export function assertPortFree(host: string, port: number): Promise<void> {
     const srv = createServer();
     srv.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        reject(new OperationError('OCO_PROXY_PORT_IN_USE', `port ${port} on ${host} is already in use`, { hint: `Stop what listens there, or start on another port: oco proxy start --port ${port + 1}.` }));
+        reject(
+          new OperationError('OCO_PROXY_PORT_IN_USE', `port ${port} on ${host} is already in use`, {
+            hint: `Stop what listens there, or start on another port: oco proxy start --port ${port + 1}.`,
+          }),
+        );
       } else {
-        reject(new OperationError('OCO_PROXY_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`, { hint: 'Check --host (an address of this machine) and --port.' }));
+        reject(
+          new OperationError('OCO_PROXY_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`, {
+            hint: 'Check --host (an address of this machine) and --port.',
+          }),
+        );
       }
     });
     srv.listen(port, host, () => srv.close(() => resolvePromise()));
@@ -92,7 +108,10 @@ export function tailLines(file: string, n: number): string[] {
     const len = Math.min(size, Math.max(64 * 1024, n * 2048));
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n').filter((l) => l !== '');
+    const lines = buf
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     if (len < size) lines.shift();
     return lines.slice(-n);
   } finally {
@@ -112,9 +131,15 @@ function daemonCommand(opts: { host: string; port: number }): { args: string[]; 
   const where = ['--host', opts.host, '--port', String(opts.port)];
   if (isSingleBinary()) {
     const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
-    return { args: ['proxy', 'start', '--foreground', ...where], env: { NODE_OPTIONS: `${inherited}--max-semi-space-size=1` } };
+    return {
+      args: ['proxy', 'start', '--foreground', ...where],
+      env: { NODE_OPTIONS: `${inherited}--max-semi-space-size=1` },
+    };
   }
-  return { args: ['--max-semi-space-size=1', '--optimize-for-size', resolve(import.meta.dirname, 'main.js'), ...where], env: {} };
+  return {
+    args: ['--max-semi-space-size=1', '--optimize-for-size', resolve(import.meta.dirname, 'main.js'), ...where],
+    env: {},
+  };
 }
 
 /**
@@ -122,7 +147,10 @@ function daemonCommand(opts: { host: string; port: number }): { args: string[]; 
  * returns once /health answers with the child's pid. If the child exits first,
  * the error carries the last log lines.
  */
-export async function startDetached(config: OcoConfig, opts: { host: string; port: number; timeoutMs?: number }): Promise<DaemonState> {
+export async function startDetached(
+  config: OcoConfig,
+  opts: { host: string; port: number; timeoutMs?: number },
+): Promise<DaemonState> {
   await assertPortFree(opts.host, opts.port);
   ensurePrivateDir(config.paths.logDir);
   const errFile = join(config.paths.logDir, 'proxy.stderr');
@@ -155,10 +183,18 @@ export async function startDetached(config: OcoConfig, opts: { host: string; por
   if (typed) throw typed;
   const lines = [...tailLines(logFilePath(config.paths.logDir), 10), ...stderrLines.slice(-10)];
   // The single binary's daemon is the CLI itself: it exits with the documented code but writes no JSON line.
-  const exitCode = exited === ExitCode.usage || exited === ExitCode.unreachable || exited === ExitCode.policy ? exited : ExitCode.failure;
-  throw new OcoError('OCO_PROXY_START_FAILED', `the gateway did not start${exited !== undefined ? ` (exit code ${exited})` : ' within the timeout'}; last log lines:\n${lines.join('\n')}`, exitCode, {
-    hint: `See ${logFilePath(config.paths.logDir)} and ${errFile}.`,
-  });
+  const exitCode =
+    exited === ExitCode.usage || exited === ExitCode.unreachable || exited === ExitCode.policy
+      ? exited
+      : ExitCode.failure;
+  throw new OcoError(
+    'OCO_PROXY_START_FAILED',
+    `the gateway did not start${exited !== undefined ? ` (exit code ${exited})` : ' within the timeout'}; last log lines:\n${lines.join('\n')}`,
+    exitCode,
+    {
+      hint: `See ${logFilePath(config.paths.logDir)} and ${errFile}.`,
+    },
+  );
 }
 
 /**
@@ -169,9 +205,24 @@ function typedError(stderrLines: readonly string[]): OcoError | undefined {
   for (const line of [...stderrLines].reverse()) {
     if (!line.startsWith('{"error":')) continue;
     try {
-      const e = (JSON.parse(line) as { error: { code: string; message: string; hint?: string; exitCode: ExitCode; details?: Record<string, unknown> } }).error;
+      const e = (
+        JSON.parse(line) as {
+          error: {
+            code: string;
+            message: string;
+            hint?: string;
+            exitCode: ExitCode;
+            details?: Record<string, unknown>;
+          };
+        }
+      ).error;
       // A daemon of another version may name a code this one does not know: it keeps its exit code, under the start failure's code.
-      return new OcoError(isErrorCode(e.code) ? e.code : 'OCO_PROXY_START_FAILED', `the gateway did not start: ${e.message}`, e.exitCode, { hint: e.hint, details: e.details });
+      return new OcoError(
+        isErrorCode(e.code) ? e.code : 'OCO_PROXY_START_FAILED',
+        `the gateway did not start: ${e.message}`,
+        e.exitCode,
+        { hint: e.hint, details: e.details },
+      );
     } catch {
       return undefined;
     }
@@ -192,5 +243,7 @@ export async function stopDaemon(config: OcoConfig): Promise<{ stopped: boolean;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new OperationError('OCO_PROXY_STOP_TIMEOUT', `the gateway (pid ${s.pid}) did not exit after SIGTERM`, { hint: `It may be stuck; kill it with "kill -9 ${s.pid}" (usage records of the last second may be lost).` });
+  throw new OperationError('OCO_PROXY_STOP_TIMEOUT', `the gateway (pid ${s.pid}) did not exit after SIGTERM`, {
+    hint: `It may be stuck; kill it with "kill -9 ${s.pid}" (usage records of the last second may be lost).`,
+  });
 }

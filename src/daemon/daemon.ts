@@ -34,17 +34,31 @@ const PRICE_REFRESH_MS = 10_000;
  * so budgets count its calls), spend controls when that module exists, then
  * the listener, and finally the state file other oco commands read.
  */
-export async function startDaemon(config: OcoConfig, opts: { host: string; port: number; stdoutLogs?: boolean }): Promise<RunningDaemon> {
+export async function startDaemon(
+  config: OcoConfig,
+  opts: { host: string; port: number; stdoutLogs?: boolean },
+): Promise<RunningDaemon> {
   // Before anything is opened: whatever an older version or another tool left readable under oco's directories.
   const narrowed = privatizeOcoPaths(config.paths, ['stateDir', 'logDir']);
-  const log = createDaemonLogger({ logDir: config.paths.logDir, level: config.string('log.level') ?? 'info', maxBytes: config.int('log.maxBytes'), alsoStdout: opts.stdoutLogs });
+  const log = createDaemonLogger({
+    logDir: config.paths.logDir,
+    level: config.string('log.level') ?? 'info',
+    maxBytes: config.int('log.maxBytes'),
+    alsoStdout: opts.stdoutLogs,
+  });
   await log.ready;
   const logger = log.logger;
-  if (narrowed.changed.length > 0) logger.info({ paths: narrowed.changed }, 'made files private (0600) and directories private (0700)');
-  if (narrowed.refused.length > 0) logger.warn({ paths: narrowed.refused }, 'cannot narrow the modes of these paths (another owner or a read-only file system); set them to 0600/0700 by hand');
+  if (narrowed.changed.length > 0)
+    logger.info({ paths: narrowed.changed }, 'made files private (0600) and directories private (0700)');
+  if (narrowed.refused.length > 0)
+    logger.warn(
+      { paths: narrowed.refused },
+      'cannot narrow the modes of these paths (another owner or a read-only file system); set them to 0600/0700 by hand',
+    );
   const settings = gatewaySettings(config);
   for (const [name, url] of Object.entries(settings.baseUrls)) {
-    if (!/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`the ${name} base URL must be http or https (got ${url})`);
+    if (!/^https?:$/.test(new URL(url).protocol))
+      throw new UsageError(`the ${name} base URL must be http or https (got ${url})`);
   }
   const store = await openStore(config);
   let book: PriceBook = await loadPriceBook(store);
@@ -64,14 +78,28 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
     logger,
     onDurable: (records) => journal.durable(records),
   });
-  const recovered = await recoverCallJournal(journal, recorder, book, { defaultMaxOutputTokens: config.int('budget.defaultMaxOutputTokens'), logger });
+  const recovered = await recoverCallJournal(journal, recorder, book, {
+    defaultMaxOutputTokens: config.int('budget.defaultMaxOutputTokens'),
+    logger,
+  });
   // Only for bench/proxy/journal.ts, which measures what the journal costs a call; not a setting: without it a crash loses calls.
   const journaling = process.env.OCO_BENCH_CALL_JOURNAL !== 'off';
   if (journaling) journal.open();
   recorder.start();
   const { admission, adminRoutes } = await loadSpendModule(config, store, logger, recovered.settle);
   const keys = new KeyCache(store);
-  const gateway = new Gateway({ settings, store, recorder, journal: journaling ? journal : undefined, prices: () => book, keys, logger, admission, adminRoutes, version: version() });
+  const gateway = new Gateway({
+    settings,
+    store,
+    recorder,
+    journal: journaling ? journal : undefined,
+    prices: () => book,
+    keys,
+    logger,
+    admission,
+    adminRoutes,
+    version: version(),
+  });
 
   let address;
   try {
@@ -84,12 +112,21 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
     log.close();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new OperationError('OCO_PROXY_PORT_IN_USE', `port ${opts.port} on ${opts.host} is already in use`, { hint: `Stop what listens there, or start on another port: oco proxy start --port ${opts.port + 1}.` });
+      throw new OperationError('OCO_PROXY_PORT_IN_USE', `port ${opts.port} on ${opts.host} is already in use`, {
+        hint: `Stop what listens there, or start on another port: oco proxy start --port ${opts.port + 1}.`,
+      });
     }
-    throw new OperationError('OCO_PROXY_LISTEN_FAILED', `cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`, { hint: 'Check --host (an address of this machine) and --port.' });
+    throw new OperationError(
+      'OCO_PROXY_LISTEN_FAILED',
+      `cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`,
+      { hint: 'Check --host (an address of this machine) and --port.' },
+    );
   }
   if (!isLoopback(opts.host) && !settings.proxyApiKey) {
-    logger.warn({ host: opts.host }, 'listening on a non-loopback address without OCO_PROXY_API_KEY: anyone who can reach it can spend through it');
+    logger.warn(
+      { host: opts.host },
+      'listening on a non-loopback address without OCO_PROXY_API_KEY: anyone who can reach it can spend through it',
+    );
   }
   const state: DaemonState = {
     pid: process.pid,
@@ -115,7 +152,10 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
       await keys.close();
       await recorder.stop();
       journal.close();
-      for (const c of admission) await c.close().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'admission control close failed'));
+      for (const c of admission)
+        await c
+          .close()
+          .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'admission control close failed'));
       clearInterval(priceTimer);
       const stats = recorder.snapshot();
       await store.close().catch(() => {});
@@ -127,14 +167,20 @@ export async function startDaemon(config: OcoConfig, opts: { host: string; port:
 }
 
 /** Spend controls plug in through src/core/gateway/spend/index.ts when it exists; the gateway runs without them otherwise. */
-async function loadSpendModule(config: OcoConfig, store: Store, logger: Logger, recovered: RecoveredCall[]): Promise<{ admission: AdmissionControl[]; adminRoutes: AdminRoute[] }> {
+async function loadSpendModule(
+  config: OcoConfig,
+  store: Store,
+  logger: Logger,
+  recovered: RecoveredCall[],
+): Promise<{ admission: AdmissionControl[]; adminRoutes: AdminRoute[] }> {
   const specifier = '../core/gateway/spend/index.js';
   let mod: Partial<SpendModule>;
   try {
     mod = (await import(specifier)) as Partial<SpendModule>;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('spend')) return { admission: [], adminRoutes: [] };
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('spend'))
+      return { admission: [], adminRoutes: [] };
     throw err;
   }
   if (recovered.length > 0 && mod.settleRecovered) {
@@ -142,10 +188,15 @@ async function loadSpendModule(config: OcoConfig, store: Store, logger: Logger, 
     try {
       await mod.settleRecovered(store, recovered);
     } catch (err) {
-      logger.warn({ err: { message: (err as Error).message }, calls: recovered.length }, 'cannot settle recovered calls in the spend ledger; their reservations are released as stale');
+      logger.warn(
+        { err: { message: (err as Error).message }, calls: recovered.length },
+        'cannot settle recovered calls in the spend ledger; their reservations are released as stale',
+      );
     }
   }
-  const admission = mod.createAdmissionControls ? await mod.createAdmissionControls(config, store, { logger: logger.child({ component: 'spend' }) }) : [];
+  const admission = mod.createAdmissionControls
+    ? await mod.createAdmissionControls(config, store, { logger: logger.child({ component: 'spend' }) })
+    : [];
   const adminRoutes = mod.createAdminRoutes ? await mod.createAdminRoutes(config, store) : [];
   logger.debug({ controls: admission.length, routes: adminRoutes.length }, 'spend controls loaded');
   return { admission, adminRoutes };

@@ -19,7 +19,11 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
     async start(config, store, logger) {
       const { startDrMonitor } = await import('../core/resilience/dr/monitor.js');
       const monitor = startDrMonitor(config, store, {
-        onBreach: (e) => logger.warn({ event: e.event, policy: e.policy, context: e.context, namespace: e.namespace, breaches: e.breaches }, 'dr policy breach'),
+        onBreach: (e) =>
+          logger.warn(
+            { event: e.event, policy: e.policy, context: e.context, namespace: e.namespace, breaches: e.breaches },
+            'dr policy breach',
+          ),
         onError: (err) => logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'dr check failed'),
       });
       return { name: 'dr-monitor', stop: () => monitor.stop() };
@@ -32,7 +36,8 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
       const compactor = startLedgerCompactor(store, {
         retentionDays: config.int('budget.ledgerRetentionDays'),
         onRun: (r) => (r.removed > 0 ? logger.info(r, 'spend ledger compacted') : undefined),
-        onError: (err) => logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'spend ledger compaction failed'),
+        onError: (err) =>
+          logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'spend ledger compaction failed'),
       });
       return { name: 'spend-ledger-compaction', stop: () => compactor.stop() };
     },
@@ -61,7 +66,11 @@ export function startBackgroundJobs(config: OcoConfig, store: Store, logger: Log
   return {
     async stop() {
       for (const job of await Promise.all(started)) {
-        await job?.stop().catch((err: Error) => logger.warn({ job: job.name, err: { message: err.message } }, 'background job stop failed'));
+        await job
+          ?.stop()
+          .catch((err: Error) =>
+            logger.warn({ job: job.name, err: { message: err.message } }, 'background job stop failed'),
+          );
       }
     },
   };

@@ -82,7 +82,11 @@ export function looksLikeDaemon(pid: number): boolean {
 export function version(): string {
   try {
     // A path, not a URL: the single binary's virtual file system serves paths only.
-    return (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return '0.0.0';
   }

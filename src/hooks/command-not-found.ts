@@ -11,7 +11,10 @@ import { OcoError, formatError } from '../core/base/errors.js';
 const hook: Hook.CommandNotFound = async function (opts) {
   const bin = opts.config.bin;
   const spoken = (id: string) => id.replaceAll(':', ' ');
-  const guess = closestCommand(opts.id, opts.config.commands.filter((c) => !c.hidden).map((c) => c.id));
+  const guess = closestCommand(
+    opts.id,
+    opts.config.commands.filter((c) => !c.hidden).map((c) => c.id),
+  );
   const topic = opts.id.split(':')[0]!;
   const helpFor = opts.config.findTopic(topic) ? `${bin} help ${topic}` : `${bin} help`;
   const error = new OcoError('OCO_UNKNOWN_COMMAND', `"${spoken(opts.id)}" is not an ${bin} command.`, undefined, {

@@ -14,8 +14,14 @@ const STORE_DIR = join(ROOT, 'src', 'core', 'base', 'store');
 
 const BRANCHES: Array<{ what: string; re: RegExp }> = [
   { what: 'instanceof a store class', re: /\binstanceof\s+(?:SqliteStore|PostgresStore)\b/ },
-  { what: 'compares the engine', re: /\b(?:engine|dialect\.name)\s*(?:===?|!==?)|(?:===?|!==?)\s*[\w.?]*\b(?:engine|dialect\.name)\b/ },
-  { what: 'compares with an engine name', re: /(['"`])(?:sqlite|postgres)\1\s*(?:===?|!==?)|(?:===?|!==?)\s*(['"`])(?:sqlite|postgres)\2/ },
+  {
+    what: 'compares the engine',
+    re: /\b(?:engine|dialect\.name)\s*(?:===?|!==?)|(?:===?|!==?)\s*[\w.?]*\b(?:engine|dialect\.name)\b/,
+  },
+  {
+    what: 'compares with an engine name',
+    re: /(['"`])(?:sqlite|postgres)\1\s*(?:===?|!==?)|(?:===?|!==?)\s*(['"`])(?:sqlite|postgres)\2/,
+  },
   { what: 'indexes a table by the engine', re: /\[\s*[\w.?]*\b(?:engine|dialect\.name)\s*\]/ },
   { what: 'switches on the engine', re: /\bswitch\s*\(\s*[\w.?]*\b(?:engine|dialect\.name)\s*\)/ },
 ];
@@ -48,7 +54,10 @@ function engineBranches(file: string, text: string): string[] {
 }
 
 describe('engine differences stay in the store', () => {
-  const files = sources(join(ROOT, 'src')).map((f) => ({ file: relative(ROOT, f).split('\\').join('/'), text: readFileSync(f, 'utf8') }));
+  const files = sources(join(ROOT, 'src')).map((f) => ({
+    file: relative(ROOT, f).split('\\').join('/'),
+    text: readFileSync(f, 'utf8'),
+  }));
 
   it('no code outside src/core/base/store branches on the engine', () => {
     expect(files.flatMap(({ file, text }) => engineBranches(file, text))).toEqual([]);
@@ -57,33 +66,37 @@ describe('engine differences stay in the store', () => {
   it('commands run no SQL themselves', () => {
     const wrong = files
       .filter(({ file }) => file.startsWith('src/commands/'))
-      .flatMap(({ file, text }) => codeLines(text).filter(({ code }) => COMMAND_SQL.test(code)).map(({ line, code }) => `${file}:${line} ${code.trim()}`));
+      .flatMap(({ file, text }) =>
+        codeLines(text)
+          .filter(({ code }) => COMMAND_SQL.test(code))
+          .map(({ line, code }) => `${file}:${line} ${code.trim()}`),
+      );
     expect(wrong).toEqual([]);
   });
 
   it('catches the branching forms and lets the engine be reported as data', () => {
     const bad = [
-      "if (store instanceof SqliteStore) return writeSqlite(store);",
+      'if (store instanceof SqliteStore) return writeSqlite(store);',
       "const fn = q.engine === 'postgres' ? 'strpos' : 'instr';",
       "if (store.engine !== 'sqlite' || store.location === ':memory:') return undefined;",
       "if ('postgres' === engine) {",
       "if (engine === 'postgres') {",
-      "const keyExpr = DAY_EXPR[store.engine];",
-      "return { key: d.sql[engine], from: d.from };",
-      "switch (store.engine) {",
+      'const keyExpr = DAY_EXPR[store.engine];',
+      'return { key: d.sql[engine], from: d.from };',
+      'switch (store.engine) {',
       "const x = store.dialect.name === 'sqlite' ? a : b;",
     ];
     for (const line of bad) expect(engineBranches('x.ts', line), line).not.toEqual([]);
     const fine = [
       "sendJson(res, 200, { status: 'ok', engine: this.deps.store.engine });",
-      "const result = { engine: store.engine, location: store.location };",
-      "detail: `${target.engine} at ${target.display}`,",
+      'const result = { engine: store.engine, location: store.location };',
+      'detail: `${target.engine} at ${target.display}`,',
       "// on PostgreSQL (store.engine === 'postgres') COPY is used",
       " * store.engine === 'sqlite' in a comment",
       "const day = store.dialect.utcDay('ts');",
     ];
     for (const line of fine) expect(engineBranches('x.ts', line), line).toEqual([]);
-    expect(COMMAND_SQL.test("await store.run(`DELETE FROM backup_records WHERE name = $1`, [name]);")).toBe(true);
+    expect(COMMAND_SQL.test('await store.run(`DELETE FROM backup_records WHERE name = $1`, [name]);')).toBe(true);
     expect(COMMAND_SQL.test('await forgetObject(store, "backup", name, context, namespace);')).toBe(false);
   });
 });

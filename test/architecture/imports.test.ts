@@ -28,7 +28,8 @@ const CLI_PACKAGES = /^(@oclif\/|ink$|react$)/;
 function roomOf(file: string): Room {
   const rel = relative(join(ROOT, 'src'), file).split('\\').join('/');
   const [top, second] = rel.split('/');
-  if (top === 'core') return (second && ([...WINGS, 'base', 'cli'] as string[]).includes(second) ? second : 'other') as Room;
+  if (top === 'core')
+    return (second && ([...WINGS, 'base', 'cli'] as string[]).includes(second) ? second : 'other') as Room;
   if (top === 'commands' || top === 'daemon' || top === 'hooks') return top;
   return 'other';
 }
@@ -82,7 +83,10 @@ describe('the import rule', () => {
       { file: at('core/gateway/spend/alerts.ts'), specs: ['../../resilience/dr/notify.js', '../../base/webhook.js'] },
       { file: at('core/base/store/open.ts'), specs: ['../../gateway/usage/write.js', '../config/resolve.js'] },
       { file: at('core/cloud-costs/ingest.ts'), specs: ['../cli/progress.js', '@oclif/core', 'decimal.js'] },
-      { file: at('commands/costs/ingest.ts'), specs: ['../../core/cloud-costs/ingest.js', '../../core/cli/progress.js', '@oclif/core'] },
+      {
+        file: at('commands/costs/ingest.ts'),
+        specs: ['../../core/cloud-costs/ingest.js', '../../core/cli/progress.js', '@oclif/core'],
+      },
     ]);
     expect(bad).toEqual([
       'src/core/gateway/spend/alerts.ts (gateway) imports ../../resilience/dr/notify.js (resilience)',

@@ -22,11 +22,20 @@ describe('single binary', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'oco-binary-'));
     bin = join(dir, 'oco');
-    const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-binary.js'), '--out', bin], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-binary.js'), '--out', bin], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     expect(built.status, `${built.stdout}\n${built.stderr}`).toBe(0);
     fake = await startFakeLlm();
     // no node on PATH: the binary must not need one
-    env = isolatedEnv({ PATH: '/usr/bin:/bin', OCO_HOME: join(dir, 'home'), OCO_OPENAI_BASE_URL: fake.url, OCO_PROXY_PORT: String(await freePort()) });
+    env = isolatedEnv({
+      PATH: '/usr/bin:/bin',
+      OCO_HOME: join(dir, 'home'),
+      OCO_OPENAI_BASE_URL: fake.url,
+      OCO_PROXY_PORT: String(await freePort()),
+    });
   }, 600_000);
   afterAll(async () => {
     if (bin) spawnSync(bin, ['proxy', 'stop'], { env, cwd: dir, timeout: 30_000 });
@@ -45,10 +54,23 @@ describe('single binary', () => {
     expect(price.code, price.stderr).toBe(0);
     expect(price.json()).toMatchObject({ resolvedAs: 'gpt-4o' });
     const file = join(dir, 'focus.csv');
-    writeFileSync(file, 'BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName,ProviderName\n1.10,USD,2026-05-01T00:00:00Z,2026-05-02T00:00:00Z,Amazon S3,AWS\n2.20,USD,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,Amazon EC2,AWS\n');
+    writeFileSync(
+      file,
+      'BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName,ProviderName\n1.10,USD,2026-05-01T00:00:00Z,2026-05-02T00:00:00Z,Amazon S3,AWS\n2.20,USD,2026-05-02T00:00:00Z,2026-05-03T00:00:00Z,Amazon EC2,AWS\n',
+    );
     const imported = oco(['costs', 'import', file, '--json']);
     expect(imported.code, imported.stderr).toBe(0);
-    const summary = oco(['costs', 'summary', '--from', '2026-05-01', '--to', '2026-05-31', '--metric', 'billed', '--json']);
+    const summary = oco([
+      'costs',
+      'summary',
+      '--from',
+      '2026-05-01',
+      '--to',
+      '2026-05-31',
+      '--metric',
+      'billed',
+      '--json',
+    ]);
     expect(summary.json().total.byCurrency.USD).toBe('3.3');
     const bad = oco(['costs', 'summary', '--by', 'colour']);
     expect(bad.code).toBe(2);
@@ -75,4 +97,3 @@ describe('single binary', () => {
     expect(spend.json().total.requests).toBe(1);
   });
 });
-

@@ -17,19 +17,30 @@ describe('.ci/in-empty-folder', () => {
   let repo: string;
   let tmp: string;
   const run = (cwd: string, ...args: string[]) =>
-    spawnSync(join(cwd, '.ci/in-empty-folder'), args, { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, TMPDIR: tmp, LC_ALL: 'C' } });
+    spawnSync(join(cwd, '.ci/in-empty-folder'), args, {
+      cwd,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, TMPDIR: tmp, LC_ALL: 'C' },
+    });
 
   beforeAll(() => {
     base = mkdtempSync(join(tmpdir(), 'oco-ci-copy-'));
     tmp = join(base, 'tmp');
     repo = join(base, 'checkout');
-    for (const d of [tmp, join(base, 'sibling'), join(repo, '.ci'), join(repo, 'node_modules'), join(repo, 'sub dir')]) mkdirSync(d, { recursive: true });
+    for (const d of [tmp, join(base, 'sibling'), join(repo, '.ci'), join(repo, 'node_modules'), join(repo, 'sub dir')])
+      mkdirSync(d, { recursive: true });
     copyFileSync(join(ROOT, '.ci/in-empty-folder'), join(repo, '.ci/in-empty-folder'));
     writeFileSync(join(repo, '.gitignore'), 'node_modules/\n');
     writeFileSync(join(repo, 'tracked.txt'), 'committed\n');
     writeFileSync(join(repo, 'sub dir', 'spaced name.txt'), 'x\n');
     writeFileSync(join(repo, 'deleted.txt'), 'gone\n');
-    const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=ci', '-c', 'user.email=ci@example.invalid', '-c', 'init.defaultBranch=main', ...a], { cwd: repo, stdio: 'pipe' });
+    const git = (...a: string[]) =>
+      execFileSync(
+        'git',
+        ['-c', 'user.name=ci', '-c', 'user.email=ci@example.invalid', '-c', 'init.defaultBranch=main', ...a],
+        { cwd: repo, stdio: 'pipe' },
+      );
     git('init', '-q');
     git('add', '-A');
     git('commit', '-qm', 'fixture');
@@ -42,7 +53,10 @@ describe('.ci/in-empty-folder', () => {
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('runs the command in a copy of the checkout alone in its folder, with its exit status, then removes it', () => {
-    const r = run(repo, 'echo "beside: $(ls -A ..)"; echo "here: $(ls -A | tr "\\n" " ")"; cat tracked.txt; pwd; exit 7');
+    const r = run(
+      repo,
+      'echo "beside: $(ls -A ..)"; echo "here: $(ls -A | tr "\\n" " ")"; cat tracked.txt; pwd; exit 7',
+    );
     expect(r.status, r.stderr).toBe(7);
     const [beside, here, tracked, where] = r.stdout.trim().split('\n');
     expect(beside).toBe('beside: oco');

@@ -43,42 +43,76 @@ describe('the oco CLI', () => {
     expect(r.code).toBe(127);
     expect(r.stderr).toBe('');
     expect(r.json()).toEqual({
-      error: { code: 'OCO_UNKNOWN_COMMAND', message: '"spnd" is not an oco command.', hint: 'Did you mean "oco spend"?', exitCode: 127, details: { command: 'spnd', suggestion: 'oco spend' } },
+      error: {
+        code: 'OCO_UNKNOWN_COMMAND',
+        message: '"spnd" is not an oco command.',
+        hint: 'Did you mean "oco spend"?',
+        exitCode: 127,
+        details: { command: 'spnd', suggestion: 'oco spend' },
+      },
     });
     const far = await runOco(['zzzzzzzz', 'qqq', '--json']);
     expect(far.code).toBe(127);
-    expect(far.json().error).toMatchObject({ code: 'OCO_UNKNOWN_COMMAND', hint: 'run "oco help" for the list of commands.', exitCode: 127 });
+    expect(far.json().error).toMatchObject({
+      code: 'OCO_UNKNOWN_COMMAND',
+      hint: 'run "oco help" for the list of commands.',
+      exitCode: 127,
+    });
   });
 
-  const BUDGET_USAGE = 'Hint: Usage: oco budgets create --scope <value> --entity <value> --limit <value> [--json] [--period <value>]';
+  const BUDGET_USAGE =
+    'Hint: Usage: oco budgets create --scope <value> --entity <value> --limit <value> [--json] [--period <value>]';
   it.each([
     [['budgets', 'create', '--scope', 'org', '--limit', '5'], 'Missing required flag --entity', BUDGET_USAGE],
     [['budgets', 'create'], 'Missing required flags --entity, --limit, --scope', BUDGET_USAGE],
-    [['budgets', 'create', '--scope', 'org', '--entity', 'acme', '--limit', '5', '--entty', 'x'], 'Unknown flag --entty (did you mean --entity?)', BUDGET_USAGE],
-    [['costs', 'top', '--metric', 'bogus'], 'Expected --metric=bogus to be one of: billed, effective, list', 'Hint: Usage: oco costs top [--json]'],
+    [
+      ['budgets', 'create', '--scope', 'org', '--entity', 'acme', '--limit', '5', '--entty', 'x'],
+      'Unknown flag --entty (did you mean --entity?)',
+      BUDGET_USAGE,
+    ],
+    [
+      ['costs', 'top', '--metric', 'bogus'],
+      'Expected --metric=bogus to be one of: billed, effective, list',
+      'Hint: Usage: oco costs top [--json]',
+    ],
     [['keys', 'revoke', 'key_a', 'key_b'], 'Unexpected argument key_b', 'Hint: Usage: oco keys revoke KEY [--json]'],
     [['costs', 'import'], 'Missing required argument FILE', 'Hint: Usage: oco costs import FILE...'],
-    [['proxy', 'start', '--port', 'eighty'], '--port: Expected an integer but received: eighty', 'Hint: Usage: oco proxy start'],
-    [['budgets', 'update', 'bud_x', '--soft', '--hard'], '--hard and --soft cannot be used together', 'Hint: Usage: oco budgets update [ID] [--json]'],
-    [['budgets', 'create', '--scope', 'org', '--entity', 'acme', '--limit'], 'Flag --limit expects a value', BUDGET_USAGE],
-  ])('rewrites the parse error of %j as one Error line naming it and the usage line, exit 2', async (args, message, hint) => {
-    const home = tempHome();
-    try {
-      const r = await runOco(args, { home: home.path });
-      expect(r.code).toBe(2);
-      const [error, usage, ...rest] = r.stderr.split('\n');
-      expect(error).toBe(`Error: ${message}`);
-      expect(usage!.startsWith(hint), usage).toBe(true);
-      expect(usage).toMatch(/\(all flags: oco [a-z ]+ --help\)$/);
-      expect(rest).toEqual(['']);
-      const j = await runOco([...args, '--json'], { home: home.path });
-      expect(j.code).toBe(2);
-      expect(j.json().error).toMatchObject({ code: 'OCO_USAGE', message, exitCode: 2 });
-      expect(`Hint: ${j.json().error.hint}`).toBe(usage);
-    } finally {
-      home.cleanup();
-    }
-  });
+    [
+      ['proxy', 'start', '--port', 'eighty'],
+      '--port: Expected an integer but received: eighty',
+      'Hint: Usage: oco proxy start',
+    ],
+    [
+      ['budgets', 'update', 'bud_x', '--soft', '--hard'],
+      '--hard and --soft cannot be used together',
+      'Hint: Usage: oco budgets update [ID] [--json]',
+    ],
+    [
+      ['budgets', 'create', '--scope', 'org', '--entity', 'acme', '--limit'],
+      'Flag --limit expects a value',
+      BUDGET_USAGE,
+    ],
+  ])(
+    'rewrites the parse error of %j as one Error line naming it and the usage line, exit 2',
+    async (args, message, hint) => {
+      const home = tempHome();
+      try {
+        const r = await runOco(args, { home: home.path });
+        expect(r.code).toBe(2);
+        const [error, usage, ...rest] = r.stderr.split('\n');
+        expect(error).toBe(`Error: ${message}`);
+        expect(usage!.startsWith(hint), usage).toBe(true);
+        expect(usage).toMatch(/\(all flags: oco [a-z ]+ --help\)$/);
+        expect(rest).toEqual(['']);
+        const j = await runOco([...args, '--json'], { home: home.path });
+        expect(j.code).toBe(2);
+        expect(j.json().error).toMatchObject({ code: 'OCO_USAGE', message, exitCode: 2 });
+        expect(`Hint: ${j.json().error.hint}`).toBe(usage);
+      } finally {
+        home.cleanup();
+      }
+    },
+  );
 
   it('exits 0 without a word when the reader of stdout goes away (oco … --help | head -1)', async () => {
     for (const args of [['budgets', 'create', '--help'], ['help'], ['--help'], ['costs', 'import', '--help']]) {
@@ -103,7 +137,10 @@ describe('the oco CLI', () => {
     const own = config.commands.filter((c) => c.pluginName === config.name);
     expect(own.length).toBeGreaterThan(0);
     for (const topic of Object.keys(config.pjson.oclif.topics ?? {})) {
-      expect(own.some((c) => c.id.startsWith(`${topic}:`)), `topic "${topic}" has no command`).toBe(true);
+      expect(
+        own.some((c) => c.id.startsWith(`${topic}:`)),
+        `topic "${topic}" has no command`,
+      ).toBe(true);
     }
     for (const c of own) {
       expect(c.examples?.length ?? 0, `${c.id} has no examples`).toBeGreaterThan(0);
@@ -113,8 +150,11 @@ describe('the oco CLI', () => {
 
   it('keeps man/ in step with the commands (run "npm run man" when this fails)', async () => {
     const pages = renderManPages(await Config.load(ROOT));
-    const onDisk = readdirSync(join(ROOT, 'man')).filter((f) => f.endsWith('.1')).sort();
+    const onDisk = readdirSync(join(ROOT, 'man'))
+      .filter((f) => f.endsWith('.1'))
+      .sort();
     expect(onDisk).toEqual([...pages.keys()].sort());
-    for (const [name, text] of pages) expect(readFileSync(join(ROOT, 'man', name), 'utf8'), `man/${name} is stale`).toBe(text);
+    for (const [name, text] of pages)
+      expect(readFileSync(join(ROOT, 'man', name), 'utf8'), `man/${name} is stale`).toBe(text);
   });
 });

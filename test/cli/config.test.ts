@@ -18,7 +18,9 @@ describe('oco config', () => {
     writeCfg('proxy:\n  port: 9000\n  host: 0.0.0.0\nlog:\n  level: debug\n');
     const r = await runOco(['config', 'list', '--json'], { home: home.path, env: { OCO_PROXY_PORT: '9100' } });
     expect(r.code, r.stderr).toBe(0);
-    const rows = Object.fromEntries(r.json<Array<{ key: string; value: unknown; source: string }>>().map((x) => [x.key, x]));
+    const rows = Object.fromEntries(
+      r.json<Array<{ key: string; value: unknown; source: string }>>().map((x) => [x.key, x]),
+    );
     expect(rows['proxy.port']).toMatchObject({ value: 9100, source: 'env OCO_PROXY_PORT' });
     expect(rows['proxy.host']).toMatchObject({ value: '0.0.0.0', source: `file ${cfg()}:3` });
     expect(rows['log.level']).toMatchObject({ value: 'debug', source: `file ${cfg()}:5` });
@@ -29,7 +31,11 @@ describe('oco config', () => {
   it('accepts GEMINI_API_KEY as the Google key and masks every secret', async () => {
     const secret = 'AIzaSy-THIS-IS-A-VERY-SECRET-KEY-1234';
     const pw = 's3cr3t-db-password';
-    const env = { GEMINI_API_KEY: secret, OCO_ADMIN_API_KEY: 'admin-key-that-is-secret-9876', DATABASE_URL: `postgres://u:${pw}@127.0.0.1:1/x` };
+    const env = {
+      GEMINI_API_KEY: secret,
+      OCO_ADMIN_API_KEY: 'admin-key-that-is-secret-9876',
+      DATABASE_URL: `postgres://u:${pw}@127.0.0.1:1/x`,
+    };
     const list = await runOco(['config', 'list'], { home: home.path, env });
     const json = await runOco(['config', 'list', '--json'], { home: home.path, env });
     const get = await runOco(['config', 'get', 'google.apiKey', '--json'], { home: home.path, env });
@@ -38,7 +44,12 @@ describe('oco config', () => {
       expect(out).not.toContain('admin-key-that-is-secret');
       expect(out).not.toContain(pw);
     }
-    expect(get.json()).toMatchObject({ key: 'google.apiKey', value: '****1234', source: 'env GEMINI_API_KEY', secret: true });
+    expect(get.json()).toMatchObject({
+      key: 'google.apiKey',
+      value: '****1234',
+      source: 'env GEMINI_API_KEY',
+      secret: true,
+    });
     const reveal = await runOco(['config', 'get', 'google.apiKey', '--reveal'], { home: home.path, env });
     expect(reveal.stdout.trim()).toBe(secret);
   });
@@ -59,7 +70,10 @@ describe('oco config', () => {
   });
 
   it('warns when the environment overrides what was just set', async () => {
-    const r = await runOco(['config', 'set', 'proxy.port', '9191'], { home: home.path, env: { OCO_PROXY_PORT: '9999' } });
+    const r = await runOco(['config', 'set', 'proxy.port', '9191'], {
+      home: home.path,
+      env: { OCO_PROXY_PORT: '9999' },
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('OCO_PROXY_PORT is set in the environment');
   });
@@ -125,8 +139,19 @@ describe('oco config', () => {
 
   it('prints paths under OCO_HOME, and XDG directories without it', async () => {
     const r = await runOco(['config', 'path', '--json'], { home: home.path });
-    expect(r.json()).toMatchObject({ base: 'OCO_HOME', configFile: cfg(), sqliteFile: join(home.path, 'data', 'oco.db'), logDir: join(home.path, 'state', 'logs') });
-    const xdg = await runOco(['config', 'path', '--json'], { env: { HOME: home.path, XDG_CONFIG_HOME: join(home.path, 'xc') } });
-    expect(xdg.json()).toMatchObject({ base: 'XDG', configFile: join(home.path, 'xc', 'oco', 'config.yaml'), dataDir: join(home.path, '.local', 'share', 'oco') });
+    expect(r.json()).toMatchObject({
+      base: 'OCO_HOME',
+      configFile: cfg(),
+      sqliteFile: join(home.path, 'data', 'oco.db'),
+      logDir: join(home.path, 'state', 'logs'),
+    });
+    const xdg = await runOco(['config', 'path', '--json'], {
+      env: { HOME: home.path, XDG_CONFIG_HOME: join(home.path, 'xc') },
+    });
+    expect(xdg.json()).toMatchObject({
+      base: 'XDG',
+      configFile: join(home.path, 'xc', 'oco', 'config.yaml'),
+      dataDir: join(home.path, '.local', 'share', 'oco'),
+    });
   });
 });

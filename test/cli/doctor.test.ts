@@ -29,9 +29,15 @@ describe('oco doctor', () => {
   });
 
   it('exits 3 when the database is unreachable', async () => {
-    const r = await runOco(['doctor', '--json'], { home: home.path, env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' } });
+    const r = await runOco(['doctor', '--json'], {
+      home: home.path,
+      env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' },
+    });
     expect(r.code).toBe(3);
-    expect(r.json().checks.find((c: { name: string }) => c.name === 'database')).toMatchObject({ status: 'fail', dependency: true });
+    expect(r.json().checks.find((c: { name: string }) => c.name === 'database')).toMatchObject({
+      status: 'fail',
+      dependency: true,
+    });
   });
 
   describe.skipIf(!pgAvailable() || !redisAvailable())('with PostgreSQL and Redis', () => {
@@ -43,7 +49,9 @@ describe('oco doctor', () => {
       await runOco(['db', 'migrate'], { env: { DATABASE_URL: db.url } });
       const r = await runOco(['doctor', '--json'], { env: { DATABASE_URL: db.url, REDIS_URL: redisUrl() } });
       expect(r.code, r.stdout).toBe(0);
-      const byName = Object.fromEntries(r.json().checks.map((c: { name: string; status: string }) => [c.name, c.status]));
+      const byName = Object.fromEntries(
+        r.json().checks.map((c: { name: string; status: string }) => [c.name, c.status]),
+      );
       expect(byName).toMatchObject({ database: 'ok', redis: 'ok' });
     });
   });

@@ -26,8 +26,20 @@ const DATA_MAPS: Record<string, string[]> = {
   'costs:summary': ['rows[].byCurrency', 'total.byCurrency', 'rates'],
   'costs:top': ['rows[].byCurrency', 'total.byCurrency', 'rates'],
   health: ['backups.byPhase'],
-  'backup:describe': ['details.resources', 'details.results.errors', 'details.results.warnings', 'labels', 'annotations'],
-  'restore:describe': ['details.results.errors', 'details.results.warnings', 'labels', 'annotations', 'namespaceMapping'],
+  'backup:describe': [
+    'details.resources',
+    'details.results.errors',
+    'details.results.warnings',
+    'labels',
+    'annotations',
+  ],
+  'restore:describe': [
+    'details.results.errors',
+    'details.results.warnings',
+    'labels',
+    'annotations',
+    'namespaceMapping',
+  ],
   'restore:plan': ['namespaceMapping'],
   'restore:create': ['namespaceMapping'],
   'restore:execute': ['namespaceMapping'],
@@ -51,7 +63,10 @@ interface Case {
   exit?: number;
 }
 
-const c = (args: string[] | ((ctx: Ctx) => string[]), more: Omit<Case, 'args'> = {}): Case => ({ args: typeof args === 'function' ? args : () => args, ...more });
+const c = (args: string[] | ((ctx: Ctx) => string[]), more: Omit<Case, 'args'> = {}): Case => ({
+  args: typeof args === 'function' ? args : () => args,
+  ...more,
+});
 
 const SCOPE = ['--scope', 'team', '--entity', 'payments'];
 
@@ -173,7 +188,16 @@ describe('--json key style', () => {
     env = await k8sEnv();
     const { kube } = env.cluster;
     for (const name of ['alpha', 'charlie']) {
-      kube.seed('backups', { metadata: { name, namespace: 'velero', creationTimestamp: '2026-01-02T00:00:00Z', labels: {} }, spec: { includedNamespaces: ['app'] }, status: { phase: 'Completed', progress: { itemsBackedUp: 3, totalItems: 3 }, startTimestamp: '2026-01-02T00:00:00Z', completionTimestamp: '2026-01-02T00:10:00Z' } });
+      kube.seed('backups', {
+        metadata: { name, namespace: 'velero', creationTimestamp: '2026-01-02T00:00:00Z', labels: {} },
+        spec: { includedNamespaces: ['app'] },
+        status: {
+          phase: 'Completed',
+          progress: { itemsBackedUp: 3, totalItems: 3 },
+          startTimestamp: '2026-01-02T00:00:00Z',
+          completionTimestamp: '2026-01-02T00:10:00Z',
+        },
+      });
     }
     env.cluster.velero.logs.set('alpha', ['time="2026-01-02T00:00:00Z" level=info msg="hello"']);
     writeFileSync(ctx.file('costs.csv'), COSTS_CSV);
@@ -186,14 +210,60 @@ describe('--json key style', () => {
     try {
       const now = new Date();
       await writeSpendEvents(store, [
-        { requestId: 'k1', ts: now, expiresAt: now, state: 'settled', provider: 'openai', model: 'gpt-4o', orgId: 'acme', teamId: 'payments', agentId: 'bot', userId: 'default', keyId: null, tags: [], reservedUsd: money('1'), costUsd: money('0.75'), unpriced: false, overshootUsd: null },
+        {
+          requestId: 'k1',
+          ts: now,
+          expiresAt: now,
+          state: 'settled',
+          provider: 'openai',
+          model: 'gpt-4o',
+          orgId: 'acme',
+          teamId: 'payments',
+          agentId: 'bot',
+          userId: 'default',
+          keyId: null,
+          tags: [],
+          reservedUsd: money('1'),
+          costUsd: money('0.75'),
+          unpriced: false,
+          overshootUsd: null,
+        },
       ]);
       const call = (id: string, over: Partial<UsageRecord>): UsageRecord => ({
-        id, ts: now.toISOString(), provider: 'openai', model: 'gpt-4o', endpoint: '/v1/chat/completions', orgId: 'acme', teamId: 'payments', agentId: 'bot', userId: 'default', keyId: null, tags: [],
-        inputTokens: 10, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 5, reasoningTokens: 0, toolPromptTokens: 0,
-        costUsd: '0.75', latencyMs: 10, ttfbMs: 5, statusCode: 200, streamed: false, estimated: false, errorClass: null, ...over,
+        id,
+        ts: now.toISOString(),
+        provider: 'openai',
+        model: 'gpt-4o',
+        endpoint: '/v1/chat/completions',
+        orgId: 'acme',
+        teamId: 'payments',
+        agentId: 'bot',
+        userId: 'default',
+        keyId: null,
+        tags: [],
+        inputTokens: 10,
+        cachedInputTokens: 0,
+        cacheWrite5mTokens: 0,
+        cacheWrite1hTokens: 0,
+        outputTokens: 5,
+        reasoningTokens: 0,
+        toolPromptTokens: 0,
+        costUsd: '0.75',
+        latencyMs: 10,
+        ttfbMs: 5,
+        statusCode: 200,
+        streamed: false,
+        estimated: false,
+        errorClass: null,
+        ...over,
       });
-      await store.transaction((tx) => writeRecords(tx, [call('u1', {}), call('u2', { model: 'mystery-1', costUsd: null }), call('u3', { statusCode: 500, errorClass: 'upstream_5xx' })]));
+      await store.transaction((tx) =>
+        writeRecords(tx, [
+          call('u1', {}),
+          call('u2', { model: 'mystery-1', costUsd: null }),
+          call('u3', { statusCode: 500, errorClass: 'upstream_5xx' }),
+        ]),
+      );
     } finally {
       await store.close();
     }
@@ -209,7 +279,16 @@ describe('--json key style', () => {
     try {
       // details as the alerts module stores them: the webhook body's snake_case
       const [budget] = await listBudgets(alerts);
-      await recordAlert(alerts, { budgetId: budget!.id, kind: 'refused', thresholdPct: null, periodStart: new Date().toISOString(), spentUsd: '0.75', limitUsd: '500', details: { request_id: 'r1', reserved_usd: '1', resets_at: null }, dedupeKey: 'refused:test' });
+      await recordAlert(alerts, {
+        budgetId: budget!.id,
+        kind: 'refused',
+        thresholdPct: null,
+        periodStart: new Date().toISOString(),
+        spentUsd: '0.75',
+        limitUsd: '500',
+        details: { request_id: 'r1', reserved_usd: '1', resets_at: null },
+        dedupeKey: 'refused:test',
+      });
     } finally {
       await alerts.close();
     }
@@ -219,13 +298,26 @@ describe('--json key style', () => {
     await env?.stop();
   });
 
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { flags: Record<string, unknown> }> };
-  const withJson = Object.keys(manifest.commands).filter((id) => manifest.commands[id]!.flags.json).sort();
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+    commands: Record<string, { flags: Record<string, unknown> }>;
+  };
+  const withJson = Object.keys(manifest.commands)
+    .filter((id) => manifest.commands[id]!.flags.json)
+    .sort();
 
   it('spells keys for the admin API and back', () => {
-    expect(['cacheWrite5mTokens', 'entityId', 'nextCursor', 'usedPct', 'already_running', 'key'].map(snakeCase)).toEqual(['cache_write_5m_tokens', 'entity_id', 'next_cursor', 'used_pct', 'already_running', 'key']);
-    expect(['cache_write_5m_tokens', 'cached_input', 'costUsd'].map(camelCase)).toEqual(['cacheWrite5mTokens', 'cachedInput', 'costUsd']);
-    expect(snakeCaseKeys({ rows: [{ costUsd: '1', tags: ['a_b'] }], nextCursor: null })).toEqual({ rows: [{ cost_usd: '1', tags: ['a_b'] }], next_cursor: null });
+    expect(
+      ['cacheWrite5mTokens', 'entityId', 'nextCursor', 'usedPct', 'already_running', 'key'].map(snakeCase),
+    ).toEqual(['cache_write_5m_tokens', 'entity_id', 'next_cursor', 'used_pct', 'already_running', 'key']);
+    expect(['cache_write_5m_tokens', 'cached_input', 'costUsd'].map(camelCase)).toEqual([
+      'cacheWrite5mTokens',
+      'cachedInput',
+      'costUsd',
+    ]);
+    expect(snakeCaseKeys({ rows: [{ costUsd: '1', tags: ['a_b'] }], nextCursor: null })).toEqual({
+      rows: [{ cost_usd: '1', tags: ['a_b'] }],
+      next_cursor: null,
+    });
   });
 
   it('every command with --json has a case here', () => {

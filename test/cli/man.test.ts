@@ -12,7 +12,9 @@ import { ROFF_GLYPHS, roffAscii } from '../../src/core/cli/roff-chars.js';
 import { ROOT } from '../helpers/cli.js';
 
 const MAN = join(ROOT, 'man');
-const pages = readdirSync(MAN).filter((f) => f.endsWith('.1')).sort();
+const pages = readdirSync(MAN)
+  .filter((f) => f.endsWith('.1'))
+  .sort();
 const groffPath = spawnSync('sh', ['-c', 'command -v groff'], { encoding: 'utf8' }).stdout.trim();
 
 /** groff with every warning on; in CI a missing groff fails here (.ci/run installs groff-base). */
@@ -39,7 +41,8 @@ describe('man page characters', () => {
     expect(roffAscii('\u{1F600} \u2713')).toBe('\\[u1F600] \\[u2713]');
     expect(roffAscii('tab\tand\nnewline stay')).toBe('tab\tand\nnewline stay');
     expect(() => roffAscii('a bell\u0007 here')).toThrow(/control character U\+0007 in "a bell\? here"/);
-    for (const [ch, escape] of Object.entries(ROFF_GLYPHS)) expect(escape, `U+${ch.codePointAt(0)!.toString(16)}`).toMatch(/^[\x20-\x7E]+$/);
+    for (const [ch, escape] of Object.entries(ROFF_GLYPHS))
+      expect(escape, `U+${ch.codePointAt(0)!.toString(16)}`).toMatch(/^[\x20-\x7E]+$/);
   });
 });
 

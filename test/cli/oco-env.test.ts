@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, tempHome, type TempHome } from '../helpers/cli.js';
@@ -31,7 +41,8 @@ describe('scripts/oco-env', () => {
     mkdirSync(join(root, 'src', 'core'), { recursive: true });
     writeFileSync(join(root, 'src', 'core', 'a.ts'), 'export const a = 1;\n');
     writeFileSync(join(root, 'src', 'core', 'b.ts'), 'export const b = 2;\n');
-    for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) writeFileSync(join(root, f), '{}\n');
+    for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'])
+      writeFileSync(join(root, f), '{}\n');
     mkdirSync(join(root, '.tools'), { recursive: true });
     symlinkSync(dirname(dirname(process.execPath)), join(root, '.tools', 'node'));
     mkdirSync(join(root, 'node_modules', '.bin'), { recursive: true });
@@ -51,7 +62,12 @@ describe('scripts/oco-env', () => {
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
-  const npmCalls = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('run') || l.startsWith('ci')) : []);
+  const npmCalls = () =>
+    existsSync(log)
+      ? readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('run') || l.startsWith('ci'))
+      : [];
   const builds = () => npmCalls().filter((l) => l.startsWith('run')).length;
   const touch = (file: string) => {
     const later = new Date(Date.now() + 5_000);
@@ -119,9 +135,14 @@ describe('scripts/oco-env', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`installed ${bin}/oco`);
     expect(r.stdout).toContain(`export PATH="${bin}:$PATH"`);
-    expect(readFileSync(join(bin, 'oco'), 'utf8')).toBe(`#!/usr/bin/env bash\nexec "${root}/scripts/oco-env" oco "$@"\n`);
+    expect(readFileSync(join(bin, 'oco'), 'utf8')).toBe(
+      `#!/usr/bin/env bash\nexec "${root}/scripts/oco-env" oco "$@"\n`,
+    );
 
-    const onPath = run(['--install'], { OCO_INSTALL_DIR: bin, PATH: `${bin}:${join(root, 'node_modules', '.bin')}:/usr/bin:/bin` });
+    const onPath = run(['--install'], {
+      OCO_INSTALL_DIR: bin,
+      PATH: `${bin}:${join(root, 'node_modules', '.bin')}:/usr/bin:/bin`,
+    });
     expect(onPath.code, onPath.stderr).toBe(0);
     expect(onPath.stdout).not.toContain('export PATH');
   });

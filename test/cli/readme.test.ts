@@ -20,7 +20,10 @@ describe('README', () => {
       for (const env of k.env) expect(row, `${k.key} row names ${env}`).toContain(`\`${env}\``);
       if (k.default !== undefined) expect(row!.split('|')[3]!.trim(), `${k.key} default`).toBe(String(k.default));
     }
-    expect([...rows.keys()].filter((key) => !CONFIG_KEYS.some((k) => k.key === key)), 'rows for keys that do not exist').toEqual([]);
+    expect(
+      [...rows.keys()].filter((key) => !CONFIG_KEYS.some((k) => k.key === key)),
+      'rows for keys that do not exist',
+    ).toEqual([]);
   });
 
   it('stays a user guide: under 16 KB, no work log, benchmark figures in docs/benchmarks.md', () => {
@@ -29,9 +32,16 @@ describe('README', () => {
     const bench = readFileSync(join(ROOT, 'docs/benchmarks.md'), 'utf8');
     expect(bench).not.toMatch(/this session|last session/i);
     // Each benchmark section names the command that reproduces it.
-    for (const script of ['bench/proxy/run.ts', 'bench/spend/admission.ts', 'bench/ingest/run.ts', 'bench/k8s/velero.bench.ts']) expect(bench).toContain(script);
+    for (const script of [
+      'bench/proxy/run.ts',
+      'bench/spend/admission.ts',
+      'bench/ingest/run.ts',
+      'bench/k8s/velero.bench.ts',
+    ])
+      expect(bench).toContain(script);
     // Every document the README links to exists.
-    for (const [, target] of readme.matchAll(/\]\((docs\/[\w.-]+\.md)\)/g)) expect(readFileSync(join(ROOT, target!), 'utf8').length).toBeGreaterThan(0);
+    for (const [, target] of readme.matchAll(/\]\((docs\/[\w.-]+\.md)\)/g))
+      expect(readFileSync(join(ROOT, target!), 'utf8').length).toBeGreaterThan(0);
   });
 
   it('prints the test command CI runs, right after its marker', () => {

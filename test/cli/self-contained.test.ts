@@ -13,7 +13,19 @@ import { ROOT } from '../helpers/cli.js';
 import { REFERENCE } from '../helpers/reference.js';
 
 /** Where the project's code, scripts and docs live; every file under these is read. */
-const SCANNED = ['src', 'test', 'bench', 'scripts', '.ci', 'docs', 'README.md', 'package.json', 'vitest.config.ts', 'tsconfig.json', 'tsconfig.build.json'];
+const SCANNED = [
+  'src',
+  'test',
+  'bench',
+  'scripts',
+  '.ci',
+  'docs',
+  'README.md',
+  'package.json',
+  'vitest.config.ts',
+  'tsconfig.json',
+  'tsconfig.build.json',
+];
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'results']);
 
 /**
@@ -24,13 +36,17 @@ const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'results']);
 const OUTSIDE_PATHS: ReadonlyArray<{ what: string; re: RegExp }> = [
   { what: 'a relative path up to the sibling folder', re: /\.\.[\\/]+shared\b/ },
   { what: 'path segments up to the sibling folder', re: /['"`]\.\.['"`]\s*,\s*['"`]shared\b/ },
-  { what: 'a path into one of its reference folders', re: /\bshared[\\/]+(?:velero|focus|aws-models|fixtures|hooks|STYLE\.md)\b/ },
+  {
+    what: 'a path into one of its reference folders',
+    re: /\bshared[\\/]+(?:velero|focus|aws-models|fixtures|hooks|STYLE\.md)\b/,
+  },
 ];
 
 export function outsideReads(text: string): Array<{ line: number; what: string; text: string }> {
   const hits: Array<{ line: number; what: string; text: string }> = [];
   text.split('\n').forEach((l, i) => {
-    for (const p of OUTSIDE_PATHS) if (p.re.test(l)) hits.push({ line: i + 1, what: p.what, text: l.trim().slice(0, 160) });
+    for (const p of OUTSIDE_PATHS)
+      if (p.re.test(l)) hits.push({ line: i + 1, what: p.what, text: l.trim().slice(0, 160) });
   });
   return hits;
 }
@@ -57,7 +73,12 @@ describe('the repository is self-contained', () => {
       `cp -r /srv/${name}/aws-models test/`,
     ];
     for (const s of spelled) expect(outsideReads(s).length, s).toBeGreaterThan(0);
-    for (const s of ['// counters shared by several daemons', "AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/c'", 'test/reference/focus/columns.csv', `join(ROOT, '${dots}', '${name}x')`]) {
+    for (const s of [
+      '// counters shared by several daemons',
+      "AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/c'",
+      'test/reference/focus/columns.csv',
+      `join(ROOT, '${dots}', '${name}x')`,
+    ]) {
       expect(outsideReads(s), s).toEqual([]);
     }
   });
@@ -69,17 +90,25 @@ describe('the repository is self-contained', () => {
     for (const file of scanned) {
       const buf = readFileSync(file);
       if (buf.includes(0)) continue; // binary
-      for (const h of outsideReads(buf.toString('utf8'))) found.push(`${relative(ROOT, file)}:${h.line}: ${h.what}: ${h.text}`);
+      for (const h of outsideReads(buf.toString('utf8')))
+        found.push(`${relative(ROOT, file)}:${h.line}: ${h.what}: ${h.text}`);
     }
-    expect(found, `read the data from test/reference/ (test/helpers/reference.ts) instead:\n${found.join('\n')}`).toEqual([]);
+    expect(
+      found,
+      `read the data from test/reference/ (test/helpers/reference.ts) instead:\n${found.join('\n')}`,
+    ).toEqual([]);
   });
 
   it('names source and licence in every reference folder', () => {
-    const folders = readdirSync(REFERENCE, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = readdirSync(REFERENCE, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     expect(folders.sort()).toEqual(['aws-models', 'fixtures', 'focus', 'velero-crds']);
     for (const f of folders) {
       const readme = readFileSync(join(REFERENCE, f, 'README.md'), 'utf8');
-      expect(readme, `test/reference/${f}/README.md names a licence`).toMatch(/Licen[cs]e|licen[cs]e \(|MIT|Apache-2\.0|CC-BY-4\.0/);
+      expect(readme, `test/reference/${f}/README.md names a licence`).toMatch(
+        /Licen[cs]e|licen[cs]e \(|MIT|Apache-2\.0|CC-BY-4\.0/,
+      );
       expect(readme, `test/reference/${f}/README.md says what uses it`).toMatch(/[Uu]sed by/);
     }
   });

@@ -15,18 +15,50 @@ import { BACKENDS } from '../helpers/stores.js';
 const ATTR = { orgId: 'o', teamId: 't', agentId: 'a', userId: 'u', keyId: null, tags: ['x'] };
 
 function intent(id: string, over: Partial<CallIntent> = {}): CallIntent {
-  return { id, ts: '2026-12-01T10:00:00.000Z', provider: 'openai', model: 'gpt-4o', endpoint: '/v1/chat/completions', attribution: ATTR, estimatedInputTokens: 40, maxOutputTokens: 100, admitted: true, ...over };
+  return {
+    id,
+    ts: '2026-12-01T10:00:00.000Z',
+    provider: 'openai',
+    model: 'gpt-4o',
+    endpoint: '/v1/chat/completions',
+    attribution: ATTR,
+    estimatedInputTokens: 40,
+    maxOutputTokens: 100,
+    admitted: true,
+    ...over,
+  };
 }
 
 function record(id: string, over: Partial<UsageRecord> = {}): UsageRecord {
   return {
-    id, ts: '2026-12-01T10:00:00.000Z', provider: 'openai', model: 'gpt-4o-2024-08-06', endpoint: '/v1/chat/completions', ...ATTR,
-    inputTokens: 1000, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 300, reasoningTokens: 0, toolPromptTokens: 0,
-    costUsd: '0.0055', latencyMs: 12, ttfbMs: 10, statusCode: 200, streamed: false, estimated: false, errorClass: null, ...over,
+    id,
+    ts: '2026-12-01T10:00:00.000Z',
+    provider: 'openai',
+    model: 'gpt-4o-2024-08-06',
+    endpoint: '/v1/chat/completions',
+    ...ATTR,
+    inputTokens: 1000,
+    cachedInputTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 300,
+    reasoningTokens: 0,
+    toolPromptTokens: 0,
+    costUsd: '0.0055',
+    latencyMs: 12,
+    ttfbMs: 10,
+    statusCode: 200,
+    streamed: false,
+    estimated: false,
+    errorClass: null,
+    ...over,
   };
 }
 
-const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+const segments = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .sort();
 const bytes = (dir: string) => segments(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 
 describe('call journal', () => {
@@ -65,7 +97,7 @@ describe('call journal', () => {
     expect(JSON.parse(readFileSync(join(dir, segments(dir)[0]!), 'utf8')).slice(0, 2)).toEqual(['i', 'b']);
   });
 
-  it('writes a call\'s record line as it finishes, before the client can see the end: a kill then replays it exactly', () => {
+  it("writes a call's record line as it finishes, before the client can see the end: a kill then replays it exactly", () => {
     const j = new CallJournal(dir);
     j.open();
     const ma = j.intent(intent('a'));
@@ -76,8 +108,14 @@ describe('call journal', () => {
     const left = new CallJournal(dir).leftover();
     expect(left.interrupted).toEqual([]);
     expect(left.finished.map((f) => f.record.id)).toEqual(['a']);
-    const lines = readFileSync(join(dir, segments(dir)[0]!), 'utf8').trim().split('\n').map((l) => JSON.parse(l).slice(0, 2));
-    expect(lines).toEqual([['i', 'a'], ['r', true]]);
+    const lines = readFileSync(join(dir, segments(dir)[0]!), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).slice(0, 2));
+    expect(lines).toEqual([
+      ['i', 'a'],
+      ['r', true],
+    ]);
   });
 
   it('rotates by size and deletes segments oldest first, never one a longer call still needs', () => {
@@ -107,10 +145,27 @@ describe('call journal', () => {
   it('reads back every field it wrote', () => {
     const j = new CallJournal(dir);
     j.open();
-    const i = intent('x', { attribution: { ...ATTR, keyId: 'key-1', tags: ['a', 'b'] }, maxOutputTokens: null, admitted: false });
+    const i = intent('x', {
+      attribution: { ...ATTR, keyId: 'key-1', tags: ['a', 'b'] },
+      maxOutputTokens: null,
+      admitted: false,
+    });
     j.intent(i);
     const m = j.intent(intent('y'));
-    const r = record('y', { keyId: 'key-1', tags: ['a'], cachedInputTokens: 1, cacheWrite5mTokens: 2, cacheWrite1hTokens: 3, reasoningTokens: 4, toolPromptTokens: 5, ttfbMs: null, streamed: true, estimated: true, errorClass: 'client_cancelled', costUsd: null });
+    const r = record('y', {
+      keyId: 'key-1',
+      tags: ['a'],
+      cachedInputTokens: 1,
+      cacheWrite5mTokens: 2,
+      cacheWrite1hTokens: 3,
+      reasoningTokens: 4,
+      toolPromptTokens: 5,
+      ttfbMs: null,
+      streamed: true,
+      estimated: true,
+      errorClass: 'client_cancelled',
+      costUsd: null,
+    });
     j.finished(r, m, true, 'gpt-4o');
     const left = new CallJournal(dir).leftover();
     expect(left.interrupted).toEqual([i]);
@@ -126,7 +181,10 @@ describe('call journal', () => {
     j.finished(record('refused', { statusCode: 429, errorClass: 'refused', costUsd: '0' }), undefined, false, 'gpt-4o');
     appendFileSync(join(dir, segments(dir)[0]!), '["r",true,"gpt-4o","tor');
     const left = new CallJournal(dir).leftover();
-    expect(left.finished.map((f) => [f.record.id, f.admitted, f.requestedModel])).toEqual([['a', true, 'gpt-4o'], ['refused', false, 'gpt-4o']]);
+    expect(left.finished.map((f) => [f.record.id, f.admitted, f.requestedModel])).toEqual([
+      ['a', true, 'gpt-4o'],
+      ['refused', false, 'gpt-4o'],
+    ]);
     expect(left.interrupted.map((i) => i.id)).toEqual(['b']);
     expect(left.torn).toBe(1);
   });
@@ -146,47 +204,67 @@ describe.each(BACKENDS)('call journal replay ($name)', (backend) => {
     home?.cleanup();
   });
 
-  it.skipIf(!backend.available())('writes each journaled call once, however often it is replayed, and settles the ledger at the recorded cost', async () => {
-    const dir = join(home.path, 'journal');
-    const crashed = new CallJournal(dir);
-    crashed.open();
-    const m = crashed.intent(intent('done'));
-    crashed.finished(record('done'), m, true, 'gpt-4o');
-    crashed.intent(intent('cut'));
-    crashed.intent(intent('cut-unpriced', { model: 'no-such-model', maxOutputTokens: null }));
-    const copy = join(home.path, 'copy.log');
-    copyFileSync(join(dir, segments(dir)[0]!), copy);
+  it.skipIf(!backend.available())(
+    'writes each journaled call once, however often it is replayed, and settles the ledger at the recorded cost',
+    async () => {
+      const dir = join(home.path, 'journal');
+      const crashed = new CallJournal(dir);
+      crashed.open();
+      const m = crashed.intent(intent('done'));
+      crashed.finished(record('done'), m, true, 'gpt-4o');
+      crashed.intent(intent('cut'));
+      crashed.intent(intent('cut-unpriced', { model: 'no-such-model', maxOutputTokens: null }));
+      const copy = join(home.path, 'copy.log');
+      copyFileSync(join(dir, segments(dir)[0]!), copy);
 
-    const book = await loadPriceBook(store);
-    const replay = async () => {
-      const journal = new CallJournal(dir);
-      const recorder = new Recorder({ store, spillDir: join(home.path, 'spill'), flushIntervalMs: 1000, maxQueue: 100 });
-      const result = await recoverCallJournal(journal, recorder, book, { defaultMaxOutputTokens: 4096 });
-      await settleRecovered(store, result.settle);
-      await recorder.stop();
-      return result;
-    };
-    expect(await replay()).toMatchObject({ finished: 1, interrupted: 2, torn: 0 });
-    expect(segments(dir)).toEqual([]);
-    // A crash during the first replay, or the record already committed by the crashed run: the same lines again.
-    copyFileSync(copy, join(dir, 'calls-1.log'));
-    await replay();
+      const book = await loadPriceBook(store);
+      const replay = async () => {
+        const journal = new CallJournal(dir);
+        const recorder = new Recorder({
+          store,
+          spillDir: join(home.path, 'spill'),
+          flushIntervalMs: 1000,
+          maxQueue: 100,
+        });
+        const result = await recoverCallJournal(journal, recorder, book, { defaultMaxOutputTokens: 4096 });
+        await settleRecovered(store, result.settle);
+        await recorder.stop();
+        return result;
+      };
+      expect(await replay()).toMatchObject({ finished: 1, interrupted: 2, torn: 0 });
+      expect(segments(dir)).toEqual([]);
+      // A crash during the first replay, or the record already committed by the crashed run: the same lines again.
+      copyFileSync(copy, join(dir, 'calls-1.log'));
+      await replay();
 
-    const rows = await store.all<Record<string, any>>('SELECT id, input_tokens, output_tokens, cost_usd, estimated, error_class, status_code FROM api_requests ORDER BY id');
-    expect(rows.map((r) => r.id)).toEqual(['cut', 'cut-unpriced', 'done']);
-    const cut = rows[0]!;
-    expect([Number(cut.input_tokens), Number(cut.output_tokens), Boolean(cut.estimated), cut.error_class, cut.status_code]).toEqual([40, 100, true, 'interrupted', null]);
-    // 40 input tokens at 2.50 USD and 100 output at 10 USD per 1M.
-    expect(new Money(cut.cost_usd).eq('0.0011')).toBe(true);
-    // No price and no max_tokens: the configured default output bound, cost unknown (null), never 0.
-    expect([Number(rows[1]!.output_tokens), rows[1]!.cost_usd]).toEqual([4096, null]);
-    const hourly = await store.get<{ n: unknown; errors: unknown }>('SELECT SUM(requests) AS n, SUM(errors) AS errors FROM usage_hourly');
-    expect([Number(hourly!.n), Number(hourly!.errors)]).toEqual([3, 2]);
-    const ledger = await store.all<{ request_id: string; state: string; cost_usd: string }>('SELECT request_id, state, cost_usd FROM spend_events ORDER BY request_id');
-    expect(ledger.map((e) => [e.request_id, e.state, new Money(e.cost_usd).toFixed()])).toEqual([
-      ['cut', 'settled', '0.0011'],
-      ['cut-unpriced', 'released', '0'],
-      ['done', 'settled', '0.0055'],
-    ]);
-  });
+      const rows = await store.all<Record<string, any>>(
+        'SELECT id, input_tokens, output_tokens, cost_usd, estimated, error_class, status_code FROM api_requests ORDER BY id',
+      );
+      expect(rows.map((r) => r.id)).toEqual(['cut', 'cut-unpriced', 'done']);
+      const cut = rows[0]!;
+      expect([
+        Number(cut.input_tokens),
+        Number(cut.output_tokens),
+        Boolean(cut.estimated),
+        cut.error_class,
+        cut.status_code,
+      ]).toEqual([40, 100, true, 'interrupted', null]);
+      // 40 input tokens at 2.50 USD and 100 output at 10 USD per 1M.
+      expect(new Money(cut.cost_usd).eq('0.0011')).toBe(true);
+      // No price and no max_tokens: the configured default output bound, cost unknown (null), never 0.
+      expect([Number(rows[1]!.output_tokens), rows[1]!.cost_usd]).toEqual([4096, null]);
+      const hourly = await store.get<{ n: unknown; errors: unknown }>(
+        'SELECT SUM(requests) AS n, SUM(errors) AS errors FROM usage_hourly',
+      );
+      expect([Number(hourly!.n), Number(hourly!.errors)]).toEqual([3, 2]);
+      const ledger = await store.all<{ request_id: string; state: string; cost_usd: string }>(
+        'SELECT request_id, state, cost_usd FROM spend_events ORDER BY request_id',
+      );
+      expect(ledger.map((e) => [e.request_id, e.state, new Money(e.cost_usd).toFixed()])).toEqual([
+        ['cut', 'settled', '0.0011'],
+        ['cut-unpriced', 'released', '0'],
+        ['done', 'settled', '0.0055'],
+      ]);
+    },
+  );
 });

@@ -22,16 +22,22 @@ describe('configuration resolution', () => {
     const flagged = OcoConfig.load({ env, flags: { 'proxy.port': { value: '7200', flag: 'port' } } });
     expect(flagged.int('proxy.port')).toBe(7200);
     expect(flagged.entry('proxy.port').source).toEqual({ kind: 'flag', name: 'port' });
-    expect(() => OcoConfig.load({ env, flags: { 'proxy.port': { value: 'x', flag: 'port' } } })).toThrow(/bad value for --port/);
+    expect(() => OcoConfig.load({ env, flags: { 'proxy.port': { value: 'x', flag: 'port' } } })).toThrow(
+      /bad value for --port/,
+    );
   });
 
   it('chooses PostgreSQL from DATABASE_URL or POSTGRES_HOST, SQLite otherwise, and never shows the password', () => {
     const sqlite = storeTarget(OcoConfig.load({ env: { OCO_HOME: home.path } }));
     expect(sqlite).toMatchObject({ engine: 'sqlite', target: join(home.path, 'data', 'oco.db') });
-    const url = storeTarget(OcoConfig.load({ env: { OCO_HOME: home.path, DATABASE_URL: 'postgres://u:pw@db:5432/x' } }));
+    const url = storeTarget(
+      OcoConfig.load({ env: { OCO_HOME: home.path, DATABASE_URL: 'postgres://u:pw@db:5432/x' } }),
+    );
     expect(url).toMatchObject({ engine: 'postgres', display: 'postgres://u:****@db:5432/x' });
     const parts = storeTarget(
-      OcoConfig.load({ env: { OCO_HOME: home.path, POSTGRES_HOST: 'db', POSTGRES_PASSWORD: 'p@ss/word', POSTGRES_SSLMODE: 'require' } }),
+      OcoConfig.load({
+        env: { OCO_HOME: home.path, POSTGRES_HOST: 'db', POSTGRES_PASSWORD: 'p@ss/word', POSTGRES_SSLMODE: 'require' },
+      }),
     );
     expect(parts.engine).toBe('postgres');
     expect(new URL(parts.target).password).toBe(encodeURIComponent('p@ss/word'));
@@ -41,7 +47,11 @@ describe('configuration resolution', () => {
 
   it('configures Redis from REDIS_URL or REDIS_HOST/PORT, and not at all otherwise', () => {
     expect(redisTarget(OcoConfig.load({ env: { OCO_HOME: home.path } }))).toBeUndefined();
-    expect(redisTarget(OcoConfig.load({ env: { OCO_HOME: home.path, REDIS_HOST: '::1', REDIS_PORT: '6380' } }))?.url).toBe('redis://[::1]:6380');
-    expect(redisTarget(OcoConfig.load({ env: { OCO_HOME: home.path, REDIS_URL: 'redis://:pw@h:1/2' } }))?.display).toBe('redis://:****@h:1/2');
+    expect(
+      redisTarget(OcoConfig.load({ env: { OCO_HOME: home.path, REDIS_HOST: '::1', REDIS_PORT: '6380' } }))?.url,
+    ).toBe('redis://[::1]:6380');
+    expect(redisTarget(OcoConfig.load({ env: { OCO_HOME: home.path, REDIS_URL: 'redis://:pw@h:1/2' } }))?.display).toBe(
+      'redis://:****@h:1/2',
+    );
   });
 });

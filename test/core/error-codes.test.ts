@@ -43,7 +43,8 @@ function throwers(): Array<[string, string, string]> {
       const stop = rest.search(/\bnew \w*Error\(|;\n/);
       const statement = stop === -1 ? rest : rest.slice(0, stop);
       for (const c of statement.matchAll(/^\s*'(OCO_\w+)'|code: (?:[^,\n]*\? )?'(OCO_\w+)'(?: : '(OCO_\w+)')?/g)) {
-        for (const code of c.slice(1).filter(Boolean)) out.push([cls, code!, `${file}:${text.slice(0, m.index).split('\n').length}`]);
+        for (const code of c.slice(1).filter(Boolean))
+          out.push([cls, code!, `${file}:${text.slice(0, m.index).split('\n').length}`]);
       }
     }
   }
@@ -53,13 +54,22 @@ function throwers(): Array<[string, string, string]> {
 describe('error-code registry', () => {
   it('holds every OCO_ code used in src/', () => {
     const used = new Set(files.flatMap((f) => literals(f.text)).filter((c) => !ENV_NAMES.has(c)));
-    expect([...used].filter((c) => !(c in ERROR_CODES)).sort(), 'codes missing from src/core/base/error-codes.ts').toEqual([]);
+    expect(
+      [...used].filter((c) => !(c in ERROR_CODES)).sort(),
+      'codes missing from src/core/base/error-codes.ts',
+    ).toEqual([]);
   });
 
   it('has no dead entries', () => {
     const used = new Set(files.flatMap((f) => literals(f.text)));
-    expect(Object.keys(ERROR_CODES).filter((c) => !used.has(c)), 'registered codes nothing throws').toEqual([]);
-    expect(Object.keys(ERROR_CODES).filter((c) => ENV_NAMES.has(c)), 'codes that are also environment variables').toEqual([]);
+    expect(
+      Object.keys(ERROR_CODES).filter((c) => !used.has(c)),
+      'registered codes nothing throws',
+    ).toEqual([]);
+    expect(
+      Object.keys(ERROR_CODES).filter((c) => ENV_NAMES.has(c)),
+      'codes that are also environment variables',
+    ).toEqual([]);
   });
 
   it('is enforced by the compiler (npm run typecheck): unregistered codes and codes of another exit code do not compile', () => {
@@ -74,7 +84,9 @@ describe('error-code registry', () => {
   });
 
   it("gives each code its class's exit code", () => {
-    const wrong = Object.entries(ERROR_CODES).filter(([, i]) => i.class !== 'OcoError' && CLASS_EXIT[i.class] !== i.exit);
+    const wrong = Object.entries(ERROR_CODES).filter(
+      ([, i]) => i.class !== 'OcoError' && CLASS_EXIT[i.class] !== i.exit,
+    );
     expect(wrong).toEqual([]);
   });
 
@@ -88,16 +100,25 @@ describe('error-code registry', () => {
       // A subclass (FocusRowError, PolicyFileError, …) is checked through the class it extends.
       return !(cls in CLASS_EXIT) && cls !== 'OcoError' ? false : true;
     });
-    expect(wrong.map(([cls, code, where]) => `${where}: ${cls} throws ${code} (registry: ${ERROR_CODES[code as keyof typeof ERROR_CODES]?.class})`)).toEqual([]);
+    expect(
+      wrong.map(
+        ([cls, code, where]) =>
+          `${where}: ${cls} throws ${code} (registry: ${ERROR_CODES[code as keyof typeof ERROR_CODES]?.class})`,
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('formatError', () => {
   it('is the one Error/Hint text: the hint line only when there is a hint', () => {
-    expect(formatError({ message: 'no budget matches', hint: 'See oco budgets list.' })).toBe('Error: no budget matches\nHint: See oco budgets list.\n');
+    expect(formatError({ message: 'no budget matches', hint: 'See oco budgets list.' })).toBe(
+      'Error: no budget matches\nHint: See oco budgets list.\n',
+    );
     expect(formatError({ message: 'drill restore ended Failed' })).toBe('Error: drill restore ended Failed\n');
     // Nothing outside errors.ts writes the prefixes by hand.
-    const byHand = files.filter((f) => !/(base\/errors|cli\/error-docs)\.ts$/.test(f.file) && /[`'"](Error|Hint): /.test(f.text)).map((f) => f.file);
+    const byHand = files
+      .filter((f) => !/(base\/errors|cli\/error-docs)\.ts$/.test(f.file) && /[`'"](Error|Hint): /.test(f.text))
+      .map((f) => f.file);
     expect(byHand).toEqual([]);
   });
 });

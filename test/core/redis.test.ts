@@ -4,7 +4,10 @@ import { redisAvailable, redisUrl } from '../helpers/services.js';
 
 describe('Redis connection', () => {
   it('fails fast with a typed, masked error when Redis is down', async () => {
-    const conn = new RedisConnection({ url: 'redis://:top-secret@127.0.0.1:1', display: 'redis://:****@127.0.0.1:1' }, { connectTimeoutMs: 500 });
+    const conn = new RedisConnection(
+      { url: 'redis://:top-secret@127.0.0.1:1', display: 'redis://:****@127.0.0.1:1' },
+      { connectTimeoutMs: 500 },
+    );
     const started = Date.now();
     try {
       await expect(conn.get()).rejects.toMatchObject({ code: 'OCO_REDIS_UNREACHABLE', exitCode: 3 });

@@ -15,7 +15,14 @@ async function all(text: string, chunk: number): Promise<Array<{ fields: string[
 describe('the import CSV reader', () => {
   const lf = '\uFEFFa,b,c\n1,"x, ""quoted""",3\n\n4,"multi\nline",6\n7,,"end"';
   const crlf = lf.replace(/\n/g, '\r\n');
-  it.each([[1, 'LF'], [2, 'CRLF'], [3, 'LF'], [7, 'CRLF'], [1000, 'LF'], [1000, 'CRLF']])('agrees with csv-parse whatever the chunk size (%i, %s) and gives start lines', async (size, eol) => {
+  it.each([
+    [1, 'LF'],
+    [2, 'CRLF'],
+    [3, 'LF'],
+    [7, 'CRLF'],
+    [1000, 'LF'],
+    [1000, 'CRLF'],
+  ])('agrees with csv-parse whatever the chunk size (%i, %s) and gives start lines', async (size, eol) => {
     const text = eol === 'LF' ? lf : crlf;
     const got = await all(text, size as number);
     expect(got.map((r) => r.fields)).toEqual(parse(text, { bom: true, skip_empty_lines: true }));
@@ -23,7 +30,9 @@ describe('the import CSV reader', () => {
   });
 
   it('names the line of an unclosed quote', async () => {
-    await expect(all('a,b\n1,2\n3,"open\n', 4)).rejects.toSatisfy((e: unknown) => e instanceof CsvSyntaxError && e.line === 3);
+    await expect(all('a,b\n1,2\n3,"open\n', 4)).rejects.toSatisfy(
+      (e: unknown) => e instanceof CsvSyntaxError && e.line === 3,
+    );
   });
 });
 
@@ -41,6 +50,7 @@ describe('exact value parsing', () => {
     expect(timestampText('2024-03-01T01:00:00+01:00')).toBe('2024-03-01T00:00:00.000Z');
     expect(timestampText('2024-03-01')).toBe('2024-03-01T00:00:00.000Z');
     expect(timestampText('2024-03-01T00:00:00.123Z')).toBe('2024-03-01T00:00:00.123Z');
-    for (const bad of ['2023-02-29T00:00:00Z', '2023-02-01T30:00:00Z', '2023-13-01T00:00:00Z', '5/1/25', '']) expect(timestampText(bad), bad).toBeUndefined();
+    for (const bad of ['2023-02-29T00:00:00Z', '2023-02-01T30:00:00Z', '2023-13-01T00:00:00Z', '5/1/25', ''])
+      expect(timestampText(bad), bad).toBeUndefined();
   });
 });

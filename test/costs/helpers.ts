@@ -47,5 +47,8 @@ export function canonicalRows(rows: Array<Record<string, string>>, columns: stri
  * machine); anything oco itself prints stays.
  */
 export function ownStderr(stderr: string): string {
-  return stderr.split('\n').filter((l) => !/^\(node:\d+\) Warning: |^module: @|^task: |^plugin: |^root: |^See more details/.test(l)).join('\n');
+  return stderr
+    .split('\n')
+    .filter((l) => !/^\(node:\d+\) Warning: |^module: @|^task: |^plugin: |^root: |^See more details/.test(l))
+    .join('\n');
 }

@@ -15,7 +15,8 @@ const WEEK = { from: '2026-06-08', to: '2026-06-15' };
 
 async function plan(store: Store, by: string, window: { from: string; to: string }): Promise<string> {
   const { sql, params } = summarySql(store.dialect, { by, window, metric: 'effective' });
-  if (store.engine === 'sqlite') return (await store.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params)).map((r) => r.detail).join(' | ');
+  if (store.engine === 'sqlite')
+    return (await store.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params)).map((r) => r.detail).join(' | ');
   return (await store.all<Record<string, string>>(`EXPLAIN ${sql}`, params)).map((r) => r['QUERY PLAN']).join(' | ');
 }
 
@@ -45,7 +46,9 @@ describe('a 1,000,000-row FOCUS file', () => {
 
       it('streams in with an exact total', { timeout: 300_000 }, async () => {
         let peakHeap = 0;
-        const r = await importFocusFile(store, file, { onRows: () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)) });
+        const r = await importFocusFile(store, file, {
+          onRows: () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)),
+        });
         expect(r.rows).toBe(1_000_000);
         const s = await summarise(store, { by: 'provider', metric: 'billed' });
         expect(s.total.rows).toBe(1_000_000);
@@ -54,18 +57,22 @@ describe('a 1,000,000-row FOCUS file', () => {
         expect(peakHeap).toBeLessThan(200 * 1024 * 1024);
       });
 
-      it('summaries over a window use the rollup\'s index; the same grouping over cloud_costs would scan it', { timeout: 120_000 }, async () => {
-        for (const by of REPORT_GROUPINGS) {
-          const p = await plan(store, by, WEEK);
-          expect(p, by).toMatch(/cloud_costs_daily_day/);
-          expect(p, by).not.toMatch(/\bcloud_costs\b(?!_daily)/);
-        }
-        // What the rollup replaces: a grouping only cloud_costs holds scans all of it.
-        const resource = await plan(store, 'resource', WEEK);
-        expect(resource).toMatch(store.engine === 'sqlite' ? /SCAN cloud_costs\b/ : /Seq Scan on cloud_costs\b/);
-        const n = Number((await store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM cloud_costs_daily'))!.n);
-        expect(n).toBeLessThan(1_000_000 / 50);
-      });
+      it(
+        "summaries over a window use the rollup's index; the same grouping over cloud_costs would scan it",
+        { timeout: 120_000 },
+        async () => {
+          for (const by of REPORT_GROUPINGS) {
+            const p = await plan(store, by, WEEK);
+            expect(p, by).toMatch(/cloud_costs_daily_day/);
+            expect(p, by).not.toMatch(/\bcloud_costs\b(?!_daily)/);
+          }
+          // What the rollup replaces: a grouping only cloud_costs holds scans all of it.
+          const resource = await plan(store, 'resource', WEEK);
+          expect(resource).toMatch(store.engine === 'sqlite' ? /SCAN cloud_costs\b/ : /Seq Scan on cloud_costs\b/);
+          const n = Number((await store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM cloud_costs_daily'))!.n);
+          expect(n).toBeLessThan(1_000_000 / 50);
+        },
+      );
     });
   });
 });

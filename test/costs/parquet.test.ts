@@ -43,7 +43,14 @@ function writeFocusParquet(file: string, n: number, bad?: number): { billed: Mon
     ],
     schema: [
       { name: 'root', num_children: 8 },
-      { name: 'BilledCost', type: 'FIXED_LEN_BYTE_ARRAY', type_length: 9, converted_type: 'DECIMAL', scale: 10, precision: 20 },
+      {
+        name: 'BilledCost',
+        type: 'FIXED_LEN_BYTE_ARRAY',
+        type_length: 9,
+        converted_type: 'DECIMAL',
+        scale: 10,
+        precision: 20,
+      },
       { name: 'EffectiveCost', type: 'DOUBLE' },
       { name: 'BillingCurrency', type: 'BYTE_ARRAY', converted_type: 'UTF8' },
       { name: 'ChargePeriodStart', type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' },
@@ -75,7 +82,12 @@ describe.each(BACKENDS)('FOCUS Parquet import on $name', (backend) => {
       const file = join(home.path, 'focus.parquet');
       const expected = writeFocusParquet(file, 2000);
       const r = await importFocusFile(store, file, {});
-      expect(r).toMatchObject({ format: 'parquet', rows: 2000, provider: 'aws', window: { from: '2026-04-01', to: '2026-04-21' } });
+      expect(r).toMatchObject({
+        format: 'parquet',
+        rows: 2000,
+        provider: 'aws',
+        window: { from: '2026-04-01', to: '2026-04-21' },
+      });
       const billed = await summarise(store, { by: 'provider', metric: 'billed' });
       expect(billed.total.byCurrency.USD).toBe(expected.billed.toFixed());
       const eff = await summarise(store, { by: 'provider', metric: 'effective' });
@@ -88,7 +100,9 @@ describe.each(BACKENDS)('FOCUS Parquet import on $name', (backend) => {
       const err = await importFocusFile(store, file, { source: 'bad-parquet' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(FocusRowError);
       expect((err as FocusRowError).details).toMatchObject({ row: 1101, column: 'ChargePeriodEnd' });
-      const n = await store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM cloud_costs WHERE source = $1', ['bad-parquet']);
+      const n = await store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM cloud_costs WHERE source = $1', [
+        'bad-parquet',
+      ]);
       expect(Number(n!.n)).toBe(0);
     });
   });

@@ -36,7 +36,13 @@ describe('DecimalSum', () => {
     // Partial sums past 2^53 (the double fast path) and values past 15 digits (the BigInt path) stay exact.
     const large = new DecimalSum();
     let largeExpected = new Money(0);
-    for (const v of ['999999999999999', '0.000000000000001', '-999999999999999.5', '12345678901234567890.123', ...new Array(40).fill('999999999999.999')]) {
+    for (const v of [
+      '999999999999999',
+      '0.000000000000001',
+      '-999999999999999.5',
+      '12345678901234567890.123',
+      ...new Array(40).fill('999999999999.999'),
+    ]) {
       large.add(v);
       largeExpected = largeExpected.plus(v);
     }
@@ -47,7 +53,11 @@ describe('DecimalSum', () => {
   });
 });
 
-const SERVICES = [['Amazon EC2', 'Compute'], ['Amazon S3', 'Storage'], [null, null]] as const;
+const SERVICES = [
+  ['Amazon EC2', 'Compute'],
+  ['Amazon S3', 'Storage'],
+  [null, null],
+] as const;
 
 /** Rows over the given days with every dimension varied, NULLs included, two currencies, optional amounts missing. */
 function rows(n: number, days: string[], seed: number, provider?: string): CostRow[] {
@@ -59,10 +69,20 @@ function rows(n: number, days: string[], seed: number, provider?: string): CostR
     const h = String(rand(24)).padStart(2, '0');
     const amount = `${rand(5) === 0 ? '-' : ''}${rand(1000)}.${String(rand(1_000_000)).padStart(6, '0')}${rand(10)}`;
     out.push({
-      ...emptyRow(), provider, chargePeriodStart: `${day}T${h}:00:00.000Z`, chargePeriodEnd: `${day}T${h}:59:59.000Z`, usageDate: day,
-      serviceName: service, serviceCategory: category, subAccountId: ['111', '222', null][rand(3)]!, regionId: ['us-east-1', 'eu-west-1', null][rand(3)]!,
-      resourceId: `r-${rand(50)}`, billingCurrency: rand(6) === 0 ? 'EUR' : 'USD', billedCost: amount,
-      effectiveCost: rand(3) === 0 ? null : new Money(amount).times('0.9').toFixed(), listCost: rand(4) === 0 ? null : new Money(amount).plus('0.01').toFixed(),
+      ...emptyRow(),
+      provider,
+      chargePeriodStart: `${day}T${h}:00:00.000Z`,
+      chargePeriodEnd: `${day}T${h}:59:59.000Z`,
+      usageDate: day,
+      serviceName: service,
+      serviceCategory: category,
+      subAccountId: ['111', '222', null][rand(3)]!,
+      regionId: ['us-east-1', 'eu-west-1', null][rand(3)]!,
+      resourceId: `r-${rand(50)}`,
+      billingCurrency: rand(6) === 0 ? 'EUR' : 'USD',
+      billedCost: amount,
+      effectiveCost: rand(3) === 0 ? null : new Money(amount).times('0.9').toFixed(),
+      listCost: rand(4) === 0 ? null : new Money(amount).plus('0.01').toFixed(),
       tags: [null, '{"team":"payments"}', '{"team":"search","env":"prod"}', '{"env":"dev"}'][rand(4)]!,
     });
   }
@@ -87,7 +107,7 @@ const DIMENSIONS: Record<string, (r: Record<string, unknown>) => unknown> = {
   region: (r) => r.region_id,
   day: (r) => String(r.usage_date),
   month: (r) => String(r.usage_date).slice(0, 7),
-  'tag:team': (r) => (r.tags == null ? null : (JSON.parse(String(r.tags)) as Record<string, string>).team ?? null),
+  'tag:team': (r) => (r.tags == null ? null : ((JSON.parse(String(r.tags)) as Record<string, string>).team ?? null)),
 };
 const METRIC_OF: Record<Metric, (r: Record<string, unknown>) => unknown> = {
   billed: (r) => r.billed_cost,
@@ -111,7 +131,12 @@ async function fromRows(store: Store, by: string, metric: Metric, window: Partia
     g.byCurrency[cur] = (g.byCurrency[cur] ?? new Money(0)).plus(v === null || v === undefined ? 0 : String(v));
     g.rows++;
   }
-  return Object.fromEntries([...groups].map(([k, g]) => [k, { rows: g.rows, byCurrency: Object.fromEntries(Object.entries(g.byCurrency).map(([c, m]) => [c, m.toFixed()])) }]));
+  return Object.fromEntries(
+    [...groups].map(([k, g]) => [
+      k,
+      { rows: g.rows, byCurrency: Object.fromEntries(Object.entries(g.byCurrency).map(([c, m]) => [c, m.toFixed()])) },
+    ]),
+  );
 }
 
 async function fromSummary(store: Store, by: string, metric: Metric, window: Partial<DayWindow>) {
@@ -123,7 +148,10 @@ async function fromSummary(store: Store, by: string, metric: Metric, window: Par
 async function expectRollupMatchesRows(store: Store): Promise<void> {
   for (const window of [{}, { from: '2026-01-02', to: '2026-01-04' }]) {
     for (const by of Object.keys(DIMENSIONS)) {
-      for (const metric of METRICS) expect(await fromSummary(store, by, metric, window), `${by} ${metric} ${JSON.stringify(window)}`).toEqual(await fromRows(store, by, metric, window));
+      for (const metric of METRICS)
+        expect(await fromSummary(store, by, metric, window), `${by} ${metric} ${JSON.stringify(window)}`).toEqual(
+          await fromRows(store, by, metric, window),
+        );
     }
   }
 }
@@ -141,26 +169,51 @@ describe.each(BACKENDS)('cloud_costs_daily rollup on $name', (backend) => {
       const file: WriteTarget = { provider: 'unknown', source: 'focus:mixed.csv', runId: 'f1' };
       const mixed = [...rows(300, DAYS, 1, 'aws'), ...rows(200, DAYS, 2, 'azure'), ...rows(100, DAYS, 3, 'Oracle')];
       await replaceSourceRows(store, file, batches(mixed));
-      const api: WriteTarget = { provider: 'aws', source: 'aws', runId: 'a1', window: { from: '2026-01-01', to: '2026-01-04' } };
+      const api: WriteTarget = {
+        provider: 'aws',
+        source: 'aws',
+        runId: 'a1',
+        window: { from: '2026-01-01', to: '2026-01-04' },
+      };
       await replaceSourceRows(store, api, batches(rows(250, DAYS.slice(0, 3), 4)));
       await expectRollupMatchesRows(store);
 
       // The file again with only two of its days: those are replaced (all providers), the others stay.
-      await replaceSourceRows(store, { ...file, runId: 'f2' }, batches(rows(120, ['2026-01-02', '2026-01-03'], 5, 'gcp')));
+      await replaceSourceRows(
+        store,
+        { ...file, runId: 'f2' },
+        batches(rows(120, ['2026-01-02', '2026-01-03'], 5, 'gcp')),
+      );
       // The API window again with no rows: its days are emptied.
       await replaceSourceRows(store, { ...api, runId: 'a2' }, batches([]));
       await expectRollupMatchesRows(store);
-      const rollupSources = await store.all<{ source: string }>('SELECT DISTINCT source FROM cloud_costs_daily ORDER BY source');
+      const rollupSources = await store.all<{ source: string }>(
+        'SELECT DISTINCT source FROM cloud_costs_daily ORDER BY source',
+      );
       expect(rollupSources.map((r) => r.source)).toEqual(['focus:mixed.csv']);
 
       // A run that fails half way leaves rows and rollup as they were.
       const before = await fromSummary(store, 'provider', 'billed', {});
-      await expect(replaceSourceRows(store, { ...file, runId: 'f3' }, failing(rows(50, DAYS, 6, 'aws')))).rejects.toThrow('the source broke half way');
+      await expect(
+        replaceSourceRows(store, { ...file, runId: 'f3' }, failing(rows(50, DAYS, 6, 'aws'))),
+      ).rejects.toThrow('the source broke half way');
       expect(await fromSummary(store, 'provider', 'billed', {})).toEqual(before);
 
       // A large load (indexes dropped and rebuilt) maintains the rollup the same way.
-      await replaceSourceRows(store, { provider: 'gcp', source: 'big', runId: 'b1' }, batches(rows(400, DAYS, 7)), undefined, { estimatedRows: REBUILD_MIN_ROWS * 10 });
-      await replaceSourceRows(store, { provider: 'gcp', source: 'big', runId: 'b2' }, batches(rows(300, DAYS.slice(1), 8)), undefined, { estimatedRows: REBUILD_MIN_ROWS * 10 });
+      await replaceSourceRows(
+        store,
+        { provider: 'gcp', source: 'big', runId: 'b1' },
+        batches(rows(400, DAYS, 7)),
+        undefined,
+        { estimatedRows: REBUILD_MIN_ROWS * 10 },
+      );
+      await replaceSourceRows(
+        store,
+        { provider: 'gcp', source: 'big', runId: 'b2' },
+        batches(rows(300, DAYS.slice(1), 8)),
+        undefined,
+        { estimatedRows: REBUILD_MIN_ROWS * 10 },
+      );
       await expectRollupMatchesRows(store);
       // Far fewer rollup rows than rows: the point of it.
       const n = async (t: string) => Number((await store.get<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${t}`))!.n);
@@ -170,18 +223,68 @@ describe.each(BACKENDS)('cloud_costs_daily rollup on $name', (backend) => {
     it('migration 0009 sums the rows already in cloud_costs', async () => {
       const { store: old, cleanup: drop } = await backend.open({ migrate: false });
       try {
-        await migrate(old, MIGRATIONS.filter((m) => m.version < 7));
-        const cols = 'provider, source, charge_period_start, charge_period_end, usage_date, service_name, sub_account_id, region_id, billed_cost, effective_cost, list_cost, billing_currency, tags';
+        await migrate(
+          old,
+          MIGRATIONS.filter((m) => m.version < 7),
+        );
+        const cols =
+          'provider, source, charge_period_start, charge_period_end, usage_date, service_name, sub_account_id, region_id, billed_cost, effective_cost, list_cost, billing_currency, tags';
         const values: Array<Array<string | null>> = [
-          ['aws', 'aws', '2026-02-01T00:00:00.000Z', '2026-02-01T01:00:00.000Z', '2026-02-01', 'Amazon EC2', '111', 'us-east-1', '0.1', null, '0.2', 'USD', '{"team":"a"}'],
-          ['aws', 'aws', '2026-02-01T05:00:00.000Z', '2026-02-01T06:00:00.000Z', '2026-02-01', 'Amazon EC2', '111', 'us-east-1', '0.2', '0.15', null, 'USD', '{"team":"a"}'],
-          ['azure', 'focus:x.csv', '2026-02-02T00:00:00.000Z', '2026-02-03T00:00:00.000Z', '2026-02-02', null, null, null, '-7.0000000001', null, null, 'EUR', null],
+          [
+            'aws',
+            'aws',
+            '2026-02-01T00:00:00.000Z',
+            '2026-02-01T01:00:00.000Z',
+            '2026-02-01',
+            'Amazon EC2',
+            '111',
+            'us-east-1',
+            '0.1',
+            null,
+            '0.2',
+            'USD',
+            '{"team":"a"}',
+          ],
+          [
+            'aws',
+            'aws',
+            '2026-02-01T05:00:00.000Z',
+            '2026-02-01T06:00:00.000Z',
+            '2026-02-01',
+            'Amazon EC2',
+            '111',
+            'us-east-1',
+            '0.2',
+            '0.15',
+            null,
+            'USD',
+            '{"team":"a"}',
+          ],
+          [
+            'azure',
+            'focus:x.csv',
+            '2026-02-02T00:00:00.000Z',
+            '2026-02-03T00:00:00.000Z',
+            '2026-02-02',
+            null,
+            null,
+            null,
+            '-7.0000000001',
+            null,
+            null,
+            'EUR',
+            null,
+          ],
         ];
-        for (const v of values) await old.run(`INSERT INTO cloud_costs (${cols}) VALUES (${v.map((_, i) => `$${i + 1}`).join(', ')})`, v);
+        for (const v of values)
+          await old.run(`INSERT INTO cloud_costs (${cols}) VALUES (${v.map((_, i) => `$${i + 1}`).join(', ')})`, v);
         await migrate(old);
         await expectRollupMatchesRows(old);
         const effective = await summarise(old, { by: 'service', metric: 'effective' });
-        expect(effective.rows.find((r) => r.key === 'Amazon EC2')).toMatchObject({ byCurrency: { USD: '0.25' }, rows: 2 });
+        expect(effective.rows.find((r) => r.key === 'Amazon EC2')).toMatchObject({
+          byCurrency: { USD: '0.25' },
+          rows: 2,
+        });
       } finally {
         await drop();
       }

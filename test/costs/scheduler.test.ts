@@ -2,7 +2,12 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcoConfig } from '../../src/core/base/config/resolve.js';
 import { listRuns, startRun } from '../../src/core/cloud-costs/runs.js';
-import { parseEvery, setSchedule, startCostScheduler, type SchedulerLogger } from '../../src/core/cloud-costs/scheduler.js';
+import {
+  parseEvery,
+  setSchedule,
+  startCostScheduler,
+  type SchedulerLogger,
+} from '../../src/core/cloud-costs/scheduler.js';
 import type { Store } from '../../src/core/base/store/types.js';
 import { pagesFromRecords, startFakeCostExplorer, type FakeCostExplorer } from '../fakes/aws/cost-explorer.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
@@ -27,12 +32,28 @@ describe('cost scheduler', () => {
   beforeAll(async () => {
     ({ store, cleanup } = await BACKENDS[0]!.open());
     const recs = ['2026-05-01', '2026-05-02', '2026-05-03'].flatMap((day, d) =>
-      [0, 1].map((i) => ({ day, service: 'AWS Lambda', account: `00000000000${i}`, unblended: `${d}.${i}5`, amortized: `${d}.${i}5`, usage: '1' })));
-    fake = await startFakeCostExplorer({ credentials: { [AKID]: SECRET }, pages: { GetCostAndUsage: pagesFromRecords(recs, 4) } });
+      [0, 1].map((i) => ({
+        day,
+        service: 'AWS Lambda',
+        account: `00000000000${i}`,
+        unblended: `${d}.${i}5`,
+        amortized: `${d}.${i}5`,
+        usage: '1',
+      })),
+    );
+    fake = await startFakeCostExplorer({
+      credentials: { [AKID]: SECRET },
+      pages: { GetCostAndUsage: pagesFromRecords(recs, 4) },
+    });
     home = tempHome();
     Object.assign(process.env, {
-      OCO_HOME: home.path, AWS_ACCESS_KEY_ID: AKID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_ENDPOINT_URL_COST_EXPLORER: fake.url,
-      AWS_CONFIG_FILE: '/nonexistent/c', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/c', AWS_EC2_METADATA_DISABLED: 'true',
+      OCO_HOME: home.path,
+      AWS_ACCESS_KEY_ID: AKID,
+      AWS_SECRET_ACCESS_KEY: SECRET,
+      AWS_ENDPOINT_URL_COST_EXPLORER: fake.url,
+      AWS_CONFIG_FILE: '/nonexistent/c',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/c',
+      AWS_EC2_METADATA_DISABLED: 'true',
     });
   });
   afterAll(async () => {
@@ -57,7 +78,11 @@ describe('cost scheduler', () => {
     const scheduler = startCostScheduler(config, store, { logger, tickMs: 3_600_000, now: () => now });
     try {
       // Another process is ingesting AWS right now: the scheduler must not start a second run.
-      const busy = await startRun(store, { source: 'aws', provider: 'aws', window: { from: '2026-05-01', to: '2026-05-04' } });
+      const busy = await startRun(store, {
+        source: 'aws',
+        provider: 'aws',
+        window: { from: '2026-05-01', to: '2026-05-04' },
+      });
       await store.run('UPDATE ingest_runs SET started_at = $1 WHERE id = $2', [new Date('2026-05-03T11:30:00Z'), busy]);
       expect((await scheduler.tick()).map((r) => r.action)).toEqual(['skipped-running']);
       expect(fake.requests).toHaveLength(0);
@@ -71,7 +96,10 @@ describe('cost scheduler', () => {
       expect(ran[0]!.summary!.providers[0]).toMatchObject({ status: 'succeeded', rows: 6, requests: 2 });
 
       // Run records carry the wall clock; put this one on the test's clock.
-      await store.run('UPDATE ingest_runs SET started_at = $1 WHERE id = $2', [now, ran[0]!.summary!.providers[0]!.runId]);
+      await store.run('UPDATE ingest_runs SET started_at = $1 WHERE id = $2', [
+        now,
+        ran[0]!.summary!.providers[0]!.runId,
+      ]);
       // Just ran: not due again until 6 hours later.
       now = new Date('2026-05-03T23:00:00Z');
       expect((await scheduler.tick()).map((r) => r.action)).toEqual(['not-due']);
@@ -87,13 +115,19 @@ describe('cost scheduler', () => {
     }
   });
 
-  it('takes the daemon\'s pino logger as it is', async () => {
+  it("takes the daemon's pino logger as it is", async () => {
     const lines: string[] = [];
     const daemonLogger: SchedulerLogger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
-    const scheduler = startCostScheduler(OcoConfig.load({ env: process.env }), store, { logger: daemonLogger, tickMs: 3_600_000 });
+    const scheduler = startCostScheduler(OcoConfig.load({ env: process.env }), store, {
+      logger: daemonLogger,
+      tickMs: 3_600_000,
+    });
     await scheduler.stop();
     daemonLogger.info({ provider: 'aws' }, 'cost ingest skipped: the last run is still going');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ provider: 'aws', msg: 'cost ingest skipped: the last run is still going' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      provider: 'aws',
+      msg: 'cost ingest skipped: the last run is still going',
+    });
   });
 
   it('schedule set/show through the CLI', async () => {

@@ -12,11 +12,23 @@ describe.skipIf(!hasScript)('cost import progress on a terminal', () => {
   afterAll(() => home.cleanup());
 
   it('shows a live status line (file, rows) through Ink, then the result table', async () => {
-    const file = join(FOCUS_EXAMPLES, 'commitment_discount_flexibility', 'one_hundred_percent_utilization_without_commitment_discount_flexibility.csv');
+    const file = join(
+      FOCUS_EXAMPLES,
+      'commitment_discount_flexibility',
+      'one_hundred_percent_utilization_without_commitment_discount_flexibility.csv',
+    );
     // util-linux script gives the command a pty, as a person's terminal would.
-    const child = spawn('script', ['-qfec', `stty cols 200; ${process.execPath} ${BIN} costs import ${file} --currency USD --provider aws`, '/dev/null'], {
-      env: isolatedEnv({ OCO_HOME: home.path, TERM: 'xterm' }),
-    });
+    const child = spawn(
+      'script',
+      [
+        '-qfec',
+        `stty cols 200; ${process.execPath} ${BIN} costs import ${file} --currency USD --provider aws`,
+        '/dev/null',
+      ],
+      {
+        env: isolatedEnv({ OCO_HOME: home.path, TERM: 'xterm' }),
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
@@ -29,7 +41,11 @@ describe.skipIf(!hasScript)('cost import progress on a terminal', () => {
 
   it('prints no escape codes and no progress without a terminal', async () => {
     const { runOco } = await import('../helpers/cli.js');
-    const file = join(FOCUS_EXAMPLES, 'commitment_discount_flexibility', 'one_hundred_percent_utilization_without_commitment_discount_flexibility.csv');
+    const file = join(
+      FOCUS_EXAMPLES,
+      'commitment_discount_flexibility',
+      'one_hundred_percent_utilization_without_commitment_discount_flexibility.csv',
+    );
     const r = await runOco(['costs', 'import', file, '--currency', 'USD', '--provider', 'aws'], { home: home.path });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/\x1b\[/);

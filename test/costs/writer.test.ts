@@ -8,8 +8,14 @@ import { BACKENDS } from '../helpers/stores.js';
 function row(day: string, hour: number, cost: string, extra: Partial<CostRow> = {}): CostRow {
   const h = String(hour).padStart(2, '0');
   return {
-    ...emptyRow(), chargePeriodStart: `${day}T${h}:00:00.000Z`, chargePeriodEnd: `${day}T${h}:59:59.000Z`, usageDate: day,
-    billedCost: cost, serviceName: 'Amazon EC2', subAccountId: '123', ...extra,
+    ...emptyRow(),
+    chargePeriodStart: `${day}T${h}:00:00.000Z`,
+    chargePeriodEnd: `${day}T${h}:59:59.000Z`,
+    usageDate: day,
+    billedCost: cost,
+    serviceName: 'Amazon EC2',
+    subAccountId: '123',
+    ...extra,
   };
 }
 
@@ -23,14 +29,22 @@ async function* failing(rows: CostRow[]): AsyncGenerator<CostRow[]> {
 }
 
 async function indexes(store: Store): Promise<string[]> {
-  const rows = store.engine === 'sqlite'
-    ? await store.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cloud_costs' AND sql IS NOT NULL ORDER BY name")
-    : await store.all<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE tablename = 'cloud_costs' ORDER BY indexname");
+  const rows =
+    store.engine === 'sqlite'
+      ? await store.all<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cloud_costs' AND sql IS NOT NULL ORDER BY name",
+        )
+      : await store.all<{ name: string }>(
+          "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'cloud_costs' ORDER BY indexname",
+        );
   return rows.map((r) => r.name);
 }
 
 async function state(store: Store, source: string) {
-  const r = await store.get<{ n: unknown; total: unknown }>(`SELECT COUNT(*) AS n, ${store.dialect.sumMoney('billed_cost')} AS total FROM cloud_costs WHERE source = $1`, [source]);
+  const r = await store.get<{ n: unknown; total: unknown }>(
+    `SELECT COUNT(*) AS n, ${store.dialect.sumMoney('billed_cost')} AS total FROM cloud_costs WHERE source = $1`,
+    [source],
+  );
   return { rows: Number(r!.n), total: r!.total === null ? null : new Money(String(r!.total)).toFixed() };
 }
 
@@ -54,29 +68,59 @@ describe.each(BACKENDS)('bulk writer with index rebuild on $name', (backend) => 
     });
     afterAll(async () => cleanup?.());
 
-    it('replaces only the file\'s own days, keeps the indexes, and leaves other sources alone', async () => {
+    it("replaces only the file's own days, keeps the indexes, and leaves other sources alone", async () => {
       const target = { provider: 'aws', source: 'bulk-a', runId: 'run-1' };
-      await replaceSourceRows(store, target, batches([row('2024-05-01', 1, '1.10'), row('2024-05-02', 1, '2.20'), row('2024-05-03', 1, '3.30')]));
-      await replaceSourceRows(store, { ...target, source: 'bulk-b', runId: 'run-0' }, batches([row('2024-05-02', 5, '7.0000000001')]));
+      await replaceSourceRows(
+        store,
+        target,
+        batches([row('2024-05-01', 1, '1.10'), row('2024-05-02', 1, '2.20'), row('2024-05-03', 1, '3.30')]),
+      );
+      await replaceSourceRows(
+        store,
+        { ...target, source: 'bulk-b', runId: 'run-0' },
+        batches([row('2024-05-02', 5, '7.0000000001')]),
+      );
       expect(await state(store, 'bulk-a')).toEqual({ rows: 3, total: '6.6' });
 
       // Days 05-02 and 05-03 again, with the index rebuild: 05-01 stays, the old 05-02/05-03 rows go.
-      const result = await replaceSourceRows(store, { ...target, runId: 'run-2' },
-        batches([row('2024-05-02', 2, '0.1'), row('2024-05-02', 3, '0.2', { subAccountId: null, serviceName: null })], [row('2024-05-03', 4, '0.3', { chargeDescription: "it's \\ \t tab" })]),
-        undefined, large);
+      const result = await replaceSourceRows(
+        store,
+        { ...target, runId: 'run-2' },
+        batches(
+          [row('2024-05-02', 2, '0.1'), row('2024-05-02', 3, '0.2', { subAccountId: null, serviceName: null })],
+          [row('2024-05-03', 4, '0.3', { chargeDescription: "it's \\ \t tab" })],
+        ),
+        undefined,
+        large,
+      );
       expect(result.rows).toBe(3);
       expect(result.window).toEqual({ from: '2024-05-02', to: '2024-05-04' });
-      expect(result.overlaps).toEqual([{ source: 'bulk-b', provider: 'aws', rows: 1, first: '2024-05-02', last: '2024-05-02' }]);
+      expect(result.overlaps).toEqual([
+        { source: 'bulk-b', provider: 'aws', rows: 1, first: '2024-05-02', last: '2024-05-02' },
+      ]);
       expect(await state(store, 'bulk-a')).toEqual({ rows: 4, total: '1.7' });
       expect(await state(store, 'bulk-b')).toEqual({ rows: 1, total: '7.0000000001' });
       const kept = await store.all<{ ingest_run_id: string; d: string; desc: string | null }>(
-        'SELECT ingest_run_id, usage_date AS d, charge_description AS "desc" FROM cloud_costs WHERE source = $1 ORDER BY charge_period_start', ['bulk-a']);
-      expect(kept.map((k) => [k.ingest_run_id, String(k.d)])).toEqual([['run-1', '2024-05-01'], ['run-2', '2024-05-02'], ['run-2', '2024-05-02'], ['run-2', '2024-05-03']]);
+        'SELECT ingest_run_id, usage_date AS d, charge_description AS "desc" FROM cloud_costs WHERE source = $1 ORDER BY charge_period_start',
+        ['bulk-a'],
+      );
+      expect(kept.map((k) => [k.ingest_run_id, String(k.d)])).toEqual([
+        ['run-1', '2024-05-01'],
+        ['run-2', '2024-05-02'],
+        ['run-2', '2024-05-02'],
+        ['run-2', '2024-05-03'],
+      ]);
       expect(kept[3]!.desc).toBe("it's \\ \t tab");
       expect(await indexes(store)).toEqual(before);
 
       // Re-running the same load replaces, never duplicates.
-      await replaceSourceRows(store, { ...target, runId: 'run-3' }, batches([row('2024-05-02', 2, '0.1'), row('2024-05-02', 3, '0.2'), row('2024-05-03', 4, '0.3')]), undefined, large);
+      await replaceSourceRows(
+        store,
+        { ...target, runId: 'run-3' },
+        batches([row('2024-05-02', 2, '0.1'), row('2024-05-02', 3, '0.2'), row('2024-05-03', 4, '0.3')]),
+        undefined,
+        large,
+      );
       expect(await state(store, 'bulk-a')).toEqual({ rows: 4, total: '1.7' });
       expect(await indexes(store)).toEqual(before);
     });
@@ -84,19 +128,34 @@ describe.each(BACKENDS)('bulk writer with index rebuild on $name', (backend) => 
     it('rolls back a failed load: the previous rows and all the indexes are still there', async () => {
       const target = { provider: 'aws', source: 'bulk-fail', runId: 'run-1' };
       await replaceSourceRows(store, target, batches([row('2024-06-01', 1, '5'), row('2024-06-02', 1, '6')]));
-      await expect(replaceSourceRows(store, { ...target, runId: 'run-2' }, failing([row('2024-06-01', 2, '100'), row('2024-06-02', 2, '200')]), undefined, large))
-        .rejects.toThrow('the source broke half way');
+      await expect(
+        replaceSourceRows(
+          store,
+          { ...target, runId: 'run-2' },
+          failing([row('2024-06-01', 2, '100'), row('2024-06-02', 2, '200')]),
+          undefined,
+          large,
+        ),
+      ).rejects.toThrow('the source broke half way');
       expect(await state(store, 'bulk-fail')).toEqual({ rows: 2, total: '11' });
       expect(await indexes(store)).toEqual(before);
       // The store still works normally afterwards (no transaction or staging table left behind).
-      await replaceSourceRows(store, { ...target, runId: 'run-3' }, batches([row('2024-06-01', 3, '1')]), undefined, large);
+      await replaceSourceRows(
+        store,
+        { ...target, runId: 'run-3' },
+        batches([row('2024-06-01', 3, '1')]),
+        undefined,
+        large,
+      );
       expect(await state(store, 'bulk-fail')).toEqual({ rows: 2, total: '7' });
       expect(await indexes(store)).toEqual(before);
     });
 
     it('keeps the staged path when the table holds more rows than the load brings', async () => {
       const target = { provider: 'gcp', source: 'bulk-small', runId: 'run-1' };
-      const r = await replaceSourceRows(store, target, batches([row('2024-07-01', 1, '0.5')]), undefined, { estimatedRows: 1 });
+      const r = await replaceSourceRows(store, target, batches([row('2024-07-01', 1, '0.5')]), undefined, {
+        estimatedRows: 1,
+      });
       expect(r.rows).toBe(1);
       expect(await state(store, 'bulk-small')).toEqual({ rows: 1, total: '0.5' });
       expect(await indexes(store)).toEqual(before);
@@ -120,8 +179,13 @@ describe.skipIf(!BACKENDS[1]!.available())('bulk writer on PostgreSQL when a rea
       await reader.query('BEGIN');
       await reader.query('LOCK TABLE cloud_costs IN ACCESS SHARE MODE');
       const started = Date.now();
-      const result = await replaceSourceRows(store, { provider: 'aws', source: 'locked', runId: 'run-l' },
-        batches([row('2024-06-01', 1, '0.25'), row('2024-06-02', 1, '0.50')]), undefined, { estimatedRows: REBUILD_MIN_ROWS * 10 });
+      const result = await replaceSourceRows(
+        store,
+        { provider: 'aws', source: 'locked', runId: 'run-l' },
+        batches([row('2024-06-01', 1, '0.25'), row('2024-06-02', 1, '0.50')]),
+        undefined,
+        { estimatedRows: REBUILD_MIN_ROWS * 10 },
+      );
       expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
       expect(result.rows).toBe(2);
       // The reader was never blocked: it still reads inside its transaction.
@@ -144,14 +208,32 @@ describe('cloud_costs query plans on sqlite', () => {
   beforeAll(async () => ({ store, cleanup } = await BACKENDS[0]!.open()));
   afterAll(async () => cleanup?.());
 
-  const plan = async (sql: string) => (await store.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ['s', 'aws', '2024-01-01', '2024-02-01'].slice(0, (sql.match(/\$/g) ?? []).length))).map((r) => r.detail).join(' | ');
+  const plan = async (sql: string) =>
+    (
+      await store.all<{ detail: string }>(
+        `EXPLAIN QUERY PLAN ${sql}`,
+        ['s', 'aws', '2024-01-01', '2024-02-01'].slice(0, (sql.match(/\$/g) ?? []).length),
+      )
+    )
+      .map((r) => r.detail)
+      .join(' | ');
 
   it('replaces a window and counts overlaps through (source, charge_period_start)', async () => {
-    expect(await plan('DELETE FROM cloud_costs WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < $3')).toMatch(/cloud_costs_source_period/);
-    expect(await plan('SELECT COUNT(*) FROM cloud_costs WHERE source = $1 AND provider = $2 AND charge_period_start >= $3 AND charge_period_start < $4')).toMatch(/cloud_costs_source_period/);
+    expect(
+      await plan(
+        'DELETE FROM cloud_costs WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < $3',
+      ),
+    ).toMatch(/cloud_costs_source_period/);
+    expect(
+      await plan(
+        'SELECT COUNT(*) FROM cloud_costs WHERE source = $1 AND provider = $2 AND charge_period_start >= $3 AND charge_period_start < $4',
+      ),
+    ).toMatch(/cloud_costs_source_period/);
   });
 
   it('exports in charge period order without sorting the table', async () => {
-    expect(await plan('SELECT billed_cost FROM cloud_costs ORDER BY charge_period_start')).toMatch(/cloud_costs_period/);
+    expect(await plan('SELECT billed_cost FROM cloud_costs ORDER BY charge_period_start')).toMatch(
+      /cloud_costs_period/,
+    );
   });
 });

@@ -32,7 +32,21 @@ describe('daemon background jobs', () => {
     const today = new Date().toISOString().slice(0, 10);
     aws = await startFakeCostExplorer({
       credentials: { [AKID]: SECRET },
-      pages: { GetCostAndUsage: pagesFromRecords([{ day: today, service: 'Amazon S3', account: '000000000001', unblended: '1.25', amortized: '1.25', usage: '3' }], 10) },
+      pages: {
+        GetCostAndUsage: pagesFromRecords(
+          [
+            {
+              day: today,
+              service: 'Amazon S3',
+              account: '000000000001',
+              unblended: '1.25',
+              amortized: '1.25',
+              usage: '3',
+            },
+          ],
+          10,
+        ),
+      },
     });
     cluster = await startFakeCluster();
     env = {
@@ -50,7 +64,10 @@ describe('daemon background jobs', () => {
     expect(schedule.code, schedule.stderr).toBe(0);
     const policy = `${home.path}/dr.yaml`;
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(policy, 'policies:\n  - name: tier1\n    namespaces: [app]\n    schedule: "0 */6 * * *"\n    rpo: 1h\n');
+    writeFileSync(
+      policy,
+      'policies:\n  - name: tier1\n    namespaces: [app]\n    schedule: "0 */6 * * *"\n    rpo: 1h\n',
+    );
     const applied = await runOco(['dr', 'policy', 'apply', '-f', policy], { env, timeoutMs: 60_000 });
     expect(applied.code, applied.stderr).toBe(0);
   });
@@ -67,8 +84,20 @@ describe('daemon background jobs', () => {
     // Two calls of one agent 100 days ago: past any budget window, so the compaction job folds them into one row.
     const pre = await openStore(OcoConfig.load({ env: isolatedEnv(env) }));
     const old = (i: number): SpendEvent => ({
-      requestId: `old-${i}`, ts: new Date(Date.now() - 100 * 86_400_000 + i), expiresAt: new Date(Date.now() - 100 * 86_400_000 + 900_000), state: 'settled',
-      provider: 'openai', model: 'gpt-4o', orgId: 'acme', teamId: 't', agentId: 'a', userId: 'u', keyId: null, tags: [], reservedUsd: money('1'), costUsd: money(`0.10000000000${i}`),
+      requestId: `old-${i}`,
+      ts: new Date(Date.now() - 100 * 86_400_000 + i),
+      expiresAt: new Date(Date.now() - 100 * 86_400_000 + 900_000),
+      state: 'settled',
+      provider: 'openai',
+      model: 'gpt-4o',
+      orgId: 'acme',
+      teamId: 't',
+      agentId: 'a',
+      userId: 'u',
+      keyId: null,
+      tags: [],
+      reservedUsd: money('1'),
+      costUsd: money(`0.10000000000${i}`),
     });
     await writeSpendEvents(pre, [old(1), old(2)]);
     await pre.close();
@@ -77,22 +106,36 @@ describe('daemon background jobs', () => {
     daemon = await startDaemon(OcoConfig.load({ env: process.env }), { host: '127.0.0.1', port: 0 });
     const store = daemon.store;
     const run = await waitFor(
-      async () => (await store.get<{ status: string; rows_written: unknown }>("SELECT status, rows_written, error FROM ingest_runs WHERE provider = 'aws' AND status <> 'running'")) ?? undefined,
+      async () =>
+        (await store.get<{ status: string; rows_written: unknown }>(
+          "SELECT status, rows_written, error FROM ingest_runs WHERE provider = 'aws' AND status <> 'running'",
+        )) ?? undefined,
       30_000,
       'a finished scheduled AWS ingest',
     );
     expect(run, JSON.stringify(run)).toMatchObject({ status: 'succeeded' });
-    const cost = await store.get<{ total: string }>(`SELECT ${store.dialect.sumMoney('billed_cost')} AS total FROM cloud_costs WHERE provider = 'aws'`);
+    const cost = await store.get<{ total: string }>(
+      `SELECT ${store.dialect.sumMoney('billed_cost')} AS total FROM cloud_costs WHERE provider = 'aws'`,
+    );
     expect(cost?.total).toBe('1.25');
     const logFile = daemon.state.logFile;
     const breach = await waitFor(
-      async () => readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes('dr policy breach')),
+      async () =>
+        readFileSync(logFile, 'utf8')
+          .split('\n')
+          .find((l) => l.includes('dr policy breach')),
       30_000,
       'a DR breach in the daemon log',
     );
     expect(JSON.parse(breach)).toMatchObject({ policy: 'tier1', event: 'dr.breach' });
-    await waitFor(async () => readFileSync(logFile, 'utf8').includes('spend ledger compacted') || undefined, 30_000, 'the spend ledger compaction');
-    const ledger = await store.all<{ request_id: string; cost_usd: string }>('SELECT request_id, cost_usd FROM spend_events');
+    await waitFor(
+      async () => readFileSync(logFile, 'utf8').includes('spend ledger compacted') || undefined,
+      30_000,
+      'the spend ledger compaction',
+    );
+    const ledger = await store.all<{ request_id: string; cost_usd: string }>(
+      'SELECT request_id, cost_usd FROM spend_events',
+    );
     expect(ledger).toHaveLength(1);
     expect(ledger[0]!.request_id).toMatch(/^folded_/);
     expect(money(ledger[0]!.cost_usd).toFixed()).toBe('0.200000000003');

@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { privatizeTree } from '../../src/core/base/config/private-files.js';
@@ -57,7 +66,13 @@ describe('private files', () => {
   });
   const setup = async () => {
     home = tempHome();
-    env = { OCO_PROXY_PORT: String(await freePort()), OCO_OPENAI_BASE_URL: fake.url, OCO_ANTHROPIC_BASE_URL: fake.url, OCO_GEMINI_BASE_URL: fake.url, OCO_PROXY_FLUSH_INTERVAL_MS: '50' };
+    env = {
+      OCO_PROXY_PORT: String(await freePort()),
+      OCO_OPENAI_BASE_URL: fake.url,
+      OCO_ANTHROPIC_BASE_URL: fake.url,
+      OCO_GEMINI_BASE_URL: fake.url,
+      OCO_PROXY_FLUSH_INTERVAL_MS: '50',
+    };
     return `http://127.0.0.1:${env.OCO_PROXY_PORT}`;
   };
   const oco = async (args: string[]) => {
@@ -66,7 +81,11 @@ describe('private files', () => {
     return r;
   };
   const call = async (url: string) => {
-    const res = await fetch(`${url}/v1/proxy/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) });
+    const res = await fetch(`${url}/v1/proxy/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     expect(res.status).toBe(200);
     await res.text();
   };
@@ -85,7 +104,14 @@ describe('private files', () => {
     expect(offenders(home.path)).toEqual([]);
     await oco(['proxy', 'stop', '--json']);
     const files = tree(home.path);
-    for (const f of ['config/config.yaml', 'data/oco.db', 'state/logs/proxy.log', 'state/logs/proxy.stderr', 'state/spill']) expect(files).toContain(f);
+    for (const f of [
+      'config/config.yaml',
+      'data/oco.db',
+      'state/logs/proxy.log',
+      'state/logs/proxy.stderr',
+      'state/spill',
+    ])
+      expect(files).toContain(f);
     expect(offenders(home.path)).toEqual([]);
   });
 
@@ -130,7 +156,7 @@ describe('private files', () => {
     expect(offenders(home.path)).toEqual([]);
   });
 
-  it('gives SQLite\'s WAL and shared-memory files the database\'s 0600 under umask 022', async () => {
+  it("gives SQLite's WAL and shared-memory files the database's 0600 under umask 022", async () => {
     home = tempHome();
     const umask = process.umask(0o022);
     const file = join(home.path, 'data', 'oco.db');
@@ -145,7 +171,7 @@ describe('private files', () => {
     }
   });
 
-  it('takes group and other permissions off, keeps an owner\'s narrower choice, and leaves what a symbolic link points at alone', () => {
+  it("takes group and other permissions off, keeps an owner's narrower choice, and leaves what a symbolic link points at alone", () => {
     home = tempHome();
     const outside = join(home.path, 'outside.txt');
     writeFileSync(outside, 'not oco');
@@ -154,7 +180,12 @@ describe('private files', () => {
     mkdirSync(state, { mode: 0o755 });
     chmodSync(state, 0o755);
     symlinkSync(outside, join(state, 'link'));
-    const modes: Record<string, [number, number]> = { mine: [0o644, 0o600], script: [0o755, 0o600], 'read-only': [0o400, 0o400], private: [0o600, 0o600] };
+    const modes: Record<string, [number, number]> = {
+      mine: [0o644, 0o600],
+      script: [0o755, 0o600],
+      'read-only': [0o400, 0o400],
+      private: [0o600, 0o600],
+    };
     for (const [name, [before]] of Object.entries(modes)) {
       writeFileSync(join(state, name), '');
       chmodSync(join(state, name), before);
@@ -162,7 +193,8 @@ describe('private files', () => {
     const r = privatizeTree(state);
     expect(r.changed.sort()).toEqual([state, join(state, 'mine'), join(state, 'script')].sort());
     expect(r.refused).toEqual([]);
-    for (const [name, [, after]] of Object.entries(modes)) expect(statSync(join(state, name)).mode & 0o777, name).toBe(after);
+    for (const [name, [, after]] of Object.entries(modes))
+      expect(statSync(join(state, name)).mode & 0o777, name).toBe(after);
     expect(statSync(outside).mode & 0o777).toBe(0o644);
     expect(statSync(state).mode & 0o777).toBe(0o700);
   });

@@ -7,7 +7,22 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'bin', 'run.js');
 
 /** Variables a developer's shell may carry that would leak into a test's configuration. */
-const ISOLATED_PREFIXES = ['OCO_', 'DATABASE_URL', 'POSTGRES_', 'REDIS_', 'OPENAI_', 'ANTHROPIC_', 'GOOGLE_', 'GEMINI_', 'AWS_', 'AZURE_', 'GCP_', 'KUBECONFIG', 'VELERO_', 'XDG_'];
+const ISOLATED_PREFIXES = [
+  'OCO_',
+  'DATABASE_URL',
+  'POSTGRES_',
+  'REDIS_',
+  'OPENAI_',
+  'ANTHROPIC_',
+  'GOOGLE_',
+  'GEMINI_',
+  'AWS_',
+  'AZURE_',
+  'GCP_',
+  'KUBECONFIG',
+  'VELERO_',
+  'XDG_',
+];
 
 export function isolatedEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -60,7 +75,11 @@ export function runOco(args: string[], options: RunOptions = {}): Promise<CliRes
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`oco ${args.join(' ')} timed out after ${options.timeoutMs ?? 20_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `oco ${args.join(' ')} timed out after ${options.timeoutMs ?? 20_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -73,7 +92,9 @@ export function runOco(args: string[], options: RunOptions = {}): Promise<CliRes
           try {
             return JSON.parse(stdout);
           } catch {
-            throw new Error(`stdout of "oco ${args.join(' ')}" is not one JSON document:\n${stdout}\nstderr: ${stderr}`);
+            throw new Error(
+              `stdout of "oco ${args.join(' ')}" is not one JSON document:\n${stdout}\nstderr: ${stderr}`,
+            );
           }
         },
       });

@@ -80,7 +80,9 @@ export async function leaseRedisDb(): Promise<RedisDbLease> {
         },
       };
     }
-    throw new Error('no free Redis database for this suite: 15 are leased (other test runs?); wait or clear oco:test-lease:* in db 0');
+    throw new Error(
+      'no free Redis database for this suite: 15 are leased (other test runs?); wait or clear oco:test-lease:* in db 0',
+    );
   } finally {
     lock.disconnect();
   }

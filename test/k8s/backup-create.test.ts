@@ -21,7 +21,21 @@ afterAll(async () => env?.stop());
 
 describe('oco backup create', () => {
   it('creates a Backup the API server accepts, with the flags mapped to the spec', async () => {
-    const r = await env.oco(['backup', 'create', 'plain', '--include-namespaces', 'app,db', '--exclude-resources', 'secrets', '-l', 'app=web,tier in (a,b)', '--ttl', '36h', '--snapshot-volumes', '--json']);
+    const r = await env.oco([
+      'backup',
+      'create',
+      'plain',
+      '--include-namespaces',
+      'app,db',
+      '--exclude-resources',
+      'secrets',
+      '-l',
+      'app=web,tier in (a,b)',
+      '--ttl',
+      '36h',
+      '--snapshot-volumes',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const out = r.json();
     expect(out).toMatchObject({ name: 'plain', namespace: 'velero', context: 'fake', waited: false, exitCode: 0 });
@@ -30,7 +44,10 @@ describe('oco backup create', () => {
     expect(o.spec).toEqual({
       includedNamespaces: ['app', 'db'],
       excludedResources: ['secrets'],
-      labelSelector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }] },
+      labelSelector: {
+        matchLabels: { app: 'web' },
+        matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }],
+      },
       ttl: '36h0m0s',
       snapshotVolumes: true,
     });
@@ -38,9 +55,34 @@ describe('oco backup create', () => {
   });
 
   it.each([
-    ['Completed', 0, [{ phase: 'InProgress', items: 1, total: 2 }, { phase: 'Completed', items: 2, total: 2 }]],
-    ['PartiallyFailed', 4, [{ phase: 'InProgress' }, { phase: 'WaitingForPluginOperationsPartiallyFailed' }, { phase: 'FinalizingPartiallyFailed' }, { phase: 'PartiallyFailed', errors: 2 }]],
-    ['Failed', 4, [{ phase: 'Queued' }, { phase: 'ReadyToStart' }, { phase: 'InProgress' }, { phase: 'Failed', failureReason: 'object storage unreachable' }]],
+    [
+      'Completed',
+      0,
+      [
+        { phase: 'InProgress', items: 1, total: 2 },
+        { phase: 'Completed', items: 2, total: 2 },
+      ],
+    ],
+    [
+      'PartiallyFailed',
+      4,
+      [
+        { phase: 'InProgress' },
+        { phase: 'WaitingForPluginOperationsPartiallyFailed' },
+        { phase: 'FinalizingPartiallyFailed' },
+        { phase: 'PartiallyFailed', errors: 2 },
+      ],
+    ],
+    [
+      'Failed',
+      4,
+      [
+        { phase: 'Queued' },
+        { phase: 'ReadyToStart' },
+        { phase: 'InProgress' },
+        { phase: 'Failed', failureReason: 'object storage unreachable' },
+      ],
+    ],
     ['FailedValidation', 4, [{ phase: 'FailedValidation', validationErrors: ['invalid included namespace'] }]],
     ['Deleting', 1, [{ phase: 'InProgress' }, { phase: 'Deleting' }]],
   ] as Array<[string, number, Step[]]>)('--wait ending %s exits %i', async (phase, code, steps) => {
@@ -53,7 +95,11 @@ describe('oco backup create', () => {
   });
 
   it('--wait without a TTY prints one key=value line per phase change on stderr', async () => {
-    const driving = driveWhenWatched(env.cluster, 'lines', [{ phase: 'InProgress', items: 0, total: 4 }, { phase: 'InProgress', items: 2, total: 4, warnings: 1 }, { phase: 'Completed', items: 4, total: 4, warnings: 1 }]);
+    const driving = driveWhenWatched(env.cluster, 'lines', [
+      { phase: 'InProgress', items: 0, total: 4 },
+      { phase: 'InProgress', items: 2, total: 4, warnings: 1 },
+      { phase: 'Completed', items: 4, total: 4, warnings: 1 },
+    ]);
     const r = await env.oco(['backup', 'create', 'lines', '--wait']);
     await driving;
     expect(r.code, r.stderr).toBe(0);
@@ -64,23 +110,29 @@ describe('oco backup create', () => {
     expect(r.stderr).not.toMatch(/\x1b\[/);
   });
 
-  it.skipIf(!hasScript)('--wait on a terminal shows a live progress line (util-linux script gives it a pty)', async () => {
-    const driving = driveWhenWatched(env.cluster, 'tty', [{ phase: 'InProgress', items: 1, total: 4 }, { phase: 'PartiallyFailed', items: 4, total: 4, errors: 1 }]);
-    const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} backup create tty --wait`, '/dev/null'], {
-      env: isolatedEnv({ OCO_HOME: env.home.path, KUBECONFIG: env.cluster.kubeconfig, TERM: 'xterm' }),
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
-    await driving;
-    expect(code).toBe(4);
-    // Ink draws the line: what the user sees is the text once escape codes are gone, and the codes prove it was redrawn live.
-    expect(out).toMatch(/\x1b\[/);
-    const seen = out.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '');
-    expect(seen).toContain('backup tty: InProgress  items 1/4 (25%)  errors 0  warnings 0');
-    expect(seen).toContain('backup tty: PartiallyFailed  items 4/4 (100%)  errors 1  warnings 0');
-    expect(out).toMatch(/Error: backup "tty" ended PartiallyFailed: 1 error\(s\)/);
-  });
+  it.skipIf(!hasScript)(
+    '--wait on a terminal shows a live progress line (util-linux script gives it a pty)',
+    async () => {
+      const driving = driveWhenWatched(env.cluster, 'tty', [
+        { phase: 'InProgress', items: 1, total: 4 },
+        { phase: 'PartiallyFailed', items: 4, total: 4, errors: 1 },
+      ]);
+      const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} backup create tty --wait`, '/dev/null'], {
+        env: isolatedEnv({ OCO_HOME: env.home.path, KUBECONFIG: env.cluster.kubeconfig, TERM: 'xterm' }),
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+      await driving;
+      expect(code).toBe(4);
+      // Ink draws the line: what the user sees is the text once escape codes are gone, and the codes prove it was redrawn live.
+      expect(out).toMatch(/\x1b\[/);
+      const seen = out.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '');
+      expect(seen).toContain('backup tty: InProgress  items 1/4 (25%)  errors 0  warnings 0');
+      expect(seen).toContain('backup tty: PartiallyFailed  items 4/4 (100%)  errors 1  warnings 0');
+      expect(out).toMatch(/Error: backup "tty" ended PartiallyFailed: 1 error\(s\)/);
+    },
+  );
 
   it('a failed --wait names the phase and the reason on stderr', async () => {
     env.cluster.velero.script('backups', 'fails', [{ phase: 'Failed', failureReason: 'bucket gone' }]);
@@ -100,14 +152,20 @@ describe('oco backup create', () => {
 
   it('watches instead of polling: one GET, then watch requests', async () => {
     const before = env.cluster.kube.requests.length;
-    const driving = driveWhenWatched(env.cluster, 'watched', [{ phase: 'InProgress' }, { phase: 'InProgress', items: 5, total: 9 }, { phase: 'Completed' }]);
+    const driving = driveWhenWatched(env.cluster, 'watched', [
+      { phase: 'InProgress' },
+      { phase: 'InProgress', items: 5, total: 9 },
+      { phase: 'Completed' },
+    ]);
     const r = await env.oco(['backup', 'create', 'watched', '--wait', '--json']);
     await driving;
     expect(r.code).toBe(0);
     const reqs = env.cluster.kube.requests.slice(before).filter((q) => q.resource === 'backups');
     expect(reqs.filter((q) => q.verb === 'get')).toHaveLength(1);
     expect(reqs.filter((q) => q.verb === 'watch').length).toBeGreaterThanOrEqual(1);
-    expect(reqs.find((q) => q.verb === 'watch')!.path).toMatch(/fieldSelector=metadata.name%3Dwatched.*resourceVersion=\d+|resourceVersion=\d+.*fieldSelector=metadata.name%3Dwatched/);
+    expect(reqs.find((q) => q.verb === 'watch')!.path).toMatch(
+      /fieldSelector=metadata.name%3Dwatched.*resourceVersion=\d+|resourceVersion=\d+.*fieldSelector=metadata.name%3Dwatched/,
+    );
   });
 
   it('an existing name is a 409 conflict (exit 1) and nothing changes', async () => {
@@ -131,7 +189,9 @@ describe('oco backup create', () => {
 
   it('an unreachable cluster exits 3, with and without --wait', async () => {
     for (const extra of [[], ['--wait']]) {
-      const r = await env.oco(['backup', 'create', 'x', ...extra, '--json'], { kubeconfig: env.cluster.deadKubeconfig });
+      const r = await env.oco(['backup', 'create', 'x', ...extra, '--json'], {
+        kubeconfig: env.cluster.deadKubeconfig,
+      });
       expect(r.code).toBe(3);
       expect(r.json().error.code).toBe('OCO_K8S_UNREACHABLE');
     }
@@ -142,7 +202,9 @@ describe('oco backup create', () => {
     try {
       const r = await env.oco(['backup', 'create', 'denied']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/not allowed to create backups\.velero\.io "denied" in namespace "velero" \(Kubernetes RBAC\)/);
+      expect(r.stderr).toMatch(
+        /not allowed to create backups\.velero\.io "denied" in namespace "velero" \(Kubernetes RBAC\)/,
+      );
       expect(r.stderr).toMatch(/kubectl auth can-i create backups\.velero\.io -n velero/);
     } finally {
       env.cluster.kube.allowAll();
@@ -151,7 +213,10 @@ describe('oco backup create', () => {
     env.cluster.velero.script('backups', 'nowatch', 'hold'); // still running when the CLI reads it: it must watch
     try {
       const r = await env.oco(['backup', 'create', 'nowatch', '--wait', '--json']);
-      expect(r.json().error).toMatchObject({ code: 'OCO_K8S_FORBIDDEN', details: { verb: 'watch', resource: 'backups' } });
+      expect(r.json().error).toMatchObject({
+        code: 'OCO_K8S_FORBIDDEN',
+        details: { verb: 'watch', resource: 'backups' },
+      });
     } finally {
       env.cluster.kube.allowAll();
     }
@@ -160,10 +225,18 @@ describe('oco backup create', () => {
   it('records jobs and backup records in the store, without the kubeconfig token', async () => {
     const store = new SqliteStore({ file: join(env.home.path, 'data', 'oco.db') });
     try {
-      const jobs = await store.all<{ name: string; phase: string; exit_code: number; cluster_context: string }>(`SELECT name, phase, exit_code, cluster_context FROM backup_jobs WHERE kind = 'backup' ORDER BY started_at`);
-      expect(jobs.find((j) => j.name === 'w-failed')).toMatchObject({ phase: 'Failed', exit_code: 4, cluster_context: 'fake' });
+      const jobs = await store.all<{ name: string; phase: string; exit_code: number; cluster_context: string }>(
+        `SELECT name, phase, exit_code, cluster_context FROM backup_jobs WHERE kind = 'backup' ORDER BY started_at`,
+      );
+      expect(jobs.find((j) => j.name === 'w-failed')).toMatchObject({
+        phase: 'Failed',
+        exit_code: 4,
+        cluster_context: 'fake',
+      });
       expect(jobs.find((j) => j.name === 'w-completed')).toMatchObject({ phase: 'Completed', exit_code: 0 });
-      const rec = await store.get<{ phase: string; items_backed_up: number; total_items: number }>(`SELECT phase, items_backed_up, total_items FROM backup_records WHERE kind = 'backup' AND name = 'w-completed'`);
+      const rec = await store.get<{ phase: string; items_backed_up: number; total_items: number }>(
+        `SELECT phase, items_backed_up, total_items FROM backup_records WHERE kind = 'backup' AND name = 'w-completed'`,
+      );
       expect(rec).toMatchObject({ phase: 'Completed' });
       expect(Number(rec!.total_items)).toBe(2);
     } finally {

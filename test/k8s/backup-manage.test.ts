@@ -21,10 +21,26 @@ beforeAll(async () => {
     ['bravo', '2026-01-03T00:00:00Z', { 'velero.io/schedule-name': 'daily' }],
     ['charlie', '2026-01-01T00:00:00Z', {}],
   ] as const) {
-    kube.seed('backups', { metadata: { name, namespace: 'velero', creationTimestamp: created, labels: { ...labels } }, spec: { includedNamespaces: ['app'] }, status: { phase: 'Completed', progress: { itemsBackedUp: 3, totalItems: 3 }, startTimestamp: created, completionTimestamp: created } });
+    kube.seed('backups', {
+      metadata: { name, namespace: 'velero', creationTimestamp: created, labels: { ...labels } },
+      spec: { includedNamespaces: ['app'] },
+      status: {
+        phase: 'Completed',
+        progress: { itemsBackedUp: 3, totalItems: 3 },
+        startTimestamp: created,
+        completionTimestamp: created,
+      },
+    });
   }
-  kube.seed('backups', { metadata: { name: 'running', namespace: 'velero' }, spec: {}, status: { phase: 'InProgress' } });
-  env.cluster.velero.logs.set('alpha', ['time="2026-01-02T00:00:00Z" level=info msg="hello from alpha"', 'time="2026-01-02T00:00:01Z" level=error msg="one item failed"']);
+  kube.seed('backups', {
+    metadata: { name: 'running', namespace: 'velero' },
+    spec: {},
+    status: { phase: 'InProgress' },
+  });
+  env.cluster.velero.logs.set('alpha', [
+    'time="2026-01-02T00:00:00Z" level=info msg="hello from alpha"',
+    'time="2026-01-02T00:00:01Z" level=error msg="one item failed"',
+  ]);
 });
 afterAll(async () => env?.stop());
 
@@ -33,7 +49,15 @@ describe('backup list / describe / logs / delete', () => {
     const byTime = await env.oco(['backup', 'list', '--json']);
     expect(byTime.code, byTime.stderr).toBe(0);
     expect(byTime.json().map((b: any) => b.name)).toEqual(['running', 'bravo', 'alpha', 'charlie']);
-    const byName = await env.oco(['backup', 'list', '--sort-by', 'name', '-l', 'velero.io/schedule-name!=daily', '--json']);
+    const byName = await env.oco([
+      'backup',
+      'list',
+      '--sort-by',
+      'name',
+      '-l',
+      'velero.io/schedule-name!=daily',
+      '--json',
+    ]);
     expect(byName.json().map((b: any) => b.name)).toEqual(['alpha', 'charlie', 'running']);
     const human = await env.oco(['backup', 'list', '-l', 'velero.io/schedule-name=daily']);
     expect(human.stdout).toMatch(/^NAME\s+STATUS\s+ITEMS/m);
@@ -55,7 +79,9 @@ describe('backup list / describe / logs / delete', () => {
   it('logs prints the gunzipped log from the signed URL', async () => {
     const r = await env.oco(['backup', 'logs', 'alpha']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe('time="2026-01-02T00:00:00Z" level=info msg="hello from alpha"\ntime="2026-01-02T00:00:01Z" level=error msg="one item failed"\n');
+    expect(r.stdout).toBe(
+      'time="2026-01-02T00:00:00Z" level=info msg="hello from alpha"\ntime="2026-01-02T00:00:01Z" level=error msg="one item failed"\n',
+    );
     const missing = await env.oco(['backup', 'logs', 'nope', '--json']);
     expect(missing.code).toBe(1);
     expect(missing.json().error.code).toBe('OCO_K8S_NOT_FOUND');
@@ -73,7 +99,9 @@ describe('backup list / describe / logs / delete', () => {
     expect(env.cluster.kube.list('deletebackuprequests', 'velero')).toEqual([]);
 
     const seen: string[] = [];
-    const off = env.cluster.kube.onEvent((e) => e.plural === 'deletebackuprequests' && e.type === 'ADDED' && seen.push(JSON.stringify(e.object)));
+    const off = env.cluster.kube.onEvent(
+      (e) => e.plural === 'deletebackuprequests' && e.type === 'ADDED' && seen.push(JSON.stringify(e.object)),
+    );
     const ok = await env.oco(['backup', 'delete', 'charlie', '--confirm', '--wait', '--json']);
     off();
     expect(ok.code, ok.stderr).toBe(0);
@@ -113,7 +141,9 @@ describe('backup list / describe / logs / delete', () => {
   });
 
   it('the signed URL serves gzip (the fake speaks like object storage)', async () => {
-    const url = env.cluster.kube.signedUrl(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    const url = env.cluster.kube.signedUrl(
+      Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    );
     const res = await fetch(url);
     expect(gunzipSync(Buffer.from(await res.arrayBuffer())).length).toBe(0);
   });

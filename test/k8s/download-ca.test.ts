@@ -21,10 +21,21 @@ beforeAll(async () => {
     status: { phase: 'Available' },
   });
   const created = '2026-02-01T00:00:00Z';
-  for (const [name, location] of [['on-minio', 'minio'], ['on-default', 'default']] as const) {
-    kube.seed('backups', { metadata: { name, namespace: 'velero', creationTimestamp: created }, spec: { storageLocation: location }, status: { phase: 'Completed', startTimestamp: created, completionTimestamp: created } });
+  for (const [name, location] of [
+    ['on-minio', 'minio'],
+    ['on-default', 'default'],
+  ] as const) {
+    kube.seed('backups', {
+      metadata: { name, namespace: 'velero', creationTimestamp: created },
+      spec: { storageLocation: location },
+      status: { phase: 'Completed', startTimestamp: created, completionTimestamp: created },
+    });
   }
-  kube.seed('restores', { metadata: { name: 'from-minio', namespace: 'velero', creationTimestamp: created }, spec: { backupName: 'on-minio' }, status: { phase: 'Completed' } });
+  kube.seed('restores', {
+    metadata: { name: 'from-minio', namespace: 'velero', creationTimestamp: created },
+    spec: { backupName: 'on-minio' },
+    status: { phase: 'Completed' },
+  });
   env.cluster.velero.logs.set('on-minio', ['level=info msg="stored behind a private CA"']);
   env.cluster.velero.logs.set('on-default', ['level=info msg="default location"']);
 });

@@ -7,10 +7,19 @@ import type { Step } from '../fakes/k8s/controller.js';
  * loaded machine a timed script could finish before the CLI even reads the
  * object, and a test of what the CLI shows while it watches would see only the end.
  */
-export async function driveWhenWatched(cluster: FakeCluster, name: string, steps: Step[], timeoutMs = 20_000): Promise<void> {
+export async function driveWhenWatched(
+  cluster: FakeCluster,
+  name: string,
+  steps: Step[],
+  timeoutMs = 20_000,
+): Promise<void> {
   cluster.velero.script('backups', name, 'hold');
   const end = Date.now() + timeoutMs;
-  while (!cluster.kube.requests.some((r) => r.verb === 'watch' && r.resource === 'backups' && r.path.includes(`metadata.name%3D${name}`))) {
+  while (
+    !cluster.kube.requests.some(
+      (r) => r.verb === 'watch' && r.resource === 'backups' && r.path.includes(`metadata.name%3D${name}`),
+    )
+  ) {
     if (Date.now() > end) throw new Error(`the CLI never watched backup ${name}`);
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -23,7 +32,10 @@ export async function driveWhenWatched(cluster: FakeCluster, name: string, steps
 export interface K8sEnv {
   cluster: FakeCluster;
   home: TempHome;
-  oco(args: string[], options?: { env?: Record<string, string>; kubeconfig?: string; timeoutMs?: number; input?: string }): Promise<CliResult>;
+  oco(
+    args: string[],
+    options?: { env?: Record<string, string>; kubeconfig?: string; timeoutMs?: number; input?: string },
+  ): Promise<CliResult>;
   stop(): Promise<void>;
 }
 
@@ -34,7 +46,13 @@ export async function k8sEnv(options: Parameters<typeof startFakeCluster>[0] = {
   return {
     cluster,
     home,
-    oco: (args, o = {}) => runOco(args, { home: home.path, env: { KUBECONFIG: o.kubeconfig ?? cluster.kubeconfig, ...(o.env ?? {}) }, timeoutMs: o.timeoutMs ?? 60_000, input: o.input }),
+    oco: (args, o = {}) =>
+      runOco(args, {
+        home: home.path,
+        env: { KUBECONFIG: o.kubeconfig ?? cluster.kubeconfig, ...(o.env ?? {}) },
+        timeoutMs: o.timeoutMs ?? 60_000,
+        input: o.input,
+      }),
     async stop() {
       await cluster.stop();
       home.cleanup();

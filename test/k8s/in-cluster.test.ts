@@ -12,11 +12,14 @@ import { k8sEnv, type K8sEnv } from './helpers.js';
  * as a pod sees them. The CLI runs in a private mount namespace (unshare -m) with a tmpfs
  * over /run, so the test writes that path without touching the machine's own /run.
  */
-const canUnshare = spawnSync('unshare', ['-m', '--', 'sh', '-c', 'mount -t tmpfs none /run'], { stdio: 'ignore' }).status === 0;
-if (!canUnshare && process.env.CI === 'true') throw new Error('the in-cluster test needs unshare -m and mount (root): CI machines run as root');
+const canUnshare =
+  spawnSync('unshare', ['-m', '--', 'sh', '-c', 'mount -t tmpfs none /run'], { stdio: 'ignore' }).status === 0;
+if (!canUnshare && process.env.CI === 'true')
+  throw new Error('the in-cluster test needs unshare -m and mount (root): CI machines run as root');
 if (!canUnshare) console.log('[skip] in-cluster config test: needs root for unshare -m and mount');
 
-const MOUNT = 'mount -t tmpfs none /run && mkdir -p /run/secrets/kubernetes.io && cp -r "$OCO_TEST_SA" /run/secrets/kubernetes.io/serviceaccount && exec "$@"';
+const MOUNT =
+  'mount -t tmpfs none /run && mkdir -p /run/secrets/kubernetes.io && cp -r "$OCO_TEST_SA" /run/secrets/kubernetes.io/serviceaccount && exec "$@"';
 
 describe.skipIf(!canUnshare)('in-cluster configuration', () => {
   let k: K8sEnv;
@@ -37,12 +40,17 @@ describe.skipIf(!canUnshare)('in-cluster configuration', () => {
       home: k.home.path,
       prefix: ['unshare', '-m', '--', 'sh', '-c', MOUNT, 'sh'],
       // HOME without a .kube directory and no KUBECONFIG: only the service account is left
-      env: { HOME: k.home.path, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port, OCO_TEST_SA: saDir },
+      env: {
+        HOME: k.home.path,
+        KUBERNETES_SERVICE_HOST: '127.0.0.1',
+        KUBERNETES_SERVICE_PORT: port,
+        OCO_TEST_SA: saDir,
+      },
       timeoutMs: 60_000,
     });
   }
 
-  it('creates a backup with the pod\'s service account token, verifying the cluster CA', async () => {
+  it("creates a backup with the pod's service account token, verifying the cluster CA", async () => {
     const r = await inPod(['backup', 'create', 'from-a-pod', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ name: 'from-a-pod', namespace: 'velero', waited: false });

@@ -19,7 +19,11 @@ describe.skipIf(!kubectlPath)(`kubectl (${kubectlPath || 'not installed'}) again
   let env: K8sEnv;
   // async: the fake server runs in this process, a synchronous exec would block it
   const kubectl = async (...args: string[]) => {
-    const r = await run(kubectlPath, ['--kubeconfig', env.cluster.kubeconfig, '-n', 'velero', ...args], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: env.cluster.dir } });
+    const r = await run(kubectlPath, ['--kubeconfig', env.cluster.kubeconfig, '-n', 'velero', ...args], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env.PATH, HOME: env.cluster.dir },
+    });
     return r.stdout;
   };
 
@@ -38,8 +42,22 @@ describe.skipIf(!kubectlPath)(`kubectl (${kubectlPath || 'not installed'}) again
     expect(table).toMatch(/^NAME\s+AGE\n/);
     expect(table).toMatch(/^via-oco\s+\d+s$/m);
     const json = JSON.parse(await kubectl('get', 'backups.velero.io', 'via-oco', '-o', 'json'));
-    expect(json).toMatchObject({ apiVersion: 'velero.io/v1', kind: 'Backup', metadata: { name: 'via-oco', namespace: 'velero', uid: created.json().uid }, spec: { includedNamespaces: ['app'] }, status: { phase: 'Completed' } });
-    expect(await kubectl('get', 'backup', 'via-oco', '-o', 'jsonpath={.status.progress.itemsBackedUp}/{.status.progress.totalItems}')).toBe('2/2');
+    expect(json).toMatchObject({
+      apiVersion: 'velero.io/v1',
+      kind: 'Backup',
+      metadata: { name: 'via-oco', namespace: 'velero', uid: created.json().uid },
+      spec: { includedNamespaces: ['app'] },
+      status: { phase: 'Completed' },
+    });
+    expect(
+      await kubectl(
+        'get',
+        'backup',
+        'via-oco',
+        '-o',
+        'jsonpath={.status.progress.itemsBackedUp}/{.status.progress.totalItems}',
+      ),
+    ).toBe('2/2');
     const schedules = await kubectl('get', 'schedules');
     expect(schedules).toMatch(/^NAME\s+STATUS\s+SCHEDULE\s+LASTBACKUP\s+AGE\s+PAUSED/);
     expect(schedules).toMatch(/^nightly\s+Enabled\s+0 3 \* \* \*/m);
@@ -49,6 +67,8 @@ describe.skipIf(!kubectlPath)(`kubectl (${kubectlPath || 'not installed'}) again
   });
 
   it('gets what kubectl reports for a missing object: NotFound from the server', async () => {
-    await expect(kubectl('get', 'backup', 'missing')).rejects.toMatchObject({ stderr: expect.stringContaining('backups.velero.io "missing" not found') });
+    await expect(kubectl('get', 'backup', 'missing')).rejects.toMatchObject({
+      stderr: expect.stringContaining('backups.velero.io "missing" not found'),
+    });
   });
 });

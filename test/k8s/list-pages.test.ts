@@ -11,7 +11,11 @@ beforeAll(async () => {
   for (let i = 0; i < COUNT; i++) {
     const name = `b-${String(i).padStart(4, '0')}`;
     const created = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    env.cluster.kube.seed('backups', { metadata: { name, namespace: 'velero', creationTimestamp: created, labels: { batch: i % 2 ? 'odd' : 'even' } }, spec: {}, status: { phase: 'Completed' } });
+    env.cluster.kube.seed('backups', {
+      metadata: { name, namespace: 'velero', creationTimestamp: created, labels: { batch: i % 2 ? 'odd' : 'even' } },
+      spec: {},
+      status: { phase: 'Completed' },
+    });
   }
 });
 afterAll(async () => env?.stop());

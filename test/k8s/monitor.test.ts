@@ -37,7 +37,11 @@ async function receiver(statuses: number[] = []): Promise<{ url: string; got: Re
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/dr-token-abc`, got, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/dr-token-abc`,
+    got,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 describe.each(BACKENDS)('DR monitor on $name', (backend) => {
@@ -67,15 +71,32 @@ describe.each(BACKENDS)('DR monitor on $name', (backend) => {
 
     it('sends a signed breach webhook once, then a resolved one', async () => {
       const hook = await receiver();
-      const config = OcoConfig.load({ env: isolatedEnv({ OCO_HOME: home.path, KUBECONFIG: cluster.kubeconfig, OCO_DR_WEBHOOK_URL: hook.url, OCO_WEBHOOK_SECRET: SECRET }) });
+      const config = OcoConfig.load({
+        env: isolatedEnv({
+          OCO_HOME: home.path,
+          KUBECONFIG: cluster.kubeconfig,
+          OCO_DR_WEBHOOK_URL: hook.url,
+          OCO_WEBHOOK_SECRET: SECRET,
+        }),
+      });
       const client = new VeleroClient(await connectKube(config), 'velero');
-      await applyPolicies(client, opened.store, parsePolicies('policies:\n  - name: mon\n    namespaces: [app]\n    schedule: "@daily"\n    rpo: 1h\n'));
+      await applyPolicies(
+        client,
+        opened.store,
+        parsePolicies('policies:\n  - name: mon\n    namespaces: [app]\n    schedule: "@daily"\n    rpo: 1h\n'),
+      );
       const events: BreachEvent[] = [];
-      const monitor = startDrMonitor(config, opened.store, { intervalMs: 60_000, onBreach: (e) => events.push(e), retryDelaysMs: [10] });
+      const monitor = startDrMonitor(config, opened.store, {
+        intervalMs: 60_000,
+        onBreach: (e) => events.push(e),
+        retryDelaysMs: [10],
+      });
       try {
         await monitor.checkNow();
         await monitor.checkNow(); // still in breach: not sent again
-        expect(events.map((e) => [e.event, e.policy, e.breaches.map((b) => b.kind)])).toEqual([['dr.breach', 'mon', ['rpo']]]);
+        expect(events.map((e) => [e.event, e.policy, e.breaches.map((b) => b.kind)])).toEqual([
+          ['dr.breach', 'mon', ['rpo']],
+        ]);
         cluster.velero.fireSchedule('oco-mon');
         await until(() => cluster.kube.list('backups', 'velero').some((b) => b.status?.phase === 'Completed'));
         await monitor.checkNow();
@@ -86,9 +107,16 @@ describe.each(BACKENDS)('DR monitor on $name', (backend) => {
       }
       expect(hook.got).toHaveLength(2);
       const first = hook.got[0]!;
-      expect(JSON.parse(first.body)).toMatchObject({ event: 'dr.breach', policy: 'mon', context: 'fake', namespace: 'velero' });
+      expect(JSON.parse(first.body)).toMatchObject({
+        event: 'dr.breach',
+        policy: 'mon',
+        context: 'fake',
+        namespace: 'velero',
+      });
       const ts = String(first.headers['x-oco-timestamp']);
-      expect(first.headers['x-oco-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(`${ts}.${first.body}`).digest('hex')}`);
+      expect(first.headers['x-oco-signature']).toBe(
+        `sha256=${createHmac('sha256', SECRET).update(`${ts}.${first.body}`).digest('hex')}`,
+      );
       expect(first.headers['x-oco-event']).toBe('dr.breach');
       // nothing of the kubeconfig reaches the store
       const rows = await opened.store.all(`SELECT definition, last_result FROM dr_plans`);
@@ -99,7 +127,11 @@ describe.each(BACKENDS)('DR monitor on $name', (backend) => {
       const config = OcoConfig.load({ env: isolatedEnv({ OCO_HOME: home.path, KUBECONFIG: cluster.deadKubeconfig }) });
       const errors: unknown[] = [];
       const events: BreachEvent[] = [];
-      const monitor = startDrMonitor(config, opened.store, { intervalMs: 60_000, onError: (e) => errors.push(e), onBreach: (e) => events.push(e) });
+      const monitor = startDrMonitor(config, opened.store, {
+        intervalMs: 60_000,
+        onError: (e) => errors.push(e),
+        onBreach: (e) => events.push(e),
+      });
       await monitor.checkNow();
       await monitor.stop();
       expect(errors[0]).toMatchObject({ code: 'OCO_K8S_UNREACHABLE' });
@@ -123,24 +155,72 @@ describe('webhook delivery', () => {
 });
 
 describe('missed schedule runs', () => {
-  const [policy] = parsePolicies('policies:\n  - name: m\n    namespaces: [app]\n    schedule: "0 */6 * * *"\n    rpo: 24h\n    window: 48h\n');
-  const plan = { id: 'p', kind: 'policy', name: 'm', definition: policy, status: 'active', last_result: null, created_at: '', updated_at: '' };
+  const [policy] = parsePolicies(
+    'policies:\n  - name: m\n    namespaces: [app]\n    schedule: "0 */6 * * *"\n    rpo: 24h\n    window: 48h\n',
+  );
+  const plan = {
+    id: 'p',
+    kind: 'policy',
+    name: 'm',
+    definition: policy,
+    status: 'active',
+    last_result: null,
+    created_at: '',
+    updated_at: '',
+  };
   const now = new Date('2026-03-03T12:30:00Z');
-  const schedule = { apiVersion: 'velero.io/v1', kind: 'Schedule', metadata: { name: 'oco-m', creationTimestamp: '2026-03-01T00:00:00Z' }, spec: { schedule: '0 */6 * * *' }, status: { phase: 'Enabled' } };
-  const backup = (at: string, phase = 'Completed') => ({ apiVersion: 'velero.io/v1', kind: 'Backup', metadata: { name: `oco-m-${at}`, creationTimestamp: at, labels: { 'velero.io/schedule-name': 'oco-m' } }, status: { phase, completionTimestamp: at } });
-  const bsl = { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { name: 'default' }, spec: { default: true }, status: { phase: 'Available' } };
+  const schedule = {
+    apiVersion: 'velero.io/v1',
+    kind: 'Schedule',
+    metadata: { name: 'oco-m', creationTimestamp: '2026-03-01T00:00:00Z' },
+    spec: { schedule: '0 */6 * * *' },
+    status: { phase: 'Enabled' },
+  };
+  const backup = (at: string, phase = 'Completed') => ({
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    metadata: { name: `oco-m-${at}`, creationTimestamp: at, labels: { 'velero.io/schedule-name': 'oco-m' } },
+    status: { phase, completionTimestamp: at },
+  });
+  const bsl = {
+    apiVersion: 'velero.io/v1',
+    kind: 'BackupStorageLocation',
+    metadata: { name: 'default' },
+    spec: { default: true },
+    status: { phase: 'Available' },
+  };
 
   it('counts fire times in the window with no backup within the grace period', () => {
     // window 48h before 12:30 on the 3rd: runs at 18:00 on the 1st ... 12:00 on the 3rd = 8 runs
-    const made = ['2026-03-01T18:00:05Z', '2026-03-02T00:00:04Z', '2026-03-02T06:01:00Z', '2026-03-02T18:00:02Z', '2026-03-03T06:00:03Z'];
-    const s = evaluatePolicy(policy!, plan, { schedules: [schedule], backups: made.map((t) => backup(t)), locations: [bsl] }, now);
+    const made = [
+      '2026-03-01T18:00:05Z',
+      '2026-03-02T00:00:04Z',
+      '2026-03-02T06:01:00Z',
+      '2026-03-02T18:00:02Z',
+      '2026-03-03T06:00:03Z',
+    ];
+    const s = evaluatePolicy(
+      policy!,
+      plan,
+      { schedules: [schedule], backups: made.map((t) => backup(t)), locations: [bsl] },
+      now,
+    );
     expect(s.missedRuns).toBe(3); // 12:00 on the 2nd, 00:00 and 12:00 on the 3rd
     expect(s.ok).toBe(true); // the newest Completed is 6.5h old, within the 24h RPO
     expect(s.warnings.map((w) => w.kind)).toEqual(['missed-runs']);
   });
 
   it('an old last backup breaches the RPO; a paused schedule is a breach and counts no missed runs', () => {
-    const s = evaluatePolicy(policy!, plan, { schedules: [{ ...schedule, spec: { ...schedule.spec, paused: true } }], backups: [backup('2026-03-02T06:00:00Z')], locations: [bsl] }, now);
+    const s = evaluatePolicy(
+      policy!,
+      plan,
+      {
+        schedules: [{ ...schedule, spec: { ...schedule.spec, paused: true } }],
+        backups: [backup('2026-03-02T06:00:00Z')],
+        locations: [bsl],
+      },
+      now,
+    );
     expect(s.breaches.map((b) => b.kind).sort()).toEqual(['rpo', 'schedule']);
     expect(s.missedRuns).toBe(0);
   });

@@ -8,17 +8,44 @@ let env: K8sEnv;
 beforeAll(async () => {
   env = await k8sEnv();
   const { kube } = env.cluster;
-  kube.seed('backups', { metadata: { name: 'good', namespace: 'velero' }, spec: { includedNamespaces: ['app', 'db'] }, status: { phase: 'Completed' } });
-  kube.seed('backups', { metadata: { name: 'partial', namespace: 'velero' }, spec: { includedNamespaces: ['app'] }, status: { phase: 'PartiallyFailed', errors: 3 } });
+  kube.seed('backups', {
+    metadata: { name: 'good', namespace: 'velero' },
+    spec: { includedNamespaces: ['app', 'db'] },
+    status: { phase: 'Completed' },
+  });
+  kube.seed('backups', {
+    metadata: { name: 'partial', namespace: 'velero' },
+    spec: { includedNamespaces: ['app'] },
+    status: { phase: 'PartiallyFailed', errors: 3 },
+  });
 });
 afterAll(async () => env?.stop());
 
 describe('oco restore', () => {
   it('create --wait maps flags to the Restore spec and exits 0 on Completed', async () => {
-    const r = await env.oco(['restore', 'create', 'r1', '--from-backup', 'good', '--include-namespaces', 'app', '--namespace-mappings', 'app:app-copy', '--existing-resource-policy', 'update', '--wait', '--json']);
+    const r = await env.oco([
+      'restore',
+      'create',
+      'r1',
+      '--from-backup',
+      'good',
+      '--include-namespaces',
+      'app',
+      '--namespace-mappings',
+      'app:app-copy',
+      '--existing-resource-policy',
+      'update',
+      '--wait',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ name: 'r1', phase: 'Completed', backup: 'good', exitCode: 0 });
-    expect(env.cluster.kube.get('restores', 'velero', 'r1')!.spec).toEqual({ backupName: 'good', includedNamespaces: ['app'], namespaceMapping: { app: 'app-copy' }, existingResourcePolicy: 'update' });
+    expect(env.cluster.kube.get('restores', 'velero', 'r1')!.spec).toEqual({
+      backupName: 'good',
+      includedNamespaces: ['app'],
+      namespaceMapping: { app: 'app-copy' },
+      existingResourcePolicy: 'update',
+    });
   });
 
   it('a restore of a missing backup ends FailedValidation: exit 4', async () => {
@@ -29,7 +56,9 @@ describe('oco restore', () => {
 
   it('needs exactly one of --from-backup / --from-schedule, and well-formed mappings (exit 2)', async () => {
     expect((await env.oco(['restore', 'create', 'r3'])).code).toBe(2);
-    expect((await env.oco(['restore', 'create', 'r3', '--from-backup', 'good', '--from-schedule', 'daily'])).code).toBe(2);
+    expect((await env.oco(['restore', 'create', 'r3', '--from-backup', 'good', '--from-schedule', 'daily'])).code).toBe(
+      2,
+    );
     const bad = await env.oco(['restore', 'create', 'r3', '--from-backup', 'good', '--namespace-mappings', 'app=copy']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--namespace-mappings: "app=copy" is not source:target/);
@@ -37,7 +66,10 @@ describe('oco restore', () => {
 
   it('list, describe and logs', async () => {
     const list = await env.oco(['restore', 'list', '--sort-by', 'name', '--json']);
-    expect(list.json().map((x: any) => [x.name, x.phase])).toEqual([['r1', 'Completed'], ['r2', 'FailedValidation']]);
+    expect(list.json().map((x: any) => [x.name, x.phase])).toEqual([
+      ['r1', 'Completed'],
+      ['r2', 'FailedValidation'],
+    ]);
     const d = await env.oco(['restore', 'describe', 'r1', '--json']);
     expect(d.json()).toMatchObject({ name: 'r1', spec: { namespaceMapping: { app: 'app-copy' } } });
     const logs = await env.oco(['restore', 'logs', 'r1']);
@@ -50,7 +82,19 @@ describe('oco restore', () => {
     expect(refused.code).toBe(2);
     expect(refused.json().error.code).toBe('OCO_BACKUP_NOT_RESTORABLE');
 
-    const plan = await env.oco(['restore', 'plan', '--from-backup', 'good', '--include-namespaces', 'app', '--include-resources', 'deployments,configmaps', '--namespace-mappings', 'app:app-restored', '--json']);
+    const plan = await env.oco([
+      'restore',
+      'plan',
+      '--from-backup',
+      'good',
+      '--include-namespaces',
+      'app',
+      '--include-resources',
+      'deployments,configmaps',
+      '--namespace-mappings',
+      'app:app-restored',
+      '--json',
+    ]);
     expect(plan.code, plan.stderr).toBe(0);
     const p = plan.json();
     expect(p.id).toMatch(/^rp-[0-9a-f]{8}$/);
@@ -82,9 +126,23 @@ describe('oco schedule', () => {
   });
 
   it('create, list, describe, pause/unpause (merge patch), delete', async () => {
-    const c = await env.oco(['schedule', 'create', 'daily', '--schedule', '0 2 * * *', '--include-namespaces', 'app', '--ttl', '168h', '--json']);
+    const c = await env.oco([
+      'schedule',
+      'create',
+      'daily',
+      '--schedule',
+      '0 2 * * *',
+      '--include-namespaces',
+      'app',
+      '--ttl',
+      '168h',
+      '--json',
+    ]);
     expect(c.code, c.stderr).toBe(0);
-    expect(env.cluster.kube.get('schedules', 'velero', 'daily')!.spec).toEqual({ schedule: '0 2 * * *', template: { includedNamespaces: ['app'], ttl: '168h0m0s' } });
+    expect(env.cluster.kube.get('schedules', 'velero', 'daily')!.spec).toEqual({
+      schedule: '0 2 * * *',
+      template: { includedNamespaces: ['app'], ttl: '168h0m0s' },
+    });
     const l = await env.oco(['schedule', 'list', '--json']);
     expect(l.json()[0]).toMatchObject({ name: 'daily', phase: 'Enabled', schedule: '0 2 * * *', paused: false });
     expect(l.json()[0].nextRuns[0]).toMatch(/T02:00:00.000Z$/);
@@ -111,6 +169,9 @@ describe('oco schedule', () => {
     expect(b.metadata.labels!['velero.io/schedule-name']).toBe('tmpl');
     const restore = await env.oco(['restore', 'create', 'from-sched', '--from-schedule', 'tmpl', '--wait', '--json']);
     expect(restore.code, restore.stderr).toBe(0);
-    expect(env.cluster.kube.get('restores', 'velero', 'from-sched')!.spec).toMatchObject({ scheduleName: 'tmpl', backupName: b.metadata.name });
+    expect(env.cluster.kube.get('restores', 'velero', 'from-sched')!.spec).toMatchObject({
+      scheduleName: 'tmpl',
+      backupName: b.metadata.name,
+    });
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { backupSpec, restoreSpec } from '../../src/core/resilience/velero/builders.js';
 import { formatGoDurationMs, parseGoDurationMs } from '../../src/core/base/durations.js';
-import { cronProblem, cronTimes, parseLabelSelector, parseNamespaceMappings, requireName } from '../../src/core/resilience/velero/values.js';
+import {
+  cronProblem,
+  cronTimes,
+  parseLabelSelector,
+  parseNamespaceMappings,
+  requireName,
+} from '../../src/core/resilience/velero/values.js';
 import { previewRestore, resourceName } from '../../src/core/resilience/velero/restores.js';
 
 describe('input checks (before anything reaches the cluster)', () => {
@@ -16,19 +22,26 @@ describe('input checks (before anything reaches the cluster)', () => {
   });
 
   it('cron as Velero (robfig/cron standard) accepts it', () => {
-    for (const ok of ['0 2 * * *', '0 */6 * * *', '*/15 * * * MON-FRI', '@daily', '@hourly', '@every 6h']) expect(cronProblem(ok), ok).toBeUndefined();
+    for (const ok of ['0 2 * * *', '0 */6 * * *', '*/15 * * * MON-FRI', '@daily', '@hourly', '@every 6h'])
+      expect(cronProblem(ok), ok).toBeUndefined();
     expect(cronProblem('0 2 * *')).toMatch(/expected 5 fields/);
     expect(cronProblem('0 2 * * * *')).toMatch(/found 6/);
     expect(cronProblem('61 2 * * *')).toMatch(/59/);
     expect(cronProblem('@dialy')).toMatch(/unknown descriptor/);
     expect(cronProblem('@every soon')).toMatch(/not a duration/);
-    expect(cronTimes('0 */6 * * *', new Date('2026-01-01T00:00:00Z'), new Date('2026-01-02T00:00:00Z')).map((d) => d.toISOString().slice(11, 16))).toEqual(['06:00', '12:00', '18:00', '00:00']);
+    expect(
+      cronTimes('0 */6 * * *', new Date('2026-01-01T00:00:00Z'), new Date('2026-01-02T00:00:00Z')).map((d) =>
+        d.toISOString().slice(11, 16),
+      ),
+    ).toEqual(['06:00', '12:00', '18:00', '00:00']);
     expect(cronTimes('@every 8h', new Date('2026-01-01T00:00:00Z'), new Date('2026-01-02T00:00:00Z'))).toHaveLength(3);
   });
 
   it('flags name themselves in errors', () => {
     expect(() => backupSpec({ ttl: '3 days' })).toThrow('--ttl: "3 days" is not a duration');
-    expect(() => backupSpec({ includeNamespaces: ['NotANs'] })).toThrow('--include-namespaces: "NotANs" is not a valid namespace name');
+    expect(() => backupSpec({ includeNamespaces: ['NotANs'] })).toThrow(
+      '--include-namespaces: "NotANs" is not a valid namespace name',
+    );
     expect(() => backupSpec({ selector: 'a=b,,' })).toThrow('--selector: cannot parse "" in label selector');
     expect(() => requireName('Bad_Name', 'backup name')).toThrow('backup name: "Bad_Name" is not a valid name');
     expect(() => parseNamespaceMappings('a:b:c', '--namespace-mappings')).toThrow('"a:b:c" is not source:target');
@@ -54,7 +67,13 @@ describe('input checks (before anything reaches the cluster)', () => {
     expect(resourceName('v1/Endpoints')).toBe('endpoints');
     expect(resourceName('networking.k8s.io/v1/NetworkPolicy')).toBe('networkpolicies.networking.k8s.io');
     const list = { 'v1/Pod': ['app/p1', 'db/p2'], 'v1/Namespace': ['app'], 'apps/v1/Deployment': ['app/d1'] };
-    expect(previewRestore(list, { includedNamespaces: ['app'], excludedResources: ['pods'], namespaceMapping: { app: 'copy' } })).toEqual([
+    expect(
+      previewRestore(list, {
+        includedNamespaces: ['app'],
+        excludedResources: ['pods'],
+        namespaceMapping: { app: 'copy' },
+      }),
+    ).toEqual([
       { resource: 'namespaces', from: 'app', to: 'app' },
       { resource: 'deployments.apps', from: 'app/d1', to: 'copy/d1' },
     ]);

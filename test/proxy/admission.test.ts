@@ -1,7 +1,12 @@
 import OpenAI from 'openai';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdmissionControl, AdmissionDecision, AdmissionRequest, SettleInfo } from '../../src/core/gateway/proxy/admission.js';
+import type {
+  AdmissionControl,
+  AdmissionDecision,
+  AdmissionRequest,
+  SettleInfo,
+} from '../../src/core/gateway/proxy/admission.js';
 import { Gateway } from '../../src/core/gateway/proxy/gateway.js';
 import { KeyCache } from '../../src/core/gateway/keys/cache.js';
 import { PriceBook } from '../../src/core/gateway/pricing/book.js';
@@ -21,7 +26,12 @@ class RecordingControl implements AdmissionControl {
   async admit(req: AdmissionRequest): Promise<AdmissionDecision> {
     this.admits.push(req);
     if (req.model === 'blocked-model') {
-      return { admitted: false, status: 429, body: { error: { type: 'budget_exceeded', scope: 'team', entity_id: req.attribution.teamId } }, headers: { 'retry-after': '60' } };
+      return {
+        admitted: false,
+        status: 429,
+        body: { error: { type: 'budget_exceeded', scope: 'team', entity_id: req.attribution.teamId } },
+        headers: { 'retry-after': '60' },
+      };
     }
     return { admitted: true, ticket: req.requestId, headers: { 'x-ratelimit-remaining-requests': '9' } };
   }
@@ -48,7 +58,13 @@ describe('admission controls in the request path', () => {
     recorder.start();
     const book = new PriceBook();
     gateway = new Gateway({
-      settings: { baseUrls: { openai: fake.url, anthropic: fake.url, gemini: fake.url }, providerKeys: {}, maxBodyBytes: 1 << 20, upstreamTimeoutMs: 5000, admissionFailOpen: true },
+      settings: {
+        baseUrls: { openai: fake.url, anthropic: fake.url, gemini: fake.url },
+        providerKeys: {},
+        maxBodyBytes: 1 << 20,
+        upstreamTimeoutMs: 5000,
+        admissionFailOpen: true,
+      },
       store,
       recorder,
       prices: () => book,
@@ -72,20 +88,31 @@ describe('admission controls in the request path', () => {
 
   it('returns a refusal verbatim without contacting the upstream, and settles nothing', async () => {
     const before = fake.requests.length;
-    const res = await fetch(`${url}/v1/proxy/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-team-id': 'payments' }, body: JSON.stringify({ model: 'blocked-model', messages: [], max_tokens: 50 }) });
+    const res = await fetch(`${url}/v1/proxy/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-team-id': 'payments' },
+      body: JSON.stringify({ model: 'blocked-model', messages: [], max_tokens: 50 }),
+    });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('60');
     expect(await res.json()).toEqual({ error: { type: 'budget_exceeded', scope: 'team', entity_id: 'payments' } });
     expect(fake.requests.length).toBe(before);
     const seen = control.admits.at(-1)!;
-    expect(seen).toMatchObject({ provider: 'openai', model: 'blocked-model', maxOutputTokens: 50, attribution: { teamId: 'payments', orgId: 'default' } });
+    expect(seen).toMatchObject({
+      provider: 'openai',
+      model: 'blocked-model',
+      maxOutputTokens: 50,
+      attribution: { teamId: 'payments', orgId: 'default' },
+    });
     expect(seen.estimatedInputTokens).toBeGreaterThan(0);
     expect(settlesOf(seen.requestId)).toHaveLength(0);
   });
 
-  it('settles an admitted call once with its exact cost, and passes the control\'s headers on', async () => {
+  it("settles an admitted call once with its exact cost, and passes the control's headers on", async () => {
     const client = new OpenAI({ apiKey: 'k', baseURL: `${url}/v1/proxy/openai/v1`, maxRetries: 0 });
-    const { response } = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
     expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('9');
     const id = response.headers.get('x-request-id')!;
     const s = settlesOf(id);
@@ -97,7 +124,10 @@ describe('admission controls in the request path', () => {
   it('settles a cancelled stream once, for what streamed', async () => {
     const client = new OpenAI({ apiKey: 'k', baseURL: `${url}/v1/proxy/openai/v1`, maxRetries: 0 });
     const ac = new AbortController();
-    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello there' }], stream: true }, { headers: { 'x-fake-chunks': '40', 'x-fake-chunk-delay-ms': '30' }, signal: ac.signal });
+    const stream = await client.chat.completions.create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'hello there' }], stream: true },
+      { headers: { 'x-fake-chunks': '40', 'x-fake-chunk-delay-ms': '30' }, signal: ac.signal },
+    );
     let n = 0;
     await (async () => {
       for await (const _ of stream) if (++n === 2) ac.abort();
@@ -113,7 +143,11 @@ describe('admission controls in the request path', () => {
   });
 
   it('settles an upstream error as failed', async () => {
-    const res = await fetch(`${url}/v1/proxy/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-fake-scenario': '500' }, body: JSON.stringify({ model: 'gpt-4o', messages: [] }) });
+    const res = await fetch(`${url}/v1/proxy/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-fake-scenario': '500' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
+    });
     expect(res.status).toBe(500);
     const s = settlesOf(res.headers.get('x-request-id')!);
     expect(s).toHaveLength(1);

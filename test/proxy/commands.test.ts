@@ -10,7 +10,11 @@ describe('oco keys, pricing and spend', () => {
   beforeAll(async () => {
     h = await startHarness();
     const call = (model: string, headers: Record<string, string>) =>
-      fetch(`${h.url}/v1/proxy/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model, messages: [] }) }).then((r) => r.text());
+      fetch(`${h.url}/v1/proxy/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ model, messages: [] }),
+      }).then((r) => r.text());
     await call('gpt-4o', { 'x-agent-id': 'writer', 'x-team-id': 'docs' });
     await call('gpt-4o', { 'x-agent-id': 'writer', 'x-team-id': 'docs' });
     await call('gpt-4o-mini', { 'x-agent-id': 'triage', 'x-team-id': 'support' });
@@ -49,10 +53,14 @@ describe('oco keys, pricing and spend', () => {
     ]);
     expect(s.json().total).toMatchObject({ requests: 4, costUsd: '0.010815' });
     expect(s.json().total).toMatchObject({ refused: 0, errors: 0 });
-    expect(s.json().total.inputTotalTokens).toBe(s.json().total.inputTokens + s.json().total.cachedInputTokens + s.json().total.cacheWriteTokens);
+    expect(s.json().total.inputTotalTokens).toBe(
+      s.json().total.inputTokens + s.json().total.cachedInputTokens + s.json().total.cacheWriteTokens,
+    );
     const table = await oco(['spend', 'summary', '--by', 'team']);
     // No cache writes in this window: that column is left out.
-    expect(table.stdout.split('\n')[0]).toMatch(/^TEAM\s+REQUESTS\s+REFUSED\s+ERRORS\s+UNPRICED\s+INPUT UNCACHED\s+INPUT CACHED\s+INPUT TOTAL\s+OUTPUT\s+REASONING\s+COST USD$/);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^TEAM\s+REQUESTS\s+REFUSED\s+ERRORS\s+UNPRICED\s+INPUT UNCACHED\s+INPUT CACHED\s+INPUT TOTAL\s+OUTPUT\s+REASONING\s+COST USD$/,
+    );
     expect(table.stdout).toMatch(/TOTAL\s+4\s+0\s+0\s+1\s/);
     const reqs = await oco(['spend', 'requests', '--limit', '3', '--json']);
     expect(reqs.json().requests).toHaveLength(3);
@@ -66,19 +74,46 @@ describe('oco keys, pricing and spend', () => {
 
   it('lists, gets, sets and imports prices, and lists unpriced models', async () => {
     const get = await oco(['pricing', 'get', 'claude-3-5-sonnet-20241022', '--json']);
-    expect(get.json()).toMatchObject({ resolvedAs: 'claude-3-5-sonnet', current: { provider: 'anthropic', prices: { input: '3', output: '15' } } });
+    expect(get.json()).toMatchObject({
+      resolvedAs: 'claude-3-5-sonnet',
+      current: { provider: 'anthropic', prices: { input: '3', output: '15' } },
+    });
     const unpriced = await oco(['pricing', 'unpriced', '--json']);
-    expect(unpriced.json()).toEqual([expect.objectContaining({ provider: 'openai', model: 'mystery-model', requests: 1 })]);
-    const set = await oco(['pricing', 'set', 'mystery-model', '--provider', 'openai', '--input', '1.5', '--output', '4', '--json']);
+    expect(unpriced.json()).toEqual([
+      expect.objectContaining({ provider: 'openai', model: 'mystery-model', requests: 1 }),
+    ]);
+    const set = await oco([
+      'pricing',
+      'set',
+      'mystery-model',
+      '--provider',
+      'openai',
+      '--input',
+      '1.5',
+      '--output',
+      '4',
+      '--json',
+    ]);
     expect(set.code, set.stderr).toBe(0);
-    expect(set.json()).toMatchObject({ model: 'mystery-model', prices: { input: '1.5', output: '4' }, source: 'manual' });
+    expect(set.json()).toMatchObject({
+      model: 'mystery-model',
+      prices: { input: '1.5', output: '4' },
+      source: 'manual',
+    });
     const badRate = await oco(['pricing', 'set', 'gpt-4o', '--output', '-3']);
     expect(badRate.code).toBe(2);
     expect(badRate.stderr).toContain('--output');
-    const imported = await oco(['pricing', 'import', join(import.meta.dirname, 'fixtures', 'litellm-sample.json'), '--json']);
+    const imported = await oco([
+      'pricing',
+      'import',
+      join(import.meta.dirname, 'fixtures', 'litellm-sample.json'),
+      '--json',
+    ]);
     expect(imported.json()).toMatchObject({ models: 4 });
     const list = await oco(['pricing', 'list', '--provider', 'openai', '--json']);
-    expect(list.json().find((r: { model: string }) => r.model === 'acme-new-model')).toMatchObject({ prices: { input: '0.7', output: '2.1' } });
+    expect(list.json().find((r: { model: string }) => r.model === 'acme-new-model')).toMatchObject({
+      prices: { input: '0.7', output: '2.1' },
+    });
     const missing = await oco(['pricing', 'get', 'nothing-like-it', '--json']);
     expect(missing.code).toBe(1);
     expect(missing.json().error.code).toBe('OCO_PRICE_NOT_FOUND');

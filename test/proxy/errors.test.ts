@@ -13,19 +13,30 @@ describe('gateway error paths', () => {
   });
   afterAll(async () => h?.stop());
 
-  const record = async (id: string) => waitFor(async () => {
-    await h.flush();
-    return h.daemon.store.get<Record<string, any>>('SELECT * FROM api_requests WHERE id = $1', [id]);
-  }, 5000, `record ${id}`);
+  const record = async (id: string) =>
+    waitFor(
+      async () => {
+        await h.flush();
+        return h.daemon.store.get<Record<string, any>>('SELECT * FROM api_requests WHERE id = $1', [id]);
+      },
+      5000,
+      `record ${id}`,
+    );
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${h.url}/v1/proxy/openai${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-err', ...headers }, body });
+    fetch(`${h.url}/v1/proxy/openai${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-err', ...headers },
+      body,
+    });
   const chat = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
 
   it('returns an upstream 429 verbatim and records it as rate limited at no cost', async () => {
     const res = await post('/v1/chat/completions', chat, { 'x-fake-scenario': '429' });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('1');
-    expect((await res.json()) as any).toEqual({ error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } });
+    expect((await res.json()) as any).toEqual({
+      error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' },
+    });
     const r = await record(res.headers.get('x-request-id')!);
     expect(r.error_class).toBe('rate_limited');
     expect(Number(r.status_code)).toBe(429);
@@ -33,7 +44,9 @@ describe('gateway error paths', () => {
   });
 
   it('returns an upstream 500 verbatim (the SDK sees the provider error)', async () => {
-    const err = await client.chat.completions.create({ model: 'gpt-4o', messages: [] }, { headers: { 'x-fake-scenario': '500' } }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: 'gpt-4o', messages: [] }, { headers: { 'x-fake-scenario': '500' } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     expect((err as InstanceType<typeof OpenAI.InternalServerError>).status).toBe(500);
   });
@@ -63,7 +76,11 @@ describe('gateway error paths', () => {
     });
     const h2 = await startHarness({ fake: h.fake, env: { OCO_OPENAI_BASE_URL: `http://127.0.0.1:${port}` } });
     try {
-      const res = await fetch(`${h2.url}/v1/proxy/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat });
+      const res = await fetch(`${h2.url}/v1/proxy/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: chat,
+      });
       expect(res.status).toBe(502);
       expect(((await res.json()) as any).error).toMatchObject({ type: 'upstream_unreachable' });
     } finally {
@@ -73,7 +90,10 @@ describe('gateway error paths', () => {
 
   it('refuses a body over the limit with 413 without contacting the upstream', async () => {
     const before = h.fake.requests.length;
-    const res = await post('/v1/chat/completions', JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(8000) }] }));
+    const res = await post(
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(8000) }] }),
+    );
     expect(res.status).toBe(413);
     expect(((await res.json()) as any).error.type).toBe('request_too_large');
     expect(h.fake.requests.length).toBe(before);
@@ -89,7 +109,10 @@ describe('gateway error paths', () => {
   });
 
   it('ends the client stream when the upstream resets mid-stream and bills an estimate', async () => {
-    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true }, { headers: { 'x-fake-scenario': 'reset', 'x-fake-chunks': '6' } });
+    const stream = await client.chat.completions.create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true },
+      { headers: { 'x-fake-scenario': 'reset', 'x-fake-chunks': '6' } },
+    );
     const got: string[] = [];
     const err = await (async () => {
       for await (const c of stream) got.push(c.choices[0]?.delta?.content ?? '');
@@ -98,7 +121,9 @@ describe('gateway error paths', () => {
     await h.flush();
     const r = await waitFor(async () => {
       await h.flush();
-      return h.daemon.store.get<Record<string, any>>("SELECT * FROM api_requests WHERE error_class = 'upstream_reset' ORDER BY ts DESC LIMIT 1");
+      return h.daemon.store.get<Record<string, any>>(
+        "SELECT * FROM api_requests WHERE error_class = 'upstream_reset' ORDER BY ts DESC LIMIT 1",
+      );
     });
     expect(Boolean(r.estimated)).toBe(true);
     expect(Boolean(r.streamed)).toBe(true);
@@ -116,10 +141,16 @@ describe('gateway error paths', () => {
     await (async () => {
       for await (const _ of stream) if (++n === 3) ac.abort();
     })().catch(() => {});
-    const r = await waitFor(async () => {
-      await h.flush();
-      return h.daemon.store.get<Record<string, any>>("SELECT * FROM api_requests WHERE error_class = 'client_cancelled' ORDER BY ts DESC LIMIT 1");
-    }, 5000, 'cancelled record');
+    const r = await waitFor(
+      async () => {
+        await h.flush();
+        return h.daemon.store.get<Record<string, any>>(
+          "SELECT * FROM api_requests WHERE error_class = 'client_cancelled' ORDER BY ts DESC LIMIT 1",
+        );
+      },
+      5000,
+      'cancelled record',
+    );
     expect(Boolean(r.estimated)).toBe(true);
     // 1 prompt of 20 characters ≈ 5 input tokens; a few words streamed ≈ a few output tokens
     expect(Number(r.input_tokens)).toBe(5);
@@ -133,17 +164,31 @@ describe('gateway error paths', () => {
     const sent = h.fake.requests.length;
     const res = fetch(`${h.url}/v1/proxy/openai/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-err', 'x-user-id': 'cancel-early', 'x-fake-scenario': 'slow', 'x-fake-delay-ms': '300' },
-      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'cancel before any byte' }], stream: true }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer sk-err',
+        'x-user-id': 'cancel-early',
+        'x-fake-scenario': 'slow',
+        'x-fake-delay-ms': '300',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'cancel before any byte' }],
+        stream: true,
+      }),
       signal: ac.signal,
     }).catch((e: unknown) => e);
     await waitFor(async () => h.fake.requests.length > sent, 2000, 'the call upstream');
     ac.abort();
     expect(await res).toBeInstanceOf(Error);
-    const r = await waitFor(async () => {
-      await h.flush();
-      return h.daemon.store.get<Record<string, any>>("SELECT * FROM api_requests WHERE user_id = 'cancel-early'");
-    }, 5000, 'cancelled record');
+    const r = await waitFor(
+      async () => {
+        await h.flush();
+        return h.daemon.store.get<Record<string, any>>("SELECT * FROM api_requests WHERE user_id = 'cancel-early'");
+      },
+      5000,
+      'cancelled record',
+    );
     expect(r.error_class).toBe('client_cancelled');
     expect(Boolean(r.estimated)).toBe(true);
     // "cancel before any byte": 22 characters ≈ 6 input tokens at gpt-4o's 2.50 USD per 1M, nothing generated yet
@@ -152,7 +197,10 @@ describe('gateway error paths', () => {
   });
 
   it('estimates and marks a completed stream whose final usage never came', async () => {
-    const res = await post('/v1/responses', JSON.stringify({ model: 'gpt-4.1', input: 'abcdefgh', stream: true }), { 'x-fake-scenario': 'nousage', 'x-fake-chunks': '2' });
+    const res = await post('/v1/responses', JSON.stringify({ model: 'gpt-4.1', input: 'abcdefgh', stream: true }), {
+      'x-fake-scenario': 'nousage',
+      'x-fake-chunks': '2',
+    });
     await res.text();
     const r = await record(res.headers.get('x-request-id')!);
     expect(Boolean(r.estimated)).toBe(true);

@@ -21,7 +21,9 @@ export interface Harness {
  * database can all be observed), configured exactly as the CLI would be:
  * through an OcoConfig built from environment variables.
  */
-export async function startHarness(options: { engine?: 'sqlite' | 'postgres'; env?: Record<string, string>; fake?: FakeLlm } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { engine?: 'sqlite' | 'postgres'; env?: Record<string, string>; fake?: FakeLlm } = {},
+): Promise<Harness> {
   const fake = options.fake ?? (await startFakeLlm());
   const home = tempHome();
   const db = options.engine === 'postgres' ? await createTestDatabase() : undefined;
@@ -54,7 +56,11 @@ export async function startHarness(options: { engine?: 'sqlite' | 'postgres'; en
   };
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -34,7 +34,11 @@ describe.each(BACKENDS)('refused keys ($name)', (b) => {
       afterAll(async () => h?.stop());
 
       const chat = (headers: Record<string, string>) =>
-        fetch(`${h.url}/v1/proxy/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+        fetch(`${h.url}/v1/proxy/openai/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        });
       const recorded = async () => {
         await h.flush();
         return Number((await h.daemon.store.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM api_requests'))!.n);
@@ -62,9 +66,15 @@ describe.each(BACKENDS)('refused keys ($name)', (b) => {
         const before = await recorded();
         const upstreamBefore = h.fake.requests.length;
         const bodies = new Map<string, unknown>();
-        for (const [reason, value] of Object.entries(refused)) bodies.set(reason, await refusal(await chat({ 'x-oco-key': value })));
+        for (const [reason, value] of Object.entries(refused))
+          bodies.set(reason, await refusal(await chat({ 'x-oco-key': value })));
         const first = bodies.values().next().value;
-        expect(first).toEqual({ error: { type: 'proxy_auth_error', message: expect.stringContaining('X-OCO-Key must be the proxy key or an active virtual key') } });
+        expect(first).toEqual({
+          error: {
+            type: 'proxy_auth_error',
+            message: expect.stringContaining('X-OCO-Key must be the proxy key or an active virtual key'),
+          },
+        });
         for (const [reason, body] of bodies) expect(body, reason).toEqual(first);
         expect(h.fake.requests.length).toBe(upstreamBefore);
         expect(await recorded()).toBe(before);
@@ -74,7 +84,9 @@ describe.each(BACKENDS)('refused keys ($name)', (b) => {
         const res = await chat({ 'x-oco-key': valid });
         expect(res.status).toBe(200);
         await h.flush();
-        const row = await h.daemon.store.get<Record<string, any>>('SELECT * FROM api_requests WHERE id = $1', [res.headers.get('x-request-id')!]);
+        const row = await h.daemon.store.get<Record<string, any>>('SELECT * FROM api_requests WHERE id = $1', [
+          res.headers.get('x-request-id')!,
+        ]);
         expect(row).toMatchObject({ team_id: 'payments' });
         expect(row!.key_id).toMatch(/^key_/);
       });
@@ -85,14 +97,31 @@ describe.each(BACKENDS)('refused keys ($name)', (b) => {
         const upstreamBefore = h.fake.requests.length;
         const proxyHeader = env.OCO_PROXY_API_KEY ? { 'x-oco-key': PROXY_KEY } : {};
         for (const slot of ['oco_wrong', 'OCO-nearly', ` oco_${randomBytes(32).toString('base64url')}`, revoked]) {
-          const openai = new OpenAI({ apiKey: slot, baseURL: `${h.url}/v1/proxy/openai/v1`, maxRetries: 0, defaultHeaders: proxyHeader });
-          const err = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+          const openai = new OpenAI({
+            apiKey: slot,
+            baseURL: `${h.url}/v1/proxy/openai/v1`,
+            maxRetries: 0,
+            defaultHeaders: proxyHeader,
+          });
+          const err = await openai.chat.completions
+            .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+            .catch((e: unknown) => e);
           expect(err, slot).toBeInstanceOf(OpenAI.AuthenticationError);
-          const { request_id: _, ...rest } = (err as InstanceType<typeof OpenAI.AuthenticationError>).error as Record<string, unknown>;
+          const { request_id: _, ...rest } = (err as InstanceType<typeof OpenAI.AuthenticationError>).error as Record<
+            string,
+            unknown
+          >;
           expect(rest, slot).toEqual(want.error);
         }
-        const anthropic = new Anthropic({ apiKey: 'oco_wrong', baseURL: `${h.url}/v1/proxy/anthropic`, maxRetries: 0, defaultHeaders: proxyHeader });
-        const aerr = await anthropic.messages.create({ model: 'claude-opus-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+        const anthropic = new Anthropic({
+          apiKey: 'oco_wrong',
+          baseURL: `${h.url}/v1/proxy/anthropic`,
+          maxRetries: 0,
+          defaultHeaders: proxyHeader,
+        });
+        const aerr = await anthropic.messages
+          .create({ model: 'claude-opus-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })
+          .catch((e: unknown) => e);
         expect(aerr).toBeInstanceOf(Anthropic.AuthenticationError);
         const gemini = await fetch(`${h.url}/v1/proxy/gemini/v1beta/models/gemini-2.5-flash:generateContent`, {
           method: 'POST',
@@ -100,11 +129,14 @@ describe.each(BACKENDS)('refused keys ($name)', (b) => {
           body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }),
         });
         expect(await refusal(gemini)).toEqual(want);
-        const geminiQuery = await fetch(`${h.url}/v1/proxy/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=oco_wrong`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...proxyHeader },
-          body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }),
-        });
+        const geminiQuery = await fetch(
+          `${h.url}/v1/proxy/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=oco_wrong`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...proxyHeader },
+            body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }),
+          },
+        );
         expect(await refusal(geminiQuery)).toEqual(want);
         // A valid X-OCO-Key does not launder a bad key in the slot, which would otherwise go upstream.
         expect(await refusal(await chat({ 'x-oco-key': valid, authorization: 'Bearer oco_wrong' }))).toEqual(want);
@@ -119,7 +151,12 @@ describe.each(BACKENDS)('refused keys ($name)', (b) => {
           const res = await fetch(`${h.url}/v1/proxy${path}`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', [header]: key, ...proxyHeader },
-            body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }], contents: [{ parts: [{ text: 'hi' }] }] }),
+            body: JSON.stringify({
+              model: 'gpt-4o-mini',
+              max_tokens: 16,
+              messages: [{ role: 'user', content: 'hi' }],
+              contents: [{ parts: [{ text: 'hi' }] }],
+            }),
           });
           expect(res.status, path).toBe(200);
           await res.arrayBuffer();
@@ -127,19 +164,24 @@ describe.each(BACKENDS)('refused keys ($name)', (b) => {
         }
       });
 
-      it('takes a valid virtual key in Gemini\'s ?key=, bills it and keeps it from the upstream', async () => {
-        const res = await fetch(`${h.url}/v1/proxy/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=${encodeURIComponent(valid)}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }),
-        });
+      it("takes a valid virtual key in Gemini's ?key=, bills it and keeps it from the upstream", async () => {
+        const res = await fetch(
+          `${h.url}/v1/proxy/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=${encodeURIComponent(valid)}`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }),
+          },
+        );
         expect(res.status).toBe(200);
         await res.text();
         const seen = h.fake.last()!;
         expect(seen.url).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
         expect(JSON.stringify(seen.headers)).not.toContain(valid);
         await h.flush();
-        const row = await h.daemon.store.get<Record<string, any>>('SELECT * FROM api_requests WHERE id = $1', [res.headers.get('x-request-id')!]);
+        const row = await h.daemon.store.get<Record<string, any>>('SELECT * FROM api_requests WHERE id = $1', [
+          res.headers.get('x-request-id')!,
+        ]);
         expect(row).toMatchObject({ provider: 'gemini', team_id: 'payments' });
       });
     });

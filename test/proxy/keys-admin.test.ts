@@ -9,13 +9,20 @@ const ADMIN_KEY = 'admin-secret-456';
 describe('proxy key, virtual keys and the admin API', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ env: { OCO_PROXY_API_KEY: PROXY_KEY, OCO_ADMIN_API_KEY: ADMIN_KEY, OPENAI_API_KEY: 'sk-configured-upstream' } });
+    h = await startHarness({
+      env: { OCO_PROXY_API_KEY: PROXY_KEY, OCO_ADMIN_API_KEY: ADMIN_KEY, OPENAI_API_KEY: 'sk-configured-upstream' },
+    });
   });
   afterAll(async () => h?.stop());
 
   const chat = (headers: Record<string, string>) =>
-    fetch(`${h.url}/v1/proxy/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
-  const admin = (path: string, key = ADMIN_KEY) => fetch(`${h.url}${path}`, { headers: key ? { 'x-api-key': key } : {} });
+    fetch(`${h.url}/v1/proxy/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+  const admin = (path: string, key = ADMIN_KEY) =>
+    fetch(`${h.url}${path}`, { headers: key ? { 'x-api-key': key } : {} });
 
   it('guards the proxy routes with OCO_PROXY_API_KEY and never forwards X-OCO-Key', async () => {
     expect((await chat({})).status).toBe(401);
@@ -46,7 +53,10 @@ describe('proxy key, virtual keys and the admin API', () => {
   it('takes a virtual key in the SDK key slot and sends the configured provider key upstream', async () => {
     const { key } = await createKey(h.daemon.store, { name: 'sdk', agentId: 'sdk-agent' });
     const client = new OpenAI({ apiKey: key, baseURL: `${h.url}/v1/proxy/openai/v1`, maxRetries: 0 });
-    const out = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const out = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(out.choices[0]!.message.content).toBe('Hello from the fake model.');
     expect(h.fake.last()!.headers.authorization).toBe('Bearer sk-configured-upstream');
   });
@@ -66,7 +76,10 @@ describe('proxy key, virtual keys and the admin API', () => {
     expect((await admin('/api/v1/pricing', '')).status).toBe(401);
     expect((await admin('/api/v1/pricing', 'wrong')).status).toBe(401);
     const p = (await (await admin('/api/v1/pricing')).json()) as any;
-    expect(p.models.find((m: { model: string }) => m.model === 'gpt-4o')).toMatchObject({ provider: 'openai', prices: { input: '2.5', cached_input: '1.25', output: '10' } });
+    expect(p.models.find((m: { model: string }) => m.model === 'gpt-4o')).toMatchObject({
+      provider: 'openai',
+      prices: { input: '2.5', cached_input: '1.25', output: '10' },
+    });
   });
 
   it('summarises costs by team and day, and pages through requests', async () => {
@@ -75,7 +88,13 @@ describe('proxy key, virtual keys and the admin API', () => {
     const byTeam = (await (await admin('/api/v1/costs/summary?group_by=team')).json()) as any;
     const search = byTeam.rows.find((r: { key: string }) => r.key === 'search');
     // gpt-4o-mini: 800 × 0.15 + 200 × 0.075 + 300 × 0.6 = 0.000315 per call
-    expect(search).toMatchObject({ requests: 3, cost_usd: '0.000945', input_tokens: 2400, cached_input_tokens: 600, output_tokens: 900 });
+    expect(search).toMatchObject({
+      requests: 3,
+      cost_usd: '0.000945',
+      input_tokens: 2400,
+      cached_input_tokens: 600,
+      output_tokens: 900,
+    });
     const byDay = (await (await admin('/api/v1/costs/summary?group_by=day')).json()) as any;
     expect(byDay.rows[0].key).toBe(new Date().toISOString().slice(0, 10));
     const page1 = (await (await admin('/api/v1/costs/requests?limit=2')).json()) as any;
@@ -94,7 +113,9 @@ describe('admin API without OCO_ADMIN_API_KEY', () => {
     const h = await startHarness();
     try {
       for (const key of [undefined, '', 'anything']) {
-        const res = await fetch(`${h.url}/api/v1/costs/summary`, { headers: key === undefined ? {} : { 'x-api-key': key } });
+        const res = await fetch(`${h.url}/api/v1/costs/summary`, {
+          headers: key === undefined ? {} : { 'x-api-key': key },
+        });
         expect(res.status).toBe(403);
         expect(((await res.json()) as any).error.type).toBe('admin_disabled');
       }

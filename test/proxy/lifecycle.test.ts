@@ -32,7 +32,13 @@ describe('oco proxy lifecycle', () => {
   });
   const setup = async (extra: Record<string, string> = {}) => {
     home = tempHome();
-    env = { OCO_PROXY_PORT: String(await freePort()), OCO_OPENAI_BASE_URL: fake.url, OCO_ANTHROPIC_BASE_URL: fake.url, OCO_GEMINI_BASE_URL: fake.url, ...extra };
+    env = {
+      OCO_PROXY_PORT: String(await freePort()),
+      OCO_OPENAI_BASE_URL: fake.url,
+      OCO_ANTHROPIC_BASE_URL: fake.url,
+      OCO_GEMINI_BASE_URL: fake.url,
+      ...extra,
+    };
     return `http://127.0.0.1:${env.OCO_PROXY_PORT}`;
   };
   const oco = (args: string[]) => runOco(args, { home: home.path, env, timeoutMs: 30_000 });
@@ -45,11 +51,24 @@ describe('oco proxy lifecycle', () => {
     const pid = start.json().pid;
     const status = await oco(['proxy', 'status', '--json']);
     expect(status.code).toBe(0);
-    expect(status.json()).toMatchObject({ running: true, pid, url, engine: 'sqlite', requestsServed: 0, recordsQueued: 0 });
+    expect(status.json()).toMatchObject({
+      running: true,
+      pid,
+      url,
+      engine: 'sqlite',
+      requestsServed: 0,
+      recordsQueued: 0,
+    });
     const again = await oco(['proxy', 'start', '--json']);
     expect(again.code).toBe(0);
     expect(again.json()).toMatchObject({ pid, alreadyRunning: true });
-    await (await fetch(`${url}/v1/proxy/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [] }) })).text();
+    await (
+      await fetch(`${url}/v1/proxy/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
+      })
+    ).text();
     const logs = await oco(['proxy', 'logs', '-n', '5', '--json']);
     expect(logs.json().lines.some((l: { msg?: string }) => l.msg === 'gateway listening')).toBe(true);
     const restarted = await oco(['proxy', 'restart', '--json']);
@@ -70,7 +89,11 @@ describe('oco proxy lifecycle', () => {
     await setup({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/oco` });
     const start = await oco(['proxy', 'start']);
     expect(start.code, start.stderr).toBe(3);
-    expect(start.stderr).toMatch(new RegExp(`^Error: the gateway did not start: cannot reach PostgreSQL at postgres://postgres@127.0.0.1:${closed}/oco: connect ECONNREFUSED\\b`));
+    expect(start.stderr).toMatch(
+      new RegExp(
+        `^Error: the gateway did not start: cannot reach PostgreSQL at postgres://postgres@127.0.0.1:${closed}/oco: connect ECONNREFUSED\\b`,
+      ),
+    );
     expect(start.stderr).toContain('Hint: Check DATABASE_URL');
     const json = await oco(['proxy', 'start', '--json']);
     expect(json.code).toBe(3);
@@ -85,7 +108,19 @@ describe('oco proxy lifecycle', () => {
     await setup();
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     mkdirSync(join(home.path, 'state'), { recursive: true });
-    writeFileSync(join(home.path, 'state', 'proxy.json'), JSON.stringify({ pid: dead, host: '127.0.0.1', port: 1, url: 'http://127.0.0.1:1', startedAt: '', version: '0', engine: 'sqlite', logFile: '' }));
+    writeFileSync(
+      join(home.path, 'state', 'proxy.json'),
+      JSON.stringify({
+        pid: dead,
+        host: '127.0.0.1',
+        port: 1,
+        url: 'http://127.0.0.1:1',
+        startedAt: '',
+        version: '0',
+        engine: 'sqlite',
+        logFile: '',
+      }),
+    );
     const start = await oco(['proxy', 'start', '--json']);
     expect(start.code, start.stderr).toBe(0);
     expect(start.json().pid).not.toBe(dead);
@@ -106,9 +141,15 @@ describe('oco proxy lifecycle', () => {
       expect(fg.stderr).toContain(`port ${new URL(url).port}`);
       // The daemon entry itself, as a detached start runs it when the port is taken after the CLI checked:
       // one clear error, not a crash of the log stream flushing at exit.
-      const daemon = spawnSync(process.execPath, [join(ROOT, 'dist', 'daemon', 'main.js'), '--host', '127.0.0.1', '--port', new URL(url).port], {
-        env: isolatedEnv({ ...env, OCO_HOME: home.path }), encoding: 'utf8', timeout: 30_000,
-      });
+      const daemon = spawnSync(
+        process.execPath,
+        [join(ROOT, 'dist', 'daemon', 'main.js'), '--host', '127.0.0.1', '--port', new URL(url).port],
+        {
+          env: isolatedEnv({ ...env, OCO_HOME: home.path }),
+          encoding: 'utf8',
+          timeout: 30_000,
+        },
+      );
       expect(daemon.status).toBe(1);
       expect(daemon.stderr).toContain(`port ${new URL(url).port} on 127.0.0.1 is already in use`);
       expect(daemon.stderr).not.toMatch(/sonic boom|at .*node_modules/);
@@ -154,7 +195,13 @@ describe('oco proxy lifecycle', () => {
     const url = await setup();
     const start = await oco(['proxy', 'start', '--json']);
     for (let i = 0; i < 5; i++) {
-      await (await fetch(`${url}/v1/proxy/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [] }) })).text();
+      await (
+        await fetch(`${url}/v1/proxy/openai/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
+        })
+      ).text();
     }
     await new Promise((r) => setTimeout(r, 1200));
     process.kill(start.json().pid, 'SIGKILL');

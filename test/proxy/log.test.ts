@@ -11,7 +11,11 @@ describe('daemon log', () => {
     try {
       const log = createDaemonLogger({ logDir: home.path, level: 'info', maxBytes: 4096 });
       for (let round = 0; round < 4; round++) {
-        for (let i = 0; i < 60; i++) log.logger.info({ round, i, headers: { authorization: 'Bearer sk-should-not-appear' } }, 'a line of about one hundred bytes');
+        for (let i = 0; i < 60; i++)
+          log.logger.info(
+            { round, i, headers: { authorization: 'Bearer sk-should-not-appear' } },
+            'a line of about one hundred bytes',
+          );
         log.logger.flush();
         await new Promise((r) => setTimeout(r, 2300));
       }
@@ -25,7 +29,8 @@ describe('daemon log', () => {
       }
       expect(statSync(`${log.file}.1`).size).toBeGreaterThanOrEqual(4096);
       // Attribution and ids are in them: only the owner reads the log, the rotated files and the reopened one alike.
-      for (const f of [log.file, `${log.file}.1`, `${log.file}.2`, `${log.file}.3`]) expect(statSync(f).mode & 0o777, f).toBe(0o600);
+      for (const f of [log.file, `${log.file}.1`, `${log.file}.2`, `${log.file}.3`])
+        expect(statSync(f).mode & 0o777, f).toBe(0o600);
     } finally {
       process.umask(umask);
       home.cleanup();

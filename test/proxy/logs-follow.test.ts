@@ -15,7 +15,9 @@ describe('oco proxy logs -f', () => {
     const file = logFilePath(OcoConfig.load({ env: { OCO_HOME: home.path } }).paths.logDir);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, ['{"n":1}', '{"n":2}', '{"n":3}'].join('\n') + '\n');
-    const child = spawn(process.execPath, [BIN, 'proxy', 'logs', '-f', '-n', '2'], { env: isolatedEnv({ OCO_HOME: home.path }) });
+    const child = spawn(process.execPath, [BIN, 'proxy', 'logs', '-f', '-n', '2'], {
+      env: isolatedEnv({ OCO_HOME: home.path }),
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const until = async (what: string, pred: () => boolean) => {

@@ -25,7 +25,10 @@ describe.each(BACKENDS)('OpenAI through the gateway ($name)', (b) => {
 
     it('forwards a chat completion untouched and records its exact cost', async () => {
       const { data, response } = await client.chat.completions
-        .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'X-Agent-ID': 'agent-7', 'X-Team-ID': 'payments', 'X-OCO-Tags': 'ci,nightly' } })
+        .create(
+          { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+          { headers: { 'X-Agent-ID': 'agent-7', 'X-Team-ID': 'payments', 'X-OCO-Tags': 'ci,nightly' } },
+        )
         .withResponse();
       expect(data.choices[0]!.message.content).toBe('Hello from the fake model.');
       expect(data.model).toBe('gpt-4o-2024-08-06');
@@ -38,7 +41,16 @@ describe.each(BACKENDS)('OpenAI through the gateway ($name)', (b) => {
       expect(seen.headers.authorization).toBe('Bearer sk-test-openai-key');
       expect(seen.headers['x-agent-id']).toBeUndefined();
       const r = (await row(id))!;
-      expect(r).toMatchObject({ provider: 'openai', model: 'gpt-4o-2024-08-06', agent_id: 'agent-7', team_id: 'payments', org_id: 'default', user_id: 'default', endpoint: '/v1/chat/completions', status_code: 200 });
+      expect(r).toMatchObject({
+        provider: 'openai',
+        model: 'gpt-4o-2024-08-06',
+        agent_id: 'agent-7',
+        team_id: 'payments',
+        org_id: 'default',
+        user_id: 'default',
+        endpoint: '/v1/chat/completions',
+        status_code: 200,
+      });
       expect(Number(r.input_tokens)).toBe(800);
       expect(Number(r.cached_input_tokens)).toBe(200);
       expect(Number(r.output_tokens)).toBe(300);
@@ -49,7 +61,9 @@ describe.each(BACKENDS)('OpenAI through the gateway ($name)', (b) => {
     });
 
     it('bills reasoning tokens at the output rate without counting them twice', async () => {
-      const { response } = await client.chat.completions.create({ model: 'o3-mini', messages: [{ role: 'user', content: 'think' }], user: 'alice' }).withResponse();
+      const { response } = await client.chat.completions
+        .create({ model: 'o3-mini', messages: [{ role: 'user', content: 'think' }], user: 'alice' })
+        .withResponse();
       // o3-mini: 800 × 1.1 + 200 × 0.55 + (200 visible + 100 reasoning) × 4.4 = 0.00088 + 0.00011 + 0.00132
       expect(response.headers.get('x-cost-usd')).toBe('0.00231');
       const r = (await row(response.headers.get('x-request-id')!))!;
@@ -59,7 +73,10 @@ describe.each(BACKENDS)('OpenAI through the gateway ($name)', (b) => {
     });
 
     it('streams chat chunks, asks upstream for usage and hides it from a client that did not ask', async () => {
-      const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true }, { headers: { 'x-fake-chunks': '4' } });
+      const stream = await client.chat.completions.create(
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true },
+        { headers: { 'x-fake-chunks': '4' } },
+      );
       const parts: string[] = [];
       let sawUsage = false;
       for await (const chunk of stream) {
@@ -71,7 +88,10 @@ describe.each(BACKENDS)('OpenAI through the gateway ($name)', (b) => {
       expect(sawUsage).toBe(false);
       expect(JSON.parse(h.fake.last()!.body).stream_options).toEqual({ include_usage: true });
       await h.flush();
-      const r = (await h.daemon.store.get<Record<string, any>>("SELECT * FROM api_requests WHERE streamed = $1 AND model = 'gpt-4o-2024-08-06' ORDER BY ts DESC LIMIT 1", [true]))!;
+      const r = (await h.daemon.store.get<Record<string, any>>(
+        "SELECT * FROM api_requests WHERE streamed = $1 AND model = 'gpt-4o-2024-08-06' ORDER BY ts DESC LIMIT 1",
+        [true],
+      ))!;
       expect(String(r.cost_usd).replace(/0+$/, '')).toBe('0.00525');
       expect(Boolean(r.estimated)).toBe(false);
     });
@@ -85,7 +105,12 @@ describe.each(BACKENDS)('OpenAI through the gateway ($name)', (b) => {
     });
 
     it('passes a client-requested usage chunk through and prices it', async () => {
-      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+      const stream = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       let usage: OpenAI.CompletionUsage | null | undefined;
       for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
       expect(usage?.prompt_tokens).toBe(1000);
@@ -113,7 +138,10 @@ describe.each(BACKENDS)('OpenAI through the gateway ($name)', (b) => {
       for await (const ev of stream) if (ev.type === 'response.output_text.delta') text += ev.delta;
       expect(text).toBe('Hello from the');
       await h.flush();
-      const r = (await h.daemon.store.get<Record<string, any>>("SELECT * FROM api_requests WHERE endpoint = '/v1/responses' AND streamed = $1", [true]))!;
+      const r = (await h.daemon.store.get<Record<string, any>>(
+        "SELECT * FROM api_requests WHERE endpoint = '/v1/responses' AND streamed = $1",
+        [true],
+      ))!;
       expect(String(r.cost_usd).replace(/0+$/, '')).toBe('0.00545');
     });
 
@@ -132,7 +160,9 @@ describe.each(BACKENDS)('OpenAI through the gateway ($name)', (b) => {
     });
 
     it('records an unknown model as unpriced (null, never 0) and lists it', async () => {
-      const { response } = await client.chat.completions.create({ model: 'my-private-model', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      const { response } = await client.chat.completions
+        .create({ model: 'my-private-model', messages: [{ role: 'user', content: 'hi' }] })
+        .withResponse();
       expect(response.headers.get('x-cost-usd')).toBeNull();
       const r = (await row(response.headers.get('x-request-id')!))!;
       expect(r.cost_usd).toBeNull();

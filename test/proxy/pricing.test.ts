@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { candidateNames } from '../../src/core/gateway/pricing/family.js';
-import { PriceBook, loadPriceBook, modelLimits, priceUsage, emptyUsage, type TokenUsage } from '../../src/core/gateway/pricing/index.js';
+import {
+  PriceBook,
+  loadPriceBook,
+  modelLimits,
+  priceUsage,
+  emptyUsage,
+  type TokenUsage,
+} from '../../src/core/gateway/pricing/index.js';
 import { importLiteLlm, setPrice } from '../../src/core/gateway/pricing/service.js';
 import { BACKENDS } from '../helpers/stores.js';
 import type { Store } from '../../src/core/base/store/types.js';
@@ -38,7 +45,8 @@ describe('model families', () => {
 /** Golden costs, one token class at a time, hand-computed from the shipped table (USD per 1M tokens). */
 describe('exact cost per token class', () => {
   const book = new PriceBook();
-  const cost = (provider: 'openai' | 'anthropic' | 'gemini', model: string, u: Partial<TokenUsage>) => priceUsage(book, provider, model, usage(u))!.toFixed();
+  const cost = (provider: 'openai' | 'anthropic' | 'gemini', model: string, u: Partial<TokenUsage>) =>
+    priceUsage(book, provider, model, usage(u))!.toFixed();
   it.each([
     ['openai', 'gpt-4o', { inputTokens: 1 }, '0.0000025'],
     ['openai', 'gpt-4o', { cachedInputTokens: 1_000_000 }, '1.25'],
@@ -62,7 +70,9 @@ describe('exact cost per token class', () => {
     // 200,001: 200001 × 2.5 + 1000 × 15
     expect(cost('gemini', 'gemini-2.5-pro', { inputTokens: 200_001, outputTokens: 1000 })).toBe('0.5150025');
     // cached tokens count toward the tier: 150000 × 6 + 60000 × 0.6 + 1000 × 22.5
-    expect(cost('anthropic', 'claude-sonnet-4-5', { inputTokens: 150_000, cachedInputTokens: 60_000, outputTokens: 1000 })).toBe('0.9585');
+    expect(
+      cost('anthropic', 'claude-sonnet-4-5', { inputTokens: 150_000, cachedInputTokens: 60_000, outputTokens: 1000 }),
+    ).toBe('0.9585');
   });
 
   it('adds a million small costs exactly', () => {
@@ -72,7 +82,7 @@ describe('exact cost per token class', () => {
     expect(total.toFixed()).toBe('0.15');
   });
 
-  it('tells spend controls a model\'s output limit', () => {
+  it("tells spend controls a model's output limit", () => {
     expect(modelLimits(book, 'openai', 'gpt-4o-2024-08-06').maxOutputTokens).toBe(16_384);
     expect(modelLimits(book, 'anthropic', 'claude-sonnet-4-5-20250929').maxOutputTokens).toBe(64_000);
     expect(modelLimits(book, 'openai', 'nobody-knows')).toEqual({});
@@ -96,25 +106,60 @@ describe.each(BACKENDS)('price versions and import ($name)', (b) => {
       const u = usage({ inputTokens: 1000, outputTokens: 1000 });
       expect(priceUsage(book, 'openai', 'gpt-4o-2024-08-06', u, jan)!.toFixed()).toBe('0.0125');
       // input kept at 2.5, output now 12
-      expect(priceUsage(book, 'openai', 'gpt-4o-2024-08-06', u, new Date('2026-03-02T00:00:00Z'))!.toFixed()).toBe('0.0145');
+      expect(priceUsage(book, 'openai', 'gpt-4o-2024-08-06', u, new Date('2026-03-02T00:00:00Z'))!.toFixed()).toBe(
+        '0.0145',
+      );
     });
 
     it('prices a new model once set, from its effective date', async () => {
-      await setPrice(store, { provider: 'openai', model: 'house-model', prices: { input: '0.3', output: '0.9' }, effectiveFrom: new Date('2026-01-01T00:00:00Z') });
+      await setPrice(store, {
+        provider: 'openai',
+        model: 'house-model',
+        prices: { input: '0.3', output: '0.9' },
+        effectiveFrom: new Date('2026-01-01T00:00:00Z'),
+      });
       const book = await loadPriceBook(store);
-      expect(priceUsage(book, 'openai', 'house-model', usage({ inputTokens: 10, outputTokens: 10 }), new Date('2026-02-01T00:00:00Z'))!.toFixed()).toBe('0.000012');
-      await expect(setPrice(store, { provider: 'openai', model: 'another', prices: { output: '1' }, effectiveFrom: new Date() })).rejects.toThrow(/--input is required/);
+      expect(
+        priceUsage(
+          book,
+          'openai',
+          'house-model',
+          usage({ inputTokens: 10, outputTokens: 10 }),
+          new Date('2026-02-01T00:00:00Z'),
+        )!.toFixed(),
+      ).toBe('0.000012');
+      await expect(
+        setPrice(store, { provider: 'openai', model: 'another', prices: { output: '1' }, effectiveFrom: new Date() }),
+      ).rejects.toThrow(/--input is required/);
     });
 
     it("imports LiteLLM's format: per-token to per-1M, tiers, cache writes, output limits; skips other providers and bad entries", async () => {
       const eff = new Date('2026-06-01T00:00:00Z');
       const r = await importLiteLlm(store, join(import.meta.dirname, 'fixtures', 'litellm-sample.json'), eff);
       expect(r.models).toBe(4);
-      expect(r.skipped).toEqual([{ model: 'broken-entry', reason: 'input_cost_per_token is not a non-negative number' }]);
+      expect(r.skipped).toEqual([
+        { model: 'broken-entry', reason: 'input_cost_per_token is not a non-negative number' },
+      ]);
       const book = await loadPriceBook(store);
       const at = new Date('2026-06-02T00:00:00Z');
-      expect(priceUsage(book, 'openai', 'acme-new-model', usage({ inputTokens: 1_000_000, outputTokens: 1_000_000 }), at)!.toFixed()).toBe('2.8');
-      expect(priceUsage(book, 'anthropic', 'claude-sonnet-4-5-20250929', usage({ cacheWrite1hTokens: 1_000_000 }), at)!.toFixed()).toBe('6');
+      expect(
+        priceUsage(
+          book,
+          'openai',
+          'acme-new-model',
+          usage({ inputTokens: 1_000_000, outputTokens: 1_000_000 }),
+          at,
+        )!.toFixed(),
+      ).toBe('2.8');
+      expect(
+        priceUsage(
+          book,
+          'anthropic',
+          'claude-sonnet-4-5-20250929',
+          usage({ cacheWrite1hTokens: 1_000_000 }),
+          at,
+        )!.toFixed(),
+      ).toBe('6');
       expect(priceUsage(book, 'gemini', 'gemini-2.5-pro', usage({ inputTokens: 300_000 }), at)!.toFixed()).toBe('0.75');
       expect(modelLimits(book, 'openai', 'acme-new-model').maxOutputTokens).toBe(4096);
       expect(book.family('openai', 'mistral-large-latest')).toBeNull();

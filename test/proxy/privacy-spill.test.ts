@@ -23,20 +23,45 @@ function filesUnder(dir: string): string[] {
 
 /** Every byte oco wrote under its home: database files, WAL, logs, spill files, state. */
 function homeBytes(home: string): string {
-  return filesUnder(home).map((f) => readFileSync(f).toString('latin1')).join('\n');
+  return filesUnder(home)
+    .map((f) => readFileSync(f).toString('latin1'))
+    .join('\n');
 }
 
 async function traffic(h: Harness, virtualKey: string): Promise<void> {
-  const openai = new OpenAI({ apiKey: PROVIDER_KEY, baseURL: `${h.url}/v1/proxy/openai/v1`, maxRetries: 0, defaultHeaders: { 'X-OCO-Key': PROXY_KEY } });
+  const openai = new OpenAI({
+    apiKey: PROVIDER_KEY,
+    baseURL: `${h.url}/v1/proxy/openai/v1`,
+    maxRetries: 0,
+    defaultHeaders: { 'X-OCO-Key': PROXY_KEY },
+  });
   await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: PROMPT }] });
-  const s = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: PROMPT }], stream: true });
+  const s = await openai.chat.completions.create({
+    model: 'gpt-4o',
+    messages: [{ role: 'user', content: PROMPT }],
+    stream: true,
+  });
   for await (const _ of s);
-  await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: PROMPT }] }, { headers: { 'x-fake-scenario': '429' } }).catch(() => {});
+  await openai.chat.completions
+    .create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: PROMPT }] },
+      { headers: { 'x-fake-scenario': '429' } },
+    )
+    .catch(() => {});
   await openai.chat.completions.create({ model: 'unpriced-model', messages: [{ role: 'user', content: PROMPT }] });
   const viaVirtual = new OpenAI({ apiKey: virtualKey, baseURL: `${h.url}/v1/proxy/openai/v1`, maxRetries: 0 });
   await viaVirtual.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }] });
-  const anthropic = new Anthropic({ apiKey: PROVIDER_KEY, baseURL: `${h.url}/v1/proxy/anthropic`, maxRetries: 0, defaultHeaders: { 'X-OCO-Key': PROXY_KEY } });
-  await anthropic.messages.create({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: PROMPT }] });
+  const anthropic = new Anthropic({
+    apiKey: PROVIDER_KEY,
+    baseURL: `${h.url}/v1/proxy/anthropic`,
+    maxRetries: 0,
+    defaultHeaders: { 'X-OCO-Key': PROXY_KEY },
+  });
+  await anthropic.messages.create({
+    model: 'claude-haiku-4-5',
+    max_tokens: 10,
+    messages: [{ role: 'user', content: PROMPT }],
+  });
   await fetch(`${h.url}/v1/proxy/gemini/v1beta/models/gemini-2.5-flash:generateContent?key=${PROVIDER_KEY}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-oco-key': PROXY_KEY },
@@ -46,7 +71,9 @@ async function traffic(h: Harness, virtualKey: string): Promise<void> {
 
 describe('privacy: keys and prompts never leave memory', () => {
   it('leaves no key or prompt in the SQLite database, its WAL, the logs or state (debug logging on)', async () => {
-    const h = await startHarness({ env: { OCO_PROXY_API_KEY: PROXY_KEY, OCO_LOG_LEVEL: 'trace', OPENAI_API_KEY: PROVIDER_KEY } });
+    const h = await startHarness({
+      env: { OCO_PROXY_API_KEY: PROXY_KEY, OCO_LOG_LEVEL: 'trace', OPENAI_API_KEY: PROVIDER_KEY },
+    });
     const home = h.home.path;
     const { key: virtualKey } = await createKey(h.daemon.store, { name: 'privacy' });
     try {
@@ -58,7 +85,8 @@ describe('privacy: keys and prompts never leave memory', () => {
     }
     const bytes = homeBytes(home);
     expect(bytes.length).toBeGreaterThan(1000);
-    for (const secret of [PROVIDER_KEY, PROXY_KEY, virtualKey, 'PROMPT-CANARY-7f3a9']) expect(bytes.includes(secret), secret).toBe(false);
+    for (const secret of [PROVIDER_KEY, PROXY_KEY, virtualKey, 'PROMPT-CANARY-7f3a9'])
+      expect(bytes.includes(secret), secret).toBe(false);
     await h.fake.close();
     h.home.cleanup();
   });
@@ -75,7 +103,10 @@ describe.skipIf(!pgAvailable())('database down: spill file and replay (PostgreSQ
     const url = new URL(db.url);
     url.port = String(fwd.port);
     fake = await startFakeLlm();
-    h = await startHarness({ fake, env: { DATABASE_URL: url.toString(), OCO_PROXY_API_KEY: PROXY_KEY, OCO_LOG_LEVEL: 'debug' } });
+    h = await startHarness({
+      fake,
+      env: { DATABASE_URL: url.toString(), OCO_PROXY_API_KEY: PROXY_KEY, OCO_LOG_LEVEL: 'debug' },
+    });
   });
   afterAll(async () => {
     await h?.daemon.stop().catch(() => {});
@@ -90,7 +121,9 @@ describe.skipIf(!pgAvailable())('database down: spill file and replay (PostgreSQ
     await c.connect();
     try {
       const a = await c.query('SELECT COUNT(*)::int AS n FROM api_requests');
-      const b = await c.query('SELECT COALESCE(SUM(requests), 0)::int AS n, SUM(cost_usd)::text AS cost FROM usage_hourly');
+      const b = await c.query(
+        'SELECT COALESCE(SUM(requests), 0)::int AS n, SUM(cost_usd)::text AS cost FROM usage_hourly',
+      );
       return { rows: a.rows[0].n as number, rollup: b.rows[0].n as number, cost: b.rows[0].cost as string };
     } finally {
       await c.end();
@@ -104,9 +137,17 @@ describe.skipIf(!pgAvailable())('database down: spill file and replay (PostgreSQ
     expect((await count()).rows).toBe(7);
 
     fwd.pause();
-    const openai = new OpenAI({ apiKey: PROVIDER_KEY, baseURL: `${h.url}/v1/proxy/openai/v1`, maxRetries: 0, defaultHeaders: { 'X-OCO-Key': PROXY_KEY } });
+    const openai = new OpenAI({
+      apiKey: PROVIDER_KEY,
+      baseURL: `${h.url}/v1/proxy/openai/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'X-OCO-Key': PROXY_KEY },
+    });
     for (let i = 0; i < 5; i++) {
-      const r = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: PROMPT }] });
+      const r = await openai.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: PROMPT }],
+      });
       expect(r.choices).toHaveLength(1);
     }
     await h.flush();
@@ -118,14 +159,19 @@ describe.skipIf(!pgAvailable())('database down: spill file and replay (PostgreSQ
     for (const f of spilled) expect(statSync(join(spillDir, f)).mode & 0o777, f).toBe(0o600);
     const spillText = spilled.map((f) => readFileSync(join(spillDir, f), 'utf8')).join('');
     expect(spillText.trim().split('\n')).toHaveLength(5);
-    for (const secret of [PROVIDER_KEY, PROXY_KEY, virtualKey, 'PROMPT-CANARY-7f3a9']) expect(spillText.includes(secret), secret).toBe(false);
+    for (const secret of [PROVIDER_KEY, PROXY_KEY, virtualKey, 'PROMPT-CANARY-7f3a9'])
+      expect(spillText.includes(secret), secret).toBe(false);
     expect(((await (await fetch(`${h.url}/health/db`)).json()) as any).status).toBe('unavailable');
 
     fwd.resume();
-    const after = await waitFor(async () => {
-      const c = await count();
-      return c.rows === 12 && readdirSync(spillDir).length === 0 ? c : undefined;
-    }, 15_000, 'spill replay');
+    const after = await waitFor(
+      async () => {
+        const c = await count();
+        return c.rows === 12 && readdirSync(spillDir).length === 0 ? c : undefined;
+      },
+      15_000,
+      'spill replay',
+    );
     // Replaying is idempotent: a second replay of the same records adds nothing.
     expect(after.rollup).toBe(12);
     const again = JSON.parse(`[${spillText.trim().split('\n').join(',')}]`);
@@ -141,13 +187,17 @@ describe.skipIf(!pgAvailable())('database down: spill file and replay (PostgreSQ
       let dump = '';
       for (const t of tables.rows) dump += JSON.stringify((await c.query(`SELECT * FROM "${t.table_name}"`)).rows);
       expect(dump).toContain('gpt-4o');
-      for (const secret of [PROVIDER_KEY, PROXY_KEY, virtualKey, 'PROMPT-CANARY-7f3a9']) expect(dump.includes(secret), secret).toBe(false);
+      for (const secret of [PROVIDER_KEY, PROXY_KEY, virtualKey, 'PROMPT-CANARY-7f3a9'])
+        expect(dump.includes(secret), secret).toBe(false);
     } finally {
       await c.end();
     }
     await h.daemon.stop();
-    const logs = filesUnder(join(h.home.path, 'state', 'logs')).map((f) => readFileSync(f, 'utf8')).join('');
+    const logs = filesUnder(join(h.home.path, 'state', 'logs'))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('');
     expect(logs).toContain('usage write failed');
-    for (const secret of [PROVIDER_KEY, PROXY_KEY, virtualKey, 'PROMPT-CANARY-7f3a9']) expect(logs.includes(secret), secret).toBe(false);
+    for (const secret of [PROVIDER_KEY, PROXY_KEY, virtualKey, 'PROMPT-CANARY-7f3a9'])
+      expect(logs.includes(secret), secret).toBe(false);
   });
 });

@@ -20,7 +20,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const missing = [pgState, redisState].filter((s) => !s.ok).map((s) => s.reason);
     if (missing.length > 0) throw new Error(`CI=true and a required service is missing:\n${missing.join('\n')}`);
   } else {
-    for (const s of [pgState, redisState]) if (!s.ok) console.warn(`[skip] ${s.reason}; its suites are skipped (they fail when CI=true).`);
+    for (const s of [pgState, redisState])
+      if (!s.ok) console.warn(`[skip] ${s.reason}; its suites are skipped (they fail when CI=true).`);
   }
   project.provide('services', {
     pg: { ...pgState, adminUrl: PG_ADMIN_URL },
@@ -32,7 +33,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const client = new pg.Client({ connectionString: PG_ADMIN_URL });
     await client.connect();
     try {
-      const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`oco_t_${runId}_%`]);
+      const { rows } = await client.query<{ datname: string }>(
+        'SELECT datname FROM pg_database WHERE datname LIKE $1',
+        [`oco_t_${runId}_%`],
+      );
       for (const r of rows) await client.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
     } finally {
       await client.end();

@@ -25,7 +25,12 @@ export async function probePostgres(): Promise<{ ok: boolean; reason?: string }>
 }
 
 export async function probeRedis(): Promise<{ ok: boolean; reason?: string }> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const r = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   r.on('error', () => {});
   try {
     await r.connect();

@@ -18,7 +18,10 @@ interface Received {
 }
 
 /** A local webhook receiver: answers each request with the next status of `script` (then 200), after `delayMs`. */
-async function receiver(script: number[] = [], delayMs = 0): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
+async function receiver(
+  script: number[] = [],
+  delayMs = 0,
+): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
   const got: Received[] = [];
   let i = 0;
   const server: Server = createServer((req, res) => {
@@ -32,7 +35,11 @@ async function receiver(script: number[] = [], delayMs = 0): Promise<{ url: stri
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks/budget?token=secret-path-token`, got, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}/hooks/budget?token=secret-path-token`,
+    got,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
@@ -51,21 +58,47 @@ describe('budget alerts', () => {
 
   it('each threshold fires once per period: log line, record, signed webhook; a reset re-arms them', async () => {
     const hook = await receiver();
-    const b = await insertBudget(store, parseBudgetInput({ scope: 'team', entity: 'payments', limit: '10', period: 'monthly', 'alert-at': '50,80,100', webhook: hook.url }, 'UTC'));
-    const { adm, log } = await admissionWith(store, { env: { OCO_WEBHOOK_SECRET: SECRET }, worstCase: '0.5', webhookRetryDelaysMs: [10, 20] });
+    const b = await insertBudget(
+      store,
+      parseBudgetInput(
+        {
+          scope: 'team',
+          entity: 'payments',
+          limit: '10',
+          period: 'monthly',
+          'alert-at': '50,80,100',
+          webhook: hook.url,
+        },
+        'UTC',
+      ),
+    );
+    const { adm, log } = await admissionWith(store, {
+      env: { OCO_WEBHOOK_SECRET: SECRET },
+      worstCase: '0.5',
+      webhookRetryDelaysMs: [10, 20],
+    });
     // 12 calls of 0.5 then 1 USD: 50 % after call 10 (5 USD); 80 % and 100 % are crossed together later.
     const costs = ['0.5', '0.5', '0.5', '0.5', '0.5', '0.5', '0.5', '0.5', '0.5', '0.5', '5'];
     for (const c of costs) {
       const d = await adm.admit(request());
       expect(d.admitted).toBe(true);
-      await adm.settle((d as { ticket: unknown }).ticket, { costUsd: money(c), inputTokens: 1, outputTokens: 1, totalTokens: 2, failed: false });
+      await adm.settle((d as { ticket: unknown }).ticket, {
+        costUsd: money(c),
+        inputTokens: 1,
+        outputTokens: 1,
+        totalTokens: 2,
+        failed: false,
+      });
     }
     await until(() => hook.got.length >= 3);
     await sleep(100); // nothing more arrives
     expect(hook.got.length).toBe(3);
     const events = hook.got.map((g) => JSON.parse(g.body));
     expect(events.map((e) => e.threshold_pct).sort((x: number, y: number) => x - y)).toEqual([50, 80, 100]);
-    expect(events[0]).toMatchObject({ type: 'budget.threshold', budget: { id: b.id, scope: 'team', entity_id: 'payments', limit_usd: '10' } });
+    expect(events[0]).toMatchObject({
+      type: 'budget.threshold',
+      budget: { id: b.id, scope: 'team', entity_id: 'payments', limit_usd: '10' },
+    });
     for (const g of hook.got) {
       // The receiver recomputes the signature over "<timestamp>.<body>" with the shared secret.
       expect(g.headers[SIGNATURE_HEADER]).toBe(signWebhook(SECRET, String(g.headers[TIMESTAMP_HEADER]), g.body));
@@ -79,7 +112,13 @@ describe('budget alerts', () => {
     // A second daemon (or a restart) does not fire the same thresholds again in the same period.
     const other = await admissionWith(store, { env: { OCO_WEBHOOK_SECRET: SECRET }, worstCase: '0' });
     const d = await other.adm.admit(request());
-    await other.adm.settle((d as { ticket: unknown }).ticket, { costUsd: money('0'), inputTokens: 0, outputTokens: 0, totalTokens: 0, failed: false });
+    await other.adm.settle((d as { ticket: unknown }).ticket, {
+      costUsd: money('0'),
+      inputTokens: 0,
+      outputTokens: 0,
+      totalTokens: 0,
+      failed: false,
+    });
     await other.adm.close();
     await sleep(50);
     expect((await listAlerts(store, { budgetId: b.id })).length).toBe(3);
@@ -88,7 +127,13 @@ describe('budget alerts', () => {
     await resetBudget(store, b.id);
     await adm.reload();
     const e = await adm.admit(request());
-    await adm.settle((e as { ticket: unknown }).ticket, { costUsd: money('5'), inputTokens: 1, outputTokens: 1, totalTokens: 2, failed: false });
+    await adm.settle((e as { ticket: unknown }).ticket, {
+      costUsd: money('5'),
+      inputTokens: 1,
+      outputTokens: 1,
+      totalTokens: 2,
+      failed: false,
+    });
     await until(() => hook.got.length >= 4);
     expect(JSON.parse(hook.got[3]!.body).threshold_pct).toBe(50);
     await adm.close();
@@ -104,11 +149,26 @@ describe('budget alerts', () => {
 
   it('retries a failing webhook with backoff, never blocking the request path; refusals alert once a minute', async () => {
     const hook = await receiver([500, 503], 300); // two failures, then success; each answer takes 300 ms
-    const b = await insertBudget(store, parseBudgetInput({ scope: 'org', entity: 'acme', limit: '1', period: 'daily', 'alert-at': '100', webhook: hook.url }, 'UTC'));
-    const { adm, log } = await admissionWith(store, { env: { OCO_WEBHOOK_SECRET: SECRET }, webhookRetryDelaysMs: [50, 100, 200] });
+    const b = await insertBudget(
+      store,
+      parseBudgetInput(
+        { scope: 'org', entity: 'acme', limit: '1', period: 'daily', 'alert-at': '100', webhook: hook.url },
+        'UTC',
+      ),
+    );
+    const { adm, log } = await admissionWith(store, {
+      env: { OCO_WEBHOOK_SECRET: SECRET },
+      webhookRetryDelaysMs: [50, 100, 200],
+    });
     const started = performance.now();
     const d = await adm.admit(request());
-    await adm.settle((d as { ticket: unknown }).ticket, { costUsd: money('1'), inputTokens: 1, outputTokens: 1, totalTokens: 2, failed: false });
+    await adm.settle((d as { ticket: unknown }).ticket, {
+      costUsd: money('1'),
+      inputTokens: 1,
+      outputTokens: 1,
+      totalTokens: 2,
+      failed: false,
+    });
     // Admission and settlement returned long before the first webhook answer (300 ms).
     expect(performance.now() - started).toBeLessThan(250);
     await until(() => hook.got.filter((g) => JSON.parse(g.body).type === 'budget.threshold').length >= 3, 8000);

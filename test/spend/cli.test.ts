@@ -14,16 +14,32 @@ describe('oco budgets / oco limits', () => {
   });
   afterAll(() => home.cleanup());
 
-  async function addSpend(cost: string | null, attribution: { team?: string; agent?: string } = {}, flags: { overshoot?: string } = {}) {
+  async function addSpend(
+    cost: string | null,
+    attribution: { team?: string; agent?: string } = {},
+    flags: { overshoot?: string } = {},
+  ) {
     const store = new SqliteStore({ file: join(home.path, 'data', 'oco.db') });
     try {
       const now = new Date();
       await writeSpendEvents(store, [
         {
-          requestId: `cli_${Math.random()}`, ts: now, expiresAt: now, state: 'settled', provider: 'openai', model: 'gpt-4o',
-          orgId: 'acme', teamId: attribution.team ?? 'payments', agentId: attribution.agent ?? 'bot', userId: 'default', keyId: null, tags: [],
-          reservedUsd: money(cost ?? '0'), costUsd: cost === null ? null : money(cost),
-          unpriced: cost === null, overshootUsd: flags.overshoot ? money(flags.overshoot) : null,
+          requestId: `cli_${Math.random()}`,
+          ts: now,
+          expiresAt: now,
+          state: 'settled',
+          provider: 'openai',
+          model: 'gpt-4o',
+          orgId: 'acme',
+          teamId: attribution.team ?? 'payments',
+          agentId: attribution.agent ?? 'bot',
+          userId: 'default',
+          keyId: null,
+          tags: [],
+          reservedUsd: money(cost ?? '0'),
+          costUsd: cost === null ? null : money(cost),
+          unpriced: cost === null,
+          overshootUsd: flags.overshoot ? money(flags.overshoot) : null,
         },
       ]);
     } finally {
@@ -57,31 +73,89 @@ describe('oco budgets / oco limits', () => {
   });
 
   it('create, list, get, update, reset, delete with --json and tables', { timeout: 90_000 }, async () => {
-    const created = await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--limit', '500', '--period', 'monthly', '--timezone', 'Europe/Berlin', '--alert-at', '80,50', '--json');
+    const created = await oco(
+      'budgets',
+      'create',
+      '--scope',
+      'team',
+      '--entity',
+      'payments',
+      '--limit',
+      '500',
+      '--period',
+      'monthly',
+      '--timezone',
+      'Europe/Berlin',
+      '--alert-at',
+      '80,50',
+      '--json',
+    );
     expect(created.code).toBe(0);
     const b = created.json();
-    expect(b).toMatchObject({ scope: 'team', entityId: 'payments', limitUsd: '500', period: 'monthly', timezone: 'Europe/Berlin', hard: true, alertAt: [50, 80], spentUsd: '0', reservedUsd: '0', remainingUsd: '500' });
+    expect(b).toMatchObject({
+      scope: 'team',
+      entityId: 'payments',
+      limitUsd: '500',
+      period: 'monthly',
+      timezone: 'Europe/Berlin',
+      hard: true,
+      alertAt: [50, 80],
+      spentUsd: '0',
+      reservedUsd: '0',
+      remainingUsd: '500',
+    });
     expect(new Date(b.resetsAt).getTime()).toBeGreaterThan(Date.now());
 
     const dup = await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--limit', '1');
     expect(dup.code).toBe(2);
     expect(dup.stderr).toContain('already exists');
 
-    await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--model', 'gpt-4o', '--limit', '100.25', '--soft', '--period', 'rolling', '--window', '24h', '--json');
+    await oco(
+      'budgets',
+      'create',
+      '--scope',
+      'team',
+      '--entity',
+      'payments',
+      '--model',
+      'gpt-4o',
+      '--limit',
+      '100.25',
+      '--soft',
+      '--period',
+      'rolling',
+      '--window',
+      '24h',
+      '--json',
+    );
     await addSpend('123.406789');
     await addSpend('0.05', {}, { overshoot: '0.01' });
     await addSpend(null);
 
     const table = await oco('budgets', 'list');
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/ID\s+SCOPE\s+ENTITY\s+ON\s+LIMIT\s+SPENT\s+RESERVED\s+REMAINING\s+UNPRICED\s+OVERSHOOT/);
+    expect(table.stdout).toMatch(
+      /ID\s+SCOPE\s+ENTITY\s+ON\s+LIMIT\s+SPENT\s+RESERVED\s+REMAINING\s+UNPRICED\s+OVERSHOOT/,
+    );
     const listed = (await oco('budgets', 'list', '--json')).json() as Array<Record<string, unknown>>;
-    expect(listed.find((x) => x.id === b.id)).toMatchObject({ spentUsd: '123.456789', unpricedCalls: 1, overshootCalls: 1, overshootUsd: '0.01' });
+    expect(listed.find((x) => x.id === b.id)).toMatchObject({
+      spentUsd: '123.456789',
+      unpricedCalls: 1,
+      overshootCalls: 1,
+      overshootUsd: '0.01',
+    });
     expect(table.stdout).toContain('rolling 1d (soft)');
     expect(table.stdout).toContain('123.456789');
 
     const get = await oco('budgets', 'get', '--scope', 'team', '--entity', 'payments', '--model', 'gpt-4o', '--json');
-    expect(get.json()).toMatchObject({ model: 'gpt-4o', limitUsd: '100.25', spentUsd: '123.456789', state: 'exceeded', hard: false, window: '1d' });
+    expect(get.json()).toMatchObject({
+      model: 'gpt-4o',
+      limitUsd: '100.25',
+      spentUsd: '123.456789',
+      state: 'exceeded',
+      hard: false,
+      window: '1d',
+    });
     const ambiguous = await oco('budgets', 'get', '--scope', 'team', '--entity', 'payments');
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain('2 budgets match');
@@ -104,7 +178,19 @@ describe('oco budgets / oco limits', () => {
   });
 
   it('--limit 0 is a legitimate hard budget that blocks every call, and --help says so', async () => {
-    const zero = await oco('budgets', 'create', '--scope', 'agent', '--entity', 'runaway-bot', '--limit', '0', '--period', 'total', '--json');
+    const zero = await oco(
+      'budgets',
+      'create',
+      '--scope',
+      'agent',
+      '--entity',
+      'runaway-bot',
+      '--limit',
+      '0',
+      '--period',
+      'total',
+      '--json',
+    );
     expect(zero.code, zero.stderr).toBe(0);
     expect(zero.json()).toMatchObject({ limitUsd: '0', hard: true, spentUsd: '0', remainingUsd: '0' });
     const upd = await oco('budgets', 'update', zero.json().id, '--limit', '0.00', '--json');
@@ -139,8 +225,30 @@ describe('oco budgets / oco limits', () => {
     const alerts = await oco('budgets', 'alerts', '--json');
     expect(alerts.code).toBe(0);
     expect(alerts.json()).toEqual([]);
-    expect((await oco('limits', 'create', '--scope', 'key', '--entity', 'key_1', '--kind', 'rpm', '--limit', '60', '--json')).json()).toMatchObject({ scope: 'key', kind: 'rpm', limit: 60, window: '1m' });
-    expect((await oco('limits', 'create', '--scope', 'key', '--entity', 'key_1', '--kind', 'rpm', '--limit', '90', '--window', '10s', '--json')).json()).toMatchObject({ limit: 90, window: '10s' });
+    expect(
+      (
+        await oco('limits', 'create', '--scope', 'key', '--entity', 'key_1', '--kind', 'rpm', '--limit', '60', '--json')
+      ).json(),
+    ).toMatchObject({ scope: 'key', kind: 'rpm', limit: 60, window: '1m' });
+    expect(
+      (
+        await oco(
+          'limits',
+          'create',
+          '--scope',
+          'key',
+          '--entity',
+          'key_1',
+          '--kind',
+          'rpm',
+          '--limit',
+          '90',
+          '--window',
+          '10s',
+          '--json',
+        )
+      ).json(),
+    ).toMatchObject({ limit: 90, window: '10s' });
     const bad = await oco('limits', 'create', '--scope', 'tag', '--entity', 'x', '--kind', 'rpm', '--limit', '5');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--scope');

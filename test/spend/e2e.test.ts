@@ -19,11 +19,20 @@ describe('spend controls through the gateway daemon', () => {
   let h: Harness;
   let client: OpenAI;
   const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${h.url}${path}`, { method, headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${h.url}${path}`, {
+      method,
+      headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
   const chat = (team: string) =>
-    client.chat.completions.create({ model: 'gpt-4o', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'X-Team-ID': team } }).withResponse();
+    client.chat.completions
+      .create(
+        { model: 'gpt-4o', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { 'X-Team-ID': team } },
+      )
+      .withResponse();
 
   beforeAll(async () => {
     h = await startHarness({ env: { OCO_ADMIN_API_KEY: ADMIN_KEY } });
@@ -32,17 +41,51 @@ describe('spend controls through the gateway daemon', () => {
   afterAll(async () => h?.stop());
 
   it('admin API: POST validates (400 naming the field, nothing stored), GET lists and shows one entity', async () => {
-    const bad = await admin('POST', '/api/v1/budgets', { scope: 'team', entity_id: 'payments', limit_usd: '-1', period: 'monthly' });
+    const bad = await admin('POST', '/api/v1/budgets', {
+      scope: 'team',
+      entity_id: 'payments',
+      limit_usd: '-1',
+      period: 'monthly',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ type: 'invalid_request', field: 'limit' });
-    const badTz = await admin('POST', '/api/v1/budgets', { scope: 'team', entity_id: 'payments', limit_usd: '1', period: 'daily', timezone: 'Nowhere/Land' });
+    const badTz = await admin('POST', '/api/v1/budgets', {
+      scope: 'team',
+      entity_id: 'payments',
+      limit_usd: '1',
+      period: 'daily',
+      timezone: 'Nowhere/Land',
+    });
     expect(badTz.body.error.field).toBe('timezone');
     expect((await admin('GET', '/api/v1/budgets')).body).toEqual({ budgets: [] });
 
-    const created = await admin('POST', '/api/v1/budgets', { scope: 'team', entity_id: 'payments', limit_usd: '0.035', period: 'daily', timezone: 'Europe/Berlin', alert_at: [50, 100] });
+    const created = await admin('POST', '/api/v1/budgets', {
+      scope: 'team',
+      entity_id: 'payments',
+      limit_usd: '0.035',
+      period: 'daily',
+      timezone: 'Europe/Berlin',
+      alert_at: [50, 100],
+    });
     expect(created.status).toBe(201);
-    expect(created.body.budget).toMatchObject({ scope: 'team', entity_id: 'payments', limit_usd: '0.035', spent_usd: '0', remaining_usd: '0.035', alert_at: [50, 100] });
-    expect((await admin('POST', '/api/v1/budgets', { scope: 'team', entity_id: 'payments', limit_usd: '5', period: 'daily' })).status).toBe(409);
+    expect(created.body.budget).toMatchObject({
+      scope: 'team',
+      entity_id: 'payments',
+      limit_usd: '0.035',
+      spent_usd: '0',
+      remaining_usd: '0.035',
+      alert_at: [50, 100],
+    });
+    expect(
+      (
+        await admin('POST', '/api/v1/budgets', {
+          scope: 'team',
+          entity_id: 'payments',
+          limit_usd: '5',
+          period: 'daily',
+        })
+      ).status,
+    ).toBe(409);
     const one = await admin('GET', '/api/v1/budgets/team/payments');
     expect(one.status).toBe(200);
     expect(one.body.budgets).toHaveLength(1);
@@ -68,7 +111,14 @@ describe('spend controls through the gateway daemon', () => {
     expect(refusal).toBeInstanceOf(APIError);
     expect(refusal!.status).toBe(429);
     const e = refusal!.error as Record<string, unknown>;
-    expect(e).toMatchObject({ type: 'budget_exceeded', scope: 'team', entity_id: 'payments', limit_usd: '0.035', spent_usd: '0.02625', reserved_usd: '0' });
+    expect(e).toMatchObject({
+      type: 'budget_exceeded',
+      scope: 'team',
+      entity_id: 'payments',
+      limit_usd: '0.035',
+      spent_usd: '0.02625',
+      reserved_usd: '0',
+    });
     const resetsAt = new Date(String(e.resets_at));
     const retryAfter = Number(refusal!.headers?.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
@@ -81,22 +131,48 @@ describe('spend controls through the gateway daemon', () => {
     expect(other.response.status).toBe(200);
 
     // The ledger reaches the store write-behind (tens of ms): poll the admin API until it has.
-    const status = await waitFor(async () => {
-      const s = (await admin('GET', '/api/v1/budgets/team/payments')).body.budgets[0];
-      return s.spent_usd === '0.02625' && s.reserved_usd === '0' && s;
-    }, 3000, 'the ledger to reach the store');
-    expect(status).toMatchObject({ spent_usd: '0.02625', reserved_usd: '0', remaining_usd: '0.00875', state: 'alerting' });
+    const status = await waitFor(
+      async () => {
+        const s = (await admin('GET', '/api/v1/budgets/team/payments')).body.budgets[0];
+        return s.spent_usd === '0.02625' && s.reserved_usd === '0' && s;
+      },
+      3000,
+      'the ledger to reach the store',
+    );
+    expect(status).toMatchObject({
+      spent_usd: '0.02625',
+      reserved_usd: '0',
+      remaining_usd: '0.00875',
+      state: 'alerting',
+    });
 
     // The spend summary counts the two refusals as refused, not as errors.
     await h.flush();
-    const summary = await summarize(h.daemon.store, { from: new Date(Date.now() - 3_600_000), to: new Date(), groupBy: 'team' });
-    expect(summary.rows.find((r) => r.key === 'payments')).toMatchObject({ requests: 7, refused: 2, errors: 0, costUsd: '0.02625' });
+    const summary = await summarize(h.daemon.store, {
+      from: new Date(Date.now() - 3_600_000),
+      to: new Date(),
+      groupBy: 'team',
+    });
+    expect(summary.rows.find((r) => r.key === 'payments')).toMatchObject({
+      requests: 7,
+      refused: 2,
+      errors: 0,
+      costUsd: '0.02625',
+    });
   });
 
   it('concurrent SDK calls through the daemon never overspend', async () => {
-    const created = await admin('POST', '/api/v1/budgets', { scope: 'team', entity_id: 'burst', limit_usd: '0.05', period: 'total' });
+    const created = await admin('POST', '/api/v1/budgets', {
+      scope: 'team',
+      entity_id: 'burst',
+      limit_usd: '0.05',
+      period: 'total',
+    });
     expect(created.status).toBe(201);
-    await upsertRateLimit(h.daemon.store, parseRateLimitInput({ scope: 'team', entity: 'chatty', kind: 'rpm', limit: '2' }));
+    await upsertRateLimit(
+      h.daemon.store,
+      parseRateLimitInput({ scope: 'team', entity: 'chatty', kind: 'rpm', limit: '2' }),
+    );
     await sleep(2300);
     const results = await Promise.allSettled(Array.from({ length: 40 }, () => chat('burst')));
     const ok = results.filter((r) => r.status === 'fulfilled').length;
@@ -104,14 +180,26 @@ describe('spend controls through the gateway daemon', () => {
     expect(ok + refused).toBe(40);
     expect(ok).toBeGreaterThanOrEqual(4); // 0.05 fits 4 worst cases in flight at once
     await h.flush();
-    const row = await h.daemon.store.get<{ s: string | null }>(`SELECT ${h.daemon.store.dialect.sumMoney('cost_usd')} AS s FROM api_requests WHERE team_id = 'burst'`);
+    const row = await h.daemon.store.get<{ s: string | null }>(
+      `SELECT ${h.daemon.store.dialect.sumMoney('cost_usd')} AS s FROM api_requests WHERE team_id = 'burst'`,
+    );
     const spent = new Money(row?.s ?? '0');
     expect(spent.lte('0.05')).toBe(true);
     expect(spent.equals(new Money('0.00525').times(ok))).toBe(true);
   });
 
   it('an image and a tool count 1,234 prompt tokens upstream for a small body: 40 concurrent calls stay within 0.05 USD', async () => {
-    for (const team of ['vision', 'drift']) expect((await admin('POST', '/api/v1/budgets', { scope: 'team', entity_id: team, limit_usd: team === 'vision' ? '0.05' : '1', period: 'total' })).status).toBe(201);
+    for (const team of ['vision', 'drift'])
+      expect(
+        (
+          await admin('POST', '/api/v1/budgets', {
+            scope: 'team',
+            entity_id: team,
+            limit_usd: team === 'vision' ? '0.05' : '1',
+            period: 'total',
+          })
+        ).status,
+      ).toBe(201);
     await sleep(2300);
     const look = (team: string) =>
       client.chat.completions
@@ -119,50 +207,95 @@ describe('spend controls through the gateway daemon', () => {
           {
             model: 'gpt-4o',
             max_tokens: 300,
-            messages: [{ role: 'user', content: [{ type: 'text', text: 'What is on this receipt?' }, { type: 'image_url', image_url: { url: 'https://receipts.example/r1.png' } }] }],
-            tools: [{ type: 'function', function: { name: 'find_order', parameters: { type: 'object', properties: { id: { type: 'string' } } } } }],
+            messages: [
+              {
+                role: 'user',
+                content: [
+                  { type: 'text', text: 'What is on this receipt?' },
+                  { type: 'image_url', image_url: { url: 'https://receipts.example/r1.png' } },
+                ],
+              },
+            ],
+            tools: [
+              {
+                type: 'function',
+                function: {
+                  name: 'find_order',
+                  parameters: { type: 'object', properties: { id: { type: 'string' } } },
+                },
+              },
+            ],
           },
           { headers: { 'X-Team-ID': team, 'x-fake-prompt-tokens': '1234' } },
         )
         .withResponse();
     const results = await Promise.allSettled(Array.from({ length: 40 }, () => look('vision')));
     const ok = results.filter((r) => r.status === 'fulfilled').length;
-    expect(results.filter((r) => r.status === 'rejected').every((r) => ((r as PromiseRejectedResult).reason as APIError).status === 429)).toBe(true);
+    expect(
+      results
+        .filter((r) => r.status === 'rejected')
+        .every((r) => ((r as PromiseRejectedResult).reason as APIError).status === 429),
+    ).toBe(true);
     // 1,234 × 2.5 + 300 × 10 USD per 1M: 0.006085 a call, against a bound of about 0.0067 (an image of unknown size is 1,445 tokens).
     expect(ok).toBeGreaterThanOrEqual(7);
     await h.flush();
-    const row = await h.daemon.store.get<{ s: string | null }>(`SELECT ${h.daemon.store.dialect.sumMoney('cost_usd')} AS s FROM api_requests WHERE team_id = 'vision'`);
+    const row = await h.daemon.store.get<{ s: string | null }>(
+      `SELECT ${h.daemon.store.dialect.sumMoney('cost_usd')} AS s FROM api_requests WHERE team_id = 'vision'`,
+    );
     expect(new Money(row!.s!).equals(new Money('0.006085').times(ok))).toBe(true);
     expect(new Money(row!.s!).lte('0.05')).toBe(true);
-    const status = await waitFor(async () => {
-      const s = (await admin('GET', '/api/v1/budgets/team/vision')).body.budgets[0];
-      return s.reserved_usd === '0' && s;
-    }, 3000, 'the ledger to reach the store');
+    const status = await waitFor(
+      async () => {
+        const s = (await admin('GET', '/api/v1/budgets/team/vision')).body.budgets[0];
+        return s.reserved_usd === '0' && s;
+      },
+      3000,
+      'the ledger to reach the store',
+    );
     expect(status).toMatchObject({ overshoot_calls: 0, unpriced_calls: 0 });
     expect(new Money(status.spent_usd).lte('0.05')).toBe(true);
   });
 
   it('a provider counting more than the request shows: the exact cost is kept and the overshoot counted', async () => {
     const { response } = await client.chat.completions
-      .create({ model: 'gpt-4o', max_tokens: 300, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'X-Team-ID': 'drift', 'x-fake-prompt-tokens': '5000' } })
+      .create(
+        { model: 'gpt-4o', max_tokens: 300, messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { 'X-Team-ID': 'drift', 'x-fake-prompt-tokens': '5000' } },
+      )
       .withResponse();
     expect(response.headers.get('x-cost-usd')).toBe('0.0155');
-    const status = await waitFor(async () => {
-      const s = (await admin('GET', '/api/v1/budgets/team/drift')).body.budgets[0];
-      return s.overshoot_calls === 1 && s;
-    }, 3000, 'the overshoot to reach the store');
+    const status = await waitFor(
+      async () => {
+        const s = (await admin('GET', '/api/v1/budgets/team/drift')).body.budgets[0];
+        return s.overshoot_calls === 1 && s;
+      },
+      3000,
+      'the overshoot to reach the store',
+    );
     // Reserved: 9 input tokens (4 per message + "user" + "hi" + 3 to prime the reply) and 300 output tokens.
-    expect(status).toMatchObject({ spent_usd: '0.0155', overshoot_usd: new Money('0.0155').minus('0.0030225').toFixed() });
+    expect(status).toMatchObject({
+      spent_usd: '0.0155',
+      overshoot_usd: new Money('0.0155').minus('0.0030225').toFixed(),
+    });
   });
 
   it('a model without a price under a hard budget reaches the SDK as 403 unpriced_model naming the fix', async () => {
     const before = h.fake.requests.length;
     const err = (await client.chat.completions
-      .create({ model: 'acme-llama-ft', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'X-Team-ID': 'payments' } })
+      .create(
+        { model: 'acme-llama-ft', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { 'X-Team-ID': 'payments' } },
+      )
       .catch((e: unknown) => e)) as APIError;
     expect(err).toBeInstanceOf(APIError);
     expect(err.status).toBe(403);
-    expect(err.error).toMatchObject({ type: 'unpriced_model', model: 'acme-llama-ft', provider: 'openai', scope: 'team', entity_id: 'payments' });
+    expect(err.error).toMatchObject({
+      type: 'unpriced_model',
+      model: 'acme-llama-ft',
+      provider: 'openai',
+      scope: 'team',
+      entity_id: 'payments',
+    });
     expect(err.message).toContain('oco pricing set acme-llama-ft --provider openai');
     expect(h.fake.requests.length).toBe(before);
   });

@@ -24,13 +24,26 @@ import { dataUrl, pngHeader } from './images.js';
  */
 const BOOK = new PriceBook();
 const MODEL = 'gpt-4o';
-const TOOL = { type: 'function', function: { name: 'find_order', description: 'Find an order by id', parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } } };
+const TOOL = {
+  type: 'function',
+  function: {
+    name: 'find_order',
+    description: 'Find an order by id',
+    parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+  },
+};
 const BODY = {
   model: MODEL,
   max_tokens: 200,
   messages: [
     { role: 'system', content: 'You answer about orders.' },
-    { role: 'user', content: [{ type: 'text', text: 'Which order is on this receipt?' }, { type: 'image_url', image_url: { url: dataUrl('image/png', pngHeader(1024, 1024)), detail: 'high' } }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'Which order is on this receipt?' },
+        { type: 'image_url', image_url: { url: dataUrl('image/png', pngHeader(1024, 1024)), detail: 'high' } },
+      ],
+    },
   ],
   tools: [TOOL],
 };
@@ -40,10 +53,23 @@ const REPORTED = { ...emptyUsage(), inputTokens: 765 + 70, outputTokens: 200 };
 const COST = priceUsage(BOOK, 'openai', MODEL, REPORTED)!;
 
 function call(over: Partial<AdmissionRequest> = {}): AdmissionRequest {
-  return request({ model: MODEL, endpoint: '/v1/chat/completions', body: BODY, maxOutputTokens: 200, estimatedInputTokens: Math.ceil(BODY_BYTES / 4), ...over });
+  return request({
+    model: MODEL,
+    endpoint: '/v1/chat/completions',
+    body: BODY,
+    maxOutputTokens: 200,
+    estimatedInputTokens: Math.ceil(BODY_BYTES / 4),
+    ...over,
+  });
 }
 
-const settleInfo = (cost: Money | null, input = REPORTED.inputTokens) => ({ costUsd: cost, inputTokens: input, outputTokens: 200, totalTokens: input + 200, failed: false });
+const settleInfo = (cost: Money | null, input = REPORTED.inputTokens) => ({
+  costUsd: cost,
+  inputTokens: input,
+  outputTokens: 200,
+  totalTokens: input + 200,
+  failed: false,
+});
 
 async function budget(store: Store, input: BudgetInput) {
   return insertBudget(store, parseBudgetInput({ period: 'total', ...input }, 'UTC'));
@@ -52,7 +78,7 @@ async function budget(store: Store, input: BudgetInput) {
 /** n concurrent calls; each admitted one settles at the reported usage after a short random delay. */
 async function hammer(adm: SpendAdmission, n: number): Promise<AdmissionDecision[]> {
   let seed = 11;
-  const rand = () => ((seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647);
+  const rand = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
   return Promise.all(
     Array.from({ length: n }, async () => {
       const d = await adm.admit(call());
@@ -66,16 +92,36 @@ async function hammer(adm: SpendAdmission, n: number): Promise<AdmissionDecision
 }
 
 async function theBound(): Promise<Money> {
-  const b = await boundCall({ provider: 'openai', model: MODEL, endpoint: '/v1/chat/completions', body: BODY, maxOutputTokens: 200 }, modelLimits(BOOK, 'openai', MODEL), 4096);
-  return priceUsage(BOOK, 'openai', MODEL, { ...emptyUsage(), inputTokens: b.inputTokens, outputTokens: b.outputTokens })!;
+  const b = await boundCall(
+    { provider: 'openai', model: MODEL, endpoint: '/v1/chat/completions', body: BODY, maxOutputTokens: 200 },
+    modelLimits(BOOK, 'openai', MODEL),
+    4096,
+  );
+  return priceUsage(BOOK, 'openai', MODEL, {
+    ...emptyUsage(),
+    inputTokens: b.inputTokens,
+    outputTokens: b.outputTokens,
+  })!;
 }
 
-async function expectNeverOver(store: Store, adm: SpendAdmission, decisions: AdmissionDecision[], limit: Money, b: Budget) {
+async function expectNeverOver(
+  store: Store,
+  adm: SpendAdmission,
+  decisions: AdmissionDecision[],
+  limit: Money,
+  b: Budget,
+) {
   const admitted = decisions.filter((d) => d.admitted).length;
   expect(admitted).toBeGreaterThanOrEqual(10); // the limit fits 10 bounds at once; settles free room for more
-  for (const d of decisions) if (!d.admitted) expect((d.body as { error: { type: string } }).error.type).toBe('budget_exceeded');
+  for (const d of decisions)
+    if (!d.admitted) expect((d.body as { error: { type: string } }).error.type).toBe('budget_exceeded');
   await adm.close(); // flushes the ledger
-  const rows = await store.all<{ state: string; reserved_usd: string; cost_usd: string | null; overshoot_usd: string | null }>('SELECT state, reserved_usd, cost_usd, overshoot_usd FROM spend_events');
+  const rows = await store.all<{
+    state: string;
+    reserved_usd: string;
+    cost_usd: string | null;
+    overshoot_usd: string | null;
+  }>('SELECT state, reserved_usd, cost_usd, overshoot_usd FROM spend_events');
   expect(rows).toHaveLength(admitted);
   let spent = new Money(0);
   for (const r of rows) {
@@ -93,7 +139,11 @@ async function expectNeverOver(store: Store, adm: SpendAdmission, decisions: Adm
 
 describe('the reservation is an upper bound', () => {
   it('the provider counts far more than the body size suggests, and no more than the bound', async () => {
-    const bodySizeGuess = priceUsage(BOOK, 'openai', MODEL, { ...emptyUsage(), inputTokens: Math.ceil(BODY_BYTES / 4), outputTokens: 200 })!;
+    const bodySizeGuess = priceUsage(BOOK, 'openai', MODEL, {
+      ...emptyUsage(),
+      inputTokens: Math.ceil(BODY_BYTES / 4),
+      outputTokens: 200,
+    })!;
     expect(REPORTED.inputTokens).toBeGreaterThan(2 * Math.ceil(BODY_BYTES / 4));
     expect(COST.gt(bodySizeGuess)).toBe(true); // the old reservation: the last admitted call would overshoot
     expect((await theBound()).gte(COST)).toBe(true);
@@ -128,14 +178,25 @@ for (const backend of BACKENDS) {
       const d = refused as { status: number; body: { error: Record<string, string> }; headers: Record<string, string> };
       expect(d.status).toBe(403);
       expect(d.headers['x-should-retry']).toBe('false');
-      expect(d.body.error).toMatchObject({ type: 'unpriced_model', provider: 'openai', model: 'acme-llama-ft', scope: 'team', entity_id: 'payments' });
+      expect(d.body.error).toMatchObject({
+        type: 'unpriced_model',
+        provider: 'openai',
+        model: 'acme-llama-ft',
+        scope: 'team',
+        entity_id: 'payments',
+      });
       expect(d.body.error.message).toContain('oco pricing set acme-llama-ft --provider openai');
       expect((await adm.admit(call({ model: 'acme-llama-ft' }))).admitted).toBe(false);
       expect(log.lines.filter((l) => l.obj.model === 'acme-llama-ft')).toHaveLength(1);
       expect(adm.stats.refusedUnpriced).toBe(2);
       // A soft budget does not block: the call goes through and is counted as unpriced.
       await budget(store, { scope: 'team', entity: 'research', limit: '1', soft: true });
-      const soft = await adm.admit(call({ model: 'acme-llama-ft', attribution: { orgId: 'acme', teamId: 'research', agentId: 'a', userId: 'u', tags: [] } }));
+      const soft = await adm.admit(
+        call({
+          model: 'acme-llama-ft',
+          attribution: { orgId: 'acme', teamId: 'research', agentId: 'a', userId: 'u', tags: [] },
+        }),
+      );
       expect(soft.admitted).toBe(true);
       await adm.close();
       await clear();
@@ -143,7 +204,12 @@ for (const backend of BACKENDS) {
 
     it('budget.unpricedModels=allow admits, records the cost as unknown and counts the call; a price added later prices the next call', async () => {
       const b = await budget(store, { scope: 'team', entity: 'payments', limit: '1' });
-      const { adm, log } = await admissionWith(store, { backend: 'memory', estimateCost: undefined, priceReloadMs: 50, env: { OCO_BUDGET_UNPRICED_MODELS: 'allow' } });
+      const { adm, log } = await admissionWith(store, {
+        backend: 'memory',
+        estimateCost: undefined,
+        priceReloadMs: 50,
+        env: { OCO_BUDGET_UNPRICED_MODELS: 'allow' },
+      });
       for (let i = 0; i < 3; i++) {
         const d = await adm.admit(call({ model: 'acme-llama-ft' }));
         expect(d.admitted).toBe(true);
@@ -153,20 +219,29 @@ for (const backend of BACKENDS) {
       await adm.close();
       const status = await budgetStatus(store, b);
       expect(status).toMatchObject({ spentUsd: '0', unpricedCalls: 3, overshootCalls: 0 });
-      const rows = await store.all<{ cost_usd: string | null; reserved_usd: string }>('SELECT cost_usd, reserved_usd FROM spend_events');
+      const rows = await store.all<{ cost_usd: string | null; reserved_usd: string }>(
+        'SELECT cost_usd, reserved_usd FROM spend_events',
+      );
       expect(rows.map((r) => r.cost_usd)).toEqual([null, null, null]); // unknown, never 0
 
       // "oco pricing set" while the daemon runs: the next call is priced and reserved.
       const again = await admissionWith(store, { backend: 'memory', estimateCost: undefined, priceReloadMs: 50 });
       const before = (await again.adm.admit(call({ model: 'acme-llama-ft' }))) as { body: { error: { type: string } } };
       expect(before.body.error.type).toBe('unpriced_model');
-      await setPrice(store, { provider: 'openai', model: 'acme-llama-ft', prices: { input: '2', output: '8' }, effectiveFrom: new Date(Date.now() - 60_000) });
+      await setPrice(store, {
+        provider: 'openai',
+        model: 'acme-llama-ft',
+        prices: { input: '2', output: '8' },
+        effectiveFrom: new Date(Date.now() - 60_000),
+      });
       await sleep(200);
       const priced = await again.adm.admit(call({ model: 'acme-llama-ft', maxOutputTokens: 100 }));
       expect(priced.admitted).toBe(true);
       await again.adm.settle((priced as { ticket: unknown }).ticket, settleInfo(money('0.0012')));
       await again.adm.close();
-      const row = await store.get<{ reserved_usd: string; cost_usd: string; unpriced: unknown }>(`SELECT reserved_usd, cost_usd, unpriced FROM spend_events WHERE cost_usd IS NOT NULL`);
+      const row = await store.get<{ reserved_usd: string; cost_usd: string; unpriced: unknown }>(
+        `SELECT reserved_usd, cost_usd, unpriced FROM spend_events WHERE cost_usd IS NOT NULL`,
+      );
       expect(money(row!.reserved_usd).gt(0)).toBe(true);
       expect(row!.cost_usd).toBe('0.0012');
       expect(Boolean(row!.unpriced)).toBe(false);
@@ -184,9 +259,18 @@ for (const backend of BACKENDS) {
       await adm.close();
       const line = log.lines.find((l) => l.obj.overshoot_usd !== undefined)!;
       expect(line.level).toBe('warn');
-      expect(line.obj).toMatchObject({ model: MODEL, cost_usd: cost.toFixed(), overshoot_usd: '0.001', input_tokens: 5000 });
+      expect(line.obj).toMatchObject({
+        model: MODEL,
+        cost_usd: cost.toFixed(),
+        overshoot_usd: '0.001',
+        input_tokens: 5000,
+      });
       expect(adm.stats.overshoot).toBe(1);
-      expect(await budgetStatus(store, b)).toMatchObject({ spentUsd: cost.toFixed(), overshootCalls: 1, overshootUsd: '0.001' });
+      expect(await budgetStatus(store, b)).toMatchObject({
+        spentUsd: cost.toFixed(),
+        overshootCalls: 1,
+        overshootUsd: '0.001',
+      });
       await clear();
     });
   });
@@ -236,6 +320,10 @@ describe.skipIf(!redisAvailable())('hard budgets with the Redis ledger', () => {
     const cost = (await theBound()).plus('0.002');
     await adm.settle((d as { ticket: unknown }).ticket, settleInfo(cost, 6000));
     await adm.close();
-    expect(await budgetStatus(store, b)).toMatchObject({ spentUsd: cost.toFixed(), overshootCalls: 1, overshootUsd: '0.002' });
+    expect(await budgetStatus(store, b)).toMatchObject({
+      spentUsd: cost.toFixed(),
+      overshootCalls: 1,
+      overshootUsd: '0.002',
+    });
   });
 });

@@ -16,9 +16,15 @@ export interface LogLine {
 }
 
 /** A logger that keeps what it is given, so tests can assert on decisions and on the absence of secrets. */
-export function recordingLogger(): { lines: LogLine[]; info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void } {
+export function recordingLogger(): {
+  lines: LogLine[];
+  info(o: object, m: string): void;
+  warn(o: object, m: string): void;
+  error(o: object, m: string): void;
+} {
   const lines: LogLine[] = [];
-  const push = (level: LogLine['level']) => (obj: object, msg: string) => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  const push = (level: LogLine['level']) => (obj: object, msg: string) =>
+    void lines.push({ level, obj: obj as Record<string, unknown>, msg });
   return { lines, info: push('info'), warn: push('warn'), error: push('error') };
 }
 
@@ -28,7 +34,13 @@ export function testConfig(env: Record<string, string> = {}): OcoConfig {
   return OcoConfig.load({ env: { OCO_HOME: home.path, ...env } });
 }
 
-export const ATTR: Attribution = { orgId: 'acme', teamId: 'payments', agentId: 'billing-bot', userId: 'default', tags: ['prod'] };
+export const ATTR: Attribution = {
+  orgId: 'acme',
+  teamId: 'payments',
+  agentId: 'billing-bot',
+  userId: 'default',
+  tags: ['prod'],
+};
 
 let seq = 0;
 export function request(over: Partial<AdmissionRequest> = {}): AdmissionRequest {
@@ -45,7 +57,10 @@ export function request(over: Partial<AdmissionRequest> = {}): AdmissionRequest 
 }
 
 /** Spend controls whose worst case is a fixed amount per call, so tests can reason in whole calls. */
-export async function admissionWith(store: Store, opts: { worstCase?: string; env?: Record<string, string> } & SpendControlOptions = {}): Promise<{ adm: SpendAdmission; log: ReturnType<typeof recordingLogger> }> {
+export async function admissionWith(
+  store: Store,
+  opts: { worstCase?: string; env?: Record<string, string> } & SpendControlOptions = {},
+): Promise<{ adm: SpendAdmission; log: ReturnType<typeof recordingLogger> }> {
   const log = recordingLogger();
   const worst = money(opts.worstCase ?? '1');
   const adm = await createSpendAdmission(testConfig(opts.env), store, {
@@ -69,7 +84,11 @@ export interface RedisServer {
 
 /** A private redis-server on a loopback port, for tests that kill or restart it. No persistence, so a restart comes back empty. */
 export async function startRedisServer(port: number): Promise<RedisServer> {
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const proc: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const url = `redis://127.0.0.1:${port}/0`;
   const deadline = Date.now() + 5000;
   for (;;) {

@@ -22,14 +22,23 @@ describe('the tokenizer loads only for hard budgets', () => {
   it('no controls, rate limits and soft budgets never load it; a hard budget does', async () => {
     const { adm } = await admissionWith(store, { backend: 'memory', estimateCost: undefined });
     expect((await adm.admit(call())).admitted).toBe(true); // nothing configured
-    await upsertRateLimit(store, parseRateLimitInput({ scope: 'team', entity: 'payments', kind: 'tpm', limit: '100000' }));
-    await insertBudget(store, parseBudgetInput({ scope: 'team', entity: 'payments', limit: '10', period: 'monthly', soft: true }, 'UTC'));
+    await upsertRateLimit(
+      store,
+      parseRateLimitInput({ scope: 'team', entity: 'payments', kind: 'tpm', limit: '100000' }),
+    );
+    await insertBudget(
+      store,
+      parseBudgetInput({ scope: 'team', entity: 'payments', limit: '10', period: 'monthly', soft: true }, 'UTC'),
+    );
     await sleep(300); // budgets and limits reload every 100 ms in tests
     expect(adm.snapshot().budgets).toHaveLength(1);
     expect((await adm.admit(call())).admitted).toBe(true);
     expect(loadedEncodings()).toEqual([]);
 
-    await insertBudget(store, parseBudgetInput({ scope: 'org', entity: 'acme', limit: '10', period: 'monthly' }, 'UTC'));
+    await insertBudget(
+      store,
+      parseBudgetInput({ scope: 'org', entity: 'acme', limit: '10', period: 'monthly' }, 'UTC'),
+    );
     await sleep(300);
     expect((await adm.admit(call())).admitted).toBe(true);
     expect(loadedEncodings()).toEqual(['o200k_base']);

@@ -12,17 +12,30 @@ import { leaseRedisDb, redisAvailable, type RedisDbLease } from '../helpers/serv
 import { BACKENDS } from '../helpers/stores.js';
 import { ATTR, admissionWith, privateRedisPort, request, sleep, startRedisServer } from './helpers.js';
 
-const SETTLE = (cost: string) => ({ costUsd: money(cost), inputTokens: 100, outputTokens: 50, totalTokens: 150, failed: false });
+const SETTLE = (cost: string) => ({
+  costUsd: money(cost),
+  inputTokens: 100,
+  outputTokens: 50,
+  totalTokens: 150,
+  failed: false,
+});
 
 async function budget(store: Store, input: BudgetInput) {
   return insertBudget(store, parseBudgetInput({ period: 'monthly', ...input }, 'UTC'));
 }
 
-async function ledgerTotals(store: Store): Promise<{ settled: Money; rows: number; reserved: number; released: number }> {
+async function ledgerTotals(
+  store: Store,
+): Promise<{ settled: Money; rows: number; reserved: number; released: number }> {
   const rows = await store.all<{ state: string; cost_usd: string | null }>('SELECT state, cost_usd FROM spend_events');
   let settled = new Money(0);
   for (const r of rows) if (r.state === 'settled') settled = settled.plus(r.cost_usd ?? '0');
-  return { settled, rows: rows.length, reserved: rows.filter((r) => r.state === 'reserved').length, released: rows.filter((r) => r.state === 'released').length };
+  return {
+    settled,
+    rows: rows.length,
+    reserved: rows.filter((r) => r.state === 'reserved').length,
+    released: rows.filter((r) => r.state === 'released').length,
+  };
 }
 
 /**
@@ -30,9 +43,14 @@ async function ledgerTotals(store: Store): Promise<{ settled: Money; rows: numbe
  * after a short random delay at `cost` (less than the worst case reserved), so
  * admissions and settlements interleave.
  */
-async function hammer(daemons: SpendAdmission[], n: number, cost: string, attribution = ATTR): Promise<AdmissionDecision[]> {
+async function hammer(
+  daemons: SpendAdmission[],
+  n: number,
+  cost: string,
+  attribution = ATTR,
+): Promise<AdmissionDecision[]> {
   let seed = 7;
-  const rand = () => ((seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647);
+  const rand = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const adm = daemons[i % daemons.length]!;
@@ -46,7 +64,12 @@ async function hammer(daemons: SpendAdmission[], n: number, cost: string, attrib
   );
 }
 
-function expectGuarantee(decisions: AdmissionDecision[], limit: string, cost: string, totals: { settled: Money; rows: number; reserved: number }) {
+function expectGuarantee(
+  decisions: AdmissionDecision[],
+  limit: string,
+  cost: string,
+  totals: { settled: Money; rows: number; reserved: number },
+) {
   const admitted = decisions.filter((d) => d.admitted).length;
   const refused = decisions.filter((d) => !d.admitted);
   expect(admitted + refused.length).toBe(decisions.length); // every call decided
@@ -99,7 +122,8 @@ for (const backend of BACKENDS) {
       let bAdmitted = 0;
       for (let i = 0; i < 10; i++) if ((await adm.admit(request({ attribution: b }))).admitted) bAdmitted++;
       expect(bAdmitted).toBe(7);
-      for (const t of held) await adm.settle(t, { costUsd: null, inputTokens: 0, outputTokens: 0, totalTokens: 0, failed: true });
+      for (const t of held)
+        await adm.settle(t, { costUsd: null, inputTokens: 0, outputTokens: 0, totalTokens: 0, failed: true });
       // Released on error: bot-a can reserve again.
       expect((await adm.admit(request({ attribution: a }))).admitted).toBe(true);
       await adm.close();
@@ -127,7 +151,11 @@ for (const backend of BACKENDS) {
       expect((await second.adm.admit(request())).admitted).toBe(true);
       const refused = await second.adm.admit(request());
       expect(refused.admitted).toBe(false);
-      expect((refused as { body: { error: Record<string, string> } }).body.error).toMatchObject({ spent_usd: '4', reserved_usd: '1', limit_usd: '5' });
+      expect((refused as { body: { error: Record<string, string> } }).body.error).toMatchObject({
+        spent_usd: '4',
+        reserved_usd: '1',
+        limit_usd: '5',
+      });
 
       await resetBudget(store, b.id);
       await second.adm.reload();
@@ -163,11 +191,23 @@ for (const backend of BACKENDS) {
       const now = new Date();
       const charges = [{ budget: b, window: periodWindow({ kind: 'monthly', timezone: 'UTC' }, now) }];
       const event = (id: string, state: 'reserved' | 'settled') => ({
-        requestId: id, ts: now, expiresAt: new Date(now.getTime() + 60_000), state, provider: 'openai', model: 'gpt-4o',
-        orgId: 'acme', teamId: 'payments', agentId: 'a', userId: 'u', keyId: null, tags: [], reservedUsd: money('1'), costUsd: state === 'settled' ? money('1') : null,
+        requestId: id,
+        ts: now,
+        expiresAt: new Date(now.getTime() + 60_000),
+        state,
+        provider: 'openai',
+        model: 'gpt-4o',
+        orgId: 'acme',
+        teamId: 'payments',
+        agentId: 'a',
+        userId: 'u',
+        keyId: null,
+        tags: [],
+        reservedUsd: money('1'),
+        costUsd: state === 'settled' ? money('1') : null,
       });
       let seed = 3;
-      const rand = () => ((seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647);
+      const rand = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
       const calls = Array.from({ length: 150 }, (_, i) => `edit_${i}`);
       for (const id of calls) {
         expect((await ledger.reserve(id, charges, money('1'), now, new Date(now.getTime() + 60_000))).ok).toBe(true);
@@ -215,14 +255,23 @@ for (const backend of BACKENDS) {
       // The new day holds 0.5: one more worst case (1) fits, a second does not.
       expect((await adm.admit(request({ now: after }))).admitted).toBe(true);
       const refused = await adm.admit(request({ now: after }));
-      expect(refused.admitted === false && (refused.body as { error: Record<string, string> }).error).toMatchObject({ spent_usd: '0.5', reserved_usd: '1' });
+      expect(refused.admitted === false && (refused.body as { error: Record<string, string> }).error).toMatchObject({
+        spent_usd: '0.5',
+        reserved_usd: '1',
+      });
       await adm.close();
       await store.run('DELETE FROM budgets');
       await store.run('DELETE FROM spend_events');
     });
 
     it('refusal: 429 body with scope, entity, limit, spent, reserved, reset, and Retry-After until the reset', async () => {
-      await budget(store, { scope: 'team', entity: 'payments', limit: '0.5', period: 'daily', timezone: 'Europe/Berlin' });
+      await budget(store, {
+        scope: 'team',
+        entity: 'payments',
+        limit: '0.5',
+        period: 'daily',
+        timezone: 'Europe/Berlin',
+      });
       const { adm } = await admissionWith(store, { backend: 'memory' });
       const now = new Date('2026-06-10T20:00:00Z'); // 22:00 in Berlin: 2 h to the reset
       const d = await adm.admit(request({ now }));
@@ -231,7 +280,15 @@ for (const backend of BACKENDS) {
       expect(d.status).toBe(429);
       expect(d.headers!['retry-after']).toBe('7200');
       expect(d.body).toMatchObject({
-        error: { type: 'budget_exceeded', scope: 'team', entity_id: 'payments', limit_usd: '0.5', spent_usd: '0', reserved_usd: '0', resets_at: '2026-06-10T22:00:00.000Z' },
+        error: {
+          type: 'budget_exceeded',
+          scope: 'team',
+          entity_id: 'payments',
+          limit_usd: '0.5',
+          spent_usd: '0',
+          reserved_usd: '0',
+          resets_at: '2026-06-10T22:00:00.000Z',
+        },
       });
       await adm.close();
       await store.run('DELETE FROM budgets');
@@ -244,7 +301,10 @@ for (const backend of BACKENDS) {
         const { adm } = await admissionWith(store, { backend: 'memory', worstCase });
         const d = await adm.admit(request({ attribution: { ...ATTR, agentId: 'runaway' } }));
         expect(d.admitted, `worst case ${worstCase}`).toBe(false);
-        if (!d.admitted) expect(d.body).toMatchObject({ error: { type: 'budget_exceeded', entity_id: 'runaway', limit_usd: '0', spent_usd: '0', reserved_usd: '0' } });
+        if (!d.admitted)
+          expect(d.body).toMatchObject({
+            error: { type: 'budget_exceeded', entity_id: 'runaway', limit_usd: '0', spent_usd: '0', reserved_usd: '0' },
+          });
         const soft = await adm.admit(request({ attribution: { ...ATTR, agentId: 'watched' } }));
         expect(soft.admitted).toBe(true);
         await adm.settle((soft as { ticket: unknown }).ticket, SETTLE('0'));
@@ -268,7 +328,9 @@ for (const backend of BACKENDS) {
       }
       expect((await adm.admit(request({ attribution: ann, now: t0 }))).admitted).toBe(false); // tag budget full
       // 61 minutes later both calls have left the rolling window.
-      expect((await adm.admit(request({ attribution: ann, now: new Date(t0.getTime() + 61 * 60_000 + 60_000) }))).admitted).toBe(true);
+      expect(
+        (await adm.admit(request({ attribution: ann, now: new Date(t0.getTime() + 61 * 60_000 + 60_000) }))).admitted,
+      ).toBe(true);
       // A tag budget does not apply to calls without the tag.
       expect((await adm.admit(request({ attribution: { ...ATTR, tags: ['batchy'] }, now: t0 }))).admitted).toBe(true);
       await adm.close();
@@ -322,7 +384,8 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
       const { adm } = await admissionWith(store, { backend: 'redis', redisUrl: url, worstCase });
       const d = await adm.admit(request({ attribution: { ...ATTR, agentId: 'runaway' } }));
       expect(d.admitted, `worst case ${worstCase}`).toBe(false);
-      if (!d.admitted) expect(d.body).toMatchObject({ error: { type: 'budget_exceeded', entity_id: 'runaway', limit_usd: '0' } });
+      if (!d.admitted)
+        expect(d.body).toMatchObject({ error: { type: 'budget_exceeded', entity_id: 'runaway', limit_usd: '0' } });
       await adm.close();
     }
     await clear();
@@ -371,14 +434,31 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
     const journal = new SpendJournal(store, { warn() {}, error() {} }, { intervalMs: 1, batch: 7 });
     const redis = new Redis(url);
     // The store read of the rebuild takes 30 ms, so settlements land in the middle of it.
-    const slowStore = { ...store, engine: store.engine, dialect: store.dialect, get: async (...a: Parameters<Store['get']>) => (await sleep(30), store.get(...a)) } as Store;
+    const slowStore = {
+      ...store,
+      engine: store.engine,
+      dialect: store.dialect,
+      get: async (...a: Parameters<Store['get']>) => (await sleep(30), store.get(...a)),
+    } as Store;
     const ledger = new RedisLedger(async () => redis, slowStore, journal);
     const b = await budget(store, { scope: 'team', entity: 'payments', limit: '1000' });
     const now = new Date();
     const charges = [{ budget: b, window: periodWindow({ kind: 'monthly', timezone: 'UTC' }, now) }];
     const event = (id: string, state: 'reserved' | 'settled') => ({
-      requestId: id, ts: now, expiresAt: new Date(now.getTime() + 60_000), state, provider: 'openai', model: 'gpt-4o',
-      orgId: 'acme', teamId: 'payments', agentId: 'a', userId: 'u', keyId: null, tags: [], reservedUsd: money('1'), costUsd: state === 'settled' ? money('1') : null,
+      requestId: id,
+      ts: now,
+      expiresAt: new Date(now.getTime() + 60_000),
+      state,
+      provider: 'openai',
+      model: 'gpt-4o',
+      orgId: 'acme',
+      teamId: 'payments',
+      agentId: 'a',
+      userId: 'u',
+      keyId: null,
+      tags: [],
+      reservedUsd: money('1'),
+      costUsd: state === 'settled' ? money('1') : null,
     });
     const settle = async (id: string) => {
       journal.enqueue(event(id, 'settled')); // what SpendAdmission.settle does, in this order
@@ -414,7 +494,9 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
     }
     await admin.flushdb();
     expect((await adm.admit(request({ now: t0 }))).admitted).toBe(false);
-    expect((await adm.admit(request({ now: new Date(t0.getTime() + 2 * 3600_000 + 3 * 120_000) }))).admitted).toBe(true);
+    expect((await adm.admit(request({ now: new Date(t0.getTime() + 2 * 3600_000 + 3 * 120_000) }))).admitted).toBe(
+      true,
+    );
     await adm.close();
     await clear();
   });
@@ -424,7 +506,9 @@ describe.skipIf(!redisAvailable())('Redis ledger', () => {
     expect(toNanoCeil(money('0.0000000001'))).toBe(1);
     expect(toNanoFloor(money('10.0000000009'))).toBe(10_000_000_000);
     expect(fromNano(1).toFixed()).toBe('0.000000001');
-    expect(RedisLedger.base({ budget: { id: 'b', updatedAt: 'u' } as never, window: { key: 'k' } as never })).toBe('c:b@u:k');
+    expect(RedisLedger.base({ budget: { id: 'b', updatedAt: 'u' } as never, window: { key: 'k' } as never })).toBe(
+      'c:b@u:k',
+    );
   });
 });
 
@@ -443,7 +527,11 @@ describe.skipIf(!redisAvailable())('Redis killed mid-run', () => {
         await store.run('DELETE FROM budgets');
         await store.run('DELETE FROM spend_events');
         await budget(store, { scope: 'team', entity: 'payments', limit: '10' });
-        const { adm, log } = await admissionWith(store, { backend: 'redis', redisUrl: server.url, env: { OCO_BUDGET_FAIL_OPEN: String(failOpen) } });
+        const { adm, log } = await admissionWith(store, {
+          backend: 'redis',
+          redisUrl: server.url,
+          env: { OCO_BUDGET_FAIL_OPEN: String(failOpen) },
+        });
         // Before: enforced by Redis.
         const before = await hammer([adm], 20, '1');
         expect(before.filter((d) => d.admitted).length).toBe(10);
@@ -458,7 +546,9 @@ describe.skipIf(!redisAvailable())('Redis killed mid-run', () => {
         const decisions = during.slice(1) as AdmissionDecision[];
         const outage = failOpen ? adm.stats.failOpen : adm.stats.failClosed;
         expect(outage).toBeGreaterThan(0);
-        const decisionLines = log.lines.filter((l) => l.obj.control === 'budget' && l.obj.decision === (failOpen ? 'admit' : 'refuse'));
+        const decisionLines = log.lines.filter(
+          (l) => l.obj.control === 'budget' && l.obj.decision === (failOpen ? 'admit' : 'refuse'),
+        );
         expect(decisionLines.length).toBe(outage);
         if (!failOpen) {
           const closed = decisions.filter((d) => !d.admitted && d.status === 503);

@@ -16,10 +16,21 @@ function flagOf(fn: () => unknown): string | undefined {
 
 describe('budget validation', () => {
   it('accepts the documented forms with exact money and sorted thresholds', () => {
-    const b = parseBudgetInput({ ...base, limit: '0.000000001', 'alert-at': '100, 50,80,50', model: 'gpt-4o', provider: 'openai', soft: true }, 'UTC');
+    const b = parseBudgetInput(
+      { ...base, limit: '0.000000001', 'alert-at': '100, 50,80,50', model: 'gpt-4o', provider: 'openai', soft: true },
+      'UTC',
+    );
     expect(b.limitUsd.toFixed()).toBe('0.000000001');
     expect(b.alertThresholds).toEqual([50, 80, 100]);
-    expect(b).toMatchObject({ scope: 'team', entityId: 'payments', model: 'gpt-4o', provider: 'openai', hard: false, timezone: 'UTC', rollingSeconds: null });
+    expect(b).toMatchObject({
+      scope: 'team',
+      entityId: 'payments',
+      model: 'gpt-4o',
+      provider: 'openai',
+      hard: false,
+      timezone: 'UTC',
+      rollingSeconds: null,
+    });
     expect(parseBudgetInput({ ...base, period: 'rolling', window: '7d' }, 'UTC').rollingSeconds).toBe(604_800);
     expect(parseBudgetInput({ ...base, 'alert-at': '' }, 'UTC').alertThresholds).toEqual([]);
     expect(parseBudgetInput({ ...base, limit: 12.5 }, 'UTC').limitUsd.toFixed()).toBe('12.5');
@@ -45,7 +56,11 @@ describe('budget validation', () => {
       [{ webhook: 'not a url' }, 'webhook'],
       [{ webhook: 'https://user:pw@hooks.example.com/' }, 'webhook'],
     ];
-    for (const [over, flag] of cases) expect(flagOf(() => parseBudgetInput({ ...base, ...over }, 'UTC')), JSON.stringify(over)).toBe(flag);
+    for (const [over, flag] of cases)
+      expect(
+        flagOf(() => parseBudgetInput({ ...base, ...over }, 'UTC')),
+        JSON.stringify(over),
+      ).toBe(flag);
   });
 
   it('a bad default timezone from configuration is a configuration error, not a flag error', () => {
@@ -55,7 +70,13 @@ describe('budget validation', () => {
   });
 
   it('updates change only what is given, validated the same way', () => {
-    const current = { ...parseBudgetInput({ ...base, period: 'rolling', window: '6h' }, 'Europe/Berlin'), id: 'b', createdAt: '', updatedAt: '', resetAt: null } as Budget;
+    const current = {
+      ...parseBudgetInput({ ...base, period: 'rolling', window: '6h' }, 'Europe/Berlin'),
+      id: 'b',
+      createdAt: '',
+      updatedAt: '',
+      resetAt: null,
+    } as Budget;
     const upd = parseBudgetUpdate(current, { limit: '750' });
     expect(upd).toMatchObject({ period: 'rolling', rollingSeconds: 21_600, timezone: 'Europe/Berlin' });
     expect(upd.limitUsd.toFixed()).toBe('750');
@@ -65,7 +86,13 @@ describe('budget validation', () => {
   });
 
   it('applies by scope, provider and model', () => {
-    const b = { ...parseBudgetInput({ ...base, scope: 'tag', entity: 'prod', model: 'gpt-4o' }, 'UTC'), id: 'b', createdAt: '', updatedAt: '', resetAt: null } as Budget;
+    const b = {
+      ...parseBudgetInput({ ...base, scope: 'tag', entity: 'prod', model: 'gpt-4o' }, 'UTC'),
+      id: 'b',
+      createdAt: '',
+      updatedAt: '',
+      resetAt: null,
+    } as Budget;
     const a = { orgId: 'o', teamId: 't', agentId: 'a', userId: 'u', tags: ['prod', 'ci'] };
     expect(budgetApplies(b, 'openai', 'gpt-4o', a)).toBe(true);
     expect(budgetApplies(b, 'openai', 'gpt-4o-mini', a)).toBe(false);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpanSeconds } from '../../src/core/base/durations.js';
-import { ROLLING_BUCKETS, formatResetDuration, localParts, periodWindow, startOfLocalDay } from '../../src/core/gateway/spend/period.js';
+import {
+  ROLLING_BUCKETS,
+  formatResetDuration,
+  localParts,
+  periodWindow,
+  startOfLocalDay,
+} from '../../src/core/gateway/spend/period.js';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const at = (s: string) => new Date(s);
@@ -66,11 +72,32 @@ describe('calendar periods', () => {
   });
 
   it('the start of every day matches a brute-force scan across zones and DST dates', () => {
-    const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'America/Havana', 'Asia/Tehran'];
-    const dates: Array<[number, number, number]> = [
-      [2026, 3, 8], [2026, 3, 29], [2026, 4, 5], [2026, 9, 6], [2026, 9, 27], [2026, 10, 4], [2026, 10, 25], [2026, 11, 1], [2028, 2, 29], [2026, 12, 31],
+    const zones = [
+      'UTC',
+      'Europe/Berlin',
+      'America/New_York',
+      'America/Santiago',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'Pacific/Chatham',
+      'America/Havana',
+      'Asia/Tehran',
     ];
-    for (const tz of zones) for (const [y, m, d] of dates) expect(startOfLocalDay(y, m, d, tz).getTime(), `${tz} ${y}-${m}-${d}`).toBe(firstInstantOfDate(y, m, d, tz));
+    const dates: Array<[number, number, number]> = [
+      [2026, 3, 8],
+      [2026, 3, 29],
+      [2026, 4, 5],
+      [2026, 9, 6],
+      [2026, 9, 27],
+      [2026, 10, 4],
+      [2026, 10, 25],
+      [2026, 11, 1],
+      [2028, 2, 29],
+      [2026, 12, 31],
+    ];
+    for (const tz of zones)
+      for (const [y, m, d] of dates)
+        expect(startOfLocalDay(y, m, d, tz).getTime(), `${tz} ${y}-${m}-${d}`).toBe(firstInstantOfDate(y, m, d, tz));
   });
 
   it('leap day: 29 February is its own day and February 2028 has 29 days', () => {
@@ -82,7 +109,9 @@ describe('calendar periods', () => {
     expect(iso(month.end)).toBe('2028-02-29T11:00:00.000Z');
     expect(iso(month.start)).toBe('2028-01-31T11:00:00.000Z');
     // 2026 is not a leap year.
-    expect(iso(periodWindow({ kind: 'monthly', timezone: 'UTC' }, at('2026-02-28T23:59:59Z')).end)).toBe('2026-03-01T00:00:00.000Z');
+    expect(iso(periodWindow({ kind: 'monthly', timezone: 'UTC' }, at('2026-02-28T23:59:59Z')).end)).toBe(
+      '2026-03-01T00:00:00.000Z',
+    );
   });
 
   it('weeks start on Monday at local midnight', () => {
@@ -92,12 +121,14 @@ describe('calendar periods', () => {
     const p = localParts(w.start.getTime(), 'Europe/Berlin');
     expect(new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()).toBe(1);
     // A Monday itself starts its own week.
-    expect(iso(periodWindow({ kind: 'weekly', timezone: 'UTC' }, at('2026-03-30T00:00:00Z')).start)).toBe('2026-03-30T00:00:00.000Z');
+    expect(iso(periodWindow({ kind: 'weekly', timezone: 'UTC' }, at('2026-03-30T00:00:00Z')).start)).toBe(
+      '2026-03-30T00:00:00.000Z',
+    );
   });
 
   it('every instant lies in its window and windows tile without gaps (random instants, several zones)', () => {
     let seed = 42;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (const tz of ['Europe/Berlin', 'America/Santiago', 'Asia/Kolkata', 'Australia/Lord_Howe']) {
       for (const kind of ['daily', 'weekly', 'monthly'] as const) {
         for (let i = 0; i < 40; i++) {
@@ -141,7 +172,9 @@ describe('rolling windows', () => {
   });
 
   it('rolling days use buckets of a sixtieth and at least one second', () => {
-    expect(periodWindow({ kind: 'rolling', rollingSeconds: 7 * 86_400, timezone: 'UTC' }, new Date()).bucketMs).toBe(10_080_000);
+    expect(periodWindow({ kind: 'rolling', rollingSeconds: 7 * 86_400, timezone: 'UTC' }, new Date()).bucketMs).toBe(
+      10_080_000,
+    );
     expect(periodWindow({ kind: 'rolling', rollingSeconds: 60, timezone: 'UTC' }, new Date()).bucketMs).toBe(1000);
   });
 

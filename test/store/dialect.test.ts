@@ -18,11 +18,19 @@ describe.each(BACKENDS)('dialect and engine capabilities on $name', (backend) =>
     beforeAll(async () => {
       ({ store, cleanup } = await backend.open({ migrate: false }));
       const t = TYPES[backend.name];
-      await store.exec(`CREATE TABLE dialect_probe (id INTEGER PRIMARY KEY, ts ${t.ts}, day ${t.date}, doc ${t.json}, tags TEXT)`);
+      await store.exec(
+        `CREATE TABLE dialect_probe (id INTEGER PRIMARY KEY, ts ${t.ts}, day ${t.date}, doc ${t.json}, tags TEXT)`,
+      );
       await store.run('INSERT INTO dialect_probe (id, ts, day, doc, tags) VALUES (1, $1, $2, $3, $4)', [
-        at, '2026-03-01', JSON.stringify({ team: 'core', 'a.b': 'dotted', 'x[0] y': 'bracketed', n: 'x' }), ',team-a,team-b,',
+        at,
+        '2026-03-01',
+        JSON.stringify({ team: 'core', 'a.b': 'dotted', 'x[0] y': 'bracketed', n: 'x' }),
+        ',team-a,team-b,',
       ]);
-      await store.run('INSERT INTO dialect_probe (id, ts, day, doc, tags) VALUES (2, $1, $2, NULL, NULL)', [new Date('2025-12-31T00:00:00.000Z'), '2025-12-31']);
+      await store.run('INSERT INTO dialect_probe (id, ts, day, doc, tags) VALUES (2, $1, $2, NULL, NULL)', [
+        new Date('2025-12-31T00:00:00.000Z'),
+        '2025-12-31',
+      ]);
     });
     afterAll(async () => cleanup?.());
 
@@ -43,7 +51,9 @@ describe.each(BACKENDS)('dialect and engine capabilities on $name', (backend) =>
     it('dateText and monthText', async () => {
       expect(await one(store.dialect.dateText('day'))).toBe('2026-03-01');
       expect(await one(store.dialect.monthText('day'))).toBe('2026-03');
-      const months = await store.all<{ m: string }>(`SELECT ${store.dialect.monthText('day')} AS m FROM dialect_probe GROUP BY ${store.dialect.monthText('day')} ORDER BY 1`);
+      const months = await store.all<{ m: string }>(
+        `SELECT ${store.dialect.monthText('day')} AS m FROM dialect_probe GROUP BY ${store.dialect.monthText('day')} ORDER BY 1`,
+      );
       expect(months.map((r) => r.m)).toEqual(['2025-12', '2026-03']);
     });
 
@@ -54,7 +64,12 @@ describe.each(BACKENDS)('dialect and engine capabilities on $name', (backend) =>
     });
 
     it('jsonField reads one key, bound as a parameter (dots and brackets are part of the name)', async () => {
-      for (const [key, value] of [['team', 'core'], ['a.b', 'dotted'], ['x[0] y', 'bracketed'], ['missing', null]] as const) {
+      for (const [key, value] of [
+        ['team', 'core'],
+        ['a.b', 'dotted'],
+        ['x[0] y', 'bracketed'],
+        ['missing', null],
+      ] as const) {
         const params: SqlParam[] = ['unused'];
         const expr = store.dialect.jsonField('doc', key, params);
         expect(params).toHaveLength(2);
@@ -67,12 +82,17 @@ describe.each(BACKENDS)('dialect and engine capabilities on $name', (backend) =>
 
     it('jsonKeys lists the keys of each row (none for NULL)', async () => {
       const k = store.dialect.jsonKeys('dialect_probe.doc', 'j');
-      const rows = await store.all<{ k: string }>(`SELECT DISTINCT ${k.key} AS k FROM dialect_probe, ${k.from} WHERE doc IS NOT NULL OR doc IS NULL`);
+      const rows = await store.all<{ k: string }>(
+        `SELECT DISTINCT ${k.key} AS k FROM dialect_probe, ${k.from} WHERE doc IS NOT NULL OR doc IS NULL`,
+      );
       expect(rows.map((r) => r.k).sort()).toEqual(['a.b', 'n', 'team', 'x[0] y']);
     });
 
     it('native runs this engine’s implementation, with its concrete store', () => {
-      const got = store.native({ sqlite: (s) => ['sqlite', s instanceof SqliteStore], postgres: (s) => ['postgres', typeof s.pool.connect === 'function'] });
+      const got = store.native({
+        sqlite: (s) => ['sqlite', s instanceof SqliteStore],
+        postgres: (s) => ['postgres', typeof s.pool.connect === 'function'],
+      });
       expect(got).toEqual([backend.name, true]);
     });
 

@@ -29,9 +29,25 @@ describe.each(BACKENDS)('store on $name', (backend) => {
 
     it('creates every table of the design', async () => {
       const tables = [
-        'organizations', 'teams', 'agents', 'api_keys', 'model_pricing', 'budgets', 'budget_alerts', 'rate_limits',
-        'api_requests', 'usage_hourly', 'cloud_costs', 'ingest_runs', 'currency_rates', 'optimization_recommendations',
-        'governance_policies', 'policy_violations', 'backup_jobs', 'backup_records', 'dr_plans',
+        'organizations',
+        'teams',
+        'agents',
+        'api_keys',
+        'model_pricing',
+        'budgets',
+        'budget_alerts',
+        'rate_limits',
+        'api_requests',
+        'usage_hourly',
+        'cloud_costs',
+        'ingest_runs',
+        'currency_rates',
+        'optimization_recommendations',
+        'governance_policies',
+        'policy_violations',
+        'backup_jobs',
+        'backup_records',
+        'dr_plans',
       ];
       for (const t of tables) {
         const row = await store.get(`SELECT COUNT(*) AS n FROM ${t}`);
@@ -45,10 +61,17 @@ describe.each(BACKENDS)('store on $name', (backend) => {
         `INSERT INTO api_requests (id, ts, provider, model, tags, cost_usd, streamed, estimated) VALUES ($2, $1, $3, $3, $4, $5, $6, $7)`,
         [when, 'r1', 'openai', { team: 'a' }, new Money('0.000000123456789012345'), true, false],
       );
-      const row = await store.get<{ id: string; ts: string; model: string; tags: string; cost_usd: string; streamed: unknown }>(
-        'SELECT id, ts, model, tags, cost_usd, streamed FROM api_requests WHERE id = $1 AND provider = $2',
-        ['r1', 'openai'],
-      );
+      const row = await store.get<{
+        id: string;
+        ts: string;
+        model: string;
+        tags: string;
+        cost_usd: string;
+        streamed: unknown;
+      }>('SELECT id, ts, model, tags, cost_usd, streamed FROM api_requests WHERE id = $1 AND provider = $2', [
+        'r1',
+        'openai',
+      ]);
       expect(row!.id).toBe('r1');
       expect(row!.model).toBe('openai');
       expect(new Date(row!.ts).toISOString()).toBe(when.toISOString());
@@ -85,7 +108,12 @@ describe.each(BACKENDS)('store on $name', (backend) => {
     });
 
     it('sums money exactly: a million small costs equal the decimal total', async () => {
-      await store.exec('CREATE TABLE exact_sum (cost {{money}})'.replace('{{money}}', store.engine === 'postgres' ? 'NUMERIC' : 'TEXT'));
+      await store.exec(
+        'CREATE TABLE exact_sum (cost {{money}})'.replace(
+          '{{money}}',
+          store.engine === 'postgres' ? 'NUMERIC' : 'TEXT',
+        ),
+      );
       // Costs of the size a single LLM call has, with more digits than a double holds.
       const costs: string[] = [];
       let seed = 12345;
@@ -97,7 +125,9 @@ describe.each(BACKENDS)('store on $name', (backend) => {
       const floatSum = costs.reduce((a, c) => a + Number(c), 0);
       expect(new Money(floatSum).equals(expected)).toBe(false); // why exactness needs care at all
       await insertMany(store, costs);
-      const row = await store.get<{ total: string }>(`SELECT ${store.dialect.sumMoney('cost')} AS total FROM exact_sum`);
+      const row = await store.get<{ total: string }>(
+        `SELECT ${store.dialect.sumMoney('cost')} AS total FROM exact_sum`,
+      );
       expect(new Money(row!.total).toFixed()).toBe(expected.toFixed());
       await store.exec('DROP TABLE exact_sum');
     }, 120_000);
@@ -114,7 +144,9 @@ describe.each(BACKENDS)('store on $name', (backend) => {
           [...key, c],
         );
       }
-      const row = await store.get<{ requests: unknown; cost_usd: string }>('SELECT requests, cost_usd FROM usage_hourly');
+      const row = await store.get<{ requests: unknown; cost_usd: string }>(
+        'SELECT requests, cost_usd FROM usage_hourly',
+      );
       expect(Number(row!.requests)).toBe(3);
       expect(new Money(row!.cost_usd).equals('0.3000000000000001')).toBe(true);
     });
@@ -127,7 +159,11 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
       const { store, cleanup } = await backend.open({ migrate: false });
       try {
         const good: Migration = { version: 1, name: 'good', up: 'CREATE TABLE m_good (id TEXT PRIMARY KEY);' };
-        const bad: Migration = { version: 2, name: 'bad', up: 'CREATE TABLE m_half (id TEXT); CREATE TABLE m_good (id TEXT);' };
+        const bad: Migration = {
+          version: 2,
+          name: 'bad',
+          up: 'CREATE TABLE m_half (id TEXT); CREATE TABLE m_good (id TEXT);',
+        };
         await migrate(store, [good]);
         await store.run("INSERT INTO m_good (id) VALUES ('kept')");
         await expect(migrate(store, [good, bad])).rejects.toMatchObject({ code: 'OCO_MIGRATION_FAILED' });

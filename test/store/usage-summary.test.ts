@@ -11,10 +11,31 @@ const HOUR = '2026-05-04T10:00:00.000Z';
 
 function call(id: string, over: Partial<UsageRecord>): UsageRecord {
   return {
-    id, ts: '2026-05-04T10:17:00.000Z', provider: 'openai', model: 'gpt-4o', endpoint: '/v1/chat/completions',
-    orgId: 'acme', teamId: 'docs', agentId: 'writer', userId: 'default', keyId: null, tags: [],
-    inputTokens: 0, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, toolPromptTokens: 0,
-    costUsd: '0', latencyMs: 10, ttfbMs: null, statusCode: 200, streamed: false, estimated: false, errorClass: null,
+    id,
+    ts: '2026-05-04T10:17:00.000Z',
+    provider: 'openai',
+    model: 'gpt-4o',
+    endpoint: '/v1/chat/completions',
+    orgId: 'acme',
+    teamId: 'docs',
+    agentId: 'writer',
+    userId: 'default',
+    keyId: null,
+    tags: [],
+    inputTokens: 0,
+    cachedInputTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    toolPromptTokens: 0,
+    costUsd: '0',
+    latencyMs: 10,
+    ttfbMs: null,
+    statusCode: 200,
+    streamed: false,
+    estimated: false,
+    errorClass: null,
     ...over,
   };
 }
@@ -30,7 +51,17 @@ const CALLS: UsageRecord[] = [
   call('fail', { statusCode: 500, errorClass: 'upstream_5xx', costUsd: '0' }),
   call('throttled', { statusCode: 429, errorClass: 'rate_limited', costUsd: '0' }),
   // Anthropic: uncached input, a cache read and cache writes (5 min and 1 h).
-  call('claude', { provider: 'anthropic', model: 'claude-sonnet-4', agentId: 'triage', inputTokens: 30, cachedInputTokens: 2000, cacheWrite5mTokens: 500, cacheWrite1hTokens: 100, outputTokens: 20, costUsd: '0.0093' }),
+  call('claude', {
+    provider: 'anthropic',
+    model: 'claude-sonnet-4',
+    agentId: 'triage',
+    inputTokens: 30,
+    cachedInputTokens: 2000,
+    cacheWrite5mTokens: 500,
+    cacheWrite1hTokens: 100,
+    outputTokens: 20,
+    costUsd: '0.0093',
+  }),
 ];
 
 describe.each(BACKENDS)('spend summary rollups on $name', (backend) => {
@@ -45,34 +76,95 @@ describe.each(BACKENDS)('spend summary rollups on $name', (backend) => {
     return opened.store;
   };
 
-  it.skipIf(!backend.available())('counts refusals apart from errors, and input as billed (uncached, cached, cache writes, total)', async () => {
-    const store = await open();
-    await store.transaction((tx) => writeRecords(tx, CALLS));
-    const s = await summarize(store, { from: new Date(HOUR), to: new Date('2026-05-04T11:00:00.000Z'), groupBy: 'agent' });
-    expect(s.rows).toEqual([
-      { key: 'triage', requests: 1, errors: 0, refused: 0, unpricedRequests: 0, inputTokens: 30, cachedInputTokens: 2000, cacheWriteTokens: 600, inputTotalTokens: 2630, outputTokens: 20, reasoningTokens: 0, costUsd: '0.0093' },
-      { key: 'writer', requests: 5, errors: 2, refused: 2, unpricedRequests: 0, inputTokens: 600, cachedInputTokens: 400, cacheWriteTokens: 0, inputTotalTokens: 1000, outputTokens: 50, reasoningTokens: 10, costUsd: '0.0021' },
-    ]);
-    expect(s.total).toEqual({ requests: 6, errors: 2, refused: 2, unpricedRequests: 0, inputTokens: 630, cachedInputTokens: 2400, cacheWriteTokens: 600, inputTotalTokens: 3630, outputTokens: 70, reasoningTokens: 10, costUsd: '0.0114' });
-  });
+  it.skipIf(!backend.available())(
+    'counts refusals apart from errors, and input as billed (uncached, cached, cache writes, total)',
+    async () => {
+      const store = await open();
+      await store.transaction((tx) => writeRecords(tx, CALLS));
+      const s = await summarize(store, {
+        from: new Date(HOUR),
+        to: new Date('2026-05-04T11:00:00.000Z'),
+        groupBy: 'agent',
+      });
+      expect(s.rows).toEqual([
+        {
+          key: 'triage',
+          requests: 1,
+          errors: 0,
+          refused: 0,
+          unpricedRequests: 0,
+          inputTokens: 30,
+          cachedInputTokens: 2000,
+          cacheWriteTokens: 600,
+          inputTotalTokens: 2630,
+          outputTokens: 20,
+          reasoningTokens: 0,
+          costUsd: '0.0093',
+        },
+        {
+          key: 'writer',
+          requests: 5,
+          errors: 2,
+          refused: 2,
+          unpricedRequests: 0,
+          inputTokens: 600,
+          cachedInputTokens: 400,
+          cacheWriteTokens: 0,
+          inputTotalTokens: 1000,
+          outputTokens: 50,
+          reasoningTokens: 10,
+          costUsd: '0.0021',
+        },
+      ]);
+      expect(s.total).toEqual({
+        requests: 6,
+        errors: 2,
+        refused: 2,
+        unpricedRequests: 0,
+        inputTokens: 630,
+        cachedInputTokens: 2400,
+        cacheWriteTokens: 600,
+        inputTotalTokens: 3630,
+        outputTokens: 70,
+        reasoningTokens: 10,
+        costUsd: '0.0114',
+      });
+    },
+  );
 
-  it.skipIf(!backend.available())('the migration moves refusals recorded before it out of errors, hour by hour', async () => {
-    const store = await open({ migrate: false });
-    const before = MIGRATIONS.filter((m) => m.name !== 'usage_hourly: refused calls counted apart from errors');
-    expect(before).toHaveLength(MIGRATIONS.length - 1);
-    await migrate(store, before);
-    // As the previous release wrote them: the calls, and one rollup counting the two refusals as errors.
-    const old = [...CALLS.filter((c) => c.agentId === 'writer'), call('next-hour', { ts: '2026-05-04T11:05:00.000Z', statusCode: 402, errorClass: 'refused' })];
-    for (const c of old) {
-      const values = recordValues(c).map((v) => (typeof v === 'boolean' && backend.name === 'sqlite' ? Number(v) : v));
-      await store.run(`INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES (${RECORD_COLUMNS.map((_, i) => `$${i + 1}`).join(',')})`, values);
-    }
-    const rollup = `INSERT INTO usage_hourly (hour, org_id, team_id, agent_id, user_id, provider, model, requests, errors, unpriced_requests, cost_usd)
+  it.skipIf(!backend.available())(
+    'the migration moves refusals recorded before it out of errors, hour by hour',
+    async () => {
+      const store = await open({ migrate: false });
+      const before = MIGRATIONS.filter((m) => m.name !== 'usage_hourly: refused calls counted apart from errors');
+      expect(before).toHaveLength(MIGRATIONS.length - 1);
+      await migrate(store, before);
+      // As the previous release wrote them: the calls, and one rollup counting the two refusals as errors.
+      const old = [
+        ...CALLS.filter((c) => c.agentId === 'writer'),
+        call('next-hour', { ts: '2026-05-04T11:05:00.000Z', statusCode: 402, errorClass: 'refused' }),
+      ];
+      for (const c of old) {
+        const values = recordValues(c).map((v) =>
+          typeof v === 'boolean' && backend.name === 'sqlite' ? Number(v) : v,
+        );
+        await store.run(
+          `INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES (${RECORD_COLUMNS.map((_, i) => `$${i + 1}`).join(',')})`,
+          values,
+        );
+      }
+      const rollup = `INSERT INTO usage_hourly (hour, org_id, team_id, agent_id, user_id, provider, model, requests, errors, unpriced_requests, cost_usd)
       VALUES ($1, 'acme', 'docs', 'writer', 'default', 'openai', 'gpt-4o', $2, $3, $4, $5)`;
-    await store.run(rollup, [HOUR, 5, 4, 0, '0.0021']);
-    await store.run(rollup, ['2026-05-04T11:00:00.000Z', 1, 1, 0, '0']);
-    await migrate(store);
-    const rows = await store.all<{ errors: unknown; refused: unknown }>('SELECT errors, refused FROM usage_hourly ORDER BY hour');
-    expect(rows.map((r) => [Number(r.errors), Number(r.refused)])).toEqual([[2, 2], [0, 1]]);
-  });
+      await store.run(rollup, [HOUR, 5, 4, 0, '0.0021']);
+      await store.run(rollup, ['2026-05-04T11:00:00.000Z', 1, 1, 0, '0']);
+      await migrate(store);
+      const rows = await store.all<{ errors: unknown; refused: unknown }>(
+        'SELECT errors, refused FROM usage_hourly ORDER BY hour',
+      );
+      expect(rows.map((r) => [Number(r.errors), Number(r.refused)])).toEqual([
+        [2, 2],
+        [0, 1],
+      ]);
+    },
+  );
 });

@@ -14,7 +14,11 @@ const t = TRANSLATIONS.anthropic;
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 function body(req: Partial<ChatRequest>): Record<string, any> {
-  const up = translateChatRequest({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], ...req } as ChatRequest);
+  const up = translateChatRequest({
+    model: 'claude-sonnet-4-5',
+    messages: [{ role: 'user', content: 'Hi' }],
+    ...req,
+  } as ChatRequest);
   expect(up.provider).toBe('anthropic');
   expect(up.path).toBe('/v1/messages');
   return up.body;
@@ -61,7 +65,12 @@ describe('OpenAI request → Anthropic Messages', () => {
   it('max_tokens is required upstream: the client limit, else the default', () => {
     expect(body({ max_tokens: 7 }).max_tokens).toBe(7);
     expect(body({}).max_tokens).toBe(4096);
-    expect(translateChatRequest({ model: 'claude-x', messages: [{ role: 'user', content: 'a' }] }, { defaultMaxTokens: 1000 }).body.max_tokens).toBe(1000);
+    expect(
+      translateChatRequest(
+        { model: 'claude-x', messages: [{ role: 'user', content: 'a' }] },
+        { defaultMaxTokens: 1000 },
+      ).body.max_tokens,
+    ).toBe(1000);
   });
 
   it('images by URL and base64; PDFs as documents', () => {
@@ -104,12 +113,22 @@ describe('OpenAI request → Anthropic Messages', () => {
       tools: [
         {
           type: 'function',
-          function: { name: 'get_weather', description: 'Weather now', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true },
+          function: {
+            name: 'get_weather',
+            description: 'Weather now',
+            parameters: { type: 'object', properties: { city: { type: 'string' } } },
+            strict: true,
+          },
         },
       ],
     });
     expect(b.tools).toEqual([
-      { name: 'get_weather', description: 'Weather now', input_schema: { type: 'object', properties: { city: { type: 'string' } } }, strict: true },
+      {
+        name: 'get_weather',
+        description: 'Weather now',
+        input_schema: { type: 'object', properties: { city: { type: 'string' } } },
+        strict: true,
+      },
     ]);
     expect(b.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'Weather in Paris and Tokyo?' }] },
@@ -134,16 +153,30 @@ describe('OpenAI request → Anthropic Messages', () => {
     expect(body({ tool_choice: 'auto' }).tool_choice).toEqual({ type: 'auto' });
     expect(body({ tool_choice: 'none' }).tool_choice).toEqual({ type: 'none' });
     expect(body({ tool_choice: 'required' }).tool_choice).toEqual({ type: 'any' });
-    expect(body({ tool_choice: { type: 'function', function: { name: 'f' } } }).tool_choice).toEqual({ type: 'tool', name: 'f' });
+    expect(body({ tool_choice: { type: 'function', function: { name: 'f' } } }).tool_choice).toEqual({
+      type: 'tool',
+      name: 'f',
+    });
     expect(body({ parallel_tool_calls: false }).tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
-    expect(body({ tool_choice: 'required', parallel_tool_calls: false }).tool_choice).toEqual({ type: 'any', disable_parallel_tool_use: true });
+    expect(body({ tool_choice: 'required', parallel_tool_calls: false }).tool_choice).toEqual({
+      type: 'any',
+      disable_parallel_tool_use: true,
+    });
     expect(body({ tool_choice: 'none', parallel_tool_calls: false }).tool_choice).toEqual({ type: 'none' });
     expect(body({}).tool_choice).toBeUndefined();
   });
 
   it('response_format json_schema becomes structured output; json_object is refused', () => {
-    const schema = { type: 'object', properties: { a: { type: 'number' } }, required: ['a'], additionalProperties: false };
-    expect(body({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema, strict: true } } }).output_config).toEqual({
+    const schema = {
+      type: 'object',
+      properties: { a: { type: 'number' } },
+      required: ['a'],
+      additionalProperties: false,
+    };
+    expect(
+      body({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema, strict: true } } })
+        .output_config,
+    ).toEqual({
       format: { type: 'json_schema', schema },
     });
     expect(body({ response_format: { type: 'text' } }).output_config).toBeUndefined();
@@ -165,8 +198,20 @@ describe('OpenAI request → Anthropic Messages', () => {
     [{ reasoning_effort: 'high' }, 'reasoning_effort'],
     [{ some_future_field: 1 }, 'some_future_field'],
     [{ messages: [{ role: 'user', content: 'a', name: 'bob' }] }, 'messages[0].name'],
-    [{ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA==', format: 'wav' } }] }] }, 'messages[0].content[0].type'],
-    [{ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,Qk0=' } }] }] }, 'messages[0].content[0].image_url.url'],
+    [
+      {
+        messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA==', format: 'wav' } }] }],
+      },
+      'messages[0].content[0].type',
+    ],
+    [
+      {
+        messages: [
+          { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,Qk0=' } }] },
+        ],
+      },
+      'messages[0].content[0].image_url.url',
+    ],
     [{ tools: [{ type: 'custom', custom: { name: 'x' } }] }, 'tools[0].type'],
   ])('%j is refused, naming the field and the provider', (extra, field) => {
     const e = thrown(() => body(extra as Partial<ChatRequest>));
@@ -178,7 +223,14 @@ describe('OpenAI request → Anthropic Messages', () => {
 
   it('malformed tool arguments are a 400 naming where', () => {
     const e = thrown(() =>
-      body({ messages: [{ role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{oops' } }] }] }),
+      body({
+        messages: [
+          {
+            role: 'assistant',
+            tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{oops' } }],
+          },
+        ],
+      }),
     );
     expect(e.code).toBe('OCO_TRANSLATE_INVALID');
     expect(e.details).toMatchObject({ field: 'messages[0].tool_calls[0].function.arguments' });
@@ -199,7 +251,14 @@ describe('Anthropic Message → OpenAI chat.completion', () => {
       object: 'chat.completion',
       created: 1700000000,
       model: 'claude-sonnet-4-5-20250929',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Paris is the capital of France.', refusal: null }, finish_reason: 'stop', logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Paris is the capital of France.', refusal: null },
+          finish_reason: 'stop',
+          logprobs: null,
+        },
+      ],
       usage: {
         prompt_tokens: 4221,
         completion_tokens: 9,
@@ -210,7 +269,10 @@ describe('Anthropic Message → OpenAI chat.completion', () => {
     });
     expect(usage).toEqual({ usage: anthropicUsage(json.usage), model: 'claude-sonnet-4-5-20250929' });
     // What the official SDK makes of it.
-    const sdk: OpenAI.Chat.Completions.ChatCompletion = await sdkAnswering(JSON.stringify(c), 'application/json').chat.completions.create({
+    const sdk: OpenAI.Chat.Completions.ChatCompletion = await sdkAnswering(
+      JSON.stringify(c),
+      'application/json',
+    ).chat.completions.create({
       model: 'claude-sonnet-4-5',
       messages: [{ role: 'user', content: 'x' }],
     });
@@ -226,8 +288,16 @@ describe('Anthropic Message → OpenAI chat.completion', () => {
         content: "I'll check both cities.",
         refusal: null,
         tool_calls: [
-          { id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' } },
-          { id: 'toolu_01B7h2k3j4l5m6n7o8p9q0r', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Tokyo","unit":"celsius"}' } },
+          {
+            id: 'toolu_01A09q90qw90lq917835lq9',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' },
+          },
+          {
+            id: 'toolu_01B7h2k3j4l5m6n7o8p9q0r',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Tokyo","unit":"celsius"}' },
+          },
         ],
       },
       finish_reason: 'tool_calls',
@@ -237,7 +307,9 @@ describe('Anthropic Message → OpenAI chat.completion', () => {
   });
 
   it('finish reasons as a table', () => {
-    expect(t.response(fixture('anthropic/message.max_tokens.json'), { model: 'm' }).body.choices[0]!.finish_reason).toBe('length');
+    expect(
+      t.response(fixture('anthropic/message.max_tokens.json'), { model: 'm' }).body.choices[0]!.finish_reason,
+    ).toBe('length');
     expect(FINISH_REASONS).toEqual({
       end_turn: 'stop',
       stop_sequence: 'stop',
@@ -252,8 +324,21 @@ describe('Anthropic Message → OpenAI chat.completion', () => {
 
 describe('Anthropic errors → OpenAI errors', () => {
   it('keeps the type and message', () => {
-    expect(t.error({ type: 'error', error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' } })).toEqual({
-      error: { message: 'Number of request tokens has exceeded your per-minute rate limit', type: 'rate_limit_error', param: null, code: 'rate_limit_error' },
+    expect(
+      t.error({
+        type: 'error',
+        error: {
+          type: 'rate_limit_error',
+          message: 'Number of request tokens has exceeded your per-minute rate limit',
+        },
+      }),
+    ).toEqual({
+      error: {
+        message: 'Number of request tokens has exceeded your per-minute rate limit',
+        type: 'rate_limit_error',
+        param: null,
+        code: 'rate_limit_error',
+      },
     });
   });
 });
@@ -263,7 +348,7 @@ describe('Anthropic stream → OpenAI chunks', () => {
     const s = t.stream({ model: 'claude-sonnet-4-5', created: 5, includeUsage: true });
     const sse = replay('anthropic/stream.text.sse', s);
     const ev = events(sse) as any[];
-    expect(ev.map((e) => (e === '[DONE]' ? e : e.choices[0]?.delta ?? 'usage'))).toEqual([
+    expect(ev.map((e) => (e === '[DONE]' ? e : (e.choices[0]?.delta ?? 'usage')))).toEqual([
       { role: 'assistant', content: '' },
       { content: 'Hello' },
       { content: ', world!' },
@@ -272,11 +357,28 @@ describe('Anthropic stream → OpenAI chunks', () => {
       '[DONE]',
     ]);
     expect(ev[3].choices[0].finish_reason).toBe('stop');
-    expect(ev[0]).toMatchObject({ id: 'msg_01StreamText', object: 'chat.completion.chunk', model: 'claude-sonnet-4-5-20250929', usage: null });
-    expect(ev[4]).toMatchObject({ choices: [], usage: { prompt_tokens: 125, completion_tokens: 15, total_tokens: 140, prompt_tokens_details: { cached_tokens: 100 } } });
+    expect(ev[0]).toMatchObject({
+      id: 'msg_01StreamText',
+      object: 'chat.completion.chunk',
+      model: 'claude-sonnet-4-5-20250929',
+      usage: null,
+    });
+    expect(ev[4]).toMatchObject({
+      choices: [],
+      usage: {
+        prompt_tokens: 125,
+        completion_tokens: 15,
+        total_tokens: 140,
+        prompt_tokens_details: { cached_tokens: 100 },
+      },
+    });
     expect(s.usage()?.usage).toMatchObject({ inputTokens: 25, cachedInputTokens: 100, outputTokens: 15 });
 
-    const sdk = sdkAnswering(sse, 'text/event-stream').chat.completions.stream({ model: 'x', messages: [], stream_options: { include_usage: true } });
+    const sdk = sdkAnswering(sse, 'text/event-stream').chat.completions.stream({
+      model: 'x',
+      messages: [],
+      stream_options: { include_usage: true },
+    });
     const done = await sdk.finalChatCompletion();
     expect(done.choices[0]!.message.content).toBe('Hello, world!');
     expect(done.usage?.total_tokens).toBe(140);
@@ -291,20 +393,34 @@ describe('Anthropic stream → OpenAI chunks', () => {
   it('tool-call deltas with index, id and name first, then argument pieces; thinking left out', async () => {
     const s = t.stream({ model: 'm', created: 5, includeUsage: true });
     const sse = replay('anthropic/stream.tools.sse', s, 11);
-    const deltas = (events(sse) as any[]).filter((e) => e !== '[DONE]' && e.choices.length > 0).map((e) => e.choices[0].delta);
+    const deltas = (events(sse) as any[])
+      .filter((e) => e !== '[DONE]' && e.choices.length > 0)
+      .map((e) => e.choices[0].delta);
     expect(deltas).toEqual([
       { role: 'assistant', content: '' },
       { content: 'Checking both.' },
-      { tool_calls: [{ index: 0, id: 'toolu_01T1x1', type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+      {
+        tool_calls: [
+          { index: 0, id: 'toolu_01T1x1', type: 'function', function: { name: 'get_weather', arguments: '' } },
+        ],
+      },
       { tool_calls: [{ index: 0, function: { arguments: '{"city": "Par' } }] },
       { tool_calls: [{ index: 0, function: { arguments: 'is"}' } }] },
-      { tool_calls: [{ index: 1, id: 'toolu_01T2y2', type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+      {
+        tool_calls: [
+          { index: 1, id: 'toolu_01T2y2', type: 'function', function: { name: 'get_weather', arguments: '' } },
+        ],
+      },
       { tool_calls: [{ index: 1, function: { arguments: '{"city": "Tokyo"}' } }] },
       {},
     ]);
-    const done = await sdkAnswering(sse, 'text/event-stream').chat.completions.stream({ model: 'x', messages: [] }).finalChatCompletion();
+    const done = await sdkAnswering(sse, 'text/event-stream')
+      .chat.completions.stream({ model: 'x', messages: [] })
+      .finalChatCompletion();
     expect(done.choices[0]!.finish_reason).toBe('tool_calls');
-    expect(done.choices[0]!.message.tool_calls?.map((c) => c.type === 'function' && [c.id, c.function.arguments])).toEqual([
+    expect(
+      done.choices[0]!.message.tool_calls?.map((c) => c.type === 'function' && [c.id, c.function.arguments]),
+    ).toEqual([
       ['toolu_01T1x1', '{"city": "Paris"}'],
       ['toolu_01T2y2', '{"city": "Tokyo"}'],
     ]);
@@ -324,7 +440,21 @@ describe('Anthropic stream → OpenAI chunks', () => {
 
   it('an empty assistant turn is left out rather than sent empty', () => {
     expect(
-      body({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: '' }, { role: 'user', content: 'b' }] }).messages,
-    ).toEqual([{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }]);
+      body({
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: '' },
+          { role: 'user', content: 'b' },
+        ],
+      }).messages,
+    ).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
+    ]);
   });
 });

@@ -14,7 +14,11 @@ import { events, fixture, replay, sdkAnswering, thrown } from './helpers.js';
 const t = TRANSLATIONS.gemini;
 
 function up(req: Partial<ChatRequest>) {
-  const r = translateChatRequest({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }], ...req } as ChatRequest);
+  const r = translateChatRequest({
+    model: 'gemini-2.5-flash',
+    messages: [{ role: 'user', content: 'Hi' }],
+    ...req,
+  } as ChatRequest);
   expect(r.provider).toBe('gemini');
   return r;
 }
@@ -101,7 +105,11 @@ describe('OpenAI request → Gemini generateContent', () => {
           role: 'assistant',
           content: null,
           tool_calls: [
-            { id: 'call_1__thought__CiQB0e2K', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+            {
+              id: 'call_1__thought__CiQB0e2K',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+            },
             { id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '' } },
           ],
         },
@@ -109,14 +117,25 @@ describe('OpenAI request → Gemini generateContent', () => {
         { role: 'tool', tool_call_id: 'call_2', content: '09:00' },
       ],
       tools: [
-        { type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            description: 'Weather',
+            parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          },
+        },
         { type: 'function', function: { name: 'get_time' } },
       ],
     });
     expect(b.tools).toEqual([
       {
         functionDeclarations: [
-          { name: 'get_weather', description: 'Weather', parametersJsonSchema: { type: 'object', properties: { city: { type: 'string' } } } },
+          {
+            name: 'get_weather',
+            description: 'Weather',
+            parametersJsonSchema: { type: 'object', properties: { city: { type: 'string' } } },
+          },
           { name: 'get_time' },
         ],
       },
@@ -153,16 +172,22 @@ describe('OpenAI request → Gemini generateContent', () => {
     expect(cfg({ tool_choice: { type: 'function', function: { name: 'f' } } })).toEqual({
       functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['f'] },
     });
-    const strict = [{ type: 'function' as const, function: { name: 'f', parameters: { type: 'object' }, strict: true } }];
+    const strict = [
+      { type: 'function' as const, function: { name: 'f', parameters: { type: 'object' }, strict: true } },
+    ];
     expect(cfg({ tools: strict })).toEqual({ functionCallingConfig: { mode: 'VALIDATED' } });
     expect(cfg({ tools: strict, tool_choice: 'required' })).toEqual({ functionCallingConfig: { mode: 'ANY' } });
     expect(cfg({})).toBeUndefined();
   });
 
   it('JSON mode and json_schema', () => {
-    expect(body({ response_format: { type: 'json_object' } }).generationConfig).toEqual({ responseMimeType: 'application/json' });
+    expect(body({ response_format: { type: 'json_object' } }).generationConfig).toEqual({
+      responseMimeType: 'application/json',
+    });
     const schema = { type: 'object', properties: { a: { type: 'number' } } };
-    expect(body({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } }).generationConfig).toEqual({
+    expect(
+      body({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } }).generationConfig,
+    ).toEqual({
       responseMimeType: 'application/json',
       responseJsonSchema: schema,
     });
@@ -174,8 +199,14 @@ describe('OpenAI request → Gemini generateContent', () => {
     [{ logit_bias: { '1': 1 } }, 'logit_bias'],
     [{ audio: { voice: 'x', format: 'mp3' } }, 'audio'],
     [{ store: true }, 'store'],
-    [{ messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }] }, 'messages[0].content[0].file'],
-    [{ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'flac' } }] }] }, 'messages[0].content[0].input_audio.format'],
+    [
+      { messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }] },
+      'messages[0].content[0].file',
+    ],
+    [
+      { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'flac' } }] }] },
+      'messages[0].content[0].input_audio.format',
+    ],
   ])('%j is refused, naming the field and the provider', (extra, field) => {
     const e = thrown(() => body(extra as Partial<ChatRequest>));
     expect(e.code).toBe('OCO_TRANSLATE_UNSUPPORTED');
@@ -192,7 +223,14 @@ describe('Gemini response → OpenAI chat.completion', () => {
       object: 'chat.completion',
       created: 9,
       model: 'gemini-2.5-flash',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Paris is the capital of France.', refusal: null }, finish_reason: 'stop', logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Paris is the capital of France.', refusal: null },
+          finish_reason: 'stop',
+          logprobs: null,
+        },
+      ],
       usage: {
         prompt_tokens: 1250,
         completion_tokens: 50,
@@ -202,7 +240,10 @@ describe('Gemini response → OpenAI chat.completion', () => {
       },
     });
     expect(usage).toEqual({ usage: geminiUsage(json.usageMetadata), model: 'gemini-2.5-flash' });
-    const sdk: OpenAI.Chat.Completions.ChatCompletion = await sdkAnswering(JSON.stringify(c), 'application/json').chat.completions.create({
+    const sdk: OpenAI.Chat.Completions.ChatCompletion = await sdkAnswering(
+      JSON.stringify(c),
+      'application/json',
+    ).chat.completions.create({
       model: 'gemini-2.5-flash',
       messages: [],
     });
@@ -242,23 +283,43 @@ describe('Gemini response → OpenAI chat.completion', () => {
       [0, 'A short poem that runs out of', 'length'],
       [1, null, 'content_filter'],
     ]);
-    for (const r of ['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']) expect(FINISH_REASONS[r]).toBe('content_filter');
+    for (const r of ['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY'])
+      expect(FINISH_REASONS[r]).toBe('content_filter');
     expect(FINISH_REASONS.MAX_TOKENS).toBe('length');
   });
 
   it('a blocked prompt is one empty choice with content_filter', () => {
     const { body: c, usage } = t.response(fixture('gemini/response.blocked.json'), { model: 'gemini-2.5-flash' });
-    expect(c.choices).toEqual([{ index: 0, message: { role: 'assistant', content: null, refusal: null }, finish_reason: 'content_filter', logprobs: null }]);
+    expect(c.choices).toEqual([
+      {
+        index: 0,
+        message: { role: 'assistant', content: null, refusal: null },
+        finish_reason: 'content_filter',
+        logprobs: null,
+      },
+    ]);
     expect(usage?.usage.inputTokens).toBe(14);
   });
 });
 
 describe('Gemini errors → OpenAI errors', () => {
   it('maps the Google status to an OpenAI error type', () => {
-    expect(t.error({ error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' } })).toEqual({
-      error: { message: 'API key not valid. Please pass a valid API key.', type: 'invalid_request_error', param: null, code: 'INVALID_ARGUMENT' },
+    expect(
+      t.error({
+        error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' },
+      }),
+    ).toEqual({
+      error: {
+        message: 'API key not valid. Please pass a valid API key.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'INVALID_ARGUMENT',
+      },
     });
-    expect(t.error({ error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } }).error.type).toBe('rate_limit_error');
+    expect(
+      t.error({ error: { code: 429, message: 'Resource has been exhausted', status: 'RESOURCE_EXHAUSTED' } }).error
+        .type,
+    ).toBe('rate_limit_error');
   });
 });
 
@@ -267,7 +328,9 @@ describe('Gemini stream → OpenAI chunks', () => {
     const s = t.stream({ model: 'gemini-2.5-flash', created: 3, includeUsage: true });
     const sse = replay('gemini/stream.text.sse', s);
     const ev = events(sse) as any[];
-    expect(ev.map((e) => (e === '[DONE]' ? e : e.choices[0] ? [e.choices[0].delta, e.choices[0].finish_reason] : 'usage'))).toEqual([
+    expect(
+      ev.map((e) => (e === '[DONE]' ? e : e.choices[0] ? [e.choices[0].delta, e.choices[0].finish_reason] : 'usage')),
+    ).toEqual([
       [{ role: 'assistant', content: 'Hello' }, null],
       [{ content: ', world' }, null],
       [{ content: '!' }, null],
@@ -282,8 +345,15 @@ describe('Gemini stream → OpenAI chunks', () => {
       prompt_tokens_details: { cached_tokens: 16 },
       completion_tokens_details: { reasoning_tokens: 20 },
     });
-    expect(s.usage()?.usage).toMatchObject({ inputTokens: 14, cachedInputTokens: 16, outputTokens: 4, reasoningTokens: 20 });
-    const done = await sdkAnswering(sse, 'text/event-stream').chat.completions.stream({ model: 'x', messages: [] }).finalChatCompletion();
+    expect(s.usage()?.usage).toMatchObject({
+      inputTokens: 14,
+      cachedInputTokens: 16,
+      outputTokens: 4,
+      reasoningTokens: 20,
+    });
+    const done = await sdkAnswering(sse, 'text/event-stream')
+      .chat.completions.stream({ model: 'x', messages: [] })
+      .finalChatCompletion();
     expect(done.choices[0]!.message.content).toBe('Hello, world!');
   });
 
@@ -295,7 +365,9 @@ describe('Gemini stream → OpenAI chunks', () => {
       [1, 'function', { name: 'get_weather', arguments: '{"city":"Tokyo"}' }],
     ]);
     expect(ev.at(-1).choices[0].finish_reason).toBe('tool_calls');
-    const done = await sdkAnswering(sse, 'text/event-stream').chat.completions.stream({ model: 'x', messages: [] }).finalChatCompletion();
+    const done = await sdkAnswering(sse, 'text/event-stream')
+      .chat.completions.stream({ model: 'x', messages: [] })
+      .finalChatCompletion();
     expect(done.choices[0]!.message.content).toBe('Checking both.');
     expect(done.choices[0]!.message.tool_calls).toHaveLength(2);
   });
@@ -316,7 +388,10 @@ describe('OpenAI embeddings ↔ Gemini batchEmbedContents', () => {
         ],
       },
     });
-    expect(thrown(() => translateEmbeddingsRequest({ model: 'gemini/x', input: [1, 2, 3] })).details).toMatchObject({ field: 'input', provider: 'gemini' });
+    expect(thrown(() => translateEmbeddingsRequest({ model: 'gemini/x', input: [1, 2, 3] })).details).toMatchObject({
+      field: 'input',
+      provider: 'gemini',
+    });
   });
 
   it('response: float lists or base64 float32; no usage invented', async () => {
@@ -325,11 +400,22 @@ describe('OpenAI embeddings ↔ Gemini batchEmbedContents', () => {
     expect(r.data[1]!.embedding).toEqual([-0.02071742, 0.01345412, 0.25, -0.5]);
     expect(r.usage).toBeUndefined();
     expect(usage).toBeUndefined();
-    const b64 = t.embeddingsResponse(fixture('gemini/embeddings.batch.json'), { ...req, encoding_format: 'base64' }).body;
+    const b64 = t.embeddingsResponse(fixture('gemini/embeddings.batch.json'), {
+      ...req,
+      encoding_format: 'base64',
+    }).body;
     const buf = Buffer.from(b64.data[1]!.embedding as string, 'base64');
-    expect([0, 1, 2, 3].map((i) => buf.readFloatLE(i * 4))).toEqual([Math.fround(-0.02071742), Math.fround(0.01345412), 0.25, -0.5]);
+    expect([0, 1, 2, 3].map((i) => buf.readFloatLE(i * 4))).toEqual([
+      Math.fround(-0.02071742),
+      Math.fround(0.01345412),
+      0.25,
+      -0.5,
+    ]);
     // The official SDK decodes base64 itself when it asked for floats; here we check it parses our list.
-    const sdk = await sdkAnswering(JSON.stringify({ ...r, usage: { prompt_tokens: 0, total_tokens: 0 } }), 'application/json').embeddings.create({
+    const sdk = await sdkAnswering(
+      JSON.stringify({ ...r, usage: { prompt_tokens: 0, total_tokens: 0 } }),
+      'application/json',
+    ).embeddings.create({
       model: 'x',
       input: 'a',
       encoding_format: 'float',

@@ -33,16 +33,21 @@ describe('model → provider', () => {
     expect(routeModel(name)).toEqual({ provider, model });
   });
 
-  it.each(['llama-3-70b', 'mistral/mistral-large', 'anthropic/', '', 'Claude-3'])('%j is refused, listing what is accepted', (name) => {
-    const e = thrown(() => routeModel(name));
-    expect(e.code).toBe('OCO_TRANSLATE_UNKNOWN_MODEL');
-    expect(e.message).toContain('claude-*');
-    expect(e.message).toContain('gemini/<model>');
-    expect(e.details).toMatchObject({ field: 'model', status: 400 });
-  });
+  it.each(['llama-3-70b', 'mistral/mistral-large', 'anthropic/', '', 'Claude-3'])(
+    '%j is refused, listing what is accepted',
+    (name) => {
+      const e = thrown(() => routeModel(name));
+      expect(e.code).toBe('OCO_TRANSLATE_UNKNOWN_MODEL');
+      expect(e.message).toContain('claude-*');
+      expect(e.message).toContain('gemini/<model>');
+      expect(e.details).toMatchObject({ field: 'model', status: 400 });
+    },
+  );
 
   it('errors carry what an OpenAI client expects', () => {
-    const e = thrown(() => translateChatRequest({ model: 'claude-x', messages: [{ role: 'user', content: 'a' }], n: 2 }));
+    const e = thrown(() =>
+      translateChatRequest({ model: 'claude-x', messages: [{ role: 'user', content: 'a' }], n: 2 }),
+    );
     expect(e).toBeInstanceOf(TranslationError);
     expect((e as TranslationError).toOpenAIError()).toEqual({
       error: {
@@ -63,19 +68,37 @@ const judged: Record<Exclude<SdkFields, keyof typeof FIELD_RULES>, never> = {};
 describe('the field table', () => {
   it('covers every field of the OpenAI SDK request type, for both translated providers', () => {
     expect(judged).toEqual({});
-    for (const [field, rules] of Object.entries(FIELD_RULES)) expect(Object.keys(rules).sort(), field).toEqual(['anthropic', 'gemini']);
+    for (const [field, rules] of Object.entries(FIELD_RULES))
+      expect(Object.keys(rules).sort(), field).toEqual(['anthropic', 'gemini']);
   });
 
   it('ignored fields pass without reaching the provider', () => {
-    const b = translateChatRequest({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'a' }], metadata: { k: 'v' }, prompt_cache_key: 'p', user: 'u' });
+    const b = translateChatRequest({
+      model: 'gemini-2.5-flash',
+      messages: [{ role: 'user', content: 'a' }],
+      metadata: { k: 'v' },
+      prompt_cache_key: 'p',
+      user: 'u',
+    });
     expect(Object.keys(b.body)).toEqual(['contents']);
   });
 });
 
 describe('OpenAI is passed through', () => {
   it('request: body as sent, explicit form renamed', () => {
-    const req: ChatRequest = { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'a' }], logprobs: true, n: 3, stream: true };
-    expect(translateChatRequest(req)).toEqual({ provider: 'openai', path: '/v1/chat/completions', stream: true, body: { ...req, model: 'gpt-4o' } });
+    const req: ChatRequest = {
+      model: 'openai/gpt-4o',
+      messages: [{ role: 'user', content: 'a' }],
+      logprobs: true,
+      n: 3,
+      stream: true,
+    };
+    expect(translateChatRequest(req)).toEqual({
+      provider: 'openai',
+      path: '/v1/chat/completions',
+      stream: true,
+      body: { ...req, model: 'gpt-4o' },
+    });
     expect(translateEmbeddingsRequest({ model: 'text-embedding-3-small', input: 'a' }).path).toBe('/v1/embeddings');
   });
 
@@ -93,7 +116,14 @@ describe('OpenAI is passed through', () => {
     expect(r.usage).toEqual({ usage: openaiUsage(json.usage), model: 'gpt-4o-2024-08-06' });
 
     const s = TRANSLATIONS.openai.stream({ model: 'gpt-4o' });
-    const chunk = JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [], usage: json.usage });
+    const chunk = JSON.stringify({
+      id: 'c',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'gpt-4o',
+      choices: [],
+      usage: json.usage,
+    });
     const out = s.push(chunk) + s.push('[DONE]') + s.end();
     expect(events(out)).toEqual([JSON.parse(chunk), '[DONE]']);
     expect(s.usage()?.usage).toEqual(openaiUsage(json.usage));

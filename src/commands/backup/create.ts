@@ -17,10 +17,14 @@ Exit codes with --wait: 0 Completed; 4 PartiallyFailed, Failed or FailedValidati
     '<%= config.bin %> backup create --from-schedule daily --wait --timeout 1h',
     '<%= config.bin %> backup create db-now --include-namespaces db -l tier=data --storage-location secondary --json',
   ];
-  static override args = { name: Args.string({ description: 'backup name (default with --from-schedule: <schedule>-<timestamp>)' }) };
+  static override args = {
+    name: Args.string({ description: 'backup name (default with --from-schedule: <schedule>-<timestamp>)' }),
+  };
   static override flags = {
     ...backupSpecFlags,
-    'from-schedule': Flags.string({ description: "use this schedule's backup template (other backup flags are ignored, as in velero)" }),
+    'from-schedule': Flags.string({
+      description: "use this schedule's backup template (other backup flags are ignored, as in velero)",
+    }),
     ...waitFlags,
     ...kubeFlags,
   };
@@ -28,7 +32,10 @@ Exit codes with --wait: 0 Completed; 4 PartiallyFailed, Failed or FailedValidati
   async run(): Promise<Record<string, unknown>> {
     const { args, flags } = await this.parse(BackupCreate);
     // every input is checked before the cluster is contacted
-    if (!args.name && !flags['from-schedule']) throw new UsageError('a backup name is required (or --from-schedule)', { hint: 'e.g. oco backup create nightly-app --include-namespaces app' });
+    if (!args.name && !flags['from-schedule'])
+      throw new UsageError('a backup name is required (or --from-schedule)', {
+        hint: 'e.g. oco backup create nightly-app --include-namespaces app',
+      });
     if (args.name) requireName(args.name, 'backup name');
     if (flags['from-schedule']) requireName(flags['from-schedule'], '--from-schedule');
     const timeoutMs = requireDuration(flags.timeout, '--timeout');
@@ -47,16 +54,44 @@ Exit codes with --wait: 0 Completed; 4 PartiallyFailed, Failed or FailedValidati
     const startedAt = new Date();
     const created = await client.create('backup', buildBackup(name!, client.namespace, spec, labels));
 
-    const jobId = await startJob(store, { kind: 'backup', name: name!, context: client.kube.context, namespace: client.namespace, params: { spec, wait: flags.wait, fromSchedule: flags['from-schedule'] ?? null } }, startedAt);
+    const jobId = await startJob(
+      store,
+      {
+        kind: 'backup',
+        name: name!,
+        context: client.kube.context,
+        namespace: client.namespace,
+        params: { spec, wait: flags.wait, fromSchedule: flags['from-schedule'] ?? null },
+      },
+      startedAt,
+    );
     await recordObjects(store, 'backup', [created], client.kube.context, client.namespace);
     if (!flags.wait) {
       await finishJob(store, jobId, { phase: 'New', exitCode: 0, startedAt });
-      if (!this.jsonEnabled()) this.log(`Backup "${name}" submitted in namespace ${client.namespace}. Follow it with: oco backup describe ${name}`);
-      return { ...summarize(created), namespace: client.namespace, context: client.kube.context, uid: created.metadata.uid, waited: false, exitCode: 0 };
+      if (!this.jsonEnabled())
+        this.log(
+          `Backup "${name}" submitted in namespace ${client.namespace}. Follow it with: oco backup describe ${name}`,
+        );
+      return {
+        ...summarize(created),
+        namespace: client.namespace,
+        context: client.kube.context,
+        uid: created.metadata.uid,
+        waited: false,
+        exitCode: 0,
+      };
     }
 
     const outcome = await this.waitAndReport(client, 'backup', name!, { store, id: jobId, startedAt, timeoutMs });
     const summary = outcome.summary;
-    return { ...summary, namespace: client.namespace, context: client.kube.context, uid: created.metadata.uid, waited: true, waitedMs: outcome.waitedMs, exitCode: outcome.exitCode };
+    return {
+      ...summary,
+      namespace: client.namespace,
+      context: client.kube.context,
+      uid: created.metadata.uid,
+      waited: true,
+      waitedMs: outcome.waitedMs,
+      exitCode: outcome.exitCode,
+    };
   }
 }

@@ -8,10 +8,19 @@ import { ago } from '../../core/resilience/velero/values.js';
 
 export default class BackupList extends VeleroCommand<Array<ReturnType<typeof summarize>>> {
   static override summary = 'List Velero backups (newest first).';
-  static override description = 'Reads the Backup objects of the Velero namespace and records what it saw in the store (backup_records).';
-  static override examples = ['<%= config.bin %> backup list', '<%= config.bin %> backup list --sort-by name -l velero.io/schedule-name=daily', '<%= config.bin %> backup list --json'];
+  static override description =
+    'Reads the Backup objects of the Velero namespace and records what it saw in the store (backup_records).';
+  static override examples = [
+    '<%= config.bin %> backup list',
+    '<%= config.bin %> backup list --sort-by name -l velero.io/schedule-name=daily',
+    '<%= config.bin %> backup list --json',
+  ];
   static override flags = {
-    'sort-by': Flags.string({ description: 'order: time (newest first), name or phase', options: [...SORT_KEYS], default: 'time' }),
+    'sort-by': Flags.string({
+      description: 'order: time (newest first), name or phase',
+      options: [...SORT_KEYS],
+      default: 'time',
+    }),
     selector: Flags.string({ char: 'l', description: 'label selector, e.g. velero.io/schedule-name=daily' }),
     ...kubeFlags,
   };
@@ -19,7 +28,10 @@ export default class BackupList extends VeleroCommand<Array<ReturnType<typeof su
   async run() {
     const { flags } = await this.parse(BackupList);
     const client = await this.velero(flags);
-    const items = await listSorted(client, 'backup', { selector: flags.selector, sortBy: flags['sort-by'] as (typeof SORT_KEYS)[number] });
+    const items = await listSorted(client, 'backup', {
+      selector: flags.selector,
+      sortBy: flags['sort-by'] as (typeof SORT_KEYS)[number],
+    });
     await recordObjects(await this.store(), 'backup', items, client.kube.context, client.namespace);
     const rows = items.map(summarize);
     if (!this.jsonEnabled()) {
@@ -27,8 +39,23 @@ export default class BackupList extends VeleroCommand<Array<ReturnType<typeof su
       else
         this.log(
           renderTable(
-            rows.map((r) => ({ ...r, created: ago(r.created), expires: r.expires ? ago(r.expires) : null, items: r.totalItems !== null ? `${r.items ?? 0}/${r.totalItems}` : null })),
-            [{ key: 'name' }, { key: 'phase', header: 'status' }, { key: 'items' }, { key: 'errors' }, { key: 'warnings' }, { key: 'created' }, { key: 'expires' }, { key: 'storageLocation', header: 'storage location' }, { key: 'schedule' }],
+            rows.map((r) => ({
+              ...r,
+              created: ago(r.created),
+              expires: r.expires ? ago(r.expires) : null,
+              items: r.totalItems !== null ? `${r.items ?? 0}/${r.totalItems}` : null,
+            })),
+            [
+              { key: 'name' },
+              { key: 'phase', header: 'status' },
+              { key: 'items' },
+              { key: 'errors' },
+              { key: 'warnings' },
+              { key: 'created' },
+              { key: 'expires' },
+              { key: 'storageLocation', header: 'storage location' },
+              { key: 'schedule' },
+            ],
           ),
         );
     }

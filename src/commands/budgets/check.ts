@@ -4,7 +4,13 @@ import { renderTable } from '../../core/cli/table.js';
 import { BUDGET_COLUMNS, budgetRows } from '../../core/cli/spend.js';
 import { invalid, SCOPE_NAMES } from '../../core/gateway/spend/model.js';
 import { listBudgets } from '../../core/gateway/spend/repo.js';
-import { budgetStatuses, checkBudgets, checkFailure, type CheckReport, type FailOn } from '../../core/gateway/spend/service.js';
+import {
+  budgetStatuses,
+  checkBudgets,
+  checkFailure,
+  type CheckReport,
+  type FailOn,
+} from '../../core/gateway/spend/service.js';
 
 export default class BudgetsCheck extends OcoCommand<CheckReport> {
   static override summary = 'CI gate: exit 4 when a budget is over its limit.';
@@ -24,10 +30,15 @@ export default class BudgetsCheck extends OcoCommand<CheckReport> {
   async run(): Promise<CheckReport> {
     const { flags } = await this.parse(BudgetsCheck);
     const failOn = flags['fail-on'];
-    if (failOn !== 'exceeded' && failOn !== 'soft') throw invalid('fail-on', `"${failOn}" is not one of exceeded, soft`);
-    if (flags.scope && !SCOPE_NAMES.includes(flags.scope as never)) throw invalid('scope', `"${flags.scope}" is not one of ${SCOPE_NAMES.join(', ')}`);
+    if (failOn !== 'exceeded' && failOn !== 'soft')
+      throw invalid('fail-on', `"${failOn}" is not one of exceeded, soft`);
+    if (flags.scope && !SCOPE_NAMES.includes(flags.scope as never))
+      throw invalid('scope', `"${flags.scope}" is not one of ${SCOPE_NAMES.join(', ')}`);
     const store = await this.store();
-    const report = checkBudgets(await budgetStatuses(store, await listBudgets(store, { scope: flags.scope, entityId: flags.entity })), failOn as FailOn);
+    const report = checkBudgets(
+      await budgetStatuses(store, await listBudgets(store, { scope: flags.scope, entityId: flags.entity })),
+      failOn as FailOn,
+    );
     if (!this.jsonEnabled()) {
       if (report.budgets.length) this.log(renderTable(budgetRows(report.budgets), BUDGET_COLUMNS));
       this.log(report.failed.length ? '' : `ok: ${report.checked} budget(s) checked, none over (--fail-on ${failOn})`);

@@ -8,7 +8,7 @@ import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/servic
 export default class BudgetsCreate extends OcoCommand<BudgetStatus> {
   static override summary = 'Create a spend budget for an org, team, agent, user, virtual key or tag.';
   static override description =
-    'The gateway reserves each call\'s worst-case cost against every budget that applies before forwarding it, and refuses it with 429 when a hard budget would be exceeded, or has nothing left. Soft budgets only alert. --limit 0 is allowed: a zero hard budget refuses every call it applies to (a kill switch for an agent or key). Calendar periods start at local midnight in --timezone (weeks on Monday). Bad input exits 2 naming the flag, and nothing is stored.';
+    "The gateway reserves each call's worst-case cost against every budget that applies before forwarding it, and refuses it with 429 when a hard budget would be exceeded, or has nothing left. Soft budgets only alert. --limit 0 is allowed: a zero hard budget refuses every call it applies to (a kill switch for an agent or key). Calendar periods start at local midnight in --timezone (weeks on Monday). Bad input exits 2 naming the flag, and nothing is stored.";
   static override examples = [
     '<%= config.bin %> budgets create --scope team --entity payments --limit 500 --period monthly --timezone Europe/Berlin',
     '<%= config.bin %> budgets create --scope agent --entity billing-bot --limit 20 --period rolling --window 24h --alert-at 50,80,100',
@@ -20,8 +20,15 @@ export default class BudgetsCreate extends OcoCommand<BudgetStatus> {
     scope: Flags.string({ description: 'org, team, agent, user, key or tag', required: true }),
     entity: Flags.string({ description: 'entity id within the scope', required: true }),
     ...budgetValueFlags,
-    limit: Flags.string({ description: 'limit in USD, a plain decimal such as 500 or 12.50; 0 with a hard budget refuses every call (a kill switch)', required: true }),
-    period: Flags.string({ description: 'daily, weekly, monthly, rolling (with --window) or total', default: 'monthly' }),
+    limit: Flags.string({
+      description:
+        'limit in USD, a plain decimal such as 500 or 12.50; 0 with a hard budget refuses every call (a kill switch)',
+      required: true,
+    }),
+    period: Flags.string({
+      description: 'daily, weekly, monthly, rolling (with --window) or total',
+      default: 'monthly',
+    }),
     soft: Flags.boolean({ description: 'alert only, never block calls' }),
     provider: Flags.string({ description: 'only calls to this provider (openai, anthropic, gemini)' }),
     model: Flags.string({ description: 'only calls to this model, e.g. gpt-4o' }),
@@ -31,7 +38,10 @@ export default class BudgetsCreate extends OcoCommand<BudgetStatus> {
     const { flags } = await this.parse(BudgetsCreate);
     const config = this.loadConfig();
     // Validate before opening the store: bad input never touches the database.
-    const fields = parseBudgetInput({ ...flags, soft: flags.soft || undefined }, config.string('budget.timezone') ?? 'UTC');
+    const fields = parseBudgetInput(
+      { ...flags, soft: flags.soft || undefined },
+      config.string('budget.timezone') ?? 'UTC',
+    );
     const store = await this.store(config);
     const status = await budgetStatus(store, await insertBudget(store, fields));
     if (!this.jsonEnabled()) this.log(`Created budget ${status.id}\n${describeBudget(status)}`);

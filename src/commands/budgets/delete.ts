@@ -5,8 +5,12 @@ import { deleteBudget } from '../../core/gateway/spend/repo.js';
 
 export default class BudgetsDelete extends OcoCommand<{ deleted: string; scope: string; entityId: string }> {
   static override summary = 'Delete a budget and its alert records.';
-  static override description = 'The spend ledger stays: a budget created again for the same entity sees the spend already made in its period.';
-  static override examples = ['<%= config.bin %> budgets delete bud_0123456789abcdef', '<%= config.bin %> budgets delete --scope team --entity payments --json'];
+  static override description =
+    'The spend ledger stays: a budget created again for the same entity sees the spend already made in its period.';
+  static override examples = [
+    '<%= config.bin %> budgets delete bud_0123456789abcdef',
+    '<%= config.bin %> budgets delete --scope team --entity payments --json',
+  ];
   static override args = { id: Args.string({ description: 'budget id' }) };
   static override flags = { ...budgetRefFlags };
 

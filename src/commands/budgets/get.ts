@@ -5,7 +5,11 @@ import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/servic
 
 export default class BudgetsGet extends OcoCommand<BudgetStatus> {
   static override summary = 'Show one budget: its definition, spent, reserved, remaining and next reset.';
-  static override examples = ['<%= config.bin %> budgets get bud_0123456789abcdef', '<%= config.bin %> budgets get --scope team --entity payments', '<%= config.bin %> budgets get --scope team --entity payments --model gpt-4o --json'];
+  static override examples = [
+    '<%= config.bin %> budgets get bud_0123456789abcdef',
+    '<%= config.bin %> budgets get --scope team --entity payments',
+    '<%= config.bin %> budgets get --scope team --entity payments --model gpt-4o --json',
+  ];
   static override args = { id: Args.string({ description: 'budget id' }) };
   static override flags = { ...budgetRefFlags };
 

@@ -7,8 +7,9 @@ import { updateBudget } from '../../core/gateway/spend/repo.js';
 import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/service.js';
 
 export default class BudgetsUpdate extends OcoCommand<BudgetStatus> {
-  static override summary = 'Change a budget\'s limit, period, thresholds, webhook or hard/soft mode.';
-  static override description = 'Only the given flags change. Running daemons pick the change up within seconds. Changing the period keeps recorded spend: the new period counts the calls that fall in it. --limit 0 on a hard budget refuses every call it applies to.';
+  static override summary = "Change a budget's limit, period, thresholds, webhook or hard/soft mode.";
+  static override description =
+    'Only the given flags change. Running daemons pick the change up within seconds. Changing the period keeps recorded spend: the new period counts the calls that fall in it. --limit 0 on a hard budget refuses every call it applies to.';
   static override examples = [
     '<%= config.bin %> budgets update --scope team --entity payments --limit 750',
     '<%= config.bin %> budgets update bud_0123456789abcdef --soft',
@@ -26,9 +27,21 @@ export default class BudgetsUpdate extends OcoCommand<BudgetStatus> {
 
   async run(): Promise<BudgetStatus> {
     const { args, flags } = await this.parse(BudgetsUpdate);
-    const changes = { limit: flags.limit, period: flags.period, window: flags.window, timezone: flags.timezone, 'alert-at': flags['alert-at'], webhook: flags.webhook, name: flags.name, soft: flags.soft ? true : flags.hard ? false : undefined };
+    const changes = {
+      limit: flags.limit,
+      period: flags.period,
+      window: flags.window,
+      timezone: flags.timezone,
+      'alert-at': flags['alert-at'],
+      webhook: flags.webhook,
+      name: flags.name,
+      soft: flags.soft ? true : flags.hard ? false : undefined,
+    };
     if (Object.values(changes).every((v) => v === undefined)) {
-      throw new UsageError('nothing to change: give at least one of --limit, --period, --window, --timezone, --alert-at, --webhook, --name, --soft, --hard', { code: 'OCO_USAGE' });
+      throw new UsageError(
+        'nothing to change: give at least one of --limit, --period, --window, --timezone, --alert-at, --webhook, --name, --soft, --hard',
+        { code: 'OCO_USAGE' },
+      );
     }
     const store = await this.store();
     const current = await resolveBudget(store, flags, args.id);

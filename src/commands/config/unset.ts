@@ -4,13 +4,19 @@ import { unsetConfigValue, type ConfigSetResult } from '../../core/base/config/s
 
 export default class ConfigUnset extends OcoCommand<ConfigSetResult> {
   static override summary = 'Remove a configuration key from the config file.';
-  static override examples = ['<%= config.bin %> config unset proxy.port', '<%= config.bin %> config unset database.url --json'];
+  static override examples = [
+    '<%= config.bin %> config unset proxy.port',
+    '<%= config.bin %> config unset database.url --json',
+  ];
   static override args = { key: Args.string({ description: 'configuration key', required: true }) };
 
   async run(): Promise<ConfigSetResult> {
     const { args } = await this.parse(ConfigUnset);
     const result = unsetConfigValue(args.key);
-    if (!this.jsonEnabled()) this.log(result.changed ? `${result.key} removed from ${result.file}` : `${result.key} was not set in ${result.file}`);
+    if (!this.jsonEnabled())
+      this.log(
+        result.changed ? `${result.key} removed from ${result.file}` : `${result.key} was not set in ${result.file}`,
+      );
     return result;
   }
 }

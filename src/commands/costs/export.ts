@@ -6,7 +6,8 @@ import { parseReportWindow } from '../../core/cloud-costs/window.js';
 
 export default class CostsExport extends OcoCommand<{ format: string; rows: number; output: string }> {
   static override summary = 'Write the normalised cost table out as a FOCUS 1.2 CSV.';
-  static override description = 'Columns in the FOCUS specification order, then x_ custom columns; columns imported from FOCUS files come back as they were read.';
+  static override description =
+    'Columns in the FOCUS specification order, then x_ custom columns; columns imported from FOCUS files come back as they were read.';
   static override examples = [
     '<%= config.bin %> costs export --format focus-csv > focus.csv',
     '<%= config.bin %> costs export --format focus-csv --from 2026-07-01 --to 2026-07-31 --output july.csv',
@@ -23,7 +24,8 @@ export default class CostsExport extends OcoCommand<{ format: string; rows: numb
 
   async run(): Promise<{ format: string; rows: number; output: string }> {
     const { flags } = await this.parse(CostsExport);
-    if (this.jsonEnabled() && !flags.output) this.error('--json prints the result document on stdout: give --output FILE for the CSV', { exit: 2 });
+    if (this.jsonEnabled() && !flags.output)
+      this.error('--json prints the result document on stdout: give --output FILE for the CSV', { exit: 2 });
     const window = parseReportWindow({ from: flags.from, to: flags.to });
     const store = await this.store();
     const out = flags.output ? createWriteStream(flags.output) : process.stdout;

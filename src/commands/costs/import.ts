@@ -20,43 +20,75 @@ A malformed row stops the import before anything is written and names the file, 
     '<%= config.bin %> costs import samples/*.csv --currency USD --skip-invalid --json',
   ];
   static override strict = false;
-  static override args = { file: Args.string({ description: 'FOCUS file(s): .csv, .csv.gz or .parquet', required: true }) };
+  static override args = {
+    file: Args.string({ description: 'FOCUS file(s): .csv, .csv.gz or .parquet', required: true }),
+  };
   static override flags = {
     source: Flags.string({ description: 'source name (default focus:<file name>); one file only' }),
-    provider: Flags.string({ description: 'provider of rows that name none (no ServiceProviderName/ProviderName column, or an empty cell): aws, azure, gcp or any name; a row naming another provider is an error' }),
+    provider: Flags.string({
+      description:
+        'provider of rows that name none (no ServiceProviderName/ProviderName column, or an empty cell): aws, azure, gcp or any name; a row naming another provider is an error',
+    }),
     currency: Flags.string({ description: 'BillingCurrency for files without that column (ISO 4217, e.g. USD)' }),
     'skip-invalid': Flags.boolean({ description: 'skip malformed rows and count them instead of stopping' }),
-    lenient: Flags.boolean({ description: 'accept spreadsheet-formatted values ("$1,234.00", US dates like 5/1/25) and normalise them' }),
+    lenient: Flags.boolean({
+      description: 'accept spreadsheet-formatted values ("$1,234.00", US dates like 5/1/25) and normalise them',
+    }),
   };
 
   async run(): Promise<{ files: ImportResult[]; rows: number; invalid: number }> {
     const { argv, flags } = await this.parse(CostsImport);
     const files = argv as string[];
-    if (flags.source && files.length > 1) this.error('--source names one file; import several files without it (each becomes focus:<file name>)', { exit: 2 });
+    if (flags.source && files.length > 1)
+      this.error('--source names one file; import several files without it (each becomes focus:<file name>)', {
+        exit: 2,
+      });
     const store = await this.store();
     const results: ImportResult[] = [];
     for (const file of files) {
       const progress = new Progress({ json: this.jsonEnabled() });
       progress.update({ label: basename(file) });
       try {
-        results.push(await importFocusFile(store, file, {
-          source: flags.source, provider: flags.provider, currency: flags.currency?.toUpperCase(), skipInvalid: flags['skip-invalid'], lenient: flags.lenient,
-          onRows: (rows) => progress.update({ rows }),
-        }));
+        results.push(
+          await importFocusFile(store, file, {
+            source: flags.source,
+            provider: flags.provider,
+            currency: flags.currency?.toUpperCase(),
+            skipInvalid: flags['skip-invalid'],
+            lenient: flags.lenient,
+            onRows: (rows) => progress.update({ rows }),
+          }),
+        );
       } finally {
         await progress.done();
       }
     }
     if (!this.jsonEnabled()) {
-      this.log(renderTable(results.map((r) => ({
-        file: r.file, source: r.source, provider: r.provider, rows: r.rows, skipped: r.invalid,
-        days: r.window ? `${r.window.from}..${r.window.to}` : '-', seconds: (r.durationMs / 1000).toFixed(1),
-      }))));
+      this.log(
+        renderTable(
+          results.map((r) => ({
+            file: r.file,
+            source: r.source,
+            provider: r.provider,
+            rows: r.rows,
+            skipped: r.invalid,
+            days: r.window ? `${r.window.from}..${r.window.to}` : '-',
+            seconds: (r.durationMs / 1000).toFixed(1),
+          })),
+        ),
+      );
       for (const r of results) {
         for (const ex of r.invalidExamples) this.warn(`skipped: ${ex}`);
-        for (const o of r.overlaps) this.warn(`${r.source} overlaps ${o.source} for ${o.provider} (${o.rows} rows, ${o.first}..${o.last}): both count in reports; remove one with a narrower import or use --by source`);
+        for (const o of r.overlaps)
+          this.warn(
+            `${r.source} overlaps ${o.source} for ${o.provider} (${o.rows} rows, ${o.first}..${o.last}): both count in reports; remove one with a narrower import or use --by source`,
+          );
       }
     }
-    return { files: results, rows: results.reduce((n, r) => n + r.rows, 0), invalid: results.reduce((n, r) => n + r.invalid, 0) };
+    return {
+      files: results,
+      rows: results.reduce((n, r) => n + r.rows, 0),
+      invalid: results.reduce((n, r) => n + r.invalid, 0),
+    };
   }
 }

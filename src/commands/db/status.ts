@@ -4,7 +4,8 @@ import { migrationStatus, type MigrationStatus } from '../../core/base/store/mig
 
 export default class DbStatus extends OcoCommand<MigrationStatus> {
   static override summary = 'Show the storage engine, the current schema version and pending migrations.';
-  static override description = 'Does not migrate. Exit 0 whether or not migrations are pending; exit 3 when the database is unreachable.';
+  static override description =
+    'Does not migrate. Exit 0 whether or not migrations are pending; exit 3 when the database is unreachable.';
   static override examples = ['<%= config.bin %> db status', '<%= config.bin %> db status --json'];
 
   async run(): Promise<MigrationStatus> {
@@ -19,7 +20,8 @@ export default class DbStatus extends OcoCommand<MigrationStatus> {
         this.log(`pending:\n${renderTable(status.pending)}`);
         this.log('Run "oco db migrate" to apply them.');
       } else this.log('pending:  none');
-      if (status.modified.length > 0) this.warn(`applied migrations changed since they ran: ${status.modified.join(', ')}`);
+      if (status.modified.length > 0)
+        this.warn(`applied migrations changed since they ran: ${status.modified.join(', ')}`);
     }
     return status;
   }

@@ -10,7 +10,22 @@ export default class KeysList extends OcoCommand<VirtualKey[]> {
     await this.parse(KeysList);
     const keys = await listKeys(await this.store());
     if (!this.jsonEnabled()) {
-      this.log(keys.length === 0 ? 'No virtual keys. Create one with "oco keys create --name NAME".' : renderTable(keys, [{ key: 'id' }, { key: 'name' }, { key: 'prefix' }, { key: 'status' }, { key: 'orgId', header: 'org' }, { key: 'teamId', header: 'team' }, { key: 'agentId', header: 'agent' }, { key: 'userId', header: 'user' }, { key: 'expiresAt', header: 'expires' }, { key: 'lastUsedAt', header: 'last used' }]));
+      this.log(
+        keys.length === 0
+          ? 'No virtual keys. Create one with "oco keys create --name NAME".'
+          : renderTable(keys, [
+              { key: 'id' },
+              { key: 'name' },
+              { key: 'prefix' },
+              { key: 'status' },
+              { key: 'orgId', header: 'org' },
+              { key: 'teamId', header: 'team' },
+              { key: 'agentId', header: 'agent' },
+              { key: 'userId', header: 'user' },
+              { key: 'expiresAt', header: 'expires' },
+              { key: 'lastUsedAt', header: 'last used' },
+            ]),
+      );
     }
     return keys;
   }

@@ -4,8 +4,13 @@ import { revokeKey, type VirtualKey } from '../../core/gateway/keys/service.js';
 
 export default class KeysRevoke extends OcoCommand<VirtualKey> {
   static override summary = 'Revoke a virtual key by id or prefix; the gateway refuses it within seconds.';
-  static override examples = ['<%= config.bin %> keys revoke key_0123456789abcdef', '<%= config.bin %> keys revoke oco_AbCdEfGh --json'];
-  static override args = { key: Args.string({ description: 'Key id (key_…) or prefix (oco_…, as "keys list" shows).', required: true }) };
+  static override examples = [
+    '<%= config.bin %> keys revoke key_0123456789abcdef',
+    '<%= config.bin %> keys revoke oco_AbCdEfGh --json',
+  ];
+  static override args = {
+    key: Args.string({ description: 'Key id (key_…) or prefix (oco_…, as "keys list" shows).', required: true }),
+  };
 
   async run(): Promise<VirtualKey> {
     const { args } = await this.parse(KeysRevoke);

@@ -7,7 +7,10 @@ import { rateLimitView } from '../../core/gateway/spend/service.js';
 
 export default class LimitsDelete extends OcoCommand<Array<Record<string, unknown>>> {
   static override summary = 'Delete a rate limit by id, or every limit of a scope and entity (optionally one --kind).';
-  static override examples = ['<%= config.bin %> limits delete rl_0123456789abcdef', '<%= config.bin %> limits delete --scope key --entity key_abc123 --kind rpm --json'];
+  static override examples = [
+    '<%= config.bin %> limits delete rl_0123456789abcdef',
+    '<%= config.bin %> limits delete --scope key --entity key_abc123 --kind rpm --json',
+  ];
   static override args = { id: Args.string({ description: 'rate limit id' }) };
   static override flags = {
     scope: Flags.string({ description: 'key, agent, team or org' }),
@@ -17,11 +20,19 @@ export default class LimitsDelete extends OcoCommand<Array<Record<string, unknow
 
   async run(): Promise<Array<Record<string, unknown>>> {
     const { args, flags } = await this.parse(LimitsDelete);
-    if (!args.id && (!flags.scope || !flags.entity)) throw new UsageError('name the limit by id, or with --scope and --entity', { code: 'OCO_USAGE', hint: 'See "oco limits list".' });
-    if (flags.kind && !RATE_LIMIT_KINDS.includes(flags.kind as never)) throw invalid('kind', `"${flags.kind}" is not one of ${RATE_LIMIT_KINDS.join(', ')}`);
+    if (!args.id && (!flags.scope || !flags.entity))
+      throw new UsageError('name the limit by id, or with --scope and --entity', {
+        code: 'OCO_USAGE',
+        hint: 'See "oco limits list".',
+      });
+    if (flags.kind && !RATE_LIMIT_KINDS.includes(flags.kind as never))
+      throw invalid('kind', `"${flags.kind}" is not one of ${RATE_LIMIT_KINDS.join(', ')}`);
     const store = await this.store();
-    const removed = (await deleteRateLimit(store, { id: args.id, scope: flags.scope, entityId: flags.entity, kind: flags.kind })).map(rateLimitView);
-    if (!this.jsonEnabled()) for (const r of removed) this.log(`Deleted rate limit ${r.id} (${r.scope} ${r.entity_id} ${r.kind})`);
+    const removed = (
+      await deleteRateLimit(store, { id: args.id, scope: flags.scope, entityId: flags.entity, kind: flags.kind })
+    ).map(rateLimitView);
+    if (!this.jsonEnabled())
+      for (const r of removed) this.log(`Deleted rate limit ${r.id} (${r.scope} ${r.entity_id} ${r.kind})`);
     return removed;
   }
 }

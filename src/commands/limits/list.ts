@@ -11,7 +11,19 @@ export default class LimitsList extends OcoCommand<Array<Record<string, unknown>
     await this.parse(LimitsList);
     const store = await this.store();
     const rows = (await listRateLimits(store)).map(rateLimitView);
-    if (!this.jsonEnabled()) this.log(rows.length ? renderTable(rows, [{ key: 'id' }, { key: 'scope' }, { key: 'entity_id', header: 'entity' }, { key: 'kind' }, { key: 'limit' }, { key: 'window' }]) : 'No rate limits. Create one with "oco limits create".');
+    if (!this.jsonEnabled())
+      this.log(
+        rows.length
+          ? renderTable(rows, [
+              { key: 'id' },
+              { key: 'scope' },
+              { key: 'entity_id', header: 'entity' },
+              { key: 'kind' },
+              { key: 'limit' },
+              { key: 'window' },
+            ])
+          : 'No rate limits. Create one with "oco limits create".',
+      );
     return rows;
   }
 }

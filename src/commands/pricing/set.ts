@@ -16,8 +16,9 @@ const RATE_FLAGS: Array<[string, TokenClass]> = [
 ];
 
 export default class PricingSet extends OcoCommand<PriceRow> {
-  static override summary = 'Set a model\'s price from a date on (USD per 1M tokens).';
-  static override description = 'Adds a dated price version; calls before --effective-from keep the price they had, so recorded costs stay reproducible. Classes you do not give keep their current rate.';
+  static override summary = "Set a model's price from a date on (USD per 1M tokens).";
+  static override description =
+    'Adds a dated price version; calls before --effective-from keep the price they had, so recorded costs stay reproducible. Classes you do not give keep their current rate.';
   static override examples = [
     '<%= config.bin %> pricing set my-model --provider openai --input 0.5 --output 1.5',
     '<%= config.bin %> pricing set gpt-4o --output 12 --effective-from 2026-02-01',
@@ -25,7 +26,9 @@ export default class PricingSet extends OcoCommand<PriceRow> {
   ];
   static override args = { model: Args.string({ description: 'Model (family) name.', required: true }) };
   static override flags = {
-    provider: Flags.string({ summary: `Provider: ${PROVIDERS.join(', ')} (guessed from the model name when omitted).` }),
+    provider: Flags.string({
+      summary: `Provider: ${PROVIDERS.join(', ')} (guessed from the model name when omitted).`,
+    }),
     input: Flags.string({ summary: 'Input tokens.' }),
     'cached-input': Flags.string({ summary: 'Cached input (cache read) tokens.' }),
     'cache-write-5m': Flags.string({ summary: 'Cache writes, 5-minute TTL (Anthropic).' }),
@@ -33,7 +36,11 @@ export default class PricingSet extends OcoCommand<PriceRow> {
     output: Flags.string({ summary: 'Output tokens.' }),
     reasoning: Flags.string({ summary: 'Reasoning/thinking tokens (default: the output rate).' }),
     'tool-prompt': Flags.string({ summary: 'Tool-use prompt tokens (default: the input rate).' }),
-    'min-context': Flags.integer({ summary: 'Tier: applies when the prompt is larger than this many tokens.', min: 0, default: 0 }),
+    'min-context': Flags.integer({
+      summary: 'Tier: applies when the prompt is larger than this many tokens.',
+      min: 0,
+      default: 0,
+    }),
     'effective-from': Flags.string({ summary: 'ISO-8601 date/time the price applies from (default now).' }),
   };
 
@@ -45,9 +52,22 @@ export default class PricingSet extends OcoCommand<PriceRow> {
       const v = (flags as Record<string, unknown>)[flag];
       if (typeof v === 'string') prices[cls] = parseRate(v, `--${flag}`);
     }
-    const effectiveFrom = flags['effective-from'] ? parseTimeOrDuration(flags['effective-from'], 'effective-from', 'past') : new Date();
-    const row = await setPrice(await this.store(), { provider, model: args.model, prices, minContextTokens: flags['min-context'], effectiveFrom });
-    if (!this.jsonEnabled()) this.log(`Price of ${provider} ${row.model} from ${row.effectiveFrom}: ${Object.entries(row.prices).map(([c, v]) => `${c} $${v}`).join(', ')} per 1M tokens`);
+    const effectiveFrom = flags['effective-from']
+      ? parseTimeOrDuration(flags['effective-from'], 'effective-from', 'past')
+      : new Date();
+    const row = await setPrice(await this.store(), {
+      provider,
+      model: args.model,
+      prices,
+      minContextTokens: flags['min-context'],
+      effectiveFrom,
+    });
+    if (!this.jsonEnabled())
+      this.log(
+        `Price of ${provider} ${row.model} from ${row.effectiveFrom}: ${Object.entries(row.prices)
+          .map(([c, v]) => `${c} $${v}`)
+          .join(', ')} per 1M tokens`,
+      );
     return row;
   }
 }

@@ -11,7 +11,18 @@ export default class PricingUnpriced extends OcoCommand<Row[]> {
   async run(): Promise<Row[]> {
     await this.parse(PricingUnpriced);
     const rows = await listUnpriced(await this.store());
-    if (!this.jsonEnabled()) this.log(rows.length === 0 ? 'Every recorded call was priced.' : renderTable(rows, [{ key: 'provider' }, { key: 'model' }, { key: 'requests' }, { key: 'firstHour', header: 'first hour' }, { key: 'lastHour', header: 'last hour' }]));
+    if (!this.jsonEnabled())
+      this.log(
+        rows.length === 0
+          ? 'Every recorded call was priced.'
+          : renderTable(rows, [
+              { key: 'provider' },
+              { key: 'model' },
+              { key: 'requests' },
+              { key: 'firstHour', header: 'first hour' },
+              { key: 'lastHour', header: 'last hour' },
+            ]),
+      );
     return rows;
   }
 }

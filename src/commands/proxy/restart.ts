@@ -4,7 +4,7 @@ import { runningDaemon, startDetached, stopDaemon } from '../../daemon/control.j
 
 export default class ProxyRestart extends OcoCommand<{ url: string; pid: number; previousPid?: number }> {
   static override summary = 'Stop the gateway gracefully and start it again (detached).';
-  static override description = 'Keeps the running daemon\'s host and port unless --host/--port say otherwise.';
+  static override description = "Keeps the running daemon's host and port unless --host/--port say otherwise.";
   static override examples = ['<%= config.bin %> proxy restart', '<%= config.bin %> proxy restart --port 9090 --json'];
   static override flags = {
     port: Flags.integer({ char: 'p', summary: 'Port to listen on.', min: 0, max: 65535 }),

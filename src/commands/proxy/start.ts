@@ -24,9 +24,16 @@ Point SDKs at it: OpenAI base URL http://127.0.0.1:8080/v1/proxy/openai/v1, Anth
     'OCO_PROXY_API_KEY=secret <%= config.bin %> proxy start --host 0.0.0.0',
   ];
   static override flags = {
-    port: Flags.integer({ char: 'p', summary: 'Port to listen on (default OCO_PROXY_PORT or 8080).', min: 0, max: 65535 }),
+    port: Flags.integer({
+      char: 'p',
+      summary: 'Port to listen on (default OCO_PROXY_PORT or 8080).',
+      min: 0,
+      max: 65535,
+    }),
     host: Flags.string({ summary: 'Address to bind (default OCO_PROXY_HOST or 127.0.0.1).' }),
-    foreground: Flags.boolean({ summary: 'Run in this process, logging to stdout and the log file, until SIGTERM/SIGINT.' }),
+    foreground: Flags.boolean({
+      summary: 'Run in this process, logging to stdout and the log file, until SIGTERM/SIGINT.',
+    }),
   };
 
   async run(): Promise<StartResult | void> {
@@ -38,7 +45,9 @@ Point SDKs at it: OpenAI base URL http://127.0.0.1:8080/v1/proxy/openai/v1, Anth
     const host = config.string('proxy.host')!;
     const port = config.int('proxy.port');
     if (!isLoopback(host) && !config.string('proxy.apiKey')) {
-      process.stderr.write(`Warning: binding ${host} (not loopback) without OCO_PROXY_API_KEY: anyone who can reach it can spend through it.\n`);
+      process.stderr.write(
+        `Warning: binding ${host} (not loopback) without OCO_PROXY_API_KEY: anyone who can reach it can spend through it.\n`,
+      );
     }
     const running = runningDaemon(config);
     if (running && (await fetchHealth(running.url))) {

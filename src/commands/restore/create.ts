@@ -27,7 +27,17 @@ Exit codes with --wait: 0 Completed; 4 PartiallyFailed, Failed or FailedValidati
     const [client, store] = await this.both(this.velero(flags), this.store());
     const startedAt = new Date();
     const created = await client.create('restore', buildRestore(name, client.namespace, spec));
-    const id = await startJob(store, { kind: 'restore', name, context: client.kube.context, namespace: client.namespace, params: { spec, wait: flags.wait } }, startedAt);
+    const id = await startJob(
+      store,
+      {
+        kind: 'restore',
+        name,
+        context: client.kube.context,
+        namespace: client.namespace,
+        params: { spec, wait: flags.wait },
+      },
+      startedAt,
+    );
     await recordObjects(store, 'restore', [created], client.kube.context, client.namespace);
     const base = { namespace: client.namespace, context: client.kube.context, uid: created.metadata.uid };
     if (!flags.wait) {

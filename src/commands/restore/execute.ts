@@ -7,10 +7,18 @@ import { requireDuration, requireName } from '../../core/resilience/velero/value
 
 export default class RestoreExecute extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Run a stored recovery plan: create its Restore (checks the backup again first).';
-  static override description = 'The backup must still be the one planned (same uid) and restorable. A plan runs once. Exit codes as restore create.';
-  static override examples = ['<%= config.bin %> restore execute rp-1a2b3c4d --wait', '<%= config.bin %> restore execute rp-1a2b3c4d --name app-recovered --json'];
+  static override description =
+    'The backup must still be the one planned (same uid) and restorable. A plan runs once. Exit codes as restore create.';
+  static override examples = [
+    '<%= config.bin %> restore execute rp-1a2b3c4d --wait',
+    '<%= config.bin %> restore execute rp-1a2b3c4d --name app-recovered --json',
+  ];
   static override args = { plan: Args.string({ description: 'plan id (from oco restore plan)', required: true }) };
-  static override flags = { name: Flags.string({ description: 'restore name (default: <backup>-<timestamp>)' }), ...waitFlags, ...kubeFlags };
+  static override flags = {
+    name: Flags.string({ description: 'restore name (default: <backup>-<timestamp>)' }),
+    ...waitFlags,
+    ...kubeFlags,
+  };
 
   async run(): Promise<Record<string, unknown>> {
     const { args, flags } = await this.parse(RestoreExecute);
@@ -19,11 +27,25 @@ export default class RestoreExecute extends VeleroCommand<Record<string, unknown
     const store = await this.store();
     const plan = await loadPlan(store, args.plan);
     // the plan was made against one cluster and namespace: run it there unless told otherwise
-    const client = await this.velero({ ...flags, context: flags.context ?? plan.definition.context, namespace: flags.namespace ?? plan.definition.namespace });
+    const client = await this.velero({
+      ...flags,
+      context: flags.context ?? plan.definition.context,
+      namespace: flags.namespace ?? plan.definition.namespace,
+    });
     const startedAt = new Date();
     const restore = await executePlan(client, store, plan, flags.name);
     const name = restore.metadata.name;
-    const id = await startJob(store, { kind: 'restore', name, context: client.kube.context, namespace: client.namespace, params: { plan: plan.id, wait: flags.wait } }, startedAt);
+    const id = await startJob(
+      store,
+      {
+        kind: 'restore',
+        name,
+        context: client.kube.context,
+        namespace: client.namespace,
+        params: { plan: plan.id, wait: flags.wait },
+      },
+      startedAt,
+    );
     if (!flags.wait) {
       await finishJob(store, id, { phase: 'New', exitCode: 0, startedAt });
       if (!this.jsonEnabled()) this.log(`Restore "${name}" created from plan ${plan.id}.`);

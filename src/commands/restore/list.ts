@@ -10,7 +10,11 @@ export default class RestoreList extends VeleroCommand<Array<ReturnType<typeof s
   static override summary = 'List Velero restores (newest first).';
   static override examples = ['<%= config.bin %> restore list', '<%= config.bin %> restore list --sort-by name --json'];
   static override flags = {
-    'sort-by': Flags.string({ description: 'order: time (newest first), name or phase', options: [...SORT_KEYS], default: 'time' }),
+    'sort-by': Flags.string({
+      description: 'order: time (newest first), name or phase',
+      options: [...SORT_KEYS],
+      default: 'time',
+    }),
     selector: Flags.string({ char: 'l', description: 'label selector' }),
     ...kubeFlags,
   };
@@ -18,7 +22,10 @@ export default class RestoreList extends VeleroCommand<Array<ReturnType<typeof s
   async run() {
     const { flags } = await this.parse(RestoreList);
     const client = await this.velero(flags);
-    const items = await listSorted(client, 'restore', { selector: flags.selector, sortBy: flags['sort-by'] as (typeof SORT_KEYS)[number] });
+    const items = await listSorted(client, 'restore', {
+      selector: flags.selector,
+      sortBy: flags['sort-by'] as (typeof SORT_KEYS)[number],
+    });
     await recordObjects(await this.store(), 'restore', items, client.kube.context, client.namespace);
     const rows = items.map(summarize);
     if (!this.jsonEnabled()) {
@@ -26,8 +33,20 @@ export default class RestoreList extends VeleroCommand<Array<ReturnType<typeof s
         rows.length === 0
           ? `No restores in namespace ${client.namespace}.`
           : renderTable(
-              rows.map((r) => ({ ...r, created: ago(r.created), items: r.totalItems !== null ? `${r.items ?? 0}/${r.totalItems}` : null })),
-              [{ key: 'name' }, { key: 'backup' }, { key: 'phase', header: 'status' }, { key: 'items' }, { key: 'errors' }, { key: 'warnings' }, { key: 'created' }],
+              rows.map((r) => ({
+                ...r,
+                created: ago(r.created),
+                items: r.totalItems !== null ? `${r.items ?? 0}/${r.totalItems}` : null,
+              })),
+              [
+                { key: 'name' },
+                { key: 'backup' },
+                { key: 'phase', header: 'status' },
+                { key: 'items' },
+                { key: 'errors' },
+                { key: 'warnings' },
+                { key: 'created' },
+              ],
             ),
       );
     }

@@ -4,7 +4,10 @@ import { logs } from '../../core/resilience/velero/service.js';
 
 export default class RestoreLogs extends VeleroCommand<{ name: string; log: string }> {
   static override summary = "Print a restore's log (from object storage, through a DownloadRequest).";
-  static override examples = ['<%= config.bin %> restore logs app-copy', '<%= config.bin %> restore logs app-copy --json'];
+  static override examples = [
+    '<%= config.bin %> restore logs app-copy',
+    '<%= config.bin %> restore logs app-copy --json',
+  ];
   static override args = { name: Args.string({ description: 'restore name', required: true }) };
   static override flags = { ...kubeFlags, ...cacertFlag };
 

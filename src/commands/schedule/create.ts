@@ -8,12 +8,18 @@ import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 
 export default class ScheduleCreate extends VeleroCommand<ReturnType<typeof scheduleRow>> {
   static override summary = 'Create a Velero backup schedule (cron, UTC) with a backup template.';
-  static override description = 'The cron expression is checked like Velero checks it (five fields, or @daily / @every 6h): a typo is a usage error (exit 2) before anything is created. Accepts every backup create flag for the template.';
+  static override description =
+    'The cron expression is checked like Velero checks it (five fields, or @daily / @every 6h): a typo is a usage error (exit 2) before anything is created. Accepts every backup create flag for the template.';
   static override examples = [
     '<%= config.bin %> schedule create daily-app --schedule "0 2 * * *" --include-namespaces app --ttl 720h',
     '<%= config.bin %> schedule create hourly --schedule "@every 1h" --paused --json',
   ];
-  static override args = { name: Args.string({ description: 'schedule name (at most 63 characters: it becomes a label value)', required: true }) };
+  static override args = {
+    name: Args.string({
+      description: 'schedule name (at most 63 characters: it becomes a label value)',
+      required: true,
+    }),
+  };
   static override flags = {
     schedule: Flags.string({ description: 'cron expression, e.g. "0 2 * * *" (UTC)', required: true }),
     paused: Flags.boolean({ description: 'create it paused' }),
@@ -27,9 +33,13 @@ export default class ScheduleCreate extends VeleroCommand<ReturnType<typeof sche
     requireCron(flags.schedule, '--schedule');
     const template = specFromFlags(flags);
     const client = await this.velero(flags);
-    const created = await client.create('schedule', buildSchedule(args.name, client.namespace, flags.schedule, template, { paused: flags.paused }));
+    const created = await client.create(
+      'schedule',
+      buildSchedule(args.name, client.namespace, flags.schedule, template, { paused: flags.paused }),
+    );
     await recordObjects(await this.store(), 'schedule', [created], client.kube.context, client.namespace);
-    if (!this.jsonEnabled()) this.log(`Schedule "${args.name}" created (${flags.schedule}${flags.paused ? ', paused' : ''}).`);
+    if (!this.jsonEnabled())
+      this.log(`Schedule "${args.name}" created (${flags.schedule}${flags.paused ? ', paused' : ''}).`);
     return scheduleRow(created);
   }
 }

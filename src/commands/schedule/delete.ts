@@ -5,9 +5,15 @@ import { forgetObject } from '../../core/resilience/velero/records.js';
 export default class ScheduleDelete extends VeleroCommand<{ name: string; deleted: boolean }> {
   static override summary = 'Delete a schedule (its existing backups stay).';
   static override description = 'Asks on a terminal; needs --confirm otherwise.';
-  static override examples = ['<%= config.bin %> schedule delete daily-app', '<%= config.bin %> schedule delete daily-app --confirm --json'];
+  static override examples = [
+    '<%= config.bin %> schedule delete daily-app',
+    '<%= config.bin %> schedule delete daily-app --confirm --json',
+  ];
   static override args = { name: Args.string({ description: 'schedule name', required: true }) };
-  static override flags = { confirm: Flags.boolean({ description: 'do not ask (required when not on a terminal)' }), ...kubeFlags };
+  static override flags = {
+    confirm: Flags.boolean({ description: 'do not ask (required when not on a terminal)' }),
+    ...kubeFlags,
+  };
 
   async run() {
     const { args, flags } = await this.parse(ScheduleDelete);

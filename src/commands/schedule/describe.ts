@@ -5,7 +5,10 @@ import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 
 export default class ScheduleDescribe extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Show one schedule: cron, template, phase, last backup and the next runs.';
-  static override examples = ['<%= config.bin %> schedule describe daily-app', '<%= config.bin %> schedule describe daily-app --json'];
+  static override examples = [
+    '<%= config.bin %> schedule describe daily-app',
+    '<%= config.bin %> schedule describe daily-app --json',
+  ];
   static override args = { name: Args.string({ description: 'schedule name', required: true }) };
   static override flags = { ...kubeFlags };
 

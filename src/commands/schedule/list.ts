@@ -19,15 +19,22 @@ export default class ScheduleList extends VeleroCommand<Array<ReturnType<typeof 
       this.log(
         rows.length === 0
           ? `No schedules in namespace ${client.namespace}.`
-          : renderTable(rows.map((r) => ({ ...r, lastBackup: ago(r.lastBackup), includedNamespaces: r.includedNamespaces?.join(',') ?? '*' })), [
-              { key: 'name' },
-              { key: 'phase', header: 'status' },
-              { key: 'schedule' },
-              { key: 'paused' },
-              { key: 'lastBackup', header: 'last backup' },
-              { key: 'includedNamespaces', header: 'namespaces' },
-              { key: 'ttl' },
-            ]),
+          : renderTable(
+              rows.map((r) => ({
+                ...r,
+                lastBackup: ago(r.lastBackup),
+                includedNamespaces: r.includedNamespaces?.join(',') ?? '*',
+              })),
+              [
+                { key: 'name' },
+                { key: 'phase', header: 'status' },
+                { key: 'schedule' },
+                { key: 'paused' },
+                { key: 'lastBackup', header: 'last backup' },
+                { key: 'includedNamespaces', header: 'namespaces' },
+                { key: 'ttl' },
+              ],
+            ),
       );
     }
     return rows;

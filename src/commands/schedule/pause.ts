@@ -4,7 +4,10 @@ import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 
 export default class SchedulePause extends VeleroCommand<ReturnType<typeof scheduleRow>> {
   static override summary = 'Pause a schedule (merge patch of spec.paused).';
-  static override examples = ['<%= config.bin %> schedule pause daily-app', '<%= config.bin %> schedule pause daily-app --json'];
+  static override examples = [
+    '<%= config.bin %> schedule pause daily-app',
+    '<%= config.bin %> schedule pause daily-app --json',
+  ];
   static override args = { name: Args.string({ description: 'schedule name', required: true }) };
   static override flags = { ...kubeFlags };
 

@@ -4,7 +4,10 @@ import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 
 export default class ScheduleUnpause extends VeleroCommand<ReturnType<typeof scheduleRow>> {
   static override summary = 'Unpause a schedule (merge patch of spec.paused).';
-  static override examples = ['<%= config.bin %> schedule unpause daily-app', '<%= config.bin %> schedule unpause daily-app --json'];
+  static override examples = [
+    '<%= config.bin %> schedule unpause daily-app',
+    '<%= config.bin %> schedule unpause daily-app --json',
+  ];
   static override args = { name: Args.string({ description: 'schedule name', required: true }) };
   static override flags = { ...kubeFlags };
 

@@ -24,7 +24,11 @@ export default class SpendSummary extends OcoCommand<Summary> {
   static override summary = 'What LLM calls cost, grouped by agent, team, org, user, model, provider or day.';
   static override description = `Exact decimal totals from the hourly rollups the gateway writes; calls to models without a price are counted as unpriced, never as $0.
 REFUSED counts calls oco refused itself (a budget or a rate limit; never sent to the provider), ERRORS the calls that failed. Input tokens are shown as providers bill them: uncached, cached (prompt-cache reads), cache writes (when any) and their total.`;
-  static override examples = ['<%= config.bin %> spend summary', '<%= config.bin %> spend summary --by agent --since 7d', '<%= config.bin %> spend summary --by day --since 2026-01-01 --json'];
+  static override examples = [
+    '<%= config.bin %> spend summary',
+    '<%= config.bin %> spend summary --by agent --since 7d',
+    '<%= config.bin %> spend summary --by day --since 2026-01-01 --json',
+  ];
   static override flags = {
     by: Flags.string({ summary: `Group by: ${GROUP_BY.join(', ')}.`, default: 'model' }),
     since: Flags.string({ summary: 'Start: a duration back from now (7d, 12h) or an ISO-8601 date.', default: '30d' }),
@@ -33,7 +37,8 @@ REFUSED counts calls oco refused itself (a budget or a rate limit; never sent to
 
   async run(): Promise<Summary> {
     const { flags } = await this.parse(SpendSummary);
-    if (!(GROUP_BY as readonly string[]).includes(flags.by)) throw new UsageError(`--by must be one of ${GROUP_BY.join(', ')} (got "${flags.by}")`);
+    if (!(GROUP_BY as readonly string[]).includes(flags.by))
+      throw new UsageError(`--by must be one of ${GROUP_BY.join(', ')} (got "${flags.by}")`);
     const from = parseTimeOrDuration(flags.since, 'since', 'past');
     const to = flags.until ? parseTimeOrDuration(flags.until, 'until', 'past') : new Date();
     const s = await summarize(await this.store(), { from, to, groupBy: flags.by as GroupBy });

@@ -18,7 +18,12 @@ export function parseSpanSeconds(text: string): number | undefined {
 
 /** 7d, 6h, 90m: the shortest exact span form of a number of seconds. */
 export function formatSpanSeconds(seconds: number): string {
-  for (const [unit, size] of [['w', 604_800], ['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['w', 604_800],
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;

@@ -53,8 +53,16 @@ const O = { class: 'OperationError', exit: 1 } as const;
 export const ERROR_CODES = {
   // any command
   OCO_USAGE: { ...U, meaning: 'a flag, argument or combination of them that the command does not accept' },
-  OCO_ERROR: { class: 'OcoError', exit: 1, meaning: 'the command line could not be run (reported by the command parser, not a usage error)' },
-  OCO_INTERNAL: { class: 'OcoError', exit: 1, meaning: 'an unexpected error: a bug in oco (DEBUG=oco* prints the stack)' },
+  OCO_ERROR: {
+    class: 'OcoError',
+    exit: 1,
+    meaning: 'the command line could not be run (reported by the command parser, not a usage error)',
+  },
+  OCO_INTERNAL: {
+    class: 'OcoError',
+    exit: 1,
+    meaning: 'an unexpected error: a bug in oco (DEBUG=oco* prints the stack)',
+  },
   OCO_UNKNOWN_COMMAND: { class: 'OcoError', exit: 127, meaning: 'no such command; the hint names the closest one' },
   OCO_NOT_FOUND: { ...N, meaning: 'the named object does not exist' },
   OCO_POLICY_FAILED: { ...P, meaning: 'a policy check failed' },
@@ -73,7 +81,11 @@ export const ERROR_CODES = {
   // gateway daemon
   OCO_PROXY_PORT_IN_USE: { ...O, meaning: 'the gateway port is taken by another process' },
   OCO_PROXY_LISTEN_FAILED: { ...O, meaning: 'the gateway could not listen on its address' },
-  OCO_PROXY_START_FAILED: { class: 'OcoError', exit: 1, meaning: 'the detached gateway did not start (exit 2, 3 or 4 when the daemon failed with that code)' },
+  OCO_PROXY_START_FAILED: {
+    class: 'OcoError',
+    exit: 1,
+    meaning: 'the detached gateway did not start (exit 2, 3 or 4 when the daemon failed with that code)',
+  },
   OCO_PROXY_STOP_TIMEOUT: { ...O, meaning: 'the gateway did not stop in time' },
   OCO_PROXY_NOT_RUNNING: { ...R, meaning: 'no gateway is running' },
   OCO_PROXY_UNRESPONSIVE: { ...R, meaning: 'the gateway process exists but does not answer' },
@@ -87,9 +99,18 @@ export const ERROR_CODES = {
   OCO_BUDGET_EXCEEDED: { ...P, meaning: 'budgets check: a budget is over its limit' },
   OCO_RATE_LIMIT_NOT_FOUND: { ...N, meaning: 'no rate limit matches' },
   OCO_SPEND_INVALID: { ...U, meaning: 'a budget or rate limit value that is not valid' },
-  OCO_TRANSLATE_UNSUPPORTED: { ...U, meaning: 'an OpenAI-format request field the chosen provider cannot honour (HTTP 400 naming the field)' },
-  OCO_TRANSLATE_INVALID: { ...U, meaning: 'an OpenAI-format request that is not valid as written (HTTP 400 naming the field)' },
-  OCO_TRANSLATE_UNKNOWN_MODEL: { ...U, meaning: 'a model name that picks no provider: use a known prefix or provider/model' },
+  OCO_TRANSLATE_UNSUPPORTED: {
+    ...U,
+    meaning: 'an OpenAI-format request field the chosen provider cannot honour (HTTP 400 naming the field)',
+  },
+  OCO_TRANSLATE_INVALID: {
+    ...U,
+    meaning: 'an OpenAI-format request that is not valid as written (HTTP 400 naming the field)',
+  },
+  OCO_TRANSLATE_UNKNOWN_MODEL: {
+    ...U,
+    meaning: 'a model name that picks no provider: use a known prefix or provider/model',
+  },
   // cloud costs
   OCO_COSTS_NO_PROVIDER: { ...C, meaning: 'no cloud provider is configured for costs ingest' },
   OCO_AWS_NOT_CONFIGURED: { ...C, meaning: 'AWS was named but is not configured' },
@@ -113,14 +134,20 @@ export const ERROR_CODES = {
   OCO_GCP_API_UNAVAILABLE: { ...R, meaning: 'BigQuery kept failing or throttling after retries' },
   OCO_GCP_UNREACHABLE: { ...R, meaning: 'GCP cannot be reached' },
   OCO_INGEST_FAILED: { ...O, meaning: 'a provider failed during ingest for a reason without its own code' },
-  OCO_INGEST_OUT_OF_WINDOW: { ...O, meaning: 'a source returned a row outside the requested window; nothing was written' },
+  OCO_INGEST_OUT_OF_WINDOW: {
+    ...O,
+    meaning: 'a source returned a row outside the requested window; nothing was written',
+  },
   OCO_FOCUS_INVALID_ROW: { ...U, meaning: 'a FOCUS file row that is not valid (file:line:column)' },
   OCO_FOCUS_INVALID_HEADER: { ...U, meaning: 'a FOCUS file without the columns oco needs' },
   OCO_FOCUS_PROVIDER_MISMATCH: { ...U, meaning: "a row's provider contradicts --provider" },
   OCO_FILE_NOT_FOUND: { ...U, meaning: 'the named file does not exist' },
   OCO_FILE_UNREADABLE: { ...U, meaning: 'the named file cannot be read' },
   // Kubernetes
-  OCO_K8S_NO_KUBECONFIG: { ...R, meaning: 'no Kubernetes configuration found (the kubeconfig named does not exist, or none at all)' },
+  OCO_K8S_NO_KUBECONFIG: {
+    ...R,
+    meaning: 'no Kubernetes configuration found (the kubeconfig named does not exist, or none at all)',
+  },
   OCO_K8S_BAD_KUBECONFIG: { ...C, meaning: 'the kubeconfig cannot be used' },
   OCO_K8S_NO_CONTEXT: { ...U, meaning: 'the kube context does not exist' },
   OCO_K8S_UNREACHABLE: { ...R, meaning: 'the Kubernetes API server cannot be reached' },
@@ -165,7 +192,9 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 /** The codes whose exit code is E: what a constructor of that exit code accepts. */
-export type ErrorCodeFor<E extends ExitCode> = { [K in ErrorCode]: (typeof ERROR_CODES)[K]['exit'] extends E ? K : never }[ErrorCode];
+export type ErrorCodeFor<E extends ExitCode> = {
+  [K in ErrorCode]: (typeof ERROR_CODES)[K]['exit'] extends E ? K : never;
+}[ErrorCode];
 
 export function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(ERROR_CODES, code);

@@ -20,7 +20,12 @@ export class OcoError extends Error {
   readonly details?: Record<string, unknown>;
 
   /** The exit code defaults to the registry's; only errors relayed from another process pass their own. */
-  constructor(code: ErrorCode, message: string, exitCode: ExitCode = ERROR_CODES[code].exit, options: OcoErrorOptions = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    exitCode: ExitCode = ERROR_CODES[code].exit,
+    options: OcoErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

@@ -33,7 +33,8 @@ export function closestCommand(id: string, commandIds: readonly string[]): strin
   const names = new Set<string>();
   for (const c of commandIds) {
     const parts = c.split(':');
-    for (let n = 1; n <= parts.length; n++) if (n <= words.length || n === parts.length) names.add(parts.slice(0, n).join(':'));
+    for (let n = 1; n <= parts.length; n++)
+      if (n <= words.length || n === parts.length) names.add(parts.slice(0, n).join(':'));
   }
   const sameDepth = [...names].filter((n) => n.split(':').length === words.length);
   return closest(id, sameDepth) ?? (words.length > 1 ? closest(id, commandIds) : undefined);

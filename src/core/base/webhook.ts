@@ -45,7 +45,12 @@ export interface DeliveryResult {
 }
 
 /** POSTs one JSON body, signed afresh at each attempt (the timestamp is part of the signature). */
-export async function postWebhook(url: string, event: string, body: string, options: WebhookOptions): Promise<DeliveryResult> {
+export async function postWebhook(
+  url: string,
+  event: string,
+  body: string,
+  options: WebhookOptions,
+): Promise<DeliveryResult> {
   const delays = options.retryDelaysMs;
   let lastError = '';
   let attempts = 0;
@@ -53,17 +58,30 @@ export async function postWebhook(url: string, event: string, body: string, opti
     if (attempt > 0) await new Promise((r) => setTimeout(r, delays[attempt - 1]));
     attempts++;
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': options.userAgent, 'x-oco-event': event, [TIMESTAMP_HEADER]: timestamp };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': options.userAgent,
+      'x-oco-event': event,
+      [TIMESTAMP_HEADER]: timestamp,
+    };
     if (options.secret) headers[SIGNATURE_HEADER] = signWebhook(options.secret, timestamp, body);
     try {
-      const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 5000) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+      });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return { delivered: true, attempts, target: maskWebhook(url) };
       lastError = `HTTP ${res.status}`;
       // A 4xx other than 408/429 will not change on retry.
       if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
     } catch (err) {
-      lastError = (err as Error).name === 'TimeoutError' ? 'timeout' : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
+      lastError =
+        (err as Error).name === 'TimeoutError'
+          ? 'timeout'
+          : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
     }
   }
   return { delivered: false, attempts, target: maskWebhook(url), error: lastError };

@@ -83,7 +83,9 @@ function normalise(err: Error & { oclif?: { exit?: number } }, config: Config, i
     const exit = 'parse' in err ? ExitCode.usage : (err.oclif?.exit ?? ExitCode.usage);
     const command = id ? config.findCommand(id) : undefined;
     const usage = usageLine(config, command);
-    const hint = usage ? `Usage: ${usage} (all flags: ${config.bin} ${command!.id.replaceAll(':', ' ')} --help)` : 'See --help for the flags and their values.';
+    const hint = usage
+      ? `Usage: ${usage} (all flags: ${config.bin} ${command!.id.replaceAll(':', ' ')} --help)`
+      : 'See --help for the flags and their values.';
     const message = parseErrorMessage(err, Object.keys(command?.flags ?? {}));
     return new OcoError(exit === ExitCode.usage ? 'OCO_USAGE' : 'OCO_ERROR', message, exit as ExitCode, { hint });
   }

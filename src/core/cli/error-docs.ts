@@ -41,7 +41,12 @@ export function errorCodesDocument(): string {
     for (const c of codesOf(e)) out.push(`| \`${c}\` | ${ERROR_CODES[c].class} | ${cell(ERROR_CODES[c].meaning)} |`);
     out.push('');
   }
-  out.push(`Classes and their exit codes (src/core/base/errors.ts): ${Object.entries(CLASS_EXIT).map(([k, v]) => `${k} ${v}`).join(', ')}; OcoError is thrown directly where the exit code is not a class's.`, '');
+  out.push(
+    `Classes and their exit codes (src/core/base/errors.ts): ${Object.entries(CLASS_EXIT)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; OcoError is thrown directly where the exit code is not a class's.`,
+    '',
+  );
   return out.join('\n');
 }
 

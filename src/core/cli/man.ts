@@ -16,16 +16,20 @@ export function renderManPages(config: Config): Map<string, string> {
   const topics = [...new Set(commands.map(topicOf).filter((t): t is string => Boolean(t)))]
     .filter((t) => !commands.some((c) => c.id === t && c.pluginType !== 'core'))
     .sort();
-  const ownTopics = topics.filter((t) => commands.some((c) => topicOf(c) === t && c.pluginType === 'core' && c.pluginName === config.name));
+  const ownTopics = topics.filter((t) =>
+    commands.some((c) => topicOf(c) === t && c.pluginType === 'core' && c.pluginName === config.name),
+  );
   const pages = new Map<string, string>();
-  const header = (name: string, what: string) => `.TH ${name.toUpperCase()} 1 "" "${bin} ${config.version}" "${what}"\n`;
+  const header = (name: string, what: string) =>
+    `.TH ${name.toUpperCase()} 1 "" "${bin} ${config.version}" "${what}"\n`;
 
   let main = header(bin, 'User Commands');
   main += `.SH NAME\n${bin} \\- ${esc(config.pjson.description ?? '')}\n`;
   main += `.SH SYNOPSIS\n.B ${bin}\n\\fICOMMAND\\fR [\\fIFLAGS\\fR]\n`;
   main += `.SH DESCRIPTION\nEvery command that prints data accepts \\fB\\-\\-json\\fR and then prints one JSON document on standard output and nothing else there. Errors go to standard error as one line and a hint.\n`;
   main += `.SH COMMANDS\n`;
-  for (const c of commands) main += `.TP\n.B ${bin} ${c.id.replaceAll(':', ' ')}\n${esc(c.summary ?? firstLine(c.description))}\n`;
+  for (const c of commands)
+    main += `.TP\n.B ${bin} ${c.id.replaceAll(':', ' ')}\n${esc(c.summary ?? firstLine(c.description))}\n`;
   const rootCommands = commands.filter((c) => !topicOf(c) || !ownTopics.includes(topicOf(c)!));
   main += `.SH ROOT COMMANDS\n`;
   for (const c of rootCommands) main += commandSection(bin, c);
@@ -53,7 +57,9 @@ export function renderManPages(config: Config): Map<string, string> {
 
 function commandSection(bin: string, c: Command.Loadable): string {
   const name = `${bin} ${c.id.replaceAll(':', ' ')}`;
-  const args = Object.values(c.args ?? {}).map((a) => (a.required ? `\\fI${a.name.toUpperCase()}\\fR` : `[\\fI${a.name.toUpperCase()}\\fR]`));
+  const args = Object.values(c.args ?? {}).map((a) =>
+    a.required ? `\\fI${a.name.toUpperCase()}\\fR` : `[\\fI${a.name.toUpperCase()}\\fR]`,
+  );
   let s = `.SS ${name}\n${esc(c.summary ?? '')}\n.PP\n.B ${name}\n${args.join(' ')} [\\fIFLAGS\\fR]\n`;
   if (c.description) s += `.PP\n${esc(c.description)}\n`;
   const argList = Object.values(c.args ?? {});
@@ -61,21 +67,27 @@ function commandSection(bin: string, c: Command.Loadable): string {
     s += `.PP\nArguments:\n`;
     for (const a of argList) s += `.TP\n.I ${a.name.toUpperCase()}\n${esc(a.description ?? '')}\n`;
   }
-  const flags = Object.values(c.flags ?? {}).filter((f) => !f.hidden).sort((a, b) => a.name.localeCompare(b.name));
+  const flags = Object.values(c.flags ?? {})
+    .filter((f) => !f.hidden)
+    .sort((a, b) => a.name.localeCompare(b.name));
   if (flags.length > 0) {
     s += `.PP\nFlags:\n`;
     for (const f of flags) {
       const value = f.type === 'option' ? ` \\fI${(f.helpValue as string | undefined) ?? 'VALUE'}\\fR` : '';
       const short = f.char ? `\\fB\\-${f.char}\\fR, ` : '';
       const options = f.type === 'option' && f.options ? ` (one of: ${f.options.join(', ')})` : '';
-      const def = f.type === 'option' && f.default !== undefined && typeof f.default !== 'function' ? ` [default: ${String(f.default)}]` : '';
+      const def =
+        f.type === 'option' && f.default !== undefined && typeof f.default !== 'function'
+          ? ` [default: ${String(f.default)}]`
+          : '';
       s += `.TP\n${short}\\fB\\-\\-${f.name}\\fR${value}\n${esc((f.summary ?? f.description ?? '') + options + def)}\n`;
     }
   }
   const examples = (c.examples ?? []).map((e) => (typeof e === 'string' ? e : e.command));
   if (examples.length > 0) {
     s += `.PP\nExamples:\n`;
-    for (const e of examples) s += `.PP\n.RS 4\n.nf\n${esc(e.replaceAll('<%= config.bin %>', bin).replaceAll('<%= command.id %>', c.id.replaceAll(':', ' ')))}\n.fi\n.RE\n`;
+    for (const e of examples)
+      s += `.PP\n.RS 4\n.nf\n${esc(e.replaceAll('<%= config.bin %>', bin).replaceAll('<%= command.id %>', c.id.replaceAll(':', ' ')))}\n.fi\n.RE\n`;
   }
   return s;
 }

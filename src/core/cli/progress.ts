@@ -27,7 +27,11 @@ export class Progress {
     const s = this.state;
     this.live.update({
       label: s.label,
-      parts: [s.pages ? `${s.pages} pages` : '', `${s.rows.toLocaleString('en-US')} rows`, s.requests ? `${s.requests} requests` : ''].filter(Boolean),
+      parts: [
+        s.pages ? `${s.pages} pages` : '',
+        `${s.rows.toLocaleString('en-US')} rows`,
+        s.requests ? `${s.requests} requests` : '',
+      ].filter(Boolean),
     });
   }
 

@@ -58,7 +58,9 @@ export function roffAscii(text: string): string {
   for (const ch of text.normalize('NFC')) {
     if (CONTROL.test(ch)) {
       const at = text.indexOf(ch);
-      throw new Error(`man page text has control character U+${codePoint(ch)} in "${text.slice(Math.max(0, at - 30), at + 30).replace(CONTROL, '?')}"`);
+      throw new Error(
+        `man page text has control character U+${codePoint(ch)} in "${text.slice(Math.max(0, at - 30), at + 30).replace(CONTROL, '?')}"`,
+      );
     }
     if (ch.charCodeAt(0) < 0x80) out += ch;
     else out += ROFF_GLYPHS[ch] ?? `\\[u${codePoint(ch)}]`;

@@ -19,8 +19,13 @@ export const budgetRefFlags = {
 };
 
 export const budgetValueFlags = {
-  limit: Flags.string({ description: 'limit in USD, a plain decimal such as 500 or 12.50; 0 with a hard budget refuses every call (a kill switch)' }),
-  period: Flags.string({ description: 'daily, weekly, monthly (calendar, in --timezone), rolling (with --window) or total' }),
+  limit: Flags.string({
+    description:
+      'limit in USD, a plain decimal such as 500 or 12.50; 0 with a hard budget refuses every call (a kill switch)',
+  }),
+  period: Flags.string({
+    description: 'daily, weekly, monthly (calendar, in --timezone), rolling (with --window) or total',
+  }),
   window: Flags.string({ description: 'rolling window length, e.g. 6h, 7d (with --period rolling)' }),
   timezone: Flags.string({ description: 'IANA timezone of calendar periods (default budget.timezone, UTC)' }),
   'alert-at': Flags.string({ description: 'alert thresholds in percent, comma separated (default 50,80,100)' }),
@@ -41,9 +46,17 @@ export async function resolveBudget(q: Queryable, f: RefFlags, idArg?: string): 
   const id = idArg ?? f.id;
   if (id) return findBudget(q, { id });
   if (!f.scope || !f.entity) {
-    throw new UsageError('name the budget with --id, or with --scope and --entity', { code: 'OCO_USAGE', hint: 'See "oco budgets list" for ids.', details: { flag: f.scope ? 'entity' : 'scope' } });
+    throw new UsageError('name the budget with --id, or with --scope and --entity', {
+      code: 'OCO_USAGE',
+      hint: 'See "oco budgets list" for ids.',
+      details: { flag: f.scope ? 'entity' : 'scope' },
+    });
   }
-  if (!SCOPE_NAMES.includes(f.scope as never)) throw new UsageError(`--scope: "${f.scope}" is not one of ${SCOPE_NAMES.join(', ')}`, { code: 'OCO_SPEND_INVALID', details: { flag: 'scope' } });
+  if (!SCOPE_NAMES.includes(f.scope as never))
+    throw new UsageError(`--scope: "${f.scope}" is not one of ${SCOPE_NAMES.join(', ')}`, {
+      code: 'OCO_SPEND_INVALID',
+      details: { flag: 'scope' },
+    });
   return findBudget(q, { scope: f.scope, entityId: f.entity, provider: f.provider, model: f.model });
 }
 
@@ -82,12 +95,25 @@ export function describeBudget(s: BudgetStatus): string {
     ['scope', `${s.scope} ${s.entityId}`],
     ['applies to', [s.provider, s.model].filter(Boolean).join('/') || 'all providers and models'],
     ['limit', `${s.limitUsd} USD (${s.hard ? 'hard: blocks calls' : 'soft: alerts only'})`],
-    ['period', s.period === 'rolling' ? `rolling ${s.window}` : s.period === 'total' ? 'total (never resets)' : `${s.period}, ${s.timezone}`],
+    [
+      'period',
+      s.period === 'rolling'
+        ? `rolling ${s.window}`
+        : s.period === 'total'
+          ? 'total (never resets)'
+          : `${s.period}, ${s.timezone}`,
+    ],
     ['spent', `${s.spentUsd} USD (${s.usedPct}%)`],
     ['reserved', `${s.reservedUsd} USD`],
     ['remaining', `${s.remainingUsd} USD`],
-    ['unpriced', `${s.unpricedCalls} call${s.unpricedCalls === 1 ? '' : 's'} without a price (cost unknown, not in spent)`],
-    ['overshoot', `${s.overshootCalls} call${s.overshootCalls === 1 ? '' : 's'} above their reservation (${s.overshootUsd} USD over)`],
+    [
+      'unpriced',
+      `${s.unpricedCalls} call${s.unpricedCalls === 1 ? '' : 's'} without a price (cost unknown, not in spent)`,
+    ],
+    [
+      'overshoot',
+      `${s.overshootCalls} call${s.overshootCalls === 1 ? '' : 's'} above their reservation (${s.overshootUsd} USD over)`,
+    ],
     ['period start', s.periodStart],
     ['next reset', s.resetsAt ?? (s.period === 'total' ? 'never' : '-')],
     ['alerts at', s.alertAt.length ? s.alertAt.map((t) => `${t}%`).join(', ') : 'none'],

@@ -29,7 +29,10 @@ const REWRITES: ReadonlyArray<{ pattern: RegExp; line: (m: RegExpExecArray, know
         })
         .join('; '),
   },
-  { pattern: /^Unexpected arguments?: (.+)$/, line: (m) => `Unexpected argument${m[1]!.includes(',') ? 's' : ''} ${m[1]}` },
+  {
+    pattern: /^Unexpected arguments?: (.+)$/,
+    line: (m) => `Unexpected argument${m[1]!.includes(',') ? 's' : ''} ${m[1]}`,
+  },
   // oclif reports an exclusive pair once from each side; one sorted line dedupes them.
   {
     pattern: /^(--[\w-]+)(?:=\S*)? cannot also be provided when using (--[\w-]+)$/,
@@ -85,6 +88,9 @@ export function usageLine(config: Config, command: Command.Loadable | undefined)
   if (!command) return undefined;
   const id = command.id.replaceAll(':', config.topicSeparator ?? ' ');
   const own = command.usage ? [command.usage].flat()[0] : undefined;
-  const body = (own ?? new UsageHelp(command, config, { maxWidth: Number.MAX_SAFE_INTEGER }).line()).replace('<%= command.id %>', id);
+  const body = (own ?? new UsageHelp(command, config, { maxWidth: Number.MAX_SAFE_INTEGER }).line()).replace(
+    '<%= command.id %>',
+    id,
+  );
   return `${config.bin} ${body.startsWith(id) ? body : `${id} ${body}`}`.replace(/\s+/g, ' ').trim();
 }

@@ -12,19 +12,39 @@ import { connectKube, loadClientModule } from '../resilience/k8s/client.js';
 
 /** Flags every command that talks to the cluster shares. */
 export const kubeFlags = {
-  context: Flags.string({ description: 'kubeconfig context (default: kube.context, else the current context)', helpGroup: 'KUBERNETES' }),
-  kubeconfig: Flags.string({ description: 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)', helpGroup: 'KUBERNETES' }),
-  namespace: Flags.string({ char: 'n', description: 'namespace Velero runs in (default: velero.namespace / VELERO_NAMESPACE, else velero)', helpGroup: 'KUBERNETES' }),
+  context: Flags.string({
+    description: 'kubeconfig context (default: kube.context, else the current context)',
+    helpGroup: 'KUBERNETES',
+  }),
+  kubeconfig: Flags.string({
+    description: 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster)',
+    helpGroup: 'KUBERNETES',
+  }),
+  namespace: Flags.string({
+    char: 'n',
+    description: 'namespace Velero runs in (default: velero.namespace / VELERO_NAMESPACE, else velero)',
+    helpGroup: 'KUBERNETES',
+  }),
 };
 
 /** logs and describe --details fetch from object storage, whose certificate may be signed by a private CA. */
 export const cacertFlag = {
-  cacert: Flags.string({ description: "PEM file of the CA that signs the object storage certificate (default: the storage location's caCert)", helpGroup: 'KUBERNETES' }),
+  cacert: Flags.string({
+    description:
+      "PEM file of the CA that signs the object storage certificate (default: the storage location's caCert)",
+    helpGroup: 'KUBERNETES',
+  }),
 };
 
 export const waitFlags = {
-  wait: Flags.boolean({ char: 'w', description: 'watch the object until it finishes; exit 0 only when it Completed, 4 when it failed' }),
-  timeout: Flags.string({ description: 'with --wait: give up after this long (Go duration); exit 1, code OCO_WAIT_TIMEOUT', default: '30m' }),
+  wait: Flags.boolean({
+    char: 'w',
+    description: 'watch the object until it finishes; exit 0 only when it Completed, 4 when it failed',
+  }),
+  timeout: Flags.string({
+    description: 'with --wait: give up after this long (Go duration); exit 1, code OCO_WAIT_TIMEOUT',
+    default: '30m',
+  }),
 };
 
 export interface KubeFlagValues {
@@ -64,7 +84,10 @@ export abstract class VeleroCommand<T> extends OcoCommand<T> {
   protected async confirmOrRefuse(question: string, confirmed: boolean): Promise<void> {
     if (confirmed) return;
     if (!process.stdin.isTTY || !process.stdout.isTTY || this.jsonEnabled()) {
-      throw new UsageError(`${question.replace(/\?$/, '')}: refusing without --confirm when not on a terminal`, { code: 'OCO_CONFIRM_REQUIRED', hint: 'Add --confirm to do it non-interactively.' });
+      throw new UsageError(`${question.replace(/\?$/, '')}: refusing without --confirm when not on a terminal`, {
+        code: 'OCO_CONFIRM_REQUIRED',
+        hint: 'Add --confirm to do it non-interactively.',
+      });
     }
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
@@ -88,20 +111,34 @@ export abstract class VeleroCommand<T> extends OcoCommand<T> {
     const progress = this.reporter(`${kind} ${name}`);
     let outcome: Outcome;
     try {
-      outcome = await waitForOutcome(client, kind, name, { timeoutMs: job.timeoutMs, onChange: (o) => progress.update(o) });
+      outcome = await waitForOutcome(client, kind, name, {
+        timeoutMs: job.timeoutMs,
+        onChange: (o) => progress.update(o),
+      });
     } catch (err) {
       await progress.stop();
-      await finishJob(job.store, job.id, { exitCode: (err as { exitCode?: number }).exitCode ?? 1, error: (err as Error).message, startedAt: job.startedAt });
+      await finishJob(job.store, job.id, {
+        exitCode: (err as { exitCode?: number }).exitCode ?? 1,
+        error: (err as Error).message,
+        startedAt: job.startedAt,
+      });
       throw err;
     }
     await progress.stop();
     await recordObjects(job.store, kind, [outcome.object], client.kube.context, client.namespace);
     const summary = summarize(outcome.object);
-    await finishJob(job.store, job.id, { phase: outcome.phase, exitCode: outcome.exitCode, error: summary.failure ?? undefined, startedAt: job.startedAt });
+    await finishJob(job.store, job.id, {
+      phase: outcome.phase,
+      exitCode: outcome.exitCode,
+      error: summary.failure ?? undefined,
+      startedAt: job.startedAt,
+    });
     if (!this.jsonEnabled()) {
       const items = summary.totalItems !== null ? `${summary.items ?? 0}/${summary.totalItems} items, ` : '';
       const title = kind === 'backup' ? 'Backup' : 'Restore';
-      this.log(`${title} "${name}": ${outcome.phase} (${items}${summary.errors} errors, ${summary.warnings} warnings) after ${humanDuration(outcome.waitedMs)}`);
+      this.log(
+        `${title} "${name}": ${outcome.phase} (${items}${summary.errors} errors, ${summary.warnings} warnings) after ${humanDuration(outcome.waitedMs)}`,
+      );
     }
     this.failAfterOutput(outcome.exitCode, {
       message: `${kind} "${name}" ended ${outcome.phase}${summary.failure ? `: ${summary.failure}` : ''}`,

@@ -56,10 +56,16 @@ export async function importFocusFile(store: Store, file: string, options: Impor
     await it.return?.(undefined);
     // Still recorded, so "oco costs runs" shows every attempt; the provider is unknown when the first rows were bad.
     const id = await startRun(store, { source, provider: providerKey(options.provider) ?? 'unknown' });
-    await finishRun(store, id, { status: 'failed', error: isOcoError(err) ? `${err.code}: ${err.message}` : (err as Error).message }).catch(() => {});
+    await finishRun(store, id, {
+      status: 'failed',
+      error: isOcoError(err) ? `${err.code}: ${err.message}` : (err as Error).message,
+    }).catch(() => {});
     throw err;
   }
-  const runId = await startRun(store, { source, provider: providerList(reader.providers) ?? providerKey(options.provider) ?? 'unknown' });
+  const runId = await startRun(store, {
+    source,
+    provider: providerList(reader.providers) ?? providerKey(options.provider) ?? 'unknown',
+  });
   async function* all(): AsyncGenerator<CostRow[]> {
     if (!first.done) yield first.value;
     for (;;) {
@@ -69,20 +75,52 @@ export async function importFocusFile(store: Store, file: string, options: Impor
     }
   }
   try {
-    const estimatedRows = reader.estimateRows(await stat(file).then((s) => s.size, () => 0));
+    const estimatedRows = reader.estimateRows(
+      await stat(file).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    );
     // Every row carries its own provider (the reader refuses a file it cannot name one for); this is only the fallback the writer requires.
     const fallback = providerKey(options.provider) ?? 'unknown';
-    const written = await replaceSourceRows(store, { provider: fallback, source, runId }, all(), options.onRows, { estimatedRows });
+    const written = await replaceSourceRows(store, { provider: fallback, source, runId }, all(), options.onRows, {
+      estimatedRows,
+    });
     const providers = Object.fromEntries(reader.providers);
     const provider = providerList(reader.providers) ?? fallback;
-    const details = { file, format: reader.format, invalid: reader.invalid, invalidExamples: reader.invalidExamples, providers };
-    await finishRun(store, runId, { status: 'succeeded', rows: written.rows, window: written.window, details, provider });
+    const details = {
+      file,
+      format: reader.format,
+      invalid: reader.invalid,
+      invalidExamples: reader.invalidExamples,
+      providers,
+    };
+    await finishRun(store, runId, {
+      status: 'succeeded',
+      rows: written.rows,
+      window: written.window,
+      details,
+      provider,
+    });
     return {
-      file, source, provider, providers, format: reader.format ?? 'csv', rows: written.rows, invalid: reader.invalid,
-      invalidExamples: reader.invalidExamples, window: written.window, overlaps: written.overlaps, runId, durationMs: Date.now() - started,
+      file,
+      source,
+      provider,
+      providers,
+      format: reader.format ?? 'csv',
+      rows: written.rows,
+      invalid: reader.invalid,
+      invalidExamples: reader.invalidExamples,
+      window: written.window,
+      overlaps: written.overlaps,
+      runId,
+      durationMs: Date.now() - started,
     };
   } catch (err) {
-    await finishRun(store, runId, { status: 'failed', error: isOcoError(err) ? `${err.code}: ${err.message}` : (err as Error).message }).catch(() => {});
+    await finishRun(store, runId, {
+      status: 'failed',
+      error: isOcoError(err) ? `${err.code}: ${err.message}` : (err as Error).message,
+    }).catch(() => {});
     throw err;
   } finally {
     await it.return?.(undefined);

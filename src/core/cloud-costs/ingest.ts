@@ -10,7 +10,11 @@ import type { PlanStep, ProviderDescriptor } from './providers/types.js';
 import { finishRun, startRun } from './runs.js';
 import { replaceSourceRows, type Overlap } from './writer.js';
 
-export const PROVIDER_TABLE: Record<CloudProvider, ProviderDescriptor> = { aws: awsProvider, azure: azureProvider, gcp: gcpProvider };
+export const PROVIDER_TABLE: Record<CloudProvider, ProviderDescriptor> = {
+  aws: awsProvider,
+  azure: azureProvider,
+  gcp: gcpProvider,
+};
 
 export interface IngestOptions {
   /** Providers named on the command line; none means every configured one. */
@@ -52,9 +56,17 @@ export interface IngestSummary {
 }
 
 /** Which providers to run: the named ones (each must be configured), or every configured one. */
-const NOT_CONFIGURED = { aws: 'OCO_AWS_NOT_CONFIGURED', azure: 'OCO_AZURE_NOT_CONFIGURED', gcp: 'OCO_GCP_NOT_CONFIGURED' } as const satisfies Record<CloudProvider, string>;
+const NOT_CONFIGURED = {
+  aws: 'OCO_AWS_NOT_CONFIGURED',
+  azure: 'OCO_AZURE_NOT_CONFIGURED',
+  gcp: 'OCO_GCP_NOT_CONFIGURED',
+} as const satisfies Record<CloudProvider, string>;
 
-export function selectProviders(config: OcoConfig, named: CloudProvider[] | undefined, flags: Record<string, unknown> = {}) {
+export function selectProviders(
+  config: OcoConfig,
+  named: CloudProvider[] | undefined,
+  flags: Record<string, unknown> = {},
+) {
   const skipped: Array<{ provider: CloudProvider; reason: string }> = [];
   const chosen: CloudProvider[] = [];
   for (const p of named?.length ? named : PROVIDERS) {
@@ -64,7 +76,10 @@ export function selectProviders(config: OcoConfig, named: CloudProvider[] | unde
     // instance role; its own failure is mapped to a clear error (OCO_AWS_NO_CREDENTIALS).
     else if (named?.length && c.credentialsOnly) chosen.push(p);
     else if (named?.length) {
-      throw new ConfigError(`${p} is not configured: ${c.missing} not set`, { code: NOT_CONFIGURED[p], hint: `Set ${c.missing}; "oco costs sources" shows what is configured.` });
+      throw new ConfigError(`${p} is not configured: ${c.missing} not set`, {
+        code: NOT_CONFIGURED[p],
+        hint: `Set ${c.missing}; "oco costs sources" shows what is configured.`,
+      });
     } else skipped.push({ provider: p, reason: `not configured (${c.missing})` });
   }
   return { chosen, skipped };
@@ -95,25 +110,72 @@ export async function runIngest(store: Store, config: OcoConfig, options: Ingest
       const base = { provider, source: run.source, window };
       const plan = run.plan(window);
       if (options.dryRun) {
-        results.push({ ...base, status: 'planned', rows: 0, requests: 0, plan, ...(available.warnings.length ? { warnings: available.warnings } : {}), durationMs: 0 });
+        results.push({
+          ...base,
+          status: 'planned',
+          rows: 0,
+          requests: 0,
+          plan,
+          ...(available.warnings.length ? { warnings: available.warnings } : {}),
+          durationMs: 0,
+        });
         continue;
       }
       const runId = await startRun(store, { source: run.source, provider, window });
       try {
-        const progress = { onPage: (p: { pages: number; requests: number; rows: number }) => options.onProgress?.({ provider, ...p }), logger: options.logger };
-        const written = await replaceSourceRows(store, { provider, source: run.source, runId, window }, run.fetch(window, progress));
+        const progress = {
+          onPage: (p: { pages: number; requests: number; rows: number }) => options.onProgress?.({ provider, ...p }),
+          logger: options.logger,
+        };
+        const written = await replaceSourceRows(
+          store,
+          { provider, source: run.source, runId, window },
+          run.fetch(window, progress),
+        );
         const unmapped = [...run.unmapped].sort();
         const warnings = [...available.warnings, ...(run.warnings ?? [])];
         for (const w of warnings) options.logger?.warn(`${provider}: ${w}`);
-        await finishRun(store, runId, { status: 'succeeded', rows: written.rows, requests: run.requests, details: { plan, unmappedServices: unmapped, overlaps: written.overlaps, ...(warnings.length ? { warnings } : {}) } });
+        await finishRun(store, runId, {
+          status: 'succeeded',
+          rows: written.rows,
+          requests: run.requests,
+          details: {
+            plan,
+            unmappedServices: unmapped,
+            overlaps: written.overlaps,
+            ...(warnings.length ? { warnings } : {}),
+          },
+        });
         results.push({
-          ...base, status: 'succeeded', rows: written.rows, requests: run.requests, costUsd: paidCost(plan, run.requests), plan,
-          overlaps: written.overlaps, unmappedServices: unmapped, ...(warnings.length ? { warnings } : {}), runId, durationMs: Date.now() - t0,
+          ...base,
+          status: 'succeeded',
+          rows: written.rows,
+          requests: run.requests,
+          costUsd: paidCost(plan, run.requests),
+          plan,
+          overlaps: written.overlaps,
+          unmappedServices: unmapped,
+          ...(warnings.length ? { warnings } : {}),
+          runId,
+          durationMs: Date.now() - t0,
         });
       } catch (err) {
         const e = asOcoError(err);
-        await finishRun(store, runId, { status: 'failed', requests: run.requests, error: `${e.code}: ${e.message}` }).catch(() => {});
-        const failed: ProviderResult = { ...base, status: 'failed', rows: 0, requests: run.requests, costUsd: paidCost(plan, run.requests), runId, error: { code: e.code, message: e.message, hint: e.hint }, durationMs: Date.now() - t0 };
+        await finishRun(store, runId, {
+          status: 'failed',
+          requests: run.requests,
+          error: `${e.code}: ${e.message}`,
+        }).catch(() => {});
+        const failed: ProviderResult = {
+          ...base,
+          status: 'failed',
+          rows: 0,
+          requests: run.requests,
+          costUsd: paidCost(plan, run.requests),
+          runId,
+          error: { code: e.code, message: e.message, hint: e.hint },
+          durationMs: Date.now() - t0,
+        };
         FAILURES.set(failed, e);
         results.push(failed);
       }

@@ -4,9 +4,18 @@
  * any other name (Oracle, Snowflake, OpenAI, …) is kept as the file spells it.
  */
 const PROVIDER_KEYS: Record<string, string> = {
-  aws: 'aws', 'amazon web services': 'aws', amazon: 'aws', 'amazon web services, inc.': 'aws',
-  microsoft: 'azure', azure: 'azure', 'microsoft azure': 'azure', 'microsoft corporation': 'azure',
-  google: 'gcp', 'google cloud': 'gcp', 'google cloud platform': 'gcp', gcp: 'gcp',
+  aws: 'aws',
+  'amazon web services': 'aws',
+  amazon: 'aws',
+  'amazon web services, inc.': 'aws',
+  microsoft: 'azure',
+  azure: 'azure',
+  'microsoft azure': 'azure',
+  'microsoft corporation': 'azure',
+  google: 'gcp',
+  'google cloud': 'gcp',
+  'google cloud platform': 'gcp',
+  gcp: 'gcp',
 };
 
 /** oco's provider key for a FOCUS provider name (or a --provider value), or undefined for an empty one. */

@@ -15,8 +15,16 @@ export const METRICS: readonly Metric[] = ['billed', 'effective', 'list'];
  * sources without amortisation); the rollup's effective_cost already holds that fallback.
  */
 const TABLES = {
-  rollup: { table: 'cloud_costs_daily', rows: 'SUM(row_count)', metric: { billed: 'billed_cost', effective: 'effective_cost', list: 'list_cost' } },
-  rows: { table: 'cloud_costs', rows: 'COUNT(*)', metric: { billed: 'billed_cost', effective: 'COALESCE(effective_cost, billed_cost)', list: 'list_cost' } },
+  rollup: {
+    table: 'cloud_costs_daily',
+    rows: 'SUM(row_count)',
+    metric: { billed: 'billed_cost', effective: 'effective_cost', list: 'list_cost' },
+  },
+  rows: {
+    table: 'cloud_costs',
+    rows: 'COUNT(*)',
+    metric: { billed: 'billed_cost', effective: 'COALESCE(effective_cost, billed_cost)', list: 'list_cost' },
+  },
 } as const satisfies Record<string, { table: string; rows: string; metric: Record<Metric, string> }>;
 
 /** Group-by dimensions as data: the SQL expression (through the engine's dialect) and the table that has it. tag:KEY is handled apart (it takes a parameter). */
@@ -31,7 +39,17 @@ const DIMENSIONS: Record<string, { sql: (d: Dialect) => string; from: keyof type
   day: { sql: (d) => d.dateText('usage_date'), from: 'rollup' },
   month: { sql: (d) => d.monthText('usage_date'), from: 'rollup' },
 };
-export const SUMMARY_DIMENSIONS = ['provider', 'service', 'account', 'region', 'day', 'month', 'source', 'category', 'resource'] as const;
+export const SUMMARY_DIMENSIONS = [
+  'provider',
+  'service',
+  'account',
+  'region',
+  'day',
+  'month',
+  'source',
+  'category',
+  'resource',
+] as const;
 
 export interface SummaryOptions {
   by: string;
@@ -68,7 +86,8 @@ function dimensionSql(by: string, dialect: Dialect, params: SqlParam[]): { key: 
     return { key: dialect.jsonField('tags', key, params), from: 'rollup' };
   }
   const d = DIMENSIONS[by];
-  if (!d) throw new UsageError(`unknown --by "${by}"`, { hint: `Use one of ${SUMMARY_DIMENSIONS.join(', ')} or tag:KEY.` });
+  if (!d)
+    throw new UsageError(`unknown --by "${by}"`, { hint: `Use one of ${SUMMARY_DIMENSIONS.join(', ')} or tag:KEY.` });
   return { key: d.sql(dialect), from: d.from };
 }
 
@@ -130,9 +149,10 @@ export async function summarise(store: Store, options: SummaryOptions): Promise<
   };
   const rows = [...groups.values()];
   for (const g of rows) g.costUsd = toUsd(g.byCurrency)?.toFixed() ?? null;
-  const ordered = options.by === 'day' || options.by === 'month'
-    ? rows.sort((a, b) => String(a.key).localeCompare(String(b.key)))
-    : rows.sort((a, b) => compareDesc(a.costUsd, b.costUsd) || String(a.key).localeCompare(String(b.key)));
+  const ordered =
+    options.by === 'day' || options.by === 'month'
+      ? rows.sort((a, b) => String(a.key).localeCompare(String(b.key)))
+      : rows.sort((a, b) => compareDesc(a.costUsd, b.costUsd) || String(a.key).localeCompare(String(b.key)));
   const totalUsd = toUsd(total.byCurrency);
   return {
     by: options.by,

@@ -23,7 +23,10 @@ export interface IngestRun {
  * Every ingest and import is recorded, committed before the data transaction starts,
  * so "oco costs runs" and the scheduler see a run that is still going.
  */
-export async function startRun(store: Store, run: { source: string; provider: string; window?: DayWindow | null }): Promise<string> {
+export async function startRun(
+  store: Store,
+  run: { source: string; provider: string; window?: DayWindow | null },
+): Promise<string> {
   const id = randomUUID();
   await store.run(
     `INSERT INTO ingest_runs (id, source, provider, window_from, window_to, status, started_at) VALUES ($1, $2, $3, $4, $5, 'running', $6)`,
@@ -36,7 +39,12 @@ export async function finishRun(
   store: Store,
   id: string,
   result: {
-    status: Exclude<RunStatus, 'running'>; rows?: number; requests?: number; error?: string; window?: DayWindow | null; details?: Record<string, unknown>;
+    status: Exclude<RunStatus, 'running'>;
+    rows?: number;
+    requests?: number;
+    error?: string;
+    window?: DayWindow | null;
+    details?: Record<string, unknown>;
     /** The providers the run wrote, when only the end knows them all (a file that mixes providers). */
     provider?: string;
   },
@@ -44,7 +52,18 @@ export async function finishRun(
   await store.run(
     `UPDATE ingest_runs SET status = $2, finished_at = $3, rows_written = $4, requests_made = $5, error = $6, details = $7,
        window_from = COALESCE($8, window_from), window_to = COALESCE($9, window_to), provider = COALESCE($10, provider) WHERE id = $1`,
-    [id, result.status, new Date(), result.rows ?? 0, result.requests ?? 0, result.error ?? null, result.details ?? null, result.window?.from ?? null, result.window?.to ?? null, result.provider ?? null],
+    [
+      id,
+      result.status,
+      new Date(),
+      result.rows ?? 0,
+      result.requests ?? 0,
+      result.error ?? null,
+      result.details ?? null,
+      result.window?.from ?? null,
+      result.window?.to ?? null,
+      result.provider ?? null,
+    ],
   );
 }
 
@@ -87,6 +106,11 @@ function toRun(r: Record<string, unknown>): IngestRun {
     rowsWritten: Number(r.rows_written),
     requestsMade: Number(r.requests_made),
     error: r.error == null ? null : String(r.error),
-    details: r.details == null ? null : (typeof r.details === 'string' ? JSON.parse(r.details) : (r.details as Record<string, unknown>)),
+    details:
+      r.details == null
+        ? null
+        : typeof r.details === 'string'
+          ? JSON.parse(r.details)
+          : (r.details as Record<string, unknown>),
   };
 }

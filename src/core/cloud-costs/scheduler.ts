@@ -20,18 +20,30 @@ export const MIN_EVERY_SECONDS = 60;
 /** "6h", "30m", "1d", "90s" → seconds. */
 export function parseEvery(text: string): number {
   const m = /^(\d+)\s*([smhd])$/.exec(text.trim());
-  if (!m) throw new UsageError(`--every "${text}" is not a duration`, { hint: 'Use a number and a unit: 30m, 6h, 1d.' });
+  if (!m)
+    throw new UsageError(`--every "${text}" is not a duration`, { hint: 'Use a number and a unit: 30m, 6h, 1d.' });
   const seconds = Number(m[1]) * UNITS[m[2]!]!;
-  if (seconds < MIN_EVERY_SECONDS) throw new UsageError(`--every ${text} is too often: at least ${MIN_EVERY_SECONDS / 60} minute (cloud billing data changes hourly at most)`);
+  if (seconds < MIN_EVERY_SECONDS)
+    throw new UsageError(
+      `--every ${text} is too often: at least ${MIN_EVERY_SECONDS / 60} minute (cloud billing data changes hourly at most)`,
+    );
   return seconds;
 }
 
 export function formatEvery(seconds: number): string {
-  for (const [u, n] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) if (seconds % n === 0) return `${seconds / n}${u}`;
+  for (const [u, n] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const)
+    if (seconds % n === 0) return `${seconds / n}${u}`;
   return `${seconds}s`;
 }
 
-export async function setSchedule(store: Store, s: { provider: CloudProvider | 'all'; everySeconds: number; lookbackDays: number }): Promise<CostSchedule> {
+export async function setSchedule(
+  store: Store,
+  s: { provider: CloudProvider | 'all'; everySeconds: number; lookbackDays: number },
+): Promise<CostSchedule> {
   await store.run(
     `INSERT INTO cost_schedules (provider, every_seconds, lookback_days, updated_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (provider) DO UPDATE SET every_seconds = excluded.every_seconds, lookback_days = excluded.lookback_days, updated_at = excluded.updated_at`,
@@ -45,8 +57,18 @@ export async function removeSchedule(store: Store, provider: CloudProvider | 'al
 }
 
 export async function listSchedules(store: Store): Promise<CostSchedule[]> {
-  const rows = await store.all<{ provider: string; every_seconds: unknown; lookback_days: unknown; updated_at: string }>('SELECT provider, every_seconds, lookback_days, updated_at FROM cost_schedules ORDER BY provider');
-  return rows.map((r) => ({ provider: r.provider as CostSchedule['provider'], everySeconds: Number(r.every_seconds), lookbackDays: Number(r.lookback_days), updatedAt: String(r.updated_at) }));
+  const rows = await store.all<{
+    provider: string;
+    every_seconds: unknown;
+    lookback_days: unknown;
+    updated_at: string;
+  }>('SELECT provider, every_seconds, lookback_days, updated_at FROM cost_schedules ORDER BY provider');
+  return rows.map((r) => ({
+    provider: r.provider as CostSchedule['provider'],
+    everySeconds: Number(r.every_seconds),
+    lookbackDays: Number(r.lookback_days),
+    updatedAt: String(r.updated_at),
+  }));
 }
 
 /** pino's calling convention (fields first, then the message), so the daemon's logger fits as is. */
@@ -69,7 +91,13 @@ export interface SchedulerOptions {
 
 export interface CostScheduler {
   /** One pass over the schedules (exposed for tests and for a daemon that drives its own timer). */
-  tick(): Promise<Array<{ provider: CloudProvider; action: 'ran' | 'skipped-running' | 'not-due' | 'failed'; summary?: IngestSummary }>>;
+  tick(): Promise<
+    Array<{
+      provider: CloudProvider;
+      action: 'ran' | 'skipped-running' | 'not-due' | 'failed';
+      summary?: IngestSummary;
+    }>
+  >;
   stop(): Promise<void>;
 }
 
@@ -104,7 +132,8 @@ export function startCostScheduler(config: OcoConfig, store: Store, options: Sch
     const { runIngest, selectProviders } = await import('./ingest.js');
     const byProvider = new Map<CloudProvider, CostSchedule>();
     for (const s of schedules) {
-      const providers = s.provider === 'all' ? selectProviders(config, undefined).chosen : PROVIDERS.filter((p) => p === s.provider);
+      const providers =
+        s.provider === 'all' ? selectProviders(config, undefined).chosen : PROVIDERS.filter((p) => p === s.provider);
       // A provider's own schedule wins over "all".
       for (const p of providers) if (s.provider !== 'all' || !byProvider.has(p)) byProvider.set(p, s);
     }
@@ -112,7 +141,8 @@ export function startCostScheduler(config: OcoConfig, store: Store, options: Sch
       if (stopped) break;
       const state = await due(provider, s.everySeconds);
       if (state !== 'due') {
-        if (state === 'skipped-running') options.logger.info({ provider }, 'cost ingest skipped: the last run is still going');
+        if (state === 'skipped-running')
+          options.logger.info({ provider }, 'cost ingest skipped: the last run is still going');
         results.push({ provider, action: state });
         continue;
       }
@@ -124,11 +154,15 @@ export function startCostScheduler(config: OcoConfig, store: Store, options: Sch
         const summary = await runIngest(store, config, { providers: [provider], window });
         const r = summary.providers[0];
         if (r?.status === 'failed') options.logger.warn({ provider, error: r.error }, 'scheduled cost ingest failed');
-        else options.logger.info({ provider, rows: r?.rows, requests: r?.requests, window }, 'scheduled cost ingest done');
+        else
+          options.logger.info({ provider, rows: r?.rows, requests: r?.requests, window }, 'scheduled cost ingest done');
         results.push({ provider, action: r?.status === 'failed' ? 'failed' : 'ran', summary });
       } catch (err) {
         // Not configured any more, or the database went away: log and try again next period.
-        options.logger.error({ provider, error: isOcoError(err) ? err.toJSON() : String(err) }, 'scheduled cost ingest could not start');
+        options.logger.error(
+          { provider, error: isOcoError(err) ? err.toJSON() : String(err) },
+          'scheduled cost ingest could not start',
+        );
         results.push({ provider, action: 'failed' });
       } finally {
         inFlight.delete(provider);
@@ -140,10 +174,15 @@ export function startCostScheduler(config: OcoConfig, store: Store, options: Sch
   const timer = setInterval(() => {
     // Ticks never overlap: a long ingest delays the next look instead of starting a second one.
     if (stopped) return;
-    current = current.then(tick).catch((err) => options.logger.error({ error: String(err) }, 'cost scheduler tick failed'));
+    current = current
+      .then(tick)
+      .catch((err) => options.logger.error({ error: String(err) }, 'cost scheduler tick failed'));
   }, tickMs);
   timer.unref();
-  if (options.tickOnStart) current = current.then(tick).catch((err) => options.logger.error({ error: String(err) }, 'cost scheduler tick failed'));
+  if (options.tickOnStart)
+    current = current
+      .then(tick)
+      .catch((err) => options.logger.error({ error: String(err) }, 'cost scheduler tick failed'));
 
   return {
     tick: () => {

@@ -113,14 +113,25 @@ export class SqliteBulk {
   private maxRowidBefore = 0;
   private indexes: Array<{ name: string; sql: string }> = [];
 
-  constructor(private readonly db: Database.Database, private readonly plan: BulkPlan) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly plan: BulkPlan,
+  ) {
     this.table = plan.rebuildIndexes ? 'main.cloud_costs' : 'temp.oco_cost_stage';
     if (plan.rebuildIndexes) {
-      this.maxRowidBefore = Number((db.prepare('SELECT MAX(rowid) AS m FROM main.cloud_costs').get() as { m: number | null }).m ?? 0);
-      this.indexes = db.prepare("SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = 'cloud_costs' AND sql IS NOT NULL").all() as Array<{ name: string; sql: string }>;
+      this.maxRowidBefore = Number(
+        (db.prepare('SELECT MAX(rowid) AS m FROM main.cloud_costs').get() as { m: number | null }).m ?? 0,
+      );
+      this.indexes = db
+        .prepare(
+          "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = 'cloud_costs' AND sql IS NOT NULL",
+        )
+        .all() as Array<{ name: string; sql: string }>;
       for (const i of this.indexes) db.exec(`DROP INDEX main."${i.name.replace(/"/g, '""')}"`);
     } else {
-      db.exec(`DROP TABLE IF EXISTS temp.oco_cost_stage; CREATE TEMP TABLE oco_cost_stage AS SELECT ${COLUMN_LIST} FROM main.cloud_costs WHERE 0`);
+      db.exec(
+        `DROP TABLE IF EXISTS temp.oco_cost_stage; CREATE TEMP TABLE oco_cost_stage AS SELECT ${COLUMN_LIST} FROM main.cloud_costs WHERE 0`,
+      );
     }
   }
 
@@ -129,10 +140,14 @@ export class SqliteBulk {
     for (let i = 0; i < WIDTH; i++) if (mask === -1 || mask & (1 << i)) fields.push(i);
     const cols = [...COST_COLUMNS.slice(0, 3).map(([c]) => c), ...fields.map((i) => ROW_COLUMNS[i]!)];
     const tuple = `(${[quote(provider), quote(this.plan.source), quote(this.plan.runId), ...fields.map(() => '?')].join(', ')})`;
-    const sql = (rows: number) => `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
+    const sql = (rows: number) =>
+      `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
     return {
-      stmt: this.db.prepare(sql(1)), fields, args: new Array(fields.length),
-      group: this.db.prepare(sql(GROUP)), groupArgs: new Array(fields.length * GROUP),
+      stmt: this.db.prepare(sql(1)),
+      fields,
+      args: new Array(fields.length),
+      group: this.db.prepare(sql(GROUP)),
+      groupArgs: new Array(fields.length * GROUP),
     };
   }
 
@@ -199,17 +214,22 @@ export class SqliteBulk {
     if (this.plan.rebuildIndexes) {
       if (window) {
         // Only rows that were there before this load (rowids only grow): the new ones are in the window too.
-        db.prepare('DELETE FROM main.cloud_costs WHERE rowid <= ? AND source = ? AND charge_period_start >= ? AND charge_period_start < ?')
-          .run(this.maxRowidBefore, this.plan.source, dayStart(window.from), dayStart(window.to));
+        db.prepare(
+          'DELETE FROM main.cloud_costs WHERE rowid <= ? AND source = ? AND charge_period_start >= ? AND charge_period_start < ?',
+        ).run(this.maxRowidBefore, this.plan.source, dayStart(window.from), dayStart(window.to));
       }
       for (const i of this.indexes) db.exec(i.sql);
       return;
     }
     if (window) {
-      db.prepare('DELETE FROM main.cloud_costs WHERE source = ? AND charge_period_start >= ? AND charge_period_start < ?').run(this.plan.source, dayStart(window.from), dayStart(window.to));
+      db.prepare(
+        'DELETE FROM main.cloud_costs WHERE source = ? AND charge_period_start >= ? AND charge_period_start < ?',
+      ).run(this.plan.source, dayStart(window.from), dayStart(window.to));
     }
     // Ordered by charge_period_start: the indexes are then filled almost in key order instead of at random pages.
-    db.exec(`INSERT INTO main.cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM temp.oco_cost_stage ORDER BY charge_period_start`);
+    db.exec(
+      `INSERT INTO main.cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM temp.oco_cost_stage ORDER BY charge_period_start`,
+    );
   }
 
   /** Drops the staging table (after commit or rollback). */

@@ -43,7 +43,8 @@ function daysInMonth(year: number, month: number): number {
   return MONTH_DAYS[month - 1]!;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC)?$/;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC)?$/;
 
 /**
  * An ISO-8601 date-time as 'YYYY-MM-DDTHH:MM:SS.sssZ' (UTC), or undefined when it is
@@ -58,13 +59,19 @@ export function timestampText(raw: string): string | undefined {
     const H = (raw.charCodeAt(11) - 48) * 10 + raw.charCodeAt(12) - 48;
     const MI = (raw.charCodeAt(14) - 48) * 10 + raw.charCodeAt(15) - 48;
     const S = (raw.charCodeAt(17) - 48) * 10 + raw.charCodeAt(18) - 48;
-    if (M >= 1 && M <= 12 && D >= 1 && D <= daysInMonth(Number(raw.slice(0, 4)), M) && H <= 23 && MI <= 59 && S <= 59) return `${raw.slice(0, 19)}.000Z`;
+    if (M >= 1 && M <= 12 && D >= 1 && D <= daysInMonth(Number(raw.slice(0, 4)), M) && H <= 23 && MI <= 59 && S <= 59)
+      return `${raw.slice(0, 19)}.000Z`;
     return undefined;
   }
   const m = ISO.exec(raw);
   if (!m) return undefined;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
-  const Y = Number(y), M = Number(mo), D = Number(d), H = Number(h), MI = Number(mi), S = Number(s);
+  const Y = Number(y),
+    M = Number(mo),
+    D = Number(d),
+    H = Number(h),
+    MI = Number(mi),
+    S = Number(s);
   if (M < 1 || M > 12 || D < 1 || H > 23 || MI > 59 || S > 59) return undefined;
   const ms = Number((frac + '000').slice(0, 3));
   let t = Date.UTC(Y, M - 1, D, H, MI, S, ms);

@@ -10,7 +10,8 @@ export const DEFAULT_DAYS = 30;
  */
 export function parseWindow(flags: { from?: string; to?: string }, now = new Date()): DayWindow {
   for (const [name, v] of Object.entries(flags)) {
-    if (v !== undefined && !isDay(v)) throw new UsageError(`--${name} "${v}" is not a date`, { hint: 'Use YYYY-MM-DD, e.g. --from 2026-07-01.' });
+    if (v !== undefined && !isDay(v))
+      throw new UsageError(`--${name} "${v}" is not a date`, { hint: 'Use YYYY-MM-DD, e.g. --from 2026-07-01.' });
   }
   const to = flags.to ? addDays(flags.to, 1) : todayUtc(now);
   const from = flags.from ?? addDays(to, -DEFAULT_DAYS);
@@ -21,7 +22,8 @@ export function parseWindow(flags: { from?: string; to?: string }, now = new Dat
 /** A window for reports, where both ends are optional. */
 export function parseReportWindow(flags: { from?: string; to?: string }): Partial<DayWindow> {
   for (const [name, v] of Object.entries(flags)) {
-    if (v !== undefined && !isDay(v)) throw new UsageError(`--${name} "${v}" is not a date`, { hint: 'Use YYYY-MM-DD.' });
+    if (v !== undefined && !isDay(v))
+      throw new UsageError(`--${name} "${v}" is not a date`, { hint: 'Use YYYY-MM-DD.' });
   }
   return { ...(flags.from ? { from: flags.from } : {}), ...(flags.to ? { to: addDays(flags.to, 1) } : {}) };
 }

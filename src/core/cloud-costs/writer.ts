@@ -60,7 +60,13 @@ export const REBUILD_MIN_ROWS = 100_000;
  * duplicates. Bulk paths: prepared inserts in one transaction on SQLite, COPY FROM STDIN
  * on PostgreSQL.
  */
-export async function replaceSourceRows(store: Store, target: WriteTarget, batches: Batches, onRows?: (n: number) => void, options: WriteOptions = {}): Promise<WriteResult> {
+export async function replaceSourceRows(
+  store: Store,
+  target: WriteTarget,
+  batches: Batches,
+  onRows?: (n: number) => void,
+  options: WriteOptions = {},
+): Promise<WriteResult> {
   const result = await store.native({
     sqlite: (s) => writeSqlite(s, target, batches, onRows, options),
     postgres: (s) => writePostgres(s, target, batches, onRows, options),
@@ -110,7 +116,9 @@ class Span {
 async function shouldRebuild(count: (sql: string) => Promise<unknown>, options: WriteOptions): Promise<boolean> {
   const est = options.estimatedRows;
   if (!est || est < REBUILD_MIN_ROWS) return false;
-  return Number(await count(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM cloud_costs LIMIT ${Math.floor(est) + 1}) t`)) <= est;
+  return (
+    Number(await count(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM cloud_costs LIMIT ${Math.floor(est) + 1}) t`)) <= est
+  );
 }
 
 /**
@@ -119,10 +127,21 @@ async function shouldRebuild(count: (sql: string) => Promise<unknown>, options: 
  * then filled almost in key order instead of at random pages), or, for a load larger
  * than the table, straight into cloud_costs with its indexes rebuilt before commit.
  */
-async function writeSqlite(store: SqliteStore, target: WriteTarget, batches: Batches, onRows: ((n: number) => void) | undefined, options: WriteOptions) {
+async function writeSqlite(
+  store: SqliteStore,
+  target: WriteTarget,
+  batches: Batches,
+  onRows: ((n: number) => void) | undefined,
+  options: WriteOptions,
+) {
   return store.transaction(async (tx) => {
     const rebuildIndexes = await shouldRebuild(async (sql) => (await tx.get<{ n: unknown }>(sql))?.n, options);
-    const bulk = new SqliteBulk(store.db, { provider: target.provider, source: target.source, runId: target.runId, rebuildIndexes });
+    const bulk = new SqliteBulk(store.db, {
+      provider: target.provider,
+      source: target.source,
+      runId: target.runId,
+      rebuildIndexes,
+    });
     const rollup = new DailyRollup(target.source, target.provider);
     try {
       const span = new Span(target.provider);
@@ -177,7 +196,13 @@ async function pgSecondaryIndexes(client: PoolClient): Promise<Array<{ name: str
  * until commit, so it is only tried for 5 s, and the staged path is taken when another
  * session holds the table.
  */
-async function writePostgres(store: PostgresStore, target: WriteTarget, batches: Batches, onRows: ((n: number) => void) | undefined, options: WriteOptions) {
+async function writePostgres(
+  store: PostgresStore,
+  target: WriteTarget,
+  batches: Batches,
+  onRows: ((n: number) => void) | undefined,
+  options: WriteOptions,
+) {
   let client;
   try {
     client = await store.pool.connect();
@@ -196,13 +221,18 @@ async function writePostgres(store: PostgresStore, target: WriteTarget, batches:
       } catch (err) {
         if ((err as { code?: string }).code !== '55P03') throw err;
         // lock_not_available: readers are on the table; keep the indexes and stage instead.
-        await client.query('ROLLBACK TO SAVEPOINT oco_rebuild; SET LOCAL lock_timeout TO DEFAULT; RELEASE SAVEPOINT oco_rebuild');
+        await client.query(
+          'ROLLBACK TO SAVEPOINT oco_rebuild; SET LOCAL lock_timeout TO DEFAULT; RELEASE SAVEPOINT oco_rebuild',
+        );
         indexes = [];
       }
     }
     const rebuild = indexes.length > 0;
     const into = rebuild ? 'cloud_costs' : 'oco_cost_stage';
-    if (!rebuild) await client.query(`CREATE TEMP TABLE oco_cost_stage ON COMMIT DROP AS SELECT ${COLUMN_LIST} FROM cloud_costs WITH NO DATA`);
+    if (!rebuild)
+      await client.query(
+        `CREATE TEMP TABLE oco_cost_stage ON COMMIT DROP AS SELECT ${COLUMN_LIST} FROM cloud_costs WITH NO DATA`,
+      );
     const span = new Span(target.provider);
     let rows = 0;
     // The run columns (provider, source, run) that start each COPY line, per provider.
@@ -232,24 +262,36 @@ async function writePostgres(store: PostgresStore, target: WriteTarget, batches:
           const parts = flattenBatch(batch, k, end);
           const width = parts.length / (end - k);
           for (let i = 0; i < parts.length; i++) parts[i] = copyField(parts[i]!);
-          for (let last = width - 1, r = k + 1; last < parts.length; last += width, r++) parts[last] += r < end ? `\n${headOf(batch[r]!)}` : '\n';
+          for (let last = width - 1, r = k + 1; last < parts.length; last += width, r++)
+            parts[last] += r < end ? `\n${headOf(batch[r]!)}` : '\n';
           yield `${headOf(batch[k]!)}\t${parts.join('\t')}`;
         }
       }
     }
-    await pipeline(Readable.from(lines(), { highWaterMark: 8 }), client.query(copyFrom(`COPY ${into} (${COLUMN_LIST}) FROM STDIN`)));
+    await pipeline(
+      Readable.from(lines(), { highWaterMark: 8 }),
+      client.query(copyFrom(`COPY ${into} (${COLUMN_LIST}) FROM STDIN`)),
+    );
     const window = target.window ?? span.window();
     if (rebuild) {
       if (window) {
-        await client.query('DELETE FROM cloud_costs WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < $3 AND ingest_run_id IS DISTINCT FROM $4', [target.source, dayStart(window.from), dayStart(window.to), target.runId]);
+        await client.query(
+          'DELETE FROM cloud_costs WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < $3 AND ingest_run_id IS DISTINCT FROM $4',
+          [target.source, dayStart(window.from), dayStart(window.to), target.runId],
+        );
       }
       await client.query("SET LOCAL maintenance_work_mem = '256MB'");
       for (const i of indexes) await client.query(i.def);
     } else {
       if (window) {
-        await client.query('DELETE FROM cloud_costs WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < $3', [target.source, dayStart(window.from), dayStart(window.to)]);
+        await client.query(
+          'DELETE FROM cloud_costs WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < $3',
+          [target.source, dayStart(window.from), dayStart(window.to)],
+        );
       }
-      await client.query(`INSERT INTO cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM oco_cost_stage ORDER BY charge_period_start`);
+      await client.query(
+        `INSERT INTO cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM oco_cost_stage ORDER BY charge_period_start`,
+      );
     }
     // The new rows are the source's only rows in the window now: sum them where they are.
     if (window) await replaceRollupPostgres(client, window, target.source, rebuild ? 'cloud_costs' : 'oco_cost_stage');
@@ -272,9 +314,13 @@ async function writePostgres(store: PostgresStore, target: WriteTarget, batches:
 function checkInWindow(batch: CostRow[], w: DayWindow): void {
   for (const r of batch) {
     if (r.usageDate < w.from || r.usageDate >= w.to) {
-      throw new OperationError('OCO_INGEST_OUT_OF_WINDOW', `the source returned a row for ${r.usageDate}, outside the requested ${w.from}..${addDays(w.to, -1)}; nothing was written`, {
-        hint: 'This is a provider or oco bug: report it with the command you ran.',
-      });
+      throw new OperationError(
+        'OCO_INGEST_OUT_OF_WINDOW',
+        `the source returned a row for ${r.usageDate}, outside the requested ${w.from}..${addDays(w.to, -1)}; nothing was written`,
+        {
+          hint: 'This is a provider or oco bug: report it with the command you ran.',
+        },
+      );
     }
   }
 }
@@ -285,7 +331,12 @@ function checkInWindow(batch: CostRow[], w: DayWindow): void {
  * count each one's rows in the window through the same index, instead of scanning every
  * row of the providers.
  */
-async function findOverlaps(store: Store, ownSource: string, providers: readonly string[], window: DayWindow): Promise<Overlap[]> {
+async function findOverlaps(
+  store: Store,
+  ownSource: string,
+  providers: readonly string[],
+  window: DayWindow,
+): Promise<Overlap[]> {
   if (!providers.length) return [];
   const sources = await store.all<{ source: string }>(
     `WITH RECURSIVE s(source) AS (
@@ -304,9 +355,9 @@ async function findOverlaps(store: Store, ownSource: string, providers: readonly
        GROUP BY provider ORDER BY provider`,
       [source, dayStart(window.from), dayStart(window.to), ...providers],
     );
-    for (const r of found) out.push({ source, provider: r.provider, rows: Number(r.n), first: String(r.first), last: String(r.last) });
+    for (const r of found)
+      out.push({ source, provider: r.provider, rows: Number(r.n), first: String(r.first), last: String(r.last) });
   }
   // In the database's own order of sources (the scan's), as the GROUP BY source ORDER BY source it replaces.
   return out;
 }
-

@@ -56,18 +56,25 @@ const PERIOD_RULES: Array<{ operation?: string; refuses: (p: Period) => boolean;
   {
     operation: 'GetCostAndUsage',
     refuses: (p) => p.granularity === 'HOURLY' && p.start < daysBefore(p.today, 14),
-    message: () => 'Start date is more than 14 days ago for hourly granularity. Please adjust start date as we support only 14 days of data at hourly granularity.',
+    message: () =>
+      'Start date is more than 14 days ago for hourly granularity. Please adjust start date as we support only 14 days of data at hourly granularity.',
   },
   {
     operation: 'GetCostAndUsage',
     refuses: (p) => p.start < monthStart(p.today, -13),
-    message: (p) => `Start date ${p.start} is too old: cost and usage data is available from ${monthStart(p.today, -13)} (13 months and the current month).`,
+    message: (p) =>
+      `Start date ${p.start} is too old: cost and usage data is available from ${monthStart(p.today, -13)} (13 months and the current month).`,
   },
 ];
 
 export function periodRefusal(operation: string, body: Record<string, unknown>, today: string): string | undefined {
   const tp = body.TimePeriod as { Start: string; End: string };
-  const period = { start: tp.Start.slice(0, 10), end: tp.End.slice(0, 10), granularity: String(body.Granularity ?? 'MONTHLY'), today };
+  const period = {
+    start: tp.Start.slice(0, 10),
+    end: tp.End.slice(0, 10),
+    granularity: String(body.Granularity ?? 'MONTHLY'),
+    today,
+  };
   return PERIOD_RULES.find((r) => (r.operation ?? operation) === operation && r.refuses(period))?.message(period);
 }
 
@@ -116,13 +123,19 @@ export async function startFakeCostExplorer(options: FakeCostExplorerOptions): P
   function send(res: ServerResponse, status: number, body: object, log: CeRequestLog): void {
     log.status = status;
     requests.push(log);
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `fake-${requests.length}` });
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-requestid': `fake-${requests.length}`,
+    });
     res.end(JSON.stringify(body));
   }
 
   function error(res: ServerResponse, status: number, type: string, message: string, log: CeRequestLog): void {
     log.error = type;
-    res.setHeader('x-amzn-errortype', `${type}:http://internal.amazon.com/coral/com.amazonaws.awsinsightsindexservice/`);
+    res.setHeader(
+      'x-amzn-errortype',
+      `${type}:http://internal.amazon.com/coral/com.amazonaws.awsinsightsindexservice/`,
+    );
     send(res, status, { __type: `com.amazon.ce#${type}`, Message: message }, log);
   }
 
@@ -130,17 +143,32 @@ export async function startFakeCostExplorer(options: FakeCostExplorerOptions): P
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith(prefix) ? target.slice(prefix.length) : '';
     const log: CeRequestLog = { operation, body: {}, status: 0 };
-    if (req.method !== 'POST' || req.url !== '/') return error(res, 404, 'UnknownOperationException', `${req.method} ${req.url}`, log);
-    if (!String(req.headers['content-type']).startsWith('application/x-amz-json-1.1')) return error(res, 400, 'SerializationException', 'content-type must be application/x-amz-json-1.1', log);
-    const sig = verifySigV4({ method: 'POST', path: req.url, headers: req.headers, body: raw }, options.credentials, { region: 'us-east-1', service: model.metadata.signingName });
+    if (req.method !== 'POST' || req.url !== '/')
+      return error(res, 404, 'UnknownOperationException', `${req.method} ${req.url}`, log);
+    if (!String(req.headers['content-type']).startsWith('application/x-amz-json-1.1'))
+      return error(res, 400, 'SerializationException', 'content-type must be application/x-amz-json-1.1', log);
+    const sig = verifySigV4({ method: 'POST', path: req.url, headers: req.headers, body: raw }, options.credentials, {
+      region: 'us-east-1',
+      service: model.metadata.signingName,
+    });
     log.accessKeyId = sig.accessKeyId;
     if (!sig.ok) {
-      const type = sig.reason === 'UnrecognizedClientException' ? 'UnrecognizedClientException' : 'InvalidSignatureException';
-      return error(res, 400, type, sig.reason === type ? 'The security token included in the request is invalid.' : `signature check failed: ${sig.reason}`, log);
+      const type =
+        sig.reason === 'UnrecognizedClientException' ? 'UnrecognizedClientException' : 'InvalidSignatureException';
+      return error(
+        res,
+        400,
+        type,
+        sig.reason === type
+          ? 'The security token included in the request is invalid.'
+          : `signature check failed: ${sig.reason}`,
+        log,
+      );
     }
     const op = model.operations[operation];
     const pages = options.pages[operation as keyof FakeCostExplorerOptions['pages']];
-    if (!op || !pages) return error(res, 400, 'UnknownOperationException', `operation ${operation || target} not served`, log);
+    if (!op || !pages)
+      return error(res, 400, 'UnknownOperationException', `operation ${operation || target} not served`, log);
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
@@ -163,7 +191,14 @@ export async function startFakeCostExplorer(options: FakeCostExplorerOptions): P
     else {
       index = pages.findIndex((p) => (p as { NextPageToken?: string }).NextPageToken === token) + 1;
       if (index === 0) return error(res, 400, 'InvalidNextTokenException', 'The token is invalid.', log);
-      if (firstBody.get(operation) !== restText) return error(res, 400, 'RequestChangedException', 'Your request parameters changed between pages. Try again with the old parameters or without a pagination token.', log);
+      if (firstBody.get(operation) !== restText)
+        return error(
+          res,
+          400,
+          'RequestChangedException',
+          'Your request parameters changed between pages. Try again with the old parameters or without a pagination token.',
+          log,
+        );
     }
     send(res, 200, pages[index]!, log);
   }
@@ -195,9 +230,15 @@ export function pagesFromRecords(records: CeRecord[], pageSize: number): object[
     for (const r of slice) byDay.set(r.day, [...(byDay.get(r.day) ?? []), r]);
     const last = i + pageSize >= records.length;
     pages.push({
-      GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }, { Type: 'DIMENSION', Key: 'LINKED_ACCOUNT' }],
+      GroupDefinitions: [
+        { Type: 'DIMENSION', Key: 'SERVICE' },
+        { Type: 'DIMENSION', Key: 'LINKED_ACCOUNT' },
+      ],
       ResultsByTime: [...byDay].map(([day, rs]) => ({
-        TimePeriod: { Start: day, End: new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10) },
+        TimePeriod: {
+          Start: day,
+          End: new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10),
+        },
         Total: {},
         Groups: rs.map((r) => ({
           Keys: [r.service, r.account],
@@ -210,7 +251,10 @@ export function pagesFromRecords(records: CeRecord[], pageSize: number): object[
         })),
         Estimated: false,
       })),
-      DimensionValueAttributes: [...new Set(slice.map((r) => r.account))].map((a) => ({ Value: a, Attributes: { description: `Account ${a}` } })),
+      DimensionValueAttributes: [...new Set(slice.map((r) => r.account))].map((a) => ({
+        Value: a,
+        Attributes: { description: `Account ${a}` },
+      })),
       ...(last ? {} : { NextPageToken: `page-${pages.length + 1}` }),
     });
   }

@@ -21,7 +21,10 @@ interface Shape {
 
 export interface ServiceModel {
   metadata: { targetPrefix: string; jsonVersion: string; signingName: string };
-  operations: Record<string, { input?: { shape: string }; output?: { shape: string }; errors?: Array<{ shape: string }> }>;
+  operations: Record<
+    string,
+    { input?: { shape: string }; output?: { shape: string }; errors?: Array<{ shape: string }> }
+  >;
   shapes: Record<string, Shape>;
 }
 
@@ -36,9 +39,11 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
   const problems: string[] = [];
   switch (shape.type) {
     case 'structure': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path}: expected object for ${shapeName}`];
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return [`${path}: expected object for ${shapeName}`];
       const obj = value as Record<string, unknown>;
-      for (const r of shape.required ?? []) if (obj[r] === undefined) problems.push(`${path}.${r}: required by ${shapeName}`);
+      for (const r of shape.required ?? [])
+        if (obj[r] === undefined) problems.push(`${path}.${r}: required by ${shapeName}`);
       for (const [k, v] of Object.entries(obj)) {
         const m = shape.members?.[k];
         if (!m) problems.push(`${path}.${k}: not a member of ${shapeName}`);

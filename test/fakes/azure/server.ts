@@ -60,18 +60,28 @@ function monthsBefore(day: string, months: number): string {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const target = new Date(Date.UTC(y, m - 1 - months, 1));
   const days = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  return new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth(), Math.min(d, days))).toISOString().slice(0, 10);
+  return new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth(), Math.min(d, days)))
+    .toISOString()
+    .slice(0, 10);
 }
 
 const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /** What the service does to a custom Daily period (the only granularity the fake serves): the days it answers for, or why it refuses. */
-export function servedPeriod(from: string, to: string, today: string, dailyLimitDays?: number): { from: string; to: string } | { error: string } {
-  if (from < monthsBefore(to, 37)) return { error: `Invalid query definition: the time period exceeds the maximum of 37 months` };
+export function servedPeriod(
+  from: string,
+  to: string,
+  today: string,
+  dailyLimitDays?: number,
+): { from: string; to: string } | { error: string } {
+  if (from < monthsBefore(to, 37))
+    return { error: `Invalid query definition: the time period exceeds the maximum of 37 months` };
   const end = to > today ? today : to;
   let earliest = nextDay(monthsBefore(end, 1));
   if (dailyLimitDays) {
-    const harder = new Date(Date.parse(`${end}T00:00:00Z`) - (dailyLimitDays - 1) * 86_400_000).toISOString().slice(0, 10);
+    const harder = new Date(Date.parse(`${end}T00:00:00Z`) - (dailyLimitDays - 1) * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
     if (harder > earliest) earliest = harder;
   }
   return { from: from < earliest ? earliest : from, to: end };
@@ -120,9 +130,17 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
     }
     if (req.method === 'POST' && url.pathname === `/${t}/oauth2/v2.0/token`) {
       const form = new URLSearchParams(raw);
-      if (form.get('grant_type') !== 'client_credentials') return reply(400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003: grant type not supported here' });
+      if (form.get('grant_type') !== 'client_credentials')
+        return reply(400, {
+          error: 'unsupported_grant_type',
+          error_description: 'AADSTS70003: grant type not supported here',
+        });
       if (form.get('client_id') !== o.clientId || form.get('client_secret') !== o.clientSecret) {
-        return reply(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.', error_codes: [7000215] });
+        return reply(401, {
+          error: 'invalid_client',
+          error_description: 'AADSTS7000215: Invalid client secret provided.',
+          error_codes: [7000215],
+        });
       }
       const token = randomBytes(24).toString('hex');
       tokens.add(token);
@@ -134,10 +152,30 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
       return reply(404, { error: { code: 'NotFound', message: `No route for ${req.method} ${url.pathname}` } });
     }
     if (!tokens.has(String(req.headers.authorization).replace(/^Bearer /, ''))) {
-      return reply(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed. The access token is missing or invalid.' } });
+      return reply(401, {
+        error: {
+          code: 'AuthenticationFailed',
+          message: 'Authentication failed. The access token is missing or invalid.',
+        },
+      });
     }
-    if (!url.searchParams.get('api-version')) return reply(400, { error: { code: 'MissingApiVersionParameter', message: "The api-version query parameter (?api-version=) is required for all requests." } });
-    let body: { type?: string; timeframe?: string; timePeriod?: { from: string; to: string }; dataset?: { granularity?: string; grouping?: Array<{ type: string; name: string }>; aggregation?: Record<string, { name: string; function: string }> } };
+    if (!url.searchParams.get('api-version'))
+      return reply(400, {
+        error: {
+          code: 'MissingApiVersionParameter',
+          message: 'The api-version query parameter (?api-version=) is required for all requests.',
+        },
+      });
+    let body: {
+      type?: string;
+      timeframe?: string;
+      timePeriod?: { from: string; to: string };
+      dataset?: {
+        granularity?: string;
+        grouping?: Array<{ type: string; name: string }>;
+        aggregation?: Record<string, { name: string; function: string }>;
+      };
+    };
     try {
       body = JSON.parse(raw);
     } catch {
@@ -146,27 +184,58 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
     log.body = body as Record<string, unknown>;
     queryCalls++;
     const fault = o.faults?.find((f) => f.atCall === queryCalls);
-    if (fault) return reply(fault.status, fault.body ?? { error: { code: '429', message: 'Too many requests. Please retry.' } }, fault.headers);
+    if (fault)
+      return reply(
+        fault.status,
+        fault.body ?? { error: { code: '429', message: 'Too many requests. Please retry.' } },
+        fault.headers,
+      );
     const type = body.type as 'ActualCost' | 'AmortizedCost';
     const grouping = body.dataset?.grouping ?? [];
-    if (!o.data[type] || body.timeframe !== 'Custom' || !body.timePeriod || body.dataset?.granularity !== 'Daily' || grouping.length > 2) {
-      return reply(400, { error: { code: 'BadRequest', message: `Invalid query definition: type ${type}, timeframe ${body.timeframe}, ${grouping.length} groupings (at most 2)` } });
+    if (
+      !o.data[type] ||
+      body.timeframe !== 'Custom' ||
+      !body.timePeriod ||
+      body.dataset?.granularity !== 'Daily' ||
+      grouping.length > 2
+    ) {
+      return reply(400, {
+        error: {
+          code: 'BadRequest',
+          message: `Invalid query definition: type ${type}, timeframe ${body.timeframe}, ${grouping.length} groupings (at most 2)`,
+        },
+      });
     }
     const skip = Number(url.searchParams.get('$skiptoken') ?? 0);
     if (skip === 0) firstBodies.set(type, raw);
-    else if (firstBodies.get(type) !== raw) return reply(400, { error: { code: 'BadRequest', message: 'The request body changed between pages' } });
-    const period = servedPeriod(body.timePeriod.from.slice(0, 10), body.timePeriod.to.slice(0, 10), o.today ?? new Date().toISOString().slice(0, 10), o.dailyLimitDays);
+    else if (firstBodies.get(type) !== raw)
+      return reply(400, { error: { code: 'BadRequest', message: 'The request body changed between pages' } });
+    const period = servedPeriod(
+      body.timePeriod.from.slice(0, 10),
+      body.timePeriod.to.slice(0, 10),
+      o.today ?? new Date().toISOString().slice(0, 10),
+      o.dailyLimitDays,
+    );
     if ('error' in period) return reply(400, { error: { code: 'BadRequest', message: period.error } });
     log.served = period;
     const from = Number(period.from.replace(/-/g, ''));
     const to = Number(period.to.replace(/-/g, ''));
     const rows = o.data[type].filter((r) => r.day >= from && r.day <= to);
     const page = rows.slice(skip, skip + o.pageSize);
-    const next = skip + o.pageSize < rows.length ? `${base}${url.pathname}?api-version=${url.searchParams.get('api-version')}&$skiptoken=${skip + o.pageSize}` : null;
+    const next =
+      skip + o.pageSize < rows.length
+        ? `${base}${url.pathname}?api-version=${url.searchParams.get('api-version')}&$skiptoken=${skip + o.pageSize}`
+        : null;
     const second = grouping[1]?.name ?? 'ResourceId';
     // Built by hand so cost literals reach the client exactly as written, digits a double cannot hold included.
-    const rowText = page.map((r) => `[${r.cost},${r.day},${JSON.stringify(r.service)},${JSON.stringify(r.second)},${JSON.stringify(r.currency)}]`).join(',');
-    const text = `{"id":"${queryPath}/query/fake","name":"fake","type":"Microsoft.CostManagement/query","properties":{"nextLink":${JSON.stringify(next)},` +
+    const rowText = page
+      .map(
+        (r) =>
+          `[${r.cost},${r.day},${JSON.stringify(r.service)},${JSON.stringify(r.second)},${JSON.stringify(r.currency)}]`,
+      )
+      .join(',');
+    const text =
+      `{"id":"${queryPath}/query/fake","name":"fake","type":"Microsoft.CostManagement/query","properties":{"nextLink":${JSON.stringify(next)},` +
       `"columns":[{"name":"Cost","type":"Number"},{"name":"UsageDate","type":"Number"},{"name":"ServiceName","type":"String"},{"name":${JSON.stringify(second)},"type":"String"},{"name":"Currency","type":"String"}],` +
       `"rows":[${rowText}]}}`;
     return reply(200, text);
@@ -193,9 +262,10 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
       tokens.add(token);
       return token;
     },
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

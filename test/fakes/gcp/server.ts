@@ -25,7 +25,19 @@ import { createPublicKey, createVerify, randomBytes, type KeyObject } from 'node
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Money } from '../../../src/core/base/money.js';
-import { evaluate, hasPartitionFilter, isAggregate, parseQuery, roundTripDoubleToString, SqlError, type Env, type Query, type Schema, type Value, Exact } from './sql.js';
+import {
+  evaluate,
+  hasPartitionFilter,
+  isAggregate,
+  parseQuery,
+  roundTripDoubleToString,
+  SqlError,
+  type Env,
+  type Query,
+  type Schema,
+  type Value,
+  Exact,
+} from './sql.js';
 
 /** google.type.Money as the REST API writes it: int64 units as a string. */
 export interface CatalogMoney {
@@ -121,14 +133,32 @@ export interface FakeGcp {
 
 /** The billing export's columns the fake holds, with their BigQuery types; the resource and price columns exist only in the detailed export. */
 const EXPORT_TYPES: Record<string, string> = {
-  billing_account_id: 'STRING', 'service.id': 'STRING', 'service.description': 'STRING', 'sku.id': 'STRING', 'sku.description': 'STRING',
-  usage_start_time: 'TIMESTAMP', 'project.id': 'STRING', 'project.name': 'STRING', labels: 'ARRAY', 'labels[].key': 'STRING', 'labels[].value': 'STRING',
-  'location.region': 'STRING', cost: 'FLOAT64', currency: 'STRING', 'usage.amount_in_pricing_units': 'FLOAT64', 'usage.pricing_unit': 'STRING',
-  credits: 'ARRAY', 'credits[].amount': 'FLOAT64',
+  billing_account_id: 'STRING',
+  'service.id': 'STRING',
+  'service.description': 'STRING',
+  'sku.id': 'STRING',
+  'sku.description': 'STRING',
+  usage_start_time: 'TIMESTAMP',
+  'project.id': 'STRING',
+  'project.name': 'STRING',
+  labels: 'ARRAY',
+  'labels[].key': 'STRING',
+  'labels[].value': 'STRING',
+  'location.region': 'STRING',
+  cost: 'FLOAT64',
+  currency: 'STRING',
+  'usage.amount_in_pricing_units': 'FLOAT64',
+  'usage.pricing_unit': 'STRING',
+  credits: 'ARRAY',
+  'credits[].amount': 'FLOAT64',
 };
 const DETAILED_TYPES: Record<string, string> = {
-  'resource.name': 'STRING', 'resource.global_name': 'STRING',
-  'price.effective_price': 'FLOAT64', 'price.tier_start_amount': 'FLOAT64', 'price.unit': 'STRING', 'price.pricing_unit_quantity': 'FLOAT64',
+  'resource.name': 'STRING',
+  'resource.global_name': 'STRING',
+  'price.effective_price': 'FLOAT64',
+  'price.tier_start_amount': 'FLOAT64',
+  'price.unit': 'STRING',
+  'price.pricing_unit_quantity': 'FLOAT64',
 };
 /** BigQuery's limit on one page of results, whatever maxResults says. */
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
@@ -175,14 +205,25 @@ function wire(v: Value): string | null {
  * Runs a parsed query over the rows: WHERE, then GROUP BY the non-aggregated SELECT items
  * (each must be named in GROUP BY), aggregates over each group, ORDER BY the named items.
  */
-function run(q: Query, envs: Env[]): { schema: Array<{ name: string; type: string }>; rows: Array<{ f: Array<{ v: string | null }> }> } {
-  const kept = q.where ? envs.filter((e) => { const v = evaluate(q.where!, e); return v !== null && v.t === 'BOOL' && v.v; }) : envs;
+function run(
+  q: Query,
+  envs: Env[],
+): { schema: Array<{ name: string; type: string }>; rows: Array<{ f: Array<{ v: string | null }> }> } {
+  const kept = q.where
+    ? envs.filter((e) => {
+        const v = evaluate(q.where!, e);
+        return v !== null && v.t === 'BOOL' && v.v;
+      })
+    : envs;
   const aggregated = q.select.some((s) => isAggregate(s.expr)) || q.groupBy.length > 0;
   const aliases = new Set(q.select.map((s) => s.alias));
-  for (const g of q.groupBy) if (!aliases.has(g)) throw new SqlError(`Unrecognized name: ${g} (the fake groups by SELECT aliases)`);
+  for (const g of q.groupBy)
+    if (!aliases.has(g)) throw new SqlError(`Unrecognized name: ${g} (the fake groups by SELECT aliases)`);
   const keys = q.select.filter((s) => !isAggregate(s.expr));
   if (aggregated) {
-    for (const k of keys) if (!q.groupBy.includes(k.alias)) throw new SqlError(`SELECT list expression references ${k.alias} which is neither grouped nor aggregated`);
+    for (const k of keys)
+      if (!q.groupBy.includes(k.alias))
+        throw new SqlError(`SELECT list expression references ${k.alias} which is neither grouped nor aggregated`);
   }
   let out: Value[][];
   if (!aggregated) out = kept.map((e) => q.select.map((s) => evaluate(s.expr, e)));
@@ -194,7 +235,9 @@ function run(q: Query, envs: Env[]): { schema: Array<{ name: string; type: strin
       if (g) g.push(e);
       else groups.set(id, [e]);
     }
-    out = [...groups.values()].map((g) => q.select.map((s) => (isAggregate(s.expr) ? evaluate(s.expr, g[0]!, g) : evaluate(s.expr, g[0]!))));
+    out = [...groups.values()].map((g) =>
+      q.select.map((s) => (isAggregate(s.expr) ? evaluate(s.expr, g[0]!, g) : evaluate(s.expr, g[0]!))),
+    );
   }
   for (const name of [...q.orderBy].reverse()) {
     const i = q.select.findIndex((s) => s.alias === name);
@@ -214,7 +257,10 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
   const requests: GcpRequestLog[] = [];
   const tokens = new Set<string>();
   let catalogRefused = false;
-  const jobs = new Map<string, { schema: Array<{ name: string; type: string }>; rows: Array<{ f: Array<{ v: string | null }> }> }>();
+  const jobs = new Map<
+    string,
+    { schema: Array<{ name: string; type: string }>; rows: Array<{ f: Array<{ v: string | null }> }> }
+  >();
   let base = '';
 
   function reply(res: ServerResponse, log: GcpRequestLog, status: number, body: object): void {
@@ -223,17 +269,33 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
     res.end(JSON.stringify(body));
   }
   const bqError = (res: ServerResponse, log: GcpRequestLog, status: number, reason: string, message: string) =>
-    reply(res, log, status, { error: { code: status, message, errors: [{ message, domain: 'global', reason }], status: reason === 'notFound' ? 'NOT_FOUND' : 'INVALID_ARGUMENT' } });
+    reply(res, log, status, {
+      error: {
+        code: status,
+        message,
+        errors: [{ message, domain: 'global', reason }],
+        status: reason === 'notFound' ? 'NOT_FOUND' : 'INVALID_ARGUMENT',
+      },
+    });
 
   /** A page token: opaque to the client, bound to its job (BigQuery refuses another job's token). */
   const token = (jobId: string, offset: number) => Buffer.from(`${jobId}|${offset}`).toString('base64url');
-  function page(res: ServerResponse, log: GcpRequestLog, project: string, jobId: string, pageToken: string | null, maxResults: number, kind: string): void {
+  function page(
+    res: ServerResponse,
+    log: GcpRequestLog,
+    project: string,
+    jobId: string,
+    pageToken: string | null,
+    maxResults: number,
+    kind: string,
+  ): void {
     const job = jobs.get(jobId);
     if (!job) return bqError(res, log, 404, 'notFound', `Not found: Job ${project}:${jobId}`);
     let start = 0;
     if (pageToken !== null) {
       const [forJob, offset] = Buffer.from(pageToken, 'base64url').toString('utf8').split('|');
-      if (forJob !== jobId || !/^\d+$/.test(offset ?? '')) return bqError(res, log, 400, 'invalid', `Invalid page token: ${pageToken}`);
+      if (forJob !== jobId || !/^\d+$/.test(offset ?? ''))
+        return bqError(res, log, 400, 'invalid', `Invalid page token: ${pageToken}`);
       start = Number(offset);
     }
     const max = Math.min(maxResults, o.pageSize);
@@ -246,46 +308,89 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
     }
     const end = start + rows.length;
     reply(res, log, 200, {
-      kind, jobReference: { projectId: project, jobId, location: 'US' }, jobComplete: true, schema: { fields: job.schema },
-      rows, totalRows: String(job.rows.length), ...(end < job.rows.length ? { pageToken: token(jobId, end) } : {}), cacheHit: false,
+      kind,
+      jobReference: { projectId: project, jobId, location: 'US' },
+      jobComplete: true,
+      schema: { fields: job.schema },
+      rows,
+      totalRows: String(job.rows.length),
+      ...(end < job.rows.length ? { pageToken: token(jobId, end) } : {}),
+      cacheHit: false,
     });
   }
 
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const url = new URL(req.url ?? '/', base);
     const query = Object.fromEntries([...url.searchParams].filter(([k]) => k !== '$alt'));
-    const log: GcpRequestLog = { method: req.method ?? '', path: url.pathname, query, status: 0, authorization: req.headers.authorization };
+    const log: GcpRequestLog = {
+      method: req.method ?? '',
+      path: url.pathname,
+      query,
+      status: 0,
+      authorization: req.headers.authorization,
+    };
     requests.push(log);
     if (req.method === 'POST' && url.pathname === '/token') {
       const form = new URLSearchParams(raw);
       const jwt = form.get('assertion') ?? '';
       const [h, c, sig] = jwt.split('.');
-      if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' || !h || !c || !sig) return reply(res, log, 400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
+      if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' || !h || !c || !sig)
+        return reply(res, log, 400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
       const valid = createVerify('RSA-SHA256').update(`${h}.${c}`).verify(key, Buffer.from(sig, 'base64url'));
       const claims = b64json(c);
       if (!valid) return reply(res, log, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
-      if (claims.iss !== o.clientEmail || claims.aud !== `${base}/token` || !String(claims.scope).includes('bigquery') || Number(claims.exp) < Date.now() / 1000) {
-        return reply(res, log, 400, { error: 'invalid_grant', error_description: 'Invalid JWT: iss, aud, scope or exp' });
+      if (
+        claims.iss !== o.clientEmail ||
+        claims.aud !== `${base}/token` ||
+        !String(claims.scope).includes('bigquery') ||
+        Number(claims.exp) < Date.now() / 1000
+      ) {
+        return reply(res, log, 400, {
+          error: 'invalid_grant',
+          error_description: 'Invalid JWT: iss, aud, scope or exp',
+        });
       }
       const token = `ya29.fake-${randomBytes(12).toString('hex')}`;
       tokens.add(token);
       return reply(res, log, 200, { access_token: token, expires_in: 3599, token_type: 'Bearer' });
     }
     if (!tokens.has(String(req.headers.authorization).replace(/^Bearer /, ''))) {
-      return reply(res, log, 401, { error: { code: 401, message: 'Request is missing required authentication credential.', errors: [{ reason: 'required', message: 'Login Required.' }], status: 'UNAUTHENTICATED' } });
+      return reply(res, log, 401, {
+        error: {
+          code: 401,
+          message: 'Request is missing required authentication credential.',
+          errors: [{ reason: 'required', message: 'Login Required.' }],
+          status: 'UNAUTHENTICATED',
+        },
+      });
     }
     // Cloud Billing API v1 (REST, as the client's fallback transport sends it).
     const billingInfo = /^\/v1\/projects\/([^/]+)\/billingInfo$/.exec(url.pathname);
     if (req.method === 'GET' && billingInfo) {
       const p = billingInfo[1]!;
       const account = o.rows.find((r) => r.project.id === p || p === o.table.split('.')[0])?.billing_account_id;
-      if (!account) return reply(res, log, 404, { error: { code: 404, message: `Project ${p} not found`, status: 'NOT_FOUND' } });
-      return reply(res, log, 200, { name: `projects/${p}/billingInfo`, projectId: p, billingAccountName: `billingAccounts/${account}`, billingEnabled: true });
+      if (!account)
+        return reply(res, log, 404, { error: { code: 404, message: `Project ${p} not found`, status: 'NOT_FOUND' } });
+      return reply(res, log, 200, {
+        name: `projects/${p}/billingInfo`,
+        projectId: p,
+        billingAccountName: `billingAccounts/${account}`,
+        billingEnabled: true,
+      });
     }
     const accountProjects = /^\/v1\/billingAccounts\/([^/]+)\/projects$/.exec(url.pathname);
     if (req.method === 'GET' && accountProjects) {
-      const ids = [...new Set(o.rows.filter((r) => r.billing_account_id === accountProjects[1]).map((r) => r.project.id))].sort();
-      return reply(res, log, 200, { projectBillingInfo: ids.map((id) => ({ name: `projects/${id}/billingInfo`, projectId: id, billingAccountName: `billingAccounts/${accountProjects[1]}`, billingEnabled: true })) });
+      const ids = [
+        ...new Set(o.rows.filter((r) => r.billing_account_id === accountProjects[1]).map((r) => r.project.id)),
+      ].sort();
+      return reply(res, log, 200, {
+        projectBillingInfo: ids.map((id) => ({
+          name: `projects/${id}/billingInfo`,
+          projectId: id,
+          billingAccountName: `billingAccounts/${accountProjects[1]}`,
+          billingEnabled: true,
+        })),
+      });
     }
     if (req.method === 'GET' && /^\/v1\/services(?:\/[^/]+\/skus)?$/.test(url.pathname)) return catalog(res, log, url);
     const m = /^\/bigquery\/v2\/projects\/([^/]+)\/(queries|jobs)(?:\/([^/]+))?$/.exec(url.pathname);
@@ -293,28 +398,71 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
     const [, project, kind, jobId] = m as unknown as [string, string, string, string | undefined];
     if (req.method === 'GET' && kind === 'queries' && jobId) {
       const maxResults = url.searchParams.get('maxResults');
-      if (maxResults !== null && !/^\d+$/.test(maxResults)) return bqError(res, log, 400, 'invalid', `Invalid value for maxResults: ${maxResults}`);
-      return page(res, log, project, jobId, url.searchParams.get('pageToken'), maxResults === null ? o.pageSize : Number(maxResults), 'bigquery#getQueryResultsResponse');
+      if (maxResults !== null && !/^\d+$/.test(maxResults))
+        return bqError(res, log, 400, 'invalid', `Invalid value for maxResults: ${maxResults}`);
+      return page(
+        res,
+        log,
+        project,
+        jobId,
+        url.searchParams.get('pageToken'),
+        maxResults === null ? o.pageSize : Number(maxResults),
+        'bigquery#getQueryResultsResponse',
+      );
     }
     if (req.method === 'GET' && kind === 'jobs' && jobId) {
-      return reply(res, log, 200, { kind: 'bigquery#job', id: `${project}:US.${jobId}`, jobReference: { projectId: project, jobId, location: 'US' }, status: { state: 'DONE' }, configuration: { jobType: 'QUERY' } });
+      return reply(res, log, 200, {
+        kind: 'bigquery#job',
+        id: `${project}:US.${jobId}`,
+        jobReference: { projectId: project, jobId, location: 'US' },
+        status: { state: 'DONE' },
+        configuration: { jobType: 'QUERY' },
+      });
     }
-    if (req.method !== 'POST' || kind !== 'queries' || jobId) return bqError(res, log, 400, 'invalid', `unsupported ${req.method} ${url.pathname}`);
-    const body = JSON.parse(raw) as { query: string; useLegacySql?: boolean; maxResults?: number; queryParameters?: Array<{ name: string; parameterType?: { type?: string }; parameterValue?: { value?: string } }> };
+    if (req.method !== 'POST' || kind !== 'queries' || jobId)
+      return bqError(res, log, 400, 'invalid', `unsupported ${req.method} ${url.pathname}`);
+    const body = JSON.parse(raw) as {
+      query: string;
+      useLegacySql?: boolean;
+      maxResults?: number;
+      queryParameters?: Array<{ name: string; parameterType?: { type?: string }; parameterValue?: { value?: string } }>;
+    };
     log.body = body as unknown as Record<string, unknown>;
     if (body.useLegacySql !== false) return bqError(res, log, 400, 'invalidQuery', 'oco queries use standard SQL');
-    if (body.maxResults !== undefined && (!Number.isInteger(body.maxResults) || body.maxResults < 0)) return bqError(res, log, 400, 'invalid', `Invalid value for maxResults: ${body.maxResults}`);
+    if (body.maxResults !== undefined && (!Number.isInteger(body.maxResults) || body.maxResults < 0))
+      return bqError(res, log, 400, 'invalid', `Invalid value for maxResults: ${body.maxResults}`);
     const tableRef = /FROM\s+`([^`]+)`/i.exec(body.query)?.[1];
-    if (tableRef !== o.table) return bqError(res, log, 404, 'notFound', `Not found: Table ${tableRef?.replace(/\.(?=[^.]+\.[^.]+$)/, ':')} was not found in location US`);
+    if (tableRef !== o.table)
+      return bqError(
+        res,
+        log,
+        404,
+        'notFound',
+        `Not found: Table ${tableRef?.replace(/\.(?=[^.]+\.[^.]+$)/, ':')} was not found in location US`,
+      );
     let result: ReturnType<typeof run>;
     try {
       const q = parseQuery(body.query);
       if (o.requirePartitionFilter && !hasPartitionFilter(q.where)) {
-        throw new SqlError(`Cannot query over table '${o.table}' without a filter over column(s) '_PARTITION_LOAD_TIME', '_PARTITIONDATE', '_PARTITIONTIME' that can be used for partition elimination`);
+        throw new SqlError(
+          `Cannot query over table '${o.table}' without a filter over column(s) '_PARTITION_LOAD_TIME', '_PARTITIONDATE', '_PARTITIONTIME' that can be used for partition elimination`,
+        );
       }
       const params = Object.fromEntries((body.queryParameters ?? []).map((p) => [p.name, parameter(p)]));
-      const schema: Schema = { types: /gcp_billing_export_resource_v1_/i.test(o.table) ? { ...EXPORT_TYPES, ...DETAILED_TYPES } : EXPORT_TYPES, read: (row, path) => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | null | undefined)?.[k], row) };
-      result = run(q, o.rows.map((row) => ({ schema, row, params, partition: row.partition === undefined ? row.usage_start_time.slice(0, 10) : row.partition })));
+      const schema: Schema = {
+        types: /gcp_billing_export_resource_v1_/i.test(o.table) ? { ...EXPORT_TYPES, ...DETAILED_TYPES } : EXPORT_TYPES,
+        read: (row, path) =>
+          path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | null | undefined)?.[k], row),
+      };
+      result = run(
+        q,
+        o.rows.map((row) => ({
+          schema,
+          row,
+          params,
+          partition: row.partition === undefined ? row.usage_start_time.slice(0, 10) : row.partition,
+        })),
+      );
     } catch (err) {
       if (err instanceof SqlError) return bqError(res, log, 400, 'invalidQuery', err.message);
       throw err;
@@ -325,36 +473,63 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
   }
 
   /** Catalog errors in the google.rpc.Status JSON the REST API sends. */
-  const rpcError = (res: ServerResponse, log: GcpRequestLog, code: number, status: string, message: string, details: object[] = []) =>
-    reply(res, log, code, { error: { code, message, status, ...(details.length ? { details } : {}) } });
+  const rpcError = (
+    res: ServerResponse,
+    log: GcpRequestLog,
+    code: number,
+    status: string,
+    message: string,
+    details: object[] = [],
+  ) => reply(res, log, code, { error: { code, message, status, ...(details.length ? { details } : {}) } });
 
   function catalog(res: ServerResponse, log: GcpRequestLog, url: URL): void {
     if (catalogRefused) {
-      return rpcError(res, log, 403, 'PERMISSION_DENIED', 'Cloud Billing API has not been used in project 123456789012 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/cloudbilling.googleapis.com/overview?project=123456789012 then retry.', [
-        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED', domain: 'googleapis.com', metadata: { service: 'cloudbilling.googleapis.com', consumer: 'projects/123456789012' } },
-      ]);
+      return rpcError(
+        res,
+        log,
+        403,
+        'PERMISSION_DENIED',
+        'Cloud Billing API has not been used in project 123456789012 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/cloudbilling.googleapis.com/overview?project=123456789012 then retry.',
+        [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'SERVICE_DISABLED',
+            domain: 'googleapis.com',
+            metadata: { service: 'cloudbilling.googleapis.com', consumer: 'projects/123456789012' },
+          },
+        ],
+      );
     }
     const cat = o.catalog ?? { services: [], skus: {}, pageSize: 5000 };
     const serviceId = /^\/v1\/services\/([^/]+)\/skus$/.exec(url.pathname)?.[1];
     const q = log.query;
     const size = q.pageSize === undefined ? 5000 : Number(q.pageSize);
-    if (!Number.isInteger(size) || size < 0) return rpcError(res, log, 400, 'INVALID_ARGUMENT', `Invalid value for page_size: ${q.pageSize}`);
+    if (!Number.isInteger(size) || size < 0)
+      return rpcError(res, log, 400, 'INVALID_ARGUMENT', `Invalid value for page_size: ${q.pageSize}`);
     const perPage = Math.min(size || 5000, 5000, cat.pageSize);
     // An opaque token bound to the list it came from, as the API's are.
     const list = serviceId ? `skus:${serviceId}:${q.currencyCode ?? 'USD'}` : 'services';
     let start = 0;
     if (q.pageToken) {
       const [forList, offset] = Buffer.from(q.pageToken, 'base64url').toString('utf8').split('|');
-      if (forList !== list || !/^\d+$/.test(offset ?? '')) return rpcError(res, log, 400, 'INVALID_ARGUMENT', 'Invalid page token.');
+      if (forList !== list || !/^\d+$/.test(offset ?? ''))
+        return rpcError(res, log, 400, 'INVALID_ARGUMENT', 'Invalid page token.');
       start = Number(offset);
     }
-    const nextToken = (total: number) => (start + perPage < total ? { nextPageToken: Buffer.from(`${list}|${start + perPage}`).toString('base64url') } : {});
+    const nextToken = (total: number) =>
+      start + perPage < total ? { nextPageToken: Buffer.from(`${list}|${start + perPage}`).toString('base64url') } : {};
     if (!serviceId) {
-      const services = cat.services.map((x) => ({ name: `services/${x.serviceId}`, serviceId: x.serviceId, displayName: x.displayName, businessEntityName: 'businessEntities/GCP' }));
+      const services = cat.services.map((x) => ({
+        name: `services/${x.serviceId}`,
+        serviceId: x.serviceId,
+        displayName: x.displayName,
+        businessEntityName: 'businessEntities/GCP',
+      }));
       return reply(res, log, 200, { services: services.slice(start, start + perPage), ...nextToken(services.length) });
     }
     const skus = cat.skus[serviceId];
-    if (!skus || !cat.services.some((x) => x.serviceId === serviceId)) return rpcError(res, log, 404, 'NOT_FOUND', `Service services/${serviceId} not found.`);
+    if (!skus || !cat.services.some((x) => x.serviceId === serviceId))
+      return rpcError(res, log, 404, 'NOT_FOUND', `Service services/${serviceId} not found.`);
     const currency = q.currencyCode ?? 'USD';
     const rate = currency === 'USD' ? '1' : cat.rates?.[currency];
     if (!rate) return rpcError(res, log, 400, 'INVALID_ARGUMENT', `Unsupported currency code: ${currency}`);
@@ -363,7 +538,13 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
       pricingInfo: sku.pricingInfo.map((p) => ({
         ...p,
         currencyConversionRate: Number(rate),
-        pricingExpression: { ...p.pricingExpression, tieredRates: p.pricingExpression.tieredRates.map((t) => ({ ...t, unitPrice: convert(t.unitPrice, currency, rate) })) },
+        pricingExpression: {
+          ...p.pricingExpression,
+          tieredRates: p.pricingExpression.tieredRates.map((t) => ({
+            ...t,
+            unitPrice: convert(t.unitPrice, currency, rate),
+          })),
+        },
       })),
     }));
     return reply(res, log, 200, { skus: priced, ...nextToken(skus.length) });

@@ -88,7 +88,8 @@ const INTEGER_DIGITS = { NUMERIC: 29, BIGNUMERIC: 38 } as const;
 
 function toDecimalType(d: Exact, type: 'NUMERIC' | 'BIGNUMERIC'): Value {
   const v = d.toDecimalPlaces(SCALE[type], Exact.ROUND_HALF_UP);
-  if (v.abs().greaterThanOrEqualTo(new Exact(10).pow(INTEGER_DIGITS[type]))) throw new SqlError(`${type} overflow: ${d.toFixed()}`);
+  if (v.abs().greaterThanOrEqualTo(new Exact(10).pow(INTEGER_DIGITS[type])))
+    throw new SqlError(`${type} overflow: ${d.toFixed()}`);
   return { t: type, v };
 }
 
@@ -106,7 +107,8 @@ export function cast(v: Value, type: string): Value {
       break;
     case 'FLOAT64':
       if (v.t === 'FLOAT64') return v;
-      if (v.t === 'INT64' || v.t === 'NUMERIC' || v.t === 'BIGNUMERIC') return { t: 'FLOAT64', v: Number(v.v.toString()) };
+      if (v.t === 'INT64' || v.t === 'NUMERIC' || v.t === 'BIGNUMERIC')
+        return { t: 'FLOAT64', v: Number(v.v.toString()) };
       if (v.t === 'STRING') {
         const s = v.v.trim();
         const special: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, nan: NaN };
@@ -134,7 +136,8 @@ type Token = { k: 'id' | 'num' | 'str' | 'param' | 'op' | 'table'; v: string };
 
 function tokenize(sql: string): Token[] {
   const out: Token[] = [];
-  const re = /\s+|--[^\n]*|`([^`]+)`|'((?:[^'\\]|\\.)*)'|@(\w+)|(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)|(>=|<=|<>|!=|[=<>(),*+-])/y;
+  const re =
+    /\s+|--[^\n]*|`([^`]+)`|'((?:[^'\\]|\\.)*)'|@(\w+)|(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)|(>=|<=|<>|!=|[=<>(),*+-])/y;
   let at = 0;
   while (at < sql.length) {
     re.lastIndex = at;
@@ -171,7 +174,29 @@ export interface Query {
   orderBy: string[];
 }
 
-const KEYWORDS = new Set(['SELECT', 'FROM', 'WHERE', 'GROUP', 'BY', 'ORDER', 'AS', 'AND', 'OR', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'IS', 'NOT', 'NULL', 'INTERVAL', 'UNNEST', 'ASC', 'DESC']);
+const KEYWORDS = new Set([
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'GROUP',
+  'BY',
+  'ORDER',
+  'AS',
+  'AND',
+  'OR',
+  'CASE',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'END',
+  'IS',
+  'NOT',
+  'NULL',
+  'INTERVAL',
+  'UNNEST',
+  'ASC',
+  'DESC',
+]);
 
 class Parser {
   private i = 0;
@@ -193,11 +218,13 @@ class Parser {
     return p;
   }
   private expectKw(kw: string): void {
-    if (!this.isKw(kw)) throw new SqlError(`Syntax error: Expected keyword ${kw} but got ${this.peek()?.v ?? 'end of script'}`);
+    if (!this.isKw(kw))
+      throw new SqlError(`Syntax error: Expected keyword ${kw} but got ${this.peek()?.v ?? 'end of script'}`);
     this.i++;
   }
   private expectOp(op: string): void {
-    if (!this.isOp(op)) throw new SqlError(`Syntax error: Expected "${op}" but got ${this.peek()?.v ?? 'end of script'}`);
+    if (!this.isOp(op))
+      throw new SqlError(`Syntax error: Expected "${op}" but got ${this.peek()?.v ?? 'end of script'}`);
     this.i++;
   }
 
@@ -288,7 +315,8 @@ class Parser {
   }
   private primary(): Node {
     const p = this.take();
-    if (p.k === 'num') return { k: 'lit', v: /[.eE]/.test(p.v) ? { t: 'FLOAT64', v: Number(p.v) } : { t: 'INT64', v: new Exact(p.v) } };
+    if (p.k === 'num')
+      return { k: 'lit', v: /[.eE]/.test(p.v) ? { t: 'FLOAT64', v: Number(p.v) } : { t: 'INT64', v: new Exact(p.v) } };
     if (p.k === 'str') return { k: 'lit', v: { t: 'STRING', v: p.v } };
     if (p.k === 'param') return { k: 'param', name: p.v };
     if (p.k === 'op' && p.v === '-') {
@@ -394,7 +422,9 @@ export function isAggregate(n: Node): boolean {
     case 'cast':
       return isAggregate(n.e);
     case 'case':
-      return n.whens.some(([c, v]) => isAggregate(c) || isAggregate(v)) || (n.otherwise !== null && isAggregate(n.otherwise));
+      return (
+        n.whens.some(([c, v]) => isAggregate(c) || isAggregate(v)) || (n.otherwise !== null && isAggregate(n.otherwise))
+      );
     case 'bin':
       return isAggregate(n.l) || isAggregate(n.r);
     case 'isnull':
@@ -416,7 +446,10 @@ export function columns(n: Node): string[] {
     case 'interval':
       return columns(n.e);
     case 'case':
-      return [...n.whens.flatMap(([c, v]) => [...columns(c), ...columns(v)]), ...(n.otherwise ? columns(n.otherwise) : [])];
+      return [
+        ...n.whens.flatMap(([c, v]) => [...columns(c), ...columns(v)]),
+        ...(n.otherwise ? columns(n.otherwise) : []),
+      ];
     case 'bin':
       return [...columns(n.l), ...columns(n.r)];
     case 'unnest':
@@ -428,7 +461,8 @@ export function columns(n: Node): string[] {
 
 function column(path: string, env: Env): Value {
   const upper = path.toUpperCase();
-  if (upper === '_PARTITIONTIME') return env.partition === null ? null : { t: 'TIMESTAMP', v: Date.parse(`${env.partition}T00:00:00Z`) };
+  if (upper === '_PARTITIONTIME')
+    return env.partition === null ? null : { t: 'TIMESTAMP', v: Date.parse(`${env.partition}T00:00:00Z`) };
   if (upper === '_PARTITIONDATE') return env.partition === null ? null : { t: 'DATE', v: env.partition };
   let raw: unknown;
   let typePath: string;
@@ -482,14 +516,19 @@ function compare(op: string, a: Value, b: Value): Value {
 export function sum(values: Value[]): Value {
   const present = values.filter((v): v is NonNullable<Value> => v !== null);
   if (!present.length) return null;
-  for (const v of present) if (!isNumber(v)) throw new SqlError(`No matching signature for aggregate function SUM for argument types: ${v.t}`);
+  for (const v of present)
+    if (!isNumber(v)) throw new SqlError(`No matching signature for aggregate function SUM for argument types: ${v.t}`);
   const nums = present as Array<Extract<Value, { t: 'FLOAT64' | 'INT64' | 'NUMERIC' | 'BIGNUMERIC' }>>;
   if (nums.some((v) => v.t === 'FLOAT64')) {
     let total = 0;
     for (const v of nums) total += v.t === 'FLOAT64' ? v.v : Number(v.v.toString());
     return { t: 'FLOAT64', v: total };
   }
-  const type = nums.some((v) => v.t === 'BIGNUMERIC') ? 'BIGNUMERIC' : nums.some((v) => v.t === 'NUMERIC') ? 'NUMERIC' : 'INT64';
+  const type = nums.some((v) => v.t === 'BIGNUMERIC')
+    ? 'BIGNUMERIC'
+    : nums.some((v) => v.t === 'NUMERIC')
+      ? 'NUMERIC'
+      : 'INT64';
   const total = nums.reduce((t, v) => t.plus(v.v as Exact), new Exact(0));
   return type === 'INT64' ? { t: 'INT64', v: total } : toDecimalType(total, type);
 }
@@ -515,7 +554,10 @@ export function evaluate(n: Node, env: Env, group?: Env[]): Value {
       return env.params[n.name]!;
     }
     case 'col':
-      if (group) throw new SqlError(`SELECT list expression references column ${n.path} which is neither grouped nor aggregated`);
+      if (group)
+        throw new SqlError(
+          `SELECT list expression references column ${n.path} which is neither grouped nor aggregated`,
+        );
       return column(n.path, env);
     case 'cast':
       return cast(ev(n.e), n.type);
@@ -548,24 +590,37 @@ export function evaluate(n: Node, env: Env, group?: Env[]): Value {
         const l = ev(n.l);
         const r = ev(n.r);
         if (l === null || r === null) return null;
-        if (!isNumber(l) || !isNumber(r)) throw new SqlError(`No matching signature for operator ${n.op} for argument types: ${l.t}, ${r.t}`);
+        if (!isNumber(l) || !isNumber(r))
+          throw new SqlError(`No matching signature for operator ${n.op} for argument types: ${l.t}, ${r.t}`);
         if (l.t === 'FLOAT64' || r.t === 'FLOAT64') {
           const x = l.t === 'FLOAT64' ? l.v : Number(l.v.toString());
           const y = r.t === 'FLOAT64' ? r.v : Number(r.v.toString());
           return { t: 'FLOAT64', v: n.op === '+' ? x + y : x - y };
         }
         const d = n.op === '+' ? (l.v as Exact).plus(r.v as Exact) : (l.v as Exact).minus(r.v as Exact);
-        const type = l.t === 'BIGNUMERIC' || r.t === 'BIGNUMERIC' ? 'BIGNUMERIC' : l.t === 'NUMERIC' || r.t === 'NUMERIC' ? 'NUMERIC' : 'INT64';
+        const type =
+          l.t === 'BIGNUMERIC' || r.t === 'BIGNUMERIC'
+            ? 'BIGNUMERIC'
+            : l.t === 'NUMERIC' || r.t === 'NUMERIC'
+              ? 'NUMERIC'
+              : 'INT64';
         return type === 'INT64' ? { t: 'INT64', v: d } : toDecimalType(d, type);
       }
       return compare(n.op, ev(n.l), ev(n.r));
     }
     case 'unnest': {
-      if (group) throw new SqlError(`SELECT list expression references column ${n.array} which is neither grouped nor aggregated`);
+      if (group)
+        throw new SqlError(
+          `SELECT list expression references column ${n.array} which is neither grouped nor aggregated`,
+        );
       const arr = column(n.array, env);
       const elements = arr === null ? [] : arr.t === 'ARRAY' ? arr.v : null;
-      if (!elements) throw new SqlError(`Values referenced in UNNEST must be arrays. UNNEST contains expression of type ${arr!.t}`);
-      const inner = elements.map((el) => ({ ...env, scope: { ...env.scope, [n.alias]: [el, n.array] as [unknown, string] } }));
+      if (!elements)
+        throw new SqlError(`Values referenced in UNNEST must be arrays. UNNEST contains expression of type ${arr!.t}`);
+      const inner = elements.map((el) => ({
+        ...env,
+        scope: { ...env.scope, [n.alias]: [el, n.array] as [unknown, string] },
+      }));
       if (!isAggregate(n.expr)) throw new SqlError('the fake evaluates only aggregating UNNEST subqueries');
       return evaluate(n.expr, env, inner);
     }
@@ -577,7 +632,10 @@ export function evaluate(n: Node, env: Env, group?: Env[]): Value {
 function call(n: Extract<Node, { k: 'call' }>, env: Env, group?: Env[]): Value {
   const ev = (x: Node) => evaluate(x, env, group);
   const arity = (count: number) => {
-    if (n.args.length !== count) throw new SqlError(`Number of arguments does not match for function ${n.fn}. Supported signature: ${n.fn}(${count} arguments)`);
+    if (n.args.length !== count)
+      throw new SqlError(
+        `Number of arguments does not match for function ${n.fn}. Supported signature: ${n.fn}(${count} arguments)`,
+      );
   };
   switch (n.fn) {
     case 'SUM':
@@ -595,7 +653,8 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, group?: Env[]): Value {
     case 'FORMAT': {
       const fmt = ev(n.args[0]!);
       const m = fmt?.t === 'STRING' ? /^%(?:\.(\d+))?g$/.exec(fmt.v) : null;
-      if (!m || n.args.length !== 2) throw new SqlError(`the fake implements FORMAT('%.Ng', FLOAT64) only, not ${JSON.stringify(fmt)}`);
+      if (!m || n.args.length !== 2)
+        throw new SqlError(`the fake implements FORMAT('%.Ng', FLOAT64) only, not ${JSON.stringify(fmt)}`);
       const v = ev(n.args[1]!);
       if (v === null) return null;
       if (v.t !== 'FLOAT64') throw new SqlError(`the fake implements FORMAT('%g') over FLOAT64 only, got ${v.t}`);
@@ -605,9 +664,11 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, group?: Env[]): Value {
       arity(2);
       const fmt = ev(n.args[0]!);
       const d = ev(n.args[1]!);
-      if (fmt?.t !== 'STRING' || fmt.v !== '%Y-%m-%d') throw new SqlError('the fake implements FORMAT_DATE(\'%Y-%m-%d\', …) only');
+      if (fmt?.t !== 'STRING' || fmt.v !== '%Y-%m-%d')
+        throw new SqlError("the fake implements FORMAT_DATE('%Y-%m-%d', …) only");
       if (d === null) return null;
-      if (d.t !== 'DATE') throw new SqlError(`No matching signature for function FORMAT_DATE for argument types: STRING, ${d.t}`);
+      if (d.t !== 'DATE')
+        throw new SqlError(`No matching signature for function FORMAT_DATE for argument types: STRING, ${d.t}`);
       return { t: 'STRING', v: d.v };
     }
     case 'DATE': {
@@ -616,7 +677,9 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, group?: Env[]): Value {
       if (v === null) return null;
       if (v.t === 'TIMESTAMP') return { t: 'DATE', v: new Date(v.v).toISOString().slice(0, 10) };
       if (v.t === 'DATE') return v;
-      throw new SqlError(`No matching signature for function DATE for argument types: ${v.t}. Supported signatures: DATE(TIMESTAMP, [STRING]); DATE(DATETIME); DATE(INT64, INT64, INT64); DATE(DATE)`);
+      throw new SqlError(
+        `No matching signature for function DATE for argument types: ${v.t}. Supported signatures: DATE(TIMESTAMP, [STRING]); DATE(DATETIME); DATE(INT64, INT64, INT64); DATE(DATE)`,
+      );
     }
     case 'TIMESTAMP': {
       arity(1);
@@ -632,10 +695,14 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, group?: Env[]): Value {
       arity(2);
       const d = ev(n.args[0]!);
       const iv = n.args[1]!;
-      if (iv.k !== 'interval' || iv.unit !== 'DAY') throw new SqlError(`the fake implements ${n.fn}(DATE, INTERVAL n DAY) only`);
+      if (iv.k !== 'interval' || iv.unit !== 'DAY')
+        throw new SqlError(`the fake implements ${n.fn}(DATE, INTERVAL n DAY) only`);
       const count = ev(iv.e);
       if (d === null || count === null) return null;
-      if (d.t !== 'DATE' || count.t !== 'INT64') throw new SqlError(`No matching signature for function ${n.fn} for argument types: ${d.t}, INTERVAL ${count.t}`);
+      if (d.t !== 'DATE' || count.t !== 'INT64')
+        throw new SqlError(
+          `No matching signature for function ${n.fn} for argument types: ${d.t}, INTERVAL ${count.t}`,
+        );
       const days = Number(count.v.toString()) * (n.fn === 'DATE_SUB' ? -1 : 1);
       return { t: 'DATE', v: new Date(Date.parse(`${d.v}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10) };
     }
@@ -643,7 +710,8 @@ function call(n: Extract<Node, { k: 'call' }>, env: Env, group?: Env[]): Value {
       arity(1);
       const v = ev(n.args[0]!);
       if (v === null) return { t: 'STRING', v: 'null' };
-      if (v.t !== 'ARRAY' && v.t !== 'STRING') throw new SqlError(`the fake implements TO_JSON_STRING over ARRAY and STRING only, got ${v.t}`);
+      if (v.t !== 'ARRAY' && v.t !== 'STRING')
+        throw new SqlError(`the fake implements TO_JSON_STRING over ARRAY and STRING only, got ${v.t}`);
       return { t: 'STRING', v: JSON.stringify(v.v) };
     }
     default:
@@ -677,6 +745,7 @@ export function hasPartitionFilter(where: Node | null): boolean {
     }
     return false;
   };
-  const conjuncts = (n: Node): Node[] => (n.k === 'bin' && n.op === 'AND' ? [...conjuncts(n.l), ...conjuncts(n.r)] : [n]);
+  const conjuncts = (n: Node): Node[] =>
+    n.k === 'bin' && n.op === 'AND' ? [...conjuncts(n.l), ...conjuncts(n.r)] : [n];
   return conjuncts(where).some(prunes);
 }

@@ -53,7 +53,12 @@ export class FakeVelero {
   }
 
   start(): this {
-    if (!this.kube.get('namespaces', undefined, this.namespace)) this.kube.seed('namespaces', { metadata: { name: this.namespace }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    if (!this.kube.get('namespaces', undefined, this.namespace))
+      this.kube.seed('namespaces', {
+        metadata: { name: this.namespace },
+        spec: { finalizers: ['kubernetes'] },
+        status: { phase: 'Active' },
+      });
     this.kube.seed('backupstoragelocations', {
       metadata: { name: 'default', namespace: this.namespace },
       spec: { provider: 'aws', default: true, objectStorage: { bucket: 'velero-backups' } },
@@ -82,7 +87,12 @@ export class FakeVelero {
       const mapping: Record<string, string> = o.spec?.namespaceMapping ?? {};
       for (const ns of (o.spec?.includedNamespaces as string[] | undefined) ?? Object.keys(mapping)) {
         const target = mapping[ns] ?? ns;
-        if (target !== '*' && !this.kube.get('namespaces', undefined, target)) this.kube.seed('namespaces', { metadata: { name: target, labels: { 'velero.io/restore-name': name } }, spec: {}, status: { phase: 'Active' } });
+        if (target !== '*' && !this.kube.get('namespaces', undefined, target))
+          this.kube.seed('namespaces', {
+            metadata: { name: target, labels: { 'velero.io/restore-name': name } },
+            spec: {},
+            status: { phase: 'Active' },
+          });
       }
     }
     return o;
@@ -139,7 +149,8 @@ export class FakeVelero {
       }
     } else if (e.type === 'MODIFIED' && e.plural === 'schedules') {
       const o = e.object;
-      if (Number(o.metadata.generation ?? 1) !== Number(o.status?.observedGeneration ?? 0)) this.later(5, () => this.validateSchedule(name));
+      if (Number(o.metadata.generation ?? 1) !== Number(o.status?.observedGeneration ?? 0))
+        this.later(5, () => this.validateSchedule(name));
     }
   }
 
@@ -148,7 +159,14 @@ export class FakeVelero {
     if (scripted) return scripted;
     const bsl = o.spec?.storageLocation;
     if (bsl && !this.kube.get('backupstoragelocations', this.namespace, bsl)) {
-      return [{ phase: 'FailedValidation', validationErrors: [`an existing backup storage location wasn't specified at backup creation time and the default 'default' wasn't found. Please address this issue (see \`velero backup-location -h\` for options) and create a new backup. Error: backupstoragelocations.velero.io "${bsl}" not found`] }];
+      return [
+        {
+          phase: 'FailedValidation',
+          validationErrors: [
+            `an existing backup storage location wasn't specified at backup creation time and the default 'default' wasn't found. Please address this issue (see \`velero backup-location -h\` for options) and create a new backup. Error: backupstoragelocations.velero.io "${bsl}" not found`,
+          ],
+        },
+      ];
     }
     return DEFAULT_BACKUP;
   }
@@ -161,15 +179,29 @@ export class FakeVelero {
       // like Velero: the newest Completed backup of the schedule, recorded in spec.backupName
       const newest = this.kube
         .list('backups', this.namespace)
-        .filter((b) => b.metadata.labels?.['velero.io/schedule-name'] === o.spec.scheduleName && b.status?.phase === 'Completed')
+        .filter(
+          (b) =>
+            b.metadata.labels?.['velero.io/schedule-name'] === o.spec.scheduleName && b.status?.phase === 'Completed',
+        )
         .sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)))[0];
       from = newest?.metadata.name;
       if (from) this.kube.update('restores', this.namespace, o.metadata.name!, (r) => (r.spec.backupName = from));
     }
     const backup = from ? this.kube.get('backups', this.namespace, from) : undefined;
-    if (!backup) return [{ phase: 'FailedValidation', validationErrors: [`Error retrieving backup: backups.velero.io "${from}" not found`] }];
+    if (!backup)
+      return [
+        {
+          phase: 'FailedValidation',
+          validationErrors: [`Error retrieving backup: backups.velero.io "${from}" not found`],
+        },
+      ];
     if (!['Completed', 'PartiallyFailed'].includes(backup.status?.phase)) {
-      return [{ phase: 'FailedValidation', validationErrors: [`backup "${from}" is not in a restorable phase (${backup.status?.phase ?? 'New'})`] }];
+      return [
+        {
+          phase: 'FailedValidation',
+          validationErrors: [`backup "${from}" is not in a restorable phase (${backup.status?.phase ?? 'New'})`],
+        },
+      ];
     }
     return DEFAULT_RESTORE;
   }
@@ -194,7 +226,8 @@ export class FakeVelero {
     const expr = String(o.spec?.schedule ?? '');
     let error: string | undefined;
     try {
-      if (!expr.startsWith('@') && expr.trim().split(/\s+/).length !== 5) throw new Error(`expected exactly 5 fields, found ${expr.trim().split(/\s+/).length}: ${expr}`);
+      if (!expr.startsWith('@') && expr.trim().split(/\s+/).length !== 5)
+        throw new Error(`expected exactly 5 fields, found ${expr.trim().split(/\s+/).length}: ${expr}`);
       if (!expr.startsWith('@every')) CronExpressionParser.parse(expr);
     } catch (err) {
       error = `invalid schedule: ${(err as Error).message}`;
@@ -245,7 +278,11 @@ export class FakeVelero {
     const payload = this.payload(String(kind), owner);
     const url = this.kube.signedUrl(gzipSync(Buffer.from(payload)));
     this.kube.update('downloadrequests', this.namespace, name, (o) => {
-      o.status = { phase: 'Processed', downloadURL: url, expiration: new Date(Date.now() + 600_000).toISOString().replace(/\.\d+Z$/, 'Z') };
+      o.status = {
+        phase: 'Processed',
+        downloadURL: url,
+        expiration: new Date(Date.now() + 600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      };
     });
   }
 
@@ -265,15 +302,20 @@ export class FakeVelero {
       }
       case 'BackupResourceList': {
         const included: string[] = owner.spec?.includedNamespaces ?? ['default'];
-        return JSON.stringify(this.resourceLists.get(name) ?? {
-          'v1/ConfigMap': included.map((n) => `${n}/app-config`),
-          'v1/Pod': included.flatMap((n) => [`${n}/app-0`, `${n}/app-1`]),
-          'apps/v1/Deployment': included.map((n) => `${n}/app`),
-        });
+        return JSON.stringify(
+          this.resourceLists.get(name) ?? {
+            'v1/ConfigMap': included.map((n) => `${n}/app-config`),
+            'v1/Pod': included.flatMap((n) => [`${n}/app-0`, `${n}/app-1`]),
+            'apps/v1/Deployment': included.map((n) => `${n}/app`),
+          },
+        );
       }
       case 'BackupResults':
       case 'RestoreResults':
-        return JSON.stringify({ errors: {}, warnings: owner.status?.warnings ? { namespaces: { app: ['volume snapshot skipped'] } } : {} });
+        return JSON.stringify({
+          errors: {},
+          warnings: owner.status?.warnings ? { namespaces: { app: ['volume snapshot skipped'] } } : {},
+        });
       default:
         return '';
     }
@@ -286,7 +328,10 @@ function applyStep(plural: string, o: KObject, step: Step): void {
   status.phase = step.phase;
   status.startTimestamp ??= now;
   if (step.total !== undefined || step.items !== undefined) {
-    status.progress = plural === 'backups' ? { itemsBackedUp: step.items ?? 0, totalItems: step.total ?? 0 } : { itemsRestored: step.items ?? 0, totalItems: step.total ?? 0 };
+    status.progress =
+      plural === 'backups'
+        ? { itemsBackedUp: step.items ?? 0, totalItems: step.total ?? 0 }
+        : { itemsRestored: step.items ?? 0, totalItems: step.total ?? 0 };
   }
   if (step.errors !== undefined) status.errors = step.errors;
   if (step.warnings !== undefined) status.warnings = step.warnings;
@@ -298,7 +343,9 @@ function applyStep(plural: string, o: KObject, step: Step): void {
     status.formatVersion = '1.1.0';
     if (!status.expiration) {
       const ttlHours = Number(/^(\d+)h/.exec(String(o.spec?.ttl ?? '720h0m0s'))?.[1] ?? 720);
-      status.expiration = new Date(Date.parse(o.metadata.creationTimestamp ?? now) + ttlHours * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      status.expiration = new Date(Date.parse(o.metadata.creationTimestamp ?? now) + ttlHours * 3_600_000)
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
     }
   }
   o.status = status;

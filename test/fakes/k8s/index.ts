@@ -24,16 +24,32 @@ export interface FakeCluster {
   stop(): Promise<void>;
 }
 
-export function writeKubeconfig(file: string, server: string, opts: { token?: string; ca?: string; insecure?: boolean; contexts?: string[] } = {}): string {
+export function writeKubeconfig(
+  file: string,
+  server: string,
+  opts: { token?: string; ca?: string; insecure?: boolean; contexts?: string[] } = {},
+): string {
   const contexts = opts.contexts ?? ['fake'];
   writeFileSync(
     file,
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server, ...(opts.ca ? { 'certificate-authority-data': Buffer.from(opts.ca).toString('base64') } : {}), ...(opts.insecure ? { 'insecure-skip-tls-verify': true } : {}) } }],
+      clusters: [
+        {
+          name: 'fake',
+          cluster: {
+            server,
+            ...(opts.ca ? { 'certificate-authority-data': Buffer.from(opts.ca).toString('base64') } : {}),
+            ...(opts.insecure ? { 'insecure-skip-tls-verify': true } : {}),
+          },
+        },
+      ],
       users: [{ name: 'oco-test', user: { token: opts.token ?? FAKE_TOKEN } }],
-      contexts: contexts.map((c) => ({ name: c, context: { cluster: 'fake', user: 'oco-test', namespace: 'default' } })),
+      contexts: contexts.map((c) => ({
+        name: c,
+        context: { cluster: 'fake', user: 'oco-test', namespace: 'default' },
+      })),
       'current-context': contexts[0],
     }),
     { mode: 0o600 },
@@ -46,10 +62,17 @@ export function writeKubeconfig(file: string, server: string, opts: { token?: st
  * with a generated CA by default (what clusters serve); plain: true serves http,
  * which client-node only accepts with insecure-skip-tls-verify.
  */
-export async function startFakeCluster(options: FakeKubeOptions & { namespace?: string; plain?: boolean; tlsStorage?: boolean } = {}): Promise<FakeCluster> {
+export async function startFakeCluster(
+  options: FakeKubeOptions & { namespace?: string; plain?: boolean; tlsStorage?: boolean } = {},
+): Promise<FakeCluster> {
   const pki = options.plain ? undefined : testPkiIfPossible();
   const tls = pki ? { key: pki.key, cert: pki.cert } : undefined;
-  const kube = new FakeKube({ token: FAKE_TOKEN, ...(tls ? { tls } : {}), ...(tls && options.tlsStorage ? { storageTls: tls } : {}), ...options });
+  const kube = new FakeKube({
+    token: FAKE_TOKEN,
+    ...(tls ? { tls } : {}),
+    ...(tls && options.tlsStorage ? { storageTls: tls } : {}),
+    ...options,
+  });
   const url = await kube.start();
   const velero = new FakeVelero(kube, options.namespace ?? 'velero').start();
   const dir = mkdtempSync(join(tmpdir(), 'oco-kube-'));

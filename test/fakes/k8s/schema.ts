@@ -62,13 +62,21 @@ export function validate(schema: Schema, value: unknown, path = ''): ValidationR
 function walk(schema: Schema, v: unknown, path: string, out: ValidationResult): void {
   if (v === null) {
     if (!schema.nullable && schema.type) {
-      out.causes.push({ reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "null": ${path} in body must be of type ${schema.type}: "null"` });
+      out.causes.push({
+        reason: 'FieldValueTypeInvalid',
+        field: path,
+        message: `Invalid value: "null": ${path} in body must be of type ${schema.type}: "null"`,
+      });
     }
     return;
   }
   if (!typeOk(schema, v)) {
     const t = jsonType(v);
-    out.causes.push({ reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "${t}": ${path} in body must be of type ${schema.type}: "${t}"` });
+    out.causes.push({
+      reason: 'FieldValueTypeInvalid',
+      field: path,
+      message: `Invalid value: "${t}": ${path} in body must be of type ${schema.type}: "${t}"`,
+    });
     return;
   }
   if (schema.enum && !schema.enum.includes(v)) {
@@ -79,14 +87,26 @@ function walk(schema: Schema, v: unknown, path: string, out: ValidationResult): 
     });
   }
   if (schema.format === 'date-time' && typeof v === 'string' && !DATE_TIME.test(v)) {
-    out.causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(v)}: ${path} in body must be of type date-time: ${JSON.stringify(v)}` });
+    out.causes.push({
+      reason: 'FieldValueInvalid',
+      field: path,
+      message: `Invalid value: ${JSON.stringify(v)}: ${path} in body must be of type date-time: ${JSON.stringify(v)}`,
+    });
   }
   if (schema.format === 'byte' && typeof v === 'string' && !BASE64.test(v)) {
-    out.causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(v)}: ${path} in body must be of type byte: ${JSON.stringify(v)}` });
+    out.causes.push({
+      reason: 'FieldValueInvalid',
+      field: path,
+      message: `Invalid value: ${JSON.stringify(v)}: ${path} in body must be of type byte: ${JSON.stringify(v)}`,
+    });
   }
   if (Array.isArray(v)) {
     if (schema.minItems !== undefined && v.length < schema.minItems) {
-      out.causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${v.length}: ${path} in body should have at least ${schema.minItems} items` });
+      out.causes.push({
+        reason: 'FieldValueInvalid',
+        field: path,
+        message: `Invalid value: ${v.length}: ${path} in body should have at least ${schema.minItems} items`,
+      });
     }
     if (schema.items) v.forEach((item, i) => walk(schema.items!, item, `${path}[${i}]`, out));
     return;
@@ -94,7 +114,8 @@ function walk(schema: Schema, v: unknown, path: string, out: ValidationResult): 
   if (typeof v !== 'object') return;
   const obj = v as Record<string, unknown>;
   for (const req of schema.required ?? []) {
-    if (obj[req] === undefined) out.causes.push({ reason: 'FieldValueRequired', field: join(path, req), message: 'Required value' });
+    if (obj[req] === undefined)
+      out.causes.push({ reason: 'FieldValueRequired', field: join(path, req), message: 'Required value' });
   }
   if (schema.properties) {
     for (const [key, sub] of Object.entries(schema.properties)) {
@@ -104,8 +125,14 @@ function walk(schema: Schema, v: unknown, path: string, out: ValidationResult): 
   for (const key of Object.keys(obj)) {
     const sub = schema.properties?.[key];
     if (sub) walk(sub, obj[key], join(path, key), out);
-    else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, obj[key], join(path, key), out);
-    else if (schema.additionalProperties === true || schema['x-kubernetes-preserve-unknown-fields'] || !schema.properties) continue;
+    else if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+      walk(schema.additionalProperties, obj[key], join(path, key), out);
+    else if (
+      schema.additionalProperties === true ||
+      schema['x-kubernetes-preserve-unknown-fields'] ||
+      !schema.properties
+    )
+      continue;
     else {
       out.unknownFields.push(join(path, key));
       delete obj[key]; // the API server prunes fields its structural schema does not know

@@ -168,12 +168,17 @@ export class FakeKube {
         else res.end();
       });
     };
-    this.server = this.opts.tls ? https.createServer({ key: this.opts.tls.key, cert: this.opts.tls.cert }, handler) : http.createServer(handler);
+    this.server = this.opts.tls
+      ? https.createServer({ key: this.opts.tls.key, cert: this.opts.tls.cert }, handler)
+      : http.createServer(handler);
     await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', () => r()));
     const addr = this.server.address() as AddressInfo;
     this.url = `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}`;
-    const serve = (req: IncomingMessage, res: ServerResponse) => this.serveDownload(new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/signed\//, ''), res);
-    this.storage = this.opts.storageTls ? https.createServer({ key: this.opts.storageTls.key, cert: this.opts.storageTls.cert }, serve) : http.createServer(serve);
+    const serve = (req: IncomingMessage, res: ServerResponse) =>
+      this.serveDownload(new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/signed\//, ''), res);
+    this.storage = this.opts.storageTls
+      ? https.createServer({ key: this.opts.storageTls.key, cert: this.opts.storageTls.cert }, serve)
+      : http.createServer(serve);
     await new Promise<void>((r) => this.storage!.listen(0, '127.0.0.1', () => r()));
     this.storageUrl = `${this.opts.storageTls ? 'https' : 'http'}://127.0.0.1:${(this.storage.address() as AddressInfo).port}`;
     return this.url;
@@ -243,7 +248,12 @@ export class FakeKube {
   }
 
   /** Replaces an object's fields as a controller's update would (new resourceVersion, MODIFIED event). */
-  update(plural: string, namespace: string | undefined, name: string, mutate: (o: KObject) => void): KObject | undefined {
+  update(
+    plural: string,
+    namespace: string | undefined,
+    name: string,
+    mutate: (o: KObject) => void,
+  ): KObject | undefined {
     const k = key(plural, namespace, name);
     const o = this.objects.get(k);
     if (!o) return undefined;
@@ -273,12 +283,21 @@ export class FakeKube {
   // ---- HTTP ------------------------------------------------------------------------
 
   private emit(type: EventType, plural: string, object: KObject): void {
-    const ev: StoredEvent = { rv: Number(object.metadata.resourceVersion), type, plural, object: structuredClone(object) };
+    const ev: StoredEvent = {
+      rv: Number(object.metadata.resourceVersion),
+      type,
+      plural,
+      object: structuredClone(object),
+    };
     this.history.push(ev);
     const limit = this.opts.historyLimit ?? 1000;
     if (this.history.length > limit) this.history.splice(0, this.history.length - limit);
     for (const w of this.watchers) {
-      if (w.plural === plural && (w.namespace === undefined || w.namespace === object.metadata.namespace) && w.matches(object)) {
+      if (
+        w.plural === plural &&
+        (w.namespace === undefined || w.namespace === object.metadata.namespace) &&
+        w.matches(object)
+      ) {
         w.res.write(`${JSON.stringify({ type, object: ev.object })}\n`);
       }
     }
@@ -305,15 +324,28 @@ export class FakeKube {
     const { def, namespace, name, sub } = route;
     const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     const verb = verbOf(req.method ?? 'GET', Boolean(name), watch);
-    this.requests.push({ method: req.method ?? 'GET', path: req.url ?? '', verb, resource: def.plural, at: Date.now(), headers: req.headers });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: req.url ?? '',
+      verb,
+      resource: def.plural,
+      at: Date.now(),
+      headers: req.headers,
+    });
     if (this.denies.some((d) => (d.verb === verb || d.verb === '*') && d.resource === def.plural)) {
       const who = this.opts.user ?? 'system:serviceaccount:ci:oco';
       const target = `${def.plural}${def.group ? `.${def.group}` : ''}${name ? ` "${name}"` : ''}`;
-      return this.status(res, 403, 'Forbidden', `${target} is forbidden: User "${who}" cannot ${verb} resource "${def.plural}" in API group "${def.group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`, {
-        name: name ?? '',
-        group: def.group,
-        kind: def.plural,
-      });
+      return this.status(
+        res,
+        403,
+        'Forbidden',
+        `${target} is forbidden: User "${who}" cannot ${verb} resource "${def.plural}" in API group "${def.group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`,
+        {
+          name: name ?? '',
+          group: def.group,
+          kind: def.plural,
+        },
+      );
     }
     const body = ['POST', 'PUT', 'PATCH'].includes(req.method ?? '') ? await readBody(req) : '';
     switch (verb) {
@@ -349,15 +381,41 @@ export class FakeKube {
           ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
           storageVersionHash: r.plural.slice(0, 8),
         },
-        ...(r.statusSubresource ? [{ name: `${r.plural}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] }] : []),
+        ...(r.statusSubresource
+          ? [
+              {
+                name: `${r.plural}/status`,
+                singularName: '',
+                namespaced: r.namespaced,
+                kind: r.kind,
+                verbs: ['get', 'patch', 'update'],
+              },
+            ]
+          : []),
       ]);
     const groupVersion = { groupVersion: `${GROUP}/${VERSION}`, version: VERSION };
     const group = { name: GROUP, versions: [groupVersion], preferredVersion: groupVersion };
     switch (path) {
       case '/version':
-        return { major: '1', minor: '31', gitVersion: 'v1.31.0-oco-fake', gitCommit: '0000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.22', compiler: 'gc', platform: 'linux/amd64' };
+        return {
+          major: '1',
+          minor: '31',
+          gitVersion: 'v1.31.0-oco-fake',
+          gitCommit: '0000000',
+          gitTreeState: 'clean',
+          buildDate: '2026-01-01T00:00:00Z',
+          goVersion: 'go1.22',
+          compiler: 'gc',
+          platform: 'linux/amd64',
+        };
       case '/api':
-        return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: this.url.replace(/^https?:\/\//, '') }] };
+        return {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [
+            { clientCIDR: '0.0.0.0/0', serverAddress: this.url.replace(/^https?:\/\//, '') },
+          ],
+        };
       case '/api/v1':
         return { kind: 'APIResourceList', groupVersion: 'v1', resources: resourceList([NAMESPACES]) };
       case '/apis':
@@ -365,7 +423,12 @@ export class FakeKube {
       case `/apis/${GROUP}`:
         return { kind: 'APIGroup', apiVersion: 'v1', ...group };
       case `/apis/${GROUP}/${VERSION}`:
-        return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${GROUP}/${VERSION}`, resources: resourceList(veleroResources) };
+        return {
+          kind: 'APIResourceList',
+          apiVersion: 'v1',
+          groupVersion: `${GROUP}/${VERSION}`,
+          resources: resourceList(veleroResources),
+        };
       default:
         return undefined;
     }
@@ -388,7 +451,13 @@ export class FakeKube {
     return { def, namespace: def.namespaced ? namespace : undefined, name: rest[1], sub: rest[2] };
   }
 
-  private doGet(res: ServerResponse, def: ResourceDef, ns: string | undefined, name: string, req: IncomingMessage): void {
+  private doGet(
+    res: ServerResponse,
+    def: ResourceDef,
+    ns: string | undefined,
+    name: string,
+    req: IncomingMessage,
+  ): void {
     const o = this.objects.get(key(def.plural, ns, name));
     if (!o) return this.notFound(res, def, name);
     if (wantsTable(req)) return this.json(res, 200, this.table(def, [o]));
@@ -410,9 +479,13 @@ export class FakeKube {
     const matches = this.selectorsOf(url, res);
     if (!matches) return;
     const items = [...this.objects.entries()]
-      .filter(([k, o]) => k.startsWith(`${def.plural}/`) && (ns === undefined || o.metadata.namespace === ns) && matches(o))
+      .filter(
+        ([k, o]) => k.startsWith(`${def.plural}/`) && (ns === undefined || o.metadata.namespace === ns) && matches(o),
+      )
       .map(([, o]) => o)
-      .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+      .sort((a, b) =>
+        `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`),
+      );
     if (wantsTable(req)) return this.json(res, 200, this.table(def, items));
     // limit/continue as the API server does them: an opaque token carrying the first page's
     // resourceVersion and the key to resume after; remainingItemCount when there is more.
@@ -441,7 +514,12 @@ export class FakeKube {
       metadata: {
         resourceVersion: rv,
         ...(more && last
-          ? { continue: Buffer.from(JSON.stringify({ rv, after: `${last.metadata.namespace}/${last.metadata.name}` })).toString('base64url'), remainingItemCount: items.length - start - page.length }
+          ? {
+              continue: Buffer.from(
+                JSON.stringify({ rv, after: `${last.metadata.namespace}/${last.metadata.name}` }),
+              ).toString('base64url'),
+              remainingItemCount: items.length - start - page.length,
+            }
           : {}),
       },
       items: page,
@@ -455,10 +533,22 @@ export class FakeKube {
     const since = rvParam && rvParam !== '0' ? Number(rvParam) : undefined;
     const oldest = this.history[0]?.rv ?? this.rv + 1;
     const tooOld = since !== undefined && since < oldest - 1 && since < this.rv;
-    const gone = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${since} (${oldest - 1})`, reason: 'Expired', code: 410 };
+    const gone = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `too old resource version: ${since} (${oldest - 1})`,
+      reason: 'Expired',
+      code: 410,
+    };
     if (tooOld && this.opts.goneMode === 'http') return this.json(res, 410, gone);
     // Headers go out at once so that a client knows the watch is established before any event.
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Transfer-Encoding': 'chunked',
+      'Cache-Control': 'no-cache, private',
+    });
     res.flushHeaders();
     if (tooOld) {
       res.end(`${JSON.stringify({ type: 'ERROR', object: gone })}\n`);
@@ -466,8 +556,15 @@ export class FakeKube {
     }
     const replay =
       since === undefined
-        ? [...this.objects.entries()].filter(([k, o]) => k.startsWith(`${def.plural}/`) && (ns === undefined || o.metadata.namespace === ns)).map(([, o]) => ({ type: 'ADDED', object: o }))
-        : this.history.filter((e) => e.rv > since && e.plural === def.plural && (ns === undefined || e.object.metadata.namespace === ns)).map((e) => ({ type: e.type, object: e.object }));
+        ? [...this.objects.entries()]
+            .filter(([k, o]) => k.startsWith(`${def.plural}/`) && (ns === undefined || o.metadata.namespace === ns))
+            .map(([, o]) => ({ type: 'ADDED', object: o }))
+        : this.history
+            .filter(
+              (e) =>
+                e.rv > since && e.plural === def.plural && (ns === undefined || e.object.metadata.namespace === ns),
+            )
+            .map((e) => ({ type: e.type, object: e.object }));
     for (const e of replay) if (matches(e.object as KObject)) res.write(`${JSON.stringify(e)}\n`);
     const w: Watcher = { plural: def.plural, namespace: ns, matches, res };
     this.watchers.add(w);
@@ -475,7 +572,13 @@ export class FakeKube {
     const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
     const bookmarks =
       url.searchParams.get('allowWatchBookmarks') === 'true'
-        ? setInterval(() => res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: def.kind, apiVersion: def.group ? `${def.group}/${def.version}` : def.version, metadata: { resourceVersion: String(this.rv) } } })}\n`), 1000)
+        ? setInterval(
+            () =>
+              res.write(
+                `${JSON.stringify({ type: 'BOOKMARK', object: { kind: def.kind, apiVersion: def.group ? `${def.group}/${def.version}` : def.version, metadata: { resourceVersion: String(this.rv) } } })}\n`,
+              ),
+            1000,
+          )
         : undefined;
     res.on('close', () => {
       this.watchers.delete(w);
@@ -496,19 +599,30 @@ export class FakeKube {
     }
     if (unknownFields.length > 0) {
       if (url.searchParams.get('fieldValidation') === 'Strict') {
-        this.status(res, 400, 'BadRequest', `strict decoding error: ${unknownFields.map((f) => `unknown field "${f}"`).join(', ')}`);
+        this.status(
+          res,
+          400,
+          'BadRequest',
+          `strict decoding error: ${unknownFields.map((f) => `unknown field "${f}"`).join(', ')}`,
+        );
         return false;
       }
       res.setHeader('Warning', unknownFields.map((f) => `299 - "unknown field \\"${f}\\""`).join(', '));
     }
     if (causes.length === 0) return true;
     const qualified = `${def.kind}.${def.group}`;
-    this.status(res, 422, 'Invalid', `${qualified} "${nameForMessage}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, {
-      name: nameForMessage,
-      group: def.group,
-      kind: def.kind,
-      causes,
-    });
+    this.status(
+      res,
+      422,
+      'Invalid',
+      `${qualified} "${nameForMessage}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+      {
+        name: nameForMessage,
+        group: def.group,
+        kind: def.kind,
+        causes,
+      },
+    );
     return false;
   }
 
@@ -521,28 +635,57 @@ export class FakeKube {
     }
     const wantVersion = def.group ? `${def.group}/${def.version}` : def.version;
     if (obj.apiVersion !== wantVersion || obj.kind !== def.kind) {
-      return this.status(res, 400, 'BadRequest', `the API version in the data (${obj.apiVersion}) does not match the expected API version (${wantVersion}) or kind (${obj.kind} != ${def.kind})`);
+      return this.status(
+        res,
+        400,
+        'BadRequest',
+        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${wantVersion}) or kind (${obj.kind} != ${def.kind})`,
+      );
     }
     obj.metadata ??= {};
     if (obj.metadata.namespace && ns && obj.metadata.namespace !== ns) {
-      return this.status(res, 400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+      return this.status(
+        res,
+        400,
+        'BadRequest',
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
-    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
+    if (!obj.metadata.name && obj.metadata.generateName)
+      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`;
     if (!obj.metadata.name) {
-      return this.status(res, 422, 'Invalid', `${def.kind}.${def.group} "" is invalid: metadata.name: Required value: name or generateName is required`, {
-        group: def.group,
-        kind: def.kind,
-        causes: [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }],
-      });
+      return this.status(
+        res,
+        422,
+        'Invalid',
+        `${def.kind}.${def.group} "" is invalid: metadata.name: Required value: name or generateName is required`,
+        {
+          group: def.group,
+          kind: def.kind,
+          causes: [
+            {
+              reason: 'FieldValueRequired',
+              message: 'Required value: name or generateName is required',
+              field: 'metadata.name',
+            },
+          ],
+        },
+      );
     }
     if (def.statusSubresource) delete obj.status; // status is only written through /status
     if (!this.admit(res, def, obj, url, obj.metadata.name)) return;
     if (this.objects.has(key(def.plural, ns, obj.metadata.name))) {
-      return this.status(res, 409, 'AlreadyExists', `${def.plural}${def.group ? `.${def.group}` : ''} "${obj.metadata.name}" already exists`, {
-        name: obj.metadata.name,
-        group: def.group,
-        kind: def.plural,
-      });
+      return this.status(
+        res,
+        409,
+        'AlreadyExists',
+        `${def.plural}${def.group ? `.${def.group}` : ''} "${obj.metadata.name}" already exists`,
+        {
+          name: obj.metadata.name,
+          group: def.group,
+          kind: def.plural,
+        },
+      );
     }
     if (url.searchParams.get('dryRun') === 'All') return this.json(res, 201, obj);
     if (ns) obj.metadata.namespace = ns;
@@ -555,24 +698,48 @@ export class FakeKube {
     this.emit('ADDED', def.plural, obj);
   }
 
-  private commit(res: ServerResponse, def: ResourceDef, ns: string | undefined, name: string, current: KObject, next: KObject, sub: string | undefined, url: URL): void {
+  private commit(
+    res: ServerResponse,
+    def: ResourceDef,
+    ns: string | undefined,
+    name: string,
+    current: KObject,
+    next: KObject,
+    sub: string | undefined,
+    url: URL,
+  ): void {
     next.apiVersion = current.apiVersion;
     next.kind = current.kind;
-    next.metadata = { ...next.metadata, name, namespace: current.metadata.namespace, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp };
+    next.metadata = {
+      ...next.metadata,
+      name,
+      namespace: current.metadata.namespace,
+      uid: current.metadata.uid,
+      creationTimestamp: current.metadata.creationTimestamp,
+    };
     if (def.statusSubresource) {
       // the main resource ignores status changes, /status ignores everything else
       if (sub === 'status') next = { ...current, status: next.status };
       else next.status = current.status;
     }
     if (!this.admit(res, def, next, url, name)) return;
-    if (JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation = Number(current.metadata.generation ?? 1) + 1;
+    if (JSON.stringify(next.spec) !== JSON.stringify(current.spec))
+      next.metadata.generation = Number(current.metadata.generation ?? 1) + 1;
     next.metadata.resourceVersion = String(++this.rv);
     this.objects.set(key(def.plural, ns, name), next);
     this.json(res, 200, next);
     this.emit('MODIFIED', def.plural, next);
   }
 
-  private doUpdate(res: ServerResponse, def: ResourceDef, ns: string | undefined, name: string, body: string, sub: string | undefined, url: URL): void {
+  private doUpdate(
+    res: ServerResponse,
+    def: ResourceDef,
+    ns: string | undefined,
+    name: string,
+    body: string,
+    sub: string | undefined,
+    url: URL,
+  ): void {
     const current = this.objects.get(key(def.plural, ns, name));
     if (!current) return this.notFound(res, def, name);
     let next: KObject;
@@ -582,12 +749,27 @@ export class FakeKube {
       return this.status(res, 400, 'BadRequest', `error decoding request body: ${(err as Error).message}`);
     }
     if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      return this.status(res, 409, 'Conflict', `Operation cannot be fulfilled on ${def.plural}.${def.group} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: def.group, kind: def.plural });
+      return this.status(
+        res,
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${def.plural}.${def.group} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        { name, group: def.group, kind: def.plural },
+      );
     }
     this.commit(res, def, ns, name, current, next, sub, url);
   }
 
-  private doPatch(res: ServerResponse, def: ResourceDef, ns: string | undefined, name: string, body: string, contentType: string, sub: string | undefined, url: URL): void {
+  private doPatch(
+    res: ServerResponse,
+    def: ResourceDef,
+    ns: string | undefined,
+    name: string,
+    body: string,
+    contentType: string,
+    sub: string | undefined,
+    url: URL,
+  ): void {
     const current = this.objects.get(key(def.plural, ns, name));
     if (!current) return this.notFound(res, def, name);
     let patch: any;
@@ -606,8 +788,19 @@ export class FakeKube {
         return this.status(res, 422, 'Invalid', (err as Error).message);
       }
     } else if (type === 'application/strategic-merge-patch+json') {
-      return this.status(res, 415, 'UnsupportedMediaType', 'strategic merge patch is not supported for custom resources; use a JSON merge patch');
-    } else return this.status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+      return this.status(
+        res,
+        415,
+        'UnsupportedMediaType',
+        'strategic merge patch is not supported for custom resources; use a JSON merge patch',
+      );
+    } else
+      return this.status(
+        res,
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+      );
     this.commit(res, def, ns, name, current, next, sub, url);
   }
 
@@ -617,7 +810,13 @@ export class FakeKube {
     if (!o) return this.notFound(res, def, name);
     this.objects.delete(k);
     o.metadata.resourceVersion = String(++this.rv);
-    this.json(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: def.group, kind: def.plural, uid: o.metadata.uid } });
+    this.json(res, 200, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name, group: def.group, kind: def.plural, uid: o.metadata.uid },
+    });
     this.emit('DELETED', def.plural, o);
   }
 
@@ -634,8 +833,19 @@ export class FakeKube {
 
   private table(def: ResourceDef, items: KObject[]): unknown {
     // without additionalPrinterColumns the API server prints Name and Age
-    const printed = def.printerColumns.length ? def.printerColumns : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
-    const columns = [{ name: 'Name', type: 'string', format: 'name', description: 'Name', priority: 0 }, ...printed.map((c) => ({ name: c.name, type: c.type === 'date' ? 'string' : c.type, format: '', description: (c as { description?: string }).description ?? '', priority: 0 }))];
+    const printed = def.printerColumns.length
+      ? def.printerColumns
+      : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
+    const columns = [
+      { name: 'Name', type: 'string', format: 'name', description: 'Name', priority: 0 },
+      ...printed.map((c) => ({
+        name: c.name,
+        type: c.type === 'date' ? 'string' : c.type,
+        format: '',
+        description: (c as { description?: string }).description ?? '',
+        priority: 0,
+      })),
+    ];
     return {
       kind: 'Table',
       apiVersion: 'meta.k8s.io/v1',
@@ -649,11 +859,30 @@ export class FakeKube {
   }
 
   private notFound(res: ServerResponse, def: ResourceDef, name: string): void {
-    this.status(res, 404, 'NotFound', `${def.plural}${def.group ? `.${def.group}` : ''} "${name}" not found`, { name, group: def.group, kind: def.plural });
+    this.status(res, 404, 'NotFound', `${def.plural}${def.group ? `.${def.group}` : ''} "${name}" not found`, {
+      name,
+      group: def.group,
+      kind: def.plural,
+    });
   }
 
-  private status(res: ServerResponse, code: number, reason: string, message: string, details?: Record<string, unknown>): void {
-    this.json(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code });
+  private status(
+    res: ServerResponse,
+    code: number,
+    reason: string,
+    message: string,
+    details?: Record<string, unknown>,
+  ): void {
+    this.json(res, code, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      ...(details ? { details } : {}),
+      code,
+    });
   }
 
   private json(res: ServerResponse, code: number, body: unknown): void {
@@ -730,14 +959,22 @@ export function mergePatch(target: any, patch: any): any {
 /** JSON with sorted keys: "test" compares values, not key order. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
 /** RFC 6902 (add, remove, replace, test, move, copy). */
 export function jsonPatch(doc: any, ops: any[]): any {
   if (!Array.isArray(ops)) throw new Error('json patch must be an array of operations');
-  const parse = (p: string) => p.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parse = (p: string) =>
+    p
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const parent = (p: string[]) => {
     let cur = doc;
     for (const seg of p.slice(0, -1)) {
@@ -759,13 +996,15 @@ export function jsonPatch(doc: any, ops: any[]): any {
       }
       case 'replace': {
         const p = parent(path);
-        if (!(last in p)) throw new Error(`jsonpatch replace operation does not apply: doc is missing key: /${path.join('/')}`);
+        if (!(last in p))
+          throw new Error(`jsonpatch replace operation does not apply: doc is missing key: /${path.join('/')}`);
         p[last] = op.value;
         break;
       }
       case 'remove': {
         const p = parent(path);
-        if (!(last in p)) throw new Error(`jsonpatch remove operation does not apply: doc is missing path: /${path.join('/')}`);
+        if (!(last in p))
+          throw new Error(`jsonpatch remove operation does not apply: doc is missing path: /${path.join('/')}`);
         if (Array.isArray(p)) p.splice(Number(last), 1);
         else delete p[last];
         break;
@@ -830,11 +1069,15 @@ export function parseLabelSelector(s: string): (labels: Record<string, string>) 
 /** Custom resources support metadata.name and metadata.namespace field selectors only. */
 export function parseFieldSelector(s: string): (o: KObject) => boolean {
   const reqs: Array<(o: KObject) => boolean> = [];
-  for (const raw of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const raw of s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = raw.match(/^([\w.]+)\s*(==|=|!=)\s*(.*)$/);
     if (!m) throw new Error(`invalid selector: '${raw}'; can't understand '${raw}'`);
     const [, field, op, value] = m;
-    if (field !== 'metadata.name' && field !== 'metadata.namespace') throw new Error(`"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
+    if (field !== 'metadata.name' && field !== 'metadata.namespace')
+      throw new Error(`"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`);
     const get = (o: KObject) => (field === 'metadata.name' ? o.metadata.name : o.metadata.namespace);
     reqs.push(op === '!=' ? (o) => get(o) !== value : (o) => get(o) === value);
   }

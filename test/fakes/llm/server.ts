@@ -83,7 +83,10 @@ function opts(req: IncomingMessage) {
     chunks: Math.min(Number(h('x-fake-chunks') ?? 3), 10_000),
     chunkDelay: Math.min(Number(h('x-fake-chunk-delay-ms') ?? 0), 5_000),
     delay: Math.min(Number(h('x-fake-delay-ms') ?? 0), 60_000),
-    promptTokens: h('x-fake-prompt-tokens') === undefined ? undefined : Math.min(Math.max(0, Math.floor(Number(h('x-fake-prompt-tokens')))), 10_000_000),
+    promptTokens:
+      h('x-fake-prompt-tokens') === undefined
+        ? undefined
+        : Math.min(Math.max(0, Math.floor(Number(h('x-fake-prompt-tokens')))), 10_000_000),
   };
 }
 
@@ -93,7 +96,8 @@ async function route(req: IncomingMessage, res: ServerResponse, raw: string): Pr
   const o = opts(req);
   const url = new URL(req.url ?? '/', 'http://fake');
   const path = url.pathname;
-  const provider = path.includes('/models/') && path.includes(':') ? 'gemini' : path === '/v1/messages' ? 'anthropic' : 'openai';
+  const provider =
+    path.includes('/models/') && path.includes(':') ? 'gemini' : path === '/v1/messages' ? 'anthropic' : 'openai';
   if (o.scenario === 'slow') await sleep(o.delay);
   if (o.scenario === 'reset' && !isStream(path, raw)) {
     req.socket.destroy();
@@ -106,11 +110,16 @@ async function route(req: IncomingMessage, res: ServerResponse, raw: string): Pr
   } catch {
     return sendProviderError(res, provider, 400, 'body is not JSON');
   }
-  if (path === '/v1/chat/completions') return body.stream ? chatStream(res, body, o) : json(res, chatCompletion(body, o));
-  if (path === '/v1/completions') return body.stream ? completionStream(res, body, o) : json(res, legacyCompletion(body));
+  if (path === '/v1/chat/completions')
+    return body.stream ? chatStream(res, body, o) : json(res, chatCompletion(body, o));
+  if (path === '/v1/completions')
+    return body.stream ? completionStream(res, body, o) : json(res, legacyCompletion(body));
   if (path === '/v1/responses') return body.stream ? responsesStream(res, body, o) : json(res, responsesObject(body));
   if (path === '/v1/embeddings') return json(res, embeddings(body));
-  if (path === '/v1/messages') return body.stream ? anthropicStream(res, body, o) : json(res, anthropicMessage(body), { 'request-id': 'req_fake' });
+  if (path === '/v1/messages')
+    return body.stream
+      ? anthropicStream(res, body, o)
+      : json(res, anthropicMessage(body), { 'request-id': 'req_fake' });
   const g = /^\/v1(?:beta|alpha)?\/models\/([^:]+):(\w+)$/.exec(path);
   if (g) {
     const [, model, method] = g;
@@ -118,7 +127,8 @@ async function route(req: IncomingMessage, res: ServerResponse, raw: string): Pr
     if (method === 'streamGenerateContent') return geminiStream(res, model!, o, url.searchParams.get('alt') === 'sse');
     if (method === 'embedContent') return json(res, { embedding: { values: [0.1, 0.2, 0.3] } });
     // The Gemini API reports no usage for embeddings: the gateway estimates from the request.
-    if (method === 'batchEmbedContents') return json(res, { embeddings: (body.requests ?? []).map(() => ({ values: [0.1, 0.2, 0.3] })) });
+    if (method === 'batchEmbedContents')
+      return json(res, { embeddings: (body.requests ?? []).map(() => ({ values: [0.1, 0.2, 0.3] })) });
   }
   sendProviderError(res, provider, 404, `no route ${path}`);
 }
@@ -129,24 +139,61 @@ function isStream(path: string, raw: string): boolean {
 
 function json(res: ServerResponse, data: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(data);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-fake-upstream': 'yes', ...headers });
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-fake-upstream': 'yes',
+    ...headers,
+  });
   res.end(text);
 }
 
-function sendProviderError(res: ServerResponse, provider: string, status: number, message = status === 429 ? 'Rate limit reached' : 'The server had an error'): void {
+function sendProviderError(
+  res: ServerResponse,
+  provider: string,
+  status: number,
+  message = status === 429 ? 'Rate limit reached' : 'The server had an error',
+): void {
   const body =
     provider === 'anthropic'
-      ? { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error', message } }
+      ? {
+          type: 'error',
+          error: {
+            type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error',
+            message,
+          },
+        }
       : provider === 'gemini'
-        ? { error: { code: status, message, status: status === 429 ? 'RESOURCE_EXHAUSTED' : status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT' } }
-        : { error: { message, type: status === 429 ? 'requests' : 'server_error', param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
+        ? {
+            error: {
+              code: status,
+              message,
+              status: status === 429 ? 'RESOURCE_EXHAUSTED' : status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT',
+            },
+          }
+        : {
+            error: {
+              message,
+              type: status === 429 ? 'requests' : 'server_error',
+              param: null,
+              code: status === 429 ? 'rate_limit_exceeded' : null,
+            },
+          };
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(status === 429 ? { 'retry-after': '1' } : {}) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...(status === 429 ? { 'retry-after': '1' } : {}),
+  });
   res.end(text);
 }
 
 function sseHead(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-fake-upstream': 'yes' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-fake-upstream': 'yes',
+  });
 }
 
 async function emit(res: ServerResponse, o: Opts, i: number, text: string): Promise<boolean> {
@@ -173,7 +220,12 @@ function openaiUsageObj(model: string, promptTokens?: number) {
     completion_tokens: u.completion,
     total_tokens: prompt + u.completion,
     prompt_tokens_details: { cached_tokens: promptTokens === undefined ? u.cached : 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: reasoning,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
@@ -187,7 +239,14 @@ function chatCompletion(body: any, o: Opts) {
     object: 'chat.completion',
     created: 1_700_000_000,
     model: snapshot(body.model),
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the fake model.', refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'Hello from the fake model.', refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
     usage: openaiUsageObj(body.model, o.promptTokens),
     service_tier: 'default',
     system_fingerprint: 'fp_fake',
@@ -196,15 +255,45 @@ function chatCompletion(body: any, o: Opts) {
 
 async function chatStream(res: ServerResponse, body: any, o: Opts): Promise<void> {
   const withUsage = body.stream_options?.include_usage === true;
-  const base = { id: 'chatcmpl-fake2', object: 'chat.completion.chunk', created: 1_700_000_000, model: snapshot(body.model), service_tier: 'default', system_fingerprint: 'fp_fake' };
-  const chunk = (choices: unknown[]) => `data: ${JSON.stringify({ ...base, choices, ...(withUsage ? { usage: null } : {}) })}\n\n`;
+  const base = {
+    id: 'chatcmpl-fake2',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: snapshot(body.model),
+    service_tier: 'default',
+    system_fingerprint: 'fp_fake',
+  };
+  const chunk = (choices: unknown[]) =>
+    `data: ${JSON.stringify({ ...base, choices, ...(withUsage ? { usage: null } : {}) })}\n\n`;
   sseHead(res);
-  if (!(await emit(res, o, 0, chunk([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }])))) return;
+  if (
+    !(await emit(
+      res,
+      o,
+      0,
+      chunk([
+        { index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null },
+      ]),
+    ))
+  )
+    return;
   for (let i = 0; i < o.chunks; i++) {
-    if (!(await emit(res, o, i + 1, chunk([{ index: 0, delta: { content: WORDS[i % WORDS.length] }, logprobs: null, finish_reason: null }])))) return;
+    if (
+      !(await emit(
+        res,
+        o,
+        i + 1,
+        chunk([{ index: 0, delta: { content: WORDS[i % WORDS.length] }, logprobs: null, finish_reason: null }]),
+      ))
+    )
+      return;
   }
-  if (!(await emit(res, o, o.chunks + 1, chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }])))) return;
-  if (withUsage && o.scenario !== 'nousage') res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: openaiUsageObj(body.model, o.promptTokens) })}\n\n`);
+  if (!(await emit(res, o, o.chunks + 1, chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]))))
+    return;
+  if (withUsage && o.scenario !== 'nousage')
+    res.write(
+      `data: ${JSON.stringify({ ...base, choices: [], usage: openaiUsageObj(body.model, o.promptTokens) })}\n\n`,
+    );
   res.end('data: [DONE]\n\n');
 }
 
@@ -225,17 +314,37 @@ async function completionStream(res: ServerResponse, body: any, o: Opts): Promis
   const base = { id: 'cmpl-fake2', object: 'text_completion', created: 1_700_000_000, model: body.model };
   sseHead(res);
   for (let i = 0; i < o.chunks; i++) {
-    const c = { ...base, choices: [{ text: WORDS[i % WORDS.length], index: 0, logprobs: null, finish_reason: i === o.chunks - 1 ? 'length' : null }], ...(withUsage ? { usage: null } : {}) };
+    const c = {
+      ...base,
+      choices: [
+        {
+          text: WORDS[i % WORDS.length],
+          index: 0,
+          logprobs: null,
+          finish_reason: i === o.chunks - 1 ? 'length' : null,
+        },
+      ],
+      ...(withUsage ? { usage: null } : {}),
+    };
     if (!(await emit(res, o, i, `data: ${JSON.stringify(c)}\n\n`))) return;
   }
   const u = FAKE_USAGE.openai;
-  if (withUsage) res.write(`data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion } })}\n\n`);
+  if (withUsage)
+    res.write(
+      `data: ${JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion } })}\n\n`,
+    );
   res.end('data: [DONE]\n\n');
 }
 
 function responsesUsage() {
   const u = FAKE_USAGE.responses;
-  return { input_tokens: u.input, input_tokens_details: { cached_tokens: u.cached }, output_tokens: u.output, output_tokens_details: { reasoning_tokens: u.reasoning }, total_tokens: u.input + u.output };
+  return {
+    input_tokens: u.input,
+    input_tokens_details: { cached_tokens: u.cached },
+    output_tokens: u.output,
+    output_tokens_details: { reasoning_tokens: u.reasoning },
+    total_tokens: u.input + u.output,
+  };
 }
 
 function responsesObject(body: any, status = 'completed') {
@@ -245,7 +354,15 @@ function responsesObject(body: any, status = 'completed') {
     created_at: 1_700_000_000,
     status,
     model: body.model,
-    output: [{ type: 'message', id: 'msg_fake', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello from the fake model.', annotations: [] }] }],
+    output: [
+      {
+        type: 'message',
+        id: 'msg_fake',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'Hello from the fake model.', annotations: [] }],
+      },
+    ],
     usage: status === 'completed' ? responsesUsage() : null,
   };
 }
@@ -253,10 +370,24 @@ function responsesObject(body: any, status = 'completed') {
 async function responsesStream(res: ServerResponse, body: any, o: Opts): Promise<void> {
   sseHead(res);
   let seq = 0;
-  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const ev = (type: string, data: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
   if (!(await emit(res, o, 0, ev('response.created', { response: responsesObject(body, 'in_progress') })))) return;
   for (let i = 0; i < o.chunks; i++) {
-    if (!(await emit(res, o, i + 1, ev('response.output_text.delta', { item_id: 'msg_fake', output_index: 0, content_index: 0, delta: WORDS[i % WORDS.length] })))) return;
+    if (
+      !(await emit(
+        res,
+        o,
+        i + 1,
+        ev('response.output_text.delta', {
+          item_id: 'msg_fake',
+          output_index: 0,
+          content_index: 0,
+          delta: WORDS[i % WORDS.length],
+        }),
+      ))
+    )
+      return;
   }
   if (o.scenario !== 'nousage') res.write(ev('response.completed', { response: responsesObject(body) }));
   res.end();
@@ -264,8 +395,14 @@ async function responsesStream(res: ServerResponse, body: any, o: Opts): Promise
 
 function embeddings(body: any) {
   const vec = [0.25, -0.5, 0.125];
-  const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vec).buffer).toString('base64') : vec;
-  return { object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model: body.model, usage: { prompt_tokens: FAKE_USAGE.embeddings.prompt, total_tokens: FAKE_USAGE.embeddings.prompt } };
+  const embedding =
+    body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vec).buffer).toString('base64') : vec;
+  return {
+    object: 'list',
+    data: [{ object: 'embedding', index: 0, embedding }],
+    model: body.model,
+    usage: { prompt_tokens: FAKE_USAGE.embeddings.prompt, total_tokens: FAKE_USAGE.embeddings.prompt },
+  };
 }
 
 function anthropicUsageObj(outputTokens: number) {
@@ -295,19 +432,47 @@ function anthropicMessage(body: any) {
 
 async function anthropicStream(res: ServerResponse, body: any, o: Opts): Promise<void> {
   sseHead(res);
-  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
-  const start = { id: 'msg_fake', type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsageObj(1) };
+  const ev = (type: string, data: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const start = {
+    id: 'msg_fake',
+    type: 'message',
+    role: 'assistant',
+    model: body.model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: anthropicUsageObj(1),
+  };
   if (!(await emit(res, o, 0, ev('message_start', { message: start })))) return;
   res.write(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
   res.write(ev('ping', {}));
   for (let i = 0; i < o.chunks; i++) {
-    if (!(await emit(res, o, i + 1, ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: WORDS[i % WORDS.length] } })))) return;
+    if (
+      !(await emit(
+        res,
+        o,
+        i + 1,
+        ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: WORDS[i % WORDS.length] } }),
+      ))
+    )
+      return;
   }
   res.write(ev('content_block_stop', { index: 0 }));
   if (o.scenario !== 'nousage') {
     // Cumulative counts: a client that summed the deltas would overcount.
-    res.write(ev('message_delta', { delta: { stop_reason: null, stop_sequence: null }, usage: { output_tokens: Math.floor(FAKE_USAGE.anthropic.output / 2) } }));
-    res.write(ev('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: FAKE_USAGE.anthropic.output } }));
+    res.write(
+      ev('message_delta', {
+        delta: { stop_reason: null, stop_sequence: null },
+        usage: { output_tokens: Math.floor(FAKE_USAGE.anthropic.output / 2) },
+      }),
+    );
+    res.write(
+      ev('message_delta', {
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { output_tokens: FAKE_USAGE.anthropic.output },
+      }),
+    );
   }
   res.end(ev('message_stop', {}));
 }
@@ -315,7 +480,9 @@ async function anthropicStream(res: ServerResponse, body: any, o: Opts): Promise
 function geminiResponse(model: string, final: boolean, candidates: number, text = 'Hello from the fake model.') {
   const u = FAKE_USAGE.gemini;
   return {
-    candidates: [{ content: { parts: [{ text }], role: 'model' }, ...(final ? { finishReason: 'STOP' } : {}), index: 0 }],
+    candidates: [
+      { content: { parts: [{ text }], role: 'model' }, ...(final ? { finishReason: 'STOP' } : {}), index: 0 },
+    ],
     usageMetadata: {
       promptTokenCount: u.prompt,
       candidatesTokenCount: candidates,
@@ -335,7 +502,17 @@ async function geminiStream(res: ServerResponse, model: string, o: Opts, sse: bo
   if (!sse) {
     res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
     const parts: string[] = [];
-    for (let i = 0; i < n; i++) parts.push(JSON.stringify(geminiResponse(model, i === n - 1, Math.round((FAKE_USAGE.gemini.candidates * (i + 1)) / n), WORDS[i % WORDS.length])));
+    for (let i = 0; i < n; i++)
+      parts.push(
+        JSON.stringify(
+          geminiResponse(
+            model,
+            i === n - 1,
+            Math.round((FAKE_USAGE.gemini.candidates * (i + 1)) / n),
+            WORDS[i % WORDS.length],
+          ),
+        ),
+      );
     res.end(`[${parts.join(',\n')}]`);
     return;
   }
@@ -343,7 +520,12 @@ async function geminiStream(res: ServerResponse, model: string, o: Opts, sse: bo
   for (let i = 0; i < n; i++) {
     const last = i === n - 1;
     if (last && o.scenario === 'nousage') break;
-    const c = geminiResponse(model, last, Math.round((FAKE_USAGE.gemini.candidates * (i + 1)) / n), WORDS[i % WORDS.length]);
+    const c = geminiResponse(
+      model,
+      last,
+      Math.round((FAKE_USAGE.gemini.candidates * (i + 1)) / n),
+      WORDS[i % WORDS.length],
+    );
     if (!(await emit(res, o, i, `data: ${JSON.stringify(c)}\r\n\r\n`))) return;
   }
   res.end();

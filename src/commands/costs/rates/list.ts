@@ -10,7 +10,14 @@ export default class CostsRatesList extends OcoCommand<{ rates: Awaited<ReturnTy
     await this.parse(CostsRatesList);
     const store = await this.store();
     const rates = await listRates(store);
-    if (!this.jsonEnabled()) this.log(rates.length ? renderTable(rates.map((r) => ({ currency: r.currency, 'usd per unit': r.usdPerUnit, updated: r.updatedAt }))) : 'No rates set: costs in other currencies are reported as billed. Set one with "oco costs rates set EUR 1.08".');
+    if (!this.jsonEnabled())
+      this.log(
+        rates.length
+          ? renderTable(
+              rates.map((r) => ({ currency: r.currency, 'usd per unit': r.usdPerUnit, updated: r.updatedAt })),
+            )
+          : 'No rates set: costs in other currencies are reported as billed. Set one with "oco costs rates set EUR 1.08".',
+      );
     return { rates };
   }
 }

@@ -1,6 +1,12 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../../core/cli/base-command.js';
-import { formatEvery, parseEvery, removeSchedule, setSchedule, type CostSchedule } from '../../../core/cloud-costs/scheduler.js';
+import {
+  formatEvery,
+  parseEvery,
+  removeSchedule,
+  setSchedule,
+  type CostSchedule,
+} from '../../../core/cloud-costs/scheduler.js';
 
 export default class CostsScheduleSet extends OcoCommand<{ schedule: CostSchedule | null; removed?: boolean }> {
   static override summary = 'Schedule cost ingests, run by the oco daemon.';
@@ -13,7 +19,11 @@ export default class CostsScheduleSet extends OcoCommand<{ schedule: CostSchedul
   ];
   static override flags = {
     every: Flags.string({ description: 'period: 30m, 6h, 1d … or off', required: true }),
-    provider: Flags.string({ description: 'aws, azure, gcp or all', options: ['aws', 'azure', 'gcp', 'all'], default: 'all' }),
+    provider: Flags.string({
+      description: 'aws, azure, gcp or all',
+      options: ['aws', 'azure', 'gcp', 'all'],
+      default: 'all',
+    }),
     lookback: Flags.integer({ description: 'days re-fetched each run', default: 3, min: 1, max: 90 }),
   };
 
@@ -23,11 +33,19 @@ export default class CostsScheduleSet extends OcoCommand<{ schedule: CostSchedul
     const store = await this.store();
     if (flags.every === 'off') {
       const removed = await removeSchedule(store, provider);
-      if (!this.jsonEnabled()) this.log(removed ? `removed the ${provider} schedule` : `no ${provider} schedule to remove`);
+      if (!this.jsonEnabled())
+        this.log(removed ? `removed the ${provider} schedule` : `no ${provider} schedule to remove`);
       return { schedule: null, removed };
     }
-    const schedule = await setSchedule(store, { provider, everySeconds: parseEvery(flags.every), lookbackDays: flags.lookback });
-    if (!this.jsonEnabled()) this.log(`${provider}: every ${formatEvery(schedule.everySeconds)}, last ${schedule.lookbackDays} days each run (runs while the daemon runs)`);
+    const schedule = await setSchedule(store, {
+      provider,
+      everySeconds: parseEvery(flags.every),
+      lookbackDays: flags.lookback,
+    });
+    if (!this.jsonEnabled())
+      this.log(
+        `${provider}: every ${formatEvery(schedule.everySeconds)}, last ${schedule.lookbackDays} days each run (runs while the daemon runs)`,
+      );
     return { schedule };
   }
 }

@@ -26,16 +26,23 @@ export default class DrPolicyList extends OcoCommand<Array<Record<string, unknow
       this.log(
         rows.length === 0
           ? 'No DR policies. Apply some with: oco dr policy apply -f dr.yaml'
-          : renderTable(rows.map((r) => ({ ...r, namespaces: r.namespaces.join(','), ok: r.lastCheck ? (r.lastCheck.ok ? 'ok' : 'BREACH') : '-' })), [
-              { key: 'name' },
-              { key: 'status' },
-              { key: 'context' },
-              { key: 'namespaces' },
-              { key: 'schedule' },
-              { key: 'rpo' },
-              { key: 'rto' },
-              { key: 'ok', header: 'last check' },
-            ]),
+          : renderTable(
+              rows.map((r) => ({
+                ...r,
+                namespaces: r.namespaces.join(','),
+                ok: r.lastCheck ? (r.lastCheck.ok ? 'ok' : 'BREACH') : '-',
+              })),
+              [
+                { key: 'name' },
+                { key: 'status' },
+                { key: 'context' },
+                { key: 'namespaces' },
+                { key: 'schedule' },
+                { key: 'rpo' },
+                { key: 'rto' },
+                { key: 'ok', header: 'last check' },
+              ],
+            ),
       );
     }
     return rows;

@@ -119,7 +119,11 @@ function statOrUndefined(path: string): Stats | undefined {
  * Clears every permission bit outside `allowed` (group, other, set-id; execute on files), so 0755 → 0700
  * and 0644 → 0600, while an owner's own narrower choice (a 0500 directory, a 0400 file) is kept.
  */
-function narrow(path: string, allowed: number, st: Stats | undefined = statOrUndefined(path)): 'same' | 'changed' | 'refused' {
+function narrow(
+  path: string,
+  allowed: number,
+  st: Stats | undefined = statOrUndefined(path),
+): 'same' | 'changed' | 'refused' {
   const current = st ? st.mode & 0o7777 : undefined;
   if (current === undefined || (current & allowed) === current) return 'same';
   try {

@@ -77,7 +77,13 @@ export class OcoConfig {
   }
 
   /** Entries as printable data: secrets masked, sources spelled out. */
-  describe(): Array<{ key: string; value: string | number | boolean | null; source: string; secret: boolean; description: string }> {
+  describe(): Array<{
+    key: string;
+    value: string | number | boolean | null;
+    source: string;
+    secret: boolean;
+    description: string;
+  }> {
     return this.list().map((e) => ({
       key: e.def.key,
       value: displayValue(e.def, e.value),

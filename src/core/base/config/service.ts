@@ -49,7 +49,10 @@ export function setConfigValue(key: string, raw: string): ConfigSetResult {
   const def = requireKey(key);
   const parsed = parseValue(def, raw);
   if (!parsed.ok) {
-    throw new UsageError(`bad value for ${key}: ${parsed.reason}`, { code: 'OCO_CONFIG_BAD_VALUE', hint: `Give ${expectedForm(def)}.` });
+    throw new UsageError(`bad value for ${key}: ${parsed.reason}`, {
+      code: 'OCO_CONFIG_BAD_VALUE',
+      hint: `Give ${expectedForm(def)}.`,
+    });
   }
   return write(def, parsed.value);
 }

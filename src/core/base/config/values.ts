@@ -22,11 +22,19 @@ export function expectedForm(def: ConfigKeyDef): string {
 }
 
 /** Parses raw input (a flag, a variable, a YAML scalar) into the key's type, or explains why not. */
-export function parseValue(def: ConfigKeyDef, raw: unknown): { ok: true; value: ConfigValue } | { ok: false; reason: string } {
+export function parseValue(
+  def: ConfigKeyDef,
+  raw: unknown,
+): { ok: true; value: ConfigValue } | { ok: false; reason: string } {
   const bad = { ok: false as const, reason: `expected ${expectedForm(def)}` };
   switch (def.type) {
     case 'int': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^-?\d+$/.test(raw.trim())
+            ? Number(raw.trim())
+            : NaN;
       if (!Number.isSafeInteger(n)) return bad;
       if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) return bad;
       return { ok: true, value: n };

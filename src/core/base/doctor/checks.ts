@@ -31,7 +31,12 @@ const nodeCheck: Check = async () => {
   const major = Number(process.versions.node.split('.')[0]);
   return major >= MIN_NODE_MAJOR
     ? { name: 'node', status: 'ok', detail: `Node.js ${process.versions.node}` }
-    : { name: 'node', status: 'fail', detail: `Node.js ${process.versions.node} is older than ${MIN_NODE_MAJOR}`, fix: 'Install Node.js 24 LTS, or run through scripts/oco-env which fetches it.' };
+    : {
+        name: 'node',
+        status: 'fail',
+        detail: `Node.js ${process.versions.node} is older than ${MIN_NODE_MAJOR}`,
+        fix: 'Install Node.js 24 LTS, or run through scripts/oco-env which fetches it.',
+      };
 };
 
 const dataDirCheck: Check = async (config) => {
@@ -43,7 +48,12 @@ const dataDirCheck: Check = async (config) => {
     }
     return { name: 'data directory', status: 'ok', detail: `${config.paths.dataDir} (${config.paths.base})` };
   } catch (err) {
-    return { name: 'data directory', status: 'fail', detail: `${(err as Error).message}`, fix: 'Make the directory writable or point OCO_HOME at a writable directory.' };
+    return {
+      name: 'data directory',
+      status: 'fail',
+      detail: `${(err as Error).message}`,
+      fix: 'Make the directory writable or point OCO_HOME at a writable directory.',
+    };
   }
 };
 
@@ -61,7 +71,11 @@ const databaseCheck: Check = async (config) => {
         fix: 'Run "oco db migrate" (commands also migrate on first use).',
       };
     }
-    return { name: 'database', status: 'ok', detail: `${target.engine} at ${target.display}: version ${status.current}` };
+    return {
+      name: 'database',
+      status: 'ok',
+      detail: `${target.engine} at ${target.display}: version ${status.current}`,
+    };
   } catch (err) {
     return {
       name: 'database',
@@ -77,13 +91,24 @@ const databaseCheck: Check = async (config) => {
 
 const redisCheck: Check = async (config) => {
   const target = redisTarget(config);
-  if (!target) return { name: 'redis', status: 'skip', detail: 'not configured (optional: set REDIS_URL to share budgets between daemons)' };
+  if (!target)
+    return {
+      name: 'redis',
+      status: 'skip',
+      detail: 'not configured (optional: set REDIS_URL to share budgets between daemons)',
+    };
   const conn = new RedisConnection(target);
   try {
     const health = await conn.health();
     return health.ok
       ? { name: 'redis', status: 'ok', detail: `${target.display} (${health.latencyMs} ms)` }
-      : { name: 'redis', status: 'fail', detail: `${target.display}: ${health.error}`, fix: 'Start Redis (redis-server) or fix REDIS_URL / REDIS_HOST.', dependency: true };
+      : {
+          name: 'redis',
+          status: 'fail',
+          detail: `${target.display}: ${health.error}`,
+          fix: 'Start Redis (redis-server) or fix REDIS_URL / REDIS_HOST.',
+          dependency: true,
+        };
   } finally {
     await conn.close();
   }

@@ -17,8 +17,16 @@ export interface DaemonLogger {
 
 /** Header and field names that could carry a secret: masked even if a caller logs them by mistake. */
 const REDACT = [
-  'req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-goog-api-key"]', 'req.headers["x-oco-key"]',
-  'headers.authorization', 'headers["x-api-key"]', 'headers["x-goog-api-key"]', 'headers["x-oco-key"]', 'apiKey', 'key',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers["x-goog-api-key"]',
+  'req.headers["x-oco-key"]',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers["x-goog-api-key"]',
+  'headers["x-oco-key"]',
+  'apiKey',
+  'key',
 ];
 
 const KEEP = 3;
@@ -29,7 +37,12 @@ const KEEP = 3;
  * renamed to .1 (.1 → .2 …, KEEP old files) and reopened. Callers log ids,
  * counts and timings only; request/response bodies and keys are never passed in.
  */
-export function createDaemonLogger(options: { logDir: string; level: string; maxBytes: number; alsoStdout?: boolean }): DaemonLogger {
+export function createDaemonLogger(options: {
+  logDir: string;
+  level: string;
+  maxBytes: number;
+  alsoStdout?: boolean;
+}): DaemonLogger {
   ensurePrivateDir(options.logDir);
   const file = join(options.logDir, 'proxy.log');
   // Attribution and ids are in it: 0600, and a new file after rotation is created 0600 too (renamed ones keep it).
@@ -39,9 +52,15 @@ export function createDaemonLogger(options: { logDir: string; level: string; max
   // A log that cannot be written (disk full, directory removed) must not take the gateway down with it.
   dest.on('error', () => {});
   const streams: pino.StreamEntry[] = [{ stream: dest, level: options.level as pino.Level }];
-  if (options.alsoStdout) streams.push({ stream: pino.destination({ dest: 1, sync: false }), level: options.level as pino.Level });
+  if (options.alsoStdout)
+    streams.push({ stream: pino.destination({ dest: 1, sync: false }), level: options.level as pino.Level });
   const logger = pino(
-    { level: options.level, base: { pid: process.pid }, redact: { paths: REDACT, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime },
+    {
+      level: options.level,
+      base: { pid: process.pid },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
     pino.multistream(streams),
   );
   const flusher = setInterval(() => dest.flush(), 1000);
@@ -50,7 +69,8 @@ export function createDaemonLogger(options: { logDir: string; level: string; max
     try {
       if (statSync(file).size < options.maxBytes) return;
       dest.flushSync();
-      for (let i = KEEP - 1; i >= 1; i--) if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+      for (let i = KEEP - 1; i >= 1; i--)
+        if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
       renameSync(file, `${file}.1`);
       dest.reopen();
     } catch {

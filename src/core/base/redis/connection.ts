@@ -38,7 +38,10 @@ export class RedisConnection {
   readonly target: RedisTarget;
   private client: Redis | undefined;
 
-  constructor(target: RedisTarget, private readonly options: { connectTimeoutMs?: number } = {}) {
+  constructor(
+    target: RedisTarget,
+    private readonly options: { connectTimeoutMs?: number } = {},
+  ) {
     this.target = target;
   }
 
@@ -111,7 +114,10 @@ export class RedisConnection {
 
 function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e?.code ?? '') || /Connection is closed|Stream isn't writeable/i.test(e?.message ?? '');
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e?.code ?? '') ||
+    /Connection is closed|Stream isn't writeable/i.test(e?.message ?? '')
+  );
 }
 
 function waitReady(client: Redis, timeoutMs: number): Promise<void> {

@@ -49,16 +49,25 @@ async function readApplied(q: Queryable): Promise<AppliedMigration[]> {
     const rows = await q.all<{ version: number; name: string; checksum: string; applied_at: string }>(
       'SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version',
     );
-    return rows.map((r) => ({ version: Number(r.version), name: r.name, checksum: r.checksum, appliedAt: r.applied_at }));
+    return rows.map((r) => ({
+      version: Number(r.version),
+      name: r.name,
+      checksum: r.checksum,
+      appliedAt: r.applied_at,
+    }));
   } catch (err) {
     // A database no migration has touched yet: PostgreSQL undefined_table, or SQLite's "no such table".
     const e = err as { code?: string; details?: { sqlstate?: string }; message?: string };
-    if (e.details?.sqlstate === '42P01' || (!(err instanceof OcoError) && /no such table/i.test(e.message ?? ''))) return [];
+    if (e.details?.sqlstate === '42P01' || (!(err instanceof OcoError) && /no such table/i.test(e.message ?? '')))
+      return [];
     throw err;
   }
 }
 
-export async function migrationStatus(store: Store, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationStatus> {
+export async function migrationStatus(
+  store: Store,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationStatus> {
   const applied = await readApplied(store);
   const done = new Map(applied.map((a) => [a.version, a]));
   const latest = migrations.at(-1)?.version ?? 0;
@@ -69,7 +78,9 @@ export async function migrationStatus(store: Store, migrations: readonly Migrati
     latest,
     applied,
     pending: migrations.filter((m) => !done.has(m.version)).map((m) => ({ version: m.version, name: m.name })),
-    modified: migrations.filter((m) => done.has(m.version) && done.get(m.version)!.checksum !== checksum(m, store.engine)).map((m) => m.version),
+    modified: migrations
+      .filter((m) => done.has(m.version) && done.get(m.version)!.checksum !== checksum(m, store.engine))
+      .map((m) => m.version),
   };
 }
 
@@ -79,7 +90,10 @@ export async function migrationStatus(store: Store, migrations: readonly Migrati
  * processes start at once: PostgreSQL serialises on an advisory lock, SQLite on
  * an exclusive transaction; each re-reads the applied versions once it holds the lock.
  */
-export async function migrate(store: Store, migrations: readonly Migration[] = MIGRATIONS): Promise<AppliedMigration[]> {
+export async function migrate(
+  store: Store,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<AppliedMigration[]> {
   const latest = migrations.at(-1)?.version ?? 0;
   const before = await readApplied(store);
   if ((before.at(-1)?.version ?? 0) >= latest && before.length >= migrations.length) return [];
@@ -94,12 +108,21 @@ async function applyOne(q: Queryable, m: Migration, engine: 'sqlite' | 'postgres
     await q.exec(render(m, engine));
   } catch (err) {
     if (err instanceof OcoError && err.exitCode === 3) throw err;
-    throw new OperationError('OCO_MIGRATION_FAILED', `migration ${m.version} (${m.name}) failed on ${engine}: ${(err as Error).message}`, {
-      hint: 'The migration was rolled back; the database stays at the previous version. Run "oco db status".',
-      cause: err,
-    });
+    throw new OperationError(
+      'OCO_MIGRATION_FAILED',
+      `migration ${m.version} (${m.name}) failed on ${engine}: ${(err as Error).message}`,
+      {
+        hint: 'The migration was rolled back; the database stays at the previous version. Run "oco db status".',
+        cause: err,
+      },
+    );
   }
-  const row: AppliedMigration = { version: m.version, name: m.name, checksum: checksum(m, engine), appliedAt: new Date().toISOString() };
+  const row: AppliedMigration = {
+    version: m.version,
+    name: m.name,
+    checksum: checksum(m, engine),
+    appliedAt: new Date().toISOString(),
+  };
   await q.run('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)', [
     row.version,
     row.name,

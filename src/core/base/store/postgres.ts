@@ -21,7 +21,15 @@ export const postgresDialect: Dialect = {
   jsonKeys: (json, alias) => ({ from: `jsonb_object_keys(${json}) AS ${alias}(key)`, key: `${alias}.key` }),
 };
 
-const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184, json: 114, jsonb: 3802 } as const;
+const OID = {
+  int8: 20,
+  numeric: 1700,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+  json: 114,
+  jsonb: 3802,
+} as const;
 
 const pgModule = lazyRequire<typeof pg>('pg');
 
@@ -59,14 +67,30 @@ export interface PostgresOptions {
   max?: number;
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '57P03', '3D000', '28P01', '28000']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+  '57P03',
+  '3D000',
+  '28P01',
+  '28000',
+]);
 
 /** Maps a driver error to a typed error; connection-level failures exit 3. */
 export function mapPgError(err: unknown, display: string): Error {
   const e = err as { code?: string; message?: string; errors?: Array<{ code?: string }> };
   const code = e?.code ?? e?.errors?.[0]?.code;
   if ((code && UNREACHABLE_CODES.has(code)) || /timeout expired|Connection terminated/i.test(e?.message ?? '')) {
-    const reason = code === '3D000' ? 'database does not exist' : code === '28P01' || code === '28000' ? 'authentication failed' : (e?.message || code);
+    const reason =
+      code === '3D000'
+        ? 'database does not exist'
+        : code === '28P01' || code === '28000'
+          ? 'authentication failed'
+          : e?.message || code;
     return new UnreachableError('OCO_DB_UNREACHABLE', `cannot reach PostgreSQL at ${display}: ${reason}`, {
       hint: 'Check DATABASE_URL or POSTGRES_HOST/PORT/DB/USER/PASSWORD ("oco config list"), and that the server runs (pg_isready).',
       cause: err,
@@ -74,7 +98,10 @@ export function mapPgError(err: unknown, display: string): Error {
   }
   // Driver messages can quote bound values (a malformed literal, say): cut them short.
   const message = (e?.message ?? String(err)).slice(0, 300);
-  return new OperationError('OCO_DB_ERROR', `PostgreSQL error${code ? ` ${code}` : ''}: ${message}`, { cause: err, details: code ? { sqlstate: code } : undefined });
+  return new OperationError('OCO_DB_ERROR', `PostgreSQL error${code ? ` ${code}` : ''}: ${message}`, {
+    cause: err,
+    details: code ? { sqlstate: code } : undefined,
+  });
 }
 
 export class PostgresStore implements Store {
@@ -173,7 +200,11 @@ export class PostgresStore implements Store {
     };
   }
 
-  private async query<T extends Row>(on: pg.Pool | pg.PoolClient, sql: string, params: readonly SqlParam[]): Promise<pg.QueryResult<T>> {
+  private async query<T extends Row>(
+    on: pg.Pool | pg.PoolClient,
+    sql: string,
+    params: readonly SqlParam[],
+  ): Promise<pg.QueryResult<T>> {
     try {
       const values = params.map((p) => toDriverValue(p, 'postgres'));
       return values.length === 0 ? await on.query<T>(sql) : await on.query<T>(sql, values);

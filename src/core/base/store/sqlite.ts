@@ -74,10 +74,14 @@ export class SqliteStore implements Store {
       if (onDisk) prepareFiles(options.file, options.readonly ?? false);
       this.db = new Database(options.file, { readonly: options.readonly ?? false });
     } catch (err) {
-      throw new OperationError('OCO_DB_OPEN_FAILED', `cannot open SQLite database ${options.file}: ${(err as Error).message}`, {
-        hint: 'Check that the data directory is writable (see "oco config path"), or set OCO_HOME.',
-        cause: err,
-      });
+      throw new OperationError(
+        'OCO_DB_OPEN_FAILED',
+        `cannot open SQLite database ${options.file}: ${(err as Error).message}`,
+        {
+          hint: 'Check that the data directory is writable (see "oco config path"), or set OCO_HOME.',
+          cause: err,
+        },
+      );
     }
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     if (!options.readonly) {

@@ -5,7 +5,8 @@ import type { SqliteStore } from './sqlite.js';
 export type EngineName = 'sqlite' | 'postgres';
 
 /** What may be bound to a placeholder; the engine converts Dates, booleans, Money and objects. */
-export type SqlParam = string | number | bigint | boolean | null | undefined | Date | Buffer | Money | Record<string, unknown> | unknown[];
+export type SqlParam =
+  string | number | bigint | boolean | null | undefined | Date | Buffer | Money | Record<string, unknown> | unknown[];
 
 export type Row = Record<string, unknown>;
 

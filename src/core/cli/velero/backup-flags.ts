@@ -3,15 +3,32 @@ import { backupSpec, type BackupSpec } from '../../resilience/velero/builders.js
 
 /** Flags of backup create / schedule create (the backup template), as velero names them. */
 export const backupSpecFlags = {
-  'include-namespaces': Flags.string({ description: 'namespaces to back up, comma-separated (default: all)', multiple: true }),
+  'include-namespaces': Flags.string({
+    description: 'namespaces to back up, comma-separated (default: all)',
+    multiple: true,
+  }),
   'exclude-namespaces': Flags.string({ description: 'namespaces to leave out, comma-separated', multiple: true }),
-  'include-resources': Flags.string({ description: 'resources to back up, e.g. deployments,configmaps (default: all)', multiple: true }),
+  'include-resources': Flags.string({
+    description: 'resources to back up, e.g. deployments,configmaps (default: all)',
+    multiple: true,
+  }),
   'exclude-resources': Flags.string({ description: 'resources to leave out', multiple: true }),
-  selector: Flags.string({ char: 'l', description: 'only objects matching this label selector, e.g. app=web,tier in (a,b)' }),
+  selector: Flags.string({
+    char: 'l',
+    description: 'only objects matching this label selector, e.g. app=web,tier in (a,b)',
+  }),
   ttl: Flags.string({ description: 'how long Velero keeps the backup (Go duration, e.g. 720h)' }),
-  'storage-location': Flags.string({ description: 'BackupStorageLocation to store it in (default: the default location)' }),
-  'snapshot-volumes': Flags.boolean({ description: 'take volume snapshots (--no-snapshot-volumes to skip)', allowNo: true }),
-  'default-volumes-to-fs-backup': Flags.boolean({ description: 'back up all pod volumes with file-system backup', allowNo: true }),
+  'storage-location': Flags.string({
+    description: 'BackupStorageLocation to store it in (default: the default location)',
+  }),
+  'snapshot-volumes': Flags.boolean({
+    description: 'take volume snapshots (--no-snapshot-volumes to skip)',
+    allowNo: true,
+  }),
+  'default-volumes-to-fs-backup': Flags.boolean({
+    description: 'back up all pod volumes with file-system backup',
+    allowNo: true,
+  }),
 };
 
 export function specFromFlags(flags: Record<string, any>): BackupSpec {
@@ -27,4 +44,3 @@ export function specFromFlags(flags: Record<string, any>): BackupSpec {
     defaultVolumesToFsBackup: flags['default-volumes-to-fs-backup'],
   });
 }
-

@@ -49,10 +49,19 @@ export class ProgressReporter {
       if (line !== this.last) this.out.write(`${line}\n`);
       this.last = line;
     } else if (this.live) {
-      const items = v.total !== undefined ? `items ${v.items ?? 0}/${v.total}${v.total ? ` (${Math.floor(((v.items ?? 0) / v.total) * 100)}%)` : ''}` : '';
+      const items =
+        v.total !== undefined
+          ? `items ${v.items ?? 0}/${v.total}${v.total ? ` (${Math.floor(((v.items ?? 0) / v.total) * 100)}%)` : ''}`
+          : '';
       this.live.update({
         label: `${this.label}:`,
-        parts: [v.phase, items, `errors ${v.errors}`, `warnings ${v.warnings}`, v.queuePosition ? `queue #${v.queuePosition}` : ''].filter(Boolean),
+        parts: [
+          v.phase,
+          items,
+          `errors ${v.errors}`,
+          `warnings ${v.warnings}`,
+          v.queuePosition ? `queue #${v.queuePosition}` : '',
+        ].filter(Boolean),
       });
     }
   }

@@ -2,12 +2,37 @@ import { yaml } from '../../base/lazy.js';
 
 /** describe output: the summary as aligned "key: value" lines, then spec/status/details as YAML. */
 export function printDescription(kind: string, d: Record<string, any>): string {
-  const head = ['name', 'phase', 'errors', 'warnings', 'items', 'totalItems', 'created', 'started', 'completed', 'expires', 'storageLocation', 'schedule', 'backup', 'failure'];
+  const head = [
+    'name',
+    'phase',
+    'errors',
+    'warnings',
+    'items',
+    'totalItems',
+    'created',
+    'started',
+    'completed',
+    'expires',
+    'storageLocation',
+    'schedule',
+    'backup',
+    'failure',
+  ];
   const width = Math.max(...head.map((k) => k.length)) + 1;
   const lines = [`${kind}:`];
-  for (const k of head) if (d[k] !== null && d[k] !== undefined) lines.push(`  ${`${k}:`.padEnd(width)} ${Array.isArray(d[k]) ? d[k].join(', ') : d[k]}`);
+  for (const k of head)
+    if (d[k] !== null && d[k] !== undefined)
+      lines.push(`  ${`${k}:`.padEnd(width)} ${Array.isArray(d[k]) ? d[k].join(', ') : d[k]}`);
   const block = (title: string, v: unknown) => {
-    if (v && typeof v === 'object' && Object.keys(v).length) lines.push(`${title}:`, ...yaml().stringify(v).trimEnd().split('\n').map((l) => `  ${l}`));
+    if (v && typeof v === 'object' && Object.keys(v).length)
+      lines.push(
+        `${title}:`,
+        ...yaml()
+          .stringify(v)
+          .trimEnd()
+          .split('\n')
+          .map((l) => `  ${l}`),
+      );
   };
   block('Spec', d.spec);
   block('Status', d.status);

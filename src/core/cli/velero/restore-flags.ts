@@ -4,15 +4,29 @@ import { restoreSpec, type RestoreSpec } from '../../resilience/velero/builders.
 /** Flags of restore create / restore plan, as velero restore create names them. */
 export const restoreSpecFlags = {
   'from-backup': Flags.string({ description: 'backup to restore from' }),
-  'from-schedule': Flags.string({ description: "restore from this schedule's newest Completed backup (Velero picks it)" }),
-  'include-namespaces': Flags.string({ description: 'namespaces to restore, comma-separated (default: all in the backup)', multiple: true }),
+  'from-schedule': Flags.string({
+    description: "restore from this schedule's newest Completed backup (Velero picks it)",
+  }),
+  'include-namespaces': Flags.string({
+    description: 'namespaces to restore, comma-separated (default: all in the backup)',
+    multiple: true,
+  }),
   'exclude-namespaces': Flags.string({ description: 'namespaces not to restore', multiple: true }),
-  'include-resources': Flags.string({ description: 'resources to restore, e.g. deployments,configmaps', multiple: true }),
+  'include-resources': Flags.string({
+    description: 'resources to restore, e.g. deployments,configmaps',
+    multiple: true,
+  }),
   'exclude-resources': Flags.string({ description: 'resources not to restore', multiple: true }),
   selector: Flags.string({ char: 'l', description: 'only objects matching this label selector' }),
   'namespace-mappings': Flags.string({ description: 'restore namespaces under other names: src1:dst1,src2:dst2' }),
-  'existing-resource-policy': Flags.string({ description: 'what to do with resources that already exist', options: ['none', 'update'] }),
-  'restore-volumes': Flags.boolean({ description: 'restore volumes from snapshots (--no-restore-volumes to skip)', allowNo: true }),
+  'existing-resource-policy': Flags.string({
+    description: 'what to do with resources that already exist',
+    options: ['none', 'update'],
+  }),
+  'restore-volumes': Flags.boolean({
+    description: 'restore volumes from snapshots (--no-restore-volumes to skip)',
+    allowNo: true,
+  }),
 };
 
 export function restoreSpecFromFlags(flags: Record<string, any>): RestoreSpec {

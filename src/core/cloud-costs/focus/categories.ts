@@ -29,7 +29,7 @@ export const AWS_CE_DISPLAY_TO_PRODUCT_CODE: Record<string, string> = {
   'Amazon API Gateway': 'AmazonApiGateway',
   'Elastic Load Balancing': 'AWSELB',
   'AWS Data Transfer': 'AWSDataTransfer',
-  'AmazonCloudWatch': 'AmazonCloudWatch',
+  AmazonCloudWatch: 'AmazonCloudWatch',
   'Amazon CloudWatch': 'AmazonCloudWatch',
   'AWS CloudTrail': 'AWSCloudTrail',
   'AWS Config': 'AWSConfig',

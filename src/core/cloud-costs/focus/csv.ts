@@ -11,7 +11,10 @@ export interface CsvRecord {
 }
 
 export class CsvSyntaxError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -30,7 +33,11 @@ function crAfter(text: string, pos: number): number {
 }
 
 /** Parses one quoted record starting at pos; returns undefined when the text ends inside it (more input needed). */
-function parseQuoted(text: string, pos: number, final: boolean): { fields: string[]; end: number; newlines: number } | undefined {
+function parseQuoted(
+  text: string,
+  pos: number,
+  final: boolean,
+): { fields: string[]; end: number; newlines: number } | undefined {
   const fields: string[] = [];
   let field = '';
   let i = pos;
@@ -62,7 +69,8 @@ function parseQuoted(text: string, pos: number, final: boolean): { fields: strin
         break;
       }
       // After the closing quote: a separator, the end of the record, or junk (kept, like relaxed parsers do).
-      while (i < n && text.charCodeAt(i) !== 44 && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) field += text[i++];
+      while (i < n && text.charCodeAt(i) !== 44 && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13)
+        field += text[i++];
     } else {
       // Unquoted field: up to the next comma, or the end of the line (\n, or a \r: found once per text, see crAfter).
       if (nl < i) {
@@ -96,7 +104,10 @@ function parseQuoted(text: string, pos: number, final: boolean): { fields: strin
 }
 
 /** Batches of records from a stream of text chunks. */
-export async function* csvRecords(chunks: AsyncIterable<string | Buffer>, batchSize = 2000): AsyncGenerator<CsvRecord[]> {
+export async function* csvRecords(
+  chunks: AsyncIterable<string | Buffer>,
+  batchSize = 2000,
+): AsyncGenerator<CsvRecord[]> {
   let rest = '';
   let line = 1;
   let first = true;

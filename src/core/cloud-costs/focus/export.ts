@@ -20,12 +20,30 @@ const PROVIDER_DISPLAY: Record<string, string> = { aws: 'AWS', azure: 'Microsoft
 
 /** Columns with a database column of their own, by FOCUS name → SQL column. */
 const DB_COLUMN: Record<string, string> = {
-  BilledCost: 'billed_cost', EffectiveCost: 'effective_cost', ListCost: 'list_cost', ContractedCost: 'contracted_cost',
-  BillingCurrency: 'billing_currency', ChargePeriodStart: 'charge_period_start', ChargePeriodEnd: 'charge_period_end',
-  ChargeCategory: 'charge_category', ChargeDescription: 'charge_description', ServiceName: 'service_name', ServiceCategory: 'service_category',
-  ResourceId: 'resource_id', ResourceName: 'resource_name', ResourceType: 'resource_type', RegionId: 'region_id',
-  SubAccountId: 'sub_account_id', SubAccountName: 'sub_account_name', BillingAccountId: 'billing_account_id', SkuId: 'sku_id',
-  PricingQuantity: 'pricing_quantity', PricingUnit: 'pricing_unit', ConsumedQuantity: 'consumed_quantity', ConsumedUnit: 'consumed_unit', Tags: 'tags',
+  BilledCost: 'billed_cost',
+  EffectiveCost: 'effective_cost',
+  ListCost: 'list_cost',
+  ContractedCost: 'contracted_cost',
+  BillingCurrency: 'billing_currency',
+  ChargePeriodStart: 'charge_period_start',
+  ChargePeriodEnd: 'charge_period_end',
+  ChargeCategory: 'charge_category',
+  ChargeDescription: 'charge_description',
+  ServiceName: 'service_name',
+  ServiceCategory: 'service_category',
+  ResourceId: 'resource_id',
+  ResourceName: 'resource_name',
+  ResourceType: 'resource_type',
+  RegionId: 'region_id',
+  SubAccountId: 'sub_account_id',
+  SubAccountName: 'sub_account_name',
+  BillingAccountId: 'billing_account_id',
+  SkuId: 'sku_id',
+  PricingQuantity: 'pricing_quantity',
+  PricingUnit: 'pricing_unit',
+  ConsumedQuantity: 'consumed_quantity',
+  ConsumedUnit: 'consumed_unit',
+  Tags: 'tags',
 };
 const MAPPED_NAMES = Object.keys(DB_COLUMN);
 const SELECT = [...MAPPED_NAMES.map((n) => DB_COLUMN[n]!), 'provider', 'extra'];
@@ -67,16 +85,26 @@ function rowsOf(store: Store, options: ExportOptions): AsyncGenerator<Array<stri
 async function* sqliteRows(store: SqliteStore, sql: string, params: SqlParam[]): AsyncGenerator<Array<string | null>> {
   const { sql: positional, order } = toPositional(sql);
   const stmt = store.db.prepare(positional).raw(true);
-  for (const r of stmt.iterate(...order.map((i) => params[i] as never)) as Iterable<unknown[]>) yield r.map((v) => (v == null ? null : String(v)));
+  for (const r of stmt.iterate(...order.map((i) => params[i] as never)) as Iterable<unknown[]>)
+    yield r.map((v) => (v == null ? null : String(v)));
 }
 
 /** COPY TO on a connection of its own. */
-async function* postgresRows(store: PostgresStore, sql: string, params: SqlParam[]): AsyncGenerator<Array<string | null>> {
+async function* postgresRows(
+  store: PostgresStore,
+  sql: string,
+  params: SqlParam[],
+): AsyncGenerator<Array<string | null>> {
   // COPY TO streams without holding the result; literals are inlined because COPY takes no parameters.
   const literal = (v: SqlParam) => `'${String(v).replace(/'/g, "''")}'`;
   const inlined = sql.replace(/\$(\d+)/g, (_, i: string) => literal(params[Number(i) - 1]!));
-  const pgSelect = SELECT.map((c) => (c === 'charge_period_start' || c === 'charge_period_end'
-    ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : c === 'tags' || c === 'extra' ? `${c}::text` : c));
+  const pgSelect = SELECT.map((c) =>
+    c === 'charge_period_start' || c === 'charge_period_end'
+      ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+      : c === 'tags' || c === 'extra'
+        ? `${c}::text`
+        : c,
+  );
   const copySql = `COPY (${inlined.replace(SELECT.join(', '), pgSelect.join(', '))}) TO STDOUT`;
   const client = await store.pool.connect().catch((err) => {
     throw mapPgError(err, store.location);
@@ -84,7 +112,13 @@ async function* postgresRows(store: PostgresStore, sql: string, params: SqlParam
   try {
     const stream = client.query(copyTo(copySql));
     for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-      yield line.split('\t').map((f) => (f === '\\N' ? null : f.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', '\\': '\\' })[c] ?? c)));
+      yield line
+        .split('\t')
+        .map((f) =>
+          f === '\\N'
+            ? null
+            : f.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r', '\\': '\\' })[c] ?? c),
+        );
     }
   } finally {
     client.release();
@@ -92,7 +126,11 @@ async function* postgresRows(store: PostgresStore, sql: string, params: SqlParam
 }
 
 /** Writes the table (filtered) as a FOCUS CSV to out, streaming; returns the number of rows. */
-export async function exportFocusCsv(store: Store, out: NodeJS.WritableStream, options: ExportOptions = {}): Promise<number> {
+export async function exportFocusCsv(
+  store: Store,
+  out: NodeJS.WritableStream,
+  options: ExportOptions = {},
+): Promise<number> {
   const header = await headerFor(store, options);
   const csv = stringify({ header: true, columns: header, quoted_match: /^\s|\s$/ });
   csv.pipe(out);

@@ -81,12 +81,22 @@ export const PROVIDER_COLUMNS = ['ServiceProviderName', 'ProviderName'] as const
 
 /** A row that names a provider other than --provider: the flag would mislabel the file, so nothing is imported. */
 export class FocusProviderMismatchError extends UsageError {
-  constructor(file: string, line: number, column: string, rowProvider: string, flag: string, unit: 'line' | 'row' = 'line') {
-    super(`${file}:${line} column ${column}: the row's provider ${JSON.stringify(rowProvider)} is not --provider ${flag}`, {
-      code: 'OCO_FOCUS_PROVIDER_MISMATCH',
-      hint: `This file names each row's provider: drop --provider (it only fills rows without one), or import the right file. Nothing was written.`,
-      details: { file, [unit]: line, column, rowProvider, flag },
-    });
+  constructor(
+    file: string,
+    line: number,
+    column: string,
+    rowProvider: string,
+    flag: string,
+    unit: 'line' | 'row' = 'line',
+  ) {
+    super(
+      `${file}:${line} column ${column}: the row's provider ${JSON.stringify(rowProvider)} is not --provider ${flag}`,
+      {
+        code: 'OCO_FOCUS_PROVIDER_MISMATCH',
+        hint: `This file names each row's provider: drop --provider (it only fills rows without one), or import the right file. Nothing was written.`,
+        details: { file, [unit]: line, column, rowProvider, flag },
+      },
+    );
   }
 }
 
@@ -171,7 +181,8 @@ export class FocusFileReader {
     this.plan = headers.map((raw) => {
       const header = raw.trim();
       const spec = SPEC_TYPES.get(header.toLowerCase());
-      if (seen.has(header)) throw new FocusHeaderError(this.label, where, `column ${header} appears twice in the header`);
+      if (seen.has(header))
+        throw new FocusHeaderError(this.label, where, `column ${header} appears twice in the header`);
       seen.add(header);
       const focus = spec?.name;
       const m = focus ? MAPPED[focus] : undefined;
@@ -181,18 +192,38 @@ export class FocusFileReader {
     const present = new Set(this.plan.map((p) => p.mapped?.focus).filter(Boolean));
     const missing = REQUIRED.filter((r) => !present.has(r));
     if (missing.length === REQUIRED.length && present.size === 0) {
-      throw new FocusHeaderError(this.label, where, 'this is not a FOCUS file: its header names no FOCUS column', missing);
+      throw new FocusHeaderError(
+        this.label,
+        where,
+        'this is not a FOCUS file: its header names no FOCUS column',
+        missing,
+      );
     }
     if (missing.length) {
-      throw new FocusHeaderError(this.label, where, `required FOCUS column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing from the header`, missing);
+      throw new FocusHeaderError(
+        this.label,
+        where,
+        `required FOCUS column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing from the header`,
+        missing,
+      );
     }
     const lower = this.plan.map((p) => p.header.toLowerCase());
     this.providerIdxs = PROVIDER_COLUMNS.map((c) => lower.indexOf(c.toLowerCase())).filter((i) => i >= 0);
     if (!this.providerIdxs.length && !this.providerFlag) {
-      throw new FocusRowError(this.label, where, 'ProviderName', 'the file has no ProviderName (FOCUS 1.0–1.2) or ServiceProviderName (1.3) column; pass --provider NAME to say whose costs these are');
+      throw new FocusRowError(
+        this.label,
+        where,
+        'ProviderName',
+        'the file has no ProviderName (FOCUS 1.0–1.2) or ServiceProviderName (1.3) column; pass --provider NAME to say whose costs these are',
+      );
     }
     if (!present.has('BillingCurrency') && !this.options.currency) {
-      throw new FocusHeaderError(this.label, where, 'the file has no BillingCurrency column; pass --currency CODE to say what it is billed in', ['BillingCurrency']);
+      throw new FocusHeaderError(
+        this.label,
+        where,
+        'the file has no BillingCurrency column; pass --currency CODE to say what it is billed in',
+        ['BillingCurrency'],
+      );
     }
   }
 
@@ -222,17 +253,31 @@ export class FocusFileReader {
       if (v === '' || v === 'null' || v === 'NULL') v = null;
       if (p.mapped) {
         if (v === null) continue;
-        (row as unknown as Record<string, string>)[p.mapped.field] = this.check(v, p.mapped.kind, p.header, p.mapped.focus, line, unit);
+        (row as unknown as Record<string, string>)[p.mapped.field] = this.check(
+          v,
+          p.mapped.kind,
+          p.header,
+          p.mapped.focus,
+          line,
+          unit,
+        );
       } else if (v !== null) {
         // Typed extra columns are kept normalised (plain decimals, ISO times) so an export is valid FOCUS.
-        (extra ??= {})[p.header] = p.extraKind ? focusText(this.check(v, p.extraKind, p.header, p.header, line, unit), p.extraKind) : v;
+        (extra ??= {})[p.header] = p.extraKind
+          ? focusText(this.check(v, p.extraKind, p.header, p.header, line, unit), p.extraKind)
+          : v;
       }
     }
-    if (!row.chargePeriodStart) throw new FocusRowError(this.label, line, 'ChargePeriodStart', 'is empty; it is mandatory', unit);
-    if (!row.chargePeriodEnd) throw new FocusRowError(this.label, line, 'ChargePeriodEnd', 'is empty; it is mandatory', unit);
-    if (!row.billingCurrency) throw new FocusRowError(this.label, line, 'BillingCurrency', 'is empty; it is mandatory', unit);
-    if (values[this.billedIndex()] == null) throw new FocusRowError(this.label, line, 'BilledCost', 'is empty; it is mandatory (use 0 for no cost)', unit);
-    if (row.chargePeriodEnd < row.chargePeriodStart) throw new FocusRowError(this.label, line, 'ChargePeriodEnd', 'is before ChargePeriodStart', unit);
+    if (!row.chargePeriodStart)
+      throw new FocusRowError(this.label, line, 'ChargePeriodStart', 'is empty; it is mandatory', unit);
+    if (!row.chargePeriodEnd)
+      throw new FocusRowError(this.label, line, 'ChargePeriodEnd', 'is empty; it is mandatory', unit);
+    if (!row.billingCurrency)
+      throw new FocusRowError(this.label, line, 'BillingCurrency', 'is empty; it is mandatory', unit);
+    if (values[this.billedIndex()] == null)
+      throw new FocusRowError(this.label, line, 'BilledCost', 'is empty; it is mandatory (use 0 for no cost)', unit);
+    if (row.chargePeriodEnd < row.chargePeriodStart)
+      throw new FocusRowError(this.label, line, 'ChargePeriodEnd', 'is before ChargePeriodStart', unit);
     row.usageDate = row.chargePeriodStart.slice(0, 10);
     row.provider = this.rowProvider(values, line, unit);
     if (extra) row.extra = JSON.stringify(extra);
@@ -272,11 +317,25 @@ export class FocusFileReader {
       const cell = values[i];
       const own = this.keyOf(cell);
       if (own === undefined) continue;
-      if (this.providerFlag && own !== this.providerFlag) throw new FocusProviderMismatchError(this.label, line, this.plan[i]!.header, cell!, this.options.provider!, unit);
+      if (this.providerFlag && own !== this.providerFlag)
+        throw new FocusProviderMismatchError(
+          this.label,
+          line,
+          this.plan[i]!.header,
+          cell!,
+          this.options.provider!,
+          unit,
+        );
       return own;
     }
     if (this.providerFlag) return this.providerFlag;
-    throw new FocusRowError(this.label, line, this.plan[this.providerIdxs[0]!]?.header, 'is empty; pass --provider NAME for rows that do not name their provider', unit);
+    throw new FocusRowError(
+      this.label,
+      line,
+      this.plan[this.providerIdxs[0]!]?.header,
+      'is empty; pass --provider NAME for rows that do not name their provider',
+      unit,
+    );
   }
 
   private billedIdx = -1;
@@ -289,16 +348,37 @@ export class FocusFileReader {
     switch (kind) {
       case 'decimal': {
         const d = decimalText(v.trim()) ?? (this.options.lenient ? spreadsheetDecimal(v) : undefined);
-        if (d === undefined) throw new FocusRowError(this.label, line, header, `${JSON.stringify(v)} is not a decimal number (FOCUS numbers have no currency symbols or thousands separators)`, unit);
+        if (d === undefined)
+          throw new FocusRowError(
+            this.label,
+            line,
+            header,
+            `${JSON.stringify(v)} is not a decimal number (FOCUS numbers have no currency symbols or thousands separators)`,
+            unit,
+          );
         return d;
       }
       case 'datetime': {
         const t = timestampText(v.trim()) ?? (this.options.lenient ? usDate(v.trim()) : undefined);
-        if (t === undefined) throw new FocusRowError(this.label, line, header, `${JSON.stringify(v)} is not an ISO 8601 UTC date-time (YYYY-MM-DDTHH:mm:ssZ)`, unit);
+        if (t === undefined)
+          throw new FocusRowError(
+            this.label,
+            line,
+            header,
+            `${JSON.stringify(v)} is not an ISO 8601 UTC date-time (YYYY-MM-DDTHH:mm:ssZ)`,
+            unit,
+          );
         return t;
       }
       case 'currency':
-        if (!/^[A-Z]{3}$/.test(v)) throw new FocusRowError(this.label, line, header, `${JSON.stringify(v)} is not an ISO 4217 currency code`, unit);
+        if (!/^[A-Z]{3}$/.test(v))
+          throw new FocusRowError(
+            this.label,
+            line,
+            header,
+            `${JSON.stringify(v)} is not an ISO 4217 currency code`,
+            unit,
+          );
         return v;
       case 'json': {
         let parsed: unknown;
@@ -307,12 +387,20 @@ export class FocusFileReader {
         } catch {
           throw new FocusRowError(this.label, line, header, 'is not valid JSON', unit);
         }
-        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new FocusRowError(this.label, line, header, 'must be a JSON object', unit);
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+          throw new FocusRowError(this.label, line, header, 'must be a JSON object', unit);
         return v;
       }
       default: {
         const allowed = ALLOWED.get(focus);
-        if (allowed && !allowed.has(v)) throw new FocusRowError(this.label, line, header, `${JSON.stringify(v)} is not an allowed ${focus} (${[...allowed].join(', ')})`, unit);
+        if (allowed && !allowed.has(v))
+          throw new FocusRowError(
+            this.label,
+            line,
+            header,
+            `${JSON.stringify(v)} is not an allowed ${focus} (${[...allowed].join(', ')})`,
+            unit,
+          );
         return v;
       }
     }
@@ -336,7 +424,12 @@ export class FocusFileReader {
             continue;
           }
           if (rec.fields.length !== header) {
-            const err = new FocusRowError(this.label, rec.line, undefined, `malformed CSV: ${rec.fields.length} fields where the header has ${header}`);
+            const err = new FocusRowError(
+              this.label,
+              rec.line,
+              undefined,
+              `malformed CSV: ${rec.fields.length} fields where the header has ${header}`,
+            );
             if (!this.options.skipInvalid) throw err;
             this.invalid++;
             if (this.invalidExamples.length < 5) this.invalidExamples.push(err.message);
@@ -348,8 +441,12 @@ export class FocusFileReader {
         if (batch.length) yield batch;
       }
     } catch (err) {
-      if (err instanceof CsvSyntaxError) throw new FocusRowError(this.label, err.line, undefined, `malformed CSV: ${err.message}`);
-      if ((err as NodeJS.ErrnoException).code === 'Z_DATA_ERROR' || (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') {
+      if (err instanceof CsvSyntaxError)
+        throw new FocusRowError(this.label, err.line, undefined, `malformed CSV: ${err.message}`);
+      if (
+        (err as NodeJS.ErrnoException).code === 'Z_DATA_ERROR' ||
+        (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR'
+      ) {
         throw new FocusRowError(this.label, 0, undefined, `corrupt gzip data: ${(err as Error).message}`);
       }
       throw err;
@@ -367,7 +464,9 @@ export class FocusFileReader {
     const leaves = metadata.schema.slice(1);
     const headers = leaves.map((e) => e.name);
     this.setHeader(headers, 0);
-    const decimalScale = new Map(leaves.filter((e) => e.converted_type === 'DECIMAL').map((e) => [e.name, e.scale ?? 0]));
+    const decimalScale = new Map(
+      leaves.filter((e) => e.converted_type === 'DECIMAL').map((e) => [e.name, e.scale ?? 0]),
+    );
     let start = 0;
     for (const group of metadata.row_groups) {
       const end = start + Number(group.num_rows);
@@ -393,7 +492,8 @@ export class FocusFileReader {
 function parquetValueText(v: unknown, scale: number | undefined): string | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return scale !== undefined ? new Money(String(v)).toDecimalPlaces(scale).toFixed() : numberToExactText(v);
+  if (typeof v === 'number')
+    return scale !== undefined ? new Money(String(v)).toDecimalPlaces(scale).toFixed() : numberToExactText(v);
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Date) return v.toISOString();
   if (typeof v === 'boolean') return String(v);

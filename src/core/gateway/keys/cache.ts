@@ -12,7 +12,11 @@ export class KeyCache {
   private used = new Map<string, Date>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly store: Store, private readonly ttlMs = 2000, touchEveryMs = 30_000) {
+  constructor(
+    private readonly store: Store,
+    private readonly ttlMs = 2000,
+    touchEveryMs = 30_000,
+  ) {
     this.timer = setInterval(() => void this.flushUsage().catch(() => {}), touchEveryMs);
     this.timer.unref();
   }

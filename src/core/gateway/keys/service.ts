@@ -54,19 +54,33 @@ export function hashKey(key: string): string {
 }
 
 export async function createKey(store: Store, input: CreateKeyInput): Promise<{ key: string; record: VirtualKey }> {
-  if (!input.name.trim()) throw new UsageError('--name must not be empty', { hint: 'Give the key a name, e.g. --name ci-bot.' });
-  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new UsageError('--expires is in the past', { hint: 'Give a future date or a duration such as 30d.' });
+  if (!input.name.trim())
+    throw new UsageError('--name must not be empty', { hint: 'Give the key a name, e.g. --name ci-bot.' });
+  if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
+    throw new UsageError('--expires is in the past', { hint: 'Give a future date or a duration such as 30d.' });
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
   const id = `key_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const now = new Date().toISOString();
   await store.run(
     `INSERT INTO api_keys (id, name, prefix, key_hash, org_id, team_id, agent_id, user_id, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-    [id, input.name, key.slice(0, PREFIX_LENGTH), hashKey(key), input.orgId ?? null, input.teamId ?? null, input.agentId ?? null, input.userId ?? null, now, input.expiresAt?.toISOString() ?? null],
+    [
+      id,
+      input.name,
+      key.slice(0, PREFIX_LENGTH),
+      hashKey(key),
+      input.orgId ?? null,
+      input.teamId ?? null,
+      input.agentId ?? null,
+      input.userId ?? null,
+      now,
+      input.expiresAt?.toISOString() ?? null,
+    ],
   );
   return { key, record: (await getKey(store, id))! };
 }
 
-const COLUMNS = 'id, name, prefix, org_id, team_id, agent_id, user_id, created_at, expires_at, revoked_at, last_used_at';
+const COLUMNS =
+  'id, name, prefix, org_id, team_id, agent_id, user_id, created_at, expires_at, revoked_at, last_used_at';
 
 function toKey(r: Record<string, any>, now = Date.now()): VirtualKey {
   const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
@@ -101,9 +115,19 @@ export async function listKeys(store: Store): Promise<VirtualKey[]> {
 /** Revokes by id or prefix; revoking twice is not an error (the first revocation time stays). */
 export async function revokeKey(store: Store, idOrPrefix: string): Promise<VirtualKey> {
   const rows = await store.all<{ id: string }>('SELECT id FROM api_keys WHERE id = $1 OR prefix = $1', [idOrPrefix]);
-  if (rows.length === 0) throw new NotFoundError(`no virtual key with id or prefix "${idOrPrefix}"`, { code: 'OCO_KEY_NOT_FOUND', hint: 'List the keys with "oco keys list".' });
-  if (rows.length > 1) throw new UsageError(`prefix "${idOrPrefix}" matches ${rows.length} keys`, { hint: 'Revoke by id (see "oco keys list").' });
-  await store.run('UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [rows[0]!.id, new Date().toISOString()]);
+  if (rows.length === 0)
+    throw new NotFoundError(`no virtual key with id or prefix "${idOrPrefix}"`, {
+      code: 'OCO_KEY_NOT_FOUND',
+      hint: 'List the keys with "oco keys list".',
+    });
+  if (rows.length > 1)
+    throw new UsageError(`prefix "${idOrPrefix}" matches ${rows.length} keys`, {
+      hint: 'Revoke by id (see "oco keys list").',
+    });
+  await store.run('UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [
+    rows[0]!.id,
+    new Date().toISOString(),
+  ]);
   return (await getKey(store, rows[0]!.id))!;
 }
 
@@ -118,7 +142,9 @@ const NO_CANDIDATE = [{ key_hash: randomBytes(32).toString('hex') }];
 export async function verifyKey(store: Store, presented: string): Promise<VirtualKey | undefined> {
   const want = Buffer.from(hashKey(presented), 'hex');
   const rows: Array<Record<string, any>> = isVirtualKey(presented)
-    ? await store.all(`SELECT ${COLUMNS}, key_hash FROM api_keys WHERE prefix = $1`, [presented.slice(0, PREFIX_LENGTH)])
+    ? await store.all(`SELECT ${COLUMNS}, key_hash FROM api_keys WHERE prefix = $1`, [
+        presented.slice(0, PREFIX_LENGTH),
+      ])
     : [];
   let match: Record<string, any> | undefined;
   for (const r of rows.length > 0 ? rows : NO_CANDIDATE) {
@@ -134,6 +160,9 @@ export async function verifyKey(store: Store, presented: string): Promise<Virtua
 /** Records when keys were last used; only ever moves forward (several daemons may write). */
 export async function touchKeys(store: Store, used: ReadonlyMap<string, Date>): Promise<void> {
   for (const [id, at] of used) {
-    await store.run('UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)', [id, at]);
+    await store.run(
+      'UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)',
+      [id, at],
+    );
   }
 }

@@ -3,7 +3,16 @@ import type { ProviderName } from '../model.js';
 import type { Queryable } from '../../base/store/types.js';
 import { candidateNames } from './family.js';
 import { SHIPPED_PRICES } from './table.js';
-import { CLASS_FALLBACK, CLASS_FIELD, TOKEN_CLASSES, promptTokens, type ClassPrices, type PriceVersion, type TokenClass, type TokenUsage } from './types.js';
+import {
+  CLASS_FALLBACK,
+  CLASS_FIELD,
+  TOKEN_CLASSES,
+  promptTokens,
+  type ClassPrices,
+  type PriceVersion,
+  type TokenClass,
+  type TokenUsage,
+} from './types.js';
 
 const MILLION = new Money(1_000_000);
 
@@ -37,13 +46,19 @@ export class PriceBook {
       const tiers = [{ minContextTokens: 0, prices: m.prices }];
       for (const [min, prices] of Object.entries(m.tiers ?? {})) tiers.push({ minContextTokens: Number(min), prices });
       this.add({ provider: m.provider, model: m.model, effectiveFrom: m.effectiveFrom, source: 'builtin', tiers });
-      this.limits.set(key(m.provider, m.model), { maxOutputTokens: m.maxOutputTokens || undefined, contextWindow: m.contextWindow });
+      this.limits.set(key(m.provider, m.model), {
+        maxOutputTokens: m.maxOutputTokens || undefined,
+        contextWindow: m.contextWindow,
+      });
     }
     for (const v of dbVersions) this.add(v);
     for (const [k, l] of dbLimits) this.limits.set(k, { ...this.limits.get(k), ...l });
     for (const [k, list] of this.versions) {
       list.sort((a, b) => Date.parse(a.effectiveFrom) - Date.parse(b.effectiveFrom));
-      this.effectiveMs.set(k, list.map((v) => Date.parse(v.effectiveFrom)));
+      this.effectiveMs.set(
+        k,
+        list.map((v) => Date.parse(v.effectiveFrom)),
+      );
     }
   }
 
@@ -134,7 +149,15 @@ function key(provider: string, model: string): string {
 
 /** Reads model_pricing into versions (one per provider, model and effective date). */
 export async function loadPriceBook(db: Queryable): Promise<PriceBook> {
-  const rows = await db.all<{ provider: string; model: string; token_class: string; min_context_tokens: unknown; usd_per_mtok: unknown; effective_from: string; source: string }>(
+  const rows = await db.all<{
+    provider: string;
+    model: string;
+    token_class: string;
+    min_context_tokens: unknown;
+    usd_per_mtok: unknown;
+    effective_from: string;
+    source: string;
+  }>(
     'SELECT provider, model, token_class, min_context_tokens, usd_per_mtok, effective_from, source FROM model_pricing',
   );
   const byVersion = new Map<string, PriceVersion>();

@@ -18,7 +18,13 @@ import type { TokenUsage } from './types.js';
 export { PriceBook, loadPriceBook, type ModelLimits, type PriceResult } from './book.js';
 export { emptyUsage, totalTokens, promptTokens, TOKEN_CLASSES, type TokenUsage, type TokenClass } from './types.js';
 
-export function priceUsage(book: PriceBook, provider: ProviderName, model: string, usage: TokenUsage, at: Date = new Date()): Money | null {
+export function priceUsage(
+  book: PriceBook,
+  provider: ProviderName,
+  model: string,
+  usage: TokenUsage,
+  at: Date = new Date(),
+): Money | null {
   return book.price(provider, model, usage, at).costUsd;
 }
 

@@ -12,7 +12,8 @@ import { TOKEN_CLASSES, type ClassPrices, type TokenClass } from './types.js';
 export const PROVIDERS: readonly ProviderName[] = LLM_PROVIDERS;
 
 /** Token classes as output keys name them (camelCase, like every --json key): cached_input → cachedInput. */
-export type PriceKey = 'input' | 'cachedInput' | 'cacheWrite5m' | 'cacheWrite1h' | 'output' | 'reasoning' | 'toolPrompt';
+export type PriceKey =
+  'input' | 'cachedInput' | 'cacheWrite5m' | 'cacheWrite1h' | 'output' | 'reasoning' | 'toolPrompt';
 export type PriceView = Partial<Record<PriceKey, string>>;
 
 export function priceView(prices: ClassPrices): PriceView {
@@ -58,22 +59,35 @@ function toRow(book: PriceBook, v: NonNullable<ReturnType<PriceBook['version']>>
 }
 
 /** One model: the version in force now (resolving snapshots) and its history. */
-export function priceOf(book: PriceBook, provider: ProviderName, model: string, at = new Date()): { resolvedAs: string; current: PriceRow; history: PriceRow[] } {
+export function priceOf(
+  book: PriceBook,
+  provider: ProviderName,
+  model: string,
+  at = new Date(),
+): { resolvedAs: string; current: PriceRow; history: PriceRow[] } {
   const current = book.version(provider, model, at);
   if (!current) {
-    throw new NotFoundError(`no price for ${provider} model "${model}"`, { code: 'OCO_PRICE_NOT_FOUND', hint: `Set one with "oco pricing set --provider ${provider} --model ${model} --input <usd/1M> --output <usd/1M>".` });
+    throw new NotFoundError(`no price for ${provider} model "${model}"`, {
+      code: 'OCO_PRICE_NOT_FOUND',
+      hint: `Set one with "oco pricing set --provider ${provider} --model ${model} --input <usd/1M> --output <usd/1M>".`,
+    });
   }
-  const history = book.allVersions().filter((v) => v.provider === provider && v.model === current.model).map((v) => toRow(book, v));
+  const history = book
+    .allVersions()
+    .filter((v) => v.provider === provider && v.model === current.model)
+    .map((v) => toRow(book, v));
   return { resolvedAs: current.model, current: toRow(book, current), history };
 }
 
 export function parseProvider(v: string, flag = '--provider'): ProviderName {
-  if (!(PROVIDERS as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${PROVIDERS.join(', ')} (got "${v}")`);
+  if (!(PROVIDERS as readonly string[]).includes(v))
+    throw new UsageError(`${flag} must be one of ${PROVIDERS.join(', ')} (got "${v}")`);
   return v as ProviderName;
 }
 
 export function parseRate(v: string, what: string): string {
-  if (!/^\d+(\.\d+)?$/.test(v.trim())) throw new UsageError(`${what} must be a non-negative decimal number of USD per 1M tokens (got "${v}")`);
+  if (!/^\d+(\.\d+)?$/.test(v.trim()))
+    throw new UsageError(`${what} must be a non-negative decimal number of USD per 1M tokens (got "${v}")`);
   return money(v.trim()).toFixed();
 }
 
@@ -82,19 +96,36 @@ export function parseRate(v: string, what: string): string {
  * force at the effective date, so `set --output 12` changes only the output rate.
  * Earlier calls keep the price they were recorded with.
  */
-export async function setPrice(store: Store, input: { provider: ProviderName; model: string; prices: ClassPrices; minContextTokens?: number; effectiveFrom: Date; source?: string }): Promise<PriceRow> {
-  if (Object.keys(input.prices).length === 0) throw new UsageError('give at least one price flag (--input, --output, --cached-input, --cache-write-5m, --cache-write-1h, --reasoning, --tool-prompt)');
+export async function setPrice(
+  store: Store,
+  input: {
+    provider: ProviderName;
+    model: string;
+    prices: ClassPrices;
+    minContextTokens?: number;
+    effectiveFrom: Date;
+    source?: string;
+  },
+): Promise<PriceRow> {
+  if (Object.keys(input.prices).length === 0)
+    throw new UsageError(
+      'give at least one price flag (--input, --output, --cached-input, --cache-write-5m, --cache-write-1h, --reasoning, --tool-prompt)',
+    );
   const book = await loadPriceBook(store);
   const base = book.version(input.provider, input.model, input.effectiveFrom);
   const sameModel = base && base.model === input.model;
   const minCtx = input.minContextTokens ?? 0;
   const inherited = sameModel ? (base.tiers.find((t) => t.minContextTokens === minCtx)?.prices ?? {}) : {};
   const merged: ClassPrices = { ...inherited, ...input.prices };
-  if (minCtx === 0 && merged.input === undefined) throw new UsageError(`${input.model} has no price yet: --input is required`);
+  if (minCtx === 0 && merged.input === undefined)
+    throw new UsageError(`${input.model} has no price yet: --input is required`);
   const eff = input.effectiveFrom.toISOString();
   await store.transaction(async (tx) => {
     const tiers = sameModel && minCtx === 0 ? base.tiers.filter((t) => t.minContextTokens !== 0) : [];
-    const rows: Array<[number, ClassPrices]> = [[minCtx, merged], ...tiers.map((t) => [t.minContextTokens, t.prices] as [number, ClassPrices])];
+    const rows: Array<[number, ClassPrices]> = [
+      [minCtx, merged],
+      ...tiers.map((t) => [t.minContextTokens, t.prices] as [number, ClassPrices]),
+    ];
     if (sameModel && minCtx !== 0) rows.push([0, base.tiers[0]!.prices]);
     for (const [ctx, prices] of rows) {
       for (const cls of TOKEN_CLASSES) {
@@ -150,20 +181,31 @@ export async function importLiteLlm(store: Store, file: string, effectiveFrom: D
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'Pass the path of a LiteLLM model_prices_and_context_window.json file.' });
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      hint: 'Pass the path of a LiteLLM model_prices_and_context_window.json file.',
+    });
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
     const pos = jsonErrorPosition(text);
-    throw new UsageError(`${file}${pos ? `:${pos.line}:${pos.column}` : ''} is not valid JSON: ${(err as Error).message.split('\n')[0]}`, { hint: 'The file must be LiteLLM\'s model_prices_and_context_window.json (an object keyed by model name).' });
+    throw new UsageError(
+      `${file}${pos ? `:${pos.line}:${pos.column}` : ''} is not valid JSON: ${(err as Error).message.split('\n')[0]}`,
+      { hint: "The file must be LiteLLM's model_prices_and_context_window.json (an object keyed by model name)." },
+    );
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${file} must hold a JSON object keyed by model name (LiteLLM format)`);
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new UsageError(`${file} must hold a JSON object keyed by model name (LiteLLM format)`);
   const eff = effectiveFrom.toISOString();
   const source = `litellm:${basename(file)}`;
   const skipped: ImportResult['skipped'] = [];
-  const entries: Array<{ provider: ProviderName; model: string; rows: Array<[TokenClass, number, string]>; maxOut?: number }> = [];
+  const entries: Array<{
+    provider: ProviderName;
+    model: string;
+    rows: Array<[TokenClass, number, string]>;
+    maxOut?: number;
+  }> = [];
   for (const [name, spec] of Object.entries(data as Record<string, unknown>)) {
     if (name === 'sample_spec') continue;
     if (spec === null || typeof spec !== 'object') {

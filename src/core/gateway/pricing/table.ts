@@ -20,12 +20,35 @@ export interface ShippedModel {
 
 const SINCE = '2024-01-01T00:00:00.000Z';
 
-function openai(model: string, input: string, cached: string | undefined, output: string, maxOutputTokens: number, contextWindow: number): ShippedModel {
-  return { provider: 'openai', model, effectiveFrom: SINCE, prices: { input, ...(cached ? { cached_input: cached } : {}), output }, maxOutputTokens, contextWindow };
+function openai(
+  model: string,
+  input: string,
+  cached: string | undefined,
+  output: string,
+  maxOutputTokens: number,
+  contextWindow: number,
+): ShippedModel {
+  return {
+    provider: 'openai',
+    model,
+    effectiveFrom: SINCE,
+    prices: { input, ...(cached ? { cached_input: cached } : {}), output },
+    maxOutputTokens,
+    contextWindow,
+  };
 }
 
 /** Anthropic: cache writes cost 1.25× input for 5 minutes and 2× for 1 hour; reads 0.1×. */
-function anthropic(model: string, input: string, w5m: string, w1h: string, read: string, output: string, maxOutputTokens: number, tiers?: ShippedModel['tiers']): ShippedModel {
+function anthropic(
+  model: string,
+  input: string,
+  w5m: string,
+  w1h: string,
+  read: string,
+  output: string,
+  maxOutputTokens: number,
+  tiers?: ShippedModel['tiers'],
+): ShippedModel {
   return {
     provider: 'anthropic',
     model,
@@ -37,8 +60,24 @@ function anthropic(model: string, input: string, w5m: string, w1h: string, read:
   };
 }
 
-function gemini(model: string, input: string, cached: string | undefined, output: string, maxOutputTokens: number, contextWindow: number, tiers?: ShippedModel['tiers']): ShippedModel {
-  return { provider: 'gemini', model, effectiveFrom: SINCE, prices: { input, ...(cached ? { cached_input: cached } : {}), output }, ...(tiers ? { tiers } : {}), maxOutputTokens, contextWindow };
+function gemini(
+  model: string,
+  input: string,
+  cached: string | undefined,
+  output: string,
+  maxOutputTokens: number,
+  contextWindow: number,
+  tiers?: ShippedModel['tiers'],
+): ShippedModel {
+  return {
+    provider: 'gemini',
+    model,
+    effectiveFrom: SINCE,
+    prices: { input, ...(cached ? { cached_input: cached } : {}), output },
+    ...(tiers ? { tiers } : {}),
+    maxOutputTokens,
+    contextWindow,
+  };
 }
 
 export const SHIPPED_PRICES: readonly ShippedModel[] = [
@@ -79,12 +118,18 @@ export const SHIPPED_PRICES: readonly ShippedModel[] = [
   anthropic('claude-3-opus', '15', '18.75', '30', '1.5', '75', 4_096),
   anthropic('claude-3-haiku', '0.25', '0.3', '0.5', '0.03', '1.25', 4_096),
 
-  gemini('gemini-2.5-pro', '1.25', '0.125', '10', 65_536, 1_048_576, { 200_000: { input: '2.5', cached_input: '0.25', output: '15' } }),
+  gemini('gemini-2.5-pro', '1.25', '0.125', '10', 65_536, 1_048_576, {
+    200_000: { input: '2.5', cached_input: '0.25', output: '15' },
+  }),
   gemini('gemini-2.5-flash', '0.3', '0.03', '2.5', 65_536, 1_048_576),
   gemini('gemini-2.5-flash-lite', '0.1', '0.01', '0.4', 65_536, 1_048_576),
   gemini('gemini-2.0-flash', '0.1', '0.025', '0.4', 8_192, 1_048_576),
   gemini('gemini-2.0-flash-lite', '0.075', undefined, '0.3', 8_192, 1_048_576),
-  gemini('gemini-1.5-pro', '1.25', '0.3125', '5', 8_192, 2_097_152, { 128_000: { input: '2.5', cached_input: '0.625', output: '10' } }),
-  gemini('gemini-1.5-flash', '0.075', '0.01875', '0.3', 8_192, 1_048_576, { 128_000: { input: '0.15', cached_input: '0.0375', output: '0.6' } }),
+  gemini('gemini-1.5-pro', '1.25', '0.3125', '5', 8_192, 2_097_152, {
+    128_000: { input: '2.5', cached_input: '0.625', output: '10' },
+  }),
+  gemini('gemini-1.5-flash', '0.075', '0.01875', '0.3', 8_192, 1_048_576, {
+    128_000: { input: '0.15', cached_input: '0.0375', output: '0.6' },
+  }),
   gemini('gemini-embedding-001', '0.15', undefined, '0', 0, 2_048),
 ];

@@ -19,7 +19,15 @@ export interface TokenUsage {
   toolPromptTokens: number;
 }
 
-export const TOKEN_CLASSES = ['input', 'cached_input', 'cache_write_5m', 'cache_write_1h', 'output', 'reasoning', 'tool_prompt'] as const;
+export const TOKEN_CLASSES = [
+  'input',
+  'cached_input',
+  'cache_write_5m',
+  'cache_write_1h',
+  'output',
+  'reasoning',
+  'tool_prompt',
+] as const;
 export type TokenClass = (typeof TOKEN_CLASSES)[number];
 
 /** Which usage field each class prices. */
@@ -43,7 +51,15 @@ export const CLASS_FALLBACK: Partial<Record<TokenClass, TokenClass>> = {
 };
 
 export function emptyUsage(): TokenUsage {
-  return { inputTokens: 0, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, toolPromptTokens: 0 };
+  return {
+    inputTokens: 0,
+    cachedInputTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    toolPromptTokens: 0,
+  };
 }
 
 /** Prompt size that selects a context tier (>200k etc.): every input token the model read. */

@@ -29,7 +29,13 @@ function fail(res: ServerResponse, status: number, type: string, message: string
  * (budgets…) come from the spend-controls module. Keys are snake_case on this
  * API (services return camelCase; `snakeCaseKeys` spells them here).
  */
-export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, url: string, ctx: AdminContext): Promise<void> {
+export async function handleAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  url: string,
+  ctx: AdminContext,
+): Promise<void> {
   if (!ctx.adminApiKey) {
     fail(res, 403, 'admin_disabled', 'the admin API is disabled: set OCO_ADMIN_API_KEY on the daemon to enable it');
     return;
@@ -43,15 +49,23 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
   try {
     if (req.method === 'GET' && path === '/api/v1/costs/summary') {
       const groupBy = (query.get('group_by') ?? 'model') as GroupBy;
-      if (!GROUP_BY.includes(groupBy)) return fail(res, 400, 'invalid_request', `query parameter group_by must be one of ${GROUP_BY.join(', ')}`);
+      if (!GROUP_BY.includes(groupBy))
+        return fail(res, 400, 'invalid_request', `query parameter group_by must be one of ${GROUP_BY.join(', ')}`);
       const to = parseTime(query.get('to'), 'to') ?? new Date();
       const from = parseTime(query.get('from'), 'from') ?? new Date(to.getTime() - 30 * DAY);
       return sendJson(res, 200, snakeCaseKeys(await summarize(ctx.store, { from, to, groupBy })));
     }
     if (req.method === 'GET' && path === '/api/v1/costs/requests') {
       const limitText = query.get('limit') ?? '50';
-      if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000) return fail(res, 400, 'invalid_request', 'query parameter limit must be an integer from 1 to 1000');
-      return sendJson(res, 200, snakeCaseKeys(await listRequests(ctx.store, { limit: Number(limitText), cursor: query.get('cursor') ?? undefined })));
+      if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000)
+        return fail(res, 400, 'invalid_request', 'query parameter limit must be an integer from 1 to 1000');
+      return sendJson(
+        res,
+        200,
+        snakeCaseKeys(
+          await listRequests(ctx.store, { limit: Number(limitText), cursor: query.get('cursor') ?? undefined }),
+        ),
+      );
     }
     if (req.method === 'GET' && path === '/api/v1/pricing') {
       return sendJson(res, 200, snakeCaseKeys({ models: priceTable(ctx.prices(), new Date()) }));
@@ -64,7 +78,8 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
       if (req.method !== 'GET' && req.method !== 'DELETE') {
         const raw = await readBody(req, 1024 * 1024);
         if (raw === 'aborted') return;
-        if (raw === 'too_large') return fail(res, 413, 'request_too_large', 'admin request bodies are limited to 1 MiB');
+        if (raw === 'too_large')
+          return fail(res, 413, 'request_too_large', 'admin request bodies are limited to 1 MiB');
         if (raw.length > 0) {
           try {
             body = JSON.parse(raw.toString('utf8'));

@@ -77,7 +77,11 @@ export interface AdminRouteResponse {
  */
 export interface SpendModule {
   /** options.logger is the daemon's own logger (a pino child tagged component=spend), so spend lines land in proxy.log. */
-  createAdmissionControls(config: OcoConfig, store: Store, options?: { logger?: SpendModuleLogger }): Promise<AdmissionControl[]> | AdmissionControl[];
+  createAdmissionControls(
+    config: OcoConfig,
+    store: Store,
+    options?: { logger?: SpendModuleLogger },
+  ): Promise<AdmissionControl[]> | AdmissionControl[];
   createAdminRoutes?(config: OcoConfig, store: Store): Promise<AdminRoute[]> | AdminRoute[];
   /**
    * Settles, at their recorded cost, admitted calls a crashed run never settled (replayed from the

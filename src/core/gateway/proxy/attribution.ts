@@ -20,12 +20,17 @@ export type AttributionResult = { ok: true; value: Attribution } | { ok: false; 
  * scoped to a team cannot be billed to another by a header); headers fill what
  * the key leaves open; the OpenAI `user` field is the user when nothing else names one.
  */
-export function resolveAttribution(headers: IncomingHttpHeaders, key: VirtualKey | undefined, bodyUser: string | undefined): AttributionResult {
+export function resolveAttribution(
+  headers: IncomingHttpHeaders,
+  key: VirtualKey | undefined,
+  bodyUser: string | undefined,
+): AttributionResult {
   const out: Attribution = { orgId: 'default', teamId: 'default', agentId: 'default', userId: 'default', tags: [] };
   for (const [header, field] of HEADER_FIELDS) {
     const v = firstHeader(headers[header])?.trim();
     if (!v) continue;
-    if (!VALID_ID.test(v)) return { ok: false, message: `header ${header} must be 1-128 characters of letters, digits and . _ @ : / + -` };
+    if (!VALID_ID.test(v))
+      return { ok: false, message: `header ${header} must be 1-128 characters of letters, digits and . _ @ : / + -` };
     out[field] = v;
   }
   if (out.userId === 'default' && bodyUser && VALID_ID.test(bodyUser)) out.userId = bodyUser;
@@ -38,9 +43,15 @@ export function resolveAttribution(headers: IncomingHttpHeaders, key: VirtualKey
   }
   const tags = firstHeader(headers['x-oco-tags']);
   if (tags) {
-    const list = tags.split(',').map((t) => t.trim()).filter(Boolean);
+    const list = tags
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     if (list.length > MAX_TAGS || list.some((t) => !VALID_ID.test(t))) {
-      return { ok: false, message: `header X-OCO-Tags must be a comma list of at most ${MAX_TAGS} tags, each 1-128 characters of letters, digits and . _ @ : / + -` };
+      return {
+        ok: false,
+        message: `header X-OCO-Tags must be a comma list of at most ${MAX_TAGS} tags, each 1-128 characters of letters, digits and . _ @ : / + -`,
+      };
     }
     out.tags = list;
   }

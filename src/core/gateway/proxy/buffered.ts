@@ -1,7 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { Call, CallFinisher } from './call.js';
 import { sendError } from './http-util.js';
-import { CLIENT_CANCELLED, CLIENT_CANCELLED_STATUS, classifyFailure, classifyStatus, estimateUsage, failureMessage } from './outcome.js';
+import {
+  CLIENT_CANCELLED,
+  CLIENT_CANCELLED_STATUS,
+  classifyFailure,
+  classifyStatus,
+  estimateUsage,
+  failureMessage,
+} from './outcome.js';
 import { tryParse } from './providers/common.js';
 import type { ProviderAdapter } from './providers/index.js';
 
@@ -17,10 +24,18 @@ export interface BufferedAnswer {
  * Records a complete answer, then returns it byte for byte with its cost and
  * latency as headers (not at all when the client has gone meanwhile).
  */
-export function endBuffered(call: Call, res: ServerResponse, a: BufferedAnswer, adapter: ProviderAdapter, finisher: CallFinisher, clientGone: boolean): void {
+export function endBuffered(
+  call: Call,
+  res: ServerResponse,
+  a: BufferedAnswer,
+  adapter: ProviderAdapter,
+  finisher: CallFinisher,
+  clientGone: boolean,
+): void {
   const payload = a.chunks.length === 1 ? a.chunks[0]! : Buffer.concat(a.chunks);
   const ok = a.status < 400;
-  const found = ok && a.contentType.includes('json') ? adapter.usageFromBody(tryParse(payload.toString('utf8'))) : undefined;
+  const found =
+    ok && a.contentType.includes('json') ? adapter.usageFromBody(tryParse(payload.toString('utf8'))) : undefined;
   const outcome = finisher.finish(call, {
     status: a.status,
     // A success without usage (Gemini embeddings, non-JSON answers) is billed on an estimate of its input.
@@ -44,9 +59,23 @@ export function endBuffered(call: Call, res: ServerResponse, a: BufferedAnswer, 
  * the client: the gateway answers with its own error, or, when the client has
  * gone, bills the input the provider has already read.
  */
-export function failBuffered(call: Call, res: ServerResponse, err: Error & { code?: string }, status: number, extraHeaders: Record<string, string>, finisher: CallFinisher, timeoutMs: number, clientGone: boolean): void {
+export function failBuffered(
+  call: Call,
+  res: ServerResponse,
+  err: Error & { code?: string },
+  status: number,
+  extraHeaders: Record<string, string>,
+  finisher: CallFinisher,
+  timeoutMs: number,
+  clientGone: boolean,
+): void {
   if (clientGone) {
-    finisher.finish(call, { status: CLIENT_CANCELLED_STATUS, usage: estimateUsage(call.requestChars), errorClass: CLIENT_CANCELLED, estimated: true });
+    finisher.finish(call, {
+      status: CLIENT_CANCELLED_STATUS,
+      usage: estimateUsage(call.requestChars),
+      errorClass: CLIENT_CANCELLED,
+      estimated: true,
+    });
     return;
   }
   const f = classifyFailure(err);

@@ -96,7 +96,21 @@ export class CallFinisher {
     this.deps.recorder.enqueue(record);
     // One line per call is an access log: debug level, so the default hot path does not pay for it.
     if (this.deps.logger.isLevelEnabled('debug')) {
-      this.deps.logger.debug({ requestId: call.id, provider: call.provider, model, endpoint: call.endpoint, status: o.status, ms: record.latencyMs, costUsd: costText, streamed: call.streamed, estimated: o.estimated, errorClass: o.errorClass }, 'request');
+      this.deps.logger.debug(
+        {
+          requestId: call.id,
+          provider: call.provider,
+          model,
+          endpoint: call.endpoint,
+          status: o.status,
+          ms: record.latencyMs,
+          costUsd: costText,
+          streamed: call.streamed,
+          estimated: o.estimated,
+          errorClass: o.errorClass,
+        },
+        'request',
+      );
     }
     return { cost: costText ?? undefined, latencyMs: Math.round(latency * 1000) / 1000 };
   }
@@ -105,7 +119,8 @@ export class CallFinisher {
   private price(call: Call, model: string, usage: TokenUsage): Money | null {
     const book = this.deps.prices();
     let cost: Money | null = book.price(call.provider, model, usage, call.at).costUsd;
-    if (cost === null && model !== call.info.model) cost = book.price(call.provider, call.info.model, usage, call.at).costUsd;
+    if (cost === null && model !== call.info.model)
+      cost = book.price(call.provider, call.info.model, usage, call.at).costUsd;
     if (cost === null) this.noteUnpriced(call.provider, model);
     return cost;
   }
@@ -116,10 +131,14 @@ export class CallFinisher {
       inputTokens: promptTokens(usage),
       outputTokens: usage.outputTokens + usage.reasoningTokens,
       totalTokens: promptTokens(usage) + usage.outputTokens + usage.reasoningTokens,
-      failed: o.status >= 400 || o.errorClass !== null && o.errorClass !== CLIENT_CANCELLED,
+      failed: o.status >= 400 || (o.errorClass !== null && o.errorClass !== CLIENT_CANCELLED),
     };
     for (const t of call.tickets) {
-      t.control.settle(t.ticket, info).catch((err: Error) => this.deps.logger.warn({ err: { message: err.message }, requestId: call.id }, 'admission settle failed'));
+      t.control
+        .settle(t.ticket, info)
+        .catch((err: Error) =>
+          this.deps.logger.warn({ err: { message: err.message }, requestId: call.id }, 'admission settle failed'),
+        );
     }
   }
 
@@ -127,6 +146,9 @@ export class CallFinisher {
     const k = `${provider}/${model}`;
     if (this.unpricedLogged.has(k)) return;
     this.unpricedLogged.add(k);
-    this.deps.logger.warn({ provider, model }, 'no price for this model: calls are recorded with a null cost (see "oco pricing unpriced", "oco pricing set")');
+    this.deps.logger.warn(
+      { provider, model },
+      'no price for this model: calls are recorded with a null cost (see "oco pricing unpriced", "oco pricing set")',
+    );
   }
 }

@@ -83,8 +83,19 @@ export class Exchange implements UpstreamEvents, BufferedAnswer {
   }
 
   onError(err: Error & { code?: string }): void {
-    if (this.stream) this.stream.close(this.clientGone ? CLIENT_CANCELLED : classifyFailure(err).errorClass, this.settings.finisher);
-    else failBuffered(this.call, this.res, err, this.status, this.extraHeaders, this.settings.finisher, this.settings.upstreamTimeoutMs, this.clientGone);
+    if (this.stream)
+      this.stream.close(this.clientGone ? CLIENT_CANCELLED : classifyFailure(err).errorClass, this.settings.finisher);
+    else
+      failBuffered(
+        this.call,
+        this.res,
+        err,
+        this.status,
+        this.extraHeaders,
+        this.settings.finisher,
+        this.settings.upstreamTimeoutMs,
+        this.clientGone,
+      );
     this.end();
   }
 

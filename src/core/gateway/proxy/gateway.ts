@@ -54,7 +54,8 @@ const NO_AUTH: Auth = Object.freeze({});
 const INVALID: Auth = Object.freeze({ presented: 'invalid' as const });
 const VIA_PROXY_KEY: Auth = Object.freeze({ via: 'proxy-key' as const });
 /** The one answer to a key that is not accepted, whatever the reason: telling them apart would help a guesser. */
-const INVALID_KEY_MESSAGE = 'the key is not valid: X-OCO-Key must be the proxy key or an active virtual key, and an oco key in the provider key slot must be an active virtual key';
+const INVALID_KEY_MESSAGE =
+  'the key is not valid: X-OCO-Key must be the proxy key or an active virtual key, and an oco key in the provider key slot must be an active virtual key';
 /** Compared with when no proxy key is configured, so that check costs the same either way. */
 const UNSET_PROXY_KEY = randomUUID();
 const BEARER = /^bearer\s+/i;
@@ -68,7 +69,8 @@ function slotKeys(req: IncomingMessage, adapter: ProviderAdapter, query: string)
     if (v !== undefined && looksLikeVirtualKey(v)) found.push(v.trim());
   }
   const param = adapter.credentialQueryParam;
-  if (param && query) for (const v of new URLSearchParams(query).getAll(param)) if (looksLikeVirtualKey(v)) found.push(v.trim());
+  if (param && query)
+    for (const v of new URLSearchParams(query).getAll(param)) if (looksLikeVirtualKey(v)) found.push(v.trim());
   return found;
 }
 
@@ -219,7 +221,12 @@ export class Gateway {
     if (path === '/health/db' && req.method === 'GET') {
       void this.deps.store.ping().then(
         () => sendJson(res, 200, { status: 'ok', engine: this.deps.store.engine }),
-        (err: Error) => sendJson(res, 503, { status: 'unavailable', engine: this.deps.store.engine, error: err.message.replace(/\/\/[^@\s]*@/g, '//****@') }),
+        (err: Error) =>
+          sendJson(res, 503, {
+            status: 'unavailable',
+            engine: this.deps.store.engine,
+            error: err.message.replace(/\/\/[^@\s]*@/g, '//****@'),
+          }),
       );
       return;
     }
@@ -235,7 +242,13 @@ export class Gateway {
       });
       return;
     }
-    sendError(res, 404, 'not_found', `no route ${req.method} ${path}; the gateway serves /health, /health/db, /v1/proxy/{openai,anthropic,gemini}/… and /api/v1/…`, randomUUID());
+    sendError(
+      res,
+      404,
+      'not_found',
+      `no route ${req.method} ${path}; the gateway serves /health, /health/db, /v1/proxy/{openai,anthropic,gemini}/… and /api/v1/…`,
+      randomUUID(),
+    );
   }
 
   private async proxy(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
@@ -243,15 +256,31 @@ export class Gateway {
     const id = randomUUID();
     const target = this.route(url);
     if (!target.upstream) {
-      sendError(res, 404, 'not_found', `unknown provider "${target.providerName}"; use /v1/proxy/openai/, /v1/proxy/anthropic/ or /v1/proxy/gemini/`, id);
+      sendError(
+        res,
+        404,
+        'not_found',
+        `unknown provider "${target.providerName}"; use /v1/proxy/openai/, /v1/proxy/anthropic/ or /v1/proxy/gemini/`,
+        id,
+      );
       return;
     }
     const p = await this.prepare(req, res, target, id, start);
     if (!p) return;
     this.journalIntent(p.call, p.bodyBytes);
     const { call, upstream } = p;
-    const options = { path: p.path, method: (req.method ?? 'GET') as 'GET', headers: p.headers, body: p.body.length > 0 ? p.body : null };
-    await new Promise<void>((done) => new Exchange(call, res, upstream.adapter, p.extraHeaders, p.rewrite, this.exchange, done).start(upstream.pool, options));
+    const options = {
+      path: p.path,
+      method: (req.method ?? 'GET') as 'GET',
+      headers: p.headers,
+      body: p.body.length > 0 ? p.body : null,
+    };
+    await new Promise<void>((done) =>
+      new Exchange(call, res, upstream.adapter, p.extraHeaders, p.rewrite, this.exchange, done).start(
+        upstream.pool,
+        options,
+      ),
+    );
   }
 
   /** /v1/proxy/<provider><endpoint>?<query> → the provider's upstream (undefined for an unknown provider). */
@@ -271,28 +300,62 @@ export class Gateway {
    * Everything before forwarding: authentication, the body, attribution, admission,
    * the upstream request. Undefined when the gateway has already answered.
    */
-  private async prepare(req: IncomingMessage, res: ServerResponse, t: Target, id: string, start: number): Promise<Prepared | undefined> {
+  private async prepare(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: Target,
+    id: string,
+    start: number,
+  ): Promise<Prepared | undefined> {
     const upstream = t.upstream!;
     const adapter = upstream.adapter;
     // Authentication: a virtual key (X-OCO-Key, or in the SDK's own key slot), else the shared proxy key.
     const auth = this.authenticate(req, adapter, t.query);
     const { key, presented, via } = auth instanceof Promise ? await auth : auth;
     if (presented === 'invalid') return void sendError(res, 401, 'proxy_auth_error', INVALID_KEY_MESSAGE, id);
-    if (!key && this.deps.settings.proxyApiKey && !(via === 'proxy-key')) return void sendError(res, 401, 'proxy_auth_error', 'this gateway requires X-OCO-Key (the proxy key or a virtual key)', id);
+    if (!key && this.deps.settings.proxyApiKey && !(via === 'proxy-key'))
+      return void sendError(
+        res,
+        401,
+        'proxy_auth_error',
+        'this gateway requires X-OCO-Key (the proxy key or a virtual key)',
+        id,
+      );
 
-    const body = req.method === 'GET' || req.method === 'HEAD' ? Buffer.alloc(0) : await readBody(req, this.deps.settings.maxBodyBytes);
+    const body =
+      req.method === 'GET' || req.method === 'HEAD'
+        ? Buffer.alloc(0)
+        : await readBody(req, this.deps.settings.maxBodyBytes);
     if (body === 'aborted') return undefined;
     if (body === 'too_large') {
-      return void sendError(res, 413, 'request_too_large', `request body exceeds the gateway limit of ${this.deps.settings.maxBodyBytes} bytes (proxy.maxBodyBytes)`, id, { connection: 'close' });
+      return void sendError(
+        res,
+        413,
+        'request_too_large',
+        `request body exceeds the gateway limit of ${this.deps.settings.maxBodyBytes} bytes (proxy.maxBodyBytes)`,
+        id,
+        { connection: 'close' },
+      );
     }
-    const json = body.length > 0 && (body[0] === 0x7b || body[0] === 0x5b) ? tryParse(body.toString('utf8')) : undefined;
+    const json =
+      body.length > 0 && (body[0] === 0x7b || body[0] === 0x5b) ? tryParse(body.toString('utf8')) : undefined;
     const info = adapter.requestInfo(t.endpoint, json);
     const attr = resolveAttribution(req.headers, key, info.user);
     if (!attr.ok) return void sendError(res, 400, 'invalid_request', attr.message, id);
     const at = new Date();
     const call: Call = {
-      id, start, at, ts: at.toISOString(), provider: adapter.name, endpoint: t.endpoint, info, attribution: attr.value,
-      requestChars: json === undefined ? body.length : requestTextChars(json), tickets: [], ttfb: null, streamed: false,
+      id,
+      start,
+      at,
+      ts: at.toISOString(),
+      provider: adapter.name,
+      endpoint: t.endpoint,
+      info,
+      attribution: attr.value,
+      requestChars: json === undefined ? body.length : requestTextChars(json),
+      tickets: [],
+      ttfb: null,
+      streamed: false,
     };
     const extraHeaders: Record<string, string> = {};
     if (this.admission.length > 0) {
@@ -305,15 +368,32 @@ export class Gateway {
     const keyInSlot = presented === 'slot';
     const headers = this.upstreamHeaders(req, adapter, t.query, keyInSlot);
     const forwardQuery = keyInSlot ? withoutSlotKeys(t.query, adapter.credentialQueryParam) : t.query;
-    const path = upstream.basePath + (forwardQuery === t.query ? t.pathAndQuery : forwardQuery ? `${t.endpoint}?${forwardQuery}` : t.endpoint);
-    if (outBody.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(outBody.length);
-    return { call, upstream, path, headers, body: outBody, bodyBytes: body.length, extraHeaders, rewrite: prepared?.rewriteStream === true };
+    const path =
+      upstream.basePath +
+      (forwardQuery === t.query ? t.pathAndQuery : forwardQuery ? `${t.endpoint}?${forwardQuery}` : t.endpoint);
+    if (outBody.length > 0 || req.headers['content-length'] !== undefined)
+      headers['content-length'] = String(outBody.length);
+    return {
+      call,
+      upstream,
+      path,
+      headers,
+      body: outBody,
+      bodyBytes: body.length,
+      extraHeaders,
+      rewrite: prepared?.rewriteStream === true,
+    };
   }
 
   /** A refusal goes back verbatim, and is recorded. */
   private refuse(call: Call, res: ServerResponse, refused: Refusal): void {
     const text = JSON.stringify(refused.body);
-    res.writeHead(refused.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': call.id, ...refused.headers });
+    res.writeHead(refused.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'x-request-id': call.id,
+      ...refused.headers,
+    });
     res.end(text);
     this.finisher.finish(call, { status: refused.status, usage: undefined, errorClass: 'refused', estimated: false });
   }
@@ -328,7 +408,14 @@ export class Gateway {
       provider: call.provider,
       model: call.info.model,
       endpoint: call.endpoint,
-      attribution: { orgId: a.orgId, teamId: a.teamId, agentId: a.agentId, userId: a.userId, keyId: a.keyId ?? null, tags: a.tags },
+      attribution: {
+        orgId: a.orgId,
+        teamId: a.teamId,
+        agentId: a.agentId,
+        userId: a.userId,
+        keyId: a.keyId ?? null,
+        tags: a.tags,
+      },
       estimatedInputTokens: Math.ceil(bodyBytes / 4),
       maxOutputTokens: call.info.maxOutputTokens ?? null,
       admitted: call.tickets.length > 0,
@@ -362,10 +449,19 @@ export class Gateway {
       if (!k) return INVALID;
       fromSlot ??= k;
     }
-    return { key: fromHeader ?? fromSlot, presented: inSlot.length > 0 ? 'slot' : 'header', via: viaShared ? 'proxy-key' : undefined };
+    return {
+      key: fromHeader ?? fromSlot,
+      presented: inSlot.length > 0 ? 'slot' : 'header',
+      via: viaShared ? 'proxy-key' : undefined,
+    };
   }
 
-  private upstreamHeaders(req: IncomingMessage, adapter: ProviderAdapter, query: string, keyInSlot: boolean): Record<string, string> {
+  private upstreamHeaders(
+    req: IncomingMessage,
+    adapter: ProviderAdapter,
+    query: string,
+    keyInSlot: boolean,
+  ): Record<string, string> {
     const out: Record<string, string> = {};
     const raw = req.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
@@ -386,7 +482,12 @@ export class Gateway {
     return out;
   }
 
-  private async admit(call: Call, bodyBytes: number, extraHeaders: Record<string, string>, body: unknown): Promise<Refusal | undefined> {
+  private async admit(
+    call: Call,
+    bodyBytes: number,
+    extraHeaders: Record<string, string>,
+    body: unknown,
+  ): Promise<Refusal | undefined> {
     const req: AdmissionRequest = {
       requestId: call.id,
       provider: call.provider,
@@ -403,9 +504,25 @@ export class Gateway {
       try {
         d = await control.admit(req);
       } catch (err) {
-        this.deps.logger.warn({ err: { message: (err as Error).message }, requestId: call.id, failOpen: this.deps.settings.admissionFailOpen }, 'admission control failed');
+        this.deps.logger.warn(
+          {
+            err: { message: (err as Error).message },
+            requestId: call.id,
+            failOpen: this.deps.settings.admissionFailOpen,
+          },
+          'admission control failed',
+        );
         if (this.deps.settings.admissionFailOpen) continue;
-        return { status: 503, body: { error: { type: 'admission_unavailable', message: 'spend controls are unavailable and OCO_BUDGET_FAIL_OPEN is false', request_id: call.id } } };
+        return {
+          status: 503,
+          body: {
+            error: {
+              type: 'admission_unavailable',
+              message: 'spend controls are unavailable and OCO_BUDGET_FAIL_OPEN is false',
+              request_id: call.id,
+            },
+          },
+        };
       }
       if (!d.admitted) return { status: d.status, body: d.body, headers: { ...extraHeaders, ...d.headers } };
       call.tickets.push({ control, ticket: d.ticket });

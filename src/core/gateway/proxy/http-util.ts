@@ -1,25 +1,64 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Connection-level headers a proxy must not forward (RFC 9110 §7.6.1), plus ones it recomputes; `expect: 100-continue` is answered by the gateway itself. */
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+]);
 
 /** Headers addressed to the gateway itself: attribution and its key, never sent upstream. */
 export const OCO_HEADERS = new Set(['x-oco-key', 'x-oco-tags', 'x-org-id', 'x-team-id', 'x-agent-id', 'x-user-id']);
 
-export type ErrorType = 'proxy_auth_error' | 'invalid_request' | 'request_too_large' | 'upstream_unreachable' | 'upstream_timeout' | 'not_found' | 'admin_disabled' | 'admin_auth_error' | 'internal_error';
+export type ErrorType =
+  | 'proxy_auth_error'
+  | 'invalid_request'
+  | 'request_too_large'
+  | 'upstream_unreachable'
+  | 'upstream_timeout'
+  | 'not_found'
+  | 'admin_disabled'
+  | 'admin_auth_error'
+  | 'internal_error';
 
 /** Errors the gateway makes itself, in one shape: {"error":{"type","message","request_id"}}. */
-export function sendError(res: ServerResponse, status: number, type: ErrorType, message: string, requestId: string, extra: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  type: ErrorType,
+  message: string,
+  requestId: string,
+  extra: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = JSON.stringify({ error: { type, message, request_id: requestId } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId, ...extra });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': requestId,
+    ...extra,
+  });
   res.end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, data: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  data: unknown,
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify(data);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);

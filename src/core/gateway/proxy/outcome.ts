@@ -17,7 +17,11 @@ export interface Failure {
 
 const TIMEOUT: Failure = Object.freeze({ errorClass: 'upstream_timeout', status: 504, type: 'upstream_timeout' });
 const RESET: Failure = Object.freeze({ errorClass: 'upstream_reset', status: 502, type: 'upstream_unreachable' });
-const UNREACHABLE: Failure = Object.freeze({ errorClass: 'upstream_unreachable', status: 502, type: 'upstream_unreachable' });
+const UNREACHABLE: Failure = Object.freeze({
+  errorClass: 'upstream_unreachable',
+  status: 502,
+  type: 'upstream_unreachable',
+});
 
 /** undici error code → failure; any code not listed (refused, DNS, TLS…) is unreachable. */
 const FAILURES: ReadonlyMap<string, Failure> = new Map([
@@ -39,7 +43,13 @@ export function classifyFailure(err: Error & { code?: string }): Failure {
 }
 
 /** What the gateway tells the client when the upstream failed; status is the upstream's if it had answered. */
-export function failureMessage(f: Failure, err: Error & { code?: string }, provider: ProviderName, status: number, timeoutMs: number): string {
+export function failureMessage(
+  f: Failure,
+  err: Error & { code?: string },
+  provider: ProviderName,
+  status: number,
+  timeoutMs: number,
+): string {
   if (status > 0) return `${provider} closed the response early`;
   if (f.type === 'upstream_timeout') return `${provider} did not answer within ${timeoutMs} ms`;
   return `${provider} upstream unreachable (${err.code ?? err.name})`;

@@ -78,7 +78,9 @@ export class StreamedResponse {
     const estimated = !found && ok;
     const outcome = finisher.finish(this.call, {
       status: this.status,
-      usage: estimated ? estimateUsage(this.call.requestChars, this.tracker.knownInputTokens(), this.tracker.generatedChars()) : found,
+      usage: estimated
+        ? estimateUsage(this.call.requestChars, this.tracker.knownInputTokens(), this.tracker.generatedChars())
+        : found,
       errorClass: errorClass ?? classifyStatus(this.status),
       estimated,
     });

@@ -17,7 +17,12 @@ import { budgetStatus, budgetStatuses } from './service.js';
  * admin API's key style (the CLI's --json prints the same status in camelCase).
  */
 
-function apiError(status: number, type: string, message: string, extra: Record<string, unknown> = {}): AdminRouteResponse {
+function apiError(
+  status: number,
+  type: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): AdminRouteResponse {
   return { status, body: { error: { type, message, ...extra } } };
 }
 
@@ -26,7 +31,8 @@ function fromError(err: unknown): AdminRouteResponse {
     const field = err.details?.flag as string | undefined;
     if (err.code === 'OCO_BUDGET_EXISTS') return apiError(409, 'conflict', err.message);
     if (err.code === 'OCO_BUDGET_NOT_FOUND') return apiError(404, 'not_found', err.message);
-    if (err.exitCode === 2) return apiError(400, 'invalid_request', err.message.replace(/^--[\w-]+: /, ''), field ? { field } : {});
+    if (err.exitCode === 2)
+      return apiError(400, 'invalid_request', err.message.replace(/^--[\w-]+: /, ''), field ? { field } : {});
   }
   throw err;
 }
@@ -62,10 +68,15 @@ export interface BudgetsApiRequest {
 }
 
 /** One entry point for daemons without a route table: answers the three budget routes, or null for any other path. */
-export async function handleBudgetsApi(config: OcoConfig, store: Store, req: BudgetsApiRequest): Promise<AdminRouteResponse | null> {
+export async function handleBudgetsApi(
+  config: OcoConfig,
+  store: Store,
+  req: BudgetsApiRequest,
+): Promise<AdminRouteResponse | null> {
   for (const route of budgetAdminRoutes(config, store)) {
     const m = route.pattern.exec(req.path);
-    if (m && route.method === req.method.toUpperCase()) return route.handle({ params: { ...m.groups }, query: req.query, body: req.body });
+    if (m && route.method === req.method.toUpperCase())
+      return route.handle({ params: { ...m.groups }, query: req.query, body: req.body });
   }
   return null;
 }
@@ -77,7 +88,8 @@ export function budgetAdminRoutes(config: OcoConfig, store: Store): AdminRoute[]
       pattern: /^\/api\/v1\/budgets\/?$/,
       async handle({ query }) {
         const scope = query.get('scope') ?? undefined;
-        if (scope && !SCOPE_NAMES.includes(scope as never)) return apiError(400, 'invalid_request', `scope must be one of ${SCOPE_NAMES.join(', ')}`, { field: 'scope' });
+        if (scope && !SCOPE_NAMES.includes(scope as never))
+          return apiError(400, 'invalid_request', `scope must be one of ${SCOPE_NAMES.join(', ')}`, { field: 'scope' });
         const budgets = await listBudgets(store, { scope, entityId: query.get('entity_id') ?? undefined });
         return { status: 200, body: snakeCaseKeys({ budgets: await budgetStatuses(store, budgets) }) };
       },
@@ -86,7 +98,8 @@ export function budgetAdminRoutes(config: OcoConfig, store: Store): AdminRoute[]
       method: 'POST',
       pattern: /^\/api\/v1\/budgets\/?$/,
       async handle({ body }) {
-        if (!body || typeof body !== 'object' || Array.isArray(body)) return apiError(400, 'invalid_request', 'the body must be a JSON object');
+        if (!body || typeof body !== 'object' || Array.isArray(body))
+          return apiError(400, 'invalid_request', 'the body must be a JSON object');
         try {
           const fields = parseBudgetInput(bodyToInput(body), config.string('budget.timezone') ?? 'UTC');
           const created = await insertBudget(store, fields);
@@ -102,7 +115,8 @@ export function budgetAdminRoutes(config: OcoConfig, store: Store): AdminRoute[]
       async handle({ params }) {
         const scope = decodeURIComponent(params.scope ?? '');
         const entityId = decodeURIComponent(params.entity_id ?? '');
-        if (!SCOPE_NAMES.includes(scope as never)) return apiError(400, 'invalid_request', `scope must be one of ${SCOPE_NAMES.join(', ')}`, { field: 'scope' });
+        if (!SCOPE_NAMES.includes(scope as never))
+          return apiError(400, 'invalid_request', `scope must be one of ${SCOPE_NAMES.join(', ')}`, { field: 'scope' });
         const budgets = await listBudgets(store, { scope, entityId });
         if (budgets.length === 0) return apiError(404, 'not_found', `no budget for ${scope} ${entityId}`);
         return { status: 200, body: snakeCaseKeys({ budgets: await budgetStatuses(store, budgets) }) };

@@ -22,7 +22,14 @@ export interface SpendLogger {
  * bound: the input and output tokens are priced at the dearest class they could be billed in
  * (an Anthropic cache write costs up to 2× input, a reasoning token may be priced apart).
  */
-export type CostEstimator = (req: { provider: AdmissionRequest['provider']; model: string; inputTokens: number; outputTokens: number; at: Date; bound?: boolean }) => Money | null;
+export type CostEstimator = (req: {
+  provider: AdmissionRequest['provider'];
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  at: Date;
+  bound?: boolean;
+}) => Money | null;
 
 /** What a call to a model without a price does under a hard budget (budget.unpricedModels). */
 export type UnpricedPolicy = 'refuse' | 'allow';
@@ -93,7 +100,12 @@ function outcome<T>(p: Promise<T>): Promise<Outcome<T>> {
 async function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new BackendDown(`no answer within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new BackendDown(`no answer within ${ms} ms`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -107,7 +119,16 @@ async function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
  * the ledger row is journaled, thresholds are checked — alerts never block.
  */
 export class SpendAdmission implements AdmissionControl {
-  readonly stats: SpendStats = { admitted: 0, refusedBudget: 0, refusedRate: 0, failOpen: 0, failClosed: 0, settled: 0, refusedUnpriced: 0, overshoot: 0 };
+  readonly stats: SpendStats = {
+    admitted: 0,
+    refusedBudget: 0,
+    refusedRate: 0,
+    failOpen: 0,
+    failClosed: 0,
+    settled: 0,
+    refusedUnpriced: 0,
+    overshoot: 0,
+  };
   /** provider/model pairs already warned about (once per model and process). */
   private readonly unpricedWarned = new Set<string>();
   private budgets: Budget[] = [];
@@ -127,7 +148,15 @@ export class SpendAdmission implements AdmissionControl {
       if (n > 0) o.logger.info({ released: n }, 'released reservations left by a previous run');
     }
     await a.reload();
-    a.reloadTimer = setInterval(() => void a.reload().catch((err) => o.logger.warn({ err: (err as Error).message }, 'cannot reload budgets; keeping the previous ones')), o.reloadMs ?? 2000);
+    a.reloadTimer = setInterval(
+      () =>
+        void a
+          .reload()
+          .catch((err) =>
+            o.logger.warn({ err: (err as Error).message }, 'cannot reload budgets; keeping the previous ones'),
+          ),
+      o.reloadMs ?? 2000,
+    );
     a.reloadTimer.unref();
     return a;
   }
@@ -140,7 +169,9 @@ export class SpendAdmission implements AdmissionControl {
       if (v === this.version) return;
       const [budgets, limits] = await Promise.all([listBudgets(this.o.store), listRateLimits(this.o.store)]);
       const before = new Map(this.budgets.map((b) => [b.id, b.updatedAt]));
-      this.o.ledger.invalidate(budgets.filter((b) => before.has(b.id) && before.get(b.id) !== b.updatedAt).map((b) => b.id));
+      this.o.ledger.invalidate(
+        budgets.filter((b) => before.has(b.id) && before.get(b.id) !== b.updatedAt).map((b) => b.id),
+      );
       this.budgets = budgets;
       this.limits = limits;
       this.version = v;
@@ -158,7 +189,8 @@ export class SpendAdmission implements AdmissionControl {
     // A hard budget reserves an upper bound of the call (estimate/); anything else a quick estimate.
     const bound = hard ? await this.bound(req) : undefined;
     const quickIn = Math.max(0, Math.ceil(req.estimatedInputTokens));
-    const quickOut = req.maxOutputTokens ?? this.o.maxOutputTokensOf?.(req.provider, req.model) ?? this.o.defaultMaxOutputTokens;
+    const quickOut =
+      req.maxOutputTokens ?? this.o.maxOutputTokensOf?.(req.provider, req.model) ?? this.o.defaultMaxOutputTokens;
     const inTokens = bound?.inputTokens ?? quickIn;
     const maxOut = bound?.outputTokens ?? quickOut;
     // Token rate limits keep the quick estimate (corrected at settle): a bound that takes a whole
@@ -167,7 +199,14 @@ export class SpendAdmission implements AdmissionControl {
     const expiresAt = new Date(now.getTime() + this.o.reservationTtlMs);
     let amount = ZERO;
     if (budgets.length > 0) {
-      const priced = this.o.estimateCost({ provider: req.provider, model: req.model, inputTokens: inTokens, outputTokens: maxOut, at: now, bound: hard !== undefined });
+      const priced = this.o.estimateCost({
+        provider: req.provider,
+        model: req.model,
+        inputTokens: inTokens,
+        outputTokens: maxOut,
+        at: now,
+        bound: hard !== undefined,
+      });
       // A call that names no model (model lists, files) costs nothing to bound.
       if (priced === null && req.model !== 'unknown') {
         const refuse = hard !== undefined && (this.o.unpricedModels ?? 'refuse') === 'refuse';
@@ -210,7 +249,7 @@ export class SpendAdmission implements AdmissionControl {
     if (rate) {
       if (!rate.ok) {
         const refusal = this.backendFailed('rate_limit', req, rate.error);
-        if (refusal) return undo(), refusal;
+        if (refusal) return (undo(), refusal);
       } else if (!rate.value.ok) {
         this.stats.refusedRate++;
         undo();
@@ -220,7 +259,7 @@ export class SpendAdmission implements AdmissionControl {
     if (budget) {
       if (!budget.ok) {
         const refusal = this.backendFailed('budget', req, budget.error);
-        if (refusal) return undo(), refusal;
+        if (refusal) return (undo(), refusal);
       } else if (!budget.value.ok) {
         this.stats.refusedBudget++;
         undo();
@@ -230,7 +269,17 @@ export class SpendAdmission implements AdmissionControl {
     }
 
     this.stats.admitted++;
-    const ticket: Ticket = { id: req.requestId, admittedAt: now, req, charges, limits: rateHeld ? limits : [], amount, tokens, bounded: bound !== undefined && !amount.isZero(), settled: false };
+    const ticket: Ticket = {
+      id: req.requestId,
+      admittedAt: now,
+      req,
+      charges,
+      limits: rateHeld ? limits : [],
+      amount,
+      tokens,
+      bounded: bound !== undefined && !amount.isZero(),
+      settled: false,
+    };
     // Every admitted call goes to the ledger, budget or not: a budget created later in a period
     // counts the period's spend so far.
     this.journal(ticket, 'reserved', null, expiresAt);
@@ -242,11 +291,22 @@ export class SpendAdmission implements AdmissionControl {
    * (the same ticket and row as the full path produces when nothing applies).
    */
   private admitUnchecked(req: AdmissionRequest): AdmissionDecision {
-    const maxOut = req.maxOutputTokens ?? this.o.maxOutputTokensOf?.(req.provider, req.model) ?? this.o.defaultMaxOutputTokens;
+    const maxOut =
+      req.maxOutputTokens ?? this.o.maxOutputTokensOf?.(req.provider, req.model) ?? this.o.defaultMaxOutputTokens;
     const tokens = Math.max(0, Math.ceil(req.estimatedInputTokens)) + maxOut;
     const expiresAt = new Date(req.now.getTime() + this.o.reservationTtlMs);
     this.stats.admitted++;
-    const ticket: Ticket = { id: req.requestId, admittedAt: req.now, req, charges: [], limits: [], amount: ZERO, tokens, bounded: false, settled: false };
+    const ticket: Ticket = {
+      id: req.requestId,
+      admittedAt: req.now,
+      req,
+      charges: [],
+      limits: [],
+      amount: ZERO,
+      tokens,
+      bounded: false,
+      settled: false,
+    };
     this.journal(ticket, 'reserved', null, expiresAt);
     return { admitted: true, ticket, headers: undefined };
   }
@@ -283,7 +343,17 @@ export class SpendAdmission implements AdmissionControl {
       this.stats.overshoot++;
       const r = ticket.req;
       this.o.logger.warn(
-        { request_id: ticket.id, provider: r.provider, model: r.model, reserved_usd: ticket.amount.toFixed(), cost_usd: cost.toFixed(), overshoot_usd: overshoot.toFixed(), input_tokens: info.inputTokens, output_tokens: info.outputTokens, count: this.stats.overshoot },
+        {
+          request_id: ticket.id,
+          provider: r.provider,
+          model: r.model,
+          reserved_usd: ticket.amount.toFixed(),
+          cost_usd: cost.toFixed(),
+          overshoot_usd: overshoot.toFixed(),
+          input_tokens: info.inputTokens,
+          output_tokens: info.outputTokens,
+          count: this.stats.overshoot,
+        },
         'call cost more than the bound reserved for its hard budget (the provider counted more than its documented rules): exact cost recorded, overshoot counted',
       );
     }
@@ -295,20 +365,35 @@ export class SpendAdmission implements AdmissionControl {
         ticket.charges.forEach((c, i) => this.o.alerts.checkThresholds(c.budget, c.window, spent[i]!, now));
       } catch (err) {
         // The store has the cost (journal); the shared counters catch up when rebuilt or when the reservation expires.
-        this.o.logger.warn({ request_id: ticket.id, err: (err as Error).message }, 'budget backend unavailable at settle; cost kept in the store');
+        this.o.logger.warn(
+          { request_id: ticket.id, err: (err as Error).message },
+          'budget backend unavailable at settle; cost kept in the store',
+        );
       }
     }
     if (ticket.limits.length > 0) {
       const actual = info.totalTokens || info.inputTokens + info.outputTokens;
-      await this.guarded(this.o.rateLimiter.release(ticket.id, ticket.limits, actual - ticket.tokens, ticket.admittedAt.getTime())).catch((err) =>
-        this.o.logger.warn({ request_id: ticket.id, err: (err as Error).message }, 'rate-limit backend unavailable at settle'),
+      await this.guarded(
+        this.o.rateLimiter.release(ticket.id, ticket.limits, actual - ticket.tokens, ticket.admittedAt.getTime()),
+      ).catch((err) =>
+        this.o.logger.warn(
+          { request_id: ticket.id, err: (err as Error).message },
+          'rate-limit backend unavailable at settle',
+        ),
       );
     }
   }
 
   async close(): Promise<void> {
     if (this.reloadTimer) clearInterval(this.reloadTimer);
-    await this.o.journal.close().catch((err) => this.o.logger.error({ err: (err as Error).message, queued: this.o.journal.size }, 'spend ledger rows could not be written at shutdown'));
+    await this.o.journal
+      .close()
+      .catch((err) =>
+        this.o.logger.error(
+          { err: (err as Error).message, queued: this.o.journal.size },
+          'spend ledger rows could not be written at shutdown',
+        ),
+      );
     await this.o.alerts.close();
     await this.o.ledger.close();
     await this.o.rateLimiter.close();
@@ -326,12 +411,23 @@ export class SpendAdmission implements AdmissionControl {
 
   /** The call's bound for a hard budget; a failure to compute it (a bug) falls back to the whole context window, never to less. */
   private async bound(req: AdmissionRequest): Promise<CallBound> {
-    const limits = this.o.limitsOf?.(req.provider, req.model) ?? { maxOutputTokens: this.o.maxOutputTokensOf?.(req.provider, req.model) };
-    const call = { provider: req.provider, model: req.model, endpoint: req.endpoint ?? '', body: req.body, maxOutputTokens: req.maxOutputTokens };
+    const limits = this.o.limitsOf?.(req.provider, req.model) ?? {
+      maxOutputTokens: this.o.maxOutputTokensOf?.(req.provider, req.model),
+    };
+    const call = {
+      provider: req.provider,
+      model: req.model,
+      endpoint: req.endpoint ?? '',
+      body: req.body,
+      maxOutputTokens: req.maxOutputTokens,
+    };
     try {
       return await boundCall(call, limits, this.o.defaultMaxOutputTokens);
     } catch (err) {
-      this.o.logger.error({ request_id: req.requestId, provider: req.provider, model: req.model, err: (err as Error).message }, 'cannot bound the call from its body; reserving its whole context window');
+      this.o.logger.error(
+        { request_id: req.requestId, provider: req.provider, model: req.model, err: (err as Error).message },
+        'cannot bound the call from its body; reserving its whole context window',
+      );
       return boundCall({ ...call, body: undefined }, limits, this.o.defaultMaxOutputTokens);
     }
   }
@@ -342,14 +438,25 @@ export class SpendAdmission implements AdmissionControl {
     if (this.unpricedWarned.has(key)) return;
     this.unpricedWarned.add(key);
     this.o.logger.warn(
-      { provider: req.provider, model: req.model, decision: refused ? 'refuse' : 'admit', unpriced_models: this.o.unpricedModels ?? 'refuse' },
+      {
+        provider: req.provider,
+        model: req.model,
+        decision: refused ? 'refuse' : 'admit',
+        unpriced_models: this.o.unpricedModels ?? 'refuse',
+      },
       refused
         ? `no price for ${key}: calls under a hard budget are refused; set one with "oco pricing set ${req.model} --provider ${req.provider} --input <usd/1M> --output <usd/1M>"`
         : `no price for ${key}: calls are admitted unpriced (budget.unpricedModels=allow) and counted as unpriced; set one with "oco pricing set ${req.model} --provider ${req.provider} …"`,
     );
   }
 
-  private journal(t: Ticket, state: 'reserved' | 'settled' | 'released', cost: Money | null, expiresAt: Date, flags: { unpriced: boolean; overshoot: Money | null } = { unpriced: false, overshoot: null }): void {
+  private journal(
+    t: Ticket,
+    state: 'reserved' | 'settled' | 'released',
+    cost: Money | null,
+    expiresAt: Date,
+    flags: { unpriced: boolean; overshoot: Money | null } = { unpriced: false, overshoot: null },
+  ): void {
     const a = t.req.attribution;
     this.o.journal.enqueue({
       requestId: t.id,
@@ -372,30 +479,69 @@ export class SpendAdmission implements AdmissionControl {
   }
 
   /** OCO_BUDGET_FAIL_OPEN decides; every decision is logged and counted. Returns the refusal, or undefined to admit. */
-  private backendFailed(what: 'budget' | 'rate_limit', req: AdmissionRequest, err: unknown): AdmissionDecision | undefined {
+  private backendFailed(
+    what: 'budget' | 'rate_limit',
+    req: AdmissionRequest,
+    err: unknown,
+  ): AdmissionDecision | undefined {
     const reason = (err as Error)?.message ?? String(err);
     if (this.o.failOpen) {
       this.stats.failOpen++;
-      this.o.logger.warn({ request_id: req.requestId, control: what, decision: 'admit', fail_open: true, reason, count: this.stats.failOpen }, `${what} backend unavailable: call admitted (OCO_BUDGET_FAIL_OPEN=true)`);
+      this.o.logger.warn(
+        {
+          request_id: req.requestId,
+          control: what,
+          decision: 'admit',
+          fail_open: true,
+          reason,
+          count: this.stats.failOpen,
+        },
+        `${what} backend unavailable: call admitted (OCO_BUDGET_FAIL_OPEN=true)`,
+      );
       return undefined;
     }
     this.stats.failClosed++;
-    this.o.logger.warn({ request_id: req.requestId, control: what, decision: 'refuse', fail_open: false, reason, count: this.stats.failClosed }, `${what} backend unavailable: call refused (OCO_BUDGET_FAIL_OPEN=false)`);
+    this.o.logger.warn(
+      {
+        request_id: req.requestId,
+        control: what,
+        decision: 'refuse',
+        fail_open: false,
+        reason,
+        count: this.stats.failClosed,
+      },
+      `${what} backend unavailable: call refused (OCO_BUDGET_FAIL_OPEN=false)`,
+    );
     return {
       admitted: false,
       status: 503,
       headers: { 'retry-after': '1' },
-      body: { error: { type: 'budget_unavailable', code: 'budget_unavailable', message: 'Spend controls are unavailable and OCO_BUDGET_FAIL_OPEN is false; the call was not forwarded.', request_id: req.requestId } },
+      body: {
+        error: {
+          type: 'budget_unavailable',
+          code: 'budget_unavailable',
+          message: 'Spend controls are unavailable and OCO_BUDGET_FAIL_OPEN is false; the call was not forwarded.',
+          request_id: req.requestId,
+        },
+      },
     };
   }
 
-  private rateRefusal(req: AdmissionRequest, refused: RateStatus, retryAfterMs: number, status: RateStatus[]): AdmissionDecision {
+  private rateRefusal(
+    req: AdmissionRequest,
+    refused: RateStatus,
+    retryAfterMs: number,
+    status: RateStatus[],
+  ): AdmissionDecision {
     const l = refused.limit;
     const unit = { rpm: 'requests', tpm: 'tokens', concurrent: 'concurrent requests' }[l.kind];
     return {
       admitted: false,
       status: 429,
-      headers: { ...rateLimitHeaders(status, formatResetDuration), 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+      headers: {
+        ...rateLimitHeaders(status, formatResetDuration),
+        'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+      },
       body: {
         error: {
           type: 'rate_limit_exceeded',
@@ -442,7 +588,8 @@ function unpricedRefusal(req: AdmissionRequest, b: Budget): AdmissionDecision {
 function budgetRefusal(req: AdmissionRequest, r: Refusal, now: Date): AdmissionDecision {
   const b = r.budget;
   const headers: Record<string, string> = {};
-  if (r.resetsAt) headers['retry-after'] = String(Math.max(1, Math.ceil((r.resetsAt.getTime() - now.getTime()) / 1000)));
+  if (r.resetsAt)
+    headers['retry-after'] = String(Math.max(1, Math.ceil((r.resetsAt.getTime() - now.getTime()) / 1000)));
   // The official SDKs retry 429s on their own; a spent budget does not come back within their backoff.
   headers['x-should-retry'] = 'false';
   return {

@@ -82,7 +82,11 @@ export class AlertManager {
         thresholdPct: null,
         periodStart: countFrom(refusal.budget, refusal.window),
         spent: refusal.spent,
-        details: { request_id: requestId, reserved_usd: refusal.reserved.toFixed(), resets_at: refusal.resetsAt?.toISOString() ?? null },
+        details: {
+          request_id: requestId,
+          reserved_usd: refusal.reserved.toFixed(),
+          resets_at: refusal.resetsAt?.toISOString() ?? null,
+        },
       }),
     );
   }
@@ -112,31 +116,54 @@ export class AlertManager {
       this.logger.warn({ queued: this.inFlight.size }, 'budget alert queue full: alert dropped');
       return;
     }
-    const tracked = p.catch((err) => this.logger.warn({ err: (err as Error).message }, 'budget alert failed')).finally(() => this.inFlight.delete(tracked));
+    const tracked = p
+      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'budget alert failed'))
+      .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }
 
   private async emit(
     budget: Budget,
-    a: { kind: 'threshold' | 'refused'; dedupeKey: string; thresholdPct: number | null; periodStart: Date; spent: Money; details: Record<string, unknown> },
+    a: {
+      kind: 'threshold' | 'refused';
+      dedupeKey: string;
+      thresholdPct: number | null;
+      periodStart: Date;
+      spent: Money;
+      details: Record<string, unknown>;
+    },
   ): Promise<void> {
     const now = new Date();
-    const isNew = await recordAlert(this.store, {
-      budgetId: budget.id,
-      kind: a.kind,
-      thresholdPct: a.thresholdPct,
-      periodStart: a.periodStart.toISOString(),
-      spentUsd: a.spent.toFixed(),
-      limitUsd: budget.limitUsd.toFixed(),
-      details: a.details,
-      dedupeKey: a.dedupeKey,
-    }, now);
+    const isNew = await recordAlert(
+      this.store,
+      {
+        budgetId: budget.id,
+        kind: a.kind,
+        thresholdPct: a.thresholdPct,
+        periodStart: a.periodStart.toISOString(),
+        spentUsd: a.spent.toFixed(),
+        limitUsd: budget.limitUsd.toFixed(),
+        details: a.details,
+        dedupeKey: a.dedupeKey,
+      },
+      now,
+    );
     if (!isNew) return; // another daemon (or an earlier run) already fired it
     this.stats.recorded++;
     const event = a.kind === 'threshold' ? 'budget.threshold' : 'budget.refused';
     this.logger.warn(
-      { event, budget_id: budget.id, scope: budget.scope, entity_id: budget.entityId, threshold_pct: a.thresholdPct, spent_usd: a.spent.toFixed(), limit_usd: budget.limitUsd.toFixed() },
-      a.kind === 'threshold' ? `budget ${budget.scope}/${budget.entityId} reached ${a.thresholdPct}% of ${budget.limitUsd.toFixed()} USD` : `budget ${budget.scope}/${budget.entityId} refused a call`,
+      {
+        event,
+        budget_id: budget.id,
+        scope: budget.scope,
+        entity_id: budget.entityId,
+        threshold_pct: a.thresholdPct,
+        spent_usd: a.spent.toFixed(),
+        limit_usd: budget.limitUsd.toFixed(),
+      },
+      a.kind === 'threshold'
+        ? `budget ${budget.scope}/${budget.entityId} reached ${a.thresholdPct}% of ${budget.limitUsd.toFixed()} USD`
+        : `budget ${budget.scope}/${budget.entityId} refused a call`,
     );
     if (!budget.webhookUrl || this.closed) return;
     const body = JSON.stringify({

@@ -75,7 +75,10 @@ const NOT_FOLDED = "substr(request_id, 1, 7) <> 'folded_'";
 export async function compactSpendLedger(store: Store, options: CompactOptions): Promise<CompactResult> {
   const now = options.now ?? new Date();
   const cutoff = await compactionCutoff(store, { ...options, now });
-  const days = await store.all<{ day: string }>(`SELECT DISTINCT ${dayOf(store)} AS day FROM spend_events WHERE ts < $1 AND ${NOT_FOLDED} ORDER BY 1`, [cutoff]);
+  const days = await store.all<{ day: string }>(
+    `SELECT DISTINCT ${dayOf(store)} AS day FROM spend_events WHERE ts < $1 AND ${NOT_FOLDED} ORDER BY 1`,
+    [cutoff],
+  );
   let removed = 0;
   let folded = 0;
   for (const { day } of days) {
@@ -100,7 +103,23 @@ async function foldDay(tx: Queryable, from: Date, to: Date, now: Date): Promise<
   for (const g of groups) {
     if (g.spent === null || money(g.spent).isZero()) continue;
     const ts = new Date(g.last_ts);
-    const row: SqlParam[] = [`folded_${randomUUID()}`, ts, ts, 'settled', g.provider, g.model, g.org_id, g.team_id, g.agent_id, g.user_id, g.key_id, g.tags, '0', String(g.spent), now];
+    const row: SqlParam[] = [
+      `folded_${randomUUID()}`,
+      ts,
+      ts,
+      'settled',
+      g.provider,
+      g.model,
+      g.org_id,
+      g.team_id,
+      g.agent_id,
+      g.user_id,
+      g.key_id,
+      g.tags,
+      '0',
+      String(g.spent),
+      now,
+    ];
     await tx.run(
       `INSERT INTO spend_events (request_id, ts, expires_at, state, provider, model, org_id, team_id, agent_id, user_id, key_id, tags, reserved_usd, cost_usd, updated_at)
        VALUES (${row.map((_, i) => `$${i + 1}`).join(', ')})`,
@@ -120,12 +139,24 @@ export interface LedgerCompactor {
  * The daemon's compaction: once shortly after start, then every `everyMs`. A run that fails
  * (store busy, unreachable) is reported and retried at the next tick; runs never overlap.
  */
-export function startLedgerCompactor(store: Store, options: { retentionDays: number; everyMs?: number; firstAfterMs?: number; onRun?: (r: CompactResult) => void; onError?: (err: unknown) => void }): LedgerCompactor {
+export function startLedgerCompactor(
+  store: Store,
+  options: {
+    retentionDays: number;
+    everyMs?: number;
+    firstAfterMs?: number;
+    onRun?: (r: CompactResult) => void;
+    onError?: (err: unknown) => void;
+  },
+): LedgerCompactor {
   let running: Promise<void> | undefined;
   const tick = () => {
     if (running) return;
     running = compactSpendLedger(store, { retentionDays: options.retentionDays })
-      .then((r) => options.onRun?.(r), (err) => options.onError?.(err))
+      .then(
+        (r) => options.onRun?.(r),
+        (err) => options.onError?.(err),
+      )
       .finally(() => (running = undefined));
   };
   // soon after start (a daemon restarted daily would otherwise never compact), off the start path itself

@@ -1,6 +1,13 @@
 import pino from 'pino';
 import type { OcoConfig } from '../../base/config/resolve.js';
-import { emptyUsage, loadPriceBook, modelLimits, priceUsage, type PriceBook, type TokenUsage } from '../pricing/index.js';
+import {
+  emptyUsage,
+  loadPriceBook,
+  modelLimits,
+  priceUsage,
+  type PriceBook,
+  type TokenUsage,
+} from '../pricing/index.js';
 import type { AdmissionControl, AdminRoute } from '../proxy/admission.js';
 import type { ProviderName } from '../model.js';
 import { RedisConnection, redisTarget } from '../../base/redis/connection.js';
@@ -51,13 +58,26 @@ export function chooseBackend(config: OcoConfig, override?: 'memory' | 'redis'):
  * and budgets (in that order) to every call. Prices come from the same price
  * book the gateway bills with, reloaded with the budgets.
  */
-export async function createAdmissionControls(config: OcoConfig, store: Store, options: SpendControlOptions = {}): Promise<AdmissionControl[]> {
+export async function createAdmissionControls(
+  config: OcoConfig,
+  store: Store,
+  options: SpendControlOptions = {},
+): Promise<AdmissionControl[]> {
   return [await createSpendAdmission(config, store, options)];
 }
 
-export async function createSpendAdmission(config: OcoConfig, store: Store, options: SpendControlOptions = {}): Promise<SpendAdmission> {
-  const logger: SpendLogger = options.logger ?? pino({ level: config.string('log.level') ?? 'info', base: { component: 'spend' } }, pino.destination(2));
-  const journal = new SpendJournal(store, logger, { intervalMs: options.journalIntervalMs, writer: journalWriter(store) });
+export async function createSpendAdmission(
+  config: OcoConfig,
+  store: Store,
+  options: SpendControlOptions = {},
+): Promise<SpendAdmission> {
+  const logger: SpendLogger =
+    options.logger ??
+    pino({ level: config.string('log.level') ?? 'info', base: { component: 'spend' } }, pino.destination(2));
+  const journal = new SpendJournal(store, logger, {
+    intervalMs: options.journalIntervalMs,
+    writer: journalWriter(store),
+  });
   const backend = chooseBackend(config, options.backend);
   let ledger: LedgerBackend;
   let rateLimiter: RateLimiterBackend;
@@ -65,7 +85,10 @@ export async function createSpendAdmission(config: OcoConfig, store: Store, opti
   if (backend === 'redis') {
     const target = options.redisUrl ? { url: options.redisUrl, display: options.redisUrl } : redisTarget(config);
     if (!target) {
-      throw new UsageError('budget.backend is redis but no Redis is configured', { code: 'OCO_CONFIG_INVALID', hint: 'Set REDIS_URL (or REDIS_HOST), or OCO_BUDGET_BACKEND=memory for a single daemon.' });
+      throw new UsageError('budget.backend is redis but no Redis is configured', {
+        code: 'OCO_CONFIG_INVALID',
+        hint: 'Set REDIS_URL (or REDIS_HOST), or OCO_BUDGET_BACKEND=memory for a single daemon.',
+      });
     }
     redis = new RedisConnection(target, { connectTimeoutMs: 500 });
     const get = failFast(redis);
@@ -79,12 +102,15 @@ export async function createSpendAdmission(config: OcoConfig, store: Store, opti
   let book: PriceBook | undefined;
   let estimateCost = options.estimateCost;
   let maxOutputTokensOf = options.maxOutputTokensOf;
-  let limitsOf: ((provider: ProviderName, model: string) => { maxOutputTokens?: number; contextWindow?: number }) | undefined;
+  let limitsOf:
+    ((provider: ProviderName, model: string) => { maxOutputTokens?: number; contextWindow?: number }) | undefined;
   let priceTimer: NodeJS.Timeout | undefined;
   if (!estimateCost) {
     book = await loadPriceBook(store);
     estimateCost = ({ provider, model, inputTokens, outputTokens, at, bound }) =>
-      bound ? dearestCost(book!, provider, model, inputTokens, outputTokens, at) : priceUsage(book!, provider, model, { ...emptyUsage(), inputTokens, outputTokens }, at);
+      bound
+        ? dearestCost(book!, provider, model, inputTokens, outputTokens, at)
+        : priceUsage(book!, provider, model, { ...emptyUsage(), inputTokens, outputTokens }, at);
     maxOutputTokensOf ??= (provider, model) => modelLimits(book!, provider, model).maxOutputTokens;
     limitsOf = (provider, model) => modelLimits(book!, provider, model);
     // "oco pricing set/import" while the daemon runs: worst cases follow the new prices within seconds.
@@ -95,12 +121,20 @@ export async function createSpendAdmission(config: OcoConfig, store: Store, opti
         if (v === priceVersion) return;
         book = await loadPriceBook(store);
         priceVersion = v;
-      })().catch((err) => logger.warn({ err: (err as Error).message }, 'cannot reload prices for budget reservations; keeping the previous ones'));
+      })().catch((err) =>
+        logger.warn(
+          { err: (err as Error).message },
+          'cannot reload prices for budget reservations; keeping the previous ones',
+        ),
+      );
     }, options.priceReloadMs ?? 10_000);
     priceTimer.unref();
   }
 
-  const alerts = new AlertManager(store, logger, { secret: config.string('webhook.secret'), retryDelaysMs: options.webhookRetryDelaysMs });
+  const alerts = new AlertManager(store, logger, {
+    secret: config.string('webhook.secret'),
+    retryDelaysMs: options.webhookRetryDelaysMs,
+  });
   const admission = await SpendAdmission.create({
     store,
     ledger,
@@ -117,7 +151,10 @@ export async function createSpendAdmission(config: OcoConfig, store: Store, opti
     journal,
     reloadMs: options.reloadMs,
   });
-  logger.info({ backend, redis: redis?.target.display, fail_open: config.bool('budget.failOpen') }, 'spend controls ready');
+  logger.info(
+    { backend, redis: redis?.target.display, fail_open: config.bool('budget.failOpen') },
+    'spend controls ready',
+  );
   const close = admission.close.bind(admission);
   admission.close = async () => {
     if (priceTimer) clearInterval(priceTimer);
@@ -147,7 +184,12 @@ function journalWriter(store: Store): JournalWriter | undefined {
 }
 
 /** Usage fields an input token and an output token can be billed in. */
-const INPUT_FIELDS: ReadonlyArray<keyof TokenUsage> = ['inputTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens', 'toolPromptTokens'];
+const INPUT_FIELDS: ReadonlyArray<keyof TokenUsage> = [
+  'inputTokens',
+  'cacheWrite5mTokens',
+  'cacheWrite1hTokens',
+  'toolPromptTokens',
+];
 const OUTPUT_FIELDS: ReadonlyArray<keyof TokenUsage> = ['outputTokens', 'reasoningTokens'];
 
 /**
@@ -155,7 +197,14 @@ const OUTPUT_FIELDS: ReadonlyArray<keyof TokenUsage> = ['outputTokens', 'reasoni
  * Anthropic 1-hour cache write is 2× input) and every output token in its dearest output
  * class. Null when the model has no price.
  */
-function dearestCost(book: PriceBook, provider: ProviderName, model: string, inputTokens: number, outputTokens: number, at: Date): Money | null {
+function dearestCost(
+  book: PriceBook,
+  provider: ProviderName,
+  model: string,
+  inputTokens: number,
+  outputTokens: number,
+  at: Date,
+): Money | null {
   let best: Money | null = null;
   for (const i of INPUT_FIELDS) {
     for (const o of OUTPUT_FIELDS) {
@@ -170,7 +219,9 @@ function dearestCost(book: PriceBook, provider: ProviderName, model: string, inp
 }
 
 async function pricingVersion(store: Store): Promise<string> {
-  const r = await store.get<{ n: number; m: string | null }>('SELECT COUNT(*) AS n, MAX(created_at) AS m FROM model_pricing');
+  const r = await store.get<{ n: number; m: string | null }>(
+    'SELECT COUNT(*) AS n, MAX(created_at) AS m FROM model_pricing',
+  );
   return `${r?.n}|${r?.m}`;
 }
 
@@ -185,7 +236,8 @@ export async function settleRecovered(store: Store, calls: readonly RecoveredCal
   const events: SpendEvent[] = calls.map(({ record: r, requestedModel }) => {
     const at = new Date(r.ts);
     const cost = new Money(r.costUsd ?? 0);
-    const failed = (r.statusCode !== null && r.statusCode >= 400) || (r.errorClass !== null && r.errorClass !== 'client_cancelled');
+    const failed =
+      (r.statusCode !== null && r.statusCode >= 400) || (r.errorClass !== null && r.errorClass !== 'client_cancelled');
     return {
       requestId: r.id,
       ts: at,

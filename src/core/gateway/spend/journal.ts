@@ -50,16 +50,20 @@ export class SpendJournal {
       this.pending.delete(oldest);
       this.seqOf.delete(oldest);
       this.dropped++;
-      if (this.dropped === 1 || this.dropped % 1000 === 0) this.logger.error({ dropped: this.dropped }, 'spend ledger queue full: oldest rows dropped');
+      if (this.dropped === 1 || this.dropped % 1000 === 0)
+        this.logger.error({ dropped: this.dropped }, 'spend ledger queue full: oldest rows dropped');
     }
     this.pending.delete(e.requestId); // re-insert so the newest state goes last
     this.pending.set(e.requestId, e);
     this.seqOf.set(e.requestId, ++this.seq);
     if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.flush().catch(() => {});
-      }, this.failures > 0 ? Math.min(5000, 100 * 2 ** this.failures) : (this.options.intervalMs ?? 50));
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          void this.flush().catch(() => {});
+        },
+        this.failures > 0 ? Math.min(5000, 100 * 2 ** this.failures) : (this.options.intervalMs ?? 50),
+      );
       this.timer.unref();
     }
   }
@@ -126,12 +130,18 @@ export class SpendJournal {
         this.failures = 0;
       } catch (err) {
         this.failures++;
-        this.logger.warn({ err: (err as Error).message, queued: this.pending.size }, 'spend ledger write failed; will retry');
+        this.logger.warn(
+          { err: (err as Error).message, queued: this.pending.size },
+          'spend ledger write failed; will retry',
+        );
         if (!this.timer) {
-          this.timer = setTimeout(() => {
-            this.timer = undefined;
-            void this.flush().catch(() => {});
-          }, Math.min(5000, 100 * 2 ** this.failures));
+          this.timer = setTimeout(
+            () => {
+              this.timer = undefined;
+              void this.flush().catch(() => {});
+            },
+            Math.min(5000, 100 * 2 ** this.failures),
+          );
           this.timer.unref();
         }
         throw err;

@@ -29,7 +29,13 @@ export type ReserveResult = { ok: true } | { ok: false; refusal: Refusal };
 
 export interface LedgerBackend {
   readonly name: 'memory' | 'redis';
-  reserve(ticketId: string, charges: readonly BudgetCharge[], amount: Money, now: Date, expiresAt: Date): Promise<ReserveResult>;
+  reserve(
+    ticketId: string,
+    charges: readonly BudgetCharge[],
+    amount: Money,
+    now: Date,
+    expiresAt: Date,
+  ): Promise<ReserveResult>;
   /** Replaces the reservation with the actual cost (0 releases it); returns the settled spend in each window after it. */
   settle(ticketId: string, charges: readonly BudgetCharge[], cost: Money, admittedAt: Date): Promise<Money[]>;
   /** A budget's definition changed (limit, period, reset): counters are reloaded from the store on next use. */
@@ -96,16 +102,30 @@ export class MemoryLedger implements LedgerBackend {
     this.reaper.unref();
   }
 
-  async reserve(ticketId: string, charges: readonly BudgetCharge[], amount: Money, now: Date, expiresAt: Date): Promise<ReserveResult> {
+  async reserve(
+    ticketId: string,
+    charges: readonly BudgetCharge[],
+    amount: Money,
+    now: Date,
+    expiresAt: Date,
+  ): Promise<ReserveResult> {
     for (let attempt = 0; ; attempt++) {
       const counters = charges.map((c) => this.current(c));
-      if (counters.every((c): c is Counter => c !== undefined)) return this.reserveNow(ticketId, charges, counters, amount, now, expiresAt);
+      if (counters.every((c): c is Counter => c !== undefined))
+        return this.reserveNow(ticketId, charges, counters, amount, now, expiresAt);
       if (attempt > 3) throw new Error('budget counters keep changing while loading');
       await Promise.all(charges.map((c, i) => (counters[i] ? undefined : this.load(c))));
     }
   }
 
-  private reserveNow(ticketId: string, charges: readonly BudgetCharge[], counters: Counter[], amount: Money, now: Date, expiresAt: Date): ReserveResult {
+  private reserveNow(
+    ticketId: string,
+    charges: readonly BudgetCharge[],
+    counters: Counter[],
+    amount: Money,
+    now: Date,
+    expiresAt: Date,
+  ): ReserveResult {
     // Check every budget first, then apply to all: nothing awaits in between.
     for (let i = 0; i < charges.length; i++) {
       const { budget, window } = charges[i]!;
@@ -115,7 +135,10 @@ export class MemoryLedger implements LedgerBackend {
       // No room left refuses even a call estimated at 0 (an unpriced model): a zero budget blocks every call.
       const used = spent.plus(reserved);
       if (used.plus(amount).gt(budget.limitUsd) || used.gte(budget.limitUsd)) {
-        return { ok: false, refusal: { budget, window, spent, reserved, resetsAt: resetsAt(counters[i]!, window, now) } };
+        return {
+          ok: false,
+          refusal: { budget, window, spent, reserved, resetsAt: resetsAt(counters[i]!, window, now) },
+        };
       }
     }
     for (const { budget } of charges) {
@@ -134,7 +157,8 @@ export class MemoryLedger implements LedgerBackend {
       this.release(budget.id, ticketId);
       const counter = this.current({ budget, window });
       const key = counterKey(budget);
-      if (!counter && this.loadingKeys.has(key) && !cost.isZero()) this.late.get(key)!.push({ at: admittedAt.getTime(), cost });
+      if (!counter && this.loadingKeys.has(key) && !cost.isZero())
+        this.late.get(key)!.push({ at: admittedAt.getTime(), cost });
       if (counter && !cost.isZero()) {
         if (counter.buckets) {
           const b = bucketOf(admittedAt.getTime(), window.bucketMs!);
@@ -192,8 +216,17 @@ export class MemoryLedger implements LedgerBackend {
         try {
           await this.sync.flush();
           const counter: Counter = c.window.bucketMs
-            ? { windowKey: c.window.key, windowStart: c.window.start.getTime(), spent: ZERO, buckets: await spentByBucket(this.store, c.budget, c.window) }
-            : { windowKey: c.window.key, windowStart: c.window.start.getTime(), spent: await spentInWindow(this.store, c.budget, c.window) };
+            ? {
+                windowKey: c.window.key,
+                windowStart: c.window.start.getTime(),
+                spent: ZERO,
+                buckets: await spentByBucket(this.store, c.budget, c.window),
+              }
+            : {
+                windowKey: c.window.key,
+                windowStart: c.window.start.getTime(),
+                spent: await spentInWindow(this.store, c.budget, c.window),
+              };
           const from = countFrom(c.budget, c.window).getTime();
           for (const l of this.late.get(key) ?? []) {
             if (l.at < from || (c.window.end && l.at >= c.window.end.getTime())) continue;

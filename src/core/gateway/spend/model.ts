@@ -125,7 +125,11 @@ function str(flag: string, v: unknown, required: boolean): string | undefined {
   }
   if (typeof v !== 'string' && typeof v !== 'number') throw invalid(flag, 'must be a string');
   const s = String(v).trim();
-  if (s === '' || s.length > 200 || /[\u0000-\u001f,]/.test(s)) throw invalid(flag, `"${s.slice(0, 40)}" is not a valid identifier (1-200 characters, no commas or control characters)`);
+  if (s === '' || s.length > 200 || /[\u0000-\u001f,]/.test(s))
+    throw invalid(
+      flag,
+      `"${s.slice(0, 40)}" is not a valid identifier (1-200 characters, no commas or control characters)`,
+    );
   return s;
 }
 
@@ -138,7 +142,11 @@ function oneOf<T extends string>(flag: string, v: unknown, choices: readonly T[]
 export function parseLimitUsd(flag: string, v: unknown): Money {
   const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
   if (!/^\d+(\.\d+)?$/.test(s)) {
-    throw invalid(flag, `"${String(v ?? '')}" is not a non-negative amount of USD`, 'Give a plain decimal number such as 500 or 12.50.');
+    throw invalid(
+      flag,
+      `"${String(v ?? '')}" is not a non-negative amount of USD`,
+      'Give a plain decimal number such as 500 or 12.50.',
+    );
   }
   const m = money(s);
   if (m.gt(MAX_LIMIT_USD)) throw invalid(flag, `${s} is above the largest budget, ${MAX_LIMIT_USD.toFixed()} USD`);
@@ -147,10 +155,14 @@ export function parseLimitUsd(flag: string, v: unknown): Money {
 
 function thresholds(v: unknown): number[] {
   const list = Array.isArray(v) ? v.map(String) : String(v).split(',');
-  const out = list.map((p) => p.trim()).filter((p) => p !== '').map((p) => {
-    if (!/^\d{1,3}$/.test(p) || Number(p) < 1 || Number(p) > 100) throw invalid('alert-at', `"${p}" is not a whole percentage from 1 to 100`);
-    return Number(p);
-  });
+  const out = list
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => {
+      if (!/^\d{1,3}$/.test(p) || Number(p) < 1 || Number(p) > 100)
+        throw invalid('alert-at', `"${p}" is not a whole percentage from 1 to 100`);
+      return Number(p);
+    });
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
@@ -164,7 +176,8 @@ function webhook(v: unknown): string | null {
     throw invalid('webhook', `"${s}" is not a URL`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw invalid('webhook', 'must be an http:// or https:// URL');
-  if (u.username || u.password) throw invalid('webhook', 'must not carry credentials; the payload is signed with OCO_WEBHOOK_SECRET instead');
+  if (u.username || u.password)
+    throw invalid('webhook', 'must not carry credentials; the payload is signed with OCO_WEBHOOK_SECRET instead');
   return u.toString();
 }
 
@@ -175,14 +188,18 @@ function bool(flag: string, v: unknown): boolean {
   throw invalid(flag, 'must be true or false');
 }
 
-function periodFields(input: BudgetInput, defaultTimezone: string): Pick<BudgetFields, 'period' | 'rollingSeconds' | 'timezone'> {
+function periodFields(
+  input: BudgetInput,
+  defaultTimezone: string,
+): Pick<BudgetFields, 'period' | 'rollingSeconds' | 'timezone'> {
   const period = oneOf<PeriodKind>('period', input.period, PERIOD_KINDS);
   let rollingSeconds: number | null = null;
   if (period === 'rolling') {
     const w = str('window', input.window, false);
     if (!w) throw invalid('window', 'is required with --period rolling (e.g. 24h, 7d)');
     const secs = parseSpanSeconds(w);
-    if (!secs || secs < 60 || secs > 366 * 86_400) throw invalid('window', `"${w}" is not a window from 1m to 366d such as 6h or 30d`);
+    if (!secs || secs < 60 || secs > 366 * 86_400)
+      throw invalid('window', `"${w}" is not a window from 1m to 366d such as 6h or 30d`);
     rollingSeconds = secs;
   } else if (input.window !== undefined && input.window !== null && input.window !== '') {
     throw invalid('window', 'only applies to --period rolling');
@@ -192,9 +209,15 @@ function periodFields(input: BudgetInput, defaultTimezone: string): Pick<BudgetF
   if (!isValidTimezone(timezone)) {
     if (given === undefined) {
       // The default came from configuration, not from this input: say where to fix it.
-      throw new ConfigError(`budget.timezone (OCO_BUDGET_TIMEZONE) is "${timezone}", not an IANA timezone`, { hint: 'Set it to a name such as UTC or Europe/Berlin ("oco config set budget.timezone UTC"), or pass --timezone.' });
+      throw new ConfigError(`budget.timezone (OCO_BUDGET_TIMEZONE) is "${timezone}", not an IANA timezone`, {
+        hint: 'Set it to a name such as UTC or Europe/Berlin ("oco config set budget.timezone UTC"), or pass --timezone.',
+      });
     }
-    throw invalid('timezone', `"${timezone}" is not an IANA timezone`, 'Use a name such as UTC, Europe/Berlin or America/New_York.');
+    throw invalid(
+      'timezone',
+      `"${timezone}" is not an IANA timezone`,
+      'Use a name such as UTC, Europe/Berlin or America/New_York.',
+    );
   }
   return { period, rollingSeconds, timezone };
 }
@@ -205,7 +228,10 @@ export function parseBudgetInput(input: BudgetInput, defaultTimezone: string): B
   const entityId = str('entity', input.entity, true)!;
   const limitUsd = parseLimitUsd('limit', input.limit);
   const p = periodFields(input, defaultTimezone);
-  const provider = input.provider === undefined || input.provider === null || input.provider === '' ? null : oneOf('provider', input.provider, PROVIDERS);
+  const provider =
+    input.provider === undefined || input.provider === null || input.provider === ''
+      ? null
+      : oneOf('provider', input.provider, PROVIDERS);
   return {
     name: str('name', input.name, false) ?? null,
     scope,
@@ -225,12 +251,22 @@ export function parseBudgetUpdate(current: Budget, input: BudgetInput): BudgetFi
   const fields: BudgetFields = { ...current };
   if (input.limit !== undefined) fields.limitUsd = parseLimitUsd('limit', input.limit);
   if (input.period !== undefined || input.window !== undefined || input.timezone !== undefined) {
-    const p = periodFields({ period: input.period ?? current.period, window: input.window ?? (input.period === undefined && current.rollingSeconds ? `${current.rollingSeconds}s` : undefined), timezone: input.timezone ?? current.timezone }, current.timezone);
+    const p = periodFields(
+      {
+        period: input.period ?? current.period,
+        window:
+          input.window ??
+          (input.period === undefined && current.rollingSeconds ? `${current.rollingSeconds}s` : undefined),
+        timezone: input.timezone ?? current.timezone,
+      },
+      current.timezone,
+    );
     Object.assign(fields, p);
   }
   if (input.soft !== undefined) fields.hard = !bool('soft', input.soft);
   if (input['alert-at'] !== undefined) fields.alertThresholds = thresholds(input['alert-at']);
-  if (input.webhook !== undefined) fields.webhookUrl = input.webhook === '' || input.webhook === 'none' ? null : webhook(input.webhook);
+  if (input.webhook !== undefined)
+    fields.webhookUrl = input.webhook === '' || input.webhook === 'none' ? null : webhook(input.webhook);
   if (input.name !== undefined) fields.name = str('name', input.name, false) ?? null;
   return fields;
 }
@@ -247,13 +283,16 @@ export function parseRateLimitInput(input: RateLimitInput): Omit<RateLimit, 'id'
   const scope = oneOf<RateLimitScope>('scope', input.scope, RATE_LIMIT_SCOPES);
   const entityId = str('entity', input.entity, true)!;
   const kind = oneOf<RateLimitKind>('kind', input.kind, RATE_LIMIT_KINDS);
-  const raw = typeof input.limit === 'number' ? String(input.limit) : typeof input.limit === 'string' ? input.limit.trim() : '';
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) throw invalid('limit', `"${String(input.limit ?? '')}" is not a whole number from 1`);
+  const raw =
+    typeof input.limit === 'number' ? String(input.limit) : typeof input.limit === 'string' ? input.limit.trim() : '';
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw)))
+    throw invalid('limit', `"${String(input.limit ?? '')}" is not a whole number from 1`);
   let windowSeconds = 60;
   if (input.window !== undefined && input.window !== null && input.window !== '') {
     if (kind === 'concurrent') throw invalid('window', 'does not apply to --kind concurrent');
     const secs = parseSpanSeconds(String(input.window));
-    if (!secs || secs < 1 || secs > 86_400) throw invalid('window', `"${String(input.window)}" is not a window from 1s to 1d such as 1m`);
+    if (!secs || secs < 1 || secs > 86_400)
+      throw invalid('window', `"${String(input.window)}" is not a window from 1s to 1d such as 1m`);
     windowSeconds = secs;
   }
   return { scope, entityId, kind, limit: Number(raw), windowSeconds: kind === 'concurrent' ? 0 : windowSeconds };

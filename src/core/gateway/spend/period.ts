@@ -77,8 +77,16 @@ interface LocalParts {
 
 export function localParts(instantMs: number, tz: string): LocalParts {
   const out: Record<string, number> = {};
-  for (const p of formatter(tz).formatToParts(new Date(instantMs))) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour!, minute: out.minute!, second: out.second! };
+  for (const p of formatter(tz).formatToParts(new Date(instantMs)))
+    if (p.type !== 'literal') out[p.type] = Number(p.value);
+  return {
+    year: out.year!,
+    month: out.month!,
+    day: out.day!,
+    hour: out.hour!,
+    minute: out.minute!,
+    second: out.second!,
+  };
 }
 
 /** UTC offset of the zone at an instant, in ms (local = utc + offset). */
@@ -103,7 +111,8 @@ export function startOfLocalDay(year: number, month: number, day: number, tz: st
   for (const c of candidates) {
     const p = localParts(c, tz);
     const date = p.year * 10_000 + p.month * 100 + p.day;
-    if (date === target && p.hour === 0 && p.minute === 0 && p.second === 0) best = best === undefined ? c : Math.min(best, c);
+    if (date === target && p.hour === 0 && p.minute === 0 && p.second === 0)
+      best = best === undefined ? c : Math.min(best, c);
   }
   if (best !== undefined) return new Date(best);
   // Midnight does not exist that day: the day starts where the gap ends. Search forward from the

@@ -20,16 +20,27 @@ export interface RateStatus {
 }
 
 export type RateResult =
-  | { ok: true; status: RateStatus[] }
-  | { ok: false; refused: RateStatus; retryAfterMs: number; status: RateStatus[] };
+  { ok: true; status: RateStatus[] } | { ok: false; refused: RateStatus; retryAfterMs: number; status: RateStatus[] };
 
 export interface RateLimiterBackend {
-  acquire(ticket: string, limits: readonly RateLimit[], tokens: number, now: number, expiresAt: number): Promise<RateResult>;
+  acquire(
+    ticket: string,
+    limits: readonly RateLimit[],
+    tokens: number,
+    now: number,
+    expiresAt: number,
+  ): Promise<RateResult>;
   /**
    * Ends a call: frees its concurrency slot and corrects its token count to the actual (delta = actual - estimate).
    * requestDelta -1 also takes the request back out of its window: a call refused by a later control was never made.
    */
-  release(ticket: string, limits: readonly RateLimit[], tokenDelta: number, admittedAt: number, requestDelta?: number): Promise<void>;
+  release(
+    ticket: string,
+    limits: readonly RateLimit[],
+    tokenDelta: number,
+    admittedAt: number,
+    requestDelta?: number,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,7 +70,13 @@ export class MemoryRateLimiter implements RateLimiterBackend {
   private windows = new Map<string, Map<number, number>>();
   private inFlight = new Map<string, Map<string, number>>();
 
-  async acquire(ticket: string, limits: readonly RateLimit[], tokens: number, now: number, expiresAt: number): Promise<RateResult> {
+  async acquire(
+    ticket: string,
+    limits: readonly RateLimit[],
+    tokens: number,
+    now: number,
+    expiresAt: number,
+  ): Promise<RateResult> {
     const status: RateStatus[] = [];
     const olds: number[] = [];
     for (const l of limits) {
@@ -69,7 +86,12 @@ export class MemoryRateLimiter implements RateLimiterBackend {
       if (used + amountFor(l, tokens) > l.limit) {
         const retryAfterMs = resetFrom(oldest, l, now);
         const refused = { limit: l, used, resetMs: retryAfterMs };
-        return { ok: false, refused, retryAfterMs, status: status.map((s, i) => ({ ...s, resetMs: resetFrom(olds[i]!, s.limit, now) })) };
+        return {
+          ok: false,
+          refused,
+          retryAfterMs,
+          status: status.map((s, i) => ({ ...s, resetMs: resetFrom(olds[i]!, s.limit, now) })),
+        };
       }
     }
     limits.forEach((l, i) => {
@@ -87,7 +109,13 @@ export class MemoryRateLimiter implements RateLimiterBackend {
     return { ok: true, status };
   }
 
-  async release(ticket: string, limits: readonly RateLimit[], tokenDelta: number, admittedAt: number, requestDelta = 0): Promise<void> {
+  async release(
+    ticket: string,
+    limits: readonly RateLimit[],
+    tokenDelta: number,
+    admittedAt: number,
+    requestDelta = 0,
+  ): Promise<void> {
     for (const l of limits) {
       const delta = l.kind === 'tpm' ? tokenDelta : l.kind === 'rpm' ? requestDelta : 0;
       if (l.kind === 'concurrent') this.slots(l).delete(ticket);
@@ -224,10 +252,17 @@ export class RedisRateLimiter implements RateLimiterBackend {
     return r;
   }
 
-  async acquire(ticket: string, limits: readonly RateLimit[], tokens: number, now: number, expiresAt: number): Promise<RateResult> {
+  async acquire(
+    ticket: string,
+    limits: readonly RateLimit[],
+    tokens: number,
+    now: number,
+    expiresAt: number,
+  ): Promise<RateResult> {
     const r = await this.client();
     const args: (string | number)[] = [this.prefix, now, ticket, expiresAt, limits.length];
-    for (const l of limits) args.push(limitKey(l), l.kind === 'concurrent' ? 'c' : 'w', l.limit, bucketMsOf(l), amountFor(l, tokens));
+    for (const l of limits)
+      args.push(limitKey(l), l.kind === 'concurrent' ? 'c' : 'w', l.limit, bucketMsOf(l), amountFor(l, tokens));
     const res = await r.ocoRlAcquire(...args);
     if (res[0] === 'refuse') {
       const i = Number(res[1]) - 1;
@@ -238,14 +273,30 @@ export class RedisRateLimiter implements RateLimiterBackend {
     }
     return {
       ok: true,
-      status: limits.map((l, i) => ({ limit: l, used: Number(res[1 + i * 2]), resetMs: resetFrom(Number(res[2 + i * 2]), l, now) })),
+      status: limits.map((l, i) => ({
+        limit: l,
+        used: Number(res[1 + i * 2]),
+        resetMs: resetFrom(Number(res[2 + i * 2]), l, now),
+      })),
     };
   }
 
-  async release(ticket: string, limits: readonly RateLimit[], tokenDelta: number, admittedAt: number, requestDelta = 0): Promise<void> {
+  async release(
+    ticket: string,
+    limits: readonly RateLimit[],
+    tokenDelta: number,
+    admittedAt: number,
+    requestDelta = 0,
+  ): Promise<void> {
     const r = await this.client();
     const args: (string | number)[] = [this.prefix, ticket, admittedAt, limits.length];
-    for (const l of limits) args.push(limitKey(l), l.kind === 'concurrent' ? 'c' : 'w', bucketMsOf(l), l.kind === 'tpm' ? tokenDelta : l.kind === 'rpm' ? requestDelta : 0);
+    for (const l of limits)
+      args.push(
+        limitKey(l),
+        l.kind === 'concurrent' ? 'c' : 'w',
+        bucketMsOf(l),
+        l.kind === 'tpm' ? tokenDelta : l.kind === 'rpm' ? requestDelta : 0,
+      );
     await r.ocoRlRelease(...args);
   }
 
@@ -253,16 +304,31 @@ export class RedisRateLimiter implements RateLimiterBackend {
 }
 
 const HEADER_NAMES: Record<RateLimit['kind'], { limit: string; remaining: string; reset: string }> = {
-  rpm: { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
-  tpm: { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
-  concurrent: { limit: 'x-ratelimit-limit-concurrent', remaining: 'x-ratelimit-remaining-concurrent', reset: 'x-ratelimit-reset-concurrent' },
+  rpm: {
+    limit: 'x-ratelimit-limit-requests',
+    remaining: 'x-ratelimit-remaining-requests',
+    reset: 'x-ratelimit-reset-requests',
+  },
+  tpm: {
+    limit: 'x-ratelimit-limit-tokens',
+    remaining: 'x-ratelimit-remaining-tokens',
+    reset: 'x-ratelimit-reset-tokens',
+  },
+  concurrent: {
+    limit: 'x-ratelimit-limit-concurrent',
+    remaining: 'x-ratelimit-remaining-concurrent',
+    reset: 'x-ratelimit-reset-concurrent',
+  },
 };
 
 /**
  * OpenAI-style headers. Where several limits of a kind apply (a key's and its
  * team's), the one with the least room left speaks, as it is the one that refuses next.
  */
-export function rateLimitHeaders(status: readonly RateStatus[], format: (ms: number) => string): Record<string, string> {
+export function rateLimitHeaders(
+  status: readonly RateStatus[],
+  format: (ms: number) => string,
+): Record<string, string> {
   const tightest = new Map<RateLimit['kind'], RateStatus>();
   for (const s of status) {
     const cur = tightest.get(s.limit.kind);

@@ -1,7 +1,14 @@
 import type { Redis } from 'ioredis';
 import { Money } from '../../base/money.js';
 import type { Queryable } from '../../base/store/types.js';
-import { counterKey, rollingResetsAt, type BudgetCharge, type LedgerBackend, type LoadSync, type ReserveResult } from './ledger.js';
+import {
+  counterKey,
+  rollingResetsAt,
+  type BudgetCharge,
+  type LedgerBackend,
+  type LoadSync,
+  type ReserveResult,
+} from './ledger.js';
 import { ROLLING_BUCKETS } from './period.js';
 import { spentByBucket, spentInWindow } from './repo.js';
 
@@ -182,7 +189,10 @@ export class RedisLedger implements LedgerBackend {
   /** Counter rebuilds from the store, for logs and tests. */
   rebuilds = 0;
   /** Rebuilds in progress in this daemon, by counter base, with the settlements they must add themselves. */
-  private rebuilding = new Map<string, { done: Promise<void>; late: Array<{ at: number; cost: number; budgetId: string; bucketMs: number }> }>();
+  private rebuilding = new Map<
+    string,
+    { done: Promise<void>; late: Array<{ at: number; cost: number; budgetId: string; bucketMs: number }> }
+  >();
 
   constructor(
     private readonly getRedis: () => Promise<Redis>,
@@ -206,10 +216,24 @@ export class RedisLedger implements LedgerBackend {
     return `c:${counterKey(c.budget)}:${c.window.key}`;
   }
 
-  async reserve(ticketId: string, charges: readonly BudgetCharge[], amount: Money, now: Date, expiresAt: Date): Promise<ReserveResult> {
+  async reserve(
+    ticketId: string,
+    charges: readonly BudgetCharge[],
+    amount: Money,
+    now: Date,
+    expiresAt: Date,
+  ): Promise<ReserveResult> {
     const r = await this.client();
-    const args: (string | number)[] = [this.prefix, now.getTime(), ticketId, toNanoCeil(amount), expiresAt.getTime(), charges.length];
-    for (const c of charges) args.push(c.budget.id, RedisLedger.base(c), limitNano(c.budget), c.budget.hard ? 1 : 0, c.window.bucketMs ?? 0);
+    const args: (string | number)[] = [
+      this.prefix,
+      now.getTime(),
+      ticketId,
+      toNanoCeil(amount),
+      expiresAt.getTime(),
+      charges.length,
+    ];
+    for (const c of charges)
+      args.push(c.budget.id, RedisLedger.base(c), limitNano(c.budget), c.budget.hard ? 1 : 0, c.window.bucketMs ?? 0);
     for (let attempt = 0; attempt < 5; attempt++) {
       const res = await r.ocoReserve(...args);
       const verdict = String(res[0]);
@@ -246,7 +270,13 @@ export class RedisLedger implements LedgerBackend {
     charges.forEach((c, i) => args.push(c.budget.id, bases[i]!, c.window.bucketMs ?? 0));
     const out = await r.ocoSettle(...args);
     out.forEach((n, i) => {
-      if (Number(n) < 0 && nano > 0) heldBy[i]?.late.push({ at: admittedAt.getTime(), cost: nano, budgetId: charges[i]!.budget.id, bucketMs: charges[i]!.window.bucketMs ?? 0 });
+      if (Number(n) < 0 && nano > 0)
+        heldBy[i]?.late.push({
+          at: admittedAt.getTime(),
+          cost: nano,
+          budgetId: charges[i]!.budget.id,
+          bucketMs: charges[i]!.window.bucketMs ?? 0,
+        });
     });
     return out.map((n) => (Number(n) < 0 ? new Money(0) : fromNano(n)));
   }
@@ -257,7 +287,10 @@ export class RedisLedger implements LedgerBackend {
     const running = this.rebuilding.get(base);
     if (running) return running.done;
     const mark = this.sync.hold();
-    const entry = { done: Promise.resolve(), late: [] as Array<{ at: number; cost: number; budgetId: string; bucketMs: number }> };
+    const entry = {
+      done: Promise.resolve(),
+      late: [] as Array<{ at: number; cost: number; budgetId: string; bucketMs: number }>,
+    };
     this.rebuilding.set(base, entry);
     entry.done = (async () => {
       try {
@@ -276,7 +309,8 @@ export class RedisLedger implements LedgerBackend {
         // Replies come in command order, so every settle sent before the load has its answer; one turn
         // of the event loop lets their continuations record what they could not add.
         await new Promise((res) => setImmediate(res));
-        for (const l of entry.late) await r.ocoSettle(this.prefix, '', l.cost, l.at, Date.now(), 1, l.budgetId, base, l.bucketMs);
+        for (const l of entry.late)
+          await r.ocoSettle(this.prefix, '', l.cost, l.at, Date.now(), 1, l.budgetId, base, l.bucketMs);
         this.rebuilds++;
       } finally {
         this.rebuilding.delete(base);

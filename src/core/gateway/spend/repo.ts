@@ -53,7 +53,8 @@ function toBudget(r: BudgetRow): Budget {
   };
 }
 
-const BUDGET_COLUMNS = 'id, name, scope, entity_id, provider, model, limit_usd, period, rolling_seconds, timezone, hard, alert_thresholds, webhook_url, reset_at, created_at, updated_at';
+const BUDGET_COLUMNS =
+  'id, name, scope, entity_id, provider, model, limit_usd, period, rolling_seconds, timezone, hard, alert_thresholds, webhook_url, reset_at, created_at, updated_at';
 
 export async function listBudgets(q: Queryable, filter: { scope?: string; entityId?: string } = {}): Promise<Budget[]> {
   const where: string[] = [];
@@ -68,40 +69,72 @@ export async function listBudgets(q: Queryable, filter: { scope?: string; entity
 }
 
 /** A budget by id, or by scope + entity (+ provider/model narrowing) when that names exactly one. */
-export async function findBudget(q: Queryable, ref: { id?: string; scope?: string; entityId?: string; provider?: string | null; model?: string | null }): Promise<Budget> {
+export async function findBudget(
+  q: Queryable,
+  ref: { id?: string; scope?: string; entityId?: string; provider?: string | null; model?: string | null },
+): Promise<Budget> {
   if (ref.id) {
     const row = await q.get<BudgetRow>(`SELECT ${BUDGET_COLUMNS} FROM budgets WHERE id = $1`, [ref.id]);
-    if (!row) throw new NotFoundError(`no budget with id ${ref.id}`, { code: 'OCO_BUDGET_NOT_FOUND', hint: 'List budgets with "oco budgets list".' });
+    if (!row)
+      throw new NotFoundError(`no budget with id ${ref.id}`, {
+        code: 'OCO_BUDGET_NOT_FOUND',
+        hint: 'List budgets with "oco budgets list".',
+      });
     return toBudget(row);
   }
   const all = (await listBudgets(q, { scope: ref.scope, entityId: ref.entityId })).filter(
-    (b) => (ref.provider === undefined || b.provider === ref.provider) && (ref.model === undefined || b.model === ref.model),
+    (b) =>
+      (ref.provider === undefined || b.provider === ref.provider) && (ref.model === undefined || b.model === ref.model),
   );
   if (all.length === 0) {
-    throw new NotFoundError(`no budget for ${ref.scope} ${ref.entityId}${ref.model ? ` on ${ref.model}` : ''}`, { code: 'OCO_BUDGET_NOT_FOUND', hint: 'List budgets with "oco budgets list".' });
+    throw new NotFoundError(`no budget for ${ref.scope} ${ref.entityId}${ref.model ? ` on ${ref.model}` : ''}`, {
+      code: 'OCO_BUDGET_NOT_FOUND',
+      hint: 'List budgets with "oco budgets list".',
+    });
   }
   if (all.length > 1) {
-    throw new UsageError(`${all.length} budgets match ${ref.scope} ${ref.entityId}; name one with --id or narrow with --provider/--model`, {
-      code: 'OCO_BUDGET_AMBIGUOUS',
-      hint: `Ids: ${all.map((b) => b.id).join(', ')}`,
-    });
+    throw new UsageError(
+      `${all.length} budgets match ${ref.scope} ${ref.entityId}; name one with --id or narrow with --provider/--model`,
+      {
+        code: 'OCO_BUDGET_AMBIGUOUS',
+        hint: `Ids: ${all.map((b) => b.id).join(', ')}`,
+      },
+    );
   }
   return all[0]!;
 }
 
 function budgetParams(f: BudgetFields): SqlParam[] {
-  return [f.name, f.scope, f.entityId, f.provider, f.model, f.limitUsd, f.period, f.rollingSeconds, f.timezone, f.hard, JSON.stringify(f.alertThresholds), f.webhookUrl];
+  return [
+    f.name,
+    f.scope,
+    f.entityId,
+    f.provider,
+    f.model,
+    f.limitUsd,
+    f.period,
+    f.rollingSeconds,
+    f.timezone,
+    f.hard,
+    JSON.stringify(f.alertThresholds),
+    f.webhookUrl,
+  ];
 }
 
 export async function insertBudget(store: Store, f: BudgetFields, now = new Date()): Promise<Budget> {
   const id = `bud_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   return store.transaction(async (tx) => {
-    const clash = (await listBudgets(tx, { scope: f.scope, entityId: f.entityId })).find((b) => b.provider === f.provider && b.model === f.model);
+    const clash = (await listBudgets(tx, { scope: f.scope, entityId: f.entityId })).find(
+      (b) => b.provider === f.provider && b.model === f.model,
+    );
     if (clash) {
-      throw new UsageError(`a budget for ${f.scope} ${f.entityId}${f.provider ? ` on ${f.provider}` : ''}${f.model ? ` model ${f.model}` : ''} already exists (${clash.id})`, {
-        code: 'OCO_BUDGET_EXISTS',
-        hint: `Change it with "oco budgets update --id ${clash.id} …" or delete it first.`,
-      });
+      throw new UsageError(
+        `a budget for ${f.scope} ${f.entityId}${f.provider ? ` on ${f.provider}` : ''}${f.model ? ` model ${f.model}` : ''} already exists (${clash.id})`,
+        {
+          code: 'OCO_BUDGET_EXISTS',
+          hint: `Change it with "oco budgets update --id ${clash.id} …" or delete it first.`,
+        },
+      );
     }
     await tx.run(
       `INSERT INTO budgets (id, name, scope, entity_id, provider, model, limit_usd, period, rolling_seconds, timezone, hard, alert_thresholds, webhook_url, created_at, updated_at)
@@ -154,7 +187,9 @@ interface RateLimitRow extends Row {
 }
 
 export async function listRateLimits(q: Queryable): Promise<RateLimit[]> {
-  const rows = await q.all<RateLimitRow>('SELECT id, scope, entity_id, kind, limit_value, window_seconds, created_at FROM rate_limits ORDER BY scope, entity_id, kind');
+  const rows = await q.all<RateLimitRow>(
+    'SELECT id, scope, entity_id, kind, limit_value, window_seconds, created_at FROM rate_limits ORDER BY scope, entity_id, kind',
+  );
   return rows.map((r) => ({
     id: r.id,
     scope: r.scope as RateLimit['scope'],
@@ -167,21 +202,36 @@ export async function listRateLimits(q: Queryable): Promise<RateLimit[]> {
 }
 
 /** Creates a rate limit, or replaces the value of the one with the same scope, entity and kind. */
-export async function upsertRateLimit(store: Store, l: Omit<RateLimit, 'id' | 'createdAt'>, now = new Date()): Promise<RateLimit> {
+export async function upsertRateLimit(
+  store: Store,
+  l: Omit<RateLimit, 'id' | 'createdAt'>,
+  now = new Date(),
+): Promise<RateLimit> {
   const id = `rl_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   await store.run(
     `INSERT INTO rate_limits (id, scope, entity_id, kind, limit_value, window_seconds, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (scope, entity_id, kind) DO UPDATE SET limit_value = excluded.limit_value, window_seconds = excluded.window_seconds, created_at = excluded.created_at`,
     [id, l.scope, l.entityId, l.kind, l.limit, l.windowSeconds, now],
   );
-  return (await listRateLimits(store)).find((r) => r.scope === l.scope && r.entityId === l.entityId && r.kind === l.kind)!;
+  return (await listRateLimits(store)).find(
+    (r) => r.scope === l.scope && r.entityId === l.entityId && r.kind === l.kind,
+  )!;
 }
 
-export async function deleteRateLimit(store: Store, ref: { id?: string; scope?: string; entityId?: string; kind?: string }): Promise<RateLimit[]> {
+export async function deleteRateLimit(
+  store: Store,
+  ref: { id?: string; scope?: string; entityId?: string; kind?: string },
+): Promise<RateLimit[]> {
   const matches = (await listRateLimits(store)).filter((l) =>
-    ref.id ? l.id === ref.id : l.scope === ref.scope && l.entityId === ref.entityId && (!ref.kind || l.kind === ref.kind),
+    ref.id
+      ? l.id === ref.id
+      : l.scope === ref.scope && l.entityId === ref.entityId && (!ref.kind || l.kind === ref.kind),
   );
-  if (matches.length === 0) throw new NotFoundError('no rate limit matches', { code: 'OCO_RATE_LIMIT_NOT_FOUND', hint: 'List them with "oco limits list".' });
+  if (matches.length === 0)
+    throw new NotFoundError('no rate limit matches', {
+      code: 'OCO_RATE_LIMIT_NOT_FOUND',
+      hint: 'List them with "oco limits list".',
+    });
   for (const m of matches) await store.run('DELETE FROM rate_limits WHERE id = $1', [m.id]);
   return matches;
 }
@@ -201,16 +251,34 @@ export interface AlertRecord {
 }
 
 /** Inserts an alert unless one with the same dedupe key exists; true when this call recorded it. */
-export async function recordAlert(store: Store, a: Omit<AlertRecord, 'id' | 'createdAt'> & { dedupeKey: string }, now = new Date()): Promise<boolean> {
+export async function recordAlert(
+  store: Store,
+  a: Omit<AlertRecord, 'id' | 'createdAt'> & { dedupeKey: string },
+  now = new Date(),
+): Promise<boolean> {
   const r = await store.run(
     `INSERT INTO budget_alerts (id, budget_id, kind, threshold_pct, period_start, spent_usd, limit_usd, details, dedupe_key, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedupe_key) DO NOTHING`,
-    [`alr_${randomUUID().replaceAll('-', '').slice(0, 16)}`, a.budgetId, a.kind, a.thresholdPct, a.periodStart, a.spentUsd, a.limitUsd, a.details ?? null, a.dedupeKey, now],
+    [
+      `alr_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+      a.budgetId,
+      a.kind,
+      a.thresholdPct,
+      a.periodStart,
+      a.spentUsd,
+      a.limitUsd,
+      a.details ?? null,
+      a.dedupeKey,
+      now,
+    ],
   );
   return r.changes > 0;
 }
 
-export async function listAlerts(q: Queryable, filter: { budgetId?: string; limit?: number } = {}): Promise<AlertRecord[]> {
+export async function listAlerts(
+  q: Queryable,
+  filter: { budgetId?: string; limit?: number } = {},
+): Promise<AlertRecord[]> {
   const params: SqlParam[] = [];
   const where = filter.budgetId ? `WHERE budget_id = $${params.push(filter.budgetId)}` : '';
   const rows = await q.all(
@@ -255,14 +323,50 @@ export function encodeTags(tags: readonly string[]): string {
   return `,${tags.join(',')},`;
 }
 
-const EVENT_COLUMNS = ['request_id', 'ts', 'expires_at', 'state', 'provider', 'model', 'org_id', 'team_id', 'agent_id', 'user_id', 'key_id', 'tags', 'reserved_usd', 'cost_usd', 'unpriced', 'overshoot_usd', 'updated_at'];
+const EVENT_COLUMNS = [
+  'request_id',
+  'ts',
+  'expires_at',
+  'state',
+  'provider',
+  'model',
+  'org_id',
+  'team_id',
+  'agent_id',
+  'user_id',
+  'key_id',
+  'tags',
+  'reserved_usd',
+  'cost_usd',
+  'unpriced',
+  'overshoot_usd',
+  'updated_at',
+];
 
 /** Upserts ledger rows in one statement: a later state of the same call replaces the earlier one. */
 export async function writeSpendEvents(q: Queryable, events: readonly SpendEvent[], now = new Date()): Promise<void> {
   if (events.length === 0) return;
   const params: SqlParam[] = [];
   const values = events.map((e) => {
-    const row: SqlParam[] = [e.requestId, e.ts, e.expiresAt, e.state, e.provider, e.model, e.orgId, e.teamId, e.agentId, e.userId, e.keyId, encodeTags(e.tags), e.reservedUsd, e.costUsd, e.unpriced === true, e.overshootUsd ?? null, now];
+    const row: SqlParam[] = [
+      e.requestId,
+      e.ts,
+      e.expiresAt,
+      e.state,
+      e.provider,
+      e.model,
+      e.orgId,
+      e.teamId,
+      e.agentId,
+      e.userId,
+      e.keyId,
+      encodeTags(e.tags),
+      e.reservedUsd,
+      e.costUsd,
+      e.unpriced === true,
+      e.overshootUsd ?? null,
+      now,
+    ];
     return `(${row.map((v) => `$${params.push(v)}`).join(', ')})`;
   });
   await q.run(
@@ -278,7 +382,25 @@ export const SQLITE_SPEND_UPSERT = `INSERT INTO spend_events (${EVENT_COLUMNS.jo
 
 /** One ledger row as SQLite driver values, in EVENT_COLUMNS order: what toDriverValue makes of writeSpendEvents' values. */
 export function sqliteSpendRow(e: SpendEvent, now: string): unknown[] {
-  return [e.requestId, e.ts.toISOString(), e.expiresAt.toISOString(), e.state, e.provider, e.model, e.orgId, e.teamId, e.agentId, e.userId, e.keyId ?? null, encodeTags(e.tags), e.reservedUsd.toFixed(), e.costUsd === null ? null : e.costUsd.toFixed(), e.unpriced ? 1 : 0, e.overshootUsd ? e.overshootUsd.toFixed() : null, now];
+  return [
+    e.requestId,
+    e.ts.toISOString(),
+    e.expiresAt.toISOString(),
+    e.state,
+    e.provider,
+    e.model,
+    e.orgId,
+    e.teamId,
+    e.agentId,
+    e.userId,
+    e.keyId ?? null,
+    encodeTags(e.tags),
+    e.reservedUsd.toFixed(),
+    e.costUsd === null ? null : e.costUsd.toFixed(),
+    e.unpriced ? 1 : 0,
+    e.overshootUsd ? e.overshootUsd.toFixed() : null,
+    now,
+  ];
 }
 
 /** A single daemon owns every reservation: on start, the ones a previous run left behind are released. */
@@ -311,12 +433,19 @@ export async function spentInWindow(q: Queryable, b: Budget, w: PeriodWindow): P
   const params: SqlParam[] = [];
   const filter = budgetFilter(q, b, params);
   const from = `$${params.push(countFrom(b, w))}`;
-  const row = await q.get<{ s: string | null }>(`SELECT ${q.dialect.sumMoney('cost_usd')} AS s FROM spend_events WHERE state = 'settled' AND ts >= ${from} AND ${filter}`, params);
+  const row = await q.get<{ s: string | null }>(
+    `SELECT ${q.dialect.sumMoney('cost_usd')} AS s FROM spend_events WHERE state = 'settled' AND ts >= ${from} AND ${filter}`,
+    params,
+  );
   return money(row?.s ?? '0');
 }
 
 /** Calls in a budget's window admitted without a price, and calls whose cost came out above their bound. */
-export async function guaranteeCounts(q: Queryable, b: Budget, w: PeriodWindow): Promise<{ unpriced: number; overshoot: number; overshootUsd: Money }> {
+export async function guaranteeCounts(
+  q: Queryable,
+  b: Budget,
+  w: PeriodWindow,
+): Promise<{ unpriced: number; overshoot: number; overshootUsd: Money }> {
   const params: SqlParam[] = [];
   const filter = budgetFilter(q, b, params);
   const from = `$${params.push(countFrom(b, w))}`;

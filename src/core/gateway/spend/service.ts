@@ -51,7 +51,11 @@ export async function budgetStatus(q: Queryable, b: Budget, now = new Date()): P
   const reserved = await reservedNow(q, b, now);
   const counts = await guaranteeCounts(q, b, w);
   const remaining = Money.max(0, b.limitUsd.minus(spent).minus(reserved));
-  const pct = b.limitUsd.isZero() ? (spent.isZero() ? 0 : 100) : spent.div(b.limitUsd).times(100).toDecimalPlaces(2).toNumber();
+  const pct = b.limitUsd.isZero()
+    ? spent.isZero()
+      ? 0
+      : 100
+    : spent.div(b.limitUsd).times(100).toDecimalPlaces(2).toNumber();
   const firstThreshold = b.alertThresholds[0];
   return {
     id: b.id,
@@ -76,13 +80,21 @@ export async function budgetStatus(q: Queryable, b: Budget, now = new Date()): P
     usedPct: pct,
     periodStart: b.period === 'total' && !b.resetAt ? null : countFrom(b, w).toISOString(),
     resetsAt: resetsAt?.toISOString() ?? null,
-    state: spent.gte(b.limitUsd) ? 'exceeded' : firstThreshold !== undefined && pct >= firstThreshold ? 'alerting' : 'ok',
+    state: spent.gte(b.limitUsd)
+      ? 'exceeded'
+      : firstThreshold !== undefined && pct >= firstThreshold
+        ? 'alerting'
+        : 'ok',
     createdAt: b.createdAt,
     updatedAt: b.updatedAt,
   };
 }
 
-export async function budgetStatuses(q: Queryable, budgets: readonly Budget[], now = new Date()): Promise<BudgetStatus[]> {
+export async function budgetStatuses(
+  q: Queryable,
+  budgets: readonly Budget[],
+  now = new Date(),
+): Promise<BudgetStatus[]> {
   const out: BudgetStatus[] = [];
   for (const b of budgets) out.push(await budgetStatus(q, b, now));
   return out;
@@ -107,15 +119,28 @@ export function checkBudgets(statuses: BudgetStatus[], failOn: FailOn): CheckRep
 }
 
 export function checkFailure(report: CheckReport): PolicyFailedError {
-  const names = report.failed.map((s) => `${s.scope}/${s.entityId}${s.model ? `@${s.model}` : ''} (${s.spentUsd} of ${s.limitUsd} USD)`);
-  return new PolicyFailedError(`${report.failed.length} budget${report.failed.length === 1 ? '' : 's'} over the limit: ${names.join(', ')}`, {
-    code: 'OCO_BUDGET_EXCEEDED',
-    hint: 'Raise the limit (oco budgets update), reset the period (oco budgets reset), or wait for the period to end.',
-  });
+  const names = report.failed.map(
+    (s) => `${s.scope}/${s.entityId}${s.model ? `@${s.model}` : ''} (${s.spentUsd} of ${s.limitUsd} USD)`,
+  );
+  return new PolicyFailedError(
+    `${report.failed.length} budget${report.failed.length === 1 ? '' : 's'} over the limit: ${names.join(', ')}`,
+    {
+      code: 'OCO_BUDGET_EXCEEDED',
+      hint: 'Raise the limit (oco budgets update), reset the period (oco budgets reset), or wait for the period to end.',
+    },
+  );
 }
 
 export function rateLimitView(l: RateLimit): Record<string, unknown> {
-  return { id: l.id, scope: l.scope, entityId: l.entityId, kind: l.kind, limit: l.limit, window: l.kind === 'concurrent' ? null : formatSpanSeconds(l.windowSeconds), createdAt: l.createdAt };
+  return {
+    id: l.id,
+    scope: l.scope,
+    entityId: l.entityId,
+    kind: l.kind,
+    limit: l.limit,
+    window: l.kind === 'concurrent' ? null : formatSpanSeconds(l.windowSeconds),
+    createdAt: l.createdAt,
+  };
 }
 
 export type { Store };

@@ -28,8 +28,14 @@ const textOnly = {
   accepts: (v: unknown) => v == null || (Array.isArray(v) && v.every((m) => m === 'text')),
   why: 'only text output is translated',
 };
-const legacyFunctions = { accepts: absentOr(), why: 'the legacy functions API is not translated', hint: 'Use tools and tool_choice.' };
-const bookkeeping = { ignored: 'OpenAI-side bookkeeping (stored completions, routing hints); the answer is the same without it' };
+const legacyFunctions = {
+  accepts: absentOr(),
+  why: 'the legacy functions API is not translated',
+  hint: 'Use tools and tool_choice.',
+};
+const bookkeeping = {
+  ignored: 'OpenAI-side bookkeeping (stored completions, routing hints); the answer is the same without it',
+};
 
 export const FIELD_RULES = {
   model: { anthropic: 'mapped', gemini: 'mapped' },
@@ -63,7 +69,10 @@ export const FIELD_RULES = {
     anthropic: 'mapped',
     gemini: { ignored: 'an abuse-monitoring id; Gemini has no end-user field' },
   },
-  logprobs: { anthropic: { accepts: absentOr(false), why: 'no log probabilities' }, gemini: { accepts: absentOr(false), why: 'log probabilities are not translated' } },
+  logprobs: {
+    anthropic: { accepts: absentOr(false), why: 'no log probabilities' },
+    gemini: { accepts: absentOr(false), why: 'log probabilities are not translated' },
+  },
   top_logprobs: { anthropic: never, gemini: never },
   logit_bias: { anthropic: never, gemini: never },
   modalities: { anthropic: textOnly, gemini: textOnly },

@@ -189,7 +189,14 @@ export class TranslationError extends UsageError {
   readonly field: string;
   readonly provider?: ProviderName;
 
-  constructor(code: (typeof TRANSLATE_CODES)[keyof typeof TRANSLATE_CODES], field: string, message: string, provider?: ProviderName, hint?: string, extra: Record<string, unknown> = {}) {
+  constructor(
+    code: (typeof TRANSLATE_CODES)[keyof typeof TRANSLATE_CODES],
+    field: string,
+    message: string,
+    provider?: ProviderName,
+    hint?: string,
+    extra: Record<string, unknown> = {},
+  ) {
     super(message, { code, hint, details: { field, ...(provider ? { provider } : {}), status: 400, ...extra } });
     this.field = field;
     this.provider = provider;
@@ -204,7 +211,13 @@ export class TranslationError extends UsageError {
 
 /** A field the provider cannot honour. */
 export function unsupported(field: string, provider: ProviderName, why: string, hint?: string): TranslationError {
-  return new TranslationError(TRANSLATE_CODES.unsupported, field, `${field} is not supported by ${provider}: ${why}`, provider, hint);
+  return new TranslationError(
+    TRANSLATE_CODES.unsupported,
+    field,
+    `${field} is not supported by ${provider}: ${why}`,
+    provider,
+    hint,
+  );
 }
 
 /** A request that is not a valid OpenAI request where translation needs it to be. */

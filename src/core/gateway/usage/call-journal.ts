@@ -1,4 +1,14 @@
-import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ProviderName, StoredAttribution } from '../model.js';
@@ -66,11 +76,43 @@ const SEGMENT = /^calls-(\d+)\.log$/;
  *   ["i", ...INTENT_FIELDS]                       a call forwarded upstream
  *   ["r", admitted, requestedModel, ...RECORD_FIELDS]   a call ended
  */
-const INTENT_FIELDS = ['id', 'ts', 'provider', 'model', 'endpoint', 'attribution', 'estimatedInputTokens', 'maxOutputTokens', 'admitted'] as const satisfies ReadonlyArray<keyof CallIntent>;
+const INTENT_FIELDS = [
+  'id',
+  'ts',
+  'provider',
+  'model',
+  'endpoint',
+  'attribution',
+  'estimatedInputTokens',
+  'maxOutputTokens',
+  'admitted',
+] as const satisfies ReadonlyArray<keyof CallIntent>;
 const RECORD_FIELDS = [
-  'id', 'ts', 'provider', 'model', 'endpoint', 'orgId', 'teamId', 'agentId', 'userId', 'keyId', 'tags',
-  'inputTokens', 'cachedInputTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens', 'toolPromptTokens',
-  'costUsd', 'latencyMs', 'ttfbMs', 'statusCode', 'streamed', 'estimated', 'errorClass',
+  'id',
+  'ts',
+  'provider',
+  'model',
+  'endpoint',
+  'orgId',
+  'teamId',
+  'agentId',
+  'userId',
+  'keyId',
+  'tags',
+  'inputTokens',
+  'cachedInputTokens',
+  'cacheWrite5mTokens',
+  'cacheWrite1hTokens',
+  'outputTokens',
+  'reasoningTokens',
+  'toolPromptTokens',
+  'costUsd',
+  'latencyMs',
+  'ttfbMs',
+  'statusCode',
+  'streamed',
+  'estimated',
+  'errorClass',
 ] as const satisfies ReadonlyArray<keyof UsageRecord>;
 
 // The encoders spell the tables out as array literals: reading fixed properties of one shape is
@@ -81,10 +123,34 @@ function intentLine(i: CallIntent): string {
 
 function recordLine(r: UsageRecord, admitted: boolean, requestedModel: string): string {
   return `${JSON.stringify([
-    'r', admitted, requestedModel,
-    r.id, r.ts, r.provider, r.model, r.endpoint, r.orgId, r.teamId, r.agentId, r.userId, r.keyId, r.tags,
-    r.inputTokens, r.cachedInputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens, r.reasoningTokens, r.toolPromptTokens,
-    r.costUsd, r.latencyMs, r.ttfbMs, r.statusCode, r.streamed, r.estimated, r.errorClass,
+    'r',
+    admitted,
+    requestedModel,
+    r.id,
+    r.ts,
+    r.provider,
+    r.model,
+    r.endpoint,
+    r.orgId,
+    r.teamId,
+    r.agentId,
+    r.userId,
+    r.keyId,
+    r.tags,
+    r.inputTokens,
+    r.cachedInputTokens,
+    r.cacheWrite5mTokens,
+    r.cacheWrite1hTokens,
+    r.outputTokens,
+    r.reasoningTokens,
+    r.toolPromptTokens,
+    r.costUsd,
+    r.latencyMs,
+    r.ttfbMs,
+    r.statusCode,
+    r.streamed,
+    r.estimated,
+    r.errorClass,
   ])}\n`;
 }
 
@@ -169,7 +235,10 @@ export class CallJournal {
         unlinkSync(f);
       } catch (err) {
         // Left for the next start, which replays it again: idempotent, so a nuisance rather than an error.
-        this.opts.logger?.warn({ err: { message: (err as Error).message }, file: f }, 'cannot remove a replayed call journal file');
+        this.opts.logger?.warn(
+          { err: { message: (err as Error).message }, file: f },
+          'cannot remove a replayed call journal file',
+        );
       }
     }
   }
@@ -205,12 +274,16 @@ export class CallJournal {
       if (n < len) {
         // A regular file takes a whole write unless the disk is full; finish a short one rather than leave half a line.
         const buf = Buffer.from(line);
-        for (let off = n; off < len; ) off += writeSync(s.fd!, buf, off);
+        for (let off = n; off < len;) off += writeSync(s.fd!, buf, off);
       }
       s.bytes += len;
       return true;
     } catch (err) {
-      if (!this.failed) this.opts.logger?.error({ err: { message: (err as Error).message }, dir: this.dir }, 'call journal write failed: calls are still recorded, but a crash now can lose the last flush interval');
+      if (!this.failed)
+        this.opts.logger?.error(
+          { err: { message: (err as Error).message }, dir: this.dir },
+          'call journal write failed: calls are still recorded, but a crash now can lose the last flush interval',
+        );
       this.failed = true;
       return false;
     }
@@ -270,7 +343,10 @@ export class CallJournal {
         }
         unlinkSync(s.path);
       } catch (err) {
-        this.opts.logger?.warn({ err: { message: (err as Error).message }, file: s.path }, 'call journal truncation failed; the next start replays it (idempotently)');
+        this.opts.logger?.warn(
+          { err: { message: (err as Error).message }, file: s.path },
+          'call journal truncation failed; the next start replays it (idempotently)',
+        );
         return;
       }
       this.segments.shift();
@@ -298,6 +374,7 @@ export class CallJournal {
       s.fd = undefined;
     }
     const last = this.segments.at(-1);
-    if (this.segments.length === 1 && last && last.bytes === 0 && last.open === 0 && last.uncommitted === 0) unlinkSync(last.path);
+    if (this.segments.length === 1 && last && last.bytes === 0 && last.open === 0 && last.uncommitted === 0)
+      unlinkSync(last.path);
   }
 }

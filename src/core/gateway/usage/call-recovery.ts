@@ -30,7 +30,11 @@ export interface RecoveryResult {
  */
 export function interruptedRecord(i: CallIntent, book: PriceBook, defaultMaxOutputTokens: number): UsageRecord {
   const at = new Date(i.ts);
-  const usage = { ...emptyUsage(), inputTokens: i.estimatedInputTokens, outputTokens: i.maxOutputTokens ?? book.limitsOf(i.provider, i.model).maxOutputTokens ?? defaultMaxOutputTokens };
+  const usage = {
+    ...emptyUsage(),
+    inputTokens: i.estimatedInputTokens,
+    outputTokens: i.maxOutputTokens ?? book.limitsOf(i.provider, i.model).maxOutputTokens ?? defaultMaxOutputTokens,
+  };
   const cost = book.price(i.provider, i.model, usage, at).costUsd;
   const a = i.attribution;
   return {
@@ -69,14 +73,26 @@ export function interruptedRecord(i: CallIntent, book: PriceBook, defaultMaxOutp
  * Writing is idempotent by request id, so a record the crashed run had already
  * committed, or a crash during this recovery, never counts a call twice.
  */
-export async function recoverCallJournal(journal: CallJournal, recorder: Recorder, book: PriceBook, opts: { defaultMaxOutputTokens: number; logger?: Logger }): Promise<RecoveryResult> {
+export async function recoverCallJournal(
+  journal: CallJournal,
+  recorder: Recorder,
+  book: PriceBook,
+  opts: { defaultMaxOutputTokens: number; logger?: Logger },
+): Promise<RecoveryResult> {
   const left = journal.leftover();
-  const interrupted = left.interrupted.map((i) => ({ record: interruptedRecord(i, book, opts.defaultMaxOutputTokens), admitted: i.admitted, requestedModel: i.model }));
+  const interrupted = left.interrupted.map((i) => ({
+    record: interruptedRecord(i, book, opts.defaultMaxOutputTokens),
+    admitted: i.admitted,
+    requestedModel: i.model,
+  }));
   const all: JournaledRecord[] = [...left.finished, ...interrupted];
   if (all.length > 0) await recorder.writeDurably(all.map((c) => c.record));
   journal.discard(left.files);
   if (all.length > 0 || left.torn > 0) {
-    opts.logger?.info({ finished: left.finished.length, interrupted: interrupted.length, torn: left.torn }, 'replayed the call journal of a previous run');
+    opts.logger?.info(
+      { finished: left.finished.length, interrupted: interrupted.length, torn: left.torn },
+      'replayed the call journal of a previous run',
+    );
   }
   return {
     finished: left.finished.length,

@@ -60,7 +60,8 @@ export class Recorder {
   start(): void {
     // A file left half-replayed by a crash goes back to the queue of files: the replay is idempotent.
     for (const f of readdirSync(this.opts.spillDir)) {
-      if (f.endsWith('.jsonl.replaying')) renameSync(join(this.opts.spillDir, f), join(this.opts.spillDir, f.slice(0, -'.replaying'.length)));
+      if (f.endsWith('.jsonl.replaying'))
+        renameSync(join(this.opts.spillDir, f), join(this.opts.spillDir, f.slice(0, -'.replaying'.length)));
     }
     this.timer = setInterval(() => void this.flush(), this.opts.flushIntervalMs);
     this.timer.unref();
@@ -110,7 +111,10 @@ export class Recorder {
         this.opts.onDurable?.(batch);
       } catch (err) {
         this.dbDown = true;
-        this.opts.logger?.warn({ err: { message: (err as Error).message }, records: batch.length }, 'usage write failed; records go to the spill file until the database answers');
+        this.opts.logger?.warn(
+          { err: { message: (err as Error).message }, records: batch.length },
+          'usage write failed; records go to the spill file until the database answers',
+        );
         this.spill(batch);
       }
     }
@@ -137,7 +141,10 @@ export class Recorder {
         this.stats.written += batch.length;
       } catch (err) {
         this.dbDown = true;
-        this.opts.logger?.warn({ err: { message: (err as Error).message }, records: batch.length }, 'usage write failed; records go to the spill file until the database answers');
+        this.opts.logger?.warn(
+          { err: { message: (err as Error).message }, records: batch.length },
+          'usage write failed; records go to the spill file until the database answers',
+        );
         this.spill(batch);
       }
     }
@@ -145,7 +152,9 @@ export class Recorder {
 
   spillFiles(): string[] {
     try {
-      return readdirSync(this.opts.spillDir).filter((f) => f.endsWith('.jsonl')).sort();
+      return readdirSync(this.opts.spillDir)
+        .filter((f) => f.endsWith('.jsonl'))
+        .sort();
     } catch {
       return [];
     }
@@ -155,7 +164,11 @@ export class Recorder {
   async replay(): Promise<number> {
     const files = this.spillFiles();
     if (files.length === 0) {
-      if (this.dbDown) this.dbDown = !(await this.sink.ping().then(() => true, () => false));
+      if (this.dbDown)
+        this.dbDown = !(await this.sink.ping().then(
+          () => true,
+          () => false,
+        ));
       return 0;
     }
     try {
@@ -174,13 +187,16 @@ export class Recorder {
       } catch {
         continue;
       }
-      const records = readFileSync(claimed, 'utf8').split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
-        try {
-          return [JSON.parse(l) as UsageRecord];
-        } catch {
-          return [];
-        }
-      });
+      const records = readFileSync(claimed, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as UsageRecord];
+          } catch {
+            return [];
+          }
+        });
       try {
         await this.sink.write(records);
         unlinkSync(claimed);

@@ -150,7 +150,10 @@ export class SqliteWorkerSink implements RecordSink {
  * takes them: strings, numbers, null) in one transaction on the
  * SQLite writer thread of `file`, the statement prepared once there.
  */
-export function sqliteRowWriter(file: string, sql: string): { write(rows: unknown[][]): Promise<number>; close(): Promise<void> } {
+export function sqliteRowWriter(
+  file: string,
+  sql: string,
+): { write(rows: unknown[][]): Promise<number>; close(): Promise<void> } {
   let thread: SqliteWriterThread | undefined;
   return {
     write(rows) {

@@ -50,7 +50,8 @@ export interface Summary {
  * Bounds are whole hours: from is rounded down, to up.
  */
 export async function summarize(store: Store, opts: { from: Date; to: Date; groupBy: GroupBy }): Promise<Summary> {
-  if (!GROUP_BY.includes(opts.groupBy)) throw new UsageError(`cannot group by "${opts.groupBy}"`, { hint: `Use one of ${GROUP_BY.join(', ')}.` });
+  if (!GROUP_BY.includes(opts.groupBy))
+    throw new UsageError(`cannot group by "${opts.groupBy}"`, { hint: `Use one of ${GROUP_BY.join(', ')}.` });
   const from = floorHour(opts.from);
   const to = ceilHour(opts.to);
   const keyExpr = opts.groupBy === 'day' ? store.dialect.utcDay('hour') : GROUP_COLUMN[opts.groupBy];
@@ -63,9 +64,26 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
     [from.toISOString(), to.toISOString()],
   );
   const out = rows.map(toRow);
-  const counts = ['requests', 'errors', 'refused', 'unpricedRequests', 'inputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'inputTotalTokens', 'outputTokens', 'reasoningTokens'] as const;
-  const total = { ...Object.fromEntries(counts.map((c) => [c, out.reduce((n, r) => n + r[c], 0)])), costUsd: '0' } as Omit<SummaryRow, 'key'>;
-  const totalCost = await store.get<{ c: string | null }>(`SELECT ${m} AS c FROM usage_hourly WHERE hour >= $1 AND hour < $2`, [from.toISOString(), to.toISOString()]);
+  const counts = [
+    'requests',
+    'errors',
+    'refused',
+    'unpricedRequests',
+    'inputTokens',
+    'cachedInputTokens',
+    'cacheWriteTokens',
+    'inputTotalTokens',
+    'outputTokens',
+    'reasoningTokens',
+  ] as const;
+  const total = {
+    ...Object.fromEntries(counts.map((c) => [c, out.reduce((n, r) => n + r[c], 0)])),
+    costUsd: '0',
+  } as Omit<SummaryRow, 'key'>;
+  const totalCost = await store.get<{ c: string | null }>(
+    `SELECT ${m} AS c FROM usage_hourly WHERE hour >= $1 AND hour < $2`,
+    [from.toISOString(), to.toISOString()],
+  );
   total.costUsd = plain(totalCost?.c);
   return { from: from.toISOString(), to: to.toISOString(), groupBy: opts.groupBy, rows: out, total };
 }
@@ -134,8 +152,12 @@ export type RequestRow = {
 };
 
 /** Newest first, keyset-paginated: the cursor is the (ts, id) of the last row returned. */
-export async function listRequests(store: Store, opts: { limit: number; cursor?: string }): Promise<{ requests: RequestRow[]; nextCursor: string | null }> {
-  if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 1000) throw new UsageError('limit must be an integer from 1 to 1000');
+export async function listRequests(
+  store: Store,
+  opts: { limit: number; cursor?: string },
+): Promise<{ requests: RequestRow[]; nextCursor: string | null }> {
+  if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 1000)
+    throw new UsageError('limit must be an integer from 1 to 1000');
   let where = '';
   const params: string[] = [];
   if (opts.cursor) {
@@ -145,18 +167,29 @@ export async function listRequests(store: Store, opts: { limit: number; cursor?:
     } catch {
       decoded = undefined;
     }
-    if (!Array.isArray(decoded) || decoded.length !== 2 || typeof decoded[0] !== 'string' || typeof decoded[1] !== 'string') {
-      throw new UsageError('cursor is not one this API returned', { hint: 'Pass the cursor the previous page returned, unchanged.' });
+    if (
+      !Array.isArray(decoded) ||
+      decoded.length !== 2 ||
+      typeof decoded[0] !== 'string' ||
+      typeof decoded[1] !== 'string'
+    ) {
+      throw new UsageError('cursor is not one this API returned', {
+        hint: 'Pass the cursor the previous page returned, unchanged.',
+      });
     }
     where = 'WHERE ts < $1 OR (ts = $1 AND id < $2)';
     params.push(decoded[0], decoded[1]);
   }
-  const rows = await store.all(`SELECT * FROM api_requests ${where} ORDER BY ts DESC, id DESC LIMIT ${opts.limit + 1}`, params);
+  const rows = await store.all(
+    `SELECT * FROM api_requests ${where} ORDER BY ts DESC, id DESC LIMIT ${opts.limit + 1}`,
+    params,
+  );
   const page = rows.slice(0, opts.limit).map(toRequestRow);
   const last = page[page.length - 1];
   return {
     requests: page,
-    nextCursor: rows.length > opts.limit && last ? Buffer.from(JSON.stringify([last.ts, last.id])).toString('base64url') : null,
+    nextCursor:
+      rows.length > opts.limit && last ? Buffer.from(JSON.stringify([last.ts, last.id])).toString('base64url') : null,
   };
 }
 
@@ -192,10 +225,18 @@ function toRequestRow(r: Record<string, any>): RequestRow {
 }
 
 /** Models seen without a price, from the rollups. */
-export async function listUnpriced(store: Store): Promise<Array<{ provider: string; model: string; requests: number; firstHour: string; lastHour: string }>> {
+export async function listUnpriced(
+  store: Store,
+): Promise<Array<{ provider: string; model: string; requests: number; firstHour: string; lastHour: string }>> {
   const rows = await store.all(
     `SELECT provider, model, SUM(unpriced_requests) AS requests, MIN(hour) AS first_hour, MAX(hour) AS last_hour
      FROM usage_hourly WHERE unpriced_requests > 0 GROUP BY provider, model ORDER BY provider, model`,
   );
-  return rows.map((r) => ({ provider: String(r.provider), model: String(r.model), requests: Number(r.requests), firstHour: new Date(r.first_hour as string).toISOString(), lastHour: new Date(r.last_hour as string).toISOString() }));
+  return rows.map((r) => ({
+    provider: String(r.provider),
+    model: String(r.model),
+    requests: Number(r.requests),
+    firstHour: new Date(r.first_hour as string).toISOString(),
+    lastHour: new Date(r.last_hour as string).toISOString(),
+  }));
 }

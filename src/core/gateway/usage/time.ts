@@ -4,7 +4,8 @@ import { UsageError } from '../../base/errors.js';
 /** A span flag ("7d", "12h", "30m", "2w") in milliseconds; the error names the flag. */
 function spanFlagMs(value: string, flag: string): number {
   const seconds = parseSpanSeconds(value);
-  if (seconds === undefined) throw new UsageError(`--${flag} must be a duration such as 30m, 12h, 7d or 2w (got "${value}")`);
+  if (seconds === undefined)
+    throw new UsageError(`--${flag} must be a duration such as 30m, 12h, 7d or 2w (got "${value}")`);
   return seconds * 1000;
 }
 
@@ -15,6 +16,9 @@ export function parseTimeOrDuration(value: string, flag: string, direction: 'pas
     return new Date(now.getTime() + (direction === 'past' ? -ms : ms));
   }
   const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--${flag} must be a duration such as 7d or an ISO-8601 date such as 2026-01-31 (got "${value}")`);
+  if (Number.isNaN(d.getTime()))
+    throw new UsageError(
+      `--${flag} must be a duration such as 7d or an ISO-8601 date such as 2026-01-31 (got "${value}")`,
+    );
   return d;
 }

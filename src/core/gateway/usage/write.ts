@@ -33,7 +33,19 @@ export async function writeRecords(tx: Queryable, records: readonly UsageRecord[
   const rollups = rollupsOf(records, (r) => inserted.has(r.id));
   const sql = rollupSql(tx.dialect.addMoney('usage_hourly.cost_usd', 'excluded.cost_usd'), (i) => `$${i}`);
   for (const a of rollups.values()) {
-    await tx.run(sql, [...a.key, a.requests, a.errors, a.refused, a.unpriced, a.input, a.cached, a.cacheWrite, a.output, a.reasoning, a.cost.toFixed()]);
+    await tx.run(sql, [
+      ...a.key,
+      a.requests,
+      a.errors,
+      a.refused,
+      a.unpriced,
+      a.input,
+      a.cached,
+      a.cacheWrite,
+      a.output,
+      a.reasoning,
+      a.cost.toFixed(),
+    ]);
   }
   return inserted.size;
 }
@@ -64,7 +76,10 @@ function rollupSql(addCost: string, placeholder: (i: number) => string): string 
       cost_usd = ${addCost}`;
 }
 
-function rollupsOf(records: readonly UsageRecord[], include: (r: UsageRecord, i: number) => boolean): Map<string, Rollup> {
+function rollupsOf(
+  records: readonly UsageRecord[],
+  include: (r: UsageRecord, i: number) => boolean,
+): Map<string, Rollup> {
   const rollups = new Map<string, Rollup>();
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
@@ -73,7 +88,19 @@ function rollupsOf(records: readonly UsageRecord[], include: (r: UsageRecord, i:
     const k = [hour, r.orgId, r.teamId, r.agentId, r.userId, r.provider, r.model].join('\u0000');
     let agg = rollups.get(k);
     if (!agg) {
-      agg = { key: [hour, r.orgId, r.teamId, r.agentId, r.userId, r.provider, r.model], requests: 0, errors: 0, refused: 0, unpriced: 0, input: 0, cached: 0, cacheWrite: 0, output: 0, reasoning: 0, cost: new Money(0) };
+      agg = {
+        key: [hour, r.orgId, r.teamId, r.agentId, r.userId, r.provider, r.model],
+        requests: 0,
+        errors: 0,
+        refused: 0,
+        unpriced: 0,
+        input: 0,
+        cached: 0,
+        cacheWrite: 0,
+        output: 0,
+        reasoning: 0,
+        cost: new Money(0),
+      };
       rollups.set(k, agg);
     }
     agg.requests++;
@@ -102,7 +129,9 @@ export function writeRecordsSqlite(db: Database.Database, records: readonly Usag
   let st = sqliteStatements.get(db);
   if (!st) {
     st = {
-      insert: db.prepare(`INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(',')}) ON CONFLICT (id, ts) DO NOTHING`),
+      insert: db.prepare(
+        `INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(',')}) ON CONFLICT (id, ts) DO NOTHING`,
+      ),
       rollup: db.prepare(rollupSql('decimal_add(usage_hourly.cost_usd, excluded.cost_usd)', () => '?')),
     };
     sqliteStatements.set(db, st);
@@ -123,7 +152,19 @@ export function writeRecordsSqlite(db: Database.Database, records: readonly Usag
     }
   }
   for (const a of rollupsOf(records, (_r, i) => inserted[i] === 1).values()) {
-    st.rollup.run([...a.key, a.requests, a.errors, a.refused, a.unpriced, a.input, a.cached, a.cacheWrite, a.output, a.reasoning, a.cost.toFixed()]);
+    st.rollup.run([
+      ...a.key,
+      a.requests,
+      a.errors,
+      a.refused,
+      a.unpriced,
+      a.input,
+      a.cached,
+      a.cacheWrite,
+      a.output,
+      a.reasoning,
+      a.cost.toFixed(),
+    ]);
   }
   return n;
 }

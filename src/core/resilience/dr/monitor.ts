@@ -66,14 +66,31 @@ export function startDrMonitor(config: OcoConfig, store: Store, options: DrMonit
       options.onCheck?.(status);
       const at = status.checkedAt;
       for (const p of status.policies) {
-        const sig = p.breaches.map((b) => b.kind).sort().join(',');
+        const sig = p.breaches
+          .map((b) => b.kind)
+          .sort()
+          .join(',');
         const prev = open.get(p.policy);
         if (!p.ok && prev !== sig) {
           open.set(p.policy, sig);
-          await emit({ event: 'dr.breach', policy: p.policy, context: status.context, namespace: status.namespace, breaches: p.breaches, at });
+          await emit({
+            event: 'dr.breach',
+            policy: p.policy,
+            context: status.context,
+            namespace: status.namespace,
+            breaches: p.breaches,
+            at,
+          });
         } else if (p.ok && prev !== undefined) {
           open.delete(p.policy);
-          await emit({ event: 'dr.resolved', policy: p.policy, context: status.context, namespace: status.namespace, breaches: [], at });
+          await emit({
+            event: 'dr.resolved',
+            policy: p.policy,
+            context: status.context,
+            namespace: status.namespace,
+            breaches: [],
+            at,
+          });
         }
       }
       return status;

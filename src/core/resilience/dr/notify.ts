@@ -12,7 +12,12 @@ export interface NotifyOptions {
   timeoutMs?: number;
 }
 
-export async function postBreachWebhook(url: string, event: string, payload: unknown, options: NotifyOptions = {}): Promise<DeliveryResult> {
+export async function postBreachWebhook(
+  url: string,
+  event: string,
+  payload: unknown,
+  options: NotifyOptions = {},
+): Promise<DeliveryResult> {
   return postWebhook(url, event, JSON.stringify(payload), {
     secret: options.secret,
     retryDelaysMs: (options.retryDelaysMs ?? [500, 2000, 5000]).slice(0, 5),

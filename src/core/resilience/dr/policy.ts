@@ -45,7 +45,11 @@ const FIELDS: Record<string, FieldDef> = {
   name: { kind: 'name', required: true, expected: `a lowercase name (a-z, 0-9, "-"), at most ${MAX_NAME} characters` },
   namespaces: { kind: 'namespaces', required: true, expected: 'a non-empty list of namespace names, e.g. [app, db]' },
   excludeNamespaces: { kind: 'namespaces', expected: 'a list of namespace names' },
-  schedule: { kind: 'cron', required: true, expected: 'a cron expression with five fields, e.g. "0 */6 * * *", or @daily / @every 6h' },
+  schedule: {
+    kind: 'cron',
+    required: true,
+    expected: 'a cron expression with five fields, e.g. "0 */6 * * *", or @daily / @every 6h',
+  },
   rpo: { kind: 'duration', required: true, expected: 'a duration such as 24h or 90m' },
   rto: { kind: 'duration', expected: 'a duration such as 1h or 30m' },
   retention: { kind: 'duration', expected: 'a duration such as 720h' },
@@ -58,7 +62,10 @@ const FIELDS: Record<string, FieldDef> = {
 
 export class PolicyFileError extends ConfigError {
   constructor(file: string, line: number, col: number, message: string, hint?: string) {
-    super(`${file}:${line}:${col}: ${message}`, { code: 'OCO_DR_POLICY_INVALID', hint: hint ?? 'See "oco dr policy apply --help" for the file format.' });
+    super(`${file}:${line}:${col}: ${message}`, {
+      code: 'OCO_DR_POLICY_INVALID',
+      hint: hint ?? 'See "oco dr policy apply --help" for the file format.',
+    });
   }
 }
 
@@ -67,7 +74,10 @@ export function parsePolicyFile(file: string, text?: string): DrPolicy[] {
   try {
     source = text ?? readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { code: 'OCO_DR_POLICY_UNREADABLE', hint: 'Give the path of a policy YAML file with -f.' });
+    throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      code: 'OCO_DR_POLICY_UNREADABLE',
+      hint: 'Give the path of a policy YAML file with -f.',
+    });
   }
   return parsePolicies(source, file);
 }
@@ -97,28 +107,41 @@ export function parsePolicies(source: string, file = 'dr.yaml'): DrPolicy[] {
   const names = new Set<string>();
   return list.items.map((item, i) => {
     const where = `policies[${i}]`;
-    if (!isMap(item)) return fail(item as Node, `${where} must be a mapping of fields (name, namespaces, schedule, rpo, ...)`);
+    if (!isMap(item))
+      return fail(item as Node, `${where} must be a mapping of fields (name, namespaces, schedule, rpo, ...)`);
     const policy = toPolicy(item, where, fail);
-    if (names.has(policy.name)) fail((item.get('name', true) as Node) ?? item, `${where}.name: "${policy.name}" is used by an earlier policy`);
+    if (names.has(policy.name))
+      fail((item.get('name', true) as Node) ?? item, `${where}.name: "${policy.name}" is used by an earlier policy`);
     names.add(policy.name);
     return policy;
   });
 }
 
-function toPolicy(map: YAMLMap, where: string, fail: (node: Node | null | undefined, message: string, hint?: string) => never): DrPolicy {
+function toPolicy(
+  map: YAMLMap,
+  where: string,
+  fail: (node: Node | null | undefined, message: string, hint?: string) => never,
+): DrPolicy {
   const { isScalar } = yaml();
   const values: Record<string, unknown> = {};
   for (const pair of map.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     const def = FIELDS[key];
     if (!def) {
-      const close = Object.keys(FIELDS).find((k) => k.toLowerCase() === key.toLowerCase() || k.startsWith(key.slice(0, 3)));
-      fail(pair.key as Node, `${where}: unknown field "${key}"`, close ? `Did you mean "${close}"?` : `Known fields: ${Object.keys(FIELDS).join(', ')}.`);
+      const close = Object.keys(FIELDS).find(
+        (k) => k.toLowerCase() === key.toLowerCase() || k.startsWith(key.slice(0, 3)),
+      );
+      fail(
+        pair.key as Node,
+        `${where}: unknown field "${key}"`,
+        close ? `Did you mean "${close}"?` : `Known fields: ${Object.keys(FIELDS).join(', ')}.`,
+      );
     }
     values[key] = checkField(key, def!, pair.value as Node, `${where}.${key}`, fail);
   }
   for (const [key, def] of Object.entries(FIELDS)) {
-    if (def.required && values[key] === undefined) fail(map, `${where}: missing required field "${key}" (${def.expected})`);
+    if (def.required && values[key] === undefined)
+      fail(map, `${where}: missing required field "${key}" (${def.expected})`);
   }
   const text = {
     rpo: values.rpo as string,
@@ -138,12 +161,20 @@ function toPolicy(map: YAMLMap, where: string, fail: (node: Node | null | undefi
     ...(values.storageLocation ? { storageLocation: values.storageLocation as string } : {}),
     ...(values.selector ? { selector: values.selector as string } : {}),
     ...(values.snapshotVolumes !== undefined ? { snapshotVolumes: values.snapshotVolumes as boolean } : {}),
-    ...(values.defaultVolumesToFsBackup !== undefined ? { defaultVolumesToFsBackup: values.defaultVolumesToFsBackup as boolean } : {}),
+    ...(values.defaultVolumesToFsBackup !== undefined
+      ? { defaultVolumesToFsBackup: values.defaultVolumesToFsBackup as boolean }
+      : {}),
     text,
   };
 }
 
-function checkField(key: string, def: FieldDef, node: Node, path: string, fail: (node: Node | null | undefined, message: string, hint?: string) => never): unknown {
+function checkField(
+  key: string,
+  def: FieldDef,
+  node: Node,
+  path: string,
+  fail: (node: Node | null | undefined, message: string, hint?: string) => never,
+): unknown {
   const { isScalar, isSeq } = yaml();
   const bad = (detail: string): never => fail(node, `${path}: ${detail}; expected ${def.expected}`);
   const scalar = (): unknown => (isScalar(node) ? node.value : bad('not a single value'));
@@ -153,7 +184,8 @@ function checkField(key: string, def: FieldDef, node: Node, path: string, fail: 
       if (def.required && node.items.length === 0) return bad('empty list');
       return node.items.map((n, j) => {
         const v = isScalar(n) ? String(n.value) : '';
-        if (!(v === '*' || (NAMESPACE.test(v) && v.length <= 63))) fail(n as Node, `${path}[${j}]: "${v}" is not a namespace name; expected ${def.expected}`);
+        if (!(v === '*' || (NAMESPACE.test(v) && v.length <= 63)))
+          fail(n as Node, `${path}[${j}]: "${v}" is not a namespace name; expected ${def.expected}`);
         return v;
       });
     }
@@ -165,7 +197,8 @@ function checkField(key: string, def: FieldDef, node: Node, path: string, fail: 
       const raw = scalar();
       if (typeof raw !== 'string' && typeof raw !== 'number') return bad(`${JSON.stringify(raw)} is not text`);
       const v = String(raw).trim();
-      if (def.kind === 'name' && !(NAME.test(v) && v.length <= (key === 'name' ? MAX_NAME : 253))) return bad(`"${v}" is not a valid name`);
+      if (def.kind === 'name' && !(NAME.test(v) && v.length <= (key === 'name' ? MAX_NAME : 253)))
+        return bad(`"${v}" is not a valid name`);
       if (def.kind === 'duration' && !parseGoDurationMs(v)) return bad(`"${v}" is not a duration`);
       if (def.kind === 'cron') {
         const problem = cronProblem(v);

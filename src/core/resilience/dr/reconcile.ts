@@ -42,7 +42,10 @@ export function desiredSchedule(p: DrPolicy, namespace: string): VeleroObject<Sc
   });
   // the backups a schedule makes carry the policy label too, so status can find them by policy
   template.metadata = { labels: { [POLICY_LABEL]: p.name } };
-  return buildSchedule(scheduleName(p.name), namespace, p.schedule, template, { labels: { [POLICY_LABEL]: p.name }, where: `policy ${p.name} schedule` });
+  return buildSchedule(scheduleName(p.name), namespace, p.schedule, template, {
+    labels: { [POLICY_LABEL]: p.name },
+    where: `policy ${p.name} schedule`,
+  });
 }
 
 /** Key order does not matter to the API server; compare canonical JSON. */
@@ -58,7 +61,12 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export async function applyPolicies(client: VeleroClient, store: Store, policies: DrPolicy[], options: { prune?: boolean; dryRun?: boolean } = {}): Promise<ApplyRow[]> {
+export async function applyPolicies(
+  client: VeleroClient,
+  store: Store,
+  policies: DrPolicy[],
+  options: { prune?: boolean; dryRun?: boolean } = {},
+): Promise<ApplyRow[]> {
   const rows: ApplyRow[] = [];
   for (const p of policies) {
     const desired = desiredSchedule(p, client.namespace);
@@ -67,7 +75,11 @@ export async function applyPolicies(client: VeleroClient, store: Store, policies
     if (!existing) {
       if (!options.dryRun) await client.create('schedule', desired);
       action = 'created';
-    } else if (canonical({ ...desired.spec, paused: false }) !== canonical({ ...existing.spec, paused: Boolean(existing.spec?.paused) }) || existing.metadata.labels?.[POLICY_LABEL] !== p.name) {
+    } else if (
+      canonical({ ...desired.spec, paused: false }) !==
+        canonical({ ...existing.spec, paused: Boolean(existing.spec?.paused) }) ||
+      existing.metadata.labels?.[POLICY_LABEL] !== p.name
+    ) {
       if (!options.dryRun) {
         // "test" the spec read above, not the resourceVersion: Velero rewrites the schedule's status
         // (lastBackup, phase) all the time, and only a concurrent change of the spec must stop this
@@ -75,20 +87,37 @@ export async function applyPolicies(client: VeleroClient, store: Store, policies
           await client.jsonPatch('schedule', desired.metadata.name, [
             { op: 'test', path: '/spec', value: existing.spec },
             { op: 'replace', path: '/spec', value: desired.spec },
-            { op: existing.metadata.labels ? 'replace' : 'add', path: '/metadata/labels', value: { ...(existing.metadata.labels ?? {}), ...desired.metadata.labels } },
+            {
+              op: existing.metadata.labels ? 'replace' : 'add',
+              path: '/metadata/labels',
+              value: { ...(existing.metadata.labels ?? {}), ...desired.metadata.labels },
+            },
           ]);
         } catch (err) {
           // json-patch reports a failed "test" as "testing value /spec failed"; anything else is not a race
-          if ((err as { code?: string }).code !== 'OCO_K8S_INVALID' || !/testing value/.test((err as Error).message)) throw err;
-          throw new OperationError('OCO_DR_CONCURRENT_CHANGE', `schedule ${desired.metadata.name} was changed by someone else while oco was applying policy ${p.name}`, {
-            hint: 'Run oco dr policy apply again: it re-reads the schedule.',
-          });
+          if ((err as { code?: string }).code !== 'OCO_K8S_INVALID' || !/testing value/.test((err as Error).message))
+            throw err;
+          throw new OperationError(
+            'OCO_DR_CONCURRENT_CHANGE',
+            `schedule ${desired.metadata.name} was changed by someone else while oco was applying policy ${p.name}`,
+            {
+              hint: 'Run oco dr policy apply again: it re-reads the schedule.',
+            },
+          );
         }
       }
       action = 'updated';
     } else action = 'unchanged';
-    if (!options.dryRun) await savePlan(store, 'policy', p.name, { ...p, context: client.kube.context, namespace: client.namespace });
-    rows.push({ policy: p.name, schedule: desired.metadata.name, action, cron: p.schedule, rpo: p.text.rpo, rto: p.text.rto ?? null });
+    if (!options.dryRun)
+      await savePlan(store, 'policy', p.name, { ...p, context: client.kube.context, namespace: client.namespace });
+    rows.push({
+      policy: p.name,
+      schedule: desired.metadata.name,
+      action,
+      cron: p.schedule,
+      rpo: p.text.rpo,
+      rto: p.text.rto ?? null,
+    });
   }
   if (options.prune) {
     const keep = new Set(policies.map((p) => p.name));
@@ -98,9 +127,17 @@ export async function applyPolicies(client: VeleroClient, store: Store, policies
       if (keep.has(policy)) continue;
       if (!options.dryRun) {
         await client.delete('schedule', s.metadata.name);
-        for (const plan of await listPlans(store, 'policy')) if (plan.name === policy) await updatePlan(store, plan.id, { status: 'retired' });
+        for (const plan of await listPlans(store, 'policy'))
+          if (plan.name === policy) await updatePlan(store, plan.id, { status: 'retired' });
       }
-      rows.push({ policy, schedule: s.metadata.name, action: 'pruned', cron: String(s.spec?.schedule ?? ''), rpo: '-', rto: null });
+      rows.push({
+        policy,
+        schedule: s.metadata.name,
+        action: 'pruned',
+        cron: String(s.spec?.schedule ?? ''),
+        rpo: '-',
+        rto: null,
+      });
     }
   }
   return rows;

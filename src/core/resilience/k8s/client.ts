@@ -29,7 +29,9 @@ export function loadClientModule(): Promise<ClientModule> {
     } catch {
       // a read-only temp directory only costs speed
     }
-    return existsSync(fileURLToPath(bundled)) ? (import(bundled.href) as Promise<ClientModule>) : import('./library.js');
+    return existsSync(fileURLToPath(bundled))
+      ? (import(bundled.href) as Promise<ClientModule>)
+      : import('./library.js');
   });
   return modulePromise;
 }
@@ -83,9 +85,13 @@ export async function connectKube(config: OcoConfig, options: KubeOptions = {}):
   } else if (env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
     kc.loadFromCluster();
   } else {
-    throw new UnreachableError('OCO_K8S_NO_KUBECONFIG', 'no Kubernetes configuration found (no KUBECONFIG, no ~/.kube/config, not running in a cluster)', {
-      hint: 'Point KUBECONFIG (or --kubeconfig, or oco config set kube.kubeconfig) at a kubeconfig file.',
-    });
+    throw new UnreachableError(
+      'OCO_K8S_NO_KUBECONFIG',
+      'no Kubernetes configuration found (no KUBECONFIG, no ~/.kube/config, not running in a cluster)',
+      {
+        hint: 'Point KUBECONFIG (or --kubeconfig, or oco config set kube.kubeconfig) at a kubeconfig file.',
+      },
+    );
   }
   const context = options.context ?? config.string('kube.context');
   if (context) {
@@ -100,7 +106,10 @@ export async function connectKube(config: OcoConfig, options: KubeOptions = {}):
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) {
-    throw new ConfigError(`the kube context "${kc.getCurrentContext()}" names no cluster`, { code: 'OCO_K8S_BAD_KUBECONFIG', hint: 'Fix the context with kubectl config set-context.' });
+    throw new ConfigError(`the kube context "${kc.getCurrentContext()}" names no cluster`, {
+      code: 'OCO_K8S_BAD_KUBECONFIG',
+      hint: 'Fix the context with kubectl config set-context.',
+    });
   }
   return {
     lib,

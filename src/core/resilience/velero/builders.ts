@@ -7,7 +7,16 @@
 import { UsageError } from '../../base/errors.js';
 import { API_VERSION, type VeleroObject } from './resources.js';
 import { formatGoDurationMs } from '../../base/durations.js';
-import { csv, parseLabelSelector, parseNamespaceMappings, requireDuration, requireName, requireNamespace, requireCron, type LabelSelector } from './values.js';
+import {
+  csv,
+  parseLabelSelector,
+  parseNamespaceMappings,
+  requireDuration,
+  requireName,
+  requireNamespace,
+  requireCron,
+  type LabelSelector,
+} from './values.js';
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'oco' } as const;
 
@@ -41,7 +50,12 @@ export interface BackupSpec {
 }
 
 /** The filters backups and restores share (velero's flags of the same names); flag names in every error. */
-function resourceFilters(o: FilterOptions): Pick<BackupSpec, 'includedNamespaces' | 'excludedNamespaces' | 'includedResources' | 'excludedResources' | 'labelSelector'> {
+function resourceFilters(
+  o: FilterOptions,
+): Pick<
+  BackupSpec,
+  'includedNamespaces' | 'excludedNamespaces' | 'includedResources' | 'excludedResources' | 'labelSelector'
+> {
   const f: ReturnType<typeof resourceFilters> = {};
   const inc = csv(o.includeNamespaces);
   if (inc) f.includedNamespaces = inc.map((n) => requireNamespace(n, '--include-namespaces'));
@@ -66,11 +80,22 @@ export function backupSpec(o: BackupOptions): BackupSpec {
 }
 
 /** A named velero.io/v1 object oco creates, labelled as managed by oco. */
-function managed<S>(kind: string, name: string, namespace: string, spec: S, labels: Record<string, string>): VeleroObject<S> {
+function managed<S>(
+  kind: string,
+  name: string,
+  namespace: string,
+  spec: S,
+  labels: Record<string, string>,
+): VeleroObject<S> {
   return { apiVersion: API_VERSION, kind, metadata: { name, namespace, labels: { ...MANAGED_BY, ...labels } }, spec };
 }
 
-export function buildBackup(name: string, namespace: string, spec: BackupSpec, labels: Record<string, string> = {}): VeleroObject<BackupSpec> {
+export function buildBackup(
+  name: string,
+  namespace: string,
+  spec: BackupSpec,
+  labels: Record<string, string> = {},
+): VeleroObject<BackupSpec> {
   return managed('Backup', requireName(name, 'backup name'), namespace, spec, labels);
 }
 
@@ -97,7 +122,9 @@ export interface RestoreSpec {
 
 export function restoreSpec(o: RestoreOptions): RestoreSpec {
   if (Boolean(o.fromBackup) === Boolean(o.fromSchedule)) {
-    throw new UsageError('give exactly one of --from-backup and --from-schedule', { hint: 'e.g. oco restore create --from-backup nightly-20260101' });
+    throw new UsageError('give exactly one of --from-backup and --from-schedule', {
+      hint: 'e.g. oco restore create --from-backup nightly-20260101',
+    });
   }
   const spec: RestoreSpec = {};
   if (o.fromBackup) spec.backupName = requireName(o.fromBackup, '--from-backup');
@@ -118,7 +145,12 @@ export function stamp(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
-export function buildRestore(name: string, namespace: string, spec: RestoreSpec, labels: Record<string, string> = {}): VeleroObject<RestoreSpec> {
+export function buildRestore(
+  name: string,
+  namespace: string,
+  spec: RestoreSpec,
+  labels: Record<string, string> = {},
+): VeleroObject<RestoreSpec> {
   return managed('Restore', requireName(name, 'restore name'), namespace, spec, labels);
 }
 
@@ -129,9 +161,25 @@ export interface ScheduleSpec {
   useOwnerReferencesInBackup?: boolean;
 }
 
-export function buildSchedule(name: string, namespace: string, cron: string, template: BackupSpec, options: { paused?: boolean; labels?: Record<string, string>; where?: string } = {}): VeleroObject<ScheduleSpec> {
+export function buildSchedule(
+  name: string,
+  namespace: string,
+  cron: string,
+  template: BackupSpec,
+  options: { paused?: boolean; labels?: Record<string, string>; where?: string } = {},
+): VeleroObject<ScheduleSpec> {
   // Velero copies the schedule name into the velero.io/schedule-name label of its backups: 63 characters at most.
-  return managed('Schedule', requireName(name, 'schedule name', 63), namespace, { schedule: requireCron(cron, options.where ?? '--schedule'), template, ...(options.paused ? { paused: true } : {}) }, options.labels ?? {});
+  return managed(
+    'Schedule',
+    requireName(name, 'schedule name', 63),
+    namespace,
+    {
+      schedule: requireCron(cron, options.where ?? '--schedule'),
+      template,
+      ...(options.paused ? { paused: true } : {}),
+    },
+    options.labels ?? {},
+  );
 }
 
 export function buildDeleteBackupRequest(backup: VeleroObject, namespace: string): VeleroObject {
@@ -143,13 +191,24 @@ export function buildDeleteBackupRequest(backup: VeleroObject, namespace: string
       name: '',
       generateName: `${backup.metadata.name.slice(0, 57)}-`,
       namespace,
-      labels: { ...MANAGED_BY, 'velero.io/backup-name': backup.metadata.name.slice(0, 63), ...(backup.metadata.uid ? { 'velero.io/backup-uid': backup.metadata.uid } : {}) },
+      labels: {
+        ...MANAGED_BY,
+        'velero.io/backup-name': backup.metadata.name.slice(0, 63),
+        ...(backup.metadata.uid ? { 'velero.io/backup-uid': backup.metadata.uid } : {}),
+      },
     },
     spec: { backupName: backup.metadata.name },
   };
 }
 
-export const DOWNLOAD_TARGETS = ['BackupLog', 'BackupResourceList', 'BackupResults', 'RestoreLog', 'RestoreResults', 'RestoreResourceList'] as const;
+export const DOWNLOAD_TARGETS = [
+  'BackupLog',
+  'BackupResourceList',
+  'BackupResults',
+  'RestoreLog',
+  'RestoreResults',
+  'RestoreResourceList',
+] as const;
 export type DownloadTarget = (typeof DOWNLOAD_TARGETS)[number];
 
 export function buildDownloadRequest(kind: DownloadTarget, target: string, namespace: string): VeleroObject {

@@ -17,9 +17,20 @@ export interface DownloadOptions {
 }
 
 /** TLS failures that mean "this certificate is not trusted here", as opposed to "nothing answers". */
-const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE']);
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+]);
 
-export async function download(client: VeleroClient, target: DownloadTarget, name: string, options: DownloadOptions = {}): Promise<Buffer> {
+export async function download(
+  client: VeleroClient,
+  target: DownloadTarget,
+  name: string,
+  options: DownloadOptions = {},
+): Promise<Buffer> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const req = await client.create('downloadRequest', buildDownloadRequest(target, name, client.namespace));
   try {
@@ -31,9 +42,13 @@ export async function download(client: VeleroClient, target: DownloadTarget, nam
       });
     } catch (err) {
       if (err instanceof WaitTimeoutError) {
-        throw new OperationError('OCO_DOWNLOAD_TIMEOUT', `Velero did not answer the DownloadRequest for the ${target} of "${name}" within ${Math.round(timeoutMs / 1000)}s`, {
-          hint: `Is the Velero server running? kubectl -n ${client.namespace} get deploy velero; logs of a backup that never ran do not exist.`,
-        });
+        throw new OperationError(
+          'OCO_DOWNLOAD_TIMEOUT',
+          `Velero did not answer the DownloadRequest for the ${target} of "${name}" within ${Math.round(timeoutMs / 1000)}s`,
+          {
+            hint: `Is the Velero server running? kubectl -n ${client.namespace} get deploy velero; logs of a backup that never ran do not exist.`,
+          },
+        );
       }
       throw err;
     }
@@ -45,19 +60,31 @@ export async function download(client: VeleroClient, target: DownloadTarget, nam
     } catch (err) {
       const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
       if (UNTRUSTED.has(code)) {
-        throw new UnreachableError('OCO_DOWNLOAD_UNTRUSTED', `the object storage certificate at ${new URL(url).host} is not trusted (${code})`, {
-          hint: 'Set spec.objectStorage.caCert on the BackupStorageLocation (base64 PEM), or pass --cacert FILE.',
-          cause: err,
-        });
+        throw new UnreachableError(
+          'OCO_DOWNLOAD_UNTRUSTED',
+          `the object storage certificate at ${new URL(url).host} is not trusted (${code})`,
+          {
+            hint: 'Set spec.objectStorage.caCert on the BackupStorageLocation (base64 PEM), or pass --cacert FILE.',
+            cause: err,
+          },
+        );
       }
       // the URL carries a signature: name only the host
-      throw new UnreachableError('OCO_DOWNLOAD_UNREACHABLE', `cannot fetch the ${target} of "${name}" from object storage at ${new URL(url).host}`, {
-        hint: 'The signed URL must be reachable from this machine (Velero publicUrl / --cacert).',
-        cause: err,
-      });
+      throw new UnreachableError(
+        'OCO_DOWNLOAD_UNREACHABLE',
+        `cannot fetch the ${target} of "${name}" from object storage at ${new URL(url).host}`,
+        {
+          hint: 'The signed URL must be reachable from this machine (Velero publicUrl / --cacert).',
+          cause: err,
+        },
+      );
     }
     if (!res.ok) {
-      throw new OperationError('OCO_DOWNLOAD_FAILED', `object storage answered HTTP ${res.status} for the ${target} of "${name}"`, { hint: 'The signed URL may have expired; run the command again.' });
+      throw new OperationError(
+        'OCO_DOWNLOAD_FAILED',
+        `object storage answered HTTP ${res.status} for the ${target} of "${name}"`,
+        { hint: 'The signed URL may have expired; run the command again.' },
+      );
     }
     const body = Buffer.from(await res.arrayBuffer());
     await dispatcher?.close();

@@ -14,7 +14,12 @@ export interface Outcome {
 const TABLES = { backup: BACKUP_PHASES, restore: RESTORE_PHASES } as const;
 
 /** Watches a Backup or Restore until its phase is terminal (see phases.ts) and says how it ended. */
-export async function waitForOutcome(client: VeleroClient, kind: 'backup' | 'restore', name: string, options: { timeoutMs: number; onChange?: (o: VeleroObject) => void }): Promise<Outcome> {
+export async function waitForOutcome(
+  client: VeleroClient,
+  kind: 'backup' | 'restore',
+  name: string,
+  options: { timeoutMs: number; onChange?: (o: VeleroObject) => void },
+): Promise<Outcome> {
   const started = Date.now();
   const table = TABLES[kind];
   const object = (await waitFor<VeleroObject>(client, kind, name, {

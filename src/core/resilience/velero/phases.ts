@@ -13,18 +13,48 @@ export interface PhaseInfo {
 
 export const BACKUP_PHASES: Record<string, PhaseInfo> = {
   New: { terminal: false, outcome: 'pending', description: 'accepted; the Velero server has not processed it yet' },
-  Queued: { terminal: false, outcome: 'pending', description: 'waiting for a concurrent-backup slot (status.queuePosition)' },
+  Queued: {
+    terminal: false,
+    outcome: 'pending',
+    description: 'waiting for a concurrent-backup slot (status.queuePosition)',
+  },
   ReadyToStart: { terminal: false, outcome: 'pending', description: 'dequeued, about to start' },
   InProgress: { terminal: false, outcome: 'running', description: 'backing up items' },
-  WaitingForPluginOperations: { terminal: false, outcome: 'running', description: 'items backed up; async plugin operations (data movers) still running' },
-  WaitingForPluginOperationsPartiallyFailed: { terminal: false, outcome: 'running', description: 'as WaitingForPluginOperations, with errors already seen' },
-  Finalizing: { terminal: false, outcome: 'running', description: 'plugin operations done; finishing the backup tarball' },
-  FinalizingPartiallyFailed: { terminal: false, outcome: 'running', description: 'finishing, with errors already seen' },
+  WaitingForPluginOperations: {
+    terminal: false,
+    outcome: 'running',
+    description: 'items backed up; async plugin operations (data movers) still running',
+  },
+  WaitingForPluginOperationsPartiallyFailed: {
+    terminal: false,
+    outcome: 'running',
+    description: 'as WaitingForPluginOperations, with errors already seen',
+  },
+  Finalizing: {
+    terminal: false,
+    outcome: 'running',
+    description: 'plugin operations done; finishing the backup tarball',
+  },
+  FinalizingPartiallyFailed: {
+    terminal: false,
+    outcome: 'running',
+    description: 'finishing, with errors already seen',
+  },
   Completed: { terminal: true, exitCode: 0, outcome: 'success', description: 'completed without errors' },
   PartiallyFailed: { terminal: true, exitCode: 4, outcome: 'failure', description: 'completed, but some items failed' },
   Failed: { terminal: true, exitCode: 4, outcome: 'failure', description: 'failed' },
-  FailedValidation: { terminal: true, exitCode: 4, outcome: 'failure', description: 'rejected by Velero (see status.validationErrors)' },
-  Deleting: { terminal: true, exitCode: 1, outcome: 'deleted', description: 'being deleted (a DeleteBackupRequest is processing it)' },
+  FailedValidation: {
+    terminal: true,
+    exitCode: 4,
+    outcome: 'failure',
+    description: 'rejected by Velero (see status.validationErrors)',
+  },
+  Deleting: {
+    terminal: true,
+    exitCode: 1,
+    outcome: 'deleted',
+    description: 'being deleted (a DeleteBackupRequest is processing it)',
+  },
 };
 
 export const RESTORE_PHASES: Record<string, PhaseInfo> = {
@@ -42,11 +72,25 @@ export const RESTORE_PHASES: Record<string, PhaseInfo> = {
 
 export const SCHEDULE_PHASES: Record<string, PhaseInfo> = {
   New: { terminal: false, outcome: 'pending', description: 'not yet validated by the Velero server' },
-  Enabled: { terminal: true, exitCode: 0, outcome: 'success', description: 'valid; backups are created on the cron schedule' },
-  FailedValidation: { terminal: true, exitCode: 4, outcome: 'failure', description: 'invalid (see status.validationErrors)' },
+  Enabled: {
+    terminal: true,
+    exitCode: 0,
+    outcome: 'success',
+    description: 'valid; backups are created on the cron schedule',
+  },
+  FailedValidation: {
+    terminal: true,
+    exitCode: 4,
+    outcome: 'failure',
+    description: 'invalid (see status.validationErrors)',
+  },
 };
 
-const UNKNOWN: PhaseInfo = { terminal: false, outcome: 'running', description: 'a phase this oco does not know (newer Velero?)' };
+const UNKNOWN: PhaseInfo = {
+  terminal: false,
+  outcome: 'running',
+  description: 'a phase this oco does not know (newer Velero?)',
+};
 
 /** An object without status.phase has not been seen by Velero yet: it is New. */
 export function phaseOf(obj: { status?: { phase?: string } } | undefined): string {

@@ -24,16 +24,16 @@ export async function startJob(store: Queryable, job: JobStart, startedAt = new 
   return id;
 }
 
-export async function finishJob(store: Queryable, id: string, end: { phase?: string; exitCode: number; error?: string; startedAt: Date; finishedAt?: Date }): Promise<void> {
+export async function finishJob(
+  store: Queryable,
+  id: string,
+  end: { phase?: string; exitCode: number; error?: string; startedAt: Date; finishedAt?: Date },
+): Promise<void> {
   const finished = end.finishedAt ?? new Date();
-  await store.run(`UPDATE backup_jobs SET phase = $2, exit_code = $3, error = $4, finished_at = $5, duration_ms = $6 WHERE id = $1`, [
-    id,
-    end.phase ?? null,
-    end.exitCode,
-    end.error ?? null,
-    finished,
-    finished.getTime() - end.startedAt.getTime(),
-  ]);
+  await store.run(
+    `UPDATE backup_jobs SET phase = $2, exit_code = $3, error = $4, finished_at = $5, duration_ms = $6 WHERE id = $1`,
+    [id, end.phase ?? null, end.exitCode, end.error ?? null, finished, finished.getTime() - end.startedAt.getTime()],
+  );
 }
 
 export type RecordKind = 'backup' | 'restore' | 'schedule';
@@ -43,7 +43,13 @@ function ts(v: unknown): Date | null {
 }
 
 /** Upserts what oco saw of these objects (one row per cluster/namespace/kind/name). */
-export async function recordObjects(store: Store, kind: RecordKind, objects: readonly VeleroObject[], context: string, namespace: string): Promise<void> {
+export async function recordObjects(
+  store: Store,
+  kind: RecordKind,
+  objects: readonly VeleroObject[],
+  context: string,
+  namespace: string,
+): Promise<void> {
   if (objects.length === 0) return;
   await store.transaction(async (tx) => {
     for (const o of objects) {
@@ -65,7 +71,9 @@ export async function recordObjects(store: Store, kind: RecordKind, objects: rea
           context,
           namespace,
           o.status?.phase || 'New',
-          kind === 'schedule' ? o.metadata.name : (o.metadata.labels?.['velero.io/schedule-name'] ?? o.spec?.scheduleName ?? null),
+          kind === 'schedule'
+            ? o.metadata.name
+            : (o.metadata.labels?.['velero.io/schedule-name'] ?? o.spec?.scheduleName ?? null),
           spec.storageLocation ?? null,
           spec.includedNamespaces ? JSON.stringify(spec.includedNamespaces) : null, // JSON text: node-postgres would send a JS array as a PostgreSQL array
           progress.itemsBackedUp ?? progress.itemsRestored ?? null,
@@ -83,8 +91,17 @@ export async function recordObjects(store: Store, kind: RecordKind, objects: rea
 }
 
 /** Forgets what oco saw of an object Velero no longer has (one cluster/namespace/kind/name); returns whether a row went. */
-export async function forgetObject(store: Queryable, kind: RecordKind, name: string, context: string, namespace: string): Promise<boolean> {
-  const r = await store.run(`DELETE FROM backup_records WHERE kind = $1 AND name = $2 AND cluster_context = $3 AND velero_namespace = $4`, [kind, name, context, namespace]);
+export async function forgetObject(
+  store: Queryable,
+  kind: RecordKind,
+  name: string,
+  context: string,
+  namespace: string,
+): Promise<boolean> {
+  const r = await store.run(
+    `DELETE FROM backup_records WHERE kind = $1 AND name = $2 AND cluster_context = $3 AND velero_namespace = $4`,
+    [kind, name, context, namespace],
+  );
   return r.changes > 0;
 }
 
@@ -105,7 +122,10 @@ function parsePlan(r: Record<string, unknown>): PlanRow {
 }
 
 export async function getPlan(store: Queryable, kind: string, idOrName: string): Promise<PlanRow | undefined> {
-  const r = await store.get(`SELECT * FROM dr_plans WHERE kind = $1 AND (id = $2 OR name = $2) ORDER BY created_at DESC`, [kind, idOrName]);
+  const r = await store.get(
+    `SELECT * FROM dr_plans WHERE kind = $1 AND (id = $2 OR name = $2) ORDER BY created_at DESC`,
+    [kind, idOrName],
+  );
   return r ? parsePlan(r) : undefined;
 }
 
@@ -117,26 +137,57 @@ export async function listPlans(store: Queryable, kind: string, status?: string)
 }
 
 /** Inserts a plan, or for policies (unique by name) replaces the definition of the existing one. */
-export async function savePlan(store: Store, kind: string, name: string, definition: unknown, id: string = randomUUID()): Promise<string> {
+export async function savePlan(
+  store: Store,
+  kind: string,
+  name: string,
+  definition: unknown,
+  id: string = randomUUID(),
+): Promise<string> {
   return store.transaction(async (tx) => {
     if (kind === 'policy') {
-      const existing = await tx.get<{ id: string }>(`SELECT id FROM dr_plans WHERE kind = 'policy' AND name = $1`, [name]);
+      const existing = await tx.get<{ id: string }>(`SELECT id FROM dr_plans WHERE kind = 'policy' AND name = $1`, [
+        name,
+      ]);
       if (existing) {
-        await tx.run(`UPDATE dr_plans SET definition = $2, status = 'active', updated_at = $3 WHERE id = $1`, [existing.id, definition as Record<string, unknown>, new Date()]);
+        await tx.run(`UPDATE dr_plans SET definition = $2, status = 'active', updated_at = $3 WHERE id = $1`, [
+          existing.id,
+          definition as Record<string, unknown>,
+          new Date(),
+        ]);
         return existing.id;
       }
     }
-    await tx.run(`INSERT INTO dr_plans (id, kind, name, definition, status) VALUES ($1, $2, $3, $4, 'active')`, [id, kind, name, definition as Record<string, unknown>]);
+    await tx.run(`INSERT INTO dr_plans (id, kind, name, definition, status) VALUES ($1, $2, $3, $4, 'active')`, [
+      id,
+      kind,
+      name,
+      definition as Record<string, unknown>,
+    ]);
     return id;
   });
 }
 
-export async function updatePlan(store: Queryable, id: string, patch: { status?: string; lastResult?: unknown }): Promise<void> {
-  if (patch.status !== undefined) await store.run(`UPDATE dr_plans SET status = $2, updated_at = $3 WHERE id = $1`, [id, patch.status, new Date()]);
-  if (patch.lastResult !== undefined) await store.run(`UPDATE dr_plans SET last_result = $2, updated_at = $3 WHERE id = $1`, [id, patch.lastResult as Record<string, unknown>, new Date()]);
+export async function updatePlan(
+  store: Queryable,
+  id: string,
+  patch: { status?: string; lastResult?: unknown },
+): Promise<void> {
+  if (patch.status !== undefined)
+    await store.run(`UPDATE dr_plans SET status = $2, updated_at = $3 WHERE id = $1`, [id, patch.status, new Date()]);
+  if (patch.lastResult !== undefined)
+    await store.run(`UPDATE dr_plans SET last_result = $2, updated_at = $3 WHERE id = $1`, [
+      id,
+      patch.lastResult as Record<string, unknown>,
+      new Date(),
+    ]);
 }
 
-export async function lastJob(store: Queryable, kind: string, name?: string): Promise<Record<string, unknown> | undefined> {
+export async function lastJob(
+  store: Queryable,
+  kind: string,
+  name?: string,
+): Promise<Record<string, unknown> | undefined> {
   return name
     ? store.get(`SELECT * FROM backup_jobs WHERE kind = $1 AND name = $2 ORDER BY started_at DESC`, [kind, name])
     : store.get(`SELECT * FROM backup_jobs WHERE kind = $1 ORDER BY started_at DESC`, [kind]);

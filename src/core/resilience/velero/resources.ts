@@ -63,7 +63,14 @@ export class VeleroClient {
   }
 
   private op(kind: KindName, verb: KubeOp['verb'], name?: string): KubeOp {
-    return { verb, resource: KINDS[kind].plural, group: VELERO_GROUP, namespace: this.namespace, name, server: this.kube.server };
+    return {
+      verb,
+      resource: KINDS[kind].plural,
+      group: VELERO_GROUP,
+      namespace: this.namespace,
+      name,
+      server: this.kube.server,
+    };
   }
 
   private base(kind: KindName) {
@@ -79,13 +86,22 @@ export class VeleroClient {
   }
 
   create<T extends VeleroObject>(kind: KindName, body: T): Promise<T> {
-    return this.call(this.op(kind, 'create', body.metadata.name || undefined), () =>
-      this.kube.custom.createNamespacedCustomObject({ ...this.base(kind), body, fieldValidation: 'Strict' }) as Promise<T>,
+    return this.call(
+      this.op(kind, 'create', body.metadata.name || undefined),
+      () =>
+        this.kube.custom.createNamespacedCustomObject({
+          ...this.base(kind),
+          body,
+          fieldValidation: 'Strict',
+        }) as Promise<T>,
     );
   }
 
   get<T extends VeleroObject = VeleroObject>(kind: KindName, name: string): Promise<T> {
-    return this.call(this.op(kind, 'get', name), () => this.kube.custom.getNamespacedCustomObject({ ...this.base(kind), name }) as Promise<T>);
+    return this.call(
+      this.op(kind, 'get', name),
+      () => this.kube.custom.getNamespacedCustomObject({ ...this.base(kind), name }) as Promise<T>,
+    );
   }
 
   /** The object, or undefined when it does not exist (other errors still throw). */
@@ -113,36 +129,65 @@ export class VeleroClient {
     let token: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       const res = (await this.call(this.op(kind, 'list'), () =>
-        this.kube.custom.listNamespacedCustomObject({ ...this.base(kind), ...selectors, limit: pageSize, _continue: token }),
+        this.kube.custom.listNamespacedCustomObject({
+          ...this.base(kind),
+          ...selectors,
+          limit: pageSize,
+          _continue: token,
+        }),
       )) as { items?: T[]; metadata?: { resourceVersion?: string; continue?: string } };
       items.push(...(res.items ?? []));
       if (page === 0) resourceVersion = res.metadata?.resourceVersion ?? '';
       token = res.metadata?.continue || undefined;
       if (!token) return { items, resourceVersion };
     }
-    throw new OperationError('OCO_K8S_LIST_TOO_LONG', `listing ${kind}s did not end after ${MAX_LIST_PAGES} pages of ${pageSize}`, {
-      hint: 'Narrow the list with a label selector (-l).',
-    });
+    throw new OperationError(
+      'OCO_K8S_LIST_TOO_LONG',
+      `listing ${kind}s did not end after ${MAX_LIST_PAGES} pages of ${pageSize}`,
+      {
+        hint: 'Narrow the list with a label selector (-l).',
+      },
+    );
   }
 
   /** JSON merge patch (RFC 7386): custom resources do not support strategic merge. */
-  mergePatch<T extends VeleroObject = VeleroObject>(kind: KindName, name: string, patch: Record<string, unknown>): Promise<T> {
+  mergePatch<T extends VeleroObject = VeleroObject>(
+    kind: KindName,
+    name: string,
+    patch: Record<string, unknown>,
+  ): Promise<T> {
     const { setHeaderOptions, PatchStrategy } = this.kube.lib;
-    return this.call(this.op(kind, 'patch', name), () =>
-      this.kube.custom.patchNamespacedCustomObject({ ...this.base(kind), name, body: patch }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)) as Promise<T>,
+    return this.call(
+      this.op(kind, 'patch', name),
+      () =>
+        this.kube.custom.patchNamespacedCustomObject(
+          { ...this.base(kind), name, body: patch },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ) as Promise<T>,
     );
   }
 
   /** JSON patch (RFC 6902), for guarded changes ("test" the resourceVersion first). */
-  jsonPatch<T extends VeleroObject = VeleroObject>(kind: KindName, name: string, ops: Array<Record<string, unknown>>): Promise<T> {
+  jsonPatch<T extends VeleroObject = VeleroObject>(
+    kind: KindName,
+    name: string,
+    ops: Array<Record<string, unknown>>,
+  ): Promise<T> {
     const { setHeaderOptions, PatchStrategy } = this.kube.lib;
-    return this.call(this.op(kind, 'patch', name), () =>
-      this.kube.custom.patchNamespacedCustomObject({ ...this.base(kind), name, body: ops }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch)) as Promise<T>,
+    return this.call(
+      this.op(kind, 'patch', name),
+      () =>
+        this.kube.custom.patchNamespacedCustomObject(
+          { ...this.base(kind), name, body: ops },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        ) as Promise<T>,
     );
   }
 
   async delete(kind: KindName, name: string): Promise<void> {
-    await this.call(this.op(kind, 'delete', name), () => this.kube.custom.deleteNamespacedCustomObject({ ...this.base(kind), name }));
+    await this.call(this.op(kind, 'delete', name), () =>
+      this.kube.custom.deleteNamespacedCustomObject({ ...this.base(kind), name }),
+    );
   }
 
   /**

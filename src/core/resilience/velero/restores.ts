@@ -28,7 +28,9 @@ export function resourceName(groupVersionKind: string): string {
   const group = parts.length === 3 ? parts[0] : '';
   const lower = kind.toLowerCase();
   // Kubernetes' own pluralisation rules, with its one irregular core kind
-  const plural = IRREGULAR_PLURALS[lower] ?? (lower.endsWith('s') ? `${lower}es` : lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`);
+  const plural =
+    IRREGULAR_PLURALS[lower] ??
+    (lower.endsWith('s') ? `${lower}es` : lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`);
   return group ? `${plural}.${group}` : plural;
 }
 
@@ -42,10 +44,15 @@ export function previewRestore(resources: Record<string, string[]>, spec: Restor
   const out: PreviewItem[] = [];
   for (const [gvk, names] of Object.entries(resources)) {
     const res = resourceName(gvk);
-    if (wanted(spec.includedResources, res, true) === false || wanted(spec.excludedResources, res, true) === true) continue;
+    if (wanted(spec.includedResources, res, true) === false || wanted(spec.excludedResources, res, true) === true)
+      continue;
     for (const item of names) {
       const [ns, name] = item.includes('/') ? item.split('/', 2) : [undefined, item];
-      if (ns !== undefined && (wanted(spec.includedNamespaces, ns) === false || wanted(spec.excludedNamespaces, ns) === true)) continue;
+      if (
+        ns !== undefined &&
+        (wanted(spec.includedNamespaces, ns) === false || wanted(spec.excludedNamespaces, ns) === true)
+      )
+        continue;
       const target = ns !== undefined ? `${spec.namespaceMapping?.[ns] ?? ns}/${name}` : name!;
       out.push({ resource: res, from: item, to: target });
     }
@@ -54,14 +61,21 @@ export function previewRestore(resources: Record<string, string[]>, spec: Restor
 }
 
 /** A restore may only come from a backup that exists and Completed (a partial backup restores partially). */
-export async function restorableBackup(client: VeleroClient, name: string, allowPartial = false): Promise<VeleroObject> {
+export async function restorableBackup(
+  client: VeleroClient,
+  name: string,
+  allowPartial = false,
+): Promise<VeleroObject> {
   const backup = await client.get('backup', name);
   const phase = phaseOf(backup);
   if (phase !== 'Completed' && !(allowPartial && phase === 'PartiallyFailed')) {
-    throw new UsageError(`backup "${name}" is ${phase}, not Completed: it cannot be restored from${phase === 'PartiallyFailed' ? ' without --allow-partial' : ''}`, {
-      code: 'OCO_BACKUP_NOT_RESTORABLE',
-      hint: 'Pick a Completed backup: oco backup list',
-    });
+    throw new UsageError(
+      `backup "${name}" is ${phase}, not Completed: it cannot be restored from${phase === 'PartiallyFailed' ? ' without --allow-partial' : ''}`,
+      {
+        code: 'OCO_BACKUP_NOT_RESTORABLE',
+        hint: 'Pick a Completed backup: oco backup list',
+      },
+    );
   }
   return backup;
 }
@@ -80,11 +94,27 @@ export interface PlanResult {
   definition: PlanDefinition;
 }
 
-export async function planRestore(client: VeleroClient, store: Store, spec: RestoreSpec, options: { allowPartial?: boolean } = {}): Promise<PlanResult> {
-  if (!spec.backupName) throw new UsageError('a recovery plan needs --from-backup', { hint: 'e.g. oco restore plan --from-backup nightly-20260101' });
+export async function planRestore(
+  client: VeleroClient,
+  store: Store,
+  spec: RestoreSpec,
+  options: { allowPartial?: boolean } = {},
+): Promise<PlanResult> {
+  if (!spec.backupName)
+    throw new UsageError('a recovery plan needs --from-backup', {
+      hint: 'e.g. oco restore plan --from-backup nightly-20260101',
+    });
   const backup = await restorableBackup(client, spec.backupName, options.allowPartial);
-  const list = JSON.parse((await download(client, 'BackupResourceList', spec.backupName)).toString('utf8') || '{}') as Record<string, string[]>;
-  const definition: PlanDefinition = { spec, context: client.kube.context, namespace: client.namespace, backupUid: backup.metadata.uid, preview: previewRestore(list, spec) };
+  const list = JSON.parse(
+    (await download(client, 'BackupResourceList', spec.backupName)).toString('utf8') || '{}',
+  ) as Record<string, string[]>;
+  const definition: PlanDefinition = {
+    spec,
+    context: client.kube.context,
+    namespace: client.namespace,
+    backupUid: backup.metadata.uid,
+    preview: previewRestore(list, spec),
+  };
   const id = `rp-${randomBytes(4).toString('hex')}`;
   await savePlan(store, 'restore-plan', spec.backupName, definition, id);
   return { id, name: spec.backupName, definition };
@@ -92,22 +122,45 @@ export async function planRestore(client: VeleroClient, store: Store, spec: Rest
 
 export async function loadPlan(store: Store, id: string): Promise<PlanRow> {
   const plan = await getPlan(store, 'restore-plan', id);
-  if (!plan || plan.id !== id) throw new UsageError(`no recovery plan ${id}`, { code: 'OCO_PLAN_NOT_FOUND', hint: 'Plans are made by oco restore plan; their ids look like rp-1a2b3c4d.' });
+  if (!plan || plan.id !== id)
+    throw new UsageError(`no recovery plan ${id}`, {
+      code: 'OCO_PLAN_NOT_FOUND',
+      hint: 'Plans are made by oco restore plan; their ids look like rp-1a2b3c4d.',
+    });
   if (plan.status === 'executed') {
-    throw new OperationError('OCO_PLAN_EXECUTED', `recovery plan ${id} was already executed (restore ${plan.last_result?.restore ?? '?'})`, { hint: 'Make a new plan to restore again.' });
+    throw new OperationError(
+      'OCO_PLAN_EXECUTED',
+      `recovery plan ${id} was already executed (restore ${plan.last_result?.restore ?? '?'})`,
+      { hint: 'Make a new plan to restore again.' },
+    );
   }
   return plan;
 }
 
 /** Creates the Restore of a stored plan, after checking that the backup is still the one planned and still Completed. */
-export async function executePlan(client: VeleroClient, store: Store, plan: PlanRow, name?: string): Promise<VeleroObject> {
+export async function executePlan(
+  client: VeleroClient,
+  store: Store,
+  plan: PlanRow,
+  name?: string,
+): Promise<VeleroObject> {
   const def = plan.definition as PlanDefinition;
   const backup = await restorableBackup(client, def.spec.backupName!, true);
   if (def.backupUid && backup.metadata.uid !== def.backupUid) {
-    throw new OperationError('OCO_PLAN_STALE', `backup "${def.spec.backupName}" was replaced since plan ${plan.id} was made`, { hint: 'Make a new plan.' });
+    throw new OperationError(
+      'OCO_PLAN_STALE',
+      `backup "${def.spec.backupName}" was replaced since plan ${plan.id} was made`,
+      { hint: 'Make a new plan.' },
+    );
   }
   const restoreName = name ?? defaultRestoreName(def.spec);
-  const restore = await client.create('restore', buildRestore(restoreName, client.namespace, def.spec, { 'oco.dev/plan': plan.id }));
-  await updatePlan(store, plan.id, { status: 'executed', lastResult: { restore: restoreName, at: new Date().toISOString() } });
+  const restore = await client.create(
+    'restore',
+    buildRestore(restoreName, client.namespace, def.spec, { 'oco.dev/plan': plan.id }),
+  );
+  await updatePlan(store, plan.id, {
+    status: 'executed',
+    lastResult: { restore: restoreName, at: new Date().toISOString() },
+  });
   return restore;
 }

@@ -7,7 +7,9 @@ export function scheduleRow(o: VeleroObject) {
   const cron = String(o.spec?.schedule ?? '');
   let next: string[] = [];
   try {
-    next = o.spec?.paused ? [] : cronTimes(cron, new Date(), new Date(Date.now() + 400 * 86_400_000), 3).map((d) => d.toISOString());
+    next = o.spec?.paused
+      ? []
+      : cronTimes(cron, new Date(), new Date(Date.now() + 400 * 86_400_000), 3).map((d) => d.toISOString());
   } catch {
     next = []; // an invalid cron is reported by its phase (FailedValidation)
   }

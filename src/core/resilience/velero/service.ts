@@ -17,12 +17,18 @@ export type SortKey = (typeof SORT_KEYS)[number];
 
 const SORTERS: Record<SortKey, (a: VeleroObject, b: VeleroObject) => number> = {
   // newest first, like velero backup get
-  time: (a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')) || a.metadata.name.localeCompare(b.metadata.name),
+  time: (a, b) =>
+    String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')) ||
+    a.metadata.name.localeCompare(b.metadata.name),
   name: (a, b) => a.metadata.name.localeCompare(b.metadata.name),
   phase: (a, b) => phaseOf(a).localeCompare(phaseOf(b)) || a.metadata.name.localeCompare(b.metadata.name),
 };
 
-export async function listSorted(client: VeleroClient, kind: 'backup' | 'restore', options: { selector?: string; sortBy?: SortKey } = {}): Promise<VeleroObject[]> {
+export async function listSorted(
+  client: VeleroClient,
+  kind: 'backup' | 'restore',
+  options: { selector?: string; sortBy?: SortKey } = {},
+): Promise<VeleroObject[]> {
   const { items } = await client.list(kind, { labelSelector: options.selector });
   return [...items].sort(SORTERS[options.sortBy ?? 'time']);
 }
@@ -53,15 +59,28 @@ export interface FetchOptions {
  * --cacert, else the caCert of the backup's BackupStorageLocation (a restore's
  * through its backup). A location we cannot read leaves the system CAs in charge.
  */
-async function storageCa(client: VeleroClient, kind: 'backup' | 'restore', owner: VeleroObject, caCertFile?: string): Promise<string | undefined> {
+async function storageCa(
+  client: VeleroClient,
+  kind: 'backup' | 'restore',
+  owner: VeleroObject,
+  caCertFile?: string,
+): Promise<string | undefined> {
   if (caCertFile) {
     try {
       return readFileSync(caCertFile, 'utf8');
     } catch (err) {
-      throw new UsageError(`--cacert ${caCertFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { code: 'OCO_CACERT_UNREADABLE', hint: 'Give a PEM file with the CA certificate of the object storage.' });
+      throw new UsageError(
+        `--cacert ${caCertFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+        { code: 'OCO_CACERT_UNREADABLE', hint: 'Give a PEM file with the CA certificate of the object storage.' },
+      );
     }
   }
-  const backup = kind === 'backup' ? owner : owner.spec?.backupName ? await client.find('backup', String(owner.spec.backupName)).catch(() => undefined) : undefined;
+  const backup =
+    kind === 'backup'
+      ? owner
+      : owner.spec?.backupName
+        ? await client.find('backup', String(owner.spec.backupName)).catch(() => undefined)
+        : undefined;
   const location = backup?.spec?.storageLocation;
   if (!location) return undefined;
   const bsl = await client.find('bsl', String(location)).catch(() => undefined);
@@ -70,26 +89,62 @@ async function storageCa(client: VeleroClient, kind: 'backup' | 'restore', owner
 }
 
 /** describe --details: the resource list and the errors/warnings files, through DownloadRequests (in parallel). */
-export async function details(client: VeleroClient, kind: 'backup' | 'restore', owner: VeleroObject, options: FetchOptions = {}): Promise<Details> {
+export async function details(
+  client: VeleroClient,
+  kind: 'backup' | 'restore',
+  owner: VeleroObject,
+  options: FetchOptions = {},
+): Promise<Details> {
   const t = DETAIL_TARGETS[kind];
-  const dl: DownloadOptions = { timeoutMs: options.timeoutMs ?? 60_000, caCert: await storageCa(client, kind, owner, options.caCertFile) };
+  const dl: DownloadOptions = {
+    timeoutMs: options.timeoutMs ?? 60_000,
+    caCert: await storageCa(client, kind, owner, options.caCertFile),
+  };
   const name = owner.metadata.name;
-  const [resources, results] = await Promise.all([download(client, t.resources, name, dl), download(client, t.results, name, dl)]);
+  const [resources, results] = await Promise.all([
+    download(client, t.resources, name, dl),
+    download(client, t.results, name, dl),
+  ]);
   return { resources: parseJson(resources), results: parseJson(results) };
 }
 
-export async function describe(client: VeleroClient, kind: 'backup' | 'restore', name: string, withDetails: boolean, options: FetchOptions = {}) {
+export async function describe(
+  client: VeleroClient,
+  kind: 'backup' | 'restore',
+  name: string,
+  withDetails: boolean,
+  options: FetchOptions = {},
+) {
   const o = await client.get(kind, name);
-  const base = { ...summarize(o), uid: o.metadata.uid, labels: o.metadata.labels ?? {}, spec: o.spec ?? {}, status: o.status ?? {} };
+  const base = {
+    ...summarize(o),
+    uid: o.metadata.uid,
+    labels: o.metadata.labels ?? {},
+    spec: o.spec ?? {},
+    status: o.status ?? {},
+  };
   if (!withDetails) return base;
   return { ...base, details: await details(client, kind, o, options) };
 }
 
-export async function logs(client: VeleroClient, kind: 'backup' | 'restore', name: string, options: FetchOptions = {}): Promise<string> {
+export async function logs(
+  client: VeleroClient,
+  kind: 'backup' | 'restore',
+  name: string,
+  options: FetchOptions = {},
+): Promise<string> {
   const o = await client.get(kind, name); // a clear "not found" before a DownloadRequest that would never be answered
-  if (phaseOf(o) === 'New') throw new OperationError('OCO_NO_LOGS_YET', `${kind} "${name}" has not started: there are no logs yet`, { hint: `Check its phase with: oco ${kind} describe ${name}` });
+  if (phaseOf(o) === 'New')
+    throw new OperationError('OCO_NO_LOGS_YET', `${kind} "${name}" has not started: there are no logs yet`, {
+      hint: `Check its phase with: oco ${kind} describe ${name}`,
+    });
   const caCert = await storageCa(client, kind, o, options.caCertFile);
-  return (await download(client, kind === 'backup' ? 'BackupLog' : 'RestoreLog', name, { timeoutMs: options.timeoutMs ?? 60_000, caCert })).toString('utf8');
+  return (
+    await download(client, kind === 'backup' ? 'BackupLog' : 'RestoreLog', name, {
+      timeoutMs: options.timeoutMs ?? 60_000,
+      caCert,
+    })
+  ).toString('utf8');
 }
 
 export interface DeleteResult {
@@ -104,7 +159,11 @@ export interface DeleteResult {
  * Velero server remove the backup, its object-storage data and snapshots. Refuses
  * while the backup is still running (Velero would reject the request anyway).
  */
-export async function deleteBackup(client: VeleroClient, name: string, options: { wait: boolean; timeoutMs: number }): Promise<DeleteResult> {
+export async function deleteBackup(
+  client: VeleroClient,
+  name: string,
+  options: { wait: boolean; timeoutMs: number },
+): Promise<DeleteResult> {
   const backup = await client.get('backup', name);
   const phase = phaseOf(backup);
   if (!phaseInfo(BACKUP_PHASES, phase).terminal) {
@@ -124,9 +183,13 @@ export async function deleteBackup(client: VeleroClient, name: string, options: 
   const errors = (reqDone?.status?.errors as string[] | undefined) ?? [];
   const still = await client.find('backup', name);
   if (errors.length > 0 || still) {
-    throw new OperationError('OCO_DELETE_FAILED', `Velero did not delete backup "${name}": ${errors.join('; ') || 'it still exists'}`, {
-      hint: `See the request: kubectl -n ${client.namespace} get deletebackuprequest ${req.metadata.name} -o yaml`,
-    });
+    throw new OperationError(
+      'OCO_DELETE_FAILED',
+      `Velero did not delete backup "${name}": ${errors.join('; ') || 'it still exists'}`,
+      {
+        hint: `See the request: kubectl -n ${client.namespace} get deletebackuprequest ${req.metadata.name} -o yaml`,
+      },
+    );
   }
   return { name, request: req.metadata.name, deleted: true, errors };
 }

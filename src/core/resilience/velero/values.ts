@@ -2,7 +2,6 @@ import { lazyRequire } from '../../base/lazy.js';
 import { UsageError } from '../../base/errors.js';
 import { parseGoDurationMs } from '../../base/durations.js';
 
-
 /** Short human form: 3d4h, 25m, 40s. */
 export function humanDuration(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);
@@ -17,7 +16,11 @@ export function humanDuration(ms: number): string {
 
 export function requireDuration(text: string, where: string): number {
   const ms = parseGoDurationMs(text);
-  if (ms === undefined) throw new UsageError(`${where}: "${text}" is not a duration`, { code: 'OCO_BAD_DURATION', hint: 'Use Go duration syntax: 720h, 1h30m, 45m, 90s.' });
+  if (ms === undefined)
+    throw new UsageError(`${where}: "${text}" is not a duration`, {
+      code: 'OCO_BAD_DURATION',
+      hint: 'Use Go duration syntax: 720h, 1h30m, 45m, 90s.',
+    });
   return ms;
 }
 
@@ -34,10 +37,17 @@ const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@da
 export function cronProblem(expr: string): string | undefined {
   const e = expr.trim();
   if (e === '') return 'the schedule is empty';
-  if (e.startsWith('@every ')) return parseGoDurationMs(e.slice(7)) ? undefined : `"${e.slice(7)}" after @every is not a duration (e.g. @every 6h)`;
-  if (e.startsWith('@')) return DESCRIPTORS.has(e) ? undefined : `unknown descriptor ${e} (use @hourly, @daily, @weekly, @monthly, @yearly or @every <duration>)`;
+  if (e.startsWith('@every '))
+    return parseGoDurationMs(e.slice(7))
+      ? undefined
+      : `"${e.slice(7)}" after @every is not a duration (e.g. @every 6h)`;
+  if (e.startsWith('@'))
+    return DESCRIPTORS.has(e)
+      ? undefined
+      : `unknown descriptor ${e} (use @hourly, @daily, @weekly, @monthly, @yearly or @every <duration>)`;
   const fields = e.split(/\s+/);
-  if (fields.length !== 5) return `expected 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
+  if (fields.length !== 5)
+    return `expected 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
   try {
     cron().CronExpressionParser.parse(e, { tz: 'UTC' });
     return undefined;
@@ -67,7 +77,11 @@ export function cronTimes(expr: string, from: Date, to: Date, limit = 1000): Dat
     for (let t = from.getTime() + step; t <= to.getTime() && out.length < limit; t += step) out.push(new Date(t));
     return out;
   }
-  const it = cron().CronExpressionParser.parse(e === '@midnight' ? '@daily' : e, { currentDate: from, endDate: to, tz: 'UTC' });
+  const it = cron().CronExpressionParser.parse(e === '@midnight' ? '@daily' : e, {
+    currentDate: from,
+    endDate: to,
+    tz: 'UTC',
+  });
   const out: Date[] = [];
   while (out.length < limit && it.hasNext()) out.push(it.next().toDate());
   return out;
@@ -89,7 +103,10 @@ export function requireName(name: string, where: string, maxLength = 253): strin
 
 export function requireNamespace(ns: string, where: string): string {
   if (ns !== '*' && (!DNS1123_LABEL.test(ns) || ns.length > 63)) {
-    throw new UsageError(`${where}: "${ns}" is not a valid namespace name`, { code: 'OCO_BAD_NAME', hint: 'Namespaces are lowercase RFC 1123 labels (a-z, 0-9, "-"), at most 63 characters; "*" means all.' });
+    throw new UsageError(`${where}: "${ns}" is not a valid namespace name`, {
+      code: 'OCO_BAD_NAME',
+      hint: 'Namespaces are lowercase RFC 1123 labels (a-z, 0-9, "-"), at most 63 characters; "*" means all.',
+    });
   }
   return ns;
 }
@@ -124,13 +141,19 @@ export function parseLabelSelector(text: string, where: string): LabelSelector {
     if (part === '') throw bad(part);
     let m: RegExpMatchArray | null;
     if ((m = part.match(new RegExp(`^${key}\\s*==?\\s*([-A-Za-z0-9_.]*)$`)))) (out.matchLabels ??= {})[m[1]!] = m[2]!;
-    else if ((m = part.match(new RegExp(`^${key}\\s*!=\\s*([-A-Za-z0-9_.]*)$`)))) (out.matchExpressions ??= []).push({ key: m[1]!, operator: 'NotIn', values: [m[2]!] });
+    else if ((m = part.match(new RegExp(`^${key}\\s*!=\\s*([-A-Za-z0-9_.]*)$`))))
+      (out.matchExpressions ??= []).push({ key: m[1]!, operator: 'NotIn', values: [m[2]!] });
     else if ((m = part.match(new RegExp(`^${key}\\s+(in|notin)\\s*\\(([^)]*)\\)$`)))) {
-      const values = m[3]!.split(',').map((v) => v.trim()).filter(Boolean);
+      const values = m[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
       if (values.length === 0) throw bad(part);
       (out.matchExpressions ??= []).push({ key: m[1]!, operator: m[2] === 'in' ? 'In' : 'NotIn', values });
-    } else if ((m = part.match(new RegExp(`^!${key}$`)))) (out.matchExpressions ??= []).push({ key: m[1]!, operator: 'DoesNotExist' });
-    else if ((m = part.match(new RegExp(`^${key}$`)))) (out.matchExpressions ??= []).push({ key: m[1]!, operator: 'Exists' });
+    } else if ((m = part.match(new RegExp(`^!${key}$`))))
+      (out.matchExpressions ??= []).push({ key: m[1]!, operator: 'DoesNotExist' });
+    else if ((m = part.match(new RegExp(`^${key}$`))))
+      (out.matchExpressions ??= []).push({ key: m[1]!, operator: 'Exists' });
     else throw bad(part);
   }
   return out;
@@ -139,10 +162,16 @@ export function parseLabelSelector(text: string, where: string): LabelSelector {
 /** "a:b,c:d" (velero's --namespace-mappings) as a map. */
 export function parseNamespaceMappings(text: string, where: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [from, to, ...rest] = pair.split(':');
     if (!from || !to || rest.length > 0) {
-      throw new UsageError(`${where}: "${pair}" is not source:target`, { code: 'OCO_BAD_MAPPING', hint: 'Use --namespace-mappings app:app-restored,db:db-restored' });
+      throw new UsageError(`${where}: "${pair}" is not source:target`, {
+        code: 'OCO_BAD_MAPPING',
+        hint: 'Use --namespace-mappings app:app-restored,db:db-restored',
+      });
     }
     out[requireNamespace(from, where)] = requireNamespace(to, where);
   }
@@ -152,7 +181,10 @@ export function parseNamespaceMappings(text: string, where: string): Record<stri
 /** Splits a comma list flag (given once as "a,b" or repeated). */
 export function csv(values: readonly string[] | string | undefined): string[] | undefined {
   if (values === undefined) return undefined;
-  const list = (Array.isArray(values) ? values : [values]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const list = (Array.isArray(values) ? values : [values])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return list.length ? list : undefined;
 }
 

@@ -1,5 +1,12 @@
 import { OperationError } from '../../base/errors.js';
-import { isGone, type KindName, type VeleroClient, type VeleroObject, type WatchEvent, type WatchHandle } from './resources.js';
+import {
+  isGone,
+  type KindName,
+  type VeleroClient,
+  type VeleroObject,
+  type WatchEvent,
+  type WatchHandle,
+} from './resources.js';
 
 export interface WaitOptions<T> {
   /** Give up after this long (typed OCO_WAIT_TIMEOUT error, exit 1). */
@@ -32,7 +39,12 @@ export class WaitTimeoutError extends OperationError {
  * get the object again and watch from the new version. Every path is bounded by
  * the timeout and by MAX_REOPENS.
  */
-export function waitFor<T extends VeleroObject>(client: VeleroClient, kind: KindName, name: string, options: WaitOptions<T>): Promise<T | undefined> {
+export function waitFor<T extends VeleroObject>(
+  client: VeleroClient,
+  kind: KindName,
+  name: string,
+  options: WaitOptions<T>,
+): Promise<T | undefined> {
   let lastPhase = 'New';
   let lastRv: string | undefined;
   let handle: WatchHandle | undefined;
@@ -49,7 +61,10 @@ export function waitFor<T extends VeleroObject>(client: VeleroClient, kind: Kind
       if (err) reject(err);
       else resolve(value);
     };
-    const timer = setTimeout(() => finish(new WaitTimeoutError(`${kind} "${name}"`, options.timeoutMs, lastPhase)), options.timeoutMs);
+    const timer = setTimeout(
+      () => finish(new WaitTimeoutError(`${kind} "${name}"`, options.timeoutMs, lastPhase)),
+      options.timeoutMs,
+    );
 
     const seen = (obj: T): boolean => {
       lastRv = obj.metadata?.resourceVersion ?? lastRv;
@@ -68,7 +83,11 @@ export function waitFor<T extends VeleroObject>(client: VeleroClient, kind: Kind
         if (settled) return;
         if (!obj) {
           if (options.allowDeleted) return finish(undefined, undefined);
-          return finish(new OperationError('OCO_K8S_GONE', `${kind} "${name}" no longer exists`, { hint: 'Someone deleted it while oco was waiting.' }));
+          return finish(
+            new OperationError('OCO_K8S_GONE', `${kind} "${name}" no longer exists`, {
+              hint: 'Someone deleted it while oco was waiting.',
+            }),
+          );
         }
         if (!seen(obj)) await open();
       } catch (err) {
@@ -78,7 +97,14 @@ export function waitFor<T extends VeleroObject>(client: VeleroClient, kind: Kind
 
     const open = async () => {
       if (settled) return;
-      if (++reopens > MAX_REOPENS) return finish(new OperationError('OCO_K8S_WATCH_UNSTABLE', `the watch on ${kind} "${name}" kept closing (${MAX_REOPENS} re-opens)`, {}));
+      if (++reopens > MAX_REOPENS)
+        return finish(
+          new OperationError(
+            'OCO_K8S_WATCH_UNSTABLE',
+            `the watch on ${kind} "${name}" kept closing (${MAX_REOPENS} re-opens)`,
+            {},
+          ),
+        );
       const onEvent = (e: WatchEvent) => {
         if (settled) return;
         networkFailures = 0;
@@ -89,12 +115,21 @@ export function waitFor<T extends VeleroObject>(client: VeleroClient, kind: Kind
         if (e.type === 'ERROR') {
           handle?.abort();
           if (e.object?.code === 410) void fromScratch();
-          else finish(new OperationError('OCO_K8S_WATCH_ERROR', `watch on ${kind} "${name}" failed: ${e.object?.message ?? 'error event'}`, {}));
+          else
+            finish(
+              new OperationError(
+                'OCO_K8S_WATCH_ERROR',
+                `watch on ${kind} "${name}" failed: ${e.object?.message ?? 'error event'}`,
+                {},
+              ),
+            );
           return;
         }
         if (e.type === 'DELETED') {
           if (options.allowDeleted) return finish(undefined, undefined);
-          return finish(new OperationError('OCO_K8S_GONE', `${kind} "${name}" was deleted while oco was waiting for it`, {}));
+          return finish(
+            new OperationError('OCO_K8S_GONE', `${kind} "${name}" was deleted while oco was waiting for it`, {}),
+          );
         }
         seen(e.object as T);
       };
@@ -108,7 +143,12 @@ export function waitFor<T extends VeleroObject>(client: VeleroClient, kind: Kind
         setTimeout(() => void open(), Math.min(50 * reopens, 1000)).unref();
       };
       try {
-        handle = await client.watch(kind, { name, resourceVersion: lastRv, inactivityMs: options.inactivityMs }, onEvent, onDone);
+        handle = await client.watch(
+          kind,
+          { name, resourceVersion: lastRv, inactivityMs: options.inactivityMs },
+          onEvent,
+          onDone,
+        );
         if (settled) handle.abort();
       } catch (err) {
         finish(err);

@@ -19,4 +19,13 @@ export interface Migration {
 }
 
 /** The one migration history, in order. Append only: an applied migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial, cloudCosts, resilience, spendControls, costIndexes, spendGuarantees, usageRefused, cloudCostsRollup];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  cloudCosts,
+  resilience,
+  spendControls,
+  costIndexes,
+  spendGuarantees,
+  usageRefused,
+  cloudCostsRollup,
+];

@@ -48,24 +48,45 @@ export function awsConfigured(env: NodeJS.ProcessEnv): ConfiguredStatus {
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return { configured: true, via: 'AWS_ACCESS_KEY_ID' };
   if (env.AWS_PROFILE) return { configured: true, via: `AWS_PROFILE=${env.AWS_PROFILE}` };
   if (env.AWS_WEB_IDENTITY_TOKEN_FILE) return { configured: true, via: 'AWS_WEB_IDENTITY_TOKEN_FILE' };
-  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return { configured: true, via: 'container credentials' };
+  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI)
+    return { configured: true, via: 'container credentials' };
   const home = env.HOME || homedir();
   const files: Array<[string, RegExp]> = [
     [env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials'), /^\s*\[\s*default\s*\]/m],
     [env.AWS_CONFIG_FILE || join(home, '.aws', 'config'), /^\s*\[\s*(profile\s+)?default\s*\]/m],
   ];
   for (const [file, section] of files) {
-    if (existsSync(file) && section.test(readFileSync(file, 'utf8'))) return { configured: true, via: `default profile in ${file}` };
+    if (existsSync(file) && section.test(readFileSync(file, 'utf8')))
+      return { configured: true, via: `default profile in ${file}` };
   }
-  return { configured: false, via: '', missing: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or a default profile in ~/.aws/credentials)', credentialsOnly: true };
+  return {
+    configured: false,
+    via: '',
+    missing: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or a default profile in ~/.aws/credentials)',
+    credentialsOnly: true,
+  };
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'TimeoutError']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'TimeoutError',
+]);
 
 /** SDK errors as typed errors: the provider's code and message, never the request (it carries the signature). */
 export function mapAwsError(err: unknown): OcoError {
   if (err instanceof OcoError) return err;
-  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $fault?: string };
+  const e = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    $fault?: string;
+  };
   if (e.name === 'CredentialsProviderError' || /Could not load credentials/i.test(e.message ?? '')) {
     return new ConfigError('AWS credentials not found', {
       code: 'OCO_AWS_NO_CREDENTIALS',
@@ -81,21 +102,31 @@ export function mapAwsError(err: unknown): OcoError {
   const code = e.name ?? 'Error';
   const hint = AWS_HINTS[code] ?? 'See the AWS Cost Explorer documentation for this error code.';
   if (code === 'LimitExceededException' || code === 'ThrottlingException') {
-    return new UnreachableError('OCO_AWS_THROTTLED', `AWS Cost Explorer: ${code}: ${e.message}`, { hint, details: { provider: 'aws', code, status } });
+    return new UnreachableError('OCO_AWS_THROTTLED', `AWS Cost Explorer: ${code}: ${e.message}`, {
+      hint,
+      details: { provider: 'aws', code, status },
+    });
   }
-  return new OperationError('OCO_AWS_API_ERROR', `AWS Cost Explorer: ${code}: ${e.message ?? 'request failed'}${status ? ` (HTTP ${status})` : ''}`, {
-    hint,
-    details: { provider: 'aws', code, status },
-  });
+  return new OperationError(
+    'OCO_AWS_API_ERROR',
+    `AWS Cost Explorer: ${code}: ${e.message ?? 'request failed'}${status ? ` (HTTP ${status})` : ''}`,
+    {
+      hint,
+      details: { provider: 'aws', code, status },
+    },
+  );
 }
 
 const AWS_HINTS: Record<string, string> = {
-  AccessDeniedException: 'The credentials need ce:GetCostAndUsage (and ce:GetCostAndUsageWithResources for resource data).',
+  AccessDeniedException:
+    'The credentials need ce:GetCostAndUsage (and ce:GetCostAndUsageWithResources for resource data).',
   UnrecognizedClientException: 'The access key is not valid: check AWS_ACCESS_KEY_ID / AWS_PROFILE.',
   InvalidSignatureException: 'The secret key does not match the access key: check AWS_SECRET_ACCESS_KEY.',
   ExpiredTokenException: 'The session token expired: refresh AWS_SESSION_TOKEN or log in again (aws sso login).',
-  DataUnavailableException: 'Cost Explorer has no data for this window yet (it must be enabled; data can take 24 hours).',
-  LimitExceededException: 'Cost Explorer throttled the requests after retries: run again later or with a smaller window.',
+  DataUnavailableException:
+    'Cost Explorer has no data for this window yet (it must be enabled; data can take 24 hours).',
+  LimitExceededException:
+    'Cost Explorer throttled the requests after retries: run again later or with a smaller window.',
   BillExpirationException: 'The window is older than Cost Explorer keeps (14 months for daily data): narrow --from.',
   ValidationException: 'Cost Explorer rejected the request: check --aws-group-by and the window.',
 };

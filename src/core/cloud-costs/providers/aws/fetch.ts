@@ -38,16 +38,23 @@ export function costExplorerDays(now = new Date()): DayWindow {
   return { from: addMonths(firstOfMonth, -HISTORY_MONTHS), to: addMonths(firstOfMonth, 1) };
 }
 
-const IMPORT_HINT = 'Older AWS costs can be loaded from a Cost and Usage Report (FOCUS) export with "oco costs import".';
+const IMPORT_HINT =
+  'Older AWS costs can be loaded from a Cost and Usage Report (FOCUS) export with "oco costs import".';
 
 export function awsGroupBy(choice: string | undefined): GroupDefinition[] {
   const c = choice ?? 'account';
   if (c.startsWith('tag:')) {
     if (c.length === 4) throw new UsageError('--aws-group-by tag:KEY needs a tag key');
-    return [{ Type: 'DIMENSION', Key: 'SERVICE' }, { Type: 'TAG', Key: c.slice(4) }];
+    return [
+      { Type: 'DIMENSION', Key: 'SERVICE' },
+      { Type: 'TAG', Key: c.slice(4) },
+    ];
   }
   const second = SECOND_GROUP[c];
-  if (!second) throw new UsageError(`unknown --aws-group-by "${c}"`, { hint: `Use ${Object.keys(SECOND_GROUP).join(', ')} or tag:KEY (Cost Explorer groups by service and one more key).` });
+  if (!second)
+    throw new UsageError(`unknown --aws-group-by "${c}"`, {
+      hint: `Use ${Object.keys(SECOND_GROUP).join(', ')} or tag:KEY (Cost Explorer groups by service and one more key).`,
+    });
   return [{ Type: 'DIMENSION', Key: 'SERVICE' }, second];
 }
 
@@ -81,16 +88,23 @@ class AwsRun implements CostSourceRun {
     const kept = costExplorerDays(now);
     const last = addDays(window.to, -1);
     if (window.to <= kept.from || window.from >= kept.to) {
-      throw new UsageError(`AWS Cost Explorer has daily costs for ${kept.from}..${addDays(kept.to, -1)} only (13 months and the current month): nothing of ${window.from}..${last} can be fetched`, {
-        code: 'OCO_AWS_WINDOW_UNAVAILABLE',
-        hint: `Use --from ${kept.from} or later. ${IMPORT_HINT}`,
-      });
+      throw new UsageError(
+        `AWS Cost Explorer has daily costs for ${kept.from}..${addDays(kept.to, -1)} only (13 months and the current month): nothing of ${window.from}..${last} can be fetched`,
+        {
+          code: 'OCO_AWS_WINDOW_UNAVAILABLE',
+          hint: `Use --from ${kept.from} or later. ${IMPORT_HINT}`,
+        },
+      );
     }
     const warnings: string[] = [];
     const from = window.from < kept.from ? kept.from : window.from;
     const to = window.to > kept.to ? kept.to : window.to;
-    if (from !== window.from) warnings.push(`Cost Explorer keeps daily costs from ${kept.from} on (13 months and the current month): ${window.from}..${addDays(from, -1)} was not fetched, and rows stored earlier for those days are kept. ${IMPORT_HINT}`);
-    if (to !== window.to) warnings.push(`Cost Explorer answers up to the end of the current month: ${to}..${last} was not fetched.`);
+    if (from !== window.from)
+      warnings.push(
+        `Cost Explorer keeps daily costs from ${kept.from} on (13 months and the current month): ${window.from}..${addDays(from, -1)} was not fetched, and rows stored earlier for those days are kept. ${IMPORT_HINT}`,
+      );
+    if (to !== window.to)
+      warnings.push(`Cost Explorer answers up to the end of the current month: ${to}..${last} was not fetched.`);
     return { window: { from, to }, warnings };
   }
 
@@ -106,8 +120,22 @@ class AwsRun implements CostSourceRun {
     const main = rw ? { from: window.from, to: rw.from } : window;
     const keys = this.groupBy.map((g) => `${g.Type}:${g.Key}`).join(', ');
     const steps: PlanStep[] = [];
-    if (main.from < main.to) steps.push({ call: 'ce:GetCostAndUsage', window: main, detail: `DAILY, ${AWS_METRICS.join(', ')}, GroupBy ${keys}`, minRequests: 1, usdPerRequest: '0.01' });
-    if (rw) steps.push({ call: 'ce:GetCostAndUsageWithResources', window: rw, detail: `DAILY, GroupBy DIMENSION:SERVICE, DIMENSION:RESOURCE_ID (one query per page of services)`, minRequests: 2, usdPerRequest: '0.01' });
+    if (main.from < main.to)
+      steps.push({
+        call: 'ce:GetCostAndUsage',
+        window: main,
+        detail: `DAILY, ${AWS_METRICS.join(', ')}, GroupBy ${keys}`,
+        minRequests: 1,
+        usdPerRequest: '0.01',
+      });
+    if (rw)
+      steps.push({
+        call: 'ce:GetCostAndUsageWithResources',
+        window: rw,
+        detail: `DAILY, GroupBy DIMENSION:SERVICE, DIMENSION:RESOURCE_ID (one query per page of services)`,
+        minRequests: 2,
+        usdPerRequest: '0.01',
+      });
     return steps;
   }
 
@@ -132,7 +160,15 @@ class AwsRun implements CostSourceRun {
     };
     const services = new Set<string>();
     if (main.from < main.to) {
-      for await (const page of this.pages({ TimePeriod: { Start: main.from, End: main.to }, Granularity: 'DAILY', Metrics: AWS_METRICS, GroupBy: this.groupBy }, false)) {
+      for await (const page of this.pages(
+        {
+          TimePeriod: { Start: main.from, End: main.to },
+          Granularity: 'DAILY',
+          Metrics: AWS_METRICS,
+          GroupBy: this.groupBy,
+        },
+        false,
+      )) {
         const out = normaliseAwsPage(page, this.mapper, null);
         for (const r of out) if (r.serviceName) services.add(r.serviceName);
         tick(out.length);
@@ -142,7 +178,15 @@ class AwsRun implements CostSourceRun {
     if (rw) {
       // The resource call needs a filter: the services seen, or (a window entirely in the last 14 days) one ungrouped listing first.
       if (services.size === 0) {
-        for await (const page of this.pages({ TimePeriod: { Start: rw.from, End: rw.to }, Granularity: 'DAILY', Metrics: ['UnblendedCost'], GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }] }, false)) {
+        for await (const page of this.pages(
+          {
+            TimePeriod: { Start: rw.from, End: rw.to },
+            Granularity: 'DAILY',
+            Metrics: ['UnblendedCost'],
+            GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }],
+          },
+          false,
+        )) {
           for (const r of normaliseAwsPage(page, this.mapper, null)) if (r.serviceName) services.add(r.serviceName);
         }
       }
@@ -151,7 +195,10 @@ class AwsRun implements CostSourceRun {
         TimePeriod: { Start: rw.from, End: rw.to },
         Granularity: 'DAILY' as const,
         Metrics: AWS_METRICS,
-        GroupBy: [{ Type: 'DIMENSION' as const, Key: 'SERVICE' as const }, { Type: 'DIMENSION' as const, Key: 'RESOURCE_ID' as const }],
+        GroupBy: [
+          { Type: 'DIMENSION' as const, Key: 'SERVICE' as const },
+          { Type: 'DIMENSION' as const, Key: 'RESOURCE_ID' as const },
+        ],
         Filter: { Dimensions: { Key: 'SERVICE' as const, Values: [...services].sort() } },
       };
       for await (const page of this.pages(input, true)) {
@@ -169,7 +216,9 @@ class AwsRun implements CostSourceRun {
       let out;
       try {
         out = withResources
-          ? await this.ce.client.send(new GetCostAndUsageWithResourcesCommand({ ...input, Filter: input.Filter!, NextPageToken: token }))
+          ? await this.ce.client.send(
+              new GetCostAndUsageWithResourcesCommand({ ...input, Filter: input.Filter!, NextPageToken: token }),
+            )
           : await this.ce.client.send(new GetCostAndUsageCommand({ ...input, NextPageToken: token }));
       } catch (err) {
         throw mapAwsError(err);
@@ -178,7 +227,9 @@ class AwsRun implements CostSourceRun {
       token = out.NextPageToken;
       if (!token) return;
     }
-    throw mapAwsError(Object.assign(new Error(`more than ${MAX_PAGES} pages: stopped to bound the cost`), { name: 'TooManyPages' }));
+    throw mapAwsError(
+      Object.assign(new Error(`more than ${MAX_PAGES} pages: stopped to bound the cost`), { name: 'TooManyPages' }),
+    );
   }
 
   close(): void {

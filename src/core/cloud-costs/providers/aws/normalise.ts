@@ -17,9 +17,19 @@ const DIMENSION_FIELD: Record<string, keyof CostRow> = {
 
 /** Cost Explorer RECORD_TYPE values as FOCUS ChargeCategory, when grouped by it. */
 const RECORD_TYPE_CATEGORY: Record<string, string> = {
-  Usage: 'Usage', Credit: 'Credit', Refund: 'Credit', Tax: 'Tax', Fee: 'Purchase', 'Recurring Fee': 'Purchase',
-  'Savings Plan Recurring Fee': 'Purchase', 'Savings Plan Upfront Fee': 'Purchase', 'Savings Plan Covered Usage': 'Usage',
-  'Savings Plan Negation': 'Credit', DiscountedUsage: 'Usage', 'RI Fee': 'Purchase', Support: 'Purchase',
+  Usage: 'Usage',
+  Credit: 'Credit',
+  Refund: 'Credit',
+  Tax: 'Tax',
+  Fee: 'Purchase',
+  'Recurring Fee': 'Purchase',
+  'Savings Plan Recurring Fee': 'Purchase',
+  'Savings Plan Upfront Fee': 'Purchase',
+  'Savings Plan Covered Usage': 'Usage',
+  'Savings Plan Negation': 'Credit',
+  DiscountedUsage: 'Usage',
+  'RI Fee': 'Purchase',
+  Support: 'Purchase',
 };
 
 /**
@@ -31,13 +41,18 @@ const RECORD_TYPE_CATEGORY: Record<string, string> = {
 export function normaliseAwsPage(page: Page, mapper: CategoryMapper, billingAccountId: string | null): CostRow[] {
   const defs: GroupDefinition[] = page.GroupDefinitions ?? [];
   const names = new Map<string, string>();
-  for (const a of page.DimensionValueAttributes ?? []) if (a.Value && a.Attributes?.description) names.set(a.Value, a.Attributes.description);
+  for (const a of page.DimensionValueAttributes ?? [])
+    if (a.Value && a.Attributes?.description) names.set(a.Value, a.Attributes.description);
   const rows: CostRow[] = [];
   for (const period of page.ResultsByTime ?? []) {
     const start = period.TimePeriod?.Start;
     const end = period.TimePeriod?.End;
     if (!start || !end) continue;
-    const groups = period.Groups?.length ? period.Groups : period.Total && Object.keys(period.Total).length ? [{ Keys: [], Metrics: period.Total }] : [];
+    const groups = period.Groups?.length
+      ? period.Groups
+      : period.Total && Object.keys(period.Total).length
+        ? [{ Keys: [], Metrics: period.Total }]
+        : [];
     for (const g of groups) {
       const m = g.Metrics ?? {};
       const billed = m.UnblendedCost;
@@ -68,7 +83,12 @@ export function normaliseAwsPage(page: Page, mapper: CategoryMapper, billingAcco
         const field = DIMENSION_FIELD[def.Key ?? ''];
         if (!field) return;
         // Cost Explorer groups costs that belong to no resource under the literal "NoResourceId".
-        const value = def.Key === 'RECORD_TYPE' ? (RECORD_TYPE_CATEGORY[key] ?? 'Adjustment') : def.Key === 'RESOURCE_ID' && key === 'NoResourceId' ? null : key;
+        const value =
+          def.Key === 'RECORD_TYPE'
+            ? (RECORD_TYPE_CATEGORY[key] ?? 'Adjustment')
+            : def.Key === 'RESOURCE_ID' && key === 'NoResourceId'
+              ? null
+              : key;
         (row as unknown as Record<string, string | null>)[field] = value;
       });
       if (Object.keys(tags).length) row.tags = JSON.stringify(tags);

@@ -7,7 +7,12 @@ import { ConfigError, OcoError, OperationError, UnreachableError } from '../../.
 import type { ConfiguredStatus } from '../types.js';
 
 /** Hosts MSAL knows: instance discovery works for them; any other authority (tests, private clouds) skips it. */
-const KNOWN_AUTHORITIES = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn']);
+const KNOWN_AUTHORITIES = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+]);
 
 export interface AzureClient {
   credential: TokenCredential;
@@ -18,7 +23,10 @@ export interface AzureClient {
 }
 
 export function azureScope(config: OcoConfig, flag?: string): string | undefined {
-  const scope = flag ?? config.string('costs.azureScope') ?? (config.env.AZURE_SUBSCRIPTION_ID ? `/subscriptions/${config.env.AZURE_SUBSCRIPTION_ID}` : undefined);
+  const scope =
+    flag ??
+    config.string('costs.azureScope') ??
+    (config.env.AZURE_SUBSCRIPTION_ID ? `/subscriptions/${config.env.AZURE_SUBSCRIPTION_ID}` : undefined);
   return scope?.replace(/\/+$/, '');
 }
 
@@ -28,7 +36,12 @@ export function azureConfigured(config: OcoConfig, flags: Record<string, unknown
   if (!scope) return { configured: false, via: '', missing: 'AZURE_SUBSCRIPTION_ID (or OCO_AZURE_SCOPE)' };
   const source = AZURE_CREDENTIAL_SOURCES.find((s) => s.present(env));
   if (source) return { configured: true, via: `${source.via(env)}, scope ${scope}` };
-  return { configured: false, via: '', missing: 'Azure credentials (AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; or az login; or AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential on an Azure VM)' };
+  return {
+    configured: false,
+    via: '',
+    missing:
+      'Azure credentials (AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; or az login; or AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential on an Azure VM)',
+  };
 }
 
 /**
@@ -37,12 +50,28 @@ export function azureConfigured(config: OcoConfig, flags: Record<string, unknown
  * which DefaultAzureCredential makes with a timeout on every run): it is used when the
  * user names it with @azure/identity's own AZURE_TOKEN_CREDENTIALS.
  */
-const AZURE_CREDENTIAL_SOURCES: Array<{ present: (env: NodeJS.ProcessEnv) => boolean; via: (env: NodeJS.ProcessEnv) => string }> = [
-  { present: (e) => Boolean(e.AZURE_CLIENT_ID && e.AZURE_TENANT_ID && (e.AZURE_CLIENT_SECRET || e.AZURE_CLIENT_CERTIFICATE_PATH)), via: (e) => `AZURE_CLIENT_ID ${e.AZURE_CLIENT_ID}` },
-  { present: (e) => Boolean(e.AZURE_FEDERATED_TOKEN_FILE && e.AZURE_CLIENT_ID && e.AZURE_TENANT_ID), via: () => 'workload identity (AZURE_FEDERATED_TOKEN_FILE)' },
-  { present: (e) => Boolean(e.AZURE_TOKEN_CREDENTIALS), via: (e) => `AZURE_TOKEN_CREDENTIALS=${e.AZURE_TOKEN_CREDENTIALS}` },
+const AZURE_CREDENTIAL_SOURCES: Array<{
+  present: (env: NodeJS.ProcessEnv) => boolean;
+  via: (env: NodeJS.ProcessEnv) => string;
+}> = [
+  {
+    present: (e) =>
+      Boolean(e.AZURE_CLIENT_ID && e.AZURE_TENANT_ID && (e.AZURE_CLIENT_SECRET || e.AZURE_CLIENT_CERTIFICATE_PATH)),
+    via: (e) => `AZURE_CLIENT_ID ${e.AZURE_CLIENT_ID}`,
+  },
+  {
+    present: (e) => Boolean(e.AZURE_FEDERATED_TOKEN_FILE && e.AZURE_CLIENT_ID && e.AZURE_TENANT_ID),
+    via: () => 'workload identity (AZURE_FEDERATED_TOKEN_FILE)',
+  },
+  {
+    present: (e) => Boolean(e.AZURE_TOKEN_CREDENTIALS),
+    via: (e) => `AZURE_TOKEN_CREDENTIALS=${e.AZURE_TOKEN_CREDENTIALS}`,
+  },
   { present: (e) => Boolean(e.IDENTITY_ENDPOINT || e.MSI_ENDPOINT), via: () => 'managed identity (IDENTITY_ENDPOINT)' },
-  { present: (e) => existsSync(join(e.AZURE_CONFIG_DIR || join(e.HOME || homedir(), '.azure'), 'azureProfile.json')), via: () => 'Azure CLI login (az login)' },
+  {
+    present: (e) => existsSync(join(e.AZURE_CONFIG_DIR || join(e.HOME || homedir(), '.azure'), 'azureProfile.json')),
+    via: () => 'Azure CLI login (az login)',
+  },
 ];
 
 /**
@@ -53,17 +82,31 @@ const AZURE_CREDENTIAL_SOURCES: Array<{ present: (env: NodeJS.ProcessEnv) => boo
 export function createAzureClient(config: OcoConfig, scopeFlag?: string): AzureClient {
   const env = config.env;
   const scope = azureScope(config, scopeFlag);
-  if (!scope) throw new ConfigError('no Azure scope', { code: 'OCO_AZURE_NOT_CONFIGURED', hint: 'Set AZURE_SUBSCRIPTION_ID, or OCO_AZURE_SCOPE / --azure-scope (e.g. /subscriptions/ID/resourceGroups/RG).' });
+  if (!scope)
+    throw new ConfigError('no Azure scope', {
+      code: 'OCO_AZURE_NOT_CONFIGURED',
+      hint: 'Set AZURE_SUBSCRIPTION_ID, or OCO_AZURE_SCOPE / --azure-scope (e.g. /subscriptions/ID/resourceGroups/RG).',
+    });
   const authorityHost = env.AZURE_AUTHORITY_HOST;
   const disableInstanceDiscovery = authorityHost ? !KNOWN_AUTHORITIES.has(new URL(authorityHost).hostname) : false;
   const armEndpoint = (config.string('costs.azureArmEndpoint') ?? 'https://management.azure.com').replace(/\/+$/, '');
   if (env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID && env.AZURE_CLIENT_SECRET) {
     return {
-      credential: new ClientSecretCredential(env.AZURE_TENANT_ID, env.AZURE_CLIENT_ID, env.AZURE_CLIENT_SECRET, { authorityHost, disableInstanceDiscovery }),
-      armEndpoint, scope, identity: `client ${env.AZURE_CLIENT_ID}`,
+      credential: new ClientSecretCredential(env.AZURE_TENANT_ID, env.AZURE_CLIENT_ID, env.AZURE_CLIENT_SECRET, {
+        authorityHost,
+        disableInstanceDiscovery,
+      }),
+      armEndpoint,
+      scope,
+      identity: `client ${env.AZURE_CLIENT_ID}`,
     };
   }
-  return { credential: new DefaultAzureCredential({ authorityHost, disableInstanceDiscovery }), armEndpoint, scope, identity: 'DefaultAzureCredential' };
+  return {
+    credential: new DefaultAzureCredential({ authorityHost, disableInstanceDiscovery }),
+    armEndpoint,
+    scope,
+    identity: 'DefaultAzureCredential',
+  };
 }
 
 /** A bearer token for Resource Manager; identity errors become typed errors naming what to set. */
@@ -81,10 +124,15 @@ function mapAzureIdentityError(err: unknown): OcoError {
   const e = err as { name?: string; message?: string; errorResponse?: { error?: string; errorDescription?: string } };
   const msg = (e.message ?? String(err)).split('\n')[0]!.slice(0, 300);
   if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|network/i.test(msg)) {
-    return new UnreachableError('OCO_AZURE_UNREACHABLE', `cannot reach the Azure token endpoint: ${msg}`, { hint: 'Check the network, and AZURE_AUTHORITY_HOST if set.' });
+    return new UnreachableError('OCO_AZURE_UNREACHABLE', `cannot reach the Azure token endpoint: ${msg}`, {
+      hint: 'Check the network, and AZURE_AUTHORITY_HOST if set.',
+    });
   }
   if (e.name === 'CredentialUnavailableError') {
-    return new ConfigError('no Azure credentials found', { code: 'OCO_AZURE_NO_CREDENTIALS', hint: 'Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal with Cost Management Reader on the scope).' });
+    return new ConfigError('no Azure credentials found', {
+      code: 'OCO_AZURE_NO_CREDENTIALS',
+      hint: 'Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal with Cost Management Reader on the scope).',
+    });
   }
   // MSAL folds the token endpoint's error into the message: "invalid_client: Error(s): 7000215 - Timestamp: … - Description: AADSTS…: … - Correlation ID: …".
   const folded = /(\w+): Error\(s\):.*? - Description: (.*?)(?: - Correlation ID|$)/.exec(msg);

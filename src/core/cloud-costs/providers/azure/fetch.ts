@@ -33,12 +33,22 @@ const RETRY_HEADERS = [
 
 export function azureGrouping(choice: string | undefined): Array<{ type: 'Dimension'; name: string }> {
   const second = SECOND_GROUPING[choice ?? 'resource'];
-  if (!second) throw new UsageError(`unknown --azure-group-by "${choice}"`, { hint: `Use ${Object.keys(SECOND_GROUPING).join(', ')} (the Query API groups by service and one more dimension).` });
-  return [{ type: 'Dimension', name: 'ServiceName' }, { type: 'Dimension', name: second }];
+  if (!second)
+    throw new UsageError(`unknown --azure-group-by "${choice}"`, {
+      hint: `Use ${Object.keys(SECOND_GROUPING).join(', ')} (the Query API groups by service and one more dimension).`,
+    });
+  return [
+    { type: 'Dimension', name: 'ServiceName' },
+    { type: 'Dimension', name: second },
+  ];
 }
 
 /** The Query API body, as documented for QueryDefinition: a custom daily window, summed cost, two groupings. */
-export function queryBody(type: 'ActualCost' | 'AmortizedCost', window: DayWindow, grouping: Array<{ type: 'Dimension'; name: string }>) {
+export function queryBody(
+  type: 'ActualCost' | 'AmortizedCost',
+  window: DayWindow,
+  grouping: Array<{ type: 'Dimension'; name: string }>,
+) {
   return {
     type,
     timeframe: 'Custom',
@@ -86,12 +96,14 @@ class AzureRun implements CostSourceRun {
 
   plan(window: DayWindow): PlanStep[] {
     const by = this.grouping.map((g) => g.name).join(', ');
-    return azureQueryWindows(window).flatMap((part) => COST_TYPES.map((type) => ({
-      call: `POST ${this.client.scope}/providers/Microsoft.CostManagement/query`,
-      window: part,
-      detail: `${type}, Daily, Sum(Cost) grouped by ${by}; nextLink pages re-post the body`,
-      minRequests: 1,
-    })));
+    return azureQueryWindows(window).flatMap((part) =>
+      COST_TYPES.map((type) => ({
+        call: `POST ${this.client.scope}/providers/Microsoft.CostManagement/query`,
+        window: part,
+        detail: `${type}, Daily, Sum(Cost) grouped by ${by}; nextLink pages re-post the body`,
+        minRequests: 1,
+      })),
+    );
   }
 
   async check(): Promise<{ identity: string }> {
@@ -124,7 +136,10 @@ class AzureRun implements CostSourceRun {
           url = page.properties?.nextLink || null;
         }
       }
-      const short = coverageWarning(part, [...collected.ActualCost, ...collected.AmortizedCost].map((c) => c.day));
+      const short = coverageWarning(
+        part,
+        [...collected.ActualCost, ...collected.AmortizedCost].map((c) => c.day),
+      );
       if (short) this.shortAnswers.push(short);
       yield mergeAzure(collected.ActualCost, collected.AmortizedCost, this.mapper, this.client.scope);
     }
@@ -137,20 +152,31 @@ class AzureRun implements CostSourceRun {
         this.requests++;
         res = await fetch(url, {
           method: 'POST',
-          headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json', accept: 'application/json' },
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+          },
           body,
           signal: AbortSignal.timeout(120_000),
         });
       } catch (err) {
         const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-        throw new UnreachableError('OCO_AZURE_UNREACHABLE', `cannot reach Azure Resource Manager at ${new URL(url).origin}: ${cause}`, { hint: 'Check the network, and OCO_AZURE_ARM_ENDPOINT if set.' });
+        throw new UnreachableError(
+          'OCO_AZURE_UNREACHABLE',
+          `cannot reach Azure Resource Manager at ${new URL(url).origin}: ${cause}`,
+          { hint: 'Check the network, and OCO_AZURE_ARM_ENDPOINT if set.' },
+        );
       }
       const text = await res.text();
       if (res.ok) {
         try {
           return parseExactJson(text) as QueryPage;
         } catch {
-          throw new OperationError('OCO_AZURE_BAD_RESPONSE', `Azure Cost Management returned a response that is not JSON (HTTP ${res.status})`);
+          throw new OperationError(
+            'OCO_AZURE_BAD_RESPONSE',
+            `Azure Cost Management returned a response that is not JSON (HTTP ${res.status})`,
+          );
         }
       }
       if ((res.status === 429 || res.status >= 500) && attempt < MAX_RETRIES) {
@@ -185,8 +211,16 @@ function azureApiError(status: number, text: string): OcoError {
   }
   const hint = AZURE_HINTS[status] ?? 'See the Azure Cost Management Query API documentation for this error code.';
   const details = { provider: 'azure', code, status };
-  if (status === 429 || status >= 500) return new UnreachableError('OCO_AZURE_API_UNAVAILABLE', `Azure Cost Management: ${code}: ${message} (HTTP ${status})`, { hint, details });
-  return new OperationError('OCO_AZURE_API_ERROR', `Azure Cost Management: ${code}: ${message} (HTTP ${status})`, { hint, details });
+  if (status === 429 || status >= 500)
+    return new UnreachableError(
+      'OCO_AZURE_API_UNAVAILABLE',
+      `Azure Cost Management: ${code}: ${message} (HTTP ${status})`,
+      { hint, details },
+    );
+  return new OperationError('OCO_AZURE_API_ERROR', `Azure Cost Management: ${code}: ${message} (HTTP ${status})`, {
+    hint,
+    details,
+  });
 }
 
 export const azureProvider: ProviderDescriptor = {

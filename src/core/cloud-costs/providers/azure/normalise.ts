@@ -19,7 +19,9 @@ export interface QueryPage {
  * with binary noise or lose digits past the 17th; the source text is the exact amount.
  */
 export function parseExactJson(text: string): unknown {
-  return JSON.parse(text, (_key, value, context?: { source?: string }) => (typeof value === 'number' && context?.source !== undefined ? context.source : value));
+  return JSON.parse(text, (_key, value, context?: { source?: string }) =>
+    typeof value === 'number' && context?.source !== undefined ? context.source : value,
+  );
 }
 
 /** Grouping dimension → where it goes in a row. */
@@ -55,12 +57,19 @@ export function cellsOf(page: QueryPage): AzureCell[] {
   const costAt = idx(['Cost', 'PreTaxCost', 'CostUSD', 'totalCost']);
   const dayAt = idx(['UsageDate']);
   const curAt = idx(['Currency', 'BillingCurrency']);
-  if (costAt < 0 || dayAt < 0) throw new Error(`the Query API result has no ${costAt < 0 ? 'Cost' : 'UsageDate'} column (columns: ${cols.map((c) => c.name).join(', ')})`);
-  const groupCols = cols.map((c, i) => ({ name: c.name, i })).filter((c) => c.i !== costAt && c.i !== dayAt && c.i !== curAt);
+  if (costAt < 0 || dayAt < 0)
+    throw new Error(
+      `the Query API result has no ${costAt < 0 ? 'Cost' : 'UsageDate'} column (columns: ${cols.map((c) => c.name).join(', ')})`,
+    );
+  const groupCols = cols
+    .map((c, i) => ({ name: c.name, i }))
+    .filter((c) => c.i !== costAt && c.i !== dayAt && c.i !== curAt);
   return (page.properties?.rows ?? []).map((r) => ({
     day: dayOf(r[dayAt]),
     currency: curAt >= 0 ? String(r[curAt]) : 'USD',
-    groups: Object.fromEntries(groupCols.map((g) => [g.name, r[g.i] === null || r[g.i] === '' ? null : String(r[g.i])])),
+    groups: Object.fromEntries(
+      groupCols.map((g) => [g.name, r[g.i] === null || r[g.i] === '' ? null : String(r[g.i])]),
+    ),
     cost: requireDecimal(r[costAt], 'Cost'),
   }));
 }
@@ -70,10 +79,18 @@ export function cellsOf(page: QueryPage): AzureCell[] {
  * group and currency. A key present in only one of them costs 0 in the other: a
  * reservation purchase is billed but amortised away, its daily share is amortised but not billed.
  */
-export function mergeAzure(actual: AzureCell[], amortized: AzureCell[], mapper: CategoryMapper, scope: string): CostRow[] {
+export function mergeAzure(
+  actual: AzureCell[],
+  amortized: AzureCell[],
+  mapper: CategoryMapper,
+  scope: string,
+): CostRow[] {
   const byKey = new Map<string, { cell: AzureCell; billed: Money; effective: Money }>();
   const keyOf = (c: AzureCell) => JSON.stringify([c.day, c.currency, c.groups]);
-  for (const [cells, which] of [[actual, 'billed'], [amortized, 'effective']] as const) {
+  for (const [cells, which] of [
+    [actual, 'billed'],
+    [amortized, 'effective'],
+  ] as const) {
     for (const c of cells) {
       const k = keyOf(c);
       let e = byKey.get(k);
@@ -100,7 +117,8 @@ export function mergeAzure(actual: AzureCell[], amortized: AzureCell[], mapper: 
       if (field.startsWith('x_')) extra[field] = value;
       else (row as unknown as Record<string, string>)[field] = value;
     }
-    row.subAccountId ??= (row.resourceId ? /^\/subscriptions\/([^/]+)/i.exec(row.resourceId)?.[1] : undefined) ?? subscription;
+    row.subAccountId ??=
+      (row.resourceId ? /^\/subscriptions\/([^/]+)/i.exec(row.resourceId)?.[1] : undefined) ?? subscription;
     if (!extra.x_ResourceGroup && row.resourceId) {
       const rg = /\/resourcegroups\/([^/]+)/i.exec(row.resourceId)?.[1];
       if (rg) extra.x_ResourceGroup = rg;

@@ -48,7 +48,9 @@ export function coverageWarning(asked: DayWindow, days: Iterable<string>): strin
   const gaps = missingRuns(asked, seen).filter((g) => g.to !== asked.to);
   if (gaps.length === 0) return undefined;
   const missing = gaps.reduce((n, g) => n + daysIn(g), 0);
-  const listed = gaps.slice(0, MAX_LISTED).map(span).join(', ') + (gaps.length > MAX_LISTED ? ` and ${gaps.length - MAX_LISTED} more` : '');
+  const listed =
+    gaps.slice(0, MAX_LISTED).map(span).join(', ') +
+    (gaps.length > MAX_LISTED ? ` and ${gaps.length - MAX_LISTED} more` : '');
   const late = gaps[0]!.from === asked.from ? ` (rows start ${gaps[0]!.to})` : '';
   return `Cost Management answered the query for ${span(asked)} without rows for ${missing} of its ${daysIn(asked)} days: ${listed}${late}. If the scope had costs on those days they are missing here, not zero: re-run that range.`;
 }

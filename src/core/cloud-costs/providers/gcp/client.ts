@@ -7,7 +7,8 @@ import type { OcoConfig } from '../../../base/config/resolve.js';
 import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../base/errors.js';
 import type { ConfiguredStatus } from '../types.js';
 
-const SCOPES = 'https://www.googleapis.com/auth/bigquery.readonly https://www.googleapis.com/auth/cloud-billing.readonly';
+const SCOPES =
+  'https://www.googleapis.com/auth/bigquery.readonly https://www.googleapis.com/auth/cloud-billing.readonly';
 
 interface ServiceAccountKey {
   type: string;
@@ -39,10 +40,20 @@ export function gcpTable(config: OcoConfig, flag?: string): string | undefined {
 
 export function gcpConfigured(config: OcoConfig, flags: Record<string, unknown> = {}): ConfiguredStatus {
   const table = gcpTable(config, flags['gcp-table'] as string | undefined);
-  if (!table) return { configured: false, via: '', missing: 'OCO_GCP_BILLING_TABLE (project.dataset.table of the billing export)' };
+  if (!table)
+    return {
+      configured: false,
+      via: '',
+      missing: 'OCO_GCP_BILLING_TABLE (project.dataset.table of the billing export)',
+    };
   if (config.string('gcp.credentialsJson')) return { configured: true, via: `GCP_CREDENTIALS_JSON, table ${table}` };
-  if (config.env.GOOGLE_APPLICATION_CREDENTIALS) return { configured: true, via: `GOOGLE_APPLICATION_CREDENTIALS, table ${table}` };
-  return { configured: false, via: '', missing: 'GOOGLE_APPLICATION_CREDENTIALS (a service-account key file) or GCP_CREDENTIALS_JSON' };
+  if (config.env.GOOGLE_APPLICATION_CREDENTIALS)
+    return { configured: true, via: `GOOGLE_APPLICATION_CREDENTIALS, table ${table}` };
+  return {
+    configured: false,
+    via: '',
+    missing: 'GOOGLE_APPLICATION_CREDENTIALS (a service-account key file) or GCP_CREDENTIALS_JSON',
+  };
 }
 
 /** Reads the key from GCP_CREDENTIALS_JSON or the GOOGLE_APPLICATION_CREDENTIALS file; errors name the source, never its content. */
@@ -59,23 +70,35 @@ function loadKey(config: OcoConfig): { key: ServiceAccountKey; source: string } 
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { code: 'OCO_GCP_NO_CREDENTIALS', hint: 'Point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file.' });
+      throw new ConfigError(`cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
+        code: 'OCO_GCP_NO_CREDENTIALS',
+        hint: 'Point GOOGLE_APPLICATION_CREDENTIALS at a service-account key file.',
+      });
     }
   } else {
-    throw new ConfigError('GCP credentials not found', { code: 'OCO_GCP_NO_CREDENTIALS', hint: 'Set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or GCP_CREDENTIALS_JSON to its JSON.' });
+    throw new ConfigError('GCP credentials not found', {
+      code: 'OCO_GCP_NO_CREDENTIALS',
+      hint: 'Set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or GCP_CREDENTIALS_JSON to its JSON.',
+    });
   }
   let key: Partial<ServiceAccountKey>;
   try {
     key = JSON.parse(text) as Partial<ServiceAccountKey>;
   } catch {
-    throw new ConfigError(`${source} is not valid JSON`, { code: 'OCO_GCP_BAD_CREDENTIALS', hint: 'It must be a service-account key as downloaded from the Cloud console.' });
+    throw new ConfigError(`${source} is not valid JSON`, {
+      code: 'OCO_GCP_BAD_CREDENTIALS',
+      hint: 'It must be a service-account key as downloaded from the Cloud console.',
+    });
   }
   const missing = (['client_email', 'private_key', 'token_uri'] as const).filter((k) => !key[k]);
   if (key.type !== 'service_account' || missing.length) {
-    throw new ConfigError(`${source} is not a service-account key${missing.length ? ` (missing ${missing.join(', ')})` : ''}`, {
-      code: 'OCO_GCP_BAD_CREDENTIALS',
-      hint: 'Create a key for a service account with BigQuery Data Viewer on the export dataset and BigQuery Job User on the project.',
-    });
+    throw new ConfigError(
+      `${source} is not a service-account key${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
+      {
+        code: 'OCO_GCP_BAD_CREDENTIALS',
+        hint: 'Create a key for a service account with BigQuery Data Viewer on the export dataset and BigQuery Job User on the project.',
+      },
+    );
   }
   return { key: key as ServiceAccountKey, source };
 }
@@ -90,40 +113,70 @@ function base64url(data: string | Buffer): string {
  */
 async function fetchToken(key: ServiceAccountKey): Promise<{ access_token: string; expiry_date: number }> {
   const iat = Math.floor(Date.now() / 1000);
-  const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) }));
-  const claims = base64url(JSON.stringify({ iss: key.client_email, scope: SCOPES, aud: key.token_uri, iat, exp: iat + 3600 }));
+  const header = base64url(
+    JSON.stringify({ alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) }),
+  );
+  const claims = base64url(
+    JSON.stringify({ iss: key.client_email, scope: SCOPES, aud: key.token_uri, iat, exp: iat + 3600 }),
+  );
   let signature: string;
   try {
     signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(key.private_key, 'base64url');
   } catch {
-    throw new ConfigError('the service-account private_key cannot sign (not a PEM RSA key)', { code: 'OCO_GCP_BAD_CREDENTIALS', hint: 'Download a new JSON key for the service account.' });
+    throw new ConfigError('the service-account private_key cannot sign (not a PEM RSA key)', {
+      code: 'OCO_GCP_BAD_CREDENTIALS',
+      hint: 'Download a new JSON key for the service account.',
+    });
   }
   let res: Response;
   try {
     res = await fetch(key.token_uri, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `${header}.${claims}.${signature}` }),
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        assertion: `${header}.${claims}.${signature}`,
+      }),
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
-    throw new UnreachableError('OCO_GCP_UNREACHABLE', `cannot reach the GCP token endpoint ${new URL(key.token_uri).origin}: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name}`, { hint: 'Check the network and the token_uri of the key.' });
+    throw new UnreachableError(
+      'OCO_GCP_UNREACHABLE',
+      `cannot reach the GCP token endpoint ${new URL(key.token_uri).origin}: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name}`,
+      { hint: 'Check the network and the token_uri of the key.' },
+    );
   }
-  const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
+  const body = (await res.json().catch(() => ({}))) as {
+    access_token?: string;
+    expires_in?: number;
+    error?: string;
+    error_description?: string;
+  };
   if (!res.ok || !body.access_token) {
-    throw new OperationError('OCO_GCP_AUTH_FAILED', `GCP sign-in failed: ${body.error ?? `HTTP ${res.status}`}: ${body.error_description ?? 'no access token'}`, {
-      hint: 'The key may be disabled or deleted: create a new key for the service account.',
-      details: { provider: 'gcp', code: body.error, status: res.status },
-    });
+    throw new OperationError(
+      'OCO_GCP_AUTH_FAILED',
+      `GCP sign-in failed: ${body.error ?? `HTTP ${res.status}`}: ${body.error_description ?? 'no access token'}`,
+      {
+        hint: 'The key may be disabled or deleted: create a new key for the service account.',
+        details: { provider: 'gcp', code: body.error, status: res.status },
+      },
+    );
   }
   return { access_token: body.access_token, expiry_date: Date.now() + (body.expires_in ?? 3600) * 1000 };
 }
 
 export function createGcpClient(config: OcoConfig, tableFlag?: string): GcpClient {
   const table = gcpTable(config, tableFlag);
-  if (!table) throw new ConfigError('no GCP billing export table', { code: 'OCO_GCP_NOT_CONFIGURED', hint: 'Set OCO_GCP_BILLING_TABLE (or --gcp-table) to project.dataset.table of the Cloud Billing export.' });
+  if (!table)
+    throw new ConfigError('no GCP billing export table', {
+      code: 'OCO_GCP_NOT_CONFIGURED',
+      hint: 'Set OCO_GCP_BILLING_TABLE (or --gcp-table) to project.dataset.table of the Cloud Billing export.',
+    });
   if (!/^[a-z0-9][\w.:-]*\.[\w]+\.[\w$]+$/i.test(table)) {
-    throw new ConfigError(`"${table}" is not project.dataset.table`, { code: 'OCO_USAGE', hint: 'Example: my-project.billing.gcp_billing_export_v1_0000AA_BBBBBB_CCCCCC' });
+    throw new ConfigError(`"${table}" is not project.dataset.table`, {
+      code: 'OCO_USAGE',
+      hint: 'Example: my-project.billing.gcp_billing_export_v1_0000AA_BBBBBB_CCCCCC',
+    });
   }
   const { key, source } = loadKey(config);
   let tokens = 0;
@@ -134,20 +187,35 @@ export function createGcpClient(config: OcoConfig, tableFlag?: string): GcpClien
   };
   const projectId = key.project_id ?? table.split('.')[0]!;
   const endpoint = config.string('costs.gcpBigqueryEndpoint');
-  const bigquery = new BigQuery({ projectId, authClient: auth as never, ...(endpoint ? { apiEndpoint: endpoint.replace(/\/+$/, '') } : {}) });
+  const bigquery = new BigQuery({
+    projectId,
+    authClient: auth as never,
+    ...(endpoint ? { apiEndpoint: endpoint.replace(/\/+$/, '') } : {}),
+  });
   const billingEndpoint = config.string('costs.gcpBillingEndpoint');
   const billingUrl = billingEndpoint ? new URL(billingEndpoint) : undefined;
   // REST ("fallback") transport: one HTTP/1.1 stack for every provider, and a plain endpoint override works.
   const billingOptions = {
     fallback: true,
     authClient: auth as never,
-    ...(billingUrl ? { apiEndpoint: billingUrl.hostname, port: Number(billingUrl.port || (billingUrl.protocol === 'http:' ? 80 : 443)), protocol: billingUrl.protocol.replace(':', '') } : {}),
+    ...(billingUrl
+      ? {
+          apiEndpoint: billingUrl.hostname,
+          port: Number(billingUrl.port || (billingUrl.protocol === 'http:' ? 80 : 443)),
+          protocol: billingUrl.protocol.replace(':', ''),
+        }
+      : {}),
   } as ConstructorParameters<typeof CloudBillingClient>[0];
   const billing = new CloudBillingClient(billingOptions);
   // The Catalog is served by the same cloudbilling.googleapis.com host, so the same override applies.
   const catalog = new CloudCatalogClient(billingOptions as ConstructorParameters<typeof CloudCatalogClient>[0]);
   return {
-    billing, catalog, bigquery, table, projectId, identity: `${key.client_email} (${source})`,
+    billing,
+    catalog,
+    bigquery,
+    table,
+    projectId,
+    identity: `${key.client_email} (${source})`,
     detailed: /gcp_billing_export_resource_v1_/i.test(table),
     tokenRequests: () => tokens,
   };
@@ -176,7 +244,8 @@ export async function gcpCheck(client: GcpClient): Promise<{ billingAccount: str
 }
 
 const GCP_HINTS: Record<string, string> = {
-  notFound: 'The export table does not exist: check OCO_GCP_BILLING_TABLE (Billing → Billing export in the Cloud console shows it).',
+  notFound:
+    'The export table does not exist: check OCO_GCP_BILLING_TABLE (Billing → Billing export in the Cloud console shows it).',
   accessDenied: 'The service account needs BigQuery Data Viewer on the dataset and BigQuery Job User on the project.',
   invalidQuery: 'BigQuery rejected the query: is the table a Cloud Billing export (standard or detailed)?',
   rateLimitExceeded: 'BigQuery throttled the query: run again later.',
@@ -186,11 +255,20 @@ export function mapGcpError(err: unknown): OcoError {
   if (err instanceof OcoError) return err;
   const e = err as { code?: number | string; message?: string; errors?: Array<{ reason?: string; message?: string }> };
   if (typeof e.code === 'string' && /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET/.test(e.code)) {
-    return new UnreachableError('OCO_GCP_UNREACHABLE', `cannot reach BigQuery: ${e.code}`, { hint: 'Check the network, and OCO_GCP_BIGQUERY_ENDPOINT if set.' });
+    return new UnreachableError('OCO_GCP_UNREACHABLE', `cannot reach BigQuery: ${e.code}`, {
+      hint: 'Check the network, and OCO_GCP_BIGQUERY_ENDPOINT if set.',
+    });
   }
   const reason = e.errors?.[0]?.reason ?? (typeof e.code === 'number' ? `HTTP${e.code}` : 'error');
   const message = (e.errors?.[0]?.message ?? e.message ?? String(err)).split('\n')[0]!.slice(0, 300);
   const details = { provider: 'gcp', code: reason, status: typeof e.code === 'number' ? e.code : undefined };
-  if (reason === 'rateLimitExceeded' || reason === 'backendError') return new UnreachableError('OCO_GCP_API_UNAVAILABLE', `BigQuery: ${reason}: ${message}`, { hint: GCP_HINTS[reason], details });
-  return new OperationError('OCO_GCP_API_ERROR', `BigQuery: ${reason}: ${message}`, { hint: GCP_HINTS[reason] ?? 'See the BigQuery error reference for this reason.', details });
+  if (reason === 'rateLimitExceeded' || reason === 'backendError')
+    return new UnreachableError('OCO_GCP_API_UNAVAILABLE', `BigQuery: ${reason}: ${message}`, {
+      hint: GCP_HINTS[reason],
+      details,
+    });
+  return new OperationError('OCO_GCP_API_ERROR', `BigQuery: ${reason}: ${message}`, {
+    hint: GCP_HINTS[reason] ?? 'See the BigQuery error reference for this reason.',
+    details,
+  });
 }

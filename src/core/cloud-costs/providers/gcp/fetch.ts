@@ -109,22 +109,27 @@ class GcpRun implements CostSourceRun {
   }
 
   plan(window: DayWindow): PlanStep[] {
-    return [{
-      call: 'bigquery jobs.query + getQueryResults',
-      window,
-      detail: `daily totals by service, SKU, project, region${this.client.detailed ? ', resource' : ''}, labels from ${this.client.table}, partitions loaded since ${addDays(window.from, -PARTITION_LEAD_DAYS)} (bytes scanned are billed by BigQuery)`,
-      minRequests: 1,
-    }, {
-      call: 'cloudbilling services.skus.list',
-      window,
-      detail: `list prices for ListCost: one paged SKU list per service in the export${this.client.detailed ? ', priced at the tier each line was billed in' : ', priced at the first non-zero tier'} (a refused Catalog leaves ListCost empty)`,
-      minRequests: 0,
-    }];
+    return [
+      {
+        call: 'bigquery jobs.query + getQueryResults',
+        window,
+        detail: `daily totals by service, SKU, project, region${this.client.detailed ? ', resource' : ''}, labels from ${this.client.table}, partitions loaded since ${addDays(window.from, -PARTITION_LEAD_DAYS)} (bytes scanned are billed by BigQuery)`,
+        minRequests: 1,
+      },
+      {
+        call: 'cloudbilling services.skus.list',
+        window,
+        detail: `list prices for ListCost: one paged SKU list per service in the export${this.client.detailed ? ', priced at the tier each line was billed in' : ', priced at the first non-zero tier'} (a refused Catalog leaves ListCost empty)`,
+        minRequests: 0,
+      },
+    ];
   }
 
   async check(): Promise<{ identity: string }> {
     const billing = await gcpCheck(this.client);
-    const account = billing.billingAccount ? `, ${billing.billingAccount} (${billing.projects} projects)` : ', project has no billing account';
+    const account = billing.billingAccount
+      ? `, ${billing.billingAccount} (${billing.projects} projects)`
+      : ', project has no billing account';
     return { identity: `${this.client.identity}, table ${this.client.table}${account}` };
   }
 
@@ -135,7 +140,12 @@ class GcpRun implements CostSourceRun {
     try {
       this.apiRequests++;
       const first = await bigquery.query(
-        { query: exportQuery(this.client.table, this.client.detailed), params: { from: BigQuery.date(window.from), to: BigQuery.date(window.to) }, maxResults: PAGE_ROWS, useLegacySql: false },
+        {
+          query: exportQuery(this.client.table, this.client.detailed),
+          params: { from: BigQuery.date(window.from), to: BigQuery.date(window.to) },
+          maxResults: PAGE_ROWS,
+          useLegacySql: false,
+        },
         { autoPaginate: false },
       );
       let data: unknown[] = first[0];
@@ -149,10 +159,17 @@ class GcpRun implements CostSourceRun {
         rows += out.length;
         progress.onPage?.({ pages, requests: this.requests, rows });
         yield out;
-        const q = next as { pageToken?: string; job?: { getQueryResults(o: object): Promise<[unknown[], unknown]> } } | null;
+        const q = next as {
+          pageToken?: string;
+          job?: { getQueryResults(o: object): Promise<[unknown[], unknown]> };
+        } | null;
         if (!q?.pageToken || !q.job || pages >= MAX_PAGES) break;
         this.apiRequests++;
-        [data, next] = (await q.job.getQueryResults({ ...q, autoPaginate: false, maxResults: PAGE_ROWS })) as unknown as [unknown[], unknown];
+        [data, next] = (await q.job.getQueryResults({
+          ...q,
+          autoPaginate: false,
+          maxResults: PAGE_ROWS,
+        })) as unknown as [unknown[], unknown];
       }
     } catch (err) {
       throw mapGcpError(err);

@@ -59,7 +59,8 @@ export function normaliseGcpRow(r: GcpExportRow, mapper: CategoryMapper, list: R
   row.billingCurrency = r.currency;
   row.billedCost = net;
   row.effectiveCost = net;
-  row.pricingQuantity = r.pricing_quantity === null ? null : requireDecimal(r.pricing_quantity, 'usage.amount_in_pricing_units');
+  row.pricingQuantity =
+    r.pricing_quantity === null ? null : requireDecimal(r.pricing_quantity, 'usage.amount_in_pricing_units');
   row.pricingUnit = r.pricing_unit;
   row.chargeCategory = new Money(net).isNegative() ? 'Credit' : 'Usage';
   if (r.labels) {
@@ -68,6 +69,10 @@ export function normaliseGcpRow(r: GcpExportRow, mapper: CategoryMapper, list: R
   }
   row.listCost = list?.listCost ?? null;
   // FOCUS ListUnitPrice, and the tier it came from, so a ListCost can be checked by hand.
-  row.extra = JSON.stringify({ x_GrossCost: gross, x_Credits: credits, ...(list ? { ListUnitPrice: list.unitPrice, x_ListPriceTierStart: list.tierStart } : {}) });
+  row.extra = JSON.stringify({
+    x_GrossCost: gross,
+    x_Credits: credits,
+    ...(list ? { ListUnitPrice: list.unitPrice, x_ListPriceTierStart: list.tierStart } : {}),
+  });
   return row;
 }

@@ -87,7 +87,11 @@ export function skuPrice(sku: CatalogSku): SkuPrice | undefined {
   const rates = expr?.tieredRates ?? [];
   if (!expr || rates.length === 0) return undefined;
   const tiers = rates
-    .map((r) => ({ start: startText(r.startUsageAmount), unitPrice: moneyToDecimal(r.unitPrice), currency: r.unitPrice?.currencyCode ?? '' }))
+    .map((r) => ({
+      start: startText(r.startUsageAmount),
+      unitPrice: moneyToDecimal(r.unitPrice),
+      currency: r.unitPrice?.currencyCode ?? '',
+    }))
     // The API sorts tiers by start amount; sorting again keeps the tier lookup right if it ever did not.
     .sort((a, b) => new Money(a.start).comparedTo(b.start));
   return { usageUnit: expr.usageUnit ?? '', usageUnitDescription: expr.usageUnitDescription ?? '', tiers };
@@ -116,7 +120,6 @@ const SKIP_TEXT: Record<Skip, string> = {
   currency: 'Catalog price in another currency',
   tier: 'no Catalog tier holds the export tier',
 };
-
 
 interface CatalogFailure {
   status: number | string;
@@ -165,27 +168,37 @@ export class CatalogPrices {
     const price = skus.get(r.sku_id);
     if (!price) return skip('sku');
     // Quantity and price must be in the same unit, or the product means nothing.
-    if (!sameUnit(r.pricing_unit, price.usageUnitDescription) && !sameUnit(r.pricing_unit, price.usageUnit)) return skip('unit');
+    if (!sameUnit(r.pricing_unit, price.usageUnitDescription) && !sameUnit(r.pricing_unit, price.usageUnit))
+      return skip('unit');
     const tier = tierFor(price, r.tier_start ? requireDecimal(r.tier_start, 'price.tier_start_amount') : null);
     if (!tier) return skip('tier');
     if (tier.currency && tier.currency !== r.currency) return skip('currency');
     const quantity = requireDecimal(r.pricing_quantity, 'usage.amount_in_pricing_units');
-    return { listCost: new Money(quantity).times(tier.unitPrice).toFixed(), unitPrice: tier.unitPrice, tierStart: tier.start };
+    return {
+      listCost: new Money(quantity).times(tier.unitPrice).toFixed(),
+      unitPrice: tier.unitPrice,
+      tierStart: tier.start,
+    };
   }
 
   /** What the run summary should say about list prices; empty when every row got one. */
   warnings(): string[] {
     const out: string[] = [];
     if (this.disabled) {
-      out.push(`list prices unavailable: Cloud Billing Catalog API ${this.disabled.status}: ${this.disabled.message}; ListCost left empty on ${this.unpriced} rows`);
+      out.push(
+        `list prices unavailable: Cloud Billing Catalog API ${this.disabled.status}: ${this.disabled.message}; ListCost left empty on ${this.unpriced} rows`,
+      );
     }
     if (this.failedServices.size) {
       const list = [...this.failedServices].slice(0, 5).map(([s, f]) => `${s} (${f.status}: ${f.message})`);
       const more = this.failedServices.size > 5 ? ` and ${this.failedServices.size - 5} more` : '';
       out.push(`no list prices for service ${list.join(', ')}${more}`);
     }
-    if (this.truncated.size) out.push(`Catalog SKU list cut at ${MAX_PAGES} pages for ${[...this.truncated].join(', ')}`);
-    const reasons = (Object.keys(this.skipped) as Skip[]).filter((k) => this.skipped[k] > 0).map((k) => `${this.skipped[k]} ${SKIP_TEXT[k]}`);
+    if (this.truncated.size)
+      out.push(`Catalog SKU list cut at ${MAX_PAGES} pages for ${[...this.truncated].join(', ')}`);
+    const reasons = (Object.keys(this.skipped) as Skip[])
+      .filter((k) => this.skipped[k] > 0)
+      .map((k) => `${this.skipped[k]} ${SKIP_TEXT[k]}`);
     if (this.unpriced && !this.disabled) {
       out.push(`${this.unpriced} rows without ListCost${reasons.length ? ` (${reasons.join(', ')})` : ''}`);
     }
@@ -205,7 +218,12 @@ export class CatalogPrices {
       try {
         this.requests++;
         [items, next] = (await this.catalog.listSkus(
-          { parent: `services/${serviceId}`, currencyCode: currency, pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) },
+          {
+            parent: `services/${serviceId}`,
+            currencyCode: currency,
+            pageSize: PAGE_SIZE,
+            ...(pageToken ? { pageToken } : {}),
+          },
           { autoPaginate: false, timeout: REQUEST_TIMEOUT_MS },
         )) as unknown as [CatalogSku[], { pageToken?: string | null } | null];
       } catch (err) {
@@ -238,7 +256,12 @@ const cacheKey = (serviceId: string, currency: string) => `${serviceId}\u0000${c
  * response body as the message), never the request: its config carries the bearer token.
  */
 function catalogFailure(err: unknown): CatalogFailure & { disablesRun: boolean } {
-  const e = err as { code?: number | string; status?: number | string; message?: string; response?: { data?: unknown } };
+  const e = err as {
+    code?: number | string;
+    status?: number | string;
+    message?: string;
+    response?: { data?: unknown };
+  };
   if (typeof e.code === 'string' && /^E[A-Z]+/.test(e.code)) {
     return { status: 'unreachable', message: `cannot connect: ${e.code}`, disablesRun: true };
   }
@@ -252,14 +275,22 @@ function catalogFailure(err: unknown): CatalogFailure & { disablesRun: boolean }
       body = undefined;
     }
   }
-  const http = body?.error?.code ?? (typeof e.code === 'number' && e.code >= 100 ? e.code : typeof e.status === 'number' ? e.status : undefined);
+  const http =
+    body?.error?.code ??
+    (typeof e.code === 'number' && e.code >= 100 ? e.code : typeof e.status === 'number' ? e.status : undefined);
   const grpc = typeof e.code === 'number' && e.code < 100 ? e.code : undefined;
   const status = [http, body?.error?.status].filter(Boolean).join(' ') || String(e.code ?? 'error');
   const message = (body?.error?.message ?? e.message ?? String(err)).split('\n')[0]!.slice(0, 300);
   // Only "this service" errors (unknown or malformed service id) spare the other services; a
   // refusal (401/403: API not enabled on the key's project, no permission), throttling or
   // Google's side failing would fail every other call the same way.
-  const serviceOnly = http === 400 || http === 404 || body?.error?.status === 'NOT_FOUND' || body?.error?.status === 'INVALID_ARGUMENT' || grpc === 3 || grpc === 5;
+  const serviceOnly =
+    http === 400 ||
+    http === 404 ||
+    body?.error?.status === 'NOT_FOUND' ||
+    body?.error?.status === 'INVALID_ARGUMENT' ||
+    grpc === 3 ||
+    grpc === 5;
   const disablesRun = !serviceOnly;
   return { status, message, disablesRun };
 }

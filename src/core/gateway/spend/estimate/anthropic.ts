@@ -25,7 +25,10 @@ export function anthropicImageTokens(width: number, height: number): number {
 }
 
 function image(t: Tally, source: unknown): void {
-  const size = isObj(source) && source.type === 'base64' && typeof source.data === 'string' ? inlineImageSize(source.data) : undefined;
+  const size =
+    isObj(source) && source.type === 'base64' && typeof source.data === 'string'
+      ? inlineImageSize(source.data)
+      : undefined;
   t.add(size ? anthropicImageTokens(size.width, size.height) : IMAGE_MAX);
 }
 
@@ -74,7 +77,8 @@ export const estimator: ProviderEstimator = {
     if (tools.length > 0) t.add(TOOL_SYSTEM_PROMPT);
     for (const tool of tools) {
       // Anthropic-defined tools (web search, code execution, bash, computer use…) add prompts and results of their own.
-      if (isObj(tool) && tool.type !== undefined && tool.type !== 'custom') t.unknown(`anthropic tool ${String(tool.type)}`);
+      if (isObj(tool) && tool.type !== undefined && tool.type !== 'custom')
+        t.unknown(`anthropic tool ${String(tool.type)}`);
       t.add(PER_TOOL);
       t.json(tool);
     }

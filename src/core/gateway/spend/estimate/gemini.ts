@@ -27,7 +27,8 @@ function part(t: Tally, p: unknown): void {
   const inline = isObj(p.inlineData) ? p.inlineData : isObj(p.inline_data) ? p.inline_data : undefined;
   if (inline) {
     const mime = String(inline.mimeType ?? inline.mime_type ?? '');
-    const size = mime.startsWith('image/') && typeof inline.data === 'string' ? inlineImageSize(inline.data) : undefined;
+    const size =
+      mime.startsWith('image/') && typeof inline.data === 'string' ? inlineImageSize(inline.data) : undefined;
     if (size) return t.add(geminiImageTokens(size.width, size.height));
     return t.unknown(`gemini inline ${mime || 'data'}`);
   }
@@ -59,7 +60,8 @@ export const estimator: ProviderEstimator = {
         if (!isObj(tool)) continue;
         const decls = tool.functionDeclarations ?? tool.function_declarations;
         // Google Search, code execution, URL context…: server-side tools bring their own input.
-        if (decls === undefined || Object.keys(tool).length > 1) t.unknown(`gemini tool ${Object.keys(tool).join(',')}`);
+        if (decls === undefined || Object.keys(tool).length > 1)
+          t.unknown(`gemini tool ${Object.keys(tool).join(',')}`);
         t.json(decls);
       }
       if (body.cachedContent !== undefined || body.cached_content !== undefined) t.unknown('gemini cached content');
@@ -73,7 +75,11 @@ export const estimator: ProviderEstimator = {
     t.unknown(`gemini method ${method ?? endpoint}`);
   },
   choices(body) {
-    const cfg = isObj(body.generationConfig) ? body.generationConfig : isObj(body.generation_config) ? body.generation_config : {};
+    const cfg = isObj(body.generationConfig)
+      ? body.generationConfig
+      : isObj(body.generation_config)
+        ? body.generation_config
+        : {};
     return posInt(cfg.candidateCount ?? cfg.candidate_count) ?? 1;
   },
   generates(endpoint) {

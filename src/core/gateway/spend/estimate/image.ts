@@ -21,7 +21,8 @@ export function inlineImageSize(data: string): PixelSize | undefined {
   }
   if (b64.length === 0) return undefined;
   const head = Buffer.from(b64.slice(0, 64), 'base64');
-  if (head[0] === 0xff && head[1] === 0xd8) return jpegSize(Buffer.from(b64.slice(0, MAX_B64 - (MAX_B64 % 4)), 'base64'));
+  if (head[0] === 0xff && head[1] === 0xd8)
+    return jpegSize(Buffer.from(b64.slice(0, MAX_B64 - (MAX_B64 % 4)), 'base64'));
   return pngSize(head) ?? gifSize(head) ?? webpSize(head);
 }
 
@@ -36,7 +37,8 @@ function gifSize(b: Buffer): PixelSize | undefined {
 }
 
 function webpSize(b: Buffer): PixelSize | undefined {
-  if (b.length < 30 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WEBP') return undefined;
+  if (b.length < 30 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WEBP')
+    return undefined;
   const chunk = b.toString('latin1', 12, 16);
   if (chunk === 'VP8 ') return { width: b.readUInt16LE(26) & 0x3fff, height: b.readUInt16LE(28) & 0x3fff };
   if (chunk === 'VP8L') {

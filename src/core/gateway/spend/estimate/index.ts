@@ -12,7 +12,8 @@ export const ESTIMATORS: Record<ProviderName, ProviderEstimator> = { openai, ant
 
 /** The largest context window the shipped table knows per provider: the input bound of a model whose own is unknown. */
 const PROVIDER_MAX_CONTEXT: Record<ProviderName, number> = { openai: 0, anthropic: 0, gemini: 0 };
-for (const m of SHIPPED_PRICES) PROVIDER_MAX_CONTEXT[m.provider] = Math.max(PROVIDER_MAX_CONTEXT[m.provider], m.contextWindow);
+for (const m of SHIPPED_PRICES)
+  PROVIDER_MAX_CONTEXT[m.provider] = Math.max(PROVIDER_MAX_CONTEXT[m.provider], m.contextWindow);
 
 export interface BoundRequest {
   provider: ProviderName;
@@ -42,7 +43,11 @@ export interface CallBound {
  * Only a model the price table knows nothing about falls back to budget.defaultMaxOutputTokens,
  * which is not a bound: a call that overshoots it is recorded and counted as an overshoot.
  */
-export async function boundCall(req: BoundRequest, limits: ModelLimits, defaultMaxOutputTokens: number): Promise<CallBound> {
+export async function boundCall(
+  req: BoundRequest,
+  limits: ModelLimits,
+  defaultMaxOutputTokens: number,
+): Promise<CallBound> {
   const est = ESTIMATORS[req.provider];
   if (est.free(req.endpoint)) return { inputTokens: 0, outputTokens: 0, open: [], outputFrom: 'none' };
   const body = isObj(req.body) ? req.body : undefined;
@@ -51,7 +56,10 @@ export async function boundCall(req: BoundRequest, limits: ModelLimits, defaultM
   else t.unknown('a body that is not JSON');
   const window = limits.contextWindow || undefined;
   const open = [...t.open];
-  const inputTokens = open.length > 0 ? (window ?? PROVIDER_MAX_CONTEXT[req.provider]) : Math.min(Math.ceil(t.tokens), window ?? Infinity);
+  const inputTokens =
+    open.length > 0
+      ? (window ?? PROVIDER_MAX_CONTEXT[req.provider])
+      : Math.min(Math.ceil(t.tokens), window ?? Infinity);
 
   if (!est.generates(req.endpoint)) return { inputTokens, outputTokens: 0, open, outputFrom: 'none' };
   const choices = body ? est.choices(body) : 1;

@@ -111,7 +111,8 @@ function tools(t: Tally, list: unknown, functionsOnly: boolean): void {
   t.add(TOOLS_HEADER);
   for (const tool of all) {
     // Built-in tools (web search, file search, code interpreter, MCP…) bring their own input.
-    if (functionsOnly && isObj(tool) && tool.type !== undefined && tool.type !== 'function' && tool.type !== 'custom') t.unknown(`openai tool ${String(tool.type)}`);
+    if (functionsOnly && isObj(tool) && tool.type !== undefined && tool.type !== 'function' && tool.type !== 'custom')
+      t.unknown(`openai tool ${String(tool.type)}`);
     t.add(PER_TOOL);
     t.json(tool);
   }
@@ -189,7 +190,8 @@ function responses(body: Record<string, unknown>, model: string, t: Tally): void
   t.add(REPLY_PRIMING);
   tools(t, body.tools, true);
   if (isObj(body.text) && body.text.format !== undefined) t.json(body.text.format);
-  if (body.previous_response_id !== undefined && body.previous_response_id !== null) t.unknown('openai previous_response_id');
+  if (body.previous_response_id !== undefined && body.previous_response_id !== null)
+    t.unknown('openai previous_response_id');
   if (body.conversation !== undefined && body.conversation !== null) t.unknown('openai conversation');
   if (body.prompt !== undefined && body.prompt !== null) t.unknown('openai stored prompt');
 }

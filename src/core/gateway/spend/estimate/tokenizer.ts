@@ -80,7 +80,10 @@ class CountCache {
 }
 
 async function load(encoding: Encoding): Promise<CountText> {
-  const enc = encoding === 'o200k_base' ? await import('gpt-tokenizer/encoding/o200k_base') : await import('gpt-tokenizer/encoding/cl100k_base');
+  const enc =
+    encoding === 'o200k_base'
+      ? await import('gpt-tokenizer/encoding/o200k_base')
+      : await import('gpt-tokenizer/encoding/cl100k_base');
   return new CountCache(1, 4_000_000).wrap((text) => (text.length === 0 ? 0 : enc.countTokens(text, PLAIN)));
 }
 

@@ -39,7 +39,11 @@ export interface RequestOptions {
   defaultMaxTokens?: number;
 }
 
-export function toAnthropicRequest(req: ChatRequest, upstreamModel: string, opts: RequestOptions = {}): UpstreamRequest {
+export function toAnthropicRequest(
+  req: ChatRequest,
+  upstreamModel: string,
+  opts: RequestOptions = {},
+): UpstreamRequest {
   checkFields(req, 'anthropic');
   if (!Array.isArray(req.messages) || req.messages.length === 0) throw invalid('messages', 'must be a non-empty array');
 
@@ -82,7 +86,8 @@ export function toAnthropicRequest(req: ChatRequest, upstreamModel: string, opts
   if (system.length > 0) body.system = system;
   if (req.stop != null) body.stop_sequences = Array.isArray(req.stop) ? req.stop : [req.stop];
   if (req.temperature != null) {
-    if (req.temperature > 1) throw unsupported('temperature', 'anthropic', 'the range is 0 to 1', 'OpenAI allows up to 2; send at most 1.');
+    if (req.temperature > 1)
+      throw unsupported('temperature', 'anthropic', 'the range is 0 to 1', 'OpenAI allows up to 2; send at most 1.');
     body.temperature = req.temperature;
   }
   if (req.top_p != null) body.top_p = req.top_p;
@@ -97,7 +102,12 @@ export function toAnthropicRequest(req: ChatRequest, upstreamModel: string, opts
 function onlyText(m: ChatMessage, at: string): ChatMessage['content'] {
   if (Array.isArray(m.content)) {
     m.content.forEach((p, j) => {
-      if (p.type !== 'text') throw unsupported(`${at}.content[${j}].type`, 'anthropic', `${p.type} parts are not allowed in a ${m.role} message`);
+      if (p.type !== 'text')
+        throw unsupported(
+          `${at}.content[${j}].type`,
+          'anthropic',
+          `${p.type} parts are not allowed in a ${m.role} message`,
+        );
     });
   }
   return m.content;
@@ -118,18 +128,25 @@ function partBlock(p: ContentPart, at: string): Block {
       if (typeof url !== 'string') throw invalid(`${at}.image_url.url`, 'is required');
       const data = parseDataUrl(url);
       if (!data) {
-        if (!/^https?:\/\//i.test(url)) throw invalid(`${at}.image_url.url`, 'must be an http(s) URL or a base64 data URL');
+        if (!/^https?:\/\//i.test(url))
+          throw invalid(`${at}.image_url.url`, 'must be an http(s) URL or a base64 data URL');
         return { type: 'image', source: { type: 'url', url } };
       }
       if (!IMAGE_TYPES.has(data.mediaType)) {
-        throw unsupported(`${at}.image_url.url`, 'anthropic', `image type ${data.mediaType}; accepted: ${[...IMAGE_TYPES].join(', ')}`);
+        throw unsupported(
+          `${at}.image_url.url`,
+          'anthropic',
+          `image type ${data.mediaType}; accepted: ${[...IMAGE_TYPES].join(', ')}`,
+        );
       }
       return { type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.data } };
     }
     case 'file': {
       const data = typeof p.file?.file_data === 'string' ? parseDataUrl(p.file.file_data) : undefined;
-      if (!data) throw unsupported(`${at}.file`, 'anthropic', 'only file_data as a base64 data URL is translated (no file_id)');
-      if (data.mediaType !== 'application/pdf') throw unsupported(`${at}.file.file_data`, 'anthropic', `documents of type ${data.mediaType}`);
+      if (!data)
+        throw unsupported(`${at}.file`, 'anthropic', 'only file_data as a base64 data URL is translated (no file_id)');
+      if (data.mediaType !== 'application/pdf')
+        throw unsupported(`${at}.file.file_data`, 'anthropic', `documents of type ${data.mediaType}`);
       return { type: 'document', source: { type: 'base64', media_type: data.mediaType, data: data.data } };
     }
     default:

@@ -5,7 +5,14 @@
  * counts its own reasoning, in completion_tokens_details.reasoning_tokens.
  */
 import { obj } from '../../proxy/providers/common.js';
-import { nowSeconds, type ChatCompletion, type OpenAIErrorBody, type ResponseContext, type ToolCall, type Translated } from '../types.js';
+import {
+  nowSeconds,
+  type ChatCompletion,
+  type OpenAIErrorBody,
+  type ResponseContext,
+  type ToolCall,
+  type Translated,
+} from '../types.js';
 import { finishReason } from './finish.js';
 import { toOpenAIUsage, usageFound } from './usage.js';
 
@@ -17,7 +24,11 @@ export function fromAnthropicResponse(json: unknown, ctx: ResponseContext): Tran
     const b = obj(block);
     if (b?.type === 'text' && typeof b.text === 'string') texts.push(b.text);
     else if (b?.type === 'tool_use') {
-      toolCalls.push({ id: String(b.id), type: 'function', function: { name: String(b.name), arguments: JSON.stringify(b.input ?? {}) } });
+      toolCalls.push({
+        id: String(b.id),
+        type: 'function',
+        function: { name: String(b.name), arguments: JSON.stringify(b.input ?? {}) },
+      });
     }
   }
   const model = typeof msg.model === 'string' ? msg.model : ctx.model;
@@ -55,5 +66,7 @@ export function fromAnthropicResponse(json: unknown, ctx: ResponseContext): Tran
 export function fromAnthropicError(json: unknown): OpenAIErrorBody {
   const e = obj(obj(json)?.error) ?? {};
   const type = typeof e.type === 'string' ? e.type : 'api_error';
-  return { error: { message: typeof e.message === 'string' ? e.message : 'upstream error', type, param: null, code: type } };
+  return {
+    error: { message: typeof e.message === 'string' ? e.message : 'upstream error', type, param: null, code: type },
+  };
 }

@@ -30,7 +30,10 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
   /** Anthropic content block index → OpenAI tool call index. */
   const toolIndex = new Map<number, number>();
 
-  const chunk = (delta: ChatCompletionChunk['choices'][number]['delta'], finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null): string => {
+  const chunk = (
+    delta: ChatCompletionChunk['choices'][number]['delta'],
+    finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null,
+  ): string => {
     const c: ChatCompletionChunk = {
       id,
       object: 'chat.completion.chunk',
@@ -74,7 +77,11 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
           if (b?.type === 'tool_use') {
             const index = toolIndex.size;
             toolIndex.set(Number(ev.index), index);
-            return chunk({ tool_calls: [{ index, id: String(b.id), type: 'function', function: { name: String(b.name), arguments: '' } }] });
+            return chunk({
+              tool_calls: [
+                { index, id: String(b.id), type: 'function', function: { name: String(b.name), arguments: '' } },
+              ],
+            });
           }
           if (b?.type === 'text' && typeof b.text === 'string' && b.text !== '') return chunk({ content: b.text });
           return '';
@@ -103,7 +110,9 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
         case 'error': {
           done = true;
           const e = obj(ev.error) ?? {};
-          return sseData({ error: { message: String(e.message ?? 'upstream error'), type: String(e.type ?? 'api_error') } });
+          return sseData({
+            error: { message: String(e.message ?? 'upstream error'), type: String(e.type ?? 'api_error') },
+          });
         }
         default:
           return '';

@@ -6,17 +6,27 @@
  */
 import { obj } from '../../proxy/providers/common.js';
 import { base64Floats } from '../embeddings.js';
-import { invalid, unsupported, type EmbeddingsRequest, type EmbeddingsResponse, type Translated, type UpstreamRequest } from '../types.js';
+import {
+  invalid,
+  unsupported,
+  type EmbeddingsRequest,
+  type EmbeddingsResponse,
+  type Translated,
+  type UpstreamRequest,
+} from '../types.js';
 import { geminiModelPath } from './request.js';
 import { toOpenAIUsage, usageFound } from './usage.js';
 
 const FIELDS = new Set(['model', 'input', 'encoding_format', 'dimensions', 'user']);
 
 export function toGeminiEmbeddings(req: EmbeddingsRequest, upstreamModel: string): UpstreamRequest {
-  for (const k of Object.keys(req)) if (!FIELDS.has(k) && req[k] !== undefined) throw unsupported(k, 'gemini', 'the field is not translated');
+  for (const k of Object.keys(req))
+    if (!FIELDS.has(k) && req[k] !== undefined) throw unsupported(k, 'gemini', 'the field is not translated');
   const inputs = typeof req.input === 'string' ? [req.input] : req.input;
-  if (!Array.isArray(inputs) || inputs.length === 0) throw invalid('input', 'must be a string or a non-empty array of strings');
-  if (!inputs.every((x): x is string => typeof x === 'string')) throw unsupported('input', 'gemini', 'token-id input (only strings)');
+  if (!Array.isArray(inputs) || inputs.length === 0)
+    throw invalid('input', 'must be a string or a non-empty array of strings');
+  if (!inputs.every((x): x is string => typeof x === 'string'))
+    throw unsupported('input', 'gemini', 'token-id input (only strings)');
   const name = upstreamModel.startsWith('models/') ? upstreamModel : `models/${upstreamModel}`;
   const body = {
     requests: inputs.map((text) => ({

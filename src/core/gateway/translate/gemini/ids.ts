@@ -10,7 +10,9 @@ const SEPARATOR = '__thought__';
 
 export function toolCallId(geminiId: unknown, thoughtSignature: unknown): string {
   const base = typeof geminiId === 'string' && geminiId !== '' ? geminiId : `call_${randomBytes(12).toString('hex')}`;
-  return typeof thoughtSignature === 'string' && thoughtSignature !== '' ? `${base}${SEPARATOR}${thoughtSignature}` : base;
+  return typeof thoughtSignature === 'string' && thoughtSignature !== ''
+    ? `${base}${SEPARATOR}${thoughtSignature}`
+    : base;
 }
 
 export function splitToolCallId(id: string): { id: string; thoughtSignature?: string } {

@@ -61,8 +61,15 @@ export function toGeminiRequest(req: ChatRequest, upstreamModel: string): Upstre
         const id = m.tool_call_id;
         if (typeof id !== 'string') throw invalid(`${at}.tool_call_id`, 'is required on a tool message');
         const name = callNames.get(id);
-        if (!name) throw invalid(`${at}.tool_call_id`, `no earlier assistant tool call has id ${JSON.stringify(id)} (Gemini needs the function's name)`);
-        turns.push({ role: 'user', parts: [{ functionResponse: { name, response: toolResponse(textOf(onlyText(m, at))) } }] });
+        if (!name)
+          throw invalid(
+            `${at}.tool_call_id`,
+            `no earlier assistant tool call has id ${JSON.stringify(id)} (Gemini needs the function's name)`,
+          );
+        turns.push({
+          role: 'user',
+          parts: [{ functionResponse: { name, response: toolResponse(textOf(onlyText(m, at))) } }],
+        });
         break;
       }
       default:
@@ -86,7 +93,9 @@ export function toGeminiRequest(req: ChatRequest, upstreamModel: string): Upstre
   if (Object.keys(cfg).length > 0) body.generationConfig = cfg;
   applyTools(req, body);
   const stream = Boolean(req.stream);
-  const path = stream ? `${geminiModelPath(upstreamModel, 'streamGenerateContent')}?alt=sse` : geminiModelPath(upstreamModel, 'generateContent');
+  const path = stream
+    ? `${geminiModelPath(upstreamModel, 'streamGenerateContent')}?alt=sse`
+    : geminiModelPath(upstreamModel, 'generateContent');
   return { provider: 'gemini', path, body, stream };
 }
 
@@ -104,7 +113,12 @@ function toolResponse(text: string): Record<string, unknown> {
 function onlyText(m: ChatMessage, at: string): ChatMessage['content'] {
   if (Array.isArray(m.content)) {
     m.content.forEach((p, j) => {
-      if (p.type !== 'text') throw unsupported(`${at}.content[${j}].type`, 'gemini', `${p.type} parts are not allowed in a ${m.role} message`);
+      if (p.type !== 'text')
+        throw unsupported(
+          `${at}.content[${j}].type`,
+          'gemini',
+          `${p.type} parts are not allowed in a ${m.role} message`,
+        );
     });
   }
   return m.content;
@@ -133,12 +147,18 @@ function part(p: ContentPart, at: string): Part {
     }
     case 'input_audio': {
       const mimeType = AUDIO_TYPES[p.input_audio?.format];
-      if (!mimeType) throw unsupported(`${at}.input_audio.format`, 'gemini', `audio format ${JSON.stringify(p.input_audio?.format)}`);
+      if (!mimeType)
+        throw unsupported(
+          `${at}.input_audio.format`,
+          'gemini',
+          `audio format ${JSON.stringify(p.input_audio?.format)}`,
+        );
       return { inlineData: { mimeType, data: p.input_audio.data } };
     }
     case 'file': {
       const data = typeof p.file?.file_data === 'string' ? parseDataUrl(p.file.file_data) : undefined;
-      if (!data) throw unsupported(`${at}.file`, 'gemini', 'only file_data as a base64 data URL is translated (no file_id)');
+      if (!data)
+        throw unsupported(`${at}.file`, 'gemini', 'only file_data as a base64 data URL is translated (no file_id)');
       return { inlineData: { mimeType: data.mediaType, data: data.data } };
     }
     default:
@@ -161,7 +181,10 @@ function modelParts(m: ChatMessage, at: string, callNames: Map<string, string>):
     callNames.set(c.id, c.function.name);
     const { thoughtSignature } = splitToolCallId(c.id);
     parts.push({
-      functionCall: { name: c.function.name, args: parseArguments(c.function.arguments, `${at}.tool_calls[${j}].function.arguments`) },
+      functionCall: {
+        name: c.function.name,
+        args: parseArguments(c.function.arguments, `${at}.tool_calls[${j}].function.arguments`),
+      },
       ...(thoughtSignature ? { thoughtSignature } : {}),
     });
   });
@@ -196,7 +219,8 @@ function applyTools(req: ChatRequest, body: Record<string, unknown>): void {
     if (!mode) throw invalid('tool_choice', `unknown value ${JSON.stringify(c)}`);
     config = { mode };
   } else if (c !== undefined) {
-    if (c.type !== 'function' || typeof c.function?.name !== 'string') throw unsupported('tool_choice', 'gemini', `tool_choice of type ${JSON.stringify(c.type)}`);
+    if (c.type !== 'function' || typeof c.function?.name !== 'string')
+      throw unsupported('tool_choice', 'gemini', `tool_choice of type ${JSON.stringify(c.type)}`);
     config = { mode: 'ANY', allowedFunctionNames: [c.function.name] };
   }
   // strict: calls validated against the schema. ANY already constrains calls; under AUTO that is VALIDATED.

@@ -6,7 +6,14 @@
  * is one empty choice finishing with content_filter.
  */
 import { obj } from '../../proxy/providers/common.js';
-import { nowSeconds, type ChatCompletion, type OpenAIErrorBody, type ResponseContext, type ToolCall, type Translated } from '../types.js';
+import {
+  nowSeconds,
+  type ChatCompletion,
+  type OpenAIErrorBody,
+  type ResponseContext,
+  type ToolCall,
+  type Translated,
+} from '../types.js';
 import { finishReason } from './finish.js';
 import { toolCallId } from './ids.js';
 import { toOpenAIUsage, usageFound } from './usage.js';
@@ -39,7 +46,9 @@ export function readCandidate(candidate: Record<string, any>): CandidateDelta {
 
 export function fromGeminiResponse(json: unknown, ctx: ResponseContext): Translated<ChatCompletion> {
   const res = obj(json) ?? {};
-  const candidates: Record<string, any>[] = (Array.isArray(res.candidates) ? res.candidates : []).map((c: unknown) => obj(c) ?? {});
+  const candidates: Record<string, any>[] = (Array.isArray(res.candidates) ? res.candidates : []).map(
+    (c: unknown) => obj(c) ?? {},
+  );
   const choices: ChatCompletion['choices'] = candidates.map((c, i) => {
     const { text, toolCalls } = readCandidate(c);
     return {
@@ -55,7 +64,12 @@ export function fromGeminiResponse(json: unknown, ctx: ResponseContext): Transla
     };
   });
   if (choices.length === 0 && obj(res.promptFeedback)?.blockReason) {
-    choices.push({ index: 0, message: { role: 'assistant', content: null, refusal: null }, finish_reason: 'content_filter', logprobs: null });
+    choices.push({
+      index: 0,
+      message: { role: 'assistant', content: null, refusal: null },
+      finish_reason: 'content_filter',
+      logprobs: null,
+    });
   }
   const model = typeof res.modelVersion === 'string' ? res.modelVersion : undefined;
   const usage = toOpenAIUsage(res.usageMetadata);

@@ -48,7 +48,9 @@ export function geminiStream(ctx: ResponseContext): StreamTranslator {
       if (obj(res.error)) {
         done = true;
         const e = obj(res.error) ?? {};
-        return sseData({ error: { message: String(e.message ?? 'upstream error'), type: String(e.status ?? 'api_error') } });
+        return sseData({
+          error: { message: String(e.message ?? 'upstream error'), type: String(e.status ?? 'api_error') },
+        });
       }
       if (typeof res.responseId === 'string') id = res.responseId;
       if (typeof res.modelVersion === 'string') model = res.modelVersion;
@@ -73,11 +75,21 @@ export function geminiStream(ctx: ResponseContext): StreamTranslator {
         }
         if (Object.keys(delta).length > 0) out += chunk({ index, delta, finish_reason: null, logprobs: null });
         if (c.finishReason) {
-          out += chunk({ index, delta: {}, finish_reason: finishReason(c.finishReason, (toolCount.get(index) ?? 0) > 0), logprobs: null });
+          out += chunk({
+            index,
+            delta: {},
+            finish_reason: finishReason(c.finishReason, (toolCount.get(index) ?? 0) > 0),
+            logprobs: null,
+          });
         }
       });
       if (candidates.length === 0 && obj(res.promptFeedback)?.blockReason) {
-        out += chunk({ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'content_filter', logprobs: null });
+        out += chunk({
+          index: 0,
+          delta: { role: 'assistant', content: '' },
+          finish_reason: 'content_filter',
+          logprobs: null,
+        });
       }
       return out;
     },

@@ -5,6 +5,10 @@
 import type { ChatRequest, UpstreamRequest } from '../types.js';
 
 export function toOpenAIRequest(req: ChatRequest, upstreamModel: string): UpstreamRequest {
-  return { provider: 'openai', path: '/v1/chat/completions', body: { ...req, model: upstreamModel }, stream: Boolean(req.stream) };
+  return {
+    provider: 'openai',
+    path: '/v1/chat/completions',
+    body: { ...req, model: upstreamModel },
+    stream: Boolean(req.stream),
+  };
 }
-

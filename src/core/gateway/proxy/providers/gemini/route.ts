@@ -12,7 +12,8 @@ export const gemini: ProviderAdapter = {
   credentialKey: 'google.apiKey',
   credentialHeaders: ['x-goog-api-key'],
   credentialQueryParam: 'key',
-  hasCredential: (headers, query) => Boolean(headers['x-goog-api-key'] || headers.authorization || /(^|&)key=/.test(query)),
+  hasCredential: (headers, query) =>
+    Boolean(headers['x-goog-api-key'] || headers.authorization || /(^|&)key=/.test(query)),
   credentialHeader: (key) => ['x-goog-api-key', key],
   requestInfo(path, json): RequestInfo {
     const m = MODEL_IN_PATH.exec(path);
