@@ -5,7 +5,7 @@
  *   npx tsx bench/proxy/alloc.ts       (after npx tsc -p tsconfig.build.json)
  *   PROFILE_ROOT=/tmp/before npx tsx bench/proxy/alloc.ts   (a baseline build)
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

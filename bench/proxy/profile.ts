@@ -40,7 +40,9 @@ async function waitHttp(url: string, init: RequestInit = {}): Promise<void> {
       const r = await fetch(url, { ...init, signal: AbortSignal.timeout(1000) });
       await r.arrayBuffer();
       if (r.status < 500) return;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     await sleep(100);
   }
   throw new Error(`${url} did not come up`);
@@ -54,7 +56,9 @@ function threadTicks(pid: number): Map<string, number> {
       const name = tid === String(pid) ? 'main' : f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')).replace(/\d+$/, '');
       const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
       out.set(name, (out.get(name) ?? 0) + Number(parts[11]) + Number(parts[12]));
-    } catch {}
+    } catch {
+      // the thread ended between readdir and read
+    }
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { listBudgets, recordAlert, writeSpendEvents } from '../../src/core/gatew
 import type { UsageRecord } from '../../src/core/gateway/usage/record.js';
 import { writeRecords } from '../../src/core/gateway/usage/write.js';
 import { k8sEnv, type K8sEnv } from '../k8s/helpers.js';
-import { ROOT, runOco, type CliResult } from '../helpers/cli.js';
+import { ROOT, type CliResult } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 
 /**

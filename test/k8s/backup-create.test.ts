@@ -127,7 +127,7 @@ describe('oco backup create', () => {
       expect(code).toBe(4);
       // Ink draws the line: what the user sees is the text once escape codes are gone, and the codes prove it was redrawn live.
       expect(out).toMatch(/\x1b\[/);
-      const seen = out.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '');
+      const seen = out.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '');
       expect(seen).toContain('backup tty: InProgress  items 1/4 (25%)  errors 0  warnings 0');
       expect(seen).toContain('backup tty: PartiallyFailed  items 4/4 (100%)  errors 1  warnings 0');
       expect(out).toMatch(/Error: backup "tty" ended PartiallyFailed: 1 error\(s\)/);

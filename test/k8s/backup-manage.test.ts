@@ -10,7 +10,6 @@ vi.setConfig({ testTimeout: 120_000 });
 const hasScript = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).stdout.trim() !== '';
 
 let env: K8sEnv;
-const done = [{ phase: 'Completed', items: 3, total: 3, afterMs: 1 }];
 
 beforeAll(async () => {
   env = await k8sEnv();

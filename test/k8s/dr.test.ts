@@ -86,7 +86,7 @@ describe('oco dr', () => {
     expect(p.warnings.map((w: any) => w.kind)).toEqual(['no-drill']);
     const gate = await env.oco(['dr', 'status', '--fail-on-breach']);
     expect(gate.code).toBe(4);
-    expect(gate.stdout).toMatch(/BREACH  app-tier1: no Completed backup \(RPO 24h\)/);
+    expect(gate.stdout).toMatch(/BREACH {2}app-tier1: no Completed backup \(RPO 24h\)/);
   });
 
   it('status: a scheduled backup that Completed clears the breach; failures are warnings; an unavailable location is a breach', async () => {
@@ -221,7 +221,7 @@ describe('oco dr', () => {
     expect(h.reasons.join('\n')).toMatch(/app-tier1: the last drill took/);
     const gate = await env.oco(['health', '--fail-on-not-ready']);
     expect(gate.code).toBe(4);
-    expect(gate.stdout).toMatch(/^readiness:  not-ready$/m);
+    expect(gate.stdout).toMatch(/^readiness: {2}not-ready$/m);
     const down = await env.oco(['health', '--json'], { kubeconfig: env.cluster.deadKubeconfig });
     expect(down.code).toBe(3);
     expect(down.json().error.code).toBe('OCO_K8S_UNREACHABLE');

@@ -104,7 +104,7 @@ async function route(req: IncomingMessage, res: ServerResponse, raw: string): Pr
     return;
   }
   if (o.scenario === '429' || o.scenario === '500') return sendProviderError(res, provider, Number(o.scenario));
-  let body: any = {};
+  let body: any;
   try {
     body = raw ? JSON.parse(raw) : {};
   } catch {
