@@ -62,7 +62,8 @@ export async function createKey(store: Store, input: CreateKeyInput): Promise<{ 
   const id = `key_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const now = new Date().toISOString();
   await store.run(
-    `INSERT INTO api_keys (id, name, prefix, key_hash, org_id, team_id, agent_id, user_id, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+    `INSERT INTO api_keys (id, name, prefix, key_hash, org_id, team_id, agent_id, user_id, created_at, expires_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
     [
       id,
       input.name,
@@ -82,8 +83,24 @@ export async function createKey(store: Store, input: CreateKeyInput): Promise<{ 
 const COLUMNS =
   'id, name, prefix, org_id, team_id, agent_id, user_id, created_at, expires_at, revoked_at, last_used_at';
 
-function toKey(r: Record<string, any>, now = Date.now()): VirtualKey {
-  const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+/** An api_keys row as the drivers return it: timestamps are text (SQLite) or Date (PostgreSQL). */
+type KeyRow = {
+  id: string;
+  name: string;
+  prefix: string;
+  org_id: string | null;
+  team_id: string | null;
+  agent_id: string | null;
+  user_id: string | null;
+  created_at: string | Date;
+  expires_at: string | Date | null;
+  revoked_at: string | Date | null;
+  last_used_at: string | Date | null;
+};
+
+function toKey(r: KeyRow, now = Date.now()): VirtualKey {
+  const iso = (v: string | Date | null | undefined) =>
+    v === null || v === undefined ? null : new Date(v).toISOString();
   const expiresAt = iso(r.expires_at);
   const revokedAt = iso(r.revoked_at);
   return {
@@ -103,12 +120,12 @@ function toKey(r: Record<string, any>, now = Date.now()): VirtualKey {
 }
 
 export async function getKey(store: Store, id: string): Promise<VirtualKey | undefined> {
-  const r = await store.get(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
+  const r = await store.get<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
   return r ? toKey(r) : undefined;
 }
 
 export async function listKeys(store: Store): Promise<VirtualKey[]> {
-  const rows = await store.all(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`);
+  const rows = await store.all<KeyRow>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`);
   return rows.map((r) => toKey(r));
 }
 
@@ -131,8 +148,10 @@ export async function revokeKey(store: Store, idOrPrefix: string): Promise<Virtu
   return (await getKey(store, rows[0]!.id))!;
 }
 
-/** Compared against when no stored hash is a candidate, so a malformed or unknown key costs the same hash and compare. */
-const NO_CANDIDATE = [{ key_hash: randomBytes(32).toString('hex') }];
+/**
+ * Compared against when no stored hash is a candidate, so a malformed or unknown key costs the same hash and compare.
+ */
+const NO_CANDIDATE: Array<{ key_hash: string }> = [{ key_hash: randomBytes(32).toString('hex') }];
 
 /**
  * Looks a presented key up; undefined unless it exists, is not revoked and not expired.
@@ -141,16 +160,16 @@ const NO_CANDIDATE = [{ key_hash: randomBytes(32).toString('hex') }];
  */
 export async function verifyKey(store: Store, presented: string): Promise<VirtualKey | undefined> {
   const want = Buffer.from(hashKey(presented), 'hex');
-  const rows: Array<Record<string, any>> = isVirtualKey(presented)
-    ? await store.all(`SELECT ${COLUMNS}, key_hash FROM api_keys WHERE prefix = $1`, [
+  const rows = isVirtualKey(presented)
+    ? await store.all<KeyRow & { key_hash: string }>(`SELECT ${COLUMNS}, key_hash FROM api_keys WHERE prefix = $1`, [
         presented.slice(0, PREFIX_LENGTH),
       ])
     : [];
-  let match: Record<string, any> | undefined;
-  for (const r of rows.length > 0 ? rows : NO_CANDIDATE) {
+  let match: (KeyRow & { key_hash: string }) | undefined;
+  for (const [i, r] of (rows.length > 0 ? rows : NO_CANDIDATE).entries()) {
     const have = Buffer.from(String(r.key_hash), 'hex');
     const same = have.length === want.length && timingSafeEqual(have, want);
-    if (same && rows.length > 0) match ??= r;
+    if (same && rows.length > 0) match ??= rows[i];
   }
   if (!match) return undefined;
   const k = toKey(match);

@@ -69,7 +69,9 @@ export function priceOf(
   if (!current) {
     throw new NotFoundError(`no price for ${provider} model "${model}"`, {
       code: 'OCO_PRICE_NOT_FOUND',
-      hint: `Set one with "oco pricing set --provider ${provider} --model ${model} --input <usd/1M> --output <usd/1M>".`,
+      hint:
+        `Set one with "oco pricing set --provider ${provider} --model ${model}` +
+        ' --input <usd/1M> --output <usd/1M>".',
     });
   }
   const history = book
@@ -109,7 +111,8 @@ export async function setPrice(
 ): Promise<PriceRow> {
   if (Object.keys(input.prices).length === 0)
     throw new UsageError(
-      'give at least one price flag (--input, --output, --cached-input, --cache-write-5m, --cache-write-1h, --reasoning, --tool-prompt)',
+      'give at least one price flag (--input, --output, --cached-input, --cache-write-5m, --cache-write-1h,' +
+        ' --reasoning, --tool-prompt)',
     );
   const book = await loadPriceBook(store);
   const base = book.version(input.provider, input.model, input.effectiveFrom);
@@ -132,8 +135,11 @@ export async function setPrice(
         const rate = prices[cls];
         if (rate === undefined) continue;
         await tx.run(
-          `INSERT INTO model_pricing (provider, model, token_class, min_context_tokens, usd_per_mtok, effective_from, source) VALUES ($1,$2,$3,$4,$5,$6,$7)
-           ON CONFLICT (provider, model, token_class, min_context_tokens, effective_from) DO UPDATE SET usd_per_mtok = excluded.usd_per_mtok, source = excluded.source`,
+          `INSERT INTO model_pricing
+             (provider, model, token_class, min_context_tokens, usd_per_mtok, effective_from, source)
+           VALUES ($1,$2,$3,$4,$5,$6,$7)
+           ON CONFLICT (provider, model, token_class, min_context_tokens, effective_from)
+           DO UPDATE SET usd_per_mtok = excluded.usd_per_mtok, source = excluded.source`,
           [input.provider, input.model, cls, ctx, rate, eff, input.source ?? 'manual'],
         );
       }
@@ -175,7 +181,9 @@ export interface ImportResult {
   effectiveFrom: string;
 }
 
-/** Imports LiteLLM's model_prices_and_context_window.json: the OpenAI, Anthropic and Gemini chat/embedding models in it. */
+/**
+ * Imports LiteLLM's model_prices_and_context_window.json: the OpenAI, Anthropic and Gemini chat/embedding models in it.
+ */
 export async function importLiteLlm(store: Store, file: string, effectiveFrom: Date): Promise<ImportResult> {
   let text: string;
   try {
@@ -243,17 +251,24 @@ export async function importLiteLlm(store: Store, file: string, effectiveFrom: D
     for (const e of entries) {
       for (const [cls, ctx, rate] of e.rows) {
         await tx.run(
-          `INSERT INTO model_pricing (provider, model, token_class, min_context_tokens, usd_per_mtok, effective_from, source) VALUES ($1,$2,$3,$4,$5,$6,$7)
-           ON CONFLICT (provider, model, token_class, min_context_tokens, effective_from) DO UPDATE SET usd_per_mtok = excluded.usd_per_mtok, source = excluded.source`,
+          `INSERT INTO model_pricing
+             (provider, model, token_class, min_context_tokens, usd_per_mtok, effective_from, source)
+           VALUES ($1,$2,$3,$4,$5,$6,$7)
+           ON CONFLICT (provider, model, token_class, min_context_tokens, effective_from)
+           DO UPDATE SET usd_per_mtok = excluded.usd_per_mtok, source = excluded.source`,
           [e.provider, e.model, cls, ctx, rate, eff, source],
         );
         n++;
       }
       if (e.maxOut) {
-        // The model's output limit rides in the same table (token class max_output_tokens) so spend controls can bound worst cases.
+        // The model's output limit rides in the same table (token class
+        // max_output_tokens) so spend controls can bound worst cases.
         await tx.run(
-          `INSERT INTO model_pricing (provider, model, token_class, min_context_tokens, usd_per_mtok, effective_from, source) VALUES ($1,$2,'max_output_tokens',0,$3,$4,$5)
-           ON CONFLICT (provider, model, token_class, min_context_tokens, effective_from) DO UPDATE SET usd_per_mtok = excluded.usd_per_mtok`,
+          `INSERT INTO model_pricing
+             (provider, model, token_class, min_context_tokens, usd_per_mtok, effective_from, source)
+           VALUES ($1,$2,'max_output_tokens',0,$3,$4,$5)
+           ON CONFLICT (provider, model, token_class, min_context_tokens, effective_from)
+           DO UPDATE SET usd_per_mtok = excluded.usd_per_mtok`,
           [e.provider, e.model, String(e.maxOut), eff, source],
         );
       }

@@ -17,7 +17,10 @@ export interface AdmissionRequest {
   /** Model as the client named it ('unknown' when the body is not JSON). */
   model: string;
   attribution: Attribution;
-  /** Quick estimate from the request body size (about 4 bytes a token); hard budgets bound the input from `body` instead. */
+  /**
+   * Quick estimate from the request body size (about 4 bytes a
+   * token); hard budgets bound the input from `body` instead.
+   */
   estimatedInputTokens: number;
   /** Path after /v1/proxy/<provider> (e.g. /v1/chat/completions): which API the body follows. */
   endpoint?: string;
@@ -76,7 +79,9 @@ export interface AdminRouteResponse {
  * loads it when it exists; createAdminRoutes is optional.
  */
 export interface SpendModule {
-  /** options.logger is the daemon's own logger (a pino child tagged component=spend), so spend lines land in proxy.log. */
+  /**
+   * options.logger is the daemon's own logger (a pino child tagged component=spend), so spend lines land in proxy.log.
+   */
   createAdmissionControls(
     config: OcoConfig,
     store: Store,

@@ -50,7 +50,9 @@ export function resolveAttribution(
     if (list.length > MAX_TAGS || list.some((t) => !VALID_ID.test(t))) {
       return {
         ok: false,
-        message: `header X-OCO-Tags must be a comma list of at most ${MAX_TAGS} tags, each 1-128 characters of letters, digits and . _ @ : / + -`,
+        message:
+          `header X-OCO-Tags must be a comma list of at most ${MAX_TAGS} tags,` +
+          ' each 1-128 characters of letters, digits and . _ @ : / + -',
       };
     }
     out.tags = list;

@@ -49,7 +49,8 @@ export function endBuffered(
   if (outcome.cost) headers['x-cost-usd'] = outcome.cost;
   headers['x-latency-ms'] = String(outcome.latencyMs);
   res.writeHead(a.status, headers);
-  // Small bodies go out as latin1 text (byte for byte the same): Node then sends headers and body in one write, not a writev.
+  // Small bodies go out as latin1 text (byte for byte the same):
+  // Node then sends headers and body in one write, not a writev.
   if (payload.length <= 65_536) res.end(payload.toString('latin1'), 'latin1');
   else res.end(payload);
 }

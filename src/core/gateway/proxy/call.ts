@@ -91,7 +91,8 @@ export class CallFinisher {
       estimated: o.estimated,
       errorClass: o.errorClass,
     };
-    // Journaled before it is queued: the recorder reports it durable to the journal, possibly at once (a full queue spills).
+    // Journaled before it is queued: the recorder reports it durable
+    // to the journal, possibly at once (a full queue spills).
     this.deps.journal?.finished(record, call.intent, call.tickets.length > 0, call.info.model);
     this.deps.recorder.enqueue(record);
     // One line per call is an access log: debug level, so the default hot path does not pay for it.

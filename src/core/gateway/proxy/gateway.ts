@@ -55,12 +55,16 @@ const INVALID: Auth = Object.freeze({ presented: 'invalid' as const });
 const VIA_PROXY_KEY: Auth = Object.freeze({ via: 'proxy-key' as const });
 /** The one answer to a key that is not accepted, whatever the reason: telling them apart would help a guesser. */
 const INVALID_KEY_MESSAGE =
-  'the key is not valid: X-OCO-Key must be the proxy key or an active virtual key, and an oco key in the provider key slot must be an active virtual key';
+  'the key is not valid: X-OCO-Key must be the proxy key or an active virtual key,' +
+  ' and an oco key in the provider key slot must be an active virtual key';
 /** Compared with when no proxy key is configured, so that check costs the same either way. */
 const UNSET_PROXY_KEY = randomUUID();
 const BEARER = /^bearer\s+/i;
 
-/** Virtual-key-shaped values in the provider's credential headers (a Bearer scheme stripped) and query parameter; provider keys are not. */
+/**
+ * Virtual-key-shaped values in the provider's credential headers (a
+ * Bearer scheme stripped) and query parameter; provider keys are not.
+ */
 function slotKeys(req: IncomingMessage, adapter: ProviderAdapter, query: string): string[] {
   const found: string[] = [];
   for (const h of adapter.credentialHeaders) {
@@ -74,7 +78,10 @@ function slotKeys(req: IncomingMessage, adapter: ProviderAdapter, query: string)
   return found;
 }
 
-/** The query without virtual keys in the credential parameter (they are oco's, never the provider's); other parameters byte for byte. */
+/**
+ * The query without virtual keys in the credential parameter (they
+ * are oco's, never the provider's); other parameters byte for byte.
+ */
 function withoutSlotKeys(query: string, param: string | undefined): string {
   if (!param || !query) return query;
   const kept = query.split('&').filter((pair) => {
@@ -246,7 +253,8 @@ export class Gateway {
       res,
       404,
       'not_found',
-      `no route ${req.method} ${path}; the gateway serves /health, /health/db, /v1/proxy/{openai,anthropic,gemini}/… and /api/v1/…`,
+      `no route ${req.method} ${path};` +
+        ' the gateway serves /health, /health/db, /v1/proxy/{openai,anthropic,gemini}/… and /api/v1/…',
       randomUUID(),
     );
   }
@@ -423,7 +431,8 @@ export class Gateway {
   }
 
   /**
-   * Who the call is from; a promise only when a virtual key must be looked up (the common call needs no turn of the loop).
+   * Who the call is from; a promise only when a virtual key must
+   * be looked up (the common call needs no turn of the loop).
    * Any X-OCO-Key must be the shared proxy key or an active virtual key, and any virtual-key-shaped credential in the
    * SDK's key slot an active virtual key: otherwise INVALID, one answer whatever the reason. The shared key is compared
    * (against a placeholder when none is configured) and the virtual key looked up the same way for every value, so the

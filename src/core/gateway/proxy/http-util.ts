@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Connection-level headers a proxy must not forward (RFC 9110 §7.6.1), plus ones it recomputes; `expect: 100-continue` is answered by the gateway itself. */
+/**
+ * Connection-level headers a proxy must not forward (RFC 9110 §7.6.1), plus
+ * ones it recomputes; `expect: 100-continue` is answered by the gateway itself.
+ */
 export const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',

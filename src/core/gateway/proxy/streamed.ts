@@ -86,7 +86,8 @@ export class StreamedResponse {
     });
     if (res.destroyed) return;
     if (cutsStream(errorClass)) {
-      // The upstream cut the stream: cut the client's too, so its SDK sees an incomplete stream rather than a clean end.
+      // The upstream cut the stream: cut the client's too, so its
+      // SDK sees an incomplete stream rather than a clean end.
       res.destroy();
       return;
     }

@@ -354,7 +354,8 @@ export class SpendAdmission implements AdmissionControl {
           output_tokens: info.outputTokens,
           count: this.stats.overshoot,
         },
-        'call cost more than the bound reserved for its hard budget (the provider counted more than its documented rules): exact cost recorded, overshoot counted',
+        'call cost more than the bound reserved for its hard budget' +
+          ' (the provider counted more than its documented rules): exact cost recorded, overshoot counted',
       );
     }
     this.journal(ticket, state, unpriced ? null : cost, ticket.admittedAt, { unpriced, overshoot });
@@ -409,7 +410,10 @@ export class SpendAdmission implements AdmissionControl {
     return this.o.ledger.name === 'memory' ? p : bounded(p, this.o.backendTimeoutMs ?? 1000);
   }
 
-  /** The call's bound for a hard budget; a failure to compute it (a bug) falls back to the whole context window, never to less. */
+  /**
+   * The call's bound for a hard budget; a failure to compute it (a
+   * bug) falls back to the whole context window, never to less.
+   */
   private async bound(req: AdmissionRequest): Promise<CallBound> {
     const limits = this.o.limitsOf?.(req.provider, req.model) ?? {
       maxOutputTokens: this.o.maxOutputTokensOf?.(req.provider, req.model),
@@ -445,8 +449,10 @@ export class SpendAdmission implements AdmissionControl {
         unpriced_models: this.o.unpricedModels ?? 'refuse',
       },
       refused
-        ? `no price for ${key}: calls under a hard budget are refused; set one with "oco pricing set ${req.model} --provider ${req.provider} --input <usd/1M> --output <usd/1M>"`
-        : `no price for ${key}: calls are admitted unpriced (budget.unpricedModels=allow) and counted as unpriced; set one with "oco pricing set ${req.model} --provider ${req.provider} …"`,
+        ? `no price for ${key}: calls under a hard budget are refused;` +
+            ` set one with "oco pricing set ${req.model} --provider ${req.provider} --input <usd/1M> --output <usd/1M>"`
+        : `no price for ${key}: calls are admitted unpriced (budget.unpricedModels=allow) and counted as unpriced;` +
+            ` set one with "oco pricing set ${req.model} --provider ${req.provider} …"`,
     );
   }
 
@@ -546,7 +552,9 @@ export class SpendAdmission implements AdmissionControl {
         error: {
           type: 'rate_limit_exceeded',
           code: 'rate_limit_exceeded',
-          message: `Rate limit of ${l.limit} ${unit}${l.kind === 'concurrent' ? '' : ` per ${l.windowSeconds}s`} for ${l.scope} ${l.entityId} reached.`,
+          message:
+            `Rate limit of ${l.limit} ${unit}${l.kind === 'concurrent' ? '' : ` per ${l.windowSeconds}s`}` +
+            ` for ${l.scope} ${l.entityId} reached.`,
           scope: l.scope,
           entity_id: l.entityId,
           limit_type: l.kind,
@@ -573,7 +581,12 @@ function unpricedRefusal(req: AdmissionRequest, b: Budget): AdmissionDecision {
       error: {
         type: 'unpriced_model',
         code: 'unpriced_model',
-        message: `No price is known for ${req.provider} model "${req.model}", so the hard budget for ${b.scope} ${b.entityId} cannot bound what this call would cost. Set a price with "oco pricing set ${req.model} --provider ${req.provider} --input <usd/1M> --output <usd/1M>", or admit unpriced calls with OCO_BUDGET_UNPRICED_MODELS=allow.`,
+        message:
+          `No price is known for ${req.provider} model "${req.model}",` +
+          ` so the hard budget for ${b.scope} ${b.entityId} cannot bound what this call would cost.` +
+          ` Set a price with "oco pricing set ${req.model} --provider ${req.provider}` +
+          ' --input <usd/1M> --output <usd/1M>",' +
+          ' or admit unpriced calls with OCO_BUDGET_UNPRICED_MODELS=allow.',
         provider: req.provider,
         model: req.model,
         scope: b.scope,
@@ -600,7 +613,9 @@ function budgetRefusal(req: AdmissionRequest, r: Refusal, now: Date): AdmissionD
       error: {
         type: 'budget_exceeded',
         code: 'budget_exceeded',
-        message: `Budget for ${b.scope} ${b.entityId}${b.model ? ` on ${b.model}` : ''} would be exceeded: ${r.spent.toFixed()} USD spent and ${r.reserved.toFixed()} USD reserved of ${b.limitUsd.toFixed()} USD.`,
+        message:
+          `Budget for ${b.scope} ${b.entityId}${b.model ? ` on ${b.model}` : ''} would be exceeded:` +
+          ` ${r.spent.toFixed()} USD spent and ${r.reserved.toFixed()} USD reserved of ${b.limitUsd.toFixed()} USD.`,
         scope: b.scope,
         entity_id: b.entityId,
         budget_id: b.id,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Money } from '../../base/money.js';
 import type { Store } from '../../base/store/types.js';
-import { maskWebhook, postWebhook } from '../../base/webhook.js';
+import { postWebhook } from '../../base/webhook.js';
 import type { Refusal } from './ledger.js';
 import type { Budget } from './model.js';
 import type { PeriodWindow } from './period.js';
@@ -102,7 +102,9 @@ export class AlertManager {
     this.closed = true;
   }
 
-  /** Keys of alerts already fired by this process; the database's unique key is the real guard, this only saves queries. */
+  /**
+   * Keys of alerts already fired by this process; the database's unique key is the real guard, this only saves queries.
+   */
   private remember(key: string): boolean {
     if (this.fired.has(key)) return false;
     if (this.fired.size >= 50_000) this.fired.clear();
@@ -205,7 +207,10 @@ export class AlertManager {
   }
 }
 
-/** What "once per period" means per period kind: the calendar window, each rolling window length, the whole life of a total budget; a reset starts a new one. */
+/**
+ * What "once per period" means per period kind: the calendar window, each rolling
+ * window length, the whole life of a total budget; a reset starts a new one.
+ */
 function periodKey(b: Budget, w: PeriodWindow, now: Date): string {
   const reset = b.resetAt ? `@${b.resetAt.toISOString()}` : '';
   if (b.period === 'rolling') return `r${Math.floor(now.getTime() / ((b.rollingSeconds ?? 1) * 1000))}${reset}`;

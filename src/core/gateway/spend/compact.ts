@@ -23,7 +23,9 @@ export interface CompactOptions {
 }
 
 export interface CompactResult {
-  /** Rows older than this were folded (the retention cutoff, or earlier when a budget's window reaches further back). */
+  /**
+   * Rows older than this were folded (the retention cutoff, or earlier when a budget's window reaches further back).
+   */
   cutoff: string;
   /** Ledger rows removed (settled, released and expired reservations before the cutoff). */
   removed: number;
@@ -97,7 +99,8 @@ async function foldDay(tx: Queryable, from: Date, to: Date, now: Date): Promise<
        FROM spend_events WHERE state = 'settled' AND ts >= $1 AND ts < $2 GROUP BY ${GROUP.join(', ')}`,
     [from, to],
   );
-  // A reservation that old expired long ago (the TTL is at most a day): nothing before the cutoff still counts as reserved.
+  // A reservation that old expired long ago (the TTL is at most
+  // a day): nothing before the cutoff still counts as reserved.
   const removed = (await tx.run('DELETE FROM spend_events WHERE ts >= $1 AND ts < $2', [from, to])).changes;
   let folded = 0;
   for (const g of groups) {
@@ -121,7 +124,8 @@ async function foldDay(tx: Queryable, from: Date, to: Date, now: Date): Promise<
       now,
     ];
     await tx.run(
-      `INSERT INTO spend_events (request_id, ts, expires_at, state, provider, model, org_id, team_id, agent_id, user_id, key_id, tags, reserved_usd, cost_usd, updated_at)
+      `INSERT INTO spend_events (request_id, ts, expires_at, state, provider, model, org_id, team_id, agent_id, user_id,
+         key_id, tags, reserved_usd, cost_usd, updated_at)
        VALUES (${row.map((_, i) => `$${i + 1}`).join(', ')})`,
       row,
     );

@@ -36,7 +36,9 @@ export interface LedgerBackend {
     now: Date,
     expiresAt: Date,
   ): Promise<ReserveResult>;
-  /** Replaces the reservation with the actual cost (0 releases it); returns the settled spend in each window after it. */
+  /**
+   * Replaces the reservation with the actual cost (0 releases it); returns the settled spend in each window after it.
+   */
   settle(ticketId: string, charges: readonly BudgetCharge[], cost: Money, admittedAt: Date): Promise<Money[]>;
   /** A budget's definition changed (limit, period, reset): counters are reloaded from the store on next use. */
   invalidate(budgetIds: readonly string[]): void;
@@ -188,7 +190,9 @@ export class MemoryLedger implements LedgerBackend {
     clearInterval(this.reaper);
   }
 
-  /** The counter for a charge's window, rolled over to a new calendar period in place; undefined when it must be loaded. */
+  /**
+   * The counter for a charge's window, rolled over to a new calendar period in place; undefined when it must be loaded.
+   */
   private current(c: BudgetCharge): Counter | undefined {
     const counter = this.counters.get(counterKey(c.budget));
     if (!counter) return undefined;

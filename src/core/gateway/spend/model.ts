@@ -79,7 +79,10 @@ export function periodSpec(b: Pick<Budget, 'period' | 'rollingSeconds' | 'timezo
   return { kind: b.period, rollingSeconds: b.rollingSeconds, timezone: b.timezone };
 }
 
-/** Whether a budget applies to a call: its entity is among the call's, and its provider/model narrowing (if any) matches. */
+/**
+ * Whether a budget applies to a call: its entity is among the
+ * call's, and its provider/model narrowing (if any) matches.
+ */
 export function budgetApplies(b: Budget, provider: string, model: string, a: Attribution): boolean {
   if (b.provider && b.provider !== provider) return false;
   if (b.model && b.model !== model) return false;
@@ -210,7 +213,9 @@ function periodFields(
     if (given === undefined) {
       // The default came from configuration, not from this input: say where to fix it.
       throw new ConfigError(`budget.timezone (OCO_BUDGET_TIMEZONE) is "${timezone}", not an IANA timezone`, {
-        hint: 'Set it to a name such as UTC or Europe/Berlin ("oco config set budget.timezone UTC"), or pass --timezone.',
+        hint:
+          'Set it to a name such as UTC or Europe/Berlin ("oco config set budget.timezone UTC"),' +
+          ' or pass --timezone.',
       });
     }
     throw invalid(

@@ -142,7 +142,10 @@ function addDays(year: number, month: number, day: number, days: number): [numbe
 
 type CalendarRule = (p: LocalParts) => { from: [number, number, number]; to: [number, number, number] };
 
-/** Local calendar dates a period runs from and to (exclusive), given the local date of now. Weeks start on Monday (ISO 8601). */
+/**
+ * Local calendar dates a period runs from and to (exclusive),
+ * given the local date of now. Weeks start on Monday (ISO 8601).
+ */
 const CALENDAR: Record<'daily' | 'weekly' | 'monthly', CalendarRule> = {
   daily: (p) => ({ from: [p.year, p.month, p.day], to: addDays(p.year, p.month, p.day, 1) }),
   weekly: (p) => {

@@ -165,7 +165,8 @@ export class MemoryRateLimiter implements RateLimiterBackend {
 }
 
 /**
- * ARGV: prefix, now, ticket, expiry, n, then per limit: key, kind ('c' concurrent | 'w' window), limit, bucket ms, amount.
+ * ARGV: prefix, now, ticket, expiry, n, then per limit: key, kind ('c' concurrent | 'w' window), limit, bucket ms,
+ * amount.
  * Returns {'ok', used1, oldest1, ...} or {'refuse', i, used, oldest}.
  */
 const ACQUIRE_LUA = `
@@ -173,7 +174,8 @@ local prefix, now, ticket, exp, n = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumbe
 local used, oldest = {}, {}
 for i = 0, n - 1 do
   local o = 6 + i * 5
-  local key, kind, limit, bms, amt = prefix .. ':rl:' .. ARGV[o], ARGV[o + 1], tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4])
+  local key, kind, limit, bms, amt =
+    prefix .. ':rl:' .. ARGV[o], ARGV[o + 1], tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4])
   local u, old = 0, -1
   if kind == 'c' then
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
@@ -214,7 +216,9 @@ end
 return out
 `;
 
-/** ARGV: prefix, ticket, admitted-at, n, then per limit: key, kind, bucket ms, delta (tokens for tpm, requests for rpm). */
+/**
+ * ARGV: prefix, ticket, admitted-at, n, then per limit: key, kind, bucket ms, delta (tokens for tpm, requests for rpm).
+ */
 const RELEASE_LUA = `
 local prefix, ticket, at, n = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 for i = 0, n - 1 do

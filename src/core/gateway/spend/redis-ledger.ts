@@ -41,7 +41,9 @@ export function fromNano(n: number | string): Money {
   return new Money(String(n)).div(NANO);
 }
 
-/** A budget's limit in nano-dollars, computed once per budget object (budgets are replaced, never mutated, on reload). */
+/**
+ * A budget's limit in nano-dollars, computed once per budget object (budgets are replaced, never mutated, on reload).
+ */
 const limitCache = new WeakMap<object, number>();
 function limitNano(b: BudgetCharge['budget']): number {
   let n = limitCache.get(b);
@@ -85,7 +87,8 @@ end
  * Returns {'ok'} | {'load', i} | {'refuse', i, spent, reserved, oldest bucket}.
  */
 const RESERVE_LUA = `${COMMON_LUA}
-local prefix, now, ticket, amt, exp, n = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local prefix, now, ticket, amt, exp, n =
+  ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 for i = 0, n - 1 do
   local o = 7 + i * 5
   local base = prefix .. ':' .. ARGV[o + 1]
@@ -103,7 +106,9 @@ for i = 0, n - 1 do
     else spent = tonumber(redis.call('GET', base .. ':spent') or '0') end
     local reserved = tonumber(redis.call('GET', rb .. ':sum') or '0')
     -- No room left refuses even a call estimated at 0 (an unpriced model): a zero budget blocks every call.
-    if spent + reserved + amt > limit or spent + reserved >= limit then return {'refuse', i + 1, spent, reserved, oldest} end
+    if spent + reserved + amt > limit or spent + reserved >= limit then
+      return {'refuse', i + 1, spent, reserved, oldest}
+    end
   end
 end
 for i = 0, n - 1 do
@@ -122,7 +127,8 @@ return {'ok'}
  * Returns the settled spend per budget after the call (-1 where no counter).
  */
 const SETTLE_LUA = `${COMMON_LUA}
-local prefix, ticket, cost, at, now, n = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local prefix, ticket, cost, at, now, n =
+  ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local out = {}
 for i = 0, n - 1 do
   local o = 7 + i * 3

@@ -54,7 +54,8 @@ function toBudget(r: BudgetRow): Budget {
 }
 
 const BUDGET_COLUMNS =
-  'id, name, scope, entity_id, provider, model, limit_usd, period, rolling_seconds, timezone, hard, alert_thresholds, webhook_url, reset_at, created_at, updated_at';
+  'id, name, scope, entity_id, provider, model, limit_usd, period, rolling_seconds, timezone, hard, alert_thresholds,' +
+  ' webhook_url, reset_at, created_at, updated_at';
 
 export async function listBudgets(q: Queryable, filter: { scope?: string; entityId?: string } = {}): Promise<Budget[]> {
   const where: string[] = [];
@@ -62,7 +63,8 @@ export async function listBudgets(q: Queryable, filter: { scope?: string; entity
   if (filter.scope) where.push(`scope = $${params.push(filter.scope)}`);
   if (filter.entityId) where.push(`entity_id = $${params.push(filter.entityId)}`);
   const rows = await q.all<BudgetRow>(
-    `SELECT ${BUDGET_COLUMNS} FROM budgets ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY scope, entity_id, provider, model, id`,
+    `SELECT ${BUDGET_COLUMNS} FROM budgets ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY scope, entity_id, provider, model, id`,
     params,
   );
   return rows.map(toBudget);
@@ -129,7 +131,8 @@ export async function insertBudget(store: Store, f: BudgetFields, now = new Date
     );
     if (clash) {
       throw new UsageError(
-        `a budget for ${f.scope} ${f.entityId}${f.provider ? ` on ${f.provider}` : ''}${f.model ? ` model ${f.model}` : ''} already exists (${clash.id})`,
+        `a budget for ${f.scope} ${f.entityId}${f.provider ? ` on ${f.provider}` : ''}` +
+          `${f.model ? ` model ${f.model}` : ''} already exists (${clash.id})`,
         {
           code: 'OCO_BUDGET_EXISTS',
           hint: `Change it with "oco budgets update --id ${clash.id} …" or delete it first.`,
@@ -137,7 +140,8 @@ export async function insertBudget(store: Store, f: BudgetFields, now = new Date
       );
     }
     await tx.run(
-      `INSERT INTO budgets (id, name, scope, entity_id, provider, model, limit_usd, period, rolling_seconds, timezone, hard, alert_thresholds, webhook_url, created_at, updated_at)
+      `INSERT INTO budgets (id, name, scope, entity_id, provider, model, limit_usd, period, rolling_seconds, timezone,
+         hard, alert_thresholds, webhook_url, created_at, updated_at)
        VALUES ($13, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $14)`,
       [...budgetParams(f), id, now],
     );
@@ -147,8 +151,9 @@ export async function insertBudget(store: Store, f: BudgetFields, now = new Date
 
 export async function updateBudget(store: Store, id: string, f: BudgetFields, now = new Date()): Promise<Budget> {
   await store.run(
-    `UPDATE budgets SET name = $1, scope = $2, entity_id = $3, provider = $4, model = $5, limit_usd = $6, period = $7, rolling_seconds = $8,
-       timezone = $9, hard = $10, alert_thresholds = $11, webhook_url = $12, updated_at = $14 WHERE id = $13`,
+    `UPDATE budgets SET name = $1, scope = $2, entity_id = $3, provider = $4, model = $5, limit_usd = $6, period = $7,
+       rolling_seconds = $8, timezone = $9, hard = $10, alert_thresholds = $11, webhook_url = $12, updated_at = $14
+     WHERE id = $13`,
     [...budgetParams(f), id, now],
   );
   return findBudget(store, { id });
@@ -188,7 +193,8 @@ interface RateLimitRow extends Row {
 
 export async function listRateLimits(q: Queryable): Promise<RateLimit[]> {
   const rows = await q.all<RateLimitRow>(
-    'SELECT id, scope, entity_id, kind, limit_value, window_seconds, created_at FROM rate_limits ORDER BY scope, entity_id, kind',
+    `SELECT id, scope, entity_id, kind, limit_value, window_seconds, created_at FROM rate_limits
+     ORDER BY scope, entity_id, kind`,
   );
   return rows.map((r) => ({
     id: r.id,
@@ -209,8 +215,10 @@ export async function upsertRateLimit(
 ): Promise<RateLimit> {
   const id = `rl_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   await store.run(
-    `INSERT INTO rate_limits (id, scope, entity_id, kind, limit_value, window_seconds, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (scope, entity_id, kind) DO UPDATE SET limit_value = excluded.limit_value, window_seconds = excluded.window_seconds, created_at = excluded.created_at`,
+    `INSERT INTO rate_limits (id, scope, entity_id, kind, limit_value, window_seconds, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (scope, entity_id, kind) DO UPDATE SET
+       limit_value = excluded.limit_value, window_seconds = excluded.window_seconds, created_at = excluded.created_at`,
     [id, l.scope, l.entityId, l.kind, l.limit, l.windowSeconds, now],
   );
   return (await listRateLimits(store)).find(
@@ -257,7 +265,8 @@ export async function recordAlert(
   now = new Date(),
 ): Promise<boolean> {
   const r = await store.run(
-    `INSERT INTO budget_alerts (id, budget_id, kind, threshold_pct, period_start, spent_usd, limit_usd, details, dedupe_key, created_at)
+    `INSERT INTO budget_alerts
+       (id, budget_id, kind, threshold_pct, period_start, spent_usd, limit_usd, details, dedupe_key, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedupe_key) DO NOTHING`,
     [
       `alr_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
@@ -282,7 +291,8 @@ export async function listAlerts(
   const params: SqlParam[] = [];
   const where = filter.budgetId ? `WHERE budget_id = $${params.push(filter.budgetId)}` : '';
   const rows = await q.all(
-    `SELECT id, budget_id, kind, threshold_pct, period_start, spent_usd, limit_usd, details, created_at FROM budget_alerts ${where}
+    `SELECT id, budget_id, kind, threshold_pct, period_start, spent_usd, limit_usd, details, created_at
+     FROM budget_alerts ${where}
      ORDER BY created_at DESC, id LIMIT $${params.push(filter.limit ?? 100)}`,
     params,
   );
@@ -371,16 +381,21 @@ export async function writeSpendEvents(q: Queryable, events: readonly SpendEvent
   });
   await q.run(
     `INSERT INTO spend_events (${EVENT_COLUMNS.join(', ')}) VALUES ${values.join(', ')}
-     ON CONFLICT (request_id) DO UPDATE SET state = excluded.state, cost_usd = excluded.cost_usd, unpriced = excluded.unpriced, overshoot_usd = excluded.overshoot_usd, updated_at = excluded.updated_at`,
+     ON CONFLICT (request_id) DO UPDATE SET state = excluded.state, cost_usd = excluded.cost_usd,
+       unpriced = excluded.unpriced, overshoot_usd = excluded.overshoot_usd, updated_at = excluded.updated_at`,
     params,
   );
 }
 
 /** writeSpendEvents' upsert for one row with positional placeholders: what the SQLite writer thread runs per row. */
-export const SQLITE_SPEND_UPSERT = `INSERT INTO spend_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
-     ON CONFLICT (request_id) DO UPDATE SET state = excluded.state, cost_usd = excluded.cost_usd, unpriced = excluded.unpriced, overshoot_usd = excluded.overshoot_usd, updated_at = excluded.updated_at`;
+export const SQLITE_SPEND_UPSERT = `INSERT INTO spend_events (${EVENT_COLUMNS.join(', ')})
+     VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
+     ON CONFLICT (request_id) DO UPDATE SET state = excluded.state, cost_usd = excluded.cost_usd,
+       unpriced = excluded.unpriced, overshoot_usd = excluded.overshoot_usd, updated_at = excluded.updated_at`;
 
-/** One ledger row as SQLite driver values, in EVENT_COLUMNS order: what toDriverValue makes of writeSpendEvents' values. */
+/**
+ * One ledger row as SQLite driver values, in EVENT_COLUMNS order: what toDriverValue makes of writeSpendEvents' values.
+ */
 export function sqliteSpendRow(e: SpendEvent, now: string): unknown[] {
   return [
     e.requestId,
@@ -434,7 +449,8 @@ export async function spentInWindow(q: Queryable, b: Budget, w: PeriodWindow): P
   const filter = budgetFilter(q, b, params);
   const from = `$${params.push(countFrom(b, w))}`;
   const row = await q.get<{ s: string | null }>(
-    `SELECT ${q.dialect.sumMoney('cost_usd')} AS s FROM spend_events WHERE state = 'settled' AND ts >= ${from} AND ${filter}`,
+    `SELECT ${q.dialect.sumMoney('cost_usd')} AS s
+     FROM spend_events WHERE state = 'settled' AND ts >= ${from} AND ${filter}`,
     params,
   );
   return money(row?.s ?? '0');
@@ -450,7 +466,8 @@ export async function guaranteeCounts(
   const filter = budgetFilter(q, b, params);
   const from = `$${params.push(countFrom(b, w))}`;
   const row = await q.get<{ u: unknown; o: unknown; s: string | null }>(
-    `SELECT SUM(CASE WHEN unpriced THEN 1 ELSE 0 END) AS u, COUNT(overshoot_usd) AS o, ${q.dialect.sumMoney('overshoot_usd')} AS s
+    `SELECT SUM(CASE WHEN unpriced THEN 1 ELSE 0 END) AS u, COUNT(overshoot_usd) AS o,
+       ${q.dialect.sumMoney('overshoot_usd')} AS s
        FROM spend_events WHERE state = 'settled' AND ts >= ${from} AND ${filter}`,
     params,
   );
@@ -462,7 +479,8 @@ export async function reservedNow(q: Queryable, b: Budget, now: Date): Promise<M
   const params: SqlParam[] = [];
   const filter = budgetFilter(q, b, params);
   const row = await q.get<{ s: string | null }>(
-    `SELECT ${q.dialect.sumMoney('reserved_usd')} AS s FROM spend_events WHERE state = 'reserved' AND expires_at > $${params.push(now)} AND ${filter}`,
+    `SELECT ${q.dialect.sumMoney('reserved_usd')} AS s
+     FROM spend_events WHERE state = 'reserved' AND expires_at > $${params.push(now)} AND ${filter}`,
     params,
   );
   return money(row?.s ?? '0');

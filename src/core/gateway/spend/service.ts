@@ -126,7 +126,9 @@ export function checkFailure(report: CheckReport): PolicyFailedError {
     `${report.failed.length} budget${report.failed.length === 1 ? '' : 's'} over the limit: ${names.join(', ')}`,
     {
       code: 'OCO_BUDGET_EXCEEDED',
-      hint: 'Raise the limit (oco budgets update), reset the period (oco budgets reset), or wait for the period to end.',
+      hint:
+        'Raise the limit (oco budgets update), reset the period (oco budgets reset),' +
+        ' or wait for the period to end.',
     },
   );
 }

@@ -118,7 +118,19 @@ const RECORD_FIELDS = [
 // The encoders spell the tables out as array literals: reading fixed properties of one shape is
 // several times faster than a loop over field names. call-journal.test.ts round-trips both.
 function intentLine(i: CallIntent): string {
-  return `${JSON.stringify(['i', i.id, i.ts, i.provider, i.model, i.endpoint, i.attribution, i.estimatedInputTokens, i.maxOutputTokens, i.admitted])}\n`;
+  const fields = [
+    'i',
+    i.id,
+    i.ts,
+    i.provider,
+    i.model,
+    i.endpoint,
+    i.attribution,
+    i.estimatedInputTokens,
+    i.maxOutputTokens,
+    i.admitted,
+  ];
+  return `${JSON.stringify(fields)}\n`;
 }
 
 function recordLine(r: UsageRecord, admitted: boolean, requestedModel: string): string {
@@ -366,7 +378,9 @@ export class CallJournal {
     return { segments: this.segments.length, bytes, openIntents: open, uncommitted };
   }
 
-  /** At a graceful stop, after the recorder has flushed: what is resolved goes; the rest is replayed at the next start. */
+  /**
+   * At a graceful stop, after the recorder has flushed: what is resolved goes; the rest is replayed at the next start.
+   */
   close(): void {
     this.truncate();
     for (const s of this.segments) {

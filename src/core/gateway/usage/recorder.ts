@@ -86,7 +86,10 @@ export class Recorder {
     return { queued: this.queue.length, ...this.stats, spillFiles: this.spillFiles().length, dbDown: this.dbDown };
   }
 
-  /** Writes what is queued (resolves once every record queued before the call is written or spilled); one flush at a time. */
+  /**
+   * Writes what is queued (resolves once every record queued
+   * before the call is written or spilled); one flush at a time.
+   */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => this.flush());
     if (this.queue.length === 0) return Promise.resolve();
@@ -132,7 +135,9 @@ export class Recorder {
     this.opts.onDurable?.(records);
   }
 
-  /** Writes records now, outside the queue (a previous run's journal at start); to a spill file when the database fails. */
+  /**
+   * Writes records now, outside the queue (a previous run's journal at start); to a spill file when the database fails.
+   */
   async writeDurably(records: UsageRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i += BATCH) {
       const batch = records.slice(i, i + BATCH);

@@ -57,8 +57,9 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
   const keyExpr = opts.groupBy === 'day' ? store.dialect.utcDay('hour') : GROUP_COLUMN[opts.groupBy];
   const m = store.dialect.sumMoney('cost_usd');
   const rows = await store.all(
-    `SELECT ${keyExpr} AS key, SUM(requests) AS requests, SUM(errors) AS errors, SUM(refused) AS refused, SUM(unpriced_requests) AS unpriced_requests,
-       SUM(input_tokens) AS input_tokens, SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
+    `SELECT ${keyExpr} AS key, SUM(requests) AS requests, SUM(errors) AS errors, SUM(refused) AS refused,
+       SUM(unpriced_requests) AS unpriced_requests, SUM(input_tokens) AS input_tokens,
+       SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
        SUM(output_tokens) AS output_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ${m} AS cost_usd
      FROM usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY ${keyExpr} ORDER BY ${keyExpr}`,
     [from.toISOString(), to.toISOString()],
@@ -180,7 +181,7 @@ export async function listRequests(
     where = 'WHERE ts < $1 OR (ts = $1 AND id < $2)';
     params.push(decoded[0], decoded[1]);
   }
-  const rows = await store.all(
+  const rows = await store.all<ApiRequestRow>(
     `SELECT * FROM api_requests ${where} ORDER BY ts DESC, id DESC LIMIT ${opts.limit + 1}`,
     params,
   );
@@ -193,7 +194,39 @@ export async function listRequests(
   };
 }
 
-function toRequestRow(r: Record<string, any>): RequestRow {
+/**
+ * An api_requests row as the drivers return it: ts is text (SQLite) or Date (PostgreSQL), tags JSON text or an
+ * array, counters numbers or numeric strings, flags booleans or 0/1.
+ */
+type ApiRequestRow = {
+  id: string;
+  ts: string | Date;
+  provider: string;
+  model: string;
+  endpoint: string | null;
+  org_id: string;
+  team_id: string;
+  agent_id: string;
+  user_id: string;
+  key_id: string | null;
+  tags: string | string[] | null;
+  input_tokens: number | string;
+  cached_input_tokens: number | string;
+  cache_write_5m_tokens: number | string;
+  cache_write_1h_tokens: number | string;
+  output_tokens: number | string;
+  reasoning_tokens: number | string;
+  tool_prompt_tokens: number | string;
+  cost_usd: number | string | null;
+  latency_ms: number | string | null;
+  ttfb_ms: number | string | null;
+  status_code: number | string | null;
+  streamed: boolean | number;
+  estimated: boolean | number;
+  error_class: string | null;
+};
+
+function toRequestRow(r: ApiRequestRow): RequestRow {
   const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
     id: r.id,

@@ -25,7 +25,8 @@ export async function writeRecords(tx: Queryable, records: readonly UsageRecord[
       params.push(...vals);
     }
     const rows = await tx.all<{ id: string }>(
-      `INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT (id, ts) DO NOTHING RETURNING id`,
+      `INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES ${tuples.join(',')}
+       ON CONFLICT (id, ts) DO NOTHING RETURNING id`,
       params as never,
     );
     for (const row of rows) inserted.add(row.id);
@@ -66,13 +67,27 @@ interface Rollup {
   cost: Money;
 }
 
+/** The rollup's counters, added to on a conflict (cost_usd has a dialect-specific sum of its own). */
+const SUMMED_COLUMNS = [
+  'requests',
+  'errors',
+  'refused',
+  'unpriced_requests',
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+];
+
 function rollupSql(addCost: string, placeholder: (i: number) => string): string {
   const add = (c: string) => `${c} = usage_hourly.${c} + excluded.${c}`;
-  return `INSERT INTO usage_hourly (hour, org_id, team_id, agent_id, user_id, provider, model, requests, errors, refused, unpriced_requests,
-      input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_usd)
+  return `INSERT INTO usage_hourly (hour, org_id, team_id, agent_id, user_id, provider, model, requests, errors,
+      refused, unpriced_requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
+      reasoning_tokens, cost_usd)
     VALUES (${Array.from({ length: 17 }, (_, i) => placeholder(i + 1)).join(',')})
     ON CONFLICT (hour, org_id, team_id, agent_id, user_id, provider, model) DO UPDATE SET
-      ${['requests', 'errors', 'refused', 'unpriced_requests', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens'].map(add).join(', ')},
+      ${SUMMED_COLUMNS.map(add).join(', ')},
       cost_usd = ${addCost}`;
 }
 
@@ -130,7 +145,8 @@ export function writeRecordsSqlite(db: Database.Database, records: readonly Usag
   if (!st) {
     st = {
       insert: db.prepare(
-        `INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(',')}) ON CONFLICT (id, ts) DO NOTHING`,
+        `INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(',')})
+         ON CONFLICT (id, ts) DO NOTHING`,
       ),
       rollup: db.prepare(rollupSql('decimal_add(usage_hourly.cost_usd, excluded.cost_usd)', () => '?')),
     };

@@ -4,8 +4,8 @@ export function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.trunc(v) : 0;
 }
 
-export function obj(v: unknown): Record<string, any> | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : undefined;
+export function obj(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 const TEXT_KEYS = new Set(['content', 'text', 'delta', 'thinking', 'partial_json', 'arguments', 'refusal']);

@@ -57,7 +57,8 @@ function blocks(t: Tally, c: unknown): void {
   for (const b of arr(c)) {
     if (!isObj(b)) continue;
     const walk = typeof b.type === 'string' ? BLOCKS[b.type] : undefined;
-    // Documents (PDF pages are images and text), redacted thinking, server tool results…: sizes the request does not show.
+    // Documents (PDF pages are images and text), redacted thinking,
+    // server tool results…: sizes the request does not show.
     if (walk) walk(t, b);
     else t.unknown(`anthropic content block ${String(b.type)}`);
   }

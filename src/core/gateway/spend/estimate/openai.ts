@@ -206,7 +206,10 @@ function texts(t: Tally, v: unknown): void {
   }
 }
 
-/** Endpoint (by its path's end: OpenAI-compatible servers mount the API under other prefixes) → walker; first match wins. */
+/**
+ * Endpoint (by its path's end: OpenAI-compatible servers mount
+ * the API under other prefixes) → walker; first match wins.
+ */
 const ENDPOINTS: ReadonlyArray<readonly [RegExp, (body: Record<string, unknown>, model: string, t: Tally) => void]> = [
   [/\/chat\/completions$/, chat],
   [/\/responses$/, responses],

@@ -27,7 +27,10 @@ export class Tally {
     if (v !== undefined) this.tokens += this.count(JSON.stringify(v) ?? '');
   }
 
-  /** Opaque data the provider turns back into tokens (encrypted reasoning, signatures): its bytes, as no token is smaller than a byte of its encoding. */
+  /**
+   * Opaque data the provider turns back into tokens (encrypted reasoning,
+   * signatures): its bytes, as no token is smaller than a byte of its encoding.
+   */
   opaque(v: unknown): void {
     if (typeof v === 'string') this.tokens += Buffer.byteLength(v, 'utf8');
   }

@@ -47,7 +47,8 @@ export function fromGeminiEmbeddings(json: unknown, req: EmbeddingsRequest): Tra
     body: {
       object: 'list',
       data: list.map((e, index) => {
-        const values: number[] = Array.isArray(obj(e)?.values) ? obj(e)!.values : [];
+        const raw = obj(e)?.values;
+        const values: number[] = Array.isArray(raw) ? raw : [];
         return { object: 'embedding', index, embedding: base64 ? base64Floats(values) : values };
       }),
       model: req.model,

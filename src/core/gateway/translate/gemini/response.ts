@@ -24,7 +24,7 @@ export interface CandidateDelta {
 }
 
 /** What one candidate (or one streamed piece of it) says, in OpenAI terms. */
-export function readCandidate(candidate: Record<string, any>): CandidateDelta {
+export function readCandidate(candidate: Record<string, unknown>): CandidateDelta {
   let text = '';
   const toolCalls: ToolCall[] = [];
   const parts = obj(candidate.content)?.parts;
@@ -46,7 +46,7 @@ export function readCandidate(candidate: Record<string, any>): CandidateDelta {
 
 export function fromGeminiResponse(json: unknown, ctx: ResponseContext): Translated<ChatCompletion> {
   const res = obj(json) ?? {};
-  const candidates: Record<string, any>[] = (Array.isArray(res.candidates) ? res.candidates : []).map(
+  const candidates: Record<string, unknown>[] = (Array.isArray(res.candidates) ? res.candidates : []).map(
     (c: unknown) => obj(c) ?? {},
   );
   const choices: ChatCompletion['choices'] = candidates.map((c, i) => {

@@ -12,7 +12,7 @@ export function geminiTracker(): StreamTracker {
       const ev = obj(tryParse(data));
       if (!ev) return data;
       chars += textChars(ev.candidates);
-      if (Array.isArray(ev.candidates) && ev.candidates.some((c: any) => c?.finishReason)) sawFinish = true;
+      if (Array.isArray(ev.candidates) && ev.candidates.some((c: unknown) => obj(c)?.finishReason)) sawFinish = true;
       const usage = geminiUsage(ev.usageMetadata);
       if (usage) found = { usage, model: typeof ev.modelVersion === 'string' ? ev.modelVersion : undefined };
       return data;
