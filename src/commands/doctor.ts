@@ -7,7 +7,8 @@ const MARK = { ok: 'ok  ', warn: 'warn', fail: 'FAIL', skip: 'skip' } as const;
 export default class Doctor extends OcoCommand<DoctorReport> {
   static override summary = 'Check that oco can run here: Node.js, data directory, database and migrations, Redis.';
   static override description =
-    'Each failed check prints its fix. Exit 0 when nothing failed (warnings allowed), 3 when the database or Redis is unreachable, 1 for any other failure.';
+    'Each failed check prints its fix. Exit 0 when nothing failed (warnings ' +
+    'allowed), 3 when the database or Redis is unreachable, 1 for any other failure.';
   static override examples = [
     '<%= config.bin %> doctor',
     '<%= config.bin %> doctor --json',

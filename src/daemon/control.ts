@@ -36,10 +36,26 @@ export function runningDaemon(config: OcoConfig): DaemonState | undefined {
   return undefined;
 }
 
-export async function fetchHealth(url: string, timeoutMs = 2000): Promise<Record<string, any> | undefined> {
+/**
+ * The body of the gateway's GET /health (snake_case, as the admin API); a missing version or engine falls back to
+ * the state file's.
+ */
+export interface HealthBody {
+  status: string;
+  pid: number;
+  version?: string;
+  engine?: string;
+  uptime_s: number;
+  requests_served: number;
+  in_flight: number;
+  records_queued: number;
+  spill_files: number;
+}
+
+export async function fetchHealth(url: string, timeoutMs = 2000): Promise<HealthBody | undefined> {
   try {
     const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    return r.ok ? ((await r.json()) as Record<string, any>) : undefined;
+    return r.ok ? ((await r.json()) as HealthBody) : undefined;
   } catch {
     return undefined;
   }
@@ -187,9 +203,10 @@ export async function startDetached(
     exited === ExitCode.usage || exited === ExitCode.unreachable || exited === ExitCode.policy
       ? exited
       : ExitCode.failure;
+  const why = exited !== undefined ? ` (exit code ${exited})` : ' within the timeout';
   throw new OcoError(
     'OCO_PROXY_START_FAILED',
-    `the gateway did not start${exited !== undefined ? ` (exit code ${exited})` : ' within the timeout'}; last log lines:\n${lines.join('\n')}`,
+    `the gateway did not start${why}; last log lines:\n${lines.join('\n')}`,
     exitCode,
     {
       hint: `See ${logFilePath(config.paths.logDir)} and ${errFile}.`,
@@ -216,7 +233,8 @@ function typedError(stderrLines: readonly string[]): OcoError | undefined {
           };
         }
       ).error;
-      // A daemon of another version may name a code this one does not know: it keeps its exit code, under the start failure's code.
+      // A daemon of another version may name a code this one does not know: it keeps its exit code, under the start
+      // failure's code.
       return new OcoError(
         isErrorCode(e.code) ? e.code : 'OCO_PROXY_START_FAILED',
         `the gateway did not start: ${e.message}`,

@@ -53,7 +53,8 @@ export async function startDaemon(
   if (narrowed.refused.length > 0)
     logger.warn(
       { paths: narrowed.refused },
-      'cannot narrow the modes of these paths (another owner or a read-only file system); set them to 0600/0700 by hand',
+      'cannot narrow the modes of these paths (another owner or ' +
+        'a read-only file system); set them to 0600/0700 by hand',
     );
   const settings = gatewaySettings(config);
   for (const [name, url] of Object.entries(settings.baseUrls)) {
@@ -82,7 +83,8 @@ export async function startDaemon(
     defaultMaxOutputTokens: config.int('budget.defaultMaxOutputTokens'),
     logger,
   });
-  // Only for bench/proxy/journal.ts, which measures what the journal costs a call; not a setting: without it a crash loses calls.
+  // Only for bench/proxy/journal.ts, which measures what the journal costs a call; not a setting: without it a
+  // crash loses calls.
   const journaling = process.env.OCO_BENCH_CALL_JOURNAL !== 'off';
   if (journaling) journal.open();
   recorder.start();
@@ -166,7 +168,10 @@ export async function startDaemon(
   return { gateway, state, recorder, store, logger, stop };
 }
 
-/** Spend controls plug in through src/core/gateway/spend/index.ts when it exists; the gateway runs without them otherwise. */
+/**
+ * Spend controls plug in through src/core/gateway/spend/index.ts when it exists; the gateway runs without them
+ * otherwise.
+ */
 async function loadSpendModule(
   config: OcoConfig,
   store: Store,
@@ -184,7 +189,8 @@ async function loadSpendModule(
     throw err;
   }
   if (recovered.length > 0 && mod.settleRecovered) {
-    // Before the controls load their counters: a recovered call counts in its budgets, and its reservation is not released as stale.
+    // Before the controls load their counters: a recovered call counts in its budgets, and its reservation is not
+    // released as stale.
     try {
       await mod.settleRecovered(store, recovered);
     } catch (err) {

@@ -9,9 +9,13 @@ import { requireDuration, requireName } from '../../core/resilience/velero/value
 
 export default class BackupCreate extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Create a Velero backup (a velero.io/v1 Backup), optionally waiting for it to finish.';
-  static override description = `Creates the Backup object in the Velero namespace, as "velero backup create" does.
-With --wait the object is watched (not polled) and progress is shown live on a terminal (phase, items, errors, warnings); without a terminal each phase change is one key=value line on stderr; with --json only the final document is printed.
-Exit codes with --wait: 0 Completed; 4 PartiallyFailed, Failed or FailedValidation; 1 Deleting or --timeout reached (code OCO_WAIT_TIMEOUT); 3 cluster unreachable. Unlike velero, a failed backup never exits 0.`;
+  static override description =
+    'Creates the Backup object in the Velero namespace, as "velero backup create" does.\n' +
+    'With --wait the object is watched (not polled) and progress is shown live on a ' +
+    'terminal (phase, items, errors, warnings); without a terminal each phase change ' +
+    'is one key=value line on stderr; with --json only the final document is printed.\n' +
+    'Exit codes with --wait: 0 Completed; 4 PartiallyFailed, Failed or FailedValidation; 1 Deleting or --timeout ' +
+    'reached (code OCO_WAIT_TIMEOUT); 3 cluster unreachable. Unlike velero, a failed backup never exits 0.';
   static override examples = [
     '<%= config.bin %> backup create nightly-app --include-namespaces app --ttl 720h --wait',
     '<%= config.bin %> backup create --from-schedule daily --wait --timeout 1h',

@@ -7,8 +7,11 @@ import { finishJob, forgetObject, startJob } from '../../core/resilience/velero/
 export default class BackupDelete extends VeleroCommand<DeleteResult> {
   static override summary =
     'Delete a backup through a DeleteBackupRequest (its data in object storage and its snapshots too).';
-  static override description = `Velero deletes a backup only through a DeleteBackupRequest; deleting the Backup object directly would leave its data behind and Velero would sync it back.
-Asks for confirmation on a terminal; needs --confirm otherwise. Refuses while the backup is still running (exit 2, OCO_BACKUP_RUNNING).`;
+  static override description =
+    'Velero deletes a backup only through a DeleteBackupRequest; deleting the Backup ' +
+    'object directly would leave its data behind and Velero would sync it back.\n' +
+    'Asks for confirmation on a terminal; needs --confirm otherwise. ' +
+    'Refuses while the backup is still running (exit 2, OCO_BACKUP_RUNNING).';
   static override examples = [
     '<%= config.bin %> backup delete old-backup',
     '<%= config.bin %> backup delete old-backup --confirm --wait',

@@ -7,7 +7,8 @@ export default class BackupDescribe extends VeleroCommand<Record<string, unknown
   static override summary =
     'Show one backup: phase, progress, spec and, with --details, its resources and errors/warnings.';
   static override description =
-    '--details fetches the resource list and the results file through DownloadRequests (Velero signs a URL to object storage; oco fetches and gunzips it), as velero backup describe --details does.';
+    '--details fetches the resource list and the results file through DownloadRequests (Velero signs ' +
+    'a URL to object storage; oco fetches and gunzips it), as velero backup describe --details does.';
   static override examples = [
     '<%= config.bin %> backup describe nightly-app',
     '<%= config.bin %> backup describe nightly-app --details --json',

@@ -5,7 +5,8 @@ import { logs } from '../../core/resilience/velero/service.js';
 export default class BackupLogs extends VeleroCommand<{ name: string; log: string }> {
   static override summary = "Print a backup's log (from object storage, through a DownloadRequest).";
   static override description =
-    'Creates a DownloadRequest for the BackupLog, waits (by watching) for Velero to sign a URL, fetches it and gunzips it. The request is deleted afterwards.';
+    'Creates a DownloadRequest for the BackupLog, waits (by watching) for Velero ' +
+    'to sign a URL, fetches it and gunzips it. The request is deleted afterwards.';
   static override examples = [
     '<%= config.bin %> backup logs nightly-app',
     '<%= config.bin %> backup logs nightly-app | grep level=error',

@@ -8,7 +8,8 @@ import { listAlerts, type AlertRecord } from '../../core/gateway/spend/repo.js';
 export default class BudgetsAlerts extends OcoCommand<AlertRecord[]> {
   static override summary = 'List recorded budget alerts: thresholds crossed and calls refused, newest first.';
   static override description =
-    'Each threshold is recorded once per period; refusals at most once a minute per budget. Webhooks (if any) were sent for the same events.';
+    'Each threshold is recorded once per period; refusals at most once a ' +
+    'minute per budget. Webhooks (if any) were sent for the same events.';
   static override examples = [
     '<%= config.bin %> budgets alerts',
     '<%= config.bin %> budgets alerts --scope team --entity payments --limit 20',

@@ -15,7 +15,9 @@ import {
 export default class BudgetsCheck extends OcoCommand<CheckReport> {
   static override summary = 'CI gate: exit 4 when a budget is over its limit.';
   static override description =
-    '--fail-on exceeded (default): fails when a hard budget has spent its limit. --fail-on soft: soft (alert-only) budgets over their limit fail too. Exit 0 when nothing fails; the report is printed either way (--json: {failOn, checked, failed, budgets}).';
+    '--fail-on exceeded (default): fails when a hard budget has spent its limit. --fail-on ' +
+    'soft: soft (alert-only) budgets over their limit fail too. Exit 0 when nothing fails; ' +
+    'the report is printed either way (--json: {failOn, checked, failed, budgets}).';
   static override examples = [
     '<%= config.bin %> budgets check',
     '<%= config.bin %> budgets check --scope team --entity payments --fail-on soft',

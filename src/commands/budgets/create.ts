@@ -8,10 +8,16 @@ import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/servic
 export default class BudgetsCreate extends OcoCommand<BudgetStatus> {
   static override summary = 'Create a spend budget for an org, team, agent, user, virtual key or tag.';
   static override description =
-    "The gateway reserves each call's worst-case cost against every budget that applies before forwarding it, and refuses it with 429 when a hard budget would be exceeded, or has nothing left. Soft budgets only alert. --limit 0 is allowed: a zero hard budget refuses every call it applies to (a kill switch for an agent or key). Calendar periods start at local midnight in --timezone (weeks on Monday). Bad input exits 2 naming the flag, and nothing is stored.";
+    "The gateway reserves each call's worst-case cost against every budget that applies before " +
+    'forwarding it, and refuses it with 429 when a hard budget would be exceeded, or has nothing ' +
+    'left. Soft budgets only alert. --limit 0 is allowed: a zero hard budget refuses every call ' +
+    'it applies to (a kill switch for an agent or key). Calendar periods start at local midnight ' +
+    'in --timezone (weeks on Monday). Bad input exits 2 naming the flag, and nothing is stored.';
   static override examples = [
-    '<%= config.bin %> budgets create --scope team --entity payments --limit 500 --period monthly --timezone Europe/Berlin',
-    '<%= config.bin %> budgets create --scope agent --entity billing-bot --limit 20 --period rolling --window 24h --alert-at 50,80,100',
+    '<%= config.bin %> budgets create --scope team --entity ' +
+      'payments --limit 500 --period monthly --timezone Europe/Berlin',
+    '<%= config.bin %> budgets create --scope agent --entity billing-bot ' +
+      '--limit 20 --period rolling --window 24h --alert-at 50,80,100',
     '<%= config.bin %> budgets create --scope team --entity payments --model gpt-4o --limit 100 --soft --webhook https://hooks.example.com/oco',
     '<%= config.bin %> budgets create --scope key --entity key_abc123 --limit 5 --period total --json',
     '<%= config.bin %> budgets create --scope agent --entity runaway-bot --limit 0 --period total',

@@ -9,7 +9,10 @@ import { budgetStatuses, type BudgetStatus } from '../../core/gateway/spend/serv
 export default class BudgetsList extends OcoCommand<BudgetStatus[]> {
   static override summary = 'List budgets with spent, reserved and remaining amounts and the next reset.';
   static override description =
-    'Spent is the settled cost of calls in the current period (exact decimal); reserved is the worst case of calls in flight. Unpriced counts calls admitted for a model without a price (budget.unpricedModels=allow; their cost is unknown, not in spent); overshoot counts calls whose exact cost came out above the bound reserved for them.';
+    'Spent is the settled cost of calls in the current period (exact decimal); reserved ' +
+    'is the worst case of calls in flight. Unpriced counts calls admitted for a model ' +
+    'without a price (budget.unpricedModels=allow; their cost is unknown, not in spent); ' +
+    'overshoot counts calls whose exact cost came out above the bound reserved for them.';
   static override examples = [
     '<%= config.bin %> budgets list',
     '<%= config.bin %> budgets list --scope team',

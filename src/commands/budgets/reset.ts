@@ -7,7 +7,8 @@ import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/servic
 export default class BudgetsReset extends OcoCommand<BudgetStatus> {
   static override summary = "Start a budget's current period over: spend so far no longer counts, alerts re-arm.";
   static override description =
-    'The ledger keeps every call; the reset only moves the point from which the budget counts. Running daemons apply it within seconds.';
+    'The ledger keeps every call; the reset only moves the point from ' +
+    'which the budget counts. Running daemons apply it within seconds.';
   static override examples = [
     '<%= config.bin %> budgets reset --scope team --entity payments',
     '<%= config.bin %> budgets reset bud_0123456789abcdef --json',

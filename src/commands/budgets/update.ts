@@ -9,11 +9,14 @@ import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/servic
 export default class BudgetsUpdate extends OcoCommand<BudgetStatus> {
   static override summary = "Change a budget's limit, period, thresholds, webhook or hard/soft mode.";
   static override description =
-    'Only the given flags change. Running daemons pick the change up within seconds. Changing the period keeps recorded spend: the new period counts the calls that fall in it. --limit 0 on a hard budget refuses every call it applies to.';
+    'Only the given flags change. Running daemons pick the change up within seconds. ' +
+    'Changing the period keeps recorded spend: the new period counts the calls that ' +
+    'fall in it. --limit 0 on a hard budget refuses every call it applies to.';
   static override examples = [
     '<%= config.bin %> budgets update --scope team --entity payments --limit 750',
     '<%= config.bin %> budgets update bud_0123456789abcdef --soft',
-    '<%= config.bin %> budgets update --scope agent --entity billing-bot --period rolling --window 7d --alert-at 90 --json',
+    '<%= config.bin %> budgets update --scope agent --entity ' +
+      'billing-bot --period rolling --window 7d --alert-at 90 --json',
     '<%= config.bin %> budgets update --scope team --entity payments --webhook none',
     '<%= config.bin %> budgets update --scope agent --entity runaway-bot --limit 0',
   ];
@@ -39,7 +42,8 @@ export default class BudgetsUpdate extends OcoCommand<BudgetStatus> {
     };
     if (Object.values(changes).every((v) => v === undefined)) {
       throw new UsageError(
-        'nothing to change: give at least one of --limit, --period, --window, --timezone, --alert-at, --webhook, --name, --soft, --hard',
+        'nothing to change: give at least one of --limit, --period, ' +
+          '--window, --timezone, --alert-at, --webhook, --name, --soft, --hard',
         { code: 'OCO_USAGE' },
       );
     }

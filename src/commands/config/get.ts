@@ -5,7 +5,8 @@ import { getConfigValue, type ConfigGetResult } from '../../core/base/config/ser
 export default class ConfigGet extends OcoCommand<ConfigGetResult> {
   static override summary = 'Print the effective value of one configuration key.';
   static override description =
-    'Secrets are masked unless --reveal is given. The source says whether the value came from a flag, an environment variable, the config file (with its line) or the default.';
+    'Secrets are masked unless --reveal is given. The source says whether the value came ' +
+    'from a flag, an environment variable, the config file (with its line) or the default.';
   static override examples = [
     '<%= config.bin %> config get proxy.port',
     '<%= config.bin %> config get database.url --json',

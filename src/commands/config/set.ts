@@ -5,7 +5,8 @@ import { setConfigValue, type ConfigSetResult } from '../../core/base/config/ser
 export default class ConfigSet extends OcoCommand<ConfigSetResult> {
   static override summary = 'Set a configuration key in the config file.';
   static override description =
-    'The value is checked before the file is written; the file is replaced atomically (mode 0600) and is never rewritten when it cannot be parsed.';
+    'The value is checked before the file is written; the file is replaced ' +
+    'atomically (mode 0600) and is never rewritten when it cannot be parsed.';
   static override examples = [
     '<%= config.bin %> config set proxy.port 9090',
     '<%= config.bin %> config set database.url postgres://postgres@127.0.0.1:5432/oco',

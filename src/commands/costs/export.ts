@@ -7,7 +7,8 @@ import { parseReportWindow } from '../../core/cloud-costs/window.js';
 export default class CostsExport extends OcoCommand<{ format: string; rows: number; output: string }> {
   static override summary = 'Write the normalised cost table out as a FOCUS 1.2 CSV.';
   static override description =
-    'Columns in the FOCUS specification order, then x_ custom columns; columns imported from FOCUS files come back as they were read.';
+    'Columns in the FOCUS specification order, then x_ custom columns; ' +
+    'columns imported from FOCUS files come back as they were read.';
   static override examples = [
     '<%= config.bin %> costs export --format focus-csv > focus.csv',
     '<%= config.bin %> costs export --format focus-csv --from 2026-07-01 --to 2026-07-31 --output july.csv',

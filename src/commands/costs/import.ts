@@ -7,11 +7,20 @@ import { Progress } from '../../core/cli/progress.js';
 
 export default class CostsImport extends OcoCommand<{ files: ImportResult[]; rows: number; invalid: number }> {
   static override summary = 'Import FOCUS 1.0–1.3 cost files (CSV, CSV.gz, Parquet).';
-  static override description = `Reads AWS Data Exports (FOCUS), Azure FocusCost exports, the GCP FOCUS table or any FOCUS file, streaming.
-Each row is filed under its own provider: ServiceProviderName (FOCUS 1.3), else ProviderName, so one file may mix clouds. AWS / Amazon Web Services become aws, Microsoft / Azure azure, Google / Google Cloud gcp (any case), the same keys "oco costs ingest" uses; any other name (Oracle, Snowflake, OpenAI) is kept as written. HostProviderName and InvoiceIssuerName (a reseller) do not decide the provider.
---provider fills rows that name no provider (a file without the column, or an empty cell); a row that names a different provider stops the import (exit 2): the flag never relabels a file.
-Each file is one source (focus:<file name>, or --source), whatever providers it holds: importing it again replaces that source's rows for the file's days, all providers together, never duplicates them. A file and an API ingest of the same provider are different sources: "costs summary --by provider" adds both, and the import warns when they cover the same days.
-A malformed row stops the import before anything is written and names the file, line and column; --skip-invalid imports the valid rows and counts the rest.`;
+  static override description =
+    'Reads AWS Data Exports (FOCUS), Azure FocusCost exports, the GCP FOCUS table or any FOCUS file, streaming.\n' +
+    'Each row is filed under its own provider: ServiceProviderName (FOCUS 1.3), else ProviderName, so one ' +
+    'file may mix clouds. AWS / Amazon Web Services become aws, Microsoft / Azure azure, Google / Google ' +
+    'Cloud gcp (any case), the same keys "oco costs ingest" uses; any other name (Oracle, Snowflake, OpenAI) ' +
+    'is kept as written. HostProviderName and InvoiceIssuerName (a reseller) do not decide the provider.\n' +
+    '--provider fills rows that name no provider (a file without the column, or an empty cell); a ' +
+    'row that names a different provider stops the import (exit 2): the flag never relabels a file.\n' +
+    'Each file is one source (focus:<file name>, or --source), whatever providers it holds: ' +
+    "importing it again replaces that source's rows for the file's days, all providers together, " +
+    'never duplicates them. A file and an API ingest of the same provider are different sources: ' +
+    '"costs summary --by provider" adds both, and the import warns when they cover the same days.\n' +
+    'A malformed row stops the import before anything is written and names the file, ' +
+    'line and column; --skip-invalid imports the valid rows and counts the rest.';
   static override examples = [
     '<%= config.bin %> costs import focus-2026-07.csv.gz',
     '<%= config.bin %> costs import export.parquet --source aws-focus',
@@ -27,7 +36,8 @@ A malformed row stops the import before anything is written and names the file, 
     source: Flags.string({ description: 'source name (default focus:<file name>); one file only' }),
     provider: Flags.string({
       description:
-        'provider of rows that name none (no ServiceProviderName/ProviderName column, or an empty cell): aws, azure, gcp or any name; a row naming another provider is an error',
+        'provider of rows that name none (no ServiceProviderName/ProviderName column, or an ' +
+        'empty cell): aws, azure, gcp or any name; a row naming another provider is an error',
     }),
     currency: Flags.string({ description: 'BillingCurrency for files without that column (ISO 4217, e.g. USD)' }),
     'skip-invalid': Flags.boolean({ description: 'skip malformed rows and count them instead of stopping' }),
@@ -81,7 +91,8 @@ A malformed row stops the import before anything is written and names the file, 
         for (const ex of r.invalidExamples) this.warn(`skipped: ${ex}`);
         for (const o of r.overlaps)
           this.warn(
-            `${r.source} overlaps ${o.source} for ${o.provider} (${o.rows} rows, ${o.first}..${o.last}): both count in reports; remove one with a narrower import or use --by source`,
+            `${r.source} overlaps ${o.source} for ${o.provider} (${o.rows} rows, ${o.first}..${o.last}): ` +
+              'both count in reports; remove one with a narrower import or use --by source',
           );
       }
     }

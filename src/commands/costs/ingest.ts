@@ -10,10 +10,18 @@ import { parseWindow } from '../../core/cloud-costs/window.js';
 export default class CostsIngest extends OcoCommand<IngestSummary> {
   static override summary =
     'Fetch daily costs from AWS Cost Explorer, Azure Cost Management and the GCP billing export.';
-  static override description = `Defaults: the last 30 days, every configured provider. Re-running a window replaces that window's rows for each provider (one transaction): never duplicates; a failed run keeps the previous data.
-AWS bills every Cost Explorer request ($0.01): the run prints how many it made; --dry-run prints the plan and makes none.
-Provider limits: Azure is asked one month at a time (a longer Daily query is cut to its last month); an answer that starts late or has holes is a warning. AWS Cost Explorer keeps 13 months and the current month: older days are not fetched and keep their stored rows (a warning says so), resource-level rows cover the last 14 days.
-Credentials are each SDK's own: AWS_* / AWS_PROFILE, AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET (+ AZURE_SUBSCRIPTION_ID or OCO_AZURE_SCOPE), GOOGLE_APPLICATION_CREDENTIALS or GCP_CREDENTIALS_JSON (+ OCO_GCP_BILLING_TABLE).`;
+  static override description =
+    "Defaults: the last 30 days, every configured provider. Re-running a window replaces that window's " +
+    'rows for each provider (one transaction): never duplicates; a failed run keeps the previous data.\n' +
+    'AWS bills every Cost Explorer request ($0.01): the run prints ' +
+    'how many it made; --dry-run prints the plan and makes none.\n' +
+    'Provider limits: Azure is asked one month at a time (a longer Daily query is cut to ' +
+    'its last month); an answer that starts late or has holes is a warning. AWS Cost ' +
+    'Explorer keeps 13 months and the current month: older days are not fetched and keep ' +
+    'their stored rows (a warning says so), resource-level rows cover the last 14 days.\n' +
+    "Credentials are each SDK's own: AWS_* / AWS_PROFILE, AZURE_TENANT_ID + " +
+    'AZURE_CLIENT_ID + AZURE_CLIENT_SECRET (+ AZURE_SUBSCRIPTION_ID or OCO_AZURE_SCOPE), ' +
+    'GOOGLE_APPLICATION_CREDENTIALS or GCP_CREDENTIALS_JSON (+ OCO_GCP_BILLING_TABLE).';
   static override examples = [
     '<%= config.bin %> costs ingest',
     '<%= config.bin %> costs ingest --aws --from 2026-07-01 --to 2026-07-31 --dry-run',
@@ -111,9 +119,8 @@ Credentials are each SDK's own: AWS_* / AWS_PROFILE, AZURE_TENANT_ID + AZURE_CLI
           })),
         ),
       );
-      this.log(
-        `window ${s.window.from} .. ${lastDay}, ${s.rows} rows, ${s.requests} API requests${s.providers.some((p) => p.provider === 'aws') ? ` (AWS Cost Explorer bills $0.01 each)` : ''}`,
-      );
+      const billed = s.providers.some((p) => p.provider === 'aws') ? ' (AWS Cost Explorer bills $0.01 each)' : '';
+      this.log(`window ${s.window.from} .. ${lastDay}, ${s.rows} rows, ${s.requests} API requests${billed}`);
     }
     for (const sk of s.skipped) this.log(`skipped ${sk.provider}: ${sk.reason}`);
     for (const p of s.providers) {

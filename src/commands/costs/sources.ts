@@ -8,7 +8,9 @@ export default class CostsSources extends OcoCommand<{ sources: SourceStatus[] }
   static override summary =
     'List cost sources: which providers are configured, whether their credentials work, what is stored.';
   static override description =
-    "Checks each configured credential by signing in (AWS: resolving the credential chain; Azure: a token for Resource Manager; GCP: a token from the key's token_uri). It never queries costs, so it costs nothing. Exit 1 when a configured credential fails.";
+    'Checks each configured credential by signing in (AWS: resolving the credential chain; ' +
+    "Azure: a token for Resource Manager; GCP: a token from the key's token_uri). It never " +
+    'queries costs, so it costs nothing. Exit 1 when a configured credential fails.';
   static override examples = [
     '<%= config.bin %> costs sources',
     '<%= config.bin %> costs sources --no-check',

@@ -8,8 +8,10 @@ import { parseReportWindow } from '../../core/cloud-costs/window.js';
 
 export default class CostsSummary extends OcoCommand<Summary> {
   static override summary = 'Cloud costs grouped by provider, service, account, region, tag, day or month.';
-  static override description = `Sums are exact (NUMERIC in PostgreSQL, decimal in SQLite). Costs are kept in the currency they were billed in;
-the USD column uses the rates set with "oco costs rates set" and is left empty for a currency without a rate.`;
+  static override description =
+    'Sums are exact (NUMERIC in PostgreSQL, decimal in SQLite). ' +
+    'Costs are kept in the currency they were billed in;\n' +
+    'the USD column uses the rates set with "oco costs rates set" and is left empty for a currency without a rate.';
   static override examples = [
     '<%= config.bin %> costs summary',
     '<%= config.bin %> costs summary --by service --from 2026-07-01 --to 2026-07-31',
@@ -30,7 +32,8 @@ the USD column uses the rates set with "oco costs rates set" and is left empty f
     }),
     provider: Flags.string({
       description:
-        'only this provider: aws, azure, gcp (or a FOCUS name such as "Amazon Web Services"), or another provider as imported',
+        'only this provider: aws, azure, gcp (or a FOCUS name such ' +
+        'as "Amazon Web Services"), or another provider as imported',
     }),
     csv: Flags.boolean({ description: 'print CSV', exclusive: ['json'] }),
   };
@@ -60,8 +63,12 @@ the USD column uses the rates set with "oco costs rates set" and is left empty f
       this.log('No cloud costs in this window. Import some with "oco costs import" or "oco costs ingest".');
     else {
       this.log(renderTable(rows));
+      const billed =
+        currencies.length > 1 || currencies[0] !== 'USD'
+          ? ` (${currencies.map((c) => `${summary.total.byCurrency[c]} ${c}`).join(', ')})`
+          : '';
       this.log(
-        `total: ${summary.total.costUsd ?? '-'} USD${currencies.length > 1 || currencies[0] !== 'USD' ? ` (${currencies.map((c) => `${summary.total.byCurrency[c]} ${c}`).join(', ')})` : ''}, ${summary.total.rows} rows, metric ${summary.metric}`,
+        `total: ${summary.total.costUsd ?? '-'} USD${billed}, ${summary.total.rows} rows, metric ${summary.metric}`,
       );
     }
     for (const c of summary.missingRates)

@@ -11,7 +11,9 @@ interface Result {
 export default class DbMigrate extends OcoCommand<Result> {
   static override summary = 'Apply pending database migrations.';
   static override description =
-    'Idempotent and safe when several processes start at once (advisory lock in PostgreSQL, exclusive transaction in SQLite). Each migration runs in its own transaction: a failure rolls it back and leaves the previous version. Other commands migrate automatically on first use.';
+    'Idempotent and safe when several processes start at once (advisory lock in PostgreSQL, ' +
+    'exclusive transaction in SQLite). Each migration runs in its own transaction: a failure rolls ' +
+    'it back and leaves the previous version. Other commands migrate automatically on first use.';
   static override examples = [
     '<%= config.bin %> db migrate',
     'DATABASE_URL=postgres://postgres@127.0.0.1/oco <%= config.bin %> db migrate --json',

@@ -6,11 +6,17 @@ import { humanDuration, requireDuration } from '../../core/resilience/velero/val
 export default class DrDrill extends VeleroCommand<DrillResult> {
   static override summary =
     'Run a DR drill: restore a backup into a scratch namespace, wait, and compare the time taken with the RTO.';
-  static override description = `Creates a Restore of one namespace of the backup mapped to --into-namespace (which must not exist yet unless --allow-existing), watches it to the end and measures the time from creation to a terminal phase. The RTO is the one of the policy the backup belongs to (its schedule's label) or of --policy. The result is recorded (backup_jobs kind drill; the policy's last drill, used by dr status).
-Exit 0 when the restore Completed within the RTO; 4 when it failed or took longer than the RTO; 1 on timeout; 3 cluster unreachable.`;
+  static override description =
+    'Creates a Restore of one namespace of the backup mapped to --into-namespace (which must not exist yet ' +
+    'unless --allow-existing), watches it to the end and measures the time from creation to a terminal ' +
+    "phase. The RTO is the one of the policy the backup belongs to (its schedule's label) or of --policy. " +
+    "The result is recorded (backup_jobs kind drill; the policy's last drill, used by dr status).\n" +
+    'Exit 0 when the restore Completed within the RTO; 4 when it failed ' +
+    'or took longer than the RTO; 1 on timeout; 3 cluster unreachable.';
   static override examples = [
     '<%= config.bin %> dr drill --from-backup oco-app-tier1-20260101020000 --into-namespace drill-app',
-    '<%= config.bin %> dr drill --from-backup nightly --into-namespace scratch --source-namespace app --policy app-tier1 --cleanup --json',
+    '<%= config.bin %> dr drill --from-backup nightly --into-namespace ' +
+      'scratch --source-namespace app --policy app-tier1 --cleanup --json',
   ];
   static override flags = {
     'from-backup': Flags.string({ description: 'backup to restore', required: true }),
@@ -50,12 +56,13 @@ Exit 0 when the restore Completed within the RTO; 4 when it failed or took longe
         ? ` (RTO ${result.rto}: ${result.withinRto ? 'met' : result.withinRto === false ? 'MISSED' : 'n/a'})`
         : ' (no RTO to compare with)';
       this.log(
-        `Drill ${result.restore}: ${result.phase}, ${result.sourceNamespace} -> ${result.intoNamespace} in ${humanDuration(result.durationMs)}${rto}`,
+        `Drill ${result.restore}: ${result.phase}, ${result.sourceNamespace} -> ${result.intoNamespace} ` +
+          `in ${humanDuration(result.durationMs)}${rto}`,
       );
     }
-    this.failAfterOutput(result.exitCode, {
-      message: `drill ${result.phase !== 'Completed' ? `restore ended ${result.phase}` : `took longer than the RTO of ${result.rto}`}`,
-    });
+    const failure =
+      result.phase !== 'Completed' ? `restore ended ${result.phase}` : `took longer than the RTO of ${result.rto}`;
+    this.failAfterOutput(result.exitCode, { message: `drill ${failure}` });
     return result;
   }
 }

@@ -8,9 +8,13 @@ import { ExitCode } from '../../core/base/errors.js';
 export default class DrStatusCommand extends VeleroCommand<DrStatus> {
   static override summary =
     'Check every DR policy against the cluster: backup age vs RPO, missed runs, failures, storage, drills.';
-  static override description = `Breaches: no Completed backup or the newest older than the RPO; the schedule missing, paused or invalid; the storage location missing or not Available; the last drill slower than the RTO.
-Warnings: missed schedule runs and Failed/PartiallyFailed backups in the policy window; an RTO never drilled.
-Exit 0 unless --fail-on-breach is given and a policy is in breach (exit 4): use it as a CI or cron gate. Exit 3 when the cluster is unreachable.`;
+  static override description =
+    'Breaches: no Completed backup or the newest older than the RPO; the schedule missing, paused or ' +
+    'invalid; the storage location missing or not Available; the last drill slower than the RTO.\n' +
+    'Warnings: missed schedule runs and Failed/PartiallyFailed ' +
+    'backups in the policy window; an RTO never drilled.\n' +
+    'Exit 0 unless --fail-on-breach is given and a policy is in breach (exit ' +
+    '4): use it as a CI or cron gate. Exit 3 when the cluster is unreachable.';
   static override examples = [
     '<%= config.bin %> dr status',
     '<%= config.bin %> dr status --fail-on-breach',
@@ -29,7 +33,8 @@ Exit 0 unless --fail-on-breach is given and a policy is in breach (exit 4): use 
     if (!this.jsonEnabled()) {
       if (status.policies.length === 0)
         this.log(
-          `No DR policies for context ${status.context}, namespace ${status.namespace}. Apply some with: oco dr policy apply -f dr.yaml`,
+          `No DR policies for context ${status.context}, namespace ${status.namespace}. ` +
+            'Apply some with: oco dr policy apply -f dr.yaml',
         );
       else {
         this.log(

@@ -6,7 +6,9 @@ import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
 export default class KeysCreate extends OcoCommand<VirtualKey & { key: string }> {
   static override summary = 'Create a virtual key for gateway clients; the key is printed once.';
   static override description =
-    'Clients send it as X-OCO-Key (or as their SDK API key: the gateway then adds the configured provider key). Its attribution (org/team/agent/user) applies to every call made with it, so those clients need no attribution headers. Only a SHA-256 hash is stored.';
+    'Clients send it as X-OCO-Key (or as their SDK API key: the gateway then adds the ' +
+    'configured provider key). Its attribution (org/team/agent/user) applies to every call ' +
+    'made with it, so those clients need no attribution headers. Only a SHA-256 hash is stored.';
   static override examples = [
     '<%= config.bin %> keys create --name ci-bot --team payments --agent release-notes',
     '<%= config.bin %> keys create --name trial --expires 30d --json',

@@ -7,7 +7,10 @@ import { rateLimitView } from '../../core/gateway/spend/service.js';
 export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
   static override summary = 'Create (or change) a rate limit: requests or tokens per window, or concurrent requests.';
   static override description =
-    "Kinds: rpm (requests per window), tpm (tokens per window: the request's input estimate plus max output at admission, corrected to the actual count after), concurrent (calls in flight). Windows slide in sixtieths (default 1m). Refused calls get 429 with Retry-After and x-ratelimit-* headers. One limit per scope, entity and kind: creating it again replaces the value.";
+    "Kinds: rpm (requests per window), tpm (tokens per window: the request's input estimate plus max " +
+    'output at admission, corrected to the actual count after), concurrent (calls in flight). Windows ' +
+    'slide in sixtieths (default 1m). Refused calls get 429 with Retry-After and x-ratelimit-* ' +
+    'headers. One limit per scope, entity and kind: creating it again replaces the value.';
   static override examples = [
     '<%= config.bin %> limits create --scope key --entity key_abc123 --kind rpm --limit 60',
     '<%= config.bin %> limits create --scope team --entity payments --kind tpm --limit 200000',
@@ -31,7 +34,8 @@ export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
     const view = rateLimitView(await upsertRateLimit(store, input));
     if (!this.jsonEnabled())
       this.log(
-        `Rate limit ${view.id}: ${view.scope} ${view.entity_id} ${view.kind} ${view.limit}${view.window ? ` per ${view.window}` : ' in flight'}`,
+        `Rate limit ${view.id}: ${view.scope} ${view.entity_id} ${view.kind} ${view.limit}` +
+          (view.window ? ` per ${view.window}` : ' in flight'),
       );
     return view;
   }

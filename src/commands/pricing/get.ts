@@ -23,9 +23,8 @@ export default class PricingGet extends OcoCommand<{ resolvedAs: string; current
     const provider = parseProvider(flags.provider ?? guessProvider(args.model));
     const r = priceOf(await loadPriceBook(await this.store()), provider, args.model);
     if (!this.jsonEnabled()) {
-      this.log(
-        `${provider} ${args.model}${r.resolvedAs !== args.model ? ` → ${r.resolvedAs}` : ''} (since ${r.current.effectiveFrom}, ${r.current.source})`,
-      );
+      const alias = r.resolvedAs !== args.model ? ` → ${r.resolvedAs}` : '';
+      this.log(`${provider} ${args.model}${alias} (since ${r.current.effectiveFrom}, ${r.current.source})`);
       for (const [cls, rate] of Object.entries(r.current.prices)) this.log(`  ${cls.padEnd(16)} $${rate} / 1M tokens`);
       for (const t of r.current.tiers)
         this.log(

@@ -6,7 +6,8 @@ import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
 export default class PricingImport extends OcoCommand<ImportResult> {
   static override summary = "Import prices from LiteLLM's model_prices_and_context_window.json.";
   static override description =
-    'Takes the OpenAI, Anthropic and Gemini models in the file (input, output, cache read/write, >200k tiers, max output tokens) as a new dated version.';
+    'Takes the OpenAI, Anthropic and Gemini models in the file (input, output, ' +
+    'cache read/write, >200k tiers, max output tokens) as a new dated version.';
   static override examples = [
     '<%= config.bin %> pricing import model_prices_and_context_window.json',
     '<%= config.bin %> pricing import prices.json --effective-from 2026-01-01 --json',

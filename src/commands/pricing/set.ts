@@ -18,7 +18,8 @@ const RATE_FLAGS: Array<[string, TokenClass]> = [
 export default class PricingSet extends OcoCommand<PriceRow> {
   static override summary = "Set a model's price from a date on (USD per 1M tokens).";
   static override description =
-    'Adds a dated price version; calls before --effective-from keep the price they had, so recorded costs stay reproducible. Classes you do not give keep their current rate.';
+    'Adds a dated price version; calls before --effective-from keep the price they had, ' +
+    'so recorded costs stay reproducible. Classes you do not give keep their current rate.';
   static override examples = [
     '<%= config.bin %> pricing set my-model --provider openai --input 0.5 --output 1.5',
     '<%= config.bin %> pricing set gpt-4o --output 12 --effective-from 2026-02-01',

@@ -7,7 +7,8 @@ import { tailLines } from '../../daemon/control.js';
 export default class ProxyLogs extends OcoCommand<{ file: string; lines: unknown[] } | void> {
   static override summary = "Print the gateway's log (JSON lines).";
   static override description =
-    'The last N lines of the daemon log; -f keeps printing new lines (following rotation) until interrupted. Logs hold ids, counts and timings, never bodies or keys.';
+    'The last N lines of the daemon log; -f keeps printing new lines (following rotation) ' +
+    'until interrupted. Logs hold ids, counts and timings, never bodies or keys.';
   static override examples = [
     '<%= config.bin %> proxy logs',
     '<%= config.bin %> proxy logs -n 100',

@@ -14,9 +14,12 @@ interface StartResult {
 
 export default class ProxyStart extends OcoCommand<StartResult | void> {
   static override summary = 'Start the LLM gateway daemon.';
-  static override description = `Listens on 127.0.0.1:8080 by default (OCO_PROXY_PORT, OCO_PROXY_HOST). Without --foreground it starts detached and returns once /health answers, printing the URL and pid. Starting while a gateway runs reports the running one.
-
-Point SDKs at it: OpenAI base URL http://127.0.0.1:8080/v1/proxy/openai/v1, Anthropic http://127.0.0.1:8080/v1/proxy/anthropic, Gemini http://127.0.0.1:8080/v1/proxy/gemini.`;
+  static override description =
+    'Listens on 127.0.0.1:8080 by default (OCO_PROXY_PORT, OCO_PROXY_HOST). Without ' +
+    '--foreground it starts detached and returns once /health answers, printing the ' +
+    'URL and pid. Starting while a gateway runs reports the running one.\n\n' +
+    'Point SDKs at it: OpenAI base URL http://127.0.0.1:8080/v1/proxy/openai/v1, Anthropic ' +
+    'http://127.0.0.1:8080/v1/proxy/anthropic, Gemini http://127.0.0.1:8080/v1/proxy/gemini.';
   static override examples = [
     '<%= config.bin %> proxy start',
     '<%= config.bin %> proxy start --port 9090 --json',
@@ -46,7 +49,8 @@ Point SDKs at it: OpenAI base URL http://127.0.0.1:8080/v1/proxy/openai/v1, Anth
     const port = config.int('proxy.port');
     if (!isLoopback(host) && !config.string('proxy.apiKey')) {
       process.stderr.write(
-        `Warning: binding ${host} (not loopback) without OCO_PROXY_API_KEY: anyone who can reach it can spend through it.\n`,
+        `Warning: binding ${host} (not loopback) without OCO_PROXY_API_KEY: ` +
+          'anyone who can reach it can spend through it.\n',
       );
     }
     const running = runningDaemon(config);

@@ -8,11 +8,15 @@ import { requireDuration, requireName } from '../../core/resilience/velero/value
 
 export default class RestoreCreate extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Create a Velero restore from a backup or a schedule, optionally waiting for it.';
-  static override description = `Creates a velero.io/v1 Restore, as "velero restore create" does. Exactly one of --from-backup and --from-schedule.
-Exit codes with --wait: 0 Completed; 4 PartiallyFailed, Failed or FailedValidation (e.g. the backup does not exist); 1 timeout (OCO_WAIT_TIMEOUT); 3 cluster unreachable.`;
+  static override description =
+    'Creates a velero.io/v1 Restore, as "velero restore create" ' +
+    'does. Exactly one of --from-backup and --from-schedule.\n' +
+    'Exit codes with --wait: 0 Completed; 4 PartiallyFailed, Failed or FailedValidation ' +
+    '(e.g. the backup does not exist); 1 timeout (OCO_WAIT_TIMEOUT); 3 cluster unreachable.';
   static override examples = [
     '<%= config.bin %> restore create --from-backup nightly-app --wait',
-    '<%= config.bin %> restore create app-copy --from-backup nightly-app --namespace-mappings app:app-copy --existing-resource-policy update --wait',
+    '<%= config.bin %> restore create app-copy --from-backup nightly-app ' +
+      '--namespace-mappings app:app-copy --existing-resource-policy update --wait',
     '<%= config.bin %> restore create --from-schedule daily --include-namespaces app --json',
   ];
   static override args = { name: Args.string({ description: 'restore name (default: <backup>-<timestamp>)' }) };

@@ -8,7 +8,8 @@ import { requireDuration, requireName } from '../../core/resilience/velero/value
 export default class RestoreExecute extends VeleroCommand<Record<string, unknown>> {
   static override summary = 'Run a stored recovery plan: create its Restore (checks the backup again first).';
   static override description =
-    'The backup must still be the one planned (same uid) and restorable. A plan runs once. Exit codes as restore create.';
+    'The backup must still be the one planned (same uid) and ' +
+    'restorable. A plan runs once. Exit codes as restore create.';
   static override examples = [
     '<%= config.bin %> restore execute rp-1a2b3c4d --wait',
     '<%= config.bin %> restore execute rp-1a2b3c4d --name app-recovered --json',

@@ -7,7 +7,11 @@ import { planRestore, type PlanResult } from '../../core/resilience/velero/resto
 export default class RestorePlan extends VeleroCommand<PlanResult> {
   static override summary =
     'Make a recovery plan: check the backup, preview what would be restored, store the plan (nothing is restored yet).';
-  static override description = `Validates that the backup exists and Completed (exit 2, OCO_BACKUP_NOT_RESTORABLE otherwise), fetches its resource list through a DownloadRequest and shows each resource that the filters keep, with its target namespace after --namespace-mappings. The plan is stored (dr_plans) under an id; run it with: oco restore execute <id>.`;
+  static override description =
+    'Validates that the backup exists and Completed (exit 2, OCO_BACKUP_NOT_RESTORABLE ' +
+    'otherwise), fetches its resource list through a DownloadRequest and shows each ' +
+    'resource that the filters keep, with its target namespace after --namespace-mappings. ' +
+    'The plan is stored (dr_plans) under an id; run it with: oco restore execute <id>.';
   static override examples = [
     '<%= config.bin %> restore plan --from-backup nightly-app --namespace-mappings app:app-restored',
     '<%= config.bin %> restore plan --from-backup nightly-app --include-resources deployments,configmaps --json',

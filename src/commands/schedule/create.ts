@@ -9,7 +9,8 @@ import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 export default class ScheduleCreate extends VeleroCommand<ReturnType<typeof scheduleRow>> {
   static override summary = 'Create a Velero backup schedule (cron, UTC) with a backup template.';
   static override description =
-    'The cron expression is checked like Velero checks it (five fields, or @daily / @every 6h): a typo is a usage error (exit 2) before anything is created. Accepts every backup create flag for the template.';
+    'The cron expression is checked like Velero checks it (five fields, or @daily / @every 6h): a typo is ' +
+    'a usage error (exit 2) before anything is created. Accepts every backup create flag for the template.';
   static override examples = [
     '<%= config.bin %> schedule create daily-app --schedule "0 2 * * *" --include-namespaces app --ttl 720h',
     '<%= config.bin %> schedule create hourly --schedule "@every 1h" --paused --json',

@@ -6,7 +6,8 @@ import { listRequests, type RequestRow } from '../../core/gateway/usage/summary.
 export default class SpendRequests extends OcoCommand<{ requests: RequestRow[]; nextCursor: string | null }> {
   static override summary = 'The latest recorded LLM calls, newest first.';
   static override description =
-    'One row per call: ids, tokens per class, exact cost (empty when the model is unpriced), latency, status. Never prompts, responses or keys.';
+    'One row per call: ids, tokens per class, exact cost (empty when the ' +
+    'model is unpriced), latency, status. Never prompts, responses or keys.';
   static override examples = [
     '<%= config.bin %> spend requests',
     '<%= config.bin %> spend requests --limit 200 --json',

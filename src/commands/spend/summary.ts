@@ -5,7 +5,10 @@ import { renderTable } from '../../core/cli/table.js';
 import { GROUP_BY, summarize, type GroupBy, type Summary } from '../../core/gateway/usage/summary.js';
 import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
 
-/** The table's columns after the group key. Input is shown as providers bill it: uncached, cached reads, cache writes, and their total. */
+/**
+ * The table's columns after the group key. Input is shown as providers bill it: uncached, cached reads, cache
+ * writes, and their total.
+ */
 const COLUMNS: ReadonlyArray<{ key: keyof Summary['total']; header?: string }> = [
   { key: 'requests' },
   { key: 'refused' },
@@ -22,8 +25,12 @@ const COLUMNS: ReadonlyArray<{ key: keyof Summary['total']; header?: string }> =
 
 export default class SpendSummary extends OcoCommand<Summary> {
   static override summary = 'What LLM calls cost, grouped by agent, team, org, user, model, provider or day.';
-  static override description = `Exact decimal totals from the hourly rollups the gateway writes; calls to models without a price are counted as unpriced, never as $0.
-REFUSED counts calls oco refused itself (a budget or a rate limit; never sent to the provider), ERRORS the calls that failed. Input tokens are shown as providers bill them: uncached, cached (prompt-cache reads), cache writes (when any) and their total.`;
+  static override description =
+    'Exact decimal totals from the hourly rollups the gateway writes; calls ' +
+    'to models without a price are counted as unpriced, never as $0.\n' +
+    'REFUSED counts calls oco refused itself (a budget or a rate limit; never sent to the ' +
+    'provider), ERRORS the calls that failed. Input tokens are shown as providers bill ' +
+    'them: uncached, cached (prompt-cache reads), cache writes (when any) and their total.';
   static override examples = [
     '<%= config.bin %> spend summary',
     '<%= config.bin %> spend summary --by agent --since 7d',

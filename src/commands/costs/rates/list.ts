@@ -16,7 +16,8 @@ export default class CostsRatesList extends OcoCommand<{ rates: Awaited<ReturnTy
           ? renderTable(
               rates.map((r) => ({ currency: r.currency, 'usd per unit': r.usdPerUnit, updated: r.updatedAt })),
             )
-          : 'No rates set: costs in other currencies are reported as billed. Set one with "oco costs rates set EUR 1.08".',
+          : 'No rates set: costs in other currencies are reported as billed. ' +
+              'Set one with "oco costs rates set EUR 1.08".',
       );
     return { rates };
   }

@@ -5,7 +5,8 @@ import { setRate } from '../../../core/cloud-costs/rates.js';
 export default class CostsRatesSet extends OcoCommand<{ currency: string; usdPerUnit: string }> {
   static override summary = 'Set the USD rate used to report costs billed in another currency.';
   static override description =
-    'Costs stay stored in the currency they were billed in; reports convert with this rate (USD per one unit), never with a rate oco guessed.';
+    'Costs stay stored in the currency they were billed in; reports convert ' +
+    'with this rate (USD per one unit), never with a rate oco guessed.';
   static override examples = [
     '<%= config.bin %> costs rates set EUR 1.08',
     '<%= config.bin %> costs rates set JPY 0.0067 --json',

@@ -10,8 +10,11 @@ import {
 
 export default class CostsScheduleSet extends OcoCommand<{ schedule: CostSchedule | null; removed?: boolean }> {
   static override summary = 'Schedule cost ingests, run by the oco daemon.';
-  static override description = `The daemon ingests each due provider for the last --lookback days (bills keep changing for a few days), skipping a provider whose last run is still going. Each run is recorded ("oco costs runs").
---provider all (the default) covers every configured provider; a provider's own schedule takes precedence. --every off removes the schedule.`;
+  static override description =
+    'The daemon ingests each due provider for the last --lookback days (bills keep changing for a few ' +
+    'days), skipping a provider whose last run is still going. Each run is recorded ("oco costs runs").\n' +
+    '--provider all (the default) covers every configured provider; a ' +
+    "provider's own schedule takes precedence. --every off removes the schedule.";
   static override examples = [
     '<%= config.bin %> costs schedule set --every 6h',
     '<%= config.bin %> costs schedule set --every 1d --provider aws --lookback 7',
@@ -44,7 +47,8 @@ export default class CostsScheduleSet extends OcoCommand<{ schedule: CostSchedul
     });
     if (!this.jsonEnabled())
       this.log(
-        `${provider}: every ${formatEvery(schedule.everySeconds)}, last ${schedule.lookbackDays} days each run (runs while the daemon runs)`,
+        `${provider}: every ${formatEvery(schedule.everySeconds)}, last ${schedule.lookbackDays} days each run ` +
+          '(runs while the daemon runs)',
       );
     return { schedule };
   }

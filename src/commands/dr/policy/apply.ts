@@ -6,7 +6,8 @@ import { applyPolicies, type ApplyRow } from '../../../core/resilience/dr/reconc
 
 export default class DrPolicyApply extends VeleroCommand<{ file: string; dryRun: boolean; results: ApplyRow[] }> {
   static override summary =
-    'Apply DR policies from a YAML file: create or update the Velero Schedules that enforce them and store the policies.';
+    'Apply DR policies from a YAML file: create or update the ' +
+    'Velero Schedules that enforce them and store the policies.';
   static override description = `File format:
   policies:
     - name: app-tier1            # schedule oco-app-tier1 enforces it
