@@ -50,18 +50,26 @@ const UNREACHABLE_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** The fields of an error (or its cause chain) that tell an unreachable API server apart. */
+interface NetworkErrorLike {
+  code?: unknown;
+  name?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+}
+
 function networkCode(err: unknown): string | undefined {
-  let e: any = err;
+  let e = err as NetworkErrorLike | undefined;
   for (let i = 0; i < 5 && e; i++) {
     if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return e.code;
     if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'ETIMEDOUT';
-    e = e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined);
+    e = (e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined)) as NetworkErrorLike | undefined;
   }
   return undefined;
 }
 
-function statusOf(err: any): MetaStatus | undefined {
-  const body = err?.body;
+function statusOf(err: unknown): MetaStatus | undefined {
+  const body = (err as { body?: unknown } | null | undefined)?.body;
   if (body && typeof body === 'object') return body as MetaStatus;
   if (typeof body === 'string') {
     try {
