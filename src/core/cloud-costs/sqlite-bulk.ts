@@ -75,7 +75,9 @@ export interface BulkPlan {
 }
 
 const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-/** Distinct null patterns get their own statement (a NULL need not be bound); past this many, one statement binds all. */
+/**
+ * Distinct null patterns get their own statement (a NULL need not be bound); past this many, one statement binds all.
+ */
 const MAX_SHAPES = 64;
 
 interface Shape {

@@ -32,7 +32,9 @@ export interface WriteResult {
   rows: number;
   /** Days actually replaced: the requested window, or the file's first and last day. */
   window: DayWindow | null;
-  /** Other sources of the same provider holding rows for the same days (their sums add up: reports would double count). */
+  /**
+   * Other sources of the same provider holding rows for the same days (their sums add up: reports would double count).
+   */
   overlaps: Overlap[];
   /** Providers of the rows written, sorted. */
   providers: string[];

@@ -257,7 +257,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     secret: true,
     description: 'Gemini key the proxy adds when a client sends none.',
   },
-  // Cloud cost ingest (oco costs). Cloud credentials themselves stay the SDKs' own variables (AWS_*, AZURE_*, GOOGLE_APPLICATION_CREDENTIALS).
+  // Cloud cost ingest (oco costs). Cloud credentials themselves stay the SDKs' own variables (AWS_*, AZURE_*,
+  // GOOGLE_APPLICATION_CREDENTIALS).
   {
     key: 'costs.azureScope',
     env: ['OCO_AZURE_SCOPE'],

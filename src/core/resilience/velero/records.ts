@@ -75,7 +75,8 @@ export async function recordObjects(
             ? o.metadata.name
             : (o.metadata.labels?.['velero.io/schedule-name'] ?? o.spec?.scheduleName ?? null),
           spec.storageLocation ?? null,
-          spec.includedNamespaces ? JSON.stringify(spec.includedNamespaces) : null, // JSON text: node-postgres would send a JS array as a PostgreSQL array
+          // JSON text: node-postgres would send a JS array as a PostgreSQL array
+          spec.includedNamespaces ? JSON.stringify(spec.includedNamespaces) : null,
           progress.itemsBackedUp ?? progress.itemsRestored ?? null,
           progress.totalItems ?? null,
           o.status?.errors ?? null,
@@ -90,7 +91,9 @@ export async function recordObjects(
   });
 }
 
-/** Forgets what oco saw of an object Velero no longer has (one cluster/namespace/kind/name); returns whether a row went. */
+/**
+ * Forgets what oco saw of an object Velero no longer has (one cluster/namespace/kind/name); returns whether a row went.
+ */
 export async function forgetObject(
   store: Queryable,
   kind: RecordKind,

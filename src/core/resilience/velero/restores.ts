@@ -137,7 +137,9 @@ export async function loadPlan(store: Store, id: string): Promise<PlanRow> {
   return plan;
 }
 
-/** Creates the Restore of a stored plan, after checking that the backup is still the one planned and still Completed. */
+/**
+ * Creates the Restore of a stored plan, after checking that the backup is still the one planned and still Completed.
+ */
 export async function executePlan(
   client: VeleroClient,
   store: Store,

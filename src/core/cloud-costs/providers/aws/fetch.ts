@@ -32,7 +32,10 @@ const RESOURCE_DAYS = 14;
  */
 const HISTORY_MONTHS = 13;
 
-/** The days Cost Explorer can answer for with DAILY granularity today: [first day of the month 13 months back, first day of next month). */
+/**
+ * The days Cost Explorer can answer for with DAILY granularity today: [first day of the month 13 months back, first day
+ * of next month).
+ */
 export function costExplorerDays(now = new Date()): DayWindow {
   const firstOfMonth = `${todayUtc(now).slice(0, 7)}-01`;
   return { from: addMonths(firstOfMonth, -HISTORY_MONTHS), to: addMonths(firstOfMonth, 1) };
@@ -108,7 +111,10 @@ class AwsRun implements CostSourceRun {
     return { window: { from, to }, warnings };
   }
 
-  /** The days served by GetCostAndUsageWithResources instead of GetCostAndUsage (resource rows replace service rows there). */
+  /**
+   * The days served by GetCostAndUsageWithResources instead of GetCostAndUsage (resource rows replace service rows
+   * there).
+   */
   private resourceWindow(window: DayWindow, now = new Date()): DayWindow | null {
     if (!this.resources) return null;
     const from = [window.from, addDays(todayUtc(now), -RESOURCE_DAYS + 1)].sort()[1]!;
@@ -176,7 +182,8 @@ class AwsRun implements CostSourceRun {
       }
     }
     if (rw) {
-      // The resource call needs a filter: the services seen, or (a window entirely in the last 14 days) one ungrouped listing first.
+      // The resource call needs a filter: the services seen, or (a window entirely in the last 14 days) one ungrouped
+      // listing first.
       if (services.size === 0) {
         for await (const page of this.pages(
           {

@@ -134,7 +134,8 @@ function mapAzureIdentityError(err: unknown): OcoError {
       hint: 'Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal with Cost Management Reader on the scope).',
     });
   }
-  // MSAL folds the token endpoint's error into the message: "invalid_client: Error(s): 7000215 - Timestamp: … - Description: AADSTS…: … - Correlation ID: …".
+  // MSAL folds the token endpoint's error into the message: "invalid_client: Error(s): 7000215 - Timestamp: … -
+  // Description: AADSTS…: … - Correlation ID: …".
   const folded = /(\w+): Error\(s\):.*? - Description: (.*?)(?: - Correlation ID|$)/.exec(msg);
   const code = e.errorResponse?.error ?? folded?.[1] ?? 'AuthenticationFailed';
   const description = e.errorResponse?.errorDescription?.split('\n')[0] ?? folded?.[2] ?? msg;

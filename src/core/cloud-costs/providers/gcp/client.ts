@@ -56,7 +56,10 @@ export function gcpConfigured(config: OcoConfig, flags: Record<string, unknown> 
   };
 }
 
-/** Reads the key from GCP_CREDENTIALS_JSON or the GOOGLE_APPLICATION_CREDENTIALS file; errors name the source, never its content. */
+/**
+ * Reads the key from GCP_CREDENTIALS_JSON or the GOOGLE_APPLICATION_CREDENTIALS file; errors name the source, never its
+ * content.
+ */
 function loadKey(config: OcoConfig): { key: ServiceAccountKey; source: string } {
   const inline = config.string('gcp.credentialsJson');
   const file = config.env.GOOGLE_APPLICATION_CREDENTIALS;
