@@ -113,7 +113,8 @@ export function summarySql(dialect: Dialect, options: SummaryOptions): { sql: st
     params.push(options.provider);
     where.push(`provider = $${params.length}`);
   }
-  const sql = `SELECT ${key} AS k, billing_currency AS currency, ${dialect.sumMoney(t.metric[metric])} AS amount, ${t.rows} AS n
+  const sql = `SELECT ${key} AS k, billing_currency AS currency, ${dialect.sumMoney(t.metric[metric])} AS amount,
+    ${t.rows} AS n
     FROM ${t.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY ${key}, billing_currency`;
   return { sql, params };
 }

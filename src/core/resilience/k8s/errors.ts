@@ -102,10 +102,13 @@ export function mapKubeError(err: unknown, op: KubeOp): OcoError {
   if (isOcoError(err)) return err;
   if (/HTTP protocol is not allowed/.test(String((err as Error)?.message))) {
     return new ConfigError(
-      `the kube context points at a plain http:// server${op.server ? ` (${op.server})` : ''}, which the Kubernetes client refuses without insecure-skip-tls-verify`,
+      `the kube context points at a plain http:// server${op.server ? ` (${op.server})` : ''}, which the ` +
+        `Kubernetes client refuses without insecure-skip-tls-verify`,
       {
         code: 'OCO_K8S_BAD_KUBECONFIG',
-        hint: 'Use the https:// address of the API server, or set insecure-skip-tls-verify: true on that cluster in the kubeconfig (test clusters only).',
+        hint:
+          'Use the https:// address of the API server, or set insecure-skip-tls-verify: true on that cluster in ' +
+          'the kubeconfig (test clusters only).',
       },
     );
   }
@@ -114,9 +117,12 @@ export function mapKubeError(err: unknown, op: KubeOp): OcoError {
   if (net || code === undefined) {
     return new UnreachableError(
       'OCO_K8S_UNREACHABLE',
-      `cannot reach the Kubernetes API server${op.server ? ` at ${op.server}` : ''} (${net ?? (err as Error)?.message ?? 'network error'})`,
+      `cannot reach the Kubernetes API server${op.server ? ` at ${op.server}` : ''} ` +
+        `(${net ?? (err as Error)?.message ?? 'network error'})`,
       {
-        hint: 'Check the kube context (--context, kube.context), that the cluster is up and that this machine can reach it: kubectl cluster-info',
+        hint:
+          'Check the kube context (--context, kube.context), that the cluster is up and that this machine can ' +
+          'reach it: kubectl cluster-info',
         cause: err,
       },
     );
@@ -138,7 +144,10 @@ export function mapKubeError(err: unknown, op: KubeOp): OcoError {
         'OCO_K8S_FORBIDDEN',
         `not allowed to ${op.verb} ${target(op)} (Kubernetes RBAC)${serverSays}`,
         {
-          hint: `Ask a cluster admin for a Role with verb "${op.verb}" on resource "${op.resource}" in apiGroup "${op.group}"${op.namespace ? ` in namespace ${op.namespace}` : ''}; check with: kubectl auth can-i ${op.verb} ${res}${op.namespace ? ` -n ${op.namespace}` : ''}`,
+          hint:
+            `Ask a cluster admin for a Role with verb "${op.verb}" on resource "${op.resource}" in apiGroup ` +
+            `"${op.group}"${op.namespace ? ` in namespace ${op.namespace}` : ''}; check with: kubectl auth ` +
+            `can-i ${op.verb} ${res}${op.namespace ? ` -n ${op.namespace}` : ''}`,
           details: { verb: op.verb, resource: op.resource, group: op.group, namespace: op.namespace },
         },
       );
@@ -148,15 +157,19 @@ export function mapKubeError(err: unknown, op: KubeOp): OcoError {
           code: 'OCO_K8S_NO_RESOURCE',
           hint:
             op.group === 'velero.io'
-              ? 'Is Velero installed in this cluster? Its CRDs (velero.io/v1) must be present: kubectl get crd backups.velero.io'
+              ? 'Is Velero installed in this cluster? Its CRDs (velero.io/v1) must be present: kubectl get crd ' +
+                'backups.velero.io'
               : undefined,
         });
       }
       return new NotFoundError(
-        `${op.resource.replace(/s$/, '')} "${op.name}" not found${op.namespace ? ` in namespace "${op.namespace}"` : ''}`,
+        `${op.resource.replace(/s$/, '')} "${op.name}" not ` +
+          `found${op.namespace ? ` in namespace "${op.namespace}"` : ''}`,
         {
           code: 'OCO_K8S_NOT_FOUND',
-          hint: `List what exists with: oco ${op.resource.replace(/s$/, '')} list${op.namespace ? ` --namespace ${op.namespace}` : ''}`,
+          hint:
+            `List what exists with: oco ${op.resource.replace(/s$/, '')} ` +
+            `list${op.namespace ? ` --namespace ${op.namespace}` : ''}`,
         },
       );
     case 409:

@@ -204,7 +204,8 @@ export class VeleroClient {
     // The library aborts a stream silent for this long; bookmarks keep a healthy one busy.
     // (declared private in the typings, but it is the library's only knob for it)
     (w as unknown as { requestTimeoutMs: number }).requestTimeoutMs = options.inactivityMs ?? 60_000;
-    const path = `/apis/${VELERO_GROUP}/${VELERO_VERSION}/namespaces/${encodeURIComponent(this.namespace)}/${KINDS[kind].plural}`;
+    const namespace = encodeURIComponent(this.namespace);
+    const path = `/apis/${VELERO_GROUP}/${VELERO_VERSION}/namespaces/${namespace}/${KINDS[kind].plural}`;
     const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
     if (options.name) query.fieldSelector = `metadata.name=${options.name}`;
     if (options.labelSelector) query.labelSelector = options.labelSelector;

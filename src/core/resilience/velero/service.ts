@@ -69,10 +69,11 @@ async function storageCa(
     try {
       return readFileSync(caCertFile, 'utf8');
     } catch (err) {
-      throw new UsageError(
-        `--cacert ${caCertFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-        { code: 'OCO_CACERT_UNREADABLE', hint: 'Give a PEM file with the CA certificate of the object storage.' },
-      );
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+      throw new UsageError(`--cacert ${caCertFile}: ${reason}`, {
+        code: 'OCO_CACERT_UNREADABLE',
+        hint: 'Give a PEM file with the CA certificate of the object storage.',
+      });
     }
   }
   const backup =

@@ -56,7 +56,9 @@ export function awsGroupBy(choice: string | undefined): GroupDefinition[] {
   const second = SECOND_GROUP[c];
   if (!second)
     throw new UsageError(`unknown --aws-group-by "${c}"`, {
-      hint: `Use ${Object.keys(SECOND_GROUP).join(', ')} or tag:KEY (Cost Explorer groups by service and one more key).`,
+      hint:
+        `Use ${Object.keys(SECOND_GROUP).join(', ')} or tag:KEY (Cost Explorer groups by service and one more ` +
+        `key).`,
     });
   return [{ Type: 'DIMENSION', Key: 'SERVICE' }, second];
 }
@@ -92,7 +94,8 @@ class AwsRun implements CostSourceRun {
     const last = addDays(window.to, -1);
     if (window.to <= kept.from || window.from >= kept.to) {
       throw new UsageError(
-        `AWS Cost Explorer has daily costs for ${kept.from}..${addDays(kept.to, -1)} only (13 months and the current month): nothing of ${window.from}..${last} can be fetched`,
+        `AWS Cost Explorer has daily costs for ${kept.from}..${addDays(kept.to, -1)} only (13 months and the ` +
+          `current month): nothing of ${window.from}..${last} can be fetched`,
         {
           code: 'OCO_AWS_WINDOW_UNAVAILABLE',
           hint: `Use --from ${kept.from} or later. ${IMPORT_HINT}`,
@@ -104,7 +107,9 @@ class AwsRun implements CostSourceRun {
     const to = window.to > kept.to ? kept.to : window.to;
     if (from !== window.from)
       warnings.push(
-        `Cost Explorer keeps daily costs from ${kept.from} on (13 months and the current month): ${window.from}..${addDays(from, -1)} was not fetched, and rows stored earlier for those days are kept. ${IMPORT_HINT}`,
+        `Cost Explorer keeps daily costs from ${kept.from} on (13 months and the current ` +
+          `month): ${window.from}..${addDays(from, -1)} was not fetched, and rows stored earlier for those days ` +
+          `are kept. ${IMPORT_HINT}`,
       );
     if (to !== window.to)
       warnings.push(`Cost Explorer answers up to the end of the current month: ${to}..${last} was not fetched.`);

@@ -91,7 +91,10 @@ class AzureRun implements CostSourceRun {
   }
 
   private url(): string {
-    return `${this.client.armEndpoint}${this.client.scope}/providers/Microsoft.CostManagement/query?api-version=${AZURE_API_VERSION}`;
+    return (
+      `${this.client.armEndpoint}${this.client.scope}` +
+      `/providers/Microsoft.CostManagement/query?api-version=${AZURE_API_VERSION}`
+    );
   }
 
   plan(window: DayWindow): PlanStep[] {
