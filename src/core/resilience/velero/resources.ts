@@ -40,7 +40,8 @@ export interface VeleroObject<Spec = any, Status = any> {
 
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: any;
+  /** The object for ADDED/MODIFIED/DELETED, a bare object with metadata for BOOKMARK, a metav1.Status for ERROR. */
+  object: unknown;
 }
 
 export interface WatchHandle {
