@@ -79,7 +79,8 @@ export abstract class OcoCommand<T> extends Command {
 function normalise(err: Error & { oclif?: { exit?: number } }, config: Config, id: string | undefined): OcoError {
   if (isOcoError(err)) return err;
   if (err instanceof Errors.CLIError) {
-    // Parser errors (unknown flag, a value outside a flag's options, a missing argument) carry `parse`: always usage errors.
+    // Parser errors (unknown flag, a value outside a flag's options, a missing argument) carry `parse`: always usage
+    // errors.
     const exit = 'parse' in err ? ExitCode.usage : (err.oclif?.exit ?? ExitCode.usage);
     const command = id ? config.findCommand(id) : undefined;
     const usage = usageLine(config, command);

@@ -32,7 +32,11 @@ export function errorCodesDocument(): string {
     '',
     '<!-- Generated from src/core/base/error-codes.ts by "npm run errors"; do not edit. -->',
     '',
-    'Every error oco reports carries a stable code (never renamed) and the exit code of its kind. Without `--json` it is printed as `Error: …` and `Hint: …` on stderr; with `--json` as `{"error":{"code","message","hint","exitCode"}}` on stdout. A command that prints its result and still fails (a budget check, a failed `--wait`, a provider that failed during ingest) prints the result as usual and exits with the code shown in its help.',
+    'Every error oco reports carries a stable code (never renamed) and the exit code of its kind. Without ' +
+      '`--json` it is printed as `Error: …` and `Hint: …` on stderr; with `--json` as ' +
+      '`{"error":{"code","message","hint","exitCode"}}` on stdout. A command that prints its result and still ' +
+      'fails (a budget check, a failed `--wait`, a provider that failed during ingest) prints the result as usual ' +
+      'and exits with the code shown in its help.',
     '',
   ];
   for (const e of EXITS) {

@@ -26,7 +26,9 @@ export function renderManPages(config: Config): Map<string, string> {
   let main = header(bin, 'User Commands');
   main += `.SH NAME\n${bin} \\- ${esc(config.pjson.description ?? '')}\n`;
   main += `.SH SYNOPSIS\n.B ${bin}\n\\fICOMMAND\\fR [\\fIFLAGS\\fR]\n`;
-  main += `.SH DESCRIPTION\nEvery command that prints data accepts \\fB\\-\\-json\\fR and then prints one JSON document on standard output and nothing else there. Errors go to standard error as one line and a hint.\n`;
+  main +=
+    `.SH DESCRIPTION\nEvery command that prints data accepts \\fB\\-\\-json\\fR and then prints one JSON ` +
+    `document on standard output and nothing else there. Errors go to standard error as one line and a hint.\n`;
   main += `.SH COMMANDS\n`;
   for (const c of commands)
     main += `.TP\n.B ${bin} ${c.id.replaceAll(':', ' ')}\n${esc(c.summary ?? firstLine(c.description))}\n`;
@@ -35,11 +37,18 @@ export function renderManPages(config: Config): Map<string, string> {
   for (const c of rootCommands) main += commandSection(bin, c);
   main += `.SH ENVIRONMENT\nPrecedence: flags > environment > config file > defaults.\n`;
   for (const k of CONFIG_KEYS) {
-    main += `.TP\n.B ${k.env.join(', ')}\n${esc(k.description)} (config key \\fB${k.key}\\fR${k.default !== undefined ? `; default ${esc(String(k.default))}` : ''}${k.secret ? '; secret, never printed' : ''})\n`;
+    const description = esc(k.description);
+    const dflt = k.default !== undefined ? `; default ${esc(String(k.default))}` : '';
+    const secret = k.secret ? '; secret, never printed' : '';
+    main += `.TP\n.B ${k.env.join(', ')}\n${description} (config key \\fB${k.key}\\fR${dflt}${secret})\n`;
   }
-  main += `.TP\n.B OCO_HOME\nPuts config, data, state and logs under one directory; otherwise the XDG base directories are used.\n`;
+  main +=
+    `.TP\n.B OCO_HOME\nPuts config, data, state and logs under one directory; otherwise the XDG base directories ` +
+    `are used.\n`;
   main += manExitStatus(esc);
-  main += `.SH FILES\n.TP\n.I $OCO_HOME/config/config.yaml\nor \\fI$XDG_CONFIG_HOME/oco/config.yaml\\fR: the config file.\n.TP\n.I $OCO_HOME/data/oco.db\nor \\fI$XDG_DATA_HOME/oco/oco.db\\fR: the embedded SQLite database.\n`;
+  main +=
+    `.SH FILES\n.TP\n.I $OCO_HOME/config/config.yaml\nor \\fI$XDG_CONFIG_HOME/oco/config.yaml\\fR: the config ` +
+    `file.\n.TP\n.I $OCO_HOME/data/oco.db\nor \\fI$XDG_DATA_HOME/oco/oco.db\\fR: the embedded SQLite database.\n`;
   main += `.SH SEE ALSO\n${ownTopics.map((t) => `.BR ${bin}-${t} (1)`).join(',\n')}\n`;
   pages.set(`${bin}.1`, main);
 
@@ -84,10 +93,11 @@ function commandSection(bin: string, c: Command.Loadable): string {
     }
   }
   const examples = (c.examples ?? []).map((e) => (typeof e === 'string' ? e : e.command));
+  const exampleText = (e: string) =>
+    e.replaceAll('<%= config.bin %>', bin).replaceAll('<%= command.id %>', c.id.replaceAll(':', ' '));
   if (examples.length > 0) {
     s += `.PP\nExamples:\n`;
-    for (const e of examples)
-      s += `.PP\n.RS 4\n.nf\n${esc(e.replaceAll('<%= config.bin %>', bin).replaceAll('<%= command.id %>', c.id.replaceAll(':', ' ')))}\n.fi\n.RE\n`;
+    for (const e of examples) s += `.PP\n.RS 4\n.nf\n${esc(exampleText(e))}\n.fi\n.RE\n`;
   }
   return s;
 }

@@ -59,7 +59,8 @@ export function roffAscii(text: string): string {
     if (CONTROL.test(ch)) {
       const at = text.indexOf(ch);
       throw new Error(
-        `man page text has control character U+${codePoint(ch)} in "${text.slice(Math.max(0, at - 30), at + 30).replace(CONTROL, '?')}"`,
+        `man page text has control character U+${codePoint(ch)} in ` +
+          `"${text.slice(Math.max(0, at - 30), at + 30).replace(CONTROL, '?')}"`,
       );
     }
     if (ch.charCodeAt(0) < 0x80) out += ch;

@@ -79,13 +79,17 @@ export const BUDGET_COLUMNS = [
 
 /** Table rows for humans: provider/model folded into one column, soft budgets marked. */
 export function budgetRows(statuses: readonly BudgetStatus[]): Array<Record<string, unknown>> {
-  return statuses.map((s) => ({
-    ...s,
-    on: [s.provider, s.model].filter(Boolean).join('/') || 'all',
-    used: `${s.usedPct}%`,
-    periodLabel: `${s.period === 'rolling' ? `rolling ${s.window}` : s.period}${s.period === 'daily' || s.period === 'weekly' || s.period === 'monthly' ? ` ${s.timezone}` : ''}${s.hard ? '' : ' (soft)'}`,
-    state: s.state,
-  }));
+  return statuses.map((s) => {
+    const period = s.period === 'rolling' ? `rolling ${s.window}` : s.period;
+    const calendar = s.period === 'daily' || s.period === 'weekly' || s.period === 'monthly';
+    return {
+      ...s,
+      on: [s.provider, s.model].filter(Boolean).join('/') || 'all',
+      used: `${s.usedPct}%`,
+      periodLabel: `${period}${calendar ? ` ${s.timezone}` : ''}${s.hard ? '' : ' (soft)'}`,
+      state: s.state,
+    };
+  });
 }
 
 export function describeBudget(s: BudgetStatus): string {
@@ -112,7 +116,8 @@ export function describeBudget(s: BudgetStatus): string {
     ],
     [
       'overshoot',
-      `${s.overshootCalls} call${s.overshootCalls === 1 ? '' : 's'} above their reservation (${s.overshootUsd} USD over)`,
+      `${s.overshootCalls} call${s.overshootCalls === 1 ? '' : 's'} above their reservation (${s.overshootUsd} ` +
+        `USD over)`,
     ],
     ['period start', s.periodStart],
     ['next reset', s.resetsAt ?? (s.period === 'total' ? 'never' : '-')],

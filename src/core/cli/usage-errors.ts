@@ -44,7 +44,6 @@ const MISSING_FLAG = /^Missing required flag (\S+)$/;
 
 /** The one-line message for an oclif parse (or other usage) error. */
 export function parseErrorMessage(err: ParseErrorLike, knownFlags: readonly string[] = []): string {
-  // eslint-disable-next-line no-control-regex
   const plain = err.message.replace(/\u001B\[[0-9;]*m/g, '');
   if (/^Missing \d+ required args?/.test(plain) && err.args?.length) {
     const names = err.args.map((a) => (a.name ?? '').toUpperCase()).filter(Boolean);

@@ -137,7 +137,8 @@ export abstract class VeleroCommand<T> extends OcoCommand<T> {
       const items = summary.totalItems !== null ? `${summary.items ?? 0}/${summary.totalItems} items, ` : '';
       const title = kind === 'backup' ? 'Backup' : 'Restore';
       this.log(
-        `${title} "${name}": ${outcome.phase} (${items}${summary.errors} errors, ${summary.warnings} warnings) after ${humanDuration(outcome.waitedMs)}`,
+        `${title} "${name}": ${outcome.phase} (${items}${summary.errors} errors, ${summary.warnings} warnings) ` +
+          `after ${humanDuration(outcome.waitedMs)}`,
       );
     }
     this.failAfterOutput(outcome.exitCode, {

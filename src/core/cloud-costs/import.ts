@@ -81,7 +81,8 @@ export async function importFocusFile(store: Store, file: string, options: Impor
         () => 0,
       ),
     );
-    // Every row carries its own provider (the reader refuses a file it cannot name one for); this is only the fallback the writer requires.
+    // Every row carries its own provider (the reader refuses a file it cannot name one for); this is only the fallback
+    // the writer requires.
     const fallback = providerKey(options.provider) ?? 'unknown';
     const written = await replaceSourceRows(store, { provider: fallback, source, runId }, all(), options.onRows, {
       estimatedRows,

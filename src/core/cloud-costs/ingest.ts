@@ -96,7 +96,11 @@ export async function runIngest(store: Store, config: OcoConfig, options: Ingest
   if (chosen.length === 0 && !options.providers?.length) {
     throw new ConfigError('no cloud provider is configured', {
       code: 'OCO_COSTS_NO_PROVIDER',
-      hint: 'Set AWS credentials (AWS_ACCESS_KEY_ID/AWS_PROFILE or ~/.aws/credentials; name --aws to use an instance role), Azure (AZURE_SUBSCRIPTION_ID with a service principal, az login or AZURE_TOKEN_CREDENTIALS) or GCP (OCO_GCP_BILLING_TABLE with GOOGLE_APPLICATION_CREDENTIALS); or import FOCUS files with "oco costs import".',
+      hint:
+        'Set AWS credentials (AWS_ACCESS_KEY_ID/AWS_PROFILE or ~/.aws/credentials; name --aws to use an instance ' +
+        'role), Azure (AZURE_SUBSCRIPTION_ID with a service principal, az login or AZURE_TOKEN_CREDENTIALS) or ' +
+        'GCP (OCO_GCP_BILLING_TABLE with GOOGLE_APPLICATION_CREDENTIALS); or import FOCUS files with "oco costs ' +
+        'import".',
     });
   }
   const results: ProviderResult[] = [];

@@ -27,7 +27,10 @@ const TABLES = {
   },
 } as const satisfies Record<string, { table: string; rows: string; metric: Record<Metric, string> }>;
 
-/** Group-by dimensions as data: the SQL expression (through the engine's dialect) and the table that has it. tag:KEY is handled apart (it takes a parameter). */
+/**
+ * Group-by dimensions as data: the SQL expression (through the engine's dialect) and the table that has it. tag:KEY is
+ * handled apart (it takes a parameter).
+ */
 const DIMENSIONS: Record<string, { sql: (d: Dialect) => string; from: keyof typeof TABLES }> = {
   provider: { sql: () => 'provider', from: 'rollup' },
   source: { sql: () => 'source', from: 'rollup' },
@@ -110,7 +113,8 @@ export function summarySql(dialect: Dialect, options: SummaryOptions): { sql: st
     params.push(options.provider);
     where.push(`provider = $${params.length}`);
   }
-  const sql = `SELECT ${key} AS k, billing_currency AS currency, ${dialect.sumMoney(t.metric[metric])} AS amount, ${t.rows} AS n
+  const sql = `SELECT ${key} AS k, billing_currency AS currency, ${dialect.sumMoney(t.metric[metric])} AS amount,
+    ${t.rows} AS n
     FROM ${t.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY ${key}, billing_currency`;
   return { sql, params };
 }

@@ -143,7 +143,9 @@ export class DailyRollup {
     const groups = this.groups;
     for (const r of batch) {
       const provider = r.provider ?? this.provider;
-      const id = `${r.usageDate}\u0001${provider}\u0001${part(r.serviceName)}\u0001${part(r.serviceCategory)}\u0001${part(r.subAccountId)}\u0001${part(r.regionId)}\u0001${r.billingCurrency}\u0001${part(r.tags)}`;
+      const id =
+        `${r.usageDate}\u0001${provider}\u0001${part(r.serviceName)}\u0001${part(r.serviceCategory)}\u0001` +
+        `${part(r.subAccountId)}\u0001${part(r.regionId)}\u0001${r.billingCurrency}\u0001${part(r.tags)}`;
       let g = groups.get(id);
       if (!g) {
         g = {

@@ -29,7 +29,8 @@ export async function startRun(
 ): Promise<string> {
   const id = randomUUID();
   await store.run(
-    `INSERT INTO ingest_runs (id, source, provider, window_from, window_to, status, started_at) VALUES ($1, $2, $3, $4, $5, 'running', $6)`,
+    `INSERT INTO ingest_runs (id, source, provider, window_from, window_to, status, started_at) VALUES ($1, ` +
+      `$2, $3, $4, $5, 'running', $6)`,
     [id, run.source, run.provider, run.window?.from ?? null, run.window?.to ?? null, new Date()],
   );
   return id;
@@ -50,8 +51,9 @@ export async function finishRun(
   },
 ): Promise<void> {
   await store.run(
-    `UPDATE ingest_runs SET status = $2, finished_at = $3, rows_written = $4, requests_made = $5, error = $6, details = $7,
-       window_from = COALESCE($8, window_from), window_to = COALESCE($9, window_to), provider = COALESCE($10, provider) WHERE id = $1`,
+    `UPDATE ingest_runs SET status = $2, finished_at = $3, rows_written = $4, requests_made = $5, error = $6,
+       details = $7, window_from = COALESCE($8, window_from), window_to = COALESCE($9, window_to),
+       provider = COALESCE($10, provider) WHERE id = $1`,
     [
       id,
       result.status,
@@ -76,7 +78,8 @@ export async function listRuns(store: Store, options: { limit?: number; source?:
   }
   params.push(options.limit ?? 20);
   const rows = await store.all<Record<string, unknown>>(
-    `SELECT id, source, provider, window_from, window_to, status, started_at, finished_at, rows_written, requests_made, error, details
+    `SELECT id, source, provider, window_from, window_to, status, started_at, finished_at, rows_written, requests_made,
+       error, details
      FROM ingest_runs ${where} ORDER BY started_at DESC, id LIMIT $${params.length}`,
     params as never,
   );
@@ -86,7 +89,8 @@ export async function listRuns(store: Store, options: { limit?: number; source?:
 /** The latest run of each source whose name starts with the provider (aws, azure, gcp). */
 export async function lastRunOf(store: Store, provider: string): Promise<IngestRun | undefined> {
   const row = await store.get<Record<string, unknown>>(
-    `SELECT id, source, provider, window_from, window_to, status, started_at, finished_at, rows_written, requests_made, error, details
+    `SELECT id, source, provider, window_from, window_to, status, started_at, finished_at, rows_written, requests_made,
+       error, details
      FROM ingest_runs WHERE source = $1 ORDER BY started_at DESC LIMIT 1`,
     [provider],
   );

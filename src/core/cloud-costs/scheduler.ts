@@ -25,7 +25,8 @@ export function parseEvery(text: string): number {
   const seconds = Number(m[1]) * UNITS[m[2]!]!;
   if (seconds < MIN_EVERY_SECONDS)
     throw new UsageError(
-      `--every ${text} is too often: at least ${MIN_EVERY_SECONDS / 60} minute (cloud billing data changes hourly at most)`,
+      `--every ${text} is too often: at least ${MIN_EVERY_SECONDS / 60} minute (cloud billing data changes ` +
+        `hourly at most)`,
     );
   return seconds;
 }
@@ -46,7 +47,8 @@ export async function setSchedule(
 ): Promise<CostSchedule> {
   await store.run(
     `INSERT INTO cost_schedules (provider, every_seconds, lookback_days, updated_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (provider) DO UPDATE SET every_seconds = excluded.every_seconds, lookback_days = excluded.lookback_days, updated_at = excluded.updated_at`,
+     ON CONFLICT (provider) DO UPDATE SET every_seconds = excluded.every_seconds,
+       lookback_days = excluded.lookback_days, updated_at = excluded.updated_at`,
     [s.provider, s.everySeconds, s.lookbackDays, new Date()],
   );
   return (await listSchedules(store)).find((x) => x.provider === s.provider)!;

@@ -34,7 +34,8 @@ export async function describeSources(
     (
       await store.all<{ source: string; status: string; started_at: string; rows_written: unknown }>(
         `SELECT r.source, r.status, r.started_at, r.rows_written FROM ingest_runs r
-       JOIN (SELECT source, MAX(started_at) AS m FROM ingest_runs GROUP BY source) l ON l.source = r.source AND l.m = r.started_at`,
+       JOIN (SELECT source, MAX(started_at) AS m FROM ingest_runs GROUP BY source) l
+         ON l.source = r.source AND l.m = r.started_at`,
       )
     ).map((r) => [r.source, { status: r.status, startedAt: String(r.started_at), rows: Number(r.rows_written) }]),
   );

@@ -75,7 +75,9 @@ export interface BulkPlan {
 }
 
 const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-/** Distinct null patterns get their own statement (a NULL need not be bound); past this many, one statement binds all. */
+/**
+ * Distinct null patterns get their own statement (a NULL need not be bound); past this many, one statement binds all.
+ */
 const MAX_SHAPES = 64;
 
 interface Shape {
@@ -124,13 +126,15 @@ export class SqliteBulk {
       );
       this.indexes = db
         .prepare(
-          "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = 'cloud_costs' AND sql IS NOT NULL",
+          "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = 'cloud_costs' AND sql " +
+            'IS NOT NULL',
         )
         .all() as Array<{ name: string; sql: string }>;
       for (const i of this.indexes) db.exec(`DROP INDEX main."${i.name.replace(/"/g, '""')}"`);
     } else {
       db.exec(
-        `DROP TABLE IF EXISTS temp.oco_cost_stage; CREATE TEMP TABLE oco_cost_stage AS SELECT ${COLUMN_LIST} FROM main.cloud_costs WHERE 0`,
+        `DROP TABLE IF EXISTS temp.oco_cost_stage; CREATE TEMP TABLE oco_cost_stage AS SELECT ${COLUMN_LIST} ` +
+          `FROM main.cloud_costs WHERE 0`,
       );
     }
   }
@@ -139,7 +143,8 @@ export class SqliteBulk {
     const fields: number[] = [];
     for (let i = 0; i < WIDTH; i++) if (mask === -1 || mask & (1 << i)) fields.push(i);
     const cols = [...COST_COLUMNS.slice(0, 3).map(([c]) => c), ...fields.map((i) => ROW_COLUMNS[i]!)];
-    const tuple = `(${[quote(provider), quote(this.plan.source), quote(this.plan.runId), ...fields.map(() => '?')].join(', ')})`;
+    const values = [quote(provider), quote(this.plan.source), quote(this.plan.runId), ...fields.map(() => '?')];
+    const tuple = `(${values.join(', ')})`;
     const sql = (rows: number) =>
       `INSERT INTO ${this.table} (${cols.join(', ')}) VALUES ${new Array(rows).fill(tuple).join(', ')}`;
     return {
@@ -215,7 +220,8 @@ export class SqliteBulk {
       if (window) {
         // Only rows that were there before this load (rowids only grow): the new ones are in the window too.
         db.prepare(
-          'DELETE FROM main.cloud_costs WHERE rowid <= ? AND source = ? AND charge_period_start >= ? AND charge_period_start < ?',
+          'DELETE FROM main.cloud_costs WHERE rowid <= ? AND source = ? AND charge_period_start >= ? AND ' +
+            'charge_period_start < ?',
         ).run(this.maxRowidBefore, this.plan.source, dayStart(window.from), dayStart(window.to));
       }
       for (const i of this.indexes) db.exec(i.sql);
@@ -228,7 +234,8 @@ export class SqliteBulk {
     }
     // Ordered by charge_period_start: the indexes are then filled almost in key order instead of at random pages.
     db.exec(
-      `INSERT INTO main.cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM temp.oco_cost_stage ORDER BY charge_period_start`,
+      `INSERT INTO main.cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM temp.oco_cost_stage ORDER BY ` +
+        `charge_period_start`,
     );
   }
 

@@ -32,7 +32,9 @@ export interface WriteResult {
   rows: number;
   /** Days actually replaced: the requested window, or the file's first and last day. */
   window: DayWindow | null;
-  /** Other sources of the same provider holding rows for the same days (their sums add up: reports would double count). */
+  /**
+   * Other sources of the same provider holding rows for the same days (their sums add up: reports would double count).
+   */
   overlaps: Overlap[];
   /** Providers of the rows written, sorted. */
   providers: string[];
@@ -181,7 +183,8 @@ async function pgSecondaryIndexes(client: PoolClient): Promise<Array<{ name: str
   const r = await client.query<{ name: string; def: string }>(
     `SELECT quote_ident(n.nspname) || '.' || quote_ident(i.relname) AS name, pg_get_indexdef(i.oid) AS def
        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
-      WHERE x.indrelid = 'cloud_costs'::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+      WHERE x.indrelid = 'cloud_costs'::regclass
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
       ORDER BY i.relname`,
   );
   return r.rows;
@@ -276,7 +279,8 @@ async function writePostgres(
     if (rebuild) {
       if (window) {
         await client.query(
-          'DELETE FROM cloud_costs WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < $3 AND ingest_run_id IS DISTINCT FROM $4',
+          'DELETE FROM cloud_costs WHERE source = $1 AND charge_period_start >= $2 AND charge_period_start < ' +
+            '$3 AND ingest_run_id IS DISTINCT FROM $4',
           [target.source, dayStart(window.from), dayStart(window.to), target.runId],
         );
       }
@@ -290,7 +294,8 @@ async function writePostgres(
         );
       }
       await client.query(
-        `INSERT INTO cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM oco_cost_stage ORDER BY charge_period_start`,
+        `INSERT INTO cloud_costs (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM oco_cost_stage ORDER BY ` +
+          `charge_period_start`,
       );
     }
     // The new rows are the source's only rows in the window now: sum them where they are.
@@ -316,7 +321,8 @@ function checkInWindow(batch: CostRow[], w: DayWindow): void {
     if (r.usageDate < w.from || r.usageDate >= w.to) {
       throw new OperationError(
         'OCO_INGEST_OUT_OF_WINDOW',
-        `the source returned a row for ${r.usageDate}, outside the requested ${w.from}..${addDays(w.to, -1)}; nothing was written`,
+        `the source returned a row for ${r.usageDate}, outside the requested ${w.from}..${addDays(w.to, -1)}; ` +
+          `nothing was written`,
         {
           hint: 'This is a provider or oco bug: report it with the command you ran.',
         },

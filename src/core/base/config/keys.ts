@@ -69,7 +69,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     choices: ['auto', 'memory', 'redis'],
     default: 'auto',
     description:
-      'Where budget and rate-limit counters live: redis (shared by several daemons), memory (one daemon, persisted in the store), auto (redis when REDIS_URL/REDIS_HOST is set).',
+      'Where budget and rate-limit counters live: redis (shared by several daemons), memory (one daemon, ' +
+      'persisted in the store), auto (redis when REDIS_URL/REDIS_HOST is set).',
   },
   {
     key: 'budget.timezone',
@@ -96,7 +97,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     min: 32,
     max: 36500,
     description:
-      'Days the spend ledger keeps one row per call; older rows are folded into one exact sum per attribution and day (every budget keeps its spend). Moved back automatically for rolling budgets with longer windows.',
+      'Days the spend ledger keeps one row per call; older rows are folded into one exact sum per attribution ' +
+      'and day (every budget keeps its spend). Moved back automatically for rolling budgets with longer windows.',
   },
   {
     key: 'budget.defaultMaxOutputTokens',
@@ -106,7 +108,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     min: 1,
     max: 10000000,
     description:
-      'Output tokens reserved for a call that names no max_tokens when neither the model maximum nor its context window is known (not a bound: a call that outgrows it is counted as an overshoot).',
+      'Output tokens reserved for a call that names no max_tokens when neither the model maximum nor its ' +
+      'context window is known (not a bound: a call that outgrows it is counted as an overshoot).',
   },
   {
     key: 'budget.unpricedModels',
@@ -115,7 +118,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     choices: ['refuse', 'allow'],
     default: 'refuse',
     description:
-      'Under a hard budget, a call to a model without a price is refused (403 unpriced_model) or admitted and counted as unpriced (allow).',
+      'Under a hard budget, a call to a model without a price is refused (403 unpriced_model) or admitted and ' +
+      'counted as unpriced (allow).',
   },
   {
     key: 'webhook.secret',
@@ -257,13 +261,15 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     secret: true,
     description: 'Gemini key the proxy adds when a client sends none.',
   },
-  // Cloud cost ingest (oco costs). Cloud credentials themselves stay the SDKs' own variables (AWS_*, AZURE_*, GOOGLE_APPLICATION_CREDENTIALS).
+  // Cloud cost ingest (oco costs). Cloud credentials themselves stay the SDKs' own variables (AWS_*, AZURE_*,
+  // GOOGLE_APPLICATION_CREDENTIALS).
   {
     key: 'costs.azureScope',
     env: ['OCO_AZURE_SCOPE'],
     type: 'string',
     description:
-      'Azure Cost Management scope, e.g. /subscriptions/ID or /subscriptions/ID/resourceGroups/RG (default /subscriptions/$AZURE_SUBSCRIPTION_ID).',
+      'Azure Cost Management scope, e.g. /subscriptions/ID or /subscriptions/ID/resourceGroups/RG (default ' +
+      '/subscriptions/$AZURE_SUBSCRIPTION_ID).',
   },
   {
     key: 'costs.azureArmEndpoint',
@@ -304,7 +310,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     type: 'bool',
     default: false,
     description:
-      'Also fetch AWS resource-level costs (GetCostAndUsageWithResources, last 14 days; needs opt-in in Cost Explorer).',
+      'Also fetch AWS resource-level costs (GetCostAndUsageWithResources, last 14 days; needs opt-in in Cost ' +
+      'Explorer).',
   },
   {
     key: 'proxy.openaiBaseUrl',
@@ -342,7 +349,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     default: 600000,
     min: 100,
     description:
-      'Time the upstream has to send headers, and between body chunks, before the gateway answers 504 (or ends the stream).',
+      'Time the upstream has to send headers, and between body chunks, before the gateway answers 504 (or ends ' +
+      'the stream).',
   },
   {
     key: 'proxy.drainTimeoutMs',
@@ -360,7 +368,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     min: 10,
     max: 1000,
     description:
-      'How often usage records are written to the database; a crash loses none of them (the call journal in state/journal holds each until it is written).',
+      'How often usage records are written to the database; a crash loses none of them (the call journal in ' +
+      'state/journal holds each until it is written).',
   },
   {
     key: 'proxy.queueSize',

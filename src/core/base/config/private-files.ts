@@ -24,7 +24,10 @@ export function ensurePrivateDir(dir: string): void {
   narrow(dir, PRIVATE_DIR);
 }
 
-/** Creates the directory and missing parents 0700; an existing one is left as it is (it may not be oco's, e.g. a temp dir). */
+/**
+ * Creates the directory and missing parents 0700; an existing one is left as it is (it may not be oco's, e.g. a temp
+ * dir).
+ */
 export function createPrivateDir(dir: string): void {
   const first = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
   if (first === undefined) return;
@@ -55,7 +58,9 @@ export function ensurePrivateFile(file: string): void {
   closeSync(openPrivateFile(file, 'a'));
 }
 
-/** Takes group and other permissions off the file if it exists; a missing file, or one oco may not chmod, is left alone. */
+/**
+ * Takes group and other permissions off the file if it exists; a missing file, or one oco may not chmod, is left alone.
+ */
 export function narrowFileIfPresent(file: string): void {
   const st = statOrUndefined(file);
   if (st?.isFile()) narrow(file, PRIVATE_FILE, st);

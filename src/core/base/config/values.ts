@@ -8,8 +8,11 @@ const FALSE = new Set(['false', '0', 'no', 'off']);
 /** What a value must look like, in words, for error messages. */
 export function expectedForm(def: ConfigKeyDef): string {
   switch (def.type) {
-    case 'int':
-      return `an integer${def.min !== undefined ? ` from ${def.min}` : ''}${def.max !== undefined ? ` to ${def.max}` : ''}`;
+    case 'int': {
+      const from = def.min !== undefined ? ` from ${def.min}` : '';
+      const to = def.max !== undefined ? ` to ${def.max}` : '';
+      return `an integer${from}${to}`;
+    }
     case 'bool':
       return 'true or false';
     case 'enum':

@@ -67,7 +67,9 @@ const databaseCheck: Check = async (config) => {
       return {
         name: 'database',
         status: 'warn',
-        detail: `${target.engine} at ${target.display}: version ${status.current}, ${status.pending.length} migration(s) pending`,
+        detail:
+          `${target.engine} at ${target.display}: version ${status.current}, ${status.pending.length} ` +
+          `migration(s) pending`,
         fix: 'Run "oco db migrate" (commands also migrate on first use).',
       };
     }

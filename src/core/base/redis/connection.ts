@@ -106,7 +106,9 @@ export class RedisConnection {
   private unreachable(err: unknown): UnreachableError {
     const reason = (err as Error)?.message?.replace(this.target.url, this.target.display) ?? String(err);
     return new UnreachableError('OCO_REDIS_UNREACHABLE', `cannot reach Redis at ${this.target.display}: ${reason}`, {
-      hint: 'Check REDIS_URL or REDIS_HOST/REDIS_PORT and that redis-server runs (redis-cli ping). Budgets fall back per OCO_BUDGET_FAIL_OPEN while it is down.',
+      hint:
+        'Check REDIS_URL or REDIS_HOST/REDIS_PORT and that redis-server runs (redis-cli ping). Budgets fall back ' +
+        'per OCO_BUDGET_FAIL_OPEN while it is down.',
       cause: err,
     });
   }

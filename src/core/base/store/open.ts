@@ -23,7 +23,10 @@ const SSL_BY_MODE: Record<string, StoreTarget['ssl']> = {
   'verify-full': { rejectUnauthorized: true },
 };
 
-/** PostgreSQL when DATABASE_URL or POSTGRES_HOST is set anywhere in the configuration; the embedded SQLite file otherwise. */
+/**
+ * PostgreSQL when DATABASE_URL or POSTGRES_HOST is set anywhere in the configuration; the embedded SQLite file
+ * otherwise.
+ */
 export function storeTarget(config: OcoConfig): StoreTarget {
   const url = config.string('database.url');
   if (url) return { engine: 'postgres', target: url, display: maskUrl(url) };

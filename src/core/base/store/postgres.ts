@@ -92,7 +92,9 @@ export function mapPgError(err: unknown, display: string): Error {
           ? 'authentication failed'
           : e?.message || code;
     return new UnreachableError('OCO_DB_UNREACHABLE', `cannot reach PostgreSQL at ${display}: ${reason}`, {
-      hint: 'Check DATABASE_URL or POSTGRES_HOST/PORT/DB/USER/PASSWORD ("oco config list"), and that the server runs (pg_isready).',
+      hint:
+        'Check DATABASE_URL or POSTGRES_HOST/PORT/DB/USER/PASSWORD ("oco config list"), and that the server runs ' +
+        '(pg_isready).',
       cause: err,
     });
   }

@@ -62,7 +62,10 @@ export class SqliteStore implements Store {
   readonly location: string;
   readonly embeddedFile: string | undefined;
   readonly db: Database.Database;
-  /** Serialises transactions: better-sqlite3 has one connection, and an async transaction must not interleave with another. */
+  /**
+   * Serialises transactions: better-sqlite3 has one connection, and an async transaction must not interleave with
+   * another.
+   */
   private lock: Promise<void> = Promise.resolve();
   private inTransaction = false;
 

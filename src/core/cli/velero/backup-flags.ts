@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
 import { backupSpec, type BackupSpec } from '../../resilience/velero/builders.js';
 
 /** Flags of backup create / schedule create (the backup template), as velero names them. */
@@ -31,7 +31,7 @@ export const backupSpecFlags = {
   }),
 };
 
-export function specFromFlags(flags: Record<string, any>): BackupSpec {
+export function specFromFlags(flags: Interfaces.InferredFlags<typeof backupSpecFlags>): BackupSpec {
   return backupSpec({
     includeNamespaces: flags['include-namespaces'],
     excludeNamespaces: flags['exclude-namespaces'],

@@ -45,7 +45,9 @@ export class ProgressReporter {
   update(o: VeleroObject): void {
     const v = progressOf(o);
     if (this.mode === 'lines') {
-      const line = `${this.label} phase=${v.phase}${v.total !== undefined ? ` items=${v.items ?? 0}/${v.total}` : ''} errors=${v.errors} warnings=${v.warnings}${v.queuePosition ? ` queue=${v.queuePosition}` : ''}`;
+      const line =
+        `${this.label} phase=${v.phase}${v.total !== undefined ? ` items=${v.items ?? 0}/${v.total}` : ''} ` +
+        `errors=${v.errors} warnings=${v.warnings}${v.queuePosition ? ` queue=${v.queuePosition}` : ''}`;
       if (line !== this.last) this.out.write(`${line}\n`);
       this.last = line;
     } else if (this.live) {

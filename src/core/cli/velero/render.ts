@@ -1,7 +1,7 @@
 import { yaml } from '../../base/lazy.js';
 
 /** describe output: the summary as aligned "key: value" lines, then spec/status/details as YAML. */
-export function printDescription(kind: string, d: Record<string, any>): string {
+export function printDescription(kind: string, d: Record<string, unknown>): string {
   const head = [
     'name',
     'phase',
@@ -20,9 +20,10 @@ export function printDescription(kind: string, d: Record<string, any>): string {
   ];
   const width = Math.max(...head.map((k) => k.length)) + 1;
   const lines = [`${kind}:`];
-  for (const k of head)
-    if (d[k] !== null && d[k] !== undefined)
-      lines.push(`  ${`${k}:`.padEnd(width)} ${Array.isArray(d[k]) ? d[k].join(', ') : d[k]}`);
+  for (const k of head) {
+    const v = d[k];
+    if (v !== null && v !== undefined) lines.push(`  ${`${k}:`.padEnd(width)} ${Array.isArray(v) ? v.join(', ') : v}`);
+  }
   const block = (title: string, v: unknown) => {
     if (v && typeof v === 'object' && Object.keys(v).length)
       lines.push(
@@ -36,9 +37,10 @@ export function printDescription(kind: string, d: Record<string, any>): string {
   };
   block('Spec', d.spec);
   block('Status', d.status);
-  if (d.details) {
-    block('Resources', d.details.resources);
-    block('Results', d.details.results);
+  const details = d.details as { resources?: unknown; results?: unknown } | undefined;
+  if (details) {
+    block('Resources', details.resources);
+    block('Results', details.results);
   }
   return lines.join('\n');
 }

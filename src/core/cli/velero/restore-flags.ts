@@ -1,5 +1,5 @@
-import { Flags } from '@oclif/core';
-import { restoreSpec, type RestoreSpec } from '../../resilience/velero/builders.js';
+import { Flags, type Interfaces } from '@oclif/core';
+import { restoreSpec, type RestoreOptions, type RestoreSpec } from '../../resilience/velero/builders.js';
 
 /** Flags of restore create / restore plan, as velero restore create names them. */
 export const restoreSpecFlags = {
@@ -29,7 +29,7 @@ export const restoreSpecFlags = {
   }),
 };
 
-export function restoreSpecFromFlags(flags: Record<string, any>): RestoreSpec {
+export function restoreSpecFromFlags(flags: Interfaces.InferredFlags<typeof restoreSpecFlags>): RestoreSpec {
   return restoreSpec({
     fromBackup: flags['from-backup'],
     fromSchedule: flags['from-schedule'],
@@ -39,7 +39,8 @@ export function restoreSpecFromFlags(flags: Record<string, any>): RestoreSpec {
     excludeResources: flags['exclude-resources'],
     selector: flags.selector,
     namespaceMappings: flags['namespace-mappings'],
-    existingResourcePolicy: flags['existing-resource-policy'],
+    // oclif has already checked the value against the flag's options
+    existingResourcePolicy: flags['existing-resource-policy'] as RestoreOptions['existingResourcePolicy'],
     restorePVs: flags['restore-volumes'],
   });
 }

@@ -19,7 +19,10 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-/** The first \r at or after pos in text, or -1; remembered per text, since nearly no file has one and a search would scan to the end each time. */
+/**
+ * The first \r at or after pos in text, or -1; remembered per text, since nearly no file has one and a search would
+ * scan to the end each time.
+ */
 let crText: string | undefined;
 let crFrom = 0;
 let crPos = -1;

@@ -67,7 +67,9 @@ function filters(options: ExportOptions): { where: string; params: SqlParam[] } 
 async function headerFor(store: Store, options: ExportOptions): Promise<string[]> {
   const { where, params } = filters(options);
   const keys = store.dialect.jsonKeys('cloud_costs.extra', 'j');
-  const keysSql = `SELECT DISTINCT ${keys.key} AS k FROM cloud_costs, ${keys.from} ${where ? `${where} AND` : 'WHERE'} extra IS NOT NULL`;
+  const keysSql =
+    `SELECT DISTINCT ${keys.key} AS k FROM cloud_costs, ${keys.from} ${where ? `${where} AND` : 'WHERE'} extra ` +
+    `IS NOT NULL`;
   const extraKeys = (await store.all<{ k: string }>(keysSql, params)).map((r) => r.k);
   const names = new Set([...MAPPED_NAMES, 'ProviderName', ...extraKeys]);
   const rank = (n: string) => (FOCUS_ORDER.has(n) ? FOCUS_ORDER.get(n)! : n.startsWith('x_') ? 10_000 : 5_000);

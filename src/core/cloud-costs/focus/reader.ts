@@ -29,7 +29,10 @@ export class FocusHeaderError extends UsageError {
   constructor(file: string, line: number, reason: string, columns: readonly string[] = []) {
     super(`${file}${line ? `:${line}` : ''}: ${reason}`, {
       code: 'OCO_FOCUS_INVALID_HEADER',
-      hint: `A FOCUS file starts with a header row of FOCUS column names; oco needs at least ${REQUIRED.join(', ')} and BillingCurrency (or --currency CODE). --skip-invalid skips bad rows, not a bad header. Nothing was written.`,
+      hint:
+        `A FOCUS file starts with a header row of FOCUS column names; oco needs at least ${REQUIRED.join(', ')} ` +
+        `and BillingCurrency (or --currency CODE). --skip-invalid skips bad rows, not a bad header. Nothing was ` +
+        `written.`,
       details: { file, ...(line ? { line } : {}), reason, ...(columns.length ? { columns } : {}) },
     });
   }
@@ -93,7 +96,9 @@ export class FocusProviderMismatchError extends UsageError {
       `${file}:${line} column ${column}: the row's provider ${JSON.stringify(rowProvider)} is not --provider ${flag}`,
       {
         code: 'OCO_FOCUS_PROVIDER_MISMATCH',
-        hint: `This file names each row's provider: drop --provider (it only fills rows without one), or import the right file. Nothing was written.`,
+        hint:
+          `This file names each row's provider: drop --provider (it only fills rows without one), or import the ` +
+          `right file. Nothing was written.`,
         details: { file, [unit]: line, column, rowProvider, flag },
       },
     );
@@ -200,10 +205,11 @@ export class FocusFileReader {
       );
     }
     if (missing.length) {
+      const one = missing.length === 1;
       throw new FocusHeaderError(
         this.label,
         where,
-        `required FOCUS column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing from the header`,
+        `required FOCUS column${one ? '' : 's'} ${missing.join(', ')} ${one ? 'is' : 'are'} missing from the header`,
         missing,
       );
     }
@@ -214,7 +220,8 @@ export class FocusFileReader {
         this.label,
         where,
         'ProviderName',
-        'the file has no ProviderName (FOCUS 1.0–1.2) or ServiceProviderName (1.3) column; pass --provider NAME to say whose costs these are',
+        'the file has no ProviderName (FOCUS 1.0–1.2) or ServiceProviderName (1.3) column; pass --provider ' +
+          'NAME to say whose costs these are',
       );
     }
     if (!present.has('BillingCurrency') && !this.options.currency) {
@@ -353,7 +360,8 @@ export class FocusFileReader {
             this.label,
             line,
             header,
-            `${JSON.stringify(v)} is not a decimal number (FOCUS numbers have no currency symbols or thousands separators)`,
+            `${JSON.stringify(v)} is not a decimal number (FOCUS numbers have no currency symbols or thousands ` +
+              `separators)`,
             unit,
           );
         return d;

@@ -66,7 +66,8 @@ export async function runDrill(client: VeleroClient, store: Store, o: DrillOptio
   const source = o.sourceNamespace ?? (included.length === 1 && included[0] !== '*' ? included[0] : undefined);
   if (!source) {
     throw new UsageError(
-      `backup "${o.backup}" covers ${included.length ? included.join(', ') : 'all namespaces'}: say which one to drill with --source-namespace`,
+      `backup "${o.backup}" covers ${included.length ? included.join(', ') : 'all namespaces'}: say which one ` +
+        `to drill with --source-namespace`,
       { code: 'OCO_DRILL_SOURCE' },
     );
   }

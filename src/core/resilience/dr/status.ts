@@ -145,7 +145,9 @@ export function evaluatePolicy(
   else if (lastBackup.ageSeconds * 1000 > p.rpoMs)
     breaches.push({
       kind: 'rpo',
-      message: `last Completed backup ${lastBackup.name} is ${humanDuration(lastBackup.ageSeconds * 1000)} old, over the RPO of ${p.text.rpo}`,
+      message:
+        `last Completed backup ${lastBackup.name} is ${humanDuration(lastBackup.ageSeconds * 1000)} old, over ` +
+        `the RPO of ${p.text.rpo}`,
     });
 
   const windowStart = new Date(now.getTime() - p.windowMs);
@@ -156,10 +158,11 @@ export function evaluatePolicy(
       phase: phaseOf(b),
       at: b.status?.completionTimestamp ?? b.metadata.creationTimestamp ?? null,
     }));
+  const failedList = failedInWindow.map((f) => `${f.name} (${f.phase})`).join(', ');
   if (failedInWindow.length)
     warnings.push({
       kind: 'failed',
-      message: `${failedInWindow.length} failed or partial backup(s) in the last ${p.text.window}: ${failedInWindow.map((f) => `${f.name} (${f.phase})`).join(', ')}`,
+      message: `${failedInWindow.length} failed or partial backup(s) in the last ${p.text.window}: ${failedList}`,
     });
 
   let missedRuns = 0;

@@ -50,18 +50,26 @@ const UNREACHABLE_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** The fields of an error (or its cause chain) that tell an unreachable API server apart. */
+interface NetworkErrorLike {
+  code?: unknown;
+  name?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+}
+
 function networkCode(err: unknown): string | undefined {
-  let e: any = err;
+  let e = err as NetworkErrorLike | undefined;
   for (let i = 0; i < 5 && e; i++) {
     if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return e.code;
     if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'ETIMEDOUT';
-    e = e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined);
+    e = (e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined)) as NetworkErrorLike | undefined;
   }
   return undefined;
 }
 
-function statusOf(err: any): MetaStatus | undefined {
-  const body = err?.body;
+function statusOf(err: unknown): MetaStatus | undefined {
+  const body = (err as { body?: unknown } | null | undefined)?.body;
   if (body && typeof body === 'object') return body as MetaStatus;
   if (typeof body === 'string') {
     try {
@@ -94,10 +102,13 @@ export function mapKubeError(err: unknown, op: KubeOp): OcoError {
   if (isOcoError(err)) return err;
   if (/HTTP protocol is not allowed/.test(String((err as Error)?.message))) {
     return new ConfigError(
-      `the kube context points at a plain http:// server${op.server ? ` (${op.server})` : ''}, which the Kubernetes client refuses without insecure-skip-tls-verify`,
+      `the kube context points at a plain http:// server${op.server ? ` (${op.server})` : ''}, which the ` +
+        `Kubernetes client refuses without insecure-skip-tls-verify`,
       {
         code: 'OCO_K8S_BAD_KUBECONFIG',
-        hint: 'Use the https:// address of the API server, or set insecure-skip-tls-verify: true on that cluster in the kubeconfig (test clusters only).',
+        hint:
+          'Use the https:// address of the API server, or set insecure-skip-tls-verify: true on that cluster in ' +
+          'the kubeconfig (test clusters only).',
       },
     );
   }
@@ -106,9 +117,12 @@ export function mapKubeError(err: unknown, op: KubeOp): OcoError {
   if (net || code === undefined) {
     return new UnreachableError(
       'OCO_K8S_UNREACHABLE',
-      `cannot reach the Kubernetes API server${op.server ? ` at ${op.server}` : ''} (${net ?? (err as Error)?.message ?? 'network error'})`,
+      `cannot reach the Kubernetes API server${op.server ? ` at ${op.server}` : ''} ` +
+        `(${net ?? (err as Error)?.message ?? 'network error'})`,
       {
-        hint: 'Check the kube context (--context, kube.context), that the cluster is up and that this machine can reach it: kubectl cluster-info',
+        hint:
+          'Check the kube context (--context, kube.context), that the cluster is up and that this machine can ' +
+          'reach it: kubectl cluster-info',
         cause: err,
       },
     );
@@ -130,7 +144,10 @@ export function mapKubeError(err: unknown, op: KubeOp): OcoError {
         'OCO_K8S_FORBIDDEN',
         `not allowed to ${op.verb} ${target(op)} (Kubernetes RBAC)${serverSays}`,
         {
-          hint: `Ask a cluster admin for a Role with verb "${op.verb}" on resource "${op.resource}" in apiGroup "${op.group}"${op.namespace ? ` in namespace ${op.namespace}` : ''}; check with: kubectl auth can-i ${op.verb} ${res}${op.namespace ? ` -n ${op.namespace}` : ''}`,
+          hint:
+            `Ask a cluster admin for a Role with verb "${op.verb}" on resource "${op.resource}" in apiGroup ` +
+            `"${op.group}"${op.namespace ? ` in namespace ${op.namespace}` : ''}; check with: kubectl auth ` +
+            `can-i ${op.verb} ${res}${op.namespace ? ` -n ${op.namespace}` : ''}`,
           details: { verb: op.verb, resource: op.resource, group: op.group, namespace: op.namespace },
         },
       );
@@ -140,15 +157,19 @@ export function mapKubeError(err: unknown, op: KubeOp): OcoError {
           code: 'OCO_K8S_NO_RESOURCE',
           hint:
             op.group === 'velero.io'
-              ? 'Is Velero installed in this cluster? Its CRDs (velero.io/v1) must be present: kubectl get crd backups.velero.io'
+              ? 'Is Velero installed in this cluster? Its CRDs (velero.io/v1) must be present: kubectl get crd ' +
+                'backups.velero.io'
               : undefined,
         });
       }
       return new NotFoundError(
-        `${op.resource.replace(/s$/, '')} "${op.name}" not found${op.namespace ? ` in namespace "${op.namespace}"` : ''}`,
+        `${op.resource.replace(/s$/, '')} "${op.name}" not ` +
+          `found${op.namespace ? ` in namespace "${op.namespace}"` : ''}`,
         {
           code: 'OCO_K8S_NOT_FOUND',
-          hint: `List what exists with: oco ${op.resource.replace(/s$/, '')} list${op.namespace ? ` --namespace ${op.namespace}` : ''}`,
+          hint:
+            `List what exists with: oco ${op.resource.replace(/s$/, '')} ` +
+            `list${op.namespace ? ` --namespace ${op.namespace}` : ''}`,
         },
       );
     case 409:

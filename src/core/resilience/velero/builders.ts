@@ -20,7 +20,10 @@ import {
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'oco' } as const;
 
-/** Which objects a backup or restore covers: velero's --include/--exclude-namespaces, --include/--exclude-resources, --selector. */
+/**
+ * Which objects a backup or restore covers: velero's --include/--exclude-namespaces, --include/--exclude-resources,
+ * --selector.
+ */
 export interface FilterOptions {
   includeNamespaces?: string[];
   excludeNamespaces?: string[];

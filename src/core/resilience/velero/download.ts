@@ -44,9 +44,12 @@ export async function download(
       if (err instanceof WaitTimeoutError) {
         throw new OperationError(
           'OCO_DOWNLOAD_TIMEOUT',
-          `Velero did not answer the DownloadRequest for the ${target} of "${name}" within ${Math.round(timeoutMs / 1000)}s`,
+          `Velero did not answer the DownloadRequest for the ${target} of "${name}" ` +
+            `within ${Math.round(timeoutMs / 1000)}s`,
           {
-            hint: `Is the Velero server running? kubectl -n ${client.namespace} get deploy velero; logs of a backup that never ran do not exist.`,
+            hint:
+              `Is the Velero server running? kubectl -n ${client.namespace} get deploy velero; logs of a backup ` +
+              `that never ran do not exist.`,
           },
         );
       }

@@ -18,7 +18,8 @@ export interface JobStart {
 export async function startJob(store: Queryable, job: JobStart, startedAt = new Date()): Promise<string> {
   const id = randomUUID();
   await store.run(
-    `INSERT INTO backup_jobs (id, kind, name, cluster_context, velero_namespace, phase, params, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO backup_jobs (id, kind, name, cluster_context, velero_namespace, phase, params, started_at) ` +
+      `VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [id, job.kind, job.name, job.context, job.namespace, 'New', job.params, startedAt],
   );
   return id;
@@ -56,13 +57,15 @@ export async function recordObjects(
       const spec = kind === 'schedule' ? (o.spec?.template ?? {}) : (o.spec ?? {});
       const progress = o.status?.progress ?? {};
       await tx.run(
-        `INSERT INTO backup_records (id, kind, name, cluster_context, velero_namespace, phase, schedule_name, storage_location, included_namespaces,
-           items_backed_up, total_items, errors, warnings, started_at, completed_at, expires_at, observed_at)
+        `INSERT INTO backup_records (id, kind, name, cluster_context, velero_namespace, phase, schedule_name,
+           storage_location, included_namespaces, items_backed_up, total_items, errors, warnings, started_at,
+           completed_at, expires_at, observed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          ON CONFLICT (cluster_context, velero_namespace, kind, name) DO UPDATE SET
            phase = excluded.phase, schedule_name = excluded.schedule_name, storage_location = excluded.storage_location,
-           included_namespaces = excluded.included_namespaces, items_backed_up = excluded.items_backed_up, total_items = excluded.total_items,
-           errors = excluded.errors, warnings = excluded.warnings, started_at = excluded.started_at, completed_at = excluded.completed_at,
+           included_namespaces = excluded.included_namespaces, items_backed_up = excluded.items_backed_up,
+           total_items = excluded.total_items, errors = excluded.errors, warnings = excluded.warnings,
+           started_at = excluded.started_at, completed_at = excluded.completed_at,
            expires_at = excluded.expires_at, observed_at = excluded.observed_at`,
         [
           randomUUID(),
@@ -75,7 +78,8 @@ export async function recordObjects(
             ? o.metadata.name
             : (o.metadata.labels?.['velero.io/schedule-name'] ?? o.spec?.scheduleName ?? null),
           spec.storageLocation ?? null,
-          spec.includedNamespaces ? JSON.stringify(spec.includedNamespaces) : null, // JSON text: node-postgres would send a JS array as a PostgreSQL array
+          // JSON text: node-postgres would send a JS array as a PostgreSQL array
+          spec.includedNamespaces ? JSON.stringify(spec.includedNamespaces) : null,
           progress.itemsBackedUp ?? progress.itemsRestored ?? null,
           progress.totalItems ?? null,
           o.status?.errors ?? null,
@@ -90,7 +94,9 @@ export async function recordObjects(
   });
 }
 
-/** Forgets what oco saw of an object Velero no longer has (one cluster/namespace/kind/name); returns whether a row went. */
+/**
+ * Forgets what oco saw of an object Velero no longer has (one cluster/namespace/kind/name); returns whether a row went.
+ */
 export async function forgetObject(
   store: Queryable,
   kind: RecordKind,

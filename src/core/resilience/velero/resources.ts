@@ -40,7 +40,8 @@ export interface VeleroObject<Spec = any, Status = any> {
 
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: any;
+  /** The object for ADDED/MODIFIED/DELETED, a bare object with metadata for BOOKMARK, a metav1.Status for ERROR. */
+  object: unknown;
 }
 
 export interface WatchHandle {
@@ -204,7 +205,8 @@ export class VeleroClient {
     // The library aborts a stream silent for this long; bookmarks keep a healthy one busy.
     // (declared private in the typings, but it is the library's only knob for it)
     (w as unknown as { requestTimeoutMs: number }).requestTimeoutMs = options.inactivityMs ?? 60_000;
-    const path = `/apis/${VELERO_GROUP}/${VELERO_VERSION}/namespaces/${encodeURIComponent(this.namespace)}/${KINDS[kind].plural}`;
+    const namespace = encodeURIComponent(this.namespace);
+    const path = `/apis/${VELERO_GROUP}/${VELERO_VERSION}/namespaces/${namespace}/${KINDS[kind].plural}`;
     const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
     if (options.name) query.fieldSelector = `metadata.name=${options.name}`;
     if (options.labelSelector) query.labelSelector = options.labelSelector;

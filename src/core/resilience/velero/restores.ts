@@ -70,7 +70,8 @@ export async function restorableBackup(
   const phase = phaseOf(backup);
   if (phase !== 'Completed' && !(allowPartial && phase === 'PartiallyFailed')) {
     throw new UsageError(
-      `backup "${name}" is ${phase}, not Completed: it cannot be restored from${phase === 'PartiallyFailed' ? ' without --allow-partial' : ''}`,
+      `backup "${name}" is ${phase}, not Completed: it cannot be restored ` +
+        `from${phase === 'PartiallyFailed' ? ' without --allow-partial' : ''}`,
       {
         code: 'OCO_BACKUP_NOT_RESTORABLE',
         hint: 'Pick a Completed backup: oco backup list',
@@ -137,7 +138,9 @@ export async function loadPlan(store: Store, id: string): Promise<PlanRow> {
   return plan;
 }
 
-/** Creates the Restore of a stored plan, after checking that the backup is still the one planned and still Completed. */
+/**
+ * Creates the Restore of a stored plan, after checking that the backup is still the one planned and still Completed.
+ */
 export async function executePlan(
   client: VeleroClient,
   store: Store,

@@ -5,7 +5,7 @@ import { cronTimes } from './values.js';
 /** The fields schedule list/describe/--json show, with the next three runs. */
 export function scheduleRow(o: VeleroObject) {
   const cron = String(o.spec?.schedule ?? '');
-  let next: string[] = [];
+  let next: string[];
   try {
     next = o.spec?.paused
       ? []

@@ -43,7 +43,7 @@ const DETAIL_TARGETS: Record<'backup' | 'restore', { resources: DownloadTarget; 
   restore: { resources: 'RestoreResourceList', results: 'RestoreResults' },
 };
 
-function parseJson(buf: Buffer): any {
+function parseJson(buf: Buffer): unknown {
   const text = buf.toString('utf8').trim();
   return text ? JSON.parse(text) : undefined;
 }
@@ -69,10 +69,11 @@ async function storageCa(
     try {
       return readFileSync(caCertFile, 'utf8');
     } catch (err) {
-      throw new UsageError(
-        `--cacert ${caCertFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-        { code: 'OCO_CACERT_UNREADABLE', hint: 'Give a PEM file with the CA certificate of the object storage.' },
-      );
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+      throw new UsageError(`--cacert ${caCertFile}: ${reason}`, {
+        code: 'OCO_CACERT_UNREADABLE',
+        hint: 'Give a PEM file with the CA certificate of the object storage.',
+      });
     }
   }
   const backup =
@@ -105,7 +106,11 @@ export async function details(
     download(client, t.resources, name, dl),
     download(client, t.results, name, dl),
   ]);
-  return { resources: parseJson(resources), results: parseJson(results) };
+  // Velero writes these files; their shape is its contract, not checked here
+  return {
+    resources: parseJson(resources) as Details['resources'],
+    results: parseJson(results) as Details['results'],
+  };
 }
 
 export async function describe(

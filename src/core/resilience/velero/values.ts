@@ -61,7 +61,9 @@ export function requireCron(expr: string, where: string): string {
   if (problem) {
     throw new UsageError(`${where}: invalid cron schedule "${expr}": ${problem}`, {
       code: 'OCO_BAD_CRON',
-      hint: 'Use five fields, e.g. "0 2 * * *" (02:00 every day) or "0 */6 * * *" (every 6 hours), or @daily / @every 6h.',
+      hint:
+        'Use five fields, e.g. "0 2 * * *" (02:00 every day) or "0 */6 * * *" (every 6 hours), or @daily / ' +
+        '@every 6h.',
     });
   }
   return expr.trim();
@@ -95,7 +97,9 @@ export function requireName(name: string, where: string, maxLength = 253): strin
   if (!DNS1123_SUBDOMAIN.test(name) || name.length > maxLength) {
     throw new UsageError(`${where}: "${name}" is not a valid name`, {
       code: 'OCO_BAD_NAME',
-      hint: `Use at most ${maxLength} lowercase letters, digits, "-" or ".", starting and ending with a letter or digit.`,
+      hint:
+        `Use at most ${maxLength} lowercase letters, digits, "-" or ".", starting and ending with a letter or ` +
+        `digit.`,
     });
   }
   return name;

@@ -109,17 +109,19 @@ export function waitFor<T extends VeleroObject>(
         if (settled) return;
         networkFailures = 0;
         if (e.type === 'BOOKMARK') {
-          lastRv = e.object?.metadata?.resourceVersion ?? lastRv;
+          const bookmark = e.object as { metadata?: { resourceVersion?: string } } | undefined;
+          lastRv = bookmark?.metadata?.resourceVersion ?? lastRv;
           return;
         }
         if (e.type === 'ERROR') {
           handle?.abort();
-          if (e.object?.code === 410) void fromScratch();
+          const status = e.object as { code?: number; message?: string } | undefined;
+          if (status?.code === 410) void fromScratch();
           else
             finish(
               new OperationError(
                 'OCO_K8S_WATCH_ERROR',
-                `watch on ${kind} "${name}" failed: ${e.object?.message ?? 'error event'}`,
+                `watch on ${kind} "${name}" failed: ${status?.message ?? 'error event'}`,
                 {},
               ),
             );

@@ -10,6 +10,14 @@ import type { Migration } from './index.js';
  * effective_cost is already COALESCE(EffectiveCost, BilledCost), as the reports define it;
  * list_cost is NULL for a group none of whose rows had a ListCost. Existing rows are summed in.
  */
+// The text below must render exactly as it was first applied (its checksum is recorded), so the long
+// lists are kept whole in constants.
+const GROUP_COLUMNS =
+  'usage_date, source, provider, service_name, service_category, sub_account_id, region_id, billing_currency, tags';
+const SUMS =
+  '{{sum_money}}(billed_cost), {{sum_money}}(COALESCE(effective_cost, billed_cost)), ' +
+  '{{sum_money}}(list_cost), COUNT(*)';
+
 export const cloudCostsRollup: Migration = {
   version: 9,
   name: 'cloud_costs_daily rollup for cost summaries',
@@ -32,11 +40,11 @@ CREATE TABLE cloud_costs_daily (
 CREATE INDEX cloud_costs_daily_day ON cloud_costs_daily (usage_date);
 CREATE INDEX cloud_costs_daily_source ON cloud_costs_daily (source, usage_date);
 
-INSERT INTO cloud_costs_daily (usage_date, source, provider, service_name, service_category, sub_account_id, region_id, billing_currency, tags,
+INSERT INTO cloud_costs_daily (${GROUP_COLUMNS},
                                billed_cost, effective_cost, list_cost, row_count)
-SELECT usage_date, source, provider, service_name, service_category, sub_account_id, region_id, billing_currency, tags,
-       {{sum_money}}(billed_cost), {{sum_money}}(COALESCE(effective_cost, billed_cost)), {{sum_money}}(list_cost), COUNT(*)
+SELECT ${GROUP_COLUMNS},
+       ${SUMS}
 FROM cloud_costs
-GROUP BY usage_date, source, provider, service_name, service_category, sub_account_id, region_id, billing_currency, tags;
+GROUP BY ${GROUP_COLUMNS};
 `,
 };

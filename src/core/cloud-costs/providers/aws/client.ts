@@ -90,7 +90,9 @@ export function mapAwsError(err: unknown): OcoError {
   if (e.name === 'CredentialsProviderError' || /Could not load credentials/i.test(e.message ?? '')) {
     return new ConfigError('AWS credentials not found', {
       code: 'OCO_AWS_NO_CREDENTIALS',
-      hint: 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials (or ~/.aws/config for SSO); on EC2 or ECS, attach an instance or task role.',
+      hint:
+        'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials (or ' +
+        '~/.aws/config for SSO); on EC2 or ECS, attach an instance or task role.',
     });
   }
   if ((e.code && UNREACHABLE.has(e.code)) || (e.name && UNREACHABLE.has(e.name))) {

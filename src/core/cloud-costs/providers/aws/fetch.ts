@@ -32,7 +32,10 @@ const RESOURCE_DAYS = 14;
  */
 const HISTORY_MONTHS = 13;
 
-/** The days Cost Explorer can answer for with DAILY granularity today: [first day of the month 13 months back, first day of next month). */
+/**
+ * The days Cost Explorer can answer for with DAILY granularity today: [first day of the month 13 months back, first day
+ * of next month).
+ */
 export function costExplorerDays(now = new Date()): DayWindow {
   const firstOfMonth = `${todayUtc(now).slice(0, 7)}-01`;
   return { from: addMonths(firstOfMonth, -HISTORY_MONTHS), to: addMonths(firstOfMonth, 1) };
@@ -53,7 +56,9 @@ export function awsGroupBy(choice: string | undefined): GroupDefinition[] {
   const second = SECOND_GROUP[c];
   if (!second)
     throw new UsageError(`unknown --aws-group-by "${c}"`, {
-      hint: `Use ${Object.keys(SECOND_GROUP).join(', ')} or tag:KEY (Cost Explorer groups by service and one more key).`,
+      hint:
+        `Use ${Object.keys(SECOND_GROUP).join(', ')} or tag:KEY (Cost Explorer groups by service and one more ` +
+        `key).`,
     });
   return [{ Type: 'DIMENSION', Key: 'SERVICE' }, second];
 }
@@ -89,7 +94,8 @@ class AwsRun implements CostSourceRun {
     const last = addDays(window.to, -1);
     if (window.to <= kept.from || window.from >= kept.to) {
       throw new UsageError(
-        `AWS Cost Explorer has daily costs for ${kept.from}..${addDays(kept.to, -1)} only (13 months and the current month): nothing of ${window.from}..${last} can be fetched`,
+        `AWS Cost Explorer has daily costs for ${kept.from}..${addDays(kept.to, -1)} only (13 months and the ` +
+          `current month): nothing of ${window.from}..${last} can be fetched`,
         {
           code: 'OCO_AWS_WINDOW_UNAVAILABLE',
           hint: `Use --from ${kept.from} or later. ${IMPORT_HINT}`,
@@ -101,14 +107,19 @@ class AwsRun implements CostSourceRun {
     const to = window.to > kept.to ? kept.to : window.to;
     if (from !== window.from)
       warnings.push(
-        `Cost Explorer keeps daily costs from ${kept.from} on (13 months and the current month): ${window.from}..${addDays(from, -1)} was not fetched, and rows stored earlier for those days are kept. ${IMPORT_HINT}`,
+        `Cost Explorer keeps daily costs from ${kept.from} on (13 months and the current ` +
+          `month): ${window.from}..${addDays(from, -1)} was not fetched, and rows stored earlier for those days ` +
+          `are kept. ${IMPORT_HINT}`,
       );
     if (to !== window.to)
       warnings.push(`Cost Explorer answers up to the end of the current month: ${to}..${last} was not fetched.`);
     return { window: { from, to }, warnings };
   }
 
-  /** The days served by GetCostAndUsageWithResources instead of GetCostAndUsage (resource rows replace service rows there). */
+  /**
+   * The days served by GetCostAndUsageWithResources instead of GetCostAndUsage (resource rows replace service rows
+   * there).
+   */
   private resourceWindow(window: DayWindow, now = new Date()): DayWindow | null {
     if (!this.resources) return null;
     const from = [window.from, addDays(todayUtc(now), -RESOURCE_DAYS + 1)].sort()[1]!;
@@ -176,7 +187,8 @@ class AwsRun implements CostSourceRun {
       }
     }
     if (rw) {
-      // The resource call needs a filter: the services seen, or (a window entirely in the last 14 days) one ungrouped listing first.
+      // The resource call needs a filter: the services seen, or (a window entirely in the last 14 days) one ungrouped
+      // listing first.
       if (services.size === 0) {
         for await (const page of this.pages(
           {

@@ -40,7 +40,8 @@ export function azureConfigured(config: OcoConfig, flags: Record<string, unknown
     configured: false,
     via: '',
     missing:
-      'Azure credentials (AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; or az login; or AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential on an Azure VM)',
+      'Azure credentials (AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; or az login; or ' +
+      'AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential on an Azure VM)',
   };
 }
 
@@ -131,10 +132,13 @@ function mapAzureIdentityError(err: unknown): OcoError {
   if (e.name === 'CredentialUnavailableError') {
     return new ConfigError('no Azure credentials found', {
       code: 'OCO_AZURE_NO_CREDENTIALS',
-      hint: 'Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal with Cost Management Reader on the scope).',
+      hint:
+        'Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal with Cost Management ' +
+        'Reader on the scope).',
     });
   }
-  // MSAL folds the token endpoint's error into the message: "invalid_client: Error(s): 7000215 - Timestamp: … - Description: AADSTS…: … - Correlation ID: …".
+  // MSAL folds the token endpoint's error into the message: "invalid_client: Error(s): 7000215 - Timestamp: … -
+  // Description: AADSTS…: … - Correlation ID: …".
   const folded = /(\w+): Error\(s\):.*? - Description: (.*?)(?: - Correlation ID|$)/.exec(msg);
   const code = e.errorResponse?.error ?? folded?.[1] ?? 'AuthenticationFailed';
   const description = e.errorResponse?.errorDescription?.split('\n')[0] ?? folded?.[2] ?? msg;

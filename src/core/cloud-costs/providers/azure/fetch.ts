@@ -91,7 +91,10 @@ class AzureRun implements CostSourceRun {
   }
 
   private url(): string {
-    return `${this.client.armEndpoint}${this.client.scope}/providers/Microsoft.CostManagement/query?api-version=${AZURE_API_VERSION}`;
+    return (
+      `${this.client.armEndpoint}${this.client.scope}` +
+      `/providers/Microsoft.CostManagement/query?api-version=${AZURE_API_VERSION}`
+    );
   }
 
   plan(window: DayWindow): PlanStep[] {
@@ -122,7 +125,8 @@ class AzureRun implements CostSourceRun {
     let rows = 0;
     for (const part of azureQueryWindows(window)) {
       const collected: Record<(typeof COST_TYPES)[number], AzureCell[]> = { ActualCost: [], AmortizedCost: [] };
-      // Both cost types are needed before a row is complete (billed and effective), so pages are collected, then merged.
+      // Both cost types are needed before a row is complete (billed and effective), so pages are collected, then
+      // merged.
       for (const type of COST_TYPES) {
         const body = JSON.stringify(queryBody(type, part, this.grouping));
         let url: string | null = this.url();

@@ -59,7 +59,8 @@ export function cellsOf(page: QueryPage): AzureCell[] {
   const curAt = idx(['Currency', 'BillingCurrency']);
   if (costAt < 0 || dayAt < 0)
     throw new Error(
-      `the Query API result has no ${costAt < 0 ? 'Cost' : 'UsageDate'} column (columns: ${cols.map((c) => c.name).join(', ')})`,
+      `the Query API result has no ${costAt < 0 ? 'Cost' : 'UsageDate'} column ` +
+        `(columns: ${cols.map((c) => c.name).join(', ')})`,
     );
   const groupCols = cols
     .map((c, i) => ({ name: c.name, i }))

@@ -52,5 +52,9 @@ export function coverageWarning(asked: DayWindow, days: Iterable<string>): strin
     gaps.slice(0, MAX_LISTED).map(span).join(', ') +
     (gaps.length > MAX_LISTED ? ` and ${gaps.length - MAX_LISTED} more` : '');
   const late = gaps[0]!.from === asked.from ? ` (rows start ${gaps[0]!.to})` : '';
-  return `Cost Management answered the query for ${span(asked)} without rows for ${missing} of its ${daysIn(asked)} days: ${listed}${late}. If the scope had costs on those days they are missing here, not zero: re-run that range.`;
+  return (
+    `Cost Management answered the query for ${span(asked)} without rows for ${missing} of its ${daysIn(asked)} ` +
+    `days: ${listed}${late}. If the scope had costs on those days they are missing here, not zero: re-run that ` +
+    `range.`
+  );
 }

@@ -56,7 +56,10 @@ export function gcpConfigured(config: OcoConfig, flags: Record<string, unknown> 
   };
 }
 
-/** Reads the key from GCP_CREDENTIALS_JSON or the GOOGLE_APPLICATION_CREDENTIALS file; errors name the source, never its content. */
+/**
+ * Reads the key from GCP_CREDENTIALS_JSON or the GOOGLE_APPLICATION_CREDENTIALS file; errors name the source, never its
+ * content.
+ */
 function loadKey(config: OcoConfig): { key: ServiceAccountKey; source: string } {
   const inline = config.string('gcp.credentialsJson');
   const file = config.env.GOOGLE_APPLICATION_CREDENTIALS;
@@ -96,7 +99,9 @@ function loadKey(config: OcoConfig): { key: ServiceAccountKey; source: string } 
       `${source} is not a service-account key${missing.length ? ` (missing ${missing.join(', ')})` : ''}`,
       {
         code: 'OCO_GCP_BAD_CREDENTIALS',
-        hint: 'Create a key for a service account with BigQuery Data Viewer on the export dataset and BigQuery Job User on the project.',
+        hint:
+          'Create a key for a service account with BigQuery Data Viewer on the export dataset and BigQuery Job ' +
+          'User on the project.',
       },
     );
   }
@@ -140,11 +145,11 @@ async function fetchToken(key: ServiceAccountKey): Promise<{ access_token: strin
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
-    throw new UnreachableError(
-      'OCO_GCP_UNREACHABLE',
-      `cannot reach the GCP token endpoint ${new URL(key.token_uri).origin}: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name}`,
-      { hint: 'Check the network and the token_uri of the key.' },
-    );
+    const origin = new URL(key.token_uri).origin;
+    const reason = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    throw new UnreachableError('OCO_GCP_UNREACHABLE', `cannot reach the GCP token endpoint ${origin}: ${reason}`, {
+      hint: 'Check the network and the token_uri of the key.',
+    });
   }
   const body = (await res.json().catch(() => ({}))) as {
     access_token?: string;
@@ -245,7 +250,8 @@ export async function gcpCheck(client: GcpClient): Promise<{ billingAccount: str
 
 const GCP_HINTS: Record<string, string> = {
   notFound:
-    'The export table does not exist: check OCO_GCP_BILLING_TABLE (Billing → Billing export in the Cloud console shows it).',
+    'The export table does not exist: check OCO_GCP_BILLING_TABLE (Billing → Billing export in the Cloud ' +
+    'console shows it).',
   accessDenied: 'The service account needs BigQuery Data Viewer on the dataset and BigQuery Job User on the project.',
   invalidQuery: 'BigQuery rejected the query: is the table a Cloud Billing export (standard or detailed)?',
   rateLimitExceeded: 'BigQuery throttled the query: run again later.',

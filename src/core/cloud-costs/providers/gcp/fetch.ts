@@ -34,7 +34,10 @@ const MAX_PAGES = 10_000;
  */
 export function exactDecimal(x: string): string {
   const g = (n: number) => `FORMAT('%.${n}g', ${x})`;
-  return `CAST(CASE WHEN CAST(${g(15)} AS FLOAT64) = ${x} THEN ${g(15)} WHEN CAST(${g(16)} AS FLOAT64) = ${x} THEN ${g(16)} ELSE ${g(17)} END AS BIGNUMERIC)`;
+  return (
+    `CAST(CASE WHEN CAST(${g(15)} AS FLOAT64) = ${x} THEN ${g(15)} WHEN CAST(${g(16)} AS FLOAT64) = ${x} ` +
+    `THEN ${g(16)} ELSE ${g(17)} END AS BIGNUMERIC)`
+  );
 }
 
 /**
@@ -59,7 +62,8 @@ export const PARTITION_LEAD_DAYS = 1;
  */
 export function exportQuery(table: string, detailed: boolean): string {
   const resource = detailed
-    ? `,\n  resource.global_name AS resource_id,\n  resource.name AS resource_name,\n  CAST(${exactDecimal('price.tier_start_amount')} AS STRING) AS tier_start`
+    ? `,\n  resource.global_name AS resource_id,\n  resource.name AS resource_name,\n  ` +
+      `CAST(${exactDecimal('price.tier_start_amount')} AS STRING) AS tier_start`
     : '';
   const resourceGroup = detailed ? ', resource_id, resource_name, tier_start' : '';
   return `SELECT
@@ -80,7 +84,8 @@ export function exportQuery(table: string, detailed: boolean): string {
 FROM \`${table}\`
 WHERE (_PARTITIONTIME >= TIMESTAMP(DATE_SUB(@from, INTERVAL ${PARTITION_LEAD_DAYS} DAY)) OR _PARTITIONTIME IS NULL)
   AND DATE(usage_start_time) >= @from AND DATE(usage_start_time) < @to
-GROUP BY day, billing_account_id, service, service_id, sku_id, project_id, project_name, region${resourceGroup}, currency, labels
+GROUP BY day, billing_account_id, service, service_id, sku_id, project_id, project_name, region${resourceGroup},
+  currency, labels
 ORDER BY day`;
 }
 
@@ -109,17 +114,25 @@ class GcpRun implements CostSourceRun {
   }
 
   plan(window: DayWindow): PlanStep[] {
+    const tiers = this.client.detailed
+      ? ', priced at the tier each line was billed in'
+      : ', priced at the first non-zero tier';
     return [
       {
         call: 'bigquery jobs.query + getQueryResults',
         window,
-        detail: `daily totals by service, SKU, project, region${this.client.detailed ? ', resource' : ''}, labels from ${this.client.table}, partitions loaded since ${addDays(window.from, -PARTITION_LEAD_DAYS)} (bytes scanned are billed by BigQuery)`,
+        detail:
+          `daily totals by service, SKU, project, region${this.client.detailed ? ', resource' : ''}, labels ` +
+          `from ${this.client.table}, partitions loaded since ${addDays(window.from, -PARTITION_LEAD_DAYS)} ` +
+          `(bytes scanned are billed by BigQuery)`,
         minRequests: 1,
       },
       {
         call: 'cloudbilling services.skus.list',
         window,
-        detail: `list prices for ListCost: one paged SKU list per service in the export${this.client.detailed ? ', priced at the tier each line was billed in' : ', priced at the first non-zero tier'} (a refused Catalog leaves ListCost empty)`,
+        detail:
+          `list prices for ListCost: one paged SKU list per service in the export${tiers} ` +
+          `(a refused Catalog leaves ListCost empty)`,
         minRequests: 0,
       },
     ];

@@ -3,7 +3,9 @@ import type { CategoryMapper } from '../../focus/categories.js';
 import { emptyRow, addDays, type CostRow } from '../../model.js';
 import { requireDecimal } from '../../values.js';
 
-/** One aggregated row of the export query (every value a string: BigQuery sends them so, and we CAST money AS STRING). */
+/**
+ * One aggregated row of the export query (every value a string: BigQuery sends them so, and we CAST money AS STRING).
+ */
 export interface GcpExportRow {
   day: string;
   billing_account_id: string | null;

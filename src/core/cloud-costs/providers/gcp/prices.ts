@@ -186,7 +186,8 @@ export class CatalogPrices {
     const out: string[] = [];
     if (this.disabled) {
       out.push(
-        `list prices unavailable: Cloud Billing Catalog API ${this.disabled.status}: ${this.disabled.message}; ListCost left empty on ${this.unpriced} rows`,
+        `list prices unavailable: Cloud Billing Catalog API ${this.disabled.status}: ${this.disabled.message}; ` +
+          `ListCost left empty on ${this.unpriced} rows`,
       );
     }
     if (this.failedServices.size) {
