@@ -1,5 +1,6 @@
 import { renderTable } from '../../../core/cli/table.js';
 import { OcoCommand } from '../../../core/cli/base-command.js';
+import type { PolicyCheck, StoredDrPolicy } from '../../../core/resilience/dr/policy.js';
 import { listPlans } from '../../../core/resilience/velero/records.js';
 
 export default class DrPolicyList extends OcoCommand<Array<Record<string, unknown>>> {
@@ -8,7 +9,7 @@ export default class DrPolicyList extends OcoCommand<Array<Record<string, unknow
 
   async run() {
     await this.parse(DrPolicyList);
-    const plans = await listPlans(await this.store(), 'policy');
+    const plans = await listPlans<StoredDrPolicy>(await this.store(), 'policy');
     const rows = plans.map((p) => ({
       name: p.name,
       status: p.status,
@@ -18,7 +19,7 @@ export default class DrPolicyList extends OcoCommand<Array<Record<string, unknow
       schedule: p.definition.schedule,
       rpo: p.definition.text?.rpo,
       rto: p.definition.text?.rto ?? null,
-      lastCheck: p.last_result?.status ?? null,
+      lastCheck: (p.last_result?.status as PolicyCheck | undefined) ?? null,
       lastDrill: p.last_result?.drill ?? null,
       updatedAt: p.updated_at,
     }));

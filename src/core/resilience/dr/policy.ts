@@ -27,6 +27,20 @@ export interface DrPolicy {
   text: { rpo: string; rto?: string; retention: string; window: string };
 }
 
+/** A policy as stored: applied in one cluster context and Velero namespace. */
+export interface StoredDrPolicy extends DrPolicy {
+  context: string;
+  namespace: string;
+}
+
+/** The last status check a policy's row keeps (last_result.status). */
+export interface PolicyCheck {
+  at: string;
+  ok: boolean;
+  breaches: unknown[];
+  warnings: unknown[];
+}
+
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Schedules are named oco-<policy>; a schedule name is also a label value (63 characters). */

@@ -16,7 +16,7 @@ import { FAILED_PHASES, phaseOf } from '../velero/phases.js';
 import { listPlans, recordObjects, updatePlan, type PlanRow } from '../velero/records.js';
 import type { VeleroClient, VeleroObject } from '../velero/resources.js';
 import { cronTimes, humanDuration } from '../velero/values.js';
-import type { DrPolicy } from './policy.js';
+import type { DrPolicy, StoredDrPolicy } from './policy.js';
 import { POLICY_LABEL, scheduleName } from './reconcile.js';
 
 /** A fire time counts as run when a backup of the schedule was created within this long after it. */
@@ -59,8 +59,8 @@ function when(o: VeleroObject): number {
   );
 }
 
-export function policyOf(plan: PlanRow): DrPolicy {
-  return plan.definition as DrPolicy;
+export function policyOf(plan: PlanRow<StoredDrPolicy>): DrPolicy {
+  return plan.definition;
 }
 
 /** Evaluates every active policy (or the named ones) at `now`. */
@@ -71,7 +71,7 @@ export async function drStatus(
 ): Promise<DrStatus> {
   const now = options.now ?? new Date();
   // a policy is enforced in the cluster and namespace it was applied to
-  const plans = (await listPlans(store, 'policy', 'active')).filter(
+  const plans = (await listPlans<StoredDrPolicy>(store, 'policy', 'active')).filter(
     (p) =>
       p.definition?.context === client.kube.context &&
       p.definition?.namespace === client.namespace &&

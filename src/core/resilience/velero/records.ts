@@ -111,35 +111,40 @@ export async function forgetObject(
   return r.changes > 0;
 }
 
-export interface PlanRow {
+/** A dr_plans row; D is what its kind stores as definition (the caller that names the kind knows it). */
+export interface PlanRow<D = unknown> {
   id: string;
   kind: string;
   name: string;
-  definition: any;
+  definition: D;
   status: string;
-  last_result: any;
+  last_result: Record<string, unknown> | null;
   created_at: string;
   updated_at: string;
 }
 
-function parsePlan(r: Record<string, unknown>): PlanRow {
+function parsePlan<D>(r: Record<string, unknown>): PlanRow<D> {
   const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : (v ?? null));
-  return { ...(r as unknown as PlanRow), definition: json(r.definition), last_result: json(r.last_result) };
+  return { ...(r as unknown as PlanRow<D>), definition: json(r.definition), last_result: json(r.last_result) };
 }
 
-export async function getPlan(store: Queryable, kind: string, idOrName: string): Promise<PlanRow | undefined> {
+export async function getPlan<D = unknown>(
+  store: Queryable,
+  kind: string,
+  idOrName: string,
+): Promise<PlanRow<D> | undefined> {
   const r = await store.get(
     `SELECT * FROM dr_plans WHERE kind = $1 AND (id = $2 OR name = $2) ORDER BY created_at DESC`,
     [kind, idOrName],
   );
-  return r ? parsePlan(r) : undefined;
+  return r ? parsePlan<D>(r) : undefined;
 }
 
-export async function listPlans(store: Queryable, kind: string, status?: string): Promise<PlanRow[]> {
+export async function listPlans<D = unknown>(store: Queryable, kind: string, status?: string): Promise<PlanRow<D>[]> {
   const rows = status
     ? await store.all(`SELECT * FROM dr_plans WHERE kind = $1 AND status = $2 ORDER BY name`, [kind, status])
     : await store.all(`SELECT * FROM dr_plans WHERE kind = $1 ORDER BY name`, [kind]);
-  return rows.map(parsePlan);
+  return rows.map((row) => parsePlan<D>(row));
 }
 
 /** Inserts a plan, or for policies (unique by name) replaces the definition of the existing one. */

@@ -30,6 +30,9 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
 }
 
+// An object as the cluster returns it, of whichever Velero version is installed: generic callers (list,
+// describe, phases) read the fields they know and treat a missing one as unknown.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface VeleroObject<Spec = any, Status = any> {
   apiVersion: string;
   kind: string;

@@ -121,8 +121,8 @@ export async function planRestore(
   return { id, name: spec.backupName, definition };
 }
 
-export async function loadPlan(store: Store, id: string): Promise<PlanRow> {
-  const plan = await getPlan(store, 'restore-plan', id);
+export async function loadPlan(store: Store, id: string): Promise<PlanRow<PlanDefinition>> {
+  const plan = await getPlan<PlanDefinition>(store, 'restore-plan', id);
   if (!plan || plan.id !== id)
     throw new UsageError(`no recovery plan ${id}`, {
       code: 'OCO_PLAN_NOT_FOUND',
@@ -144,10 +144,10 @@ export async function loadPlan(store: Store, id: string): Promise<PlanRow> {
 export async function executePlan(
   client: VeleroClient,
   store: Store,
-  plan: PlanRow,
+  plan: PlanRow<PlanDefinition>,
   name?: string,
 ): Promise<VeleroObject> {
-  const def = plan.definition as PlanDefinition;
+  const def = plan.definition;
   const backup = await restorableBackup(client, def.spec.backupName!, true);
   if (def.backupUid && backup.metadata.uid !== def.backupUid) {
     throw new OperationError(
