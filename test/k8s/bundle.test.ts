@@ -10,7 +10,12 @@ import { ROOT } from '../helpers/cli.js';
 describe('bundled Kubernetes client', () => {
   const names = [
     ...readFileSync(join(ROOT, 'src/core/resilience/k8s/library.ts'), 'utf8').matchAll(/export \{([^}]+)\}/g),
-  ].flatMap((m) => m[1]!.split(',').map((s) => s.trim()));
+  ].flatMap((m) =>
+    m[1]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
   it('exports every name src/core/resilience/k8s/library.ts lists', async () => {
     expect(names).toContain('KubeConfig');
