@@ -1,5 +1,6 @@
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey } from '../../src/core/gateway/keys/service.js';
 import { startHarness, type Harness } from './harness.js';
 
 const ADMIN_KEY = 'admin-key-for-unified-0123456789';
@@ -14,7 +15,7 @@ describe('the unified OpenAI-compatible endpoint', () => {
   let h: Harness;
   let client: OpenAI;
   beforeAll(async () => {
-    h = await startHarness({ env: { OCO_ADMIN_API_KEY: ADMIN_KEY } });
+    h = await startHarness({ env: { OCO_ADMIN_API_KEY: ADMIN_KEY, ANTHROPIC_API_KEY: 'sk-ant-configured' } });
     client = new OpenAI({ apiKey: 'sk-client-key', baseURL: `${h.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => h?.stop());
@@ -116,6 +117,28 @@ describe('the unified OpenAI-compatible endpoint', () => {
     expect(Boolean(r.estimated)).toBe(false);
   });
 
+  it('cuts the client stream when the upstream cuts it, and bills the cut call on an estimate', async () => {
+    const stream = await client.chat.completions.create(
+      { model: 'claude-sonnet-4-5', messages: hi, stream: true },
+      { headers: { 'x-fake-scenario': 'reset', 'x-fake-chunks': '5' } },
+    );
+    let text = '';
+    const failed = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    })().catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect(text).toBe('Hello');
+    await h.flush();
+    const r = (await h.daemon.store.get<Record<string, any>>(
+      "SELECT * FROM api_requests WHERE provider = 'anthropic' AND streamed = $1 ORDER BY ts DESC LIMIT 1",
+      [true],
+    ))!;
+    expect(Boolean(r.estimated)).toBe(true);
+    // message_start's input (1000 + 2000 cache read + 700 cache write), as the passthrough estimates a cut stream.
+    expect(Number(r.input_tokens)).toBe(3700);
+    expect(r.error_class).not.toBeNull();
+  });
+
   it('ends a stream with the usage chunk when stream_options.include_usage is set', async () => {
     for (const model of ['gpt-4o', 'claude-sonnet-4-5', 'gemini-2.5-flash']) {
       const stream = await client.chat.completions.create({
@@ -178,12 +201,33 @@ describe('the unified OpenAI-compatible endpoint', () => {
     expect(h.fake.requests.length).toBe(before);
   });
 
-  it("gives a provider's error status back in OpenAI's error shape", async () => {
-    const err = await client.chat.completions
-      .create({ model: 'claude-sonnet-4-5', messages: hi }, { headers: { 'x-fake-scenario': '429' } })
-      .catch((e: unknown) => e);
-    expect((err as APIError).status).toBe(429);
-    expect((err as APIError).error).toMatchObject({ type: 'rate_limit_error', message: 'Rate limit reached' });
+  it("gives a provider's error status back in OpenAI's error shape, streamed or not", async () => {
+    for (const stream of [false, true]) {
+      const err = await client.chat.completions
+        .create({ model: 'claude-sonnet-4-5', messages: hi, stream }, { headers: { 'x-fake-scenario': '429' } })
+        .catch((e: unknown) => e);
+      expect((err as APIError).status).toBe(429);
+      expect((err as APIError).error).toMatchObject({ type: 'rate_limit_error', message: 'Rate limit reached' });
+      const r = await row((err as APIError).headers?.get('x-request-id') ?? null);
+      expect(r).toMatchObject({ status_code: 429, provider: 'anthropic' });
+      expect(r.cost_usd === null || Number(r.cost_usd) === 0).toBe(true);
+    }
+  });
+
+  it('takes a virtual key in the SDK key slot and sends the configured provider key, attributed to the key', async () => {
+    const { key, record } = await createKey(h.daemon.store, { name: 'unified', agentId: 'unified-agent' });
+    const keyed = new OpenAI({ apiKey: key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const { response } = await keyed.chat.completions
+      .create({ model: 'claude-sonnet-4-5', messages: hi })
+      .withResponse();
+    const seen = h.fake.last()!.headers;
+    expect(seen['x-api-key']).toBe('sk-ant-configured');
+    expect(JSON.stringify(seen)).not.toContain(key);
+    const r = await row(response.headers.get('x-request-id'));
+    expect(r).toMatchObject({ key_id: record.id, agent_id: 'unified-agent' });
+    const bad = new OpenAI({ apiKey: `${key.slice(0, -4)}zzzz`, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const refused = await bad.chat.completions.create({ model: 'gpt-4o', messages: hi }).catch((e: unknown) => e);
+    expect((refused as APIError).status).toBe(401);
   });
 
   it('serves embeddings from OpenAI and Gemini, and refuses them for Anthropic', async () => {
