@@ -65,8 +65,12 @@ export class Exchange implements UpstreamEvents, BufferedAnswer {
     if (sse || (this.call.info.stream && status < 300)) this.stream = this.openStream(status, headers, sse);
   }
 
-  /** The answer streams: its head goes out now. */
-  protected openStream(status: number, headers: Record<string, string | string[]>, sse: boolean): StreamedResponse {
+  /** The answer streams: its head goes out now (undefined: it is read whole after all). */
+  protected openStream(
+    status: number,
+    headers: Record<string, string | string[]>,
+    sse: boolean,
+  ): StreamedResponse | undefined {
     const tracker = this.adapter.createTracker(this.rewrite);
     return new StreamedResponse(this.call, this.res, status, headers, sse, this.rewrite, this.adapter, tracker);
   }

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import type { ProviderName } from '../model.js';
 import type { StreamTranslator } from '../translate/types.js';
 import type { BufferedAnswer } from './buffered.js';
 import type { Call, CallFinisher } from './call.js';
-import { Exchange } from './exchange.js';
+import { Exchange, type ExchangeSettings } from './exchange.js';
 import { classifyStatus, estimateUsage } from './outcome.js';
 import { obj, tryParse } from './providers/common.js';
 import { PROVIDERS, type UsageFound } from './providers/index.js';
@@ -15,8 +16,8 @@ export interface AnswerTranslation {
   body(json: unknown): { body: unknown; usage: UsageFound | undefined };
   /** A non-2xx answer → OpenAI's error shape (the status is kept). */
   error(json: unknown): unknown;
-  /** A stream translator for this call (chat streams only). */
-  stream(): StreamTranslator;
+  /** A stream translator for this call; absent where the route never streams (embeddings). */
+  stream?: () => StreamTranslator;
 }
 
 const UNREADABLE = { message: 'the provider answer could not be read', type: 'api_error', param: null, code: null };
@@ -31,17 +32,19 @@ export class TranslatedExchange extends Exchange {
     call: Call,
     res: ServerResponse,
     extraHeaders: Record<string, string>,
-    settings: ConstructorParameters<typeof Exchange>[5],
+    settings: ExchangeSettings,
     done: () => void,
     private readonly translation: AnswerTranslation,
   ) {
     super(call, res, PROVIDERS[call.provider], extraHeaders, true, settings, done);
   }
 
+  /** Only SSE is translated chunk by chunk; any other answer is read whole and translated as JSON. */
   protected override openStream(status: number, headers: Record<string, string | string[]>, sse: boolean) {
+    if (!sse || !this.translation.stream) return undefined;
     headers['content-type'] = 'text/event-stream; charset=utf-8';
     delete headers['content-length'];
-    return new TranslatedStream(this.call, this.res, status, headers, sse, this.translation.stream());
+    return new TranslatedStream(this.call, this.res, status, headers, this.translation.stream());
   }
 
   protected override endAnswer(): void {
@@ -56,10 +59,9 @@ class TranslatedStream extends StreamedResponse {
     res: ServerResponse,
     status: number,
     headers: Record<string, string | string[]>,
-    sse: boolean,
     private readonly translator: StreamTranslator,
   ) {
-    super(call, res, status, headers, sse, true, PROVIDERS[call.provider], translator.tracker);
+    super(call, res, status, headers, true, true, PROVIDERS[call.provider], translator.tracker);
   }
 
   protected override rewriteEvents(events: SseEvent[]): string {
@@ -86,10 +88,7 @@ function endTranslated(
 ): void {
   const json = tryParse(Buffer.concat(a.chunks).toString('utf8'));
   const ok = a.status < 400;
-  let body: unknown;
-  let found: UsageFound | undefined;
-  if (ok && obj(json)) ({ body, usage: found } = t.body(json));
-  else body = obj(json) ? t.error(json) : undefined;
+  const { body, usage: found } = translateBody(t, ok, json, call.provider);
   const outcome = finisher.finish(call, {
     status: a.status,
     usage: found ?? (ok ? estimateUsage(call.requestChars) : undefined),
@@ -97,12 +96,33 @@ function endTranslated(
     estimated: ok && !found,
   });
   if (clientGone) return;
-  const text = JSON.stringify(obj(body) ? body : { error: UNREADABLE });
+  const text = JSON.stringify(body ?? { error: UNREADABLE });
   const headers = a.headers;
   headers['content-type'] = 'application/json';
   headers['content-length'] = String(Buffer.byteLength(text));
   if (outcome.cost) headers['x-cost-usd'] = outcome.cost;
   headers['x-latency-ms'] = String(outcome.latencyMs);
-  res.writeHead(a.status, headers);
+  // An answer that cannot be shown in OpenAI's format is the gateway's 502;
+  // the call is recorded as the provider answered it.
+  res.writeHead(body === undefined && ok ? 502 : a.status, headers);
   res.end(text);
+}
+
+/**
+ * The client's body (undefined when the answer cannot be translated) and the provider's
+ * usage: read by the passthrough's parser when translation fails, so the call is still billed.
+ */
+function translateBody(
+  t: AnswerTranslation,
+  ok: boolean,
+  json: unknown,
+  provider: ProviderName,
+): { body: unknown; usage: UsageFound | undefined } {
+  if (!obj(json)) return { body: undefined, usage: undefined };
+  if (!ok) return { body: t.error(json), usage: undefined };
+  try {
+    return t.body(json);
+  } catch {
+    return { body: undefined, usage: PROVIDERS[provider].usageFromBody(json) };
+  }
 }

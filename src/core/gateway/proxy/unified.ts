@@ -60,9 +60,6 @@ function embeddings(req: EmbeddingsRequest): UnifiedRequest {
     translation: {
       body: (json) => t.embeddingsResponse(json, req),
       error: (json) => t.error(json),
-      stream: () => {
-        throw new Error('embeddings do not stream');
-      },
     },
   };
 }
