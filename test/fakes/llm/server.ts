@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
  *   x-fake-prompt-tokens: prompt tokens OpenAI chat completions report instead of FAKE_USAGE's
  *     (none of them cached), as when images, tool schemas or an injected system prompt count
  *     more than the body's size suggests
+ * Anthropic messages with tools and no tool_result yet answer with a tool_use block.
  * Usage numbers are fixed (FAKE_USAGE) so tests can hand-compute costs.
  */
 export const FAKE_USAGE = {
@@ -417,14 +418,27 @@ function anthropicUsageObj(outputTokens: number) {
   };
 }
 
+/** With tools and no tool result yet, Claude calls the first tool (as a tool_use block), as the API does. */
+function wantsTool(body: any): boolean {
+  const last = Array.isArray(body.messages) ? body.messages[body.messages.length - 1] : undefined;
+  const answered = Array.isArray(last?.content) && last.content.some((b: any) => b?.type === 'tool_result');
+  return Array.isArray(body.tools) && body.tools.length > 0 && !answered;
+}
+
 function anthropicMessage(body: any) {
+  const tool = wantsTool(body);
   return {
     id: 'msg_fake',
     type: 'message',
     role: 'assistant',
     model: body.model,
-    content: [{ type: 'text', text: 'Hello from the fake model.' }],
-    stop_reason: 'end_turn',
+    content: tool
+      ? [
+          { type: 'text', text: 'Let me look.' },
+          { type: 'tool_use', id: 'toolu_fake1', name: body.tools[0].name, input: { city: 'Paris' } },
+        ]
+      : [{ type: 'text', text: 'Hello from the fake model.' }],
+    stop_reason: tool ? 'tool_use' : 'end_turn',
     stop_sequence: null,
     usage: anthropicUsageObj(FAKE_USAGE.anthropic.output),
   };

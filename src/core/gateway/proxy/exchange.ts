@@ -25,18 +25,18 @@ export class Exchange implements UpstreamEvents, BufferedAnswer {
   headers: Record<string, string | string[]> = {};
   contentType = '';
   readonly chunks: Buffer[] = [];
-  private stream: StreamedResponse | undefined;
+  protected stream: StreamedResponse | undefined;
   private finished = false;
-  private clientGone = false;
+  protected clientGone = false;
   private upstream!: UpstreamCall;
 
   constructor(
-    private readonly call: Call,
-    private readonly res: ServerResponse,
-    private readonly adapter: ProviderAdapter,
+    protected readonly call: Call,
+    protected readonly res: ServerResponse,
+    protected readonly adapter: ProviderAdapter,
     private readonly extraHeaders: Record<string, string>,
     private readonly rewrite: boolean,
-    private readonly settings: ExchangeSettings,
+    protected readonly settings: ExchangeSettings,
     private readonly done: () => void,
   ) {}
 
@@ -62,9 +62,22 @@ export class Exchange implements UpstreamEvents, BufferedAnswer {
     const ct = upHeaders['content-type'];
     this.contentType = (Array.isArray(ct) ? ct[0] : ct) ?? '';
     const sse = this.contentType.startsWith('text/event-stream');
-    if (sse || (this.call.info.stream && status < 300)) {
-      this.stream = new StreamedResponse(this.call, this.res, status, headers, sse, this.rewrite, this.adapter);
-    }
+    if (sse || (this.call.info.stream && status < 300)) this.stream = this.openStream(status, headers, sse);
+  }
+
+  /** The answer streams: its head goes out now (undefined: it is read whole after all). */
+  protected openStream(
+    status: number,
+    headers: Record<string, string | string[]>,
+    sse: boolean,
+  ): StreamedResponse | undefined {
+    const tracker = this.adapter.createTracker(this.rewrite);
+    return new StreamedResponse(this.call, this.res, status, headers, sse, this.rewrite, this.adapter, tracker);
+  }
+
+  /** The whole answer was read: record it and return it. */
+  protected endAnswer(): void {
+    endBuffered(this.call, this.res, this, this.adapter, this.settings.finisher, this.clientGone);
   }
 
   onData(chunk: Buffer): boolean {
@@ -78,7 +91,7 @@ export class Exchange implements UpstreamEvents, BufferedAnswer {
 
   onEnd(): void {
     if (this.stream) this.stream.close(null, this.settings.finisher);
-    else endBuffered(this.call, this.res, this, this.adapter, this.settings.finisher, this.clientGone);
+    else this.endAnswer();
     this.end();
   }
 

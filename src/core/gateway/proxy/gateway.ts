@@ -10,15 +10,18 @@ import type { Store } from '../../base/store/types.js';
 import type { CallJournal } from '../usage/call-journal.js';
 import type { Recorder } from '../usage/recorder.js';
 import type { AdminRoute, AdmissionControl, AdmissionRequest } from './admission.js';
-import type { ProviderName } from '../model.js';
+import type { Attribution, ProviderName } from '../model.js';
+import { TranslationError, type UpstreamRequest } from '../translate/types.js';
 import { handleAdmin } from './admin.js';
 import { resolveAttribution } from './attribution.js';
 import { CallFinisher, type Call } from './call.js';
 import { Exchange, type ExchangeSettings } from './exchange.js';
 import { HOP_BY_HOP, OCO_HEADERS, firstHeader, readBody, sendError, sendJson } from './http-util.js';
 import { requestTextChars } from './outcome.js';
-import { PROVIDERS, type ProviderAdapter } from './providers/index.js';
-import { tryParse } from './providers/common.js';
+import { PROVIDERS, type ProviderAdapter, type RequestInfo } from './providers/index.js';
+import { bearer, obj, tryParse } from './providers/common.js';
+import { TranslatedExchange } from './translated.js';
+import { listModels, translateUnified, unifiedKind, type UnifiedKind, type UnifiedRequest } from './unified.js';
 import { safeEqual } from './secret.js';
 
 export interface GatewaySettings {
@@ -95,6 +98,37 @@ interface Upstream {
   pool: Pool;
   basePath: string;
   adapter: ProviderAdapter;
+}
+
+/** Every provider's credential headers, none of which a unified call forwards as sent. */
+const CREDENTIAL_HEADERS = new Set(Object.values(PROVIDERS).flatMap((p) => p.credentialHeaders));
+/** The Messages API version a unified call asks for when the client names none. */
+const ANTHROPIC_VERSION = '2023-06-01';
+
+function newCall(
+  id: string,
+  start: number,
+  provider: ProviderName,
+  endpoint: string,
+  info: RequestInfo,
+  attribution: Attribution,
+  requestChars: number,
+): Call {
+  const at = new Date();
+  return {
+    id,
+    start,
+    at,
+    ts: at.toISOString(),
+    provider,
+    endpoint,
+    info,
+    attribution,
+    requestChars,
+    tickets: [],
+    ttfb: null,
+    streamed: false,
+  };
 }
 
 /** Where a proxied URL goes. */
@@ -210,6 +244,16 @@ export class Gateway {
       return;
     }
     const path = url.split('?', 1)[0]!;
+    const kind = unifiedKind(req.method, path);
+    if (kind) {
+      this.inFlight++;
+      res.once('close', () => this.inFlight--);
+      void this.unified(req, res, kind).catch((err: Error) => {
+        this.deps.logger.error({ err: { message: err.message, stack: err.stack } }, 'unified handler failed');
+        sendError(res, 500, 'internal_error', 'the gateway failed to handle the request', 'unknown');
+      });
+      return;
+    }
     if (path === '/health' && req.method === 'GET') {
       const r = this.deps.recorder.snapshot();
       sendJson(res, 200, {
@@ -254,7 +298,8 @@ export class Gateway {
       404,
       'not_found',
       `no route ${req.method} ${path};` +
-        ' the gateway serves /health, /health/db, /v1/proxy/{openai,anthropic,gemini}/… and /api/v1/…',
+        ' the gateway serves /health, /health/db, /v1/proxy/{openai,anthropic,gemini}/…,' +
+        ' POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models and /api/v1/…',
       randomUUID(),
     );
   }
@@ -317,54 +362,15 @@ export class Gateway {
   ): Promise<Prepared | undefined> {
     const upstream = t.upstream!;
     const adapter = upstream.adapter;
-    // Authentication: a virtual key (X-OCO-Key, or in the SDK's own key slot), else the shared proxy key.
-    const auth = this.authenticate(req, adapter, t.query);
-    const { key, presented, via } = auth instanceof Promise ? await auth : auth;
-    if (presented === 'invalid') return void sendError(res, 401, 'proxy_auth_error', INVALID_KEY_MESSAGE, id);
-    if (!key && this.deps.settings.proxyApiKey && !(via === 'proxy-key'))
-      return void sendError(
-        res,
-        401,
-        'proxy_auth_error',
-        'this gateway requires X-OCO-Key (the proxy key or a virtual key)',
-        id,
-      );
-
-    const body =
-      req.method === 'GET' || req.method === 'HEAD'
-        ? Buffer.alloc(0)
-        : await readBody(req, this.deps.settings.maxBodyBytes);
-    if (body === 'aborted') return undefined;
-    if (body === 'too_large') {
-      return void sendError(
-        res,
-        413,
-        'request_too_large',
-        `request body exceeds the gateway limit of ${this.deps.settings.maxBodyBytes} bytes (proxy.maxBodyBytes)`,
-        id,
-        { connection: 'close' },
-      );
-    }
-    const json =
-      body.length > 0 && (body[0] === 0x7b || body[0] === 0x5b) ? tryParse(body.toString('utf8')) : undefined;
+    const client = await this.readClient(req, res, adapter, t.query, id);
+    if (!client) return undefined;
+    const { auth, body, json } = client;
+    const presented = auth.presented;
     const info = adapter.requestInfo(t.endpoint, json);
-    const attr = resolveAttribution(req.headers, key, info.user);
+    const attr = resolveAttribution(req.headers, auth.key, info.user);
     if (!attr.ok) return void sendError(res, 400, 'invalid_request', attr.message, id);
-    const at = new Date();
-    const call: Call = {
-      id,
-      start,
-      at,
-      ts: at.toISOString(),
-      provider: adapter.name,
-      endpoint: t.endpoint,
-      info,
-      attribution: attr.value,
-      requestChars: json === undefined ? body.length : requestTextChars(json),
-      tickets: [],
-      ttfb: null,
-      streamed: false,
-    };
+    const chars = json === undefined ? body.length : requestTextChars(json);
+    const call = newCall(id, start, adapter.name, t.endpoint, info, attr.value, chars);
     const extraHeaders: Record<string, string> = {};
     if (this.admission.length > 0) {
       const refusal = await this.admit(call, body.length, extraHeaders, json);
@@ -391,6 +397,132 @@ export class Gateway {
       extraHeaders,
       rewrite: prepared?.rewriteStream === true,
     };
+  }
+
+  /**
+   * Authentication (a virtual key in X-OCO-Key or the SDK's own key slot, else the
+   * shared proxy key) and the body. Undefined when the gateway has already answered.
+   */
+  private async readClient(
+    req: IncomingMessage,
+    res: ServerResponse,
+    adapter: ProviderAdapter,
+    query: string,
+    id: string,
+  ): Promise<{ auth: Auth; body: Buffer; json: unknown } | undefined> {
+    const pending = this.authenticate(req, adapter, query);
+    const auth = pending instanceof Promise ? await pending : pending;
+    if (auth.presented === 'invalid') return void sendError(res, 401, 'proxy_auth_error', INVALID_KEY_MESSAGE, id);
+    if (!auth.key && this.deps.settings.proxyApiKey && !(auth.via === 'proxy-key'))
+      return void sendError(
+        res,
+        401,
+        'proxy_auth_error',
+        'this gateway requires X-OCO-Key (the proxy key or a virtual key)',
+        id,
+      );
+    const body =
+      req.method === 'GET' || req.method === 'HEAD'
+        ? Buffer.alloc(0)
+        : await readBody(req, this.deps.settings.maxBodyBytes);
+    if (body === 'aborted') return undefined;
+    if (body === 'too_large') {
+      return void sendError(
+        res,
+        413,
+        'request_too_large',
+        `request body exceeds the gateway limit of ${this.deps.settings.maxBodyBytes} bytes (proxy.maxBodyBytes)`,
+        id,
+        { connection: 'close' },
+      );
+    }
+    const json =
+      body.length > 0 && (body[0] === 0x7b || body[0] === 0x5b) ? tryParse(body.toString('utf8')) : undefined;
+    return { auth, body, json };
+  }
+
+  /** An OpenAI-format call: translated, then forwarded and finished like a passthrough call. */
+  private async unified(req: IncomingMessage, res: ServerResponse, kind: UnifiedKind): Promise<void> {
+    const start = performance.now();
+    const id = randomUUID();
+    const client = await this.readClient(req, res, PROVIDERS.openai, '', id);
+    if (!client) return;
+    if (kind === 'models') return void sendJson(res, 200, listModels(this.deps.prices()), { 'x-request-id': id });
+    let u: UnifiedRequest;
+    try {
+      u = translateUnified(kind, client.json);
+    } catch (err) {
+      if (!(err instanceof TranslationError)) throw err;
+      return void sendJson(res, 400, err.toOpenAIError(), { 'x-request-id': id });
+    }
+    const p = await this.prepareUnified(req, res, client, u.upstream, id, start);
+    if (!p) return;
+    this.journalIntent(p.call, p.bodyBytes);
+    const options = { path: p.path, method: 'POST' as const, headers: p.headers, body: p.body };
+    await new Promise<void>((done) =>
+      new TranslatedExchange(p.call, res, p.extraHeaders, this.exchange, done, u.translation).start(
+        p.upstream.pool,
+        options,
+      ),
+    );
+  }
+
+  /**
+   * Attribution, admission and the upstream request of a translated call, judged on
+   * the provider's request as the passthrough would judge the same request.
+   */
+  private async prepareUnified(
+    req: IncomingMessage,
+    res: ServerResponse,
+    client: { auth: Auth; json: unknown },
+    up: UpstreamRequest,
+    id: string,
+    start: number,
+  ): Promise<Prepared | undefined> {
+    const upstream = this.upstreams[up.provider];
+    const adapter = upstream.adapter;
+    const endpoint = up.path.split('?', 1)[0]!;
+    const info = adapter.requestInfo(endpoint, up.body);
+    const user = obj(client.json)?.user;
+    if (!info.user && typeof user === 'string' && user) info.user = user;
+    const attr = resolveAttribution(req.headers, client.auth.key, info.user);
+    if (!attr.ok) return void sendError(res, 400, 'invalid_request', attr.message, id);
+    const call = newCall(id, start, adapter.name, endpoint, info, attr.value, requestTextChars(up.body));
+    const body = Buffer.from(JSON.stringify(up.body));
+    const extraHeaders: Record<string, string> = {};
+    if (this.admission.length > 0) {
+      const refusal = await this.admit(call, body.length, extraHeaders, up.body);
+      if (refusal) return void this.refuse(call, res, refusal);
+    }
+    const headers = this.unifiedHeaders(req, adapter, client.auth);
+    headers['content-length'] = String(body.length);
+    const path = upstream.basePath + up.path;
+    return { call, upstream, path, headers, body, bodyBytes: body.length, extraHeaders, rewrite: true };
+  }
+
+  /**
+   * The client's headers as the passthrough forwards them, minus every credential:
+   * the unified routes take the provider key from OpenAI's slot (unless it held a
+   * virtual key) and put it where the provider expects one, else the configured key.
+   */
+  private unifiedHeaders(req: IncomingMessage, adapter: ProviderAdapter, auth: Auth): Record<string, string> {
+    const out: Record<string, string> = {};
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      if (HOP_BY_HOP.has(name) || OCO_HEADERS.has(name) || CREDENTIAL_HEADERS.has(name)) continue;
+      out[name] = out[name] === undefined ? raw[i + 1]! : `${out[name]}, ${raw[i + 1]}`;
+    }
+    out['accept-encoding'] = 'identity';
+    out['content-type'] = 'application/json';
+    if (adapter.name === 'anthropic') out['anthropic-version'] ??= ANTHROPIC_VERSION;
+    const fromClient = auth.presented === 'slot' ? undefined : bearer(req.headers.authorization);
+    const key = fromClient || this.deps.settings.providerKeys[adapter.name];
+    if (key) {
+      const [h, v] = adapter.credentialHeader(key);
+      out[h] = v;
+    }
+    return out;
   }
 
   /** A refusal goes back verbatim, and is recorded. */

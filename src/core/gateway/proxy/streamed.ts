@@ -4,7 +4,7 @@ import { drained } from './http-util.js';
 import { CLIENT_CANCELLED, classifyStatus, cutsStream, estimateUsage } from './outcome.js';
 import { tryParse } from './providers/common.js';
 import type { ProviderAdapter, StreamTracker, UsageFound } from './providers/index.js';
-import { SseSplitter, formatEvent } from './sse.js';
+import { SseSplitter, formatEvent, type SseEvent } from './sse.js';
 import type { UpstreamCall } from './upstream.js';
 
 const STREAM_TRAILERS = 'X-Cost-USD, X-Latency-Ms';
@@ -17,8 +17,7 @@ const RAW_KEEP_BYTES = 16 * 1024 * 1024;
  * its own), cost and latency follow as trailers.
  */
 export class StreamedResponse {
-  private readonly tracker: StreamTracker;
-  private readonly splitter = new SseSplitter();
+  protected readonly splitter = new SseSplitter();
   private readonly raw: Buffer[] = [];
   private rawSize = 0;
 
@@ -31,12 +30,12 @@ export class StreamedResponse {
     private readonly sse: boolean,
     private readonly rewrite: boolean,
     private readonly adapter: ProviderAdapter,
+    protected readonly tracker: StreamTracker,
   ) {
     call.streamed = true;
     headers.trailer = STREAM_TRAILERS;
     res.writeHead(status, headers);
     res.flushHeaders();
-    this.tracker = adapter.createTracker(rewrite);
   }
 
   /** Forwards one upstream chunk (rewritten when the gateway asked for extra usage); false means wait for drain. */
@@ -45,12 +44,7 @@ export class StreamedResponse {
     if (this.sse) {
       const events = this.splitter.push(chunk);
       if (this.rewrite) {
-        let text = '';
-        for (const ev of events) {
-          const r = this.tracker.onEvent(ev.data, ev.event);
-          if (r !== false) text += formatEvent(ev, r);
-        }
-        out = text;
+        out = this.rewriteEvents(events);
       } else {
         for (const ev of events) this.tracker.onEvent(ev.data, ev.event);
       }
@@ -70,7 +64,7 @@ export class StreamedResponse {
     const res = this.res;
     if (!errorClass && res.destroyed) errorClass = CLIENT_CANCELLED;
     if (this.sse && this.rewrite && !errorClass) {
-      const tail = this.splitter.rest();
+      const tail = this.tail();
       if (tail.trim()) res.write(tail);
     }
     const found = this.usage();
@@ -95,6 +89,21 @@ export class StreamedResponse {
     if (outcome.cost) trailers['X-Cost-USD'] = outcome.cost;
     res.addTrailers(trailers);
     res.end();
+  }
+
+  /** What the client is sent for the events of one chunk, when the stream is rewritten. */
+  protected rewriteEvents(events: SseEvent[]): string {
+    let text = '';
+    for (const ev of events) {
+      const r = this.tracker.onEvent(ev.data, ev.event);
+      if (r !== false) text += formatEvent(ev, r);
+    }
+    return text;
+  }
+
+  /** What is sent after the last event of a rewritten stream that ended cleanly. */
+  protected tail(): string {
+    return this.splitter.rest();
   }
 
   private usage(): UsageFound | undefined {
