@@ -49,6 +49,13 @@ describe('oco route explain', () => {
     expect(d.contributions).toHaveLength(8);
   });
 
+  it('latency with no recorded calls decides as cost, saying so', async () => {
+    const r = await oco(['-f', file('lat.json', JSON.stringify(REQUESTS.simple)), '--strategy', 'latency', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ strategy: 'latency', chosenModel: 'gpt-5-nano' });
+    expect(r.json().reason).toMatch(/^no latency recorded for the economy models; cost strategy: /);
+  });
+
   it('off keeps the requested model', async () => {
     const r = await oco(['-f', file('off.json', JSON.stringify(REQUESTS.simple)), '--strategy', 'off', '--json']);
     expect(r.json()).toMatchObject({ chosenModel: 'gpt-5', routed: false });

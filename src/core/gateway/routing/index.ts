@@ -11,6 +11,8 @@ import { loadPriceBook } from '../pricing/index.js';
 import { jsonErrorPosition } from '../pricing/json-position.js';
 import type { ChatRequest } from '../translate/types.js';
 import { medianLatencies } from '../usage/latency.js';
+import { extractFeatures } from './features.js';
+import { scoreFeatures } from './score.js';
 import { decideRoute, type RouteDecision, type Strategy } from './strategy.js';
 import { parseTierOverrides, tierTable, type TierTable } from './tiers.js';
 
@@ -37,16 +39,16 @@ export async function explainRoute(
   const at = opts.now ?? new Date();
   const book = await loadPriceBook(store);
   const tiers = tierTable(book, parseTierOverrides(opts.tierOverrides), at);
-  const latencies =
-    opts.strategy === 'latency'
-      ? await medianLatencies(
-          store,
-          LLM_PROVIDERS.flatMap((provider) =>
-            Object.values(tiers[provider]).flatMap((t) => (t ? [{ provider, model: t.model }] : [])),
-          ),
-          new Date(at.getTime() - LATENCY_WINDOW_MS),
-        )
-      : undefined;
+  let latencies: Awaited<ReturnType<typeof medianLatencies>> | undefined;
+  if (opts.strategy === 'latency') {
+    // only the candidates: the models of the tier this request scores into
+    const { tier } = scoreFeatures(extractFeatures(req));
+    const candidates = LLM_PROVIDERS.flatMap((provider) => {
+      const t = tiers[provider][tier];
+      return t ? [{ provider, model: t.model }] : [];
+    });
+    latencies = await medianLatencies(store, candidates, new Date(at.getTime() - LATENCY_WINDOW_MS));
+  }
   return { ...decideRoute(req, opts.strategy, { book, tiers, latencies, at }), tiers };
 }
 

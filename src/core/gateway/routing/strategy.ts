@@ -73,6 +73,8 @@ export function decideRoute(req: ChatRequest, strategy: Strategy, ctx: RouteCont
   const at = ctx.at ?? new Date();
   const usage = estimateUsage(features);
   const price = (provider: ProviderName, model: string) => ctx.book.price(provider, model, usage, at).costUsd;
+
+  if (strategy === 'off') return done(route.model, route.provider, 'routing off: the requested model is pinned');
   const requestedPrice = price(route.provider, route.model);
 
   const cost = (prefix = ''): RouteDecision => {
@@ -98,8 +100,6 @@ export function decideRoute(req: ChatRequest, strategy: Strategy, ctx: RouteCont
   };
 
   switch (strategy) {
-    case 'off':
-      return done(route.model, route.provider, 'routing off: the requested model is pinned');
     case 'cost':
       return cost();
     case 'quality': {
