@@ -100,6 +100,7 @@ const CASES: Record<string, Case> = {
   'pricing:set': c(['house-model', '--provider', 'openai', '--input', '1', '--output', '2'], { writes: true }),
   'pricing:import': c(['test/proxy/fixtures/litellm-sample.json'], { writes: true }),
   'pricing:unpriced': c([]),
+  'route:explain': c((ctx) => ['--file', ctx.file('request.json'), '--strategy', 'cost']),
   'spend:summary': c(['--by', 'agent', '--since', '30d']),
   'spend:requests': c(['--limit', '2']),
   'costs:export': c((ctx) => ['--output', ctx.file('export.csv')]),
@@ -202,6 +203,10 @@ describe('--json key style', () => {
     env.cluster.velero.logs.set('alpha', ['time="2026-01-02T00:00:00Z" level=info msg="hello"']);
     writeFileSync(ctx.file('costs.csv'), COSTS_CSV);
     writeFileSync(ctx.file('dr.yaml'), DR_POLICY);
+    writeFileSync(
+      ctx.file('request.json'),
+      JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'Hi' }] }),
+    );
     ctx.port = await freePort();
 
     const oco = (args: string[]) => env.oco(args);

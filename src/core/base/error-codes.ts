@@ -111,6 +111,10 @@ export const ERROR_CODES = {
     ...U,
     meaning: 'a model name that picks no provider: use a known prefix or provider/model',
   },
+  OCO_ROUTE_INVALID_REQUEST: {
+    ...U,
+    meaning: 'oco route explain: the file is not an OpenAI chat request in JSON (file:line:column for bad JSON)',
+  },
   // cloud costs
   OCO_COSTS_NO_PROVIDER: { ...C, meaning: 'no cloud provider is configured for costs ingest' },
   OCO_AWS_NOT_CONFIGURED: { ...C, meaning: 'AWS was named but is not configured' },

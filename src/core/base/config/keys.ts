@@ -380,6 +380,14 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description: 'Usage records held in memory before they go to the spill file.',
   },
   {
+    key: 'route.tiers',
+    env: ['OCO_ROUTE_TIERS'],
+    type: 'string',
+    description:
+      'Routing tier models replacing the price-table defaults, e.g. ' +
+      'economy.openai=gpt-4.1-mini,premium.gemini=gemini-2.5-pro.',
+  },
+  {
     key: 'log.maxBytes',
     env: ['OCO_LOG_MAX_BYTES'],
     type: 'int',
