@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NotFoundError, UsageError } from '../../base/errors.js';
 import { camelCaseKeys } from '../../base/json-keys.js';
@@ -6,7 +5,7 @@ import { money } from '../../base/money.js';
 import { LLM_PROVIDERS, type ProviderName } from '../model.js';
 import type { Store } from '../../base/store/types.js';
 import { loadPriceBook, type PriceBook } from './book.js';
-import { jsonErrorPosition } from './json-position.js';
+import { readJsonFile } from '../../base/json-file.js';
 import { TOKEN_CLASSES, type ClassPrices, type TokenClass } from './types.js';
 
 export const PROVIDERS: readonly ProviderName[] = LLM_PROVIDERS;
@@ -185,24 +184,10 @@ export interface ImportResult {
  * Imports LiteLLM's model_prices_and_context_window.json: the OpenAI, Anthropic and Gemini chat/embedding models in it.
  */
 export async function importLiteLlm(store: Store, file: string, effectiveFrom: Date): Promise<ImportResult> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      hint: 'Pass the path of a LiteLLM model_prices_and_context_window.json file.',
-    });
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    const pos = jsonErrorPosition(text);
-    throw new UsageError(
-      `${file}${pos ? `:${pos.line}:${pos.column}` : ''} is not valid JSON: ${(err as Error).message.split('\n')[0]}`,
-      { hint: "The file must be LiteLLM's model_prices_and_context_window.json (an object keyed by model name)." },
-    );
-  }
+  const data = readJsonFile(file, {
+    readHint: 'Pass the path of a LiteLLM model_prices_and_context_window.json file.',
+    parseHint: "The file must be LiteLLM's model_prices_and_context_window.json (an object keyed by model name).",
+  });
   if (data === null || typeof data !== 'object' || Array.isArray(data))
     throw new UsageError(`${file} must hold a JSON object keyed by model name (LiteLLM format)`);
   const eff = effectiveFrom.toISOString();

@@ -3,12 +3,11 @@
  * `oco route explain` calls. The decision itself (`decideRoute`) is pure; this file adds what a
  * caller reads from outside: a request file, the price book, configured tiers, measured latency.
  */
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../../base/errors.js';
 import type { Store } from '../../base/store/types.js';
 import { LLM_PROVIDERS } from '../model.js';
 import { loadPriceBook } from '../pricing/index.js';
-import { jsonErrorPosition } from '../pricing/json-position.js';
+import { readJsonFile } from '../../base/json-file.js';
 import type { ChatRequest } from '../translate/types.js';
 import { medianLatencies } from '../usage/latency.js';
 import { extractFeatures } from './features.js';
@@ -54,26 +53,11 @@ export async function explainRoute(
 
 /** A file holding one OpenAI chat-completions request body; anything else is a usage error naming the file. */
 export function readChatRequest(file: string): ChatRequest {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${file}: ${code ?? (err as Error).message}`, {
-      code: code === 'ENOENT' ? 'OCO_FILE_NOT_FOUND' : 'OCO_FILE_UNREADABLE',
-      hint: 'Pass the path of a JSON file holding an OpenAI chat-completions request body.',
-    });
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    const pos = jsonErrorPosition(text);
-    throw new UsageError(
-      `${file}${pos ? `:${pos.line}:${pos.column}` : ''} is not valid JSON: ${(err as Error).message.split('\n')[0]}`,
-      { code: 'OCO_ROUTE_INVALID_REQUEST', hint: HINT },
-    );
-  }
+  const data = readJsonFile(file, {
+    readHint: 'Pass the path of a JSON file holding an OpenAI chat-completions request body.',
+    parseHint: HINT,
+    parseCode: 'OCO_ROUTE_INVALID_REQUEST',
+  });
   const problem = chatRequestProblem(data);
   if (problem)
     throw new UsageError(`${file} is not a chat request: ${problem}`, {

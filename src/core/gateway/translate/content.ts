@@ -1,5 +1,6 @@
-/** Helpers shared by the provider folders: data URLs, media types, tool arguments. */
-import { invalid } from './types.js';
+/** Helpers shared by the provider folders: data URLs, media types, tool arguments, text-only content. */
+import type { ProviderName } from '../model.js';
+import { invalid, unsupported, type ChatMessage } from './types.js';
 
 export interface DataUrl {
   mediaType: string;
@@ -57,4 +58,19 @@ export function mergeAdjacent<M extends { role: string; parts: unknown[] }>(mess
     else out.push({ ...m, parts: [...m.parts] });
   }
   return out;
+}
+
+/** A message's content where only text may stand (system, developer, tool results): any other part is refused. */
+export function onlyText(m: ChatMessage, at: string, provider: ProviderName): ChatMessage['content'] {
+  if (Array.isArray(m.content)) {
+    m.content.forEach((p, j) => {
+      if (p.type !== 'text')
+        throw unsupported(
+          `${at}.content[${j}].type`,
+          provider,
+          `${p.type} parts are not allowed in a ${m.role} message`,
+        );
+    });
+  }
+  return m.content;
 }

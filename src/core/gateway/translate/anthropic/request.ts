@@ -5,7 +5,7 @@
  * blocks in a user turn; same-role neighbours are merged into one turn.
  */
 import { checkFields } from '../fields.js';
-import { mergeAdjacent, parseArguments, parseDataUrl } from '../content.js';
+import { mergeAdjacent, onlyText, parseArguments, parseDataUrl } from '../content.js';
 import {
   invalid,
   textOf,
@@ -55,7 +55,7 @@ export function toAnthropicRequest(
     switch (m.role) {
       case 'system':
       case 'developer':
-        system.push({ type: 'text', text: textOf(onlyText(m, at)) });
+        system.push({ type: 'text', text: textOf(onlyText(m, at, 'anthropic')) });
         break;
       case 'user':
         turns.push({ role: 'user', parts: userBlocks(m, at) });
@@ -70,7 +70,7 @@ export function toAnthropicRequest(
         if (typeof m.tool_call_id !== 'string') throw invalid(`${at}.tool_call_id`, 'is required on a tool message');
         turns.push({
           role: 'user',
-          parts: [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: textOf(onlyText(m, at)) }],
+          parts: [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: textOf(onlyText(m, at, 'anthropic')) }],
         });
         break;
       default:
@@ -97,20 +97,6 @@ export function toAnthropicRequest(
   applyTools(req, body);
   applyResponseFormat(req, body);
   return { provider: 'anthropic', path: '/v1/messages', body, stream: Boolean(req.stream) };
-}
-
-function onlyText(m: ChatMessage, at: string): ChatMessage['content'] {
-  if (Array.isArray(m.content)) {
-    m.content.forEach((p, j) => {
-      if (p.type !== 'text')
-        throw unsupported(
-          `${at}.content[${j}].type`,
-          'anthropic',
-          `${p.type} parts are not allowed in a ${m.role} message`,
-        );
-    });
-  }
-  return m.content;
 }
 
 function userBlocks(m: ChatMessage, at: string): Block[] {

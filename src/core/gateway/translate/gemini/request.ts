@@ -7,7 +7,7 @@
  * responses in one turn as Gemini expects.
  */
 import { checkFields } from '../fields.js';
-import { mediaTypeOfUrl, mergeAdjacent, parseArguments, parseDataUrl } from '../content.js';
+import { mediaTypeOfUrl, mergeAdjacent, onlyText, parseArguments, parseDataUrl } from '../content.js';
 import {
   invalid,
   textOf,
@@ -46,7 +46,7 @@ export function toGeminiRequest(req: ChatRequest, upstreamModel: string): Upstre
     switch (m.role) {
       case 'system':
       case 'developer':
-        system.push({ text: textOf(onlyText(m, at)) });
+        system.push({ text: textOf(onlyText(m, at, 'gemini')) });
         break;
       case 'user':
         turns.push({ role: 'user', parts: userParts(m, at) });
@@ -68,7 +68,7 @@ export function toGeminiRequest(req: ChatRequest, upstreamModel: string): Upstre
           );
         turns.push({
           role: 'user',
-          parts: [{ functionResponse: { name, response: toolResponse(textOf(onlyText(m, at))) } }],
+          parts: [{ functionResponse: { name, response: toolResponse(textOf(onlyText(m, at, 'gemini'))) } }],
         });
         break;
       }
@@ -108,20 +108,6 @@ function toolResponse(text: string): Record<string, unknown> {
     // plain text
   }
   return { content: text };
-}
-
-function onlyText(m: ChatMessage, at: string): ChatMessage['content'] {
-  if (Array.isArray(m.content)) {
-    m.content.forEach((p, j) => {
-      if (p.type !== 'text')
-        throw unsupported(
-          `${at}.content[${j}].type`,
-          'gemini',
-          `${p.type} parts are not allowed in a ${m.role} message`,
-        );
-    });
-  }
-  return m.content;
 }
 
 function userParts(m: ChatMessage, at: string): Part[] {

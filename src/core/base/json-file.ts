@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import type { ErrorCodeFor } from './error-codes.js';
+import { UsageError } from './errors.js';
+
 /**
  * Where a JSON text first goes wrong, as a 1-based line and column, so an import
  * error can point into a large file (JSON.parse in current Node names no position
@@ -80,5 +84,36 @@ export function jsonErrorPosition(text: string): { line: number; column: number 
     const before = text.slice(0, pos);
     const line = before.split('\n').length;
     return { line, column: pos - before.lastIndexOf('\n') };
+  }
+}
+
+/**
+ * Reads and parses a JSON file named by the user. A file that is missing or unreadable, or text
+ * that is not JSON, is a usage error naming the file (and the line and column where the JSON goes
+ * wrong); `what` says what the file should hold, for the hint.
+ */
+export function readJsonFile(
+  file: string,
+  what: { readHint: string; parseHint: string; parseCode?: ErrorCodeFor<2> },
+): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${file}: ${code ?? (err as Error).message}`, {
+      code: code === 'ENOENT' ? 'OCO_FILE_NOT_FOUND' : 'OCO_FILE_UNREADABLE',
+      hint: what.readHint,
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const pos = jsonErrorPosition(text);
+    const at = pos ? `:${pos.line}:${pos.column}` : '';
+    throw new UsageError(`${file}${at} is not valid JSON: ${(err as Error).message.split('\n')[0]}`, {
+      code: what.parseCode,
+      hint: what.parseHint,
+    });
   }
 }
