@@ -167,9 +167,16 @@ describe('call journal', () => {
       costUsd: null,
     });
     j.finished(r, m, true, 'gpt-4o');
+    // A routed call's line carries the routing fields; the others keep their shape.
+    const mz = j.intent(intent('z'));
+    const z = record('z', { originalModel: 'gpt-4o', routedModel: 'gpt-4o-mini', savingsUsd: '0.00123' });
+    j.finished(z, mz, true, 'gpt-4o-mini');
     const left = new CallJournal(dir).leftover();
     expect(left.interrupted).toEqual([i]);
-    expect(left.finished).toEqual([{ record: r, admitted: true, requestedModel: 'gpt-4o' }]);
+    expect(left.finished).toEqual([
+      { record: r, admitted: true, requestedModel: 'gpt-4o' },
+      { record: z, admitted: true, requestedModel: 'gpt-4o-mini' },
+    ]);
   });
 
   it('reads what a killed run left: records, intents without an end, and skips a torn last line', () => {

@@ -189,7 +189,7 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
         const runs = await Promise.all(Array.from({ length: 4 }, () => runOco(['db', 'migrate', '--json'], { env })));
         for (const r of runs) expect(r.code, r.stderr).toBe(0);
         const applied = runs.flatMap((r) => r.json().applied.map((m: { version: number }) => m.version));
-        expect(applied.sort()).toEqual(MIGRATIONS.map((m) => m.version));
+        expect(applied.sort((a, b) => a - b)).toEqual(MIGRATIONS.map((m) => m.version));
         const check = backend.name === 'sqlite' ? new SqliteStore({ file: target }) : store;
         expect((await migrationStatus(check)).current).toBe(MIGRATIONS.at(-1)!.version);
         if (check !== store) await check.close();

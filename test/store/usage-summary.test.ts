@@ -100,6 +100,9 @@ describe.each(BACKENDS)('spend summary rollups on $name', (backend) => {
           outputTokens: 20,
           reasoningTokens: 0,
           costUsd: '0.0093',
+          routedCalls: 0,
+          savingsUsd: '0',
+          unknownSavingsCalls: 0,
         },
         {
           key: 'writer',
@@ -114,6 +117,9 @@ describe.each(BACKENDS)('spend summary rollups on $name', (backend) => {
           outputTokens: 50,
           reasoningTokens: 10,
           costUsd: '0.0021',
+          routedCalls: 0,
+          savingsUsd: '0',
+          unknownSavingsCalls: 0,
         },
       ]);
       expect(s.total).toEqual({
@@ -128,7 +134,54 @@ describe.each(BACKENDS)('spend summary rollups on $name', (backend) => {
         outputTokens: 70,
         reasoningTokens: 10,
         costUsd: '0.0114',
+        routedCalls: 0,
+        savingsUsd: '0',
+        unknownSavingsCalls: 0,
       });
+    },
+  );
+
+  it.skipIf(!backend.available())(
+    'stores what routing chose and saved, and sums known savings exactly, counting unknown ones apart',
+    async () => {
+      const store = await open();
+      const routed = (id: string, over: Partial<UsageRecord>) =>
+        call(id, { model: 'gpt-4o-mini', originalModel: 'gpt-4o', routedModel: 'gpt-4o-mini', ...over });
+      const calls = [
+        routed('r1', { costUsd: '0.000123', savingsUsd: '0.001927' }),
+        routed('r2', { costUsd: '0.0000001', savingsUsd: '0.0000019' }),
+        // The requested model had no price: the saving is unknown, not 0.
+        routed('r3', { originalModel: 'house-model', savingsUsd: null }),
+        call('pinned', { costUsd: '0.01' }),
+      ];
+      await store.transaction((tx) => writeRecords(tx, calls));
+      await store.transaction((tx) => writeRecords(tx, calls)); // replayed: counted once
+      const rows = await store.all<Record<string, unknown>>(
+        'SELECT id, original_model, routed_model, savings_usd FROM api_requests ORDER BY id',
+      );
+      expect(
+        rows.map((r) => [
+          r.id,
+          r.original_model,
+          r.routed_model,
+          r.savings_usd === null ? null : String(r.savings_usd),
+        ]),
+      ).toEqual([
+        ['pinned', null, null, null],
+        ['r1', 'gpt-4o', 'gpt-4o-mini', '0.001927'],
+        ['r2', 'gpt-4o', 'gpt-4o-mini', '0.0000019'],
+        ['r3', 'house-model', 'gpt-4o-mini', null],
+      ]);
+      const s = await summarize(store, {
+        from: new Date(HOUR),
+        to: new Date('2026-05-04T11:00:00.000Z'),
+        groupBy: 'model',
+      });
+      expect(s.rows.map((r) => [r.key, r.routedCalls, r.savingsUsd, r.unknownSavingsCalls])).toEqual([
+        ['gpt-4o', 0, '0', 0],
+        ['gpt-4o-mini', 3, '0.0019289', 1],
+      ]);
+      expect(s.total).toMatchObject({ requests: 4, routedCalls: 3, savingsUsd: '0.0019289', unknownSavingsCalls: 1 });
     },
   );
 

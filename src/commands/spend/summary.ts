@@ -9,7 +9,7 @@ import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
  * The table's columns after the group key. Input is shown as providers bill it: uncached, cached reads, cache
  * writes, and their total.
  */
-const COLUMNS: ReadonlyArray<{ key: keyof Summary['total']; header?: string }> = [
+const COLUMNS: ReadonlyArray<{ key: keyof Summary['total'] | 'savings'; header?: string }> = [
   { key: 'requests' },
   { key: 'refused' },
   { key: 'errors' },
@@ -21,7 +21,16 @@ const COLUMNS: ReadonlyArray<{ key: keyof Summary['total']; header?: string }> =
   { key: 'outputTokens', header: 'output' },
   { key: 'reasoningTokens', header: 'reasoning' },
   { key: 'costUsd', header: 'cost usd' },
+  { key: 'routedCalls', header: 'routed' },
+  { key: 'savings', header: 'saved usd' },
 ];
+
+/** A saving is unknown when the requested model has no price: shown as such, never folded into the sum as 0. */
+function savingsCell(r: Summary['total']): string {
+  if (r.unknownSavingsCalls === 0) return r.savingsUsd;
+  if (r.unknownSavingsCalls === r.routedCalls) return 'unknown';
+  return `${r.savingsUsd} + ${r.unknownSavingsCalls} unknown`;
+}
 
 export default class SpendSummary extends OcoCommand<Summary> {
   static override summary = 'What LLM calls cost, grouped by agent, team, org, user, model, provider or day.';
@@ -30,7 +39,9 @@ export default class SpendSummary extends OcoCommand<Summary> {
     'to models without a price are counted as unpriced, never as $0.\n' +
     'REFUSED counts calls oco refused itself (a budget or a rate limit; never sent to the ' +
     'provider), ERRORS the calls that failed. Input tokens are shown as providers bill ' +
-    'them: uncached, cached (prompt-cache reads), cache writes (when any) and their total.';
+    'them: uncached, cached (prompt-cache reads), cache writes (when any) and their total. ' +
+    'ROUTED and SAVED USD (when any call was routed) count the calls smart routing sent to another model and ' +
+    'what that saved; a saving is unknown when the requested model has no price.';
   static override examples = [
     '<%= config.bin %> spend summary',
     '<%= config.bin %> spend summary --by agent --since 7d',
@@ -50,9 +61,14 @@ export default class SpendSummary extends OcoCommand<Summary> {
     const to = flags.until ? parseTimeOrDuration(flags.until, 'until', 'past') : new Date();
     const s = await summarize(await this.store(), { from, to, groupBy: flags.by as GroupBy });
     if (!this.jsonEnabled()) {
-      const rows = [...s.rows, { key: 'TOTAL', ...s.total }];
-      // Cache writes exist only for providers that bill them (Anthropic): the column shows when there are some.
-      const columns = COLUMNS.filter((c) => c.key !== 'cacheWriteTokens' || s.total.cacheWriteTokens > 0);
+      const rows = [...s.rows, { key: 'TOTAL', ...s.total }].map((r) => ({ ...r, savings: savingsCell(r) }));
+      // Cache writes exist only for providers that bill them (Anthropic), routing only where it is applied: the
+      // columns show when there are some.
+      const columns = COLUMNS.filter(
+        (c) =>
+          (c.key !== 'cacheWriteTokens' || s.total.cacheWriteTokens > 0) &&
+          ((c.key !== 'routedCalls' && c.key !== 'savings') || s.total.routedCalls > 0),
+      );
       this.log(renderTable(rows, [{ key: 'key', header: flags.by }, ...columns]));
     }
     return s;

@@ -74,7 +74,7 @@ const SEGMENT = /^calls-(\d+)\.log$/;
  * path, and an array of values stringifies several times faster than the same
  * object with its keys. These tables are the column order of each kind.
  *   ["i", ...INTENT_FIELDS]                       a call forwarded upstream
- *   ["r", admitted, requestedModel, ...RECORD_FIELDS]   a call ended
+ *   ["r", admitted, requestedModel, ...RECORD_FIELDS, ...ROUTE_FIELDS]   a call ended
  */
 const INTENT_FIELDS = [
   'id',
@@ -114,6 +114,8 @@ const RECORD_FIELDS = [
   'estimated',
   'errorClass',
 ] as const satisfies ReadonlyArray<keyof UsageRecord>;
+/** Appended after RECORD_FIELDS on a routed call's line only; other lines (and older ones) end without them. */
+const ROUTE_FIELDS = ['originalModel', 'routedModel', 'savingsUsd'] as const satisfies ReadonlyArray<keyof UsageRecord>;
 
 // The encoders spell the tables out as array literals: reading fixed properties of one shape is
 // several times faster than a loop over field names. call-journal.test.ts round-trips both.
@@ -134,7 +136,7 @@ function intentLine(i: CallIntent): string {
 }
 
 function recordLine(r: UsageRecord, admitted: boolean, requestedModel: string): string {
-  return `${JSON.stringify([
+  const line = [
     'r',
     admitted,
     requestedModel,
@@ -163,7 +165,11 @@ function recordLine(r: UsageRecord, admitted: boolean, requestedModel: string): 
     r.streamed,
     r.estimated,
     r.errorClass,
-  ])}\n`;
+  ];
+  // Only a routed call carries the routing fields: every other line keeps the shape it had before routing.
+  if (r.originalModel != null || r.routedModel != null)
+    line.push(r.originalModel ?? null, r.routedModel ?? null, r.savingsUsd ?? null);
+  return `${JSON.stringify(line)}\n`;
 }
 
 function decode<T>(values: unknown[], from: number, fields: ReadonlyArray<keyof T>): T {
@@ -230,8 +236,13 @@ export class CallJournal {
         if (e[0] === 'i' && e.length === 1 + INTENT_FIELDS.length) {
           const i = decode<CallIntent>(e, 1, INTENT_FIELDS);
           intents.set(i.id, i);
-        } else if (e[0] === 'r' && e.length === 3 + RECORD_FIELDS.length) {
+        } else if (
+          e[0] === 'r' &&
+          (e.length === 3 + RECORD_FIELDS.length || e.length === 3 + RECORD_FIELDS.length + ROUTE_FIELDS.length)
+        ) {
           const record = decode<UsageRecord>(e, 3, RECORD_FIELDS);
+          if (e.length > 3 + RECORD_FIELDS.length)
+            Object.assign(record, decode<UsageRecord>(e, 3 + RECORD_FIELDS.length, ROUTE_FIELDS));
           finished.set(record.id, { record, admitted: e[1] === true, requestedModel: String(e[2]) });
         } else torn++;
       }

@@ -21,6 +21,14 @@ export interface UsageRecord extends StoredAttribution, TokenUsage {
   streamed: boolean;
   estimated: boolean;
   errorClass: string | null;
+  /**
+   * Smart routing (the unified endpoint): the model the client asked for, and the model called
+   * instead. Absent or null on a call that was not routed (records written before routing existed).
+   */
+  originalModel?: string | null;
+  routedModel?: string | null;
+  /** Routing's saving as a decimal string (original model's price − paid); null when unknown or not routed. */
+  savingsUsd?: string | null;
 }
 
 export const RECORD_COLUMNS = [
@@ -49,6 +57,9 @@ export const RECORD_COLUMNS = [
   'streamed',
   'estimated',
   'error_class',
+  'original_model',
+  'routed_model',
+  'savings_usd',
 ] as const;
 
 export function recordValues(r: UsageRecord): Array<string | number | boolean | null> {
@@ -78,5 +89,8 @@ export function recordValues(r: UsageRecord): Array<string | number | boolean | 
     r.streamed,
     r.estimated,
     r.errorClass,
+    r.originalModel ?? null,
+    r.routedModel ?? null,
+    r.savingsUsd ?? null,
   ];
 }

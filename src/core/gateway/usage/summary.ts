@@ -34,6 +34,12 @@ export type SummaryRow = {
   reasoningTokens: number;
   /** Exact decimal string; calls without a price are counted in unpriced_requests, not here. */
   costUsd: string;
+  /** Calls smart routing sent to a model other than the one requested. */
+  routedCalls: number;
+  /** Exact decimal string: what routing saved on the routed calls whose saving is known. */
+  savingsUsd: string;
+  /** Routed calls whose saving is unknown (the requested model has no price): not in savingsUsd, never 0. */
+  unknownSavingsCalls: number;
 };
 
 export interface Summary {
@@ -56,11 +62,14 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
   const to = ceilHour(opts.to);
   const keyExpr = opts.groupBy === 'day' ? store.dialect.utcDay('hour') : GROUP_COLUMN[opts.groupBy];
   const m = store.dialect.sumMoney('cost_usd');
+  const saved = store.dialect.sumMoney('savings_usd');
   const rows = await store.all(
     `SELECT ${keyExpr} AS key, SUM(requests) AS requests, SUM(errors) AS errors, SUM(refused) AS refused,
        SUM(unpriced_requests) AS unpriced_requests, SUM(input_tokens) AS input_tokens,
        SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
-       SUM(output_tokens) AS output_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ${m} AS cost_usd
+       SUM(output_tokens) AS output_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ${m} AS cost_usd,
+       SUM(routed_requests) AS routed_requests, ${saved} AS savings_usd,
+       SUM(unknown_savings_requests) AS unknown_savings_requests
      FROM usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY ${keyExpr} ORDER BY ${keyExpr}`,
     [from.toISOString(), to.toISOString()],
   );
@@ -76,16 +85,20 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
     'inputTotalTokens',
     'outputTokens',
     'reasoningTokens',
+    'routedCalls',
+    'unknownSavingsCalls',
   ] as const;
   const total = {
     ...Object.fromEntries(counts.map((c) => [c, out.reduce((n, r) => n + r[c], 0)])),
     costUsd: '0',
+    savingsUsd: '0',
   } as Omit<SummaryRow, 'key'>;
-  const totalCost = await store.get<{ c: string | null }>(
-    `SELECT ${m} AS c FROM usage_hourly WHERE hour >= $1 AND hour < $2`,
+  const totalCost = await store.get<{ c: string | null; s: string | null }>(
+    `SELECT ${m} AS c, ${saved} AS s FROM usage_hourly WHERE hour >= $1 AND hour < $2`,
     [from.toISOString(), to.toISOString()],
   );
   total.costUsd = plain(totalCost?.c);
+  total.savingsUsd = plain(totalCost?.s);
   return { from: from.toISOString(), to: to.toISOString(), groupBy: opts.groupBy, rows: out, total };
 }
 
@@ -103,6 +116,9 @@ function toRow(r: Record<string, unknown>): SummaryRow {
     outputTokens: Number(r.output_tokens),
     reasoningTokens: Number(r.reasoning_tokens),
     costUsd: plain(r.cost_usd),
+    routedCalls: Number(r.routed_requests),
+    savingsUsd: plain(r.savings_usd),
+    unknownSavingsCalls: Number(r.unknown_savings_requests),
   };
 }
 

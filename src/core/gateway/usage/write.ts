@@ -32,7 +32,10 @@ export async function writeRecords(tx: Queryable, records: readonly UsageRecord[
     for (const row of rows) inserted.add(row.id);
   }
   const rollups = rollupsOf(records, (r) => inserted.has(r.id));
-  const sql = rollupSql(tx.dialect.addMoney('usage_hourly.cost_usd', 'excluded.cost_usd'), (i) => `$${i}`);
+  const sql = rollupSql(
+    (c) => tx.dialect.addMoney(`usage_hourly.${c}`, `excluded.${c}`),
+    (i) => `$${i}`,
+  );
   for (const a of rollups.values()) {
     await tx.run(sql, [
       ...a.key,
@@ -46,6 +49,9 @@ export async function writeRecords(tx: Queryable, records: readonly UsageRecord[
       a.output,
       a.reasoning,
       a.cost.toFixed(),
+      a.routed,
+      a.unknownSavings,
+      a.savings.toFixed(),
     ]);
   }
   return inserted.size;
@@ -65,6 +71,10 @@ interface Rollup {
   output: number;
   reasoning: number;
   cost: Money;
+  /** Calls smart routing sent to another model; their known savings summed, the unknown ones counted. */
+  routed: number;
+  unknownSavings: number;
+  savings: Money;
 }
 
 /** The rollup's counters, added to on a conflict (cost_usd has a dialect-specific sum of its own). */
@@ -78,17 +88,20 @@ const SUMMED_COLUMNS = [
   'cache_write_tokens',
   'output_tokens',
   'reasoning_tokens',
+  'routed_requests',
+  'unknown_savings_requests',
 ];
 
-function rollupSql(addCost: string, placeholder: (i: number) => string): string {
+function rollupSql(addMoney: (column: string) => string, placeholder: (i: number) => string): string {
   const add = (c: string) => `${c} = usage_hourly.${c} + excluded.${c}`;
   return `INSERT INTO usage_hourly (hour, org_id, team_id, agent_id, user_id, provider, model, requests, errors,
       refused, unpriced_requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
-      reasoning_tokens, cost_usd)
-    VALUES (${Array.from({ length: 17 }, (_, i) => placeholder(i + 1)).join(',')})
+      reasoning_tokens, cost_usd, routed_requests, unknown_savings_requests, savings_usd)
+    VALUES (${Array.from({ length: 20 }, (_, i) => placeholder(i + 1)).join(',')})
     ON CONFLICT (hour, org_id, team_id, agent_id, user_id, provider, model) DO UPDATE SET
       ${SUMMED_COLUMNS.map(add).join(', ')},
-      cost_usd = ${addCost}`;
+      cost_usd = ${addMoney('cost_usd')},
+      savings_usd = ${addMoney('savings_usd')}`;
 }
 
 function rollupsOf(
@@ -115,6 +128,9 @@ function rollupsOf(
         output: 0,
         reasoning: 0,
         cost: new Money(0),
+        routed: 0,
+        unknownSavings: 0,
+        savings: new Money(0),
       };
       rollups.set(k, agg);
     }
@@ -128,6 +144,11 @@ function rollupsOf(
     agg.cacheWrite += r.cacheWrite5mTokens + r.cacheWrite1hTokens;
     agg.output += r.outputTokens;
     agg.reasoning += r.reasoningTokens;
+    if (r.routedModel) {
+      agg.routed++;
+      if (r.savingsUsd === null || r.savingsUsd === undefined) agg.unknownSavings++;
+      else agg.savings = agg.savings.plus(r.savingsUsd);
+    }
   }
   return rollups;
 }
@@ -148,7 +169,12 @@ export function writeRecordsSqlite(db: Database.Database, records: readonly Usag
         `INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(',')})
          ON CONFLICT (id, ts) DO NOTHING`,
       ),
-      rollup: db.prepare(rollupSql('decimal_add(usage_hourly.cost_usd, excluded.cost_usd)', () => '?')),
+      rollup: db.prepare(
+        rollupSql(
+          (c) => `decimal_add(usage_hourly.${c}, excluded.${c})`,
+          () => '?',
+        ),
+      ),
     };
     sqliteStatements.set(db, st);
   }
@@ -180,6 +206,9 @@ export function writeRecordsSqlite(db: Database.Database, records: readonly Usag
       a.output,
       a.reasoning,
       a.cost.toFixed(),
+      a.routed,
+      a.unknownSavings,
+      a.savings.toFixed(),
     ]);
   }
   return n;

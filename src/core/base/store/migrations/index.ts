@@ -6,6 +6,7 @@ import { costIndexes } from './0006_cost_indexes.js';
 import { spendGuarantees } from './0007_spend_guarantees.js';
 import { usageRefused } from './0008_usage_refused.js';
 import { cloudCostsRollup } from './0009_cloud_costs_rollup.js';
+import { routing } from './0010_routing.js';
 
 export interface Migration {
   version: number;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   spendGuarantees,
   usageRefused,
   cloudCostsRollup,
+  routing,
 ];
