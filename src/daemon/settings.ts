@@ -1,5 +1,6 @@
 import type { OcoConfig } from '../core/base/config/resolve.js';
 import type { GatewaySettings } from '../core/gateway/proxy/gateway.js';
+import type { Strategy } from '../core/gateway/routing/strategy.js';
 
 /** The gateway's settings from the effective configuration (flags > env > file > defaults). */
 export function gatewaySettings(config: OcoConfig): GatewaySettings {
@@ -19,6 +20,8 @@ export function gatewaySettings(config: OcoConfig): GatewaySettings {
     maxBodyBytes: config.int('proxy.maxBodyBytes'),
     upstreamTimeoutMs: config.int('proxy.upstreamTimeoutMs'),
     admissionFailOpen: config.bool('budget.failOpen'),
+    routeStrategy: config.string('route.strategy') as Strategy,
+    routeTiers: config.string('route.tiers'),
   };
 }
 

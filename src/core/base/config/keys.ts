@@ -380,6 +380,14 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description: 'Usage records held in memory before they go to the spill file.',
   },
   {
+    key: 'route.strategy',
+    env: ['OCO_ROUTE_STRATEGY'],
+    type: 'enum',
+    choices: ['off', 'cost', 'quality', 'latency'],
+    default: 'off',
+    description: 'Smart routing on /v1/chat/completions when a call sends no X-OCO-Route header.',
+  },
+  {
     key: 'route.tiers',
     env: ['OCO_ROUTE_TIERS'],
     type: 'string',

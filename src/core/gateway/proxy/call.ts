@@ -3,11 +3,13 @@ import type { Money } from '../../base/money.js';
 import type { Attribution, ProviderName } from '../model.js';
 import type { PriceBook } from '../pricing/book.js';
 import { emptyUsage, promptTokens, type TokenUsage } from '../pricing/types.js';
+import { routingSavings } from '../routing/savings.js';
 import type { CallJournal, IntentMark } from '../usage/call-journal.js';
 import type { UsageRecord } from '../usage/record.js';
 import type { Recorder } from '../usage/recorder.js';
 import type { AdmissionControl, SettleInfo } from './admission.js';
 import { CLIENT_CANCELLED } from './outcome.js';
+import type { CallRoute } from './routing.js';
 import type { RequestInfo, UsageFound } from './providers/index.js';
 
 /** One call's bookkeeping from arrival to record. */
@@ -27,6 +29,8 @@ export interface Call {
   streamed: boolean;
   /** Its intent in the call journal, once forwarded. */
   intent?: IntentMark;
+  /** Set when smart routing sent the call to another model than the client asked for. */
+  route?: CallRoute;
 }
 
 export interface CallEnd {
@@ -91,6 +95,7 @@ export class CallFinisher {
       estimated: o.estimated,
       errorClass: o.errorClass,
     };
+    if (call.route) this.routed(record, call, call.route, usage, cost);
     // Journaled before it is queued: the recorder reports it durable
     // to the journal, possibly at once (a full queue spills).
     this.deps.journal?.finished(record, call.intent, call.tickets.length > 0, call.info.model);
@@ -114,6 +119,18 @@ export class CallFinisher {
       );
     }
     return { cost: costText ?? undefined, latencyMs: Math.round(latency * 1000) / 1000 };
+  }
+
+  /**
+   * A routed call records the model asked for and the one called, and what routing saved: the requested
+   * model's price for the token counts this call used minus what was paid; unknown (null) when either price is.
+   */
+  private routed(record: UsageRecord, call: Call, route: CallRoute, usage: TokenUsage, paid: Money | null): void {
+    const answered = { provider: call.provider, model: record.model };
+    const s = routingSavings(this.deps.prices(), usage, route.original, answered, call.at);
+    record.originalModel = route.originalModel;
+    record.routedModel = route.routedModel;
+    record.savingsUsd = s.originalCostUsd && paid ? s.originalCostUsd.minus(paid).toFixed() : null;
   }
 
   /** The price in force at the call's start: the answering model's, else the requested one's. */

@@ -11,6 +11,8 @@ import type { CallJournal } from '../usage/call-journal.js';
 import type { Recorder } from '../usage/recorder.js';
 import type { AdminRoute, AdmissionControl, AdmissionRequest } from './admission.js';
 import type { Attribution, ProviderName } from '../model.js';
+import { parseTierOverrides } from '../routing/tiers.js';
+import type { Strategy } from '../routing/strategy.js';
 import { TranslationError, type UpstreamRequest } from '../translate/types.js';
 import { handleAdmin } from './admin.js';
 import { resolveAttribution } from './attribution.js';
@@ -21,6 +23,7 @@ import { requestTextChars } from './outcome.js';
 import { PROVIDERS, type ProviderAdapter, type RequestInfo } from './providers/index.js';
 import { bearer, obj, tryParse } from './providers/common.js';
 import { TranslatedExchange } from './translated.js';
+import { ChatRouter, type Routed } from './routing.js';
 import { listModels, translateUnified, unifiedKind, type UnifiedKind, type UnifiedRequest } from './unified.js';
 import { safeEqual } from './secret.js';
 
@@ -34,6 +37,10 @@ export interface GatewaySettings {
   upstreamTimeoutMs: number;
   /** When a spend control itself fails (not refuses): admit the call (true) or answer 503 (false). */
   admissionFailOpen: boolean;
+  /** Smart routing on /v1/chat/completions when a call sends no X-OCO-Route (default off). */
+  routeStrategy?: Strategy;
+  /** route.tiers: tier models replacing the price book's defaults. */
+  routeTiers?: string;
 }
 
 export interface GatewayDeps {
@@ -175,9 +182,17 @@ export class Gateway {
   private readonly admission: AdmissionControl[];
   private readonly finisher: CallFinisher;
   private readonly exchange: ExchangeSettings;
+  private readonly router: ChatRouter;
 
   constructor(private readonly deps: GatewayDeps) {
     this.admission = deps.admission ?? [];
+    this.router = new ChatRouter({
+      store: deps.store,
+      prices: deps.prices,
+      logger: deps.logger,
+      strategy: deps.settings.routeStrategy ?? 'off',
+      tierOverrides: parseTierOverrides(deps.settings.routeTiers),
+    });
     this.finisher = new CallFinisher(deps);
     this.exchange = { finisher: this.finisher, upstreamTimeoutMs: deps.settings.upstreamTimeoutMs };
     const s = deps.settings;
@@ -449,13 +464,16 @@ export class Gateway {
     if (!client) return;
     if (kind === 'models') return void sendJson(res, 200, listModels(this.deps.prices()), { 'x-request-id': id });
     let u: UnifiedRequest;
+    let routed: Routed | undefined;
     try {
-      u = translateUnified(kind, client.json);
+      // Routing decides before admission, so budgets and rate limits reserve for the model actually called.
+      if (kind === 'chat') routed = this.router.route(req.headers['x-oco-route'], client.json);
+      u = translateUnified(kind, routed ? routed.request : client.json);
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
       return void sendJson(res, 400, err.toOpenAIError(), { 'x-request-id': id });
     }
-    const p = await this.prepareUnified(req, res, client, u.upstream, id, start);
+    const p = await this.prepareUnified(req, res, client, u.upstream, id, start, routed);
     if (!p) return;
     this.journalIntent(p.call, p.bodyBytes);
     const options = { path: p.path, method: 'POST' as const, headers: p.headers, body: p.body };
@@ -478,6 +496,7 @@ export class Gateway {
     up: UpstreamRequest,
     id: string,
     start: number,
+    routed?: Routed,
   ): Promise<Prepared | undefined> {
     const upstream = this.upstreams[up.provider];
     const adapter = upstream.adapter;
@@ -490,6 +509,10 @@ export class Gateway {
     const call = newCall(id, start, adapter.name, endpoint, info, attr.value, requestTextChars(up.body));
     const body = Buffer.from(JSON.stringify(up.body));
     const extraHeaders: Record<string, string> = {};
+    if (routed) {
+      call.route = routed.route;
+      extraHeaders['x-oco-model'] = routed.model;
+    }
     if (this.admission.length > 0) {
       const refusal = await this.admit(call, body.length, extraHeaders, up.body);
       if (refusal) return void this.refuse(call, res, refusal);

@@ -20,7 +20,15 @@ export const HOP_BY_HOP = new Set([
 ]);
 
 /** Headers addressed to the gateway itself: attribution and its key, never sent upstream. */
-export const OCO_HEADERS = new Set(['x-oco-key', 'x-oco-tags', 'x-org-id', 'x-team-id', 'x-agent-id', 'x-user-id']);
+export const OCO_HEADERS = new Set([
+  'x-oco-key',
+  'x-oco-route',
+  'x-oco-tags',
+  'x-org-id',
+  'x-team-id',
+  'x-agent-id',
+  'x-user-id',
+]);
 
 export type ErrorType =
   | 'proxy_auth_error'

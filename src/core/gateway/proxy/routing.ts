@@ -1,0 +1,120 @@
+/**
+ * Smart routing applied on `POST /v1/chat/completions`: the strategy a call asks for (the
+ * `X-OCO-Route` header, else `route.strategy`), the decision (`routing/`), and what it needs kept
+ * warm so the request path never waits on the store: the tier table (rebuilt when the price book
+ * changes or gets old) and the measured latencies (refreshed in the background, at most once a TTL).
+ */
+import type { Logger } from 'pino';
+import type { Store } from '../../base/store/types.js';
+import { LLM_PROVIDERS, type ProviderName } from '../model.js';
+import type { PriceBook } from '../pricing/book.js';
+import { decideRoute, STRATEGIES, TIERS, tierTable, type Strategy, type TierTable } from '../routing/index.js';
+import { LATENCY_WINDOW_MS } from '../routing/index.js';
+import type { TierOverrides } from '../routing/tiers.js';
+import type { MeasuredLatency } from '../routing/strategy.js';
+import { routeModel } from '../translate/model-route.js';
+import { invalid, type ChatRequest } from '../translate/types.js';
+import { medianLatencies } from '../usage/latency.js';
+
+/** How long measured latencies and the tier table are reused before they are read again. */
+export const ROUTING_TTL_MS = 60_000;
+
+/** What a routed call records: the model the client asked for (and its provider), and the one called. */
+export interface CallRoute {
+  originalModel: string;
+  /** The requested model as its provider names it (what its price is looked up by). */
+  original: { provider: ProviderName; model: string };
+  routedModel: string;
+}
+
+export interface Routed {
+  /** The request to translate: the client's, or a copy naming the chosen model. */
+  request: ChatRequest;
+  /** The model called, as the client would name it (the `X-OCO-Model` header). */
+  model: string;
+  /** Set only when the call goes to another model than the one requested. */
+  route?: CallRoute;
+}
+
+export class ChatRouter {
+  private tiers?: { book: PriceBook; table: TierTable; at: number };
+  private latencies?: ReadonlyMap<string, MeasuredLatency>;
+  private latencyAt = 0;
+  private refreshing = false;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      prices: () => PriceBook;
+      logger: Logger;
+      strategy: Strategy;
+      tierOverrides: TierOverrides;
+    },
+  ) {}
+
+  /**
+   * The request as it is to be sent. `off` returns at once, without looking at the messages; a header
+   * naming no strategy is a 400 (a TranslationError), as is a model no provider claims.
+   */
+  route(header: string | string[] | undefined, json: unknown): Routed | undefined {
+    const strategy = header === undefined ? this.deps.strategy : parseHeader(header);
+    if (strategy === 'off') return undefined;
+    const req = json as ChatRequest;
+    // A body that is not a chat request is the translator's to refuse, with its own message.
+    if (typeof req?.model !== 'string' || !Array.isArray(req.messages)) return undefined;
+    const now = Date.now();
+    const book = this.deps.prices();
+    const d = decideRoute(req, strategy, {
+      book,
+      tiers: this.tierTable(book, now),
+      latencies: strategy === 'latency' ? this.measured(now) : undefined,
+      at: new Date(now),
+    });
+    if (!d.routed) return { request: req, model: req.model };
+    return {
+      request: { ...req, model: d.chosenModel },
+      model: d.chosenModel,
+      route: { originalModel: req.model, original: routeModel(req.model), routedModel: d.chosenModel },
+    };
+  }
+
+  private tierTable(book: PriceBook, now: number): TierTable {
+    const t = this.tiers;
+    if (t && t.book === book && now - t.at < ROUTING_TTL_MS) return t.table;
+    const table = tierTable(book, this.deps.tierOverrides, new Date(now));
+    this.tiers = { book, table, at: now };
+    return table;
+  }
+
+  /** What was measured by the last refresh; a stale answer starts the next one, never waited for. */
+  private measured(now: number): ReadonlyMap<string, MeasuredLatency> | undefined {
+    if (now - this.latencyAt >= ROUTING_TTL_MS && !this.refreshing) void this.refresh(now);
+    return this.latencies;
+  }
+
+  private async refresh(now: number): Promise<void> {
+    this.refreshing = true;
+    try {
+      const table = this.tierTable(this.deps.prices(), now);
+      const candidates = LLM_PROVIDERS.flatMap((provider) =>
+        TIERS.flatMap((tier) => {
+          const t = table[provider][tier];
+          return t ? [{ provider, model: t.model }] : [];
+        }),
+      );
+      this.latencies = await medianLatencies(this.deps.store, candidates, new Date(now - LATENCY_WINDOW_MS));
+    } catch (err) {
+      // Routing falls back to the cost decision without measurements; the next TTL tries again.
+      this.deps.logger.warn({ err: { message: (err as Error).message } }, 'routing latencies not read');
+    } finally {
+      this.latencyAt = now;
+      this.refreshing = false;
+    }
+  }
+}
+
+function parseHeader(header: string | string[]): Strategy {
+  const v = (Array.isArray(header) ? header.join(',') : header).trim().toLowerCase();
+  if ((STRATEGIES as readonly string[]).includes(v)) return v as Strategy;
+  throw invalid('X-OCO-Route', `must be one of ${STRATEGIES.join(', ')}`);
+}
