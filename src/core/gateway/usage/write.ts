@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { Money } from '../../base/money.js';
-import type { Queryable } from '../../base/store/types.js';
+import type { Queryable, SqlParam } from '../../base/store/types.js';
 import { RECORD_COLUMNS, recordValues, type UsageRecord } from './record.js';
 
 const ROWS_PER_STATEMENT = 400;
@@ -37,22 +37,7 @@ export async function writeRecords(tx: Queryable, records: readonly UsageRecord[
     (i) => `$${i}`,
   );
   for (const a of rollups.values()) {
-    await tx.run(sql, [
-      ...a.key,
-      a.requests,
-      a.errors,
-      a.refused,
-      a.unpriced,
-      a.input,
-      a.cached,
-      a.cacheWrite,
-      a.output,
-      a.reasoning,
-      a.cost.toFixed(),
-      a.routed,
-      a.unknownSavings,
-      a.savings.toFixed(),
-    ]);
+    await tx.run(sql, rollupParams(a));
   }
   return inserted.size;
 }
@@ -102,6 +87,26 @@ function rollupSql(addMoney: (column: string) => string, placeholder: (i: number
       ${SUMMED_COLUMNS.map(add).join(', ')},
       cost_usd = ${addMoney('cost_usd')},
       savings_usd = ${addMoney('savings_usd')}`;
+}
+
+/** One hour bucket's parameters, in the order of rollupSql's VALUES. */
+function rollupParams(a: Rollup): SqlParam[] {
+  return [
+    ...a.key,
+    a.requests,
+    a.errors,
+    a.refused,
+    a.unpriced,
+    a.input,
+    a.cached,
+    a.cacheWrite,
+    a.output,
+    a.reasoning,
+    a.cost.toFixed(),
+    a.routed,
+    a.unknownSavings,
+    a.savings.toFixed(),
+  ];
 }
 
 function rollupsOf(
@@ -194,22 +199,7 @@ export function writeRecordsSqlite(db: Database.Database, records: readonly Usag
     }
   }
   for (const a of rollupsOf(records, (_r, i) => inserted[i] === 1).values()) {
-    st.rollup.run([
-      ...a.key,
-      a.requests,
-      a.errors,
-      a.refused,
-      a.unpriced,
-      a.input,
-      a.cached,
-      a.cacheWrite,
-      a.output,
-      a.reasoning,
-      a.cost.toFixed(),
-      a.routed,
-      a.unknownSavings,
-      a.savings.toFixed(),
-    ]);
+    st.rollup.run(rollupParams(a));
   }
   return n;
 }
