@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ensurePrivateDir, openPrivateFile } from '../core/base/config/private-files.js';
@@ -117,10 +117,15 @@ export function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 export function tailLines(file: string, n: number): string[] {
-  if (!existsSync(file)) return [];
-  const size = statSync(file).size;
+  return readTail(file, n).lines;
+}
+
+/** The last n lines and the size they were read up to, where following must start (a line written since is new). */
+export function readTail(file: string, n: number): { lines: string[]; end: number } {
+  if (!existsSync(file)) return { lines: [], end: 0 };
   const fd = openSync(file, 'r');
   try {
+    const size = fstatSync(fd).size;
     const len = Math.min(size, Math.max(64 * 1024, n * 2048));
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, size - len);
@@ -129,10 +134,38 @@ export function tailLines(file: string, n: number): string[] {
       .split('\n')
       .filter((l) => l !== '');
     if (len < size) lines.shift();
-    return lines.slice(-n);
+    return { lines: lines.slice(-n), end: size };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Writes what is appended to a log file from byte `from` on, polling every 250 ms and starting
+ * over when the file shrinks (rotated), until SIGINT or SIGTERM.
+ */
+export function followLog(file: string, from: number, write: (chunk: Buffer) => void): Promise<void> {
+  let pos = from;
+  return new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (!existsSync(file)) return;
+      const size = statSync(file).size;
+      if (size < pos) pos = 0; // rotated: the new file starts over
+      if (size === pos) return;
+      const fd = openSync(file, 'r');
+      const buf = Buffer.alloc(size - pos);
+      readSync(fd, buf, 0, buf.length, pos);
+      closeSync(fd);
+      pos = size;
+      write(buf);
+    }, 250);
+    const stop = () => {
+      clearInterval(timer);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
 
 /**

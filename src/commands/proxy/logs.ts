@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { logFilePath } from '../../core/base/log/logger.js';
-import { tailLines } from '../../daemon/control.js';
+import { followLog, readTail } from '../../daemon/control.js';
 
 export default class ProxyLogs extends OcoCommand<{ file: string; lines: unknown[] } | void> {
   static override summary = "Print the gateway's log (JSON lines).";
@@ -29,7 +28,7 @@ export default class ProxyLogs extends OcoCommand<{ file: string; lines: unknown
   async run(): Promise<{ file: string; lines: unknown[] } | void> {
     const { flags } = await this.parse(ProxyLogs);
     const file = logFilePath(this.loadConfig().paths.logDir);
-    const lines = tailLines(file, flags.lines);
+    const { lines, end } = readTail(file, flags.lines);
     if (this.jsonEnabled()) {
       return {
         file,
@@ -44,26 +43,6 @@ export default class ProxyLogs extends OcoCommand<{ file: string; lines: unknown
     }
     for (const l of lines) this.log(l);
     if (!flags.follow) return;
-    let pos = existsSync(file) ? statSync(file).size : 0;
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (!existsSync(file)) return;
-        const size = statSync(file).size;
-        if (size < pos) pos = 0; // rotated: the new file starts over
-        if (size === pos) return;
-        const fd = openSync(file, 'r');
-        const buf = Buffer.alloc(size - pos);
-        readSync(fd, buf, 0, buf.length, pos);
-        closeSync(fd);
-        pos = size;
-        process.stdout.write(buf);
-      }, 250);
-      const stop = () => {
-        clearInterval(timer);
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await followLog(file, end, (chunk) => process.stdout.write(chunk));
   }
 }
