@@ -9,9 +9,9 @@ interface Job {
 
 /**
  * The daemon's periodic work besides the gateway: DR policy checks, folding old
- * spend-ledger rows, and scheduled cloud-cost ingests. Loaded after the listener is up, lazily, so the
- * Kubernetes and cloud SDKs never delay /health; a job that fails to start is
- * logged and the gateway keeps serving.
+ * spend-ledger rows, scheduled cloud-cost ingests, and the hourly cost-anomaly check.
+ * Loaded after the listener is up, lazily, so the Kubernetes and cloud SDKs never
+ * delay /health; a job that fails to start is logged and the gateway keeps serving.
  */
 const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store, logger: Logger): Promise<Job> }> = [
   {
@@ -48,6 +48,29 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
       const { startCostScheduler } = await import('../core/cloud-costs/scheduler.js');
       const scheduler = startCostScheduler(config, store, { logger, tickOnStart: true });
       return { name: 'cost-scheduler', stop: async () => scheduler.stop() };
+    },
+  },
+  {
+    name: 'anomaly-monitor',
+    async start(config, store, logger) {
+      const { startAnomalyMonitor } = await import('../core/base/anomaly/monitor.js');
+      const { cloudCostSeries } = await import('../core/cloud-costs/anomaly-series.js');
+      const { llmSpendSeries } = await import('../core/gateway/usage/anomaly-series.js');
+      const { money } = await import('../core/base/money.js');
+      const monitor = startAnomalyMonitor(store, [cloudCostSeries, llmSpendSeries], {
+        intervalMs: config.int('anomalies.checkIntervalSeconds') * 1000,
+        minImpact: money(config.int('anomalies.minImpact')),
+        webhookUrl: config.string('anomalies.webhookUrl'),
+        secret: config.string('webhook.secret'),
+        onFound: (a) =>
+          logger.warn(
+            { event: 'cost.anomaly', id: a.id, kind: a.kind, domain: a.domain, labels: a.labels, impact: a.impact },
+            'cost anomaly',
+          ),
+        onError: (err) =>
+          logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'anomaly check failed'),
+      });
+      return { name: 'anomaly-monitor', stop: () => monitor.stop() };
     },
   },
 ];

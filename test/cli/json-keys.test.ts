@@ -26,6 +26,7 @@ const DATA_MAPS: Record<string, string[]> = {
   'costs:summary': ['rows[].byCurrency', 'total.byCurrency', 'rates'],
   'costs:top': ['rows[].byCurrency', 'total.byCurrency', 'rates'],
   health: ['backups.byPhase'],
+  anomalies: ['anomalies[].labels'],
   'backup:describe': [
     'details.resources',
     'details.results.errors',
@@ -100,6 +101,7 @@ const CASES: Record<string, Case> = {
   'pricing:set': c(['house-model', '--provider', 'openai', '--input', '1', '--output', '2'], { writes: true }),
   'pricing:import': c(['test/proxy/fixtures/litellm-sample.json'], { writes: true }),
   'pricing:unpriced': c([]),
+  anomalies: c(['--since', '30d']),
   'route:explain': c((ctx) => ['--file', ctx.file('request.json'), '--strategy', 'cost']),
   'spend:summary': c(['--by', 'agent', '--since', '30d']),
   'spend:requests': c(['--limit', '2']),
