@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { NotFoundError, UsageError } from '../../base/errors.js';
 import type { Queryable } from '../../base/store/types.js';
+import { isVirtualKey } from '../keys/service.js';
 import { VALID_ID } from '../proxy/attribution.js';
 import { parseStrategy, STRATEGIES, type Strategy } from './strategy.js';
 
@@ -45,6 +46,12 @@ function keyStatus(r: Pick<KeyRow, 'revoked_at' | 'expires_at'>): 'active' | 're
 
 /** A key named by id, prefix (as `oco keys list` shows it) or name; never by the key itself. */
 export async function resolveKey(q: Queryable, ref: string): Promise<KeyRow> {
+  // A whole key is a secret: refused without repeating it, so it lands in no message, log or shell history twice.
+  if (isVirtualKey(ref))
+    throw new UsageError("--key: give the key's id (key_…), prefix or name, not the key itself", {
+      hint: 'See "oco keys list" for ids, prefixes and names.',
+      details: { flag: 'key' },
+    });
   const rows = await q.all<KeyRow>(
     'SELECT id, name, prefix, revoked_at, expires_at FROM api_keys WHERE id = $1 OR prefix = $1 OR name = $1',
     [ref],
