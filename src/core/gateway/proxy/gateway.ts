@@ -45,7 +45,7 @@ export interface GatewaySettings {
   upstreamTimeoutMs: number;
   /** When a spend control itself fails (not refuses): admit the call (true) or answer 503 (false). */
   admissionFailOpen: boolean;
-  /** Smart routing on /v1/chat/completions when neither X-OCO-Route nor a key or team strategy applies (default off). */
+  /** Smart routing on /v1/chat/completions when neither X-OCO-Route nor a key/team strategy applies (default off). */
   routeStrategy?: Strategy;
   /** route.tiers: tier models replacing the price book's defaults. */
   routeTiers?: string;
