@@ -12,6 +12,8 @@ import type { Store } from '../core/base/store/types.js';
 import { CallJournal } from '../core/gateway/usage/call-journal.js';
 import { recoverCallJournal, type RecoveredCall } from '../core/gateway/usage/call-recovery.js';
 import { Recorder } from '../core/gateway/usage/recorder.js';
+import { routePolicyAdminRoutes } from '../core/gateway/routing/admin-api.js';
+import { RoutePolicyCache } from '../core/gateway/routing/policies.js';
 import { startBackgroundJobs } from './jobs.js';
 import { gatewaySettings, isLoopback } from './settings.js';
 import { callJournalDir, clearState, spillDir, version, writeState, type DaemonState } from './state.js';
@@ -90,6 +92,8 @@ export async function startDaemon(
   recorder.start();
   const { admission, adminRoutes } = await loadSpendModule(config, store, logger, recovered.settle);
   const keys = new KeyCache(store);
+  const routePolicies = new RoutePolicyCache(store, { logger });
+  await routePolicies.start();
   const gateway = new Gateway({
     settings,
     store,
@@ -99,7 +103,8 @@ export async function startDaemon(
     keys,
     logger,
     admission,
-    adminRoutes,
+    adminRoutes: [...adminRoutes, ...routePolicyAdminRoutes(store)],
+    routePolicies,
     version: version(),
   });
 
@@ -107,6 +112,7 @@ export async function startDaemon(
   try {
     address = await gateway.listen(opts.port, opts.host);
   } catch (err) {
+    routePolicies.close();
     await recorder.stop();
     journal.close();
     await store.close();
@@ -151,6 +157,7 @@ export async function startDaemon(
       logger.info({ inFlight: gateway.active, drainMs }, 'stopping: draining in-flight requests');
       const { cut } = await gateway.drain(drainMs);
       await jobs.stop();
+      routePolicies.close();
       await keys.close();
       await recorder.stop();
       journal.close();

@@ -244,14 +244,16 @@ describe('the unified OpenAI-compatible endpoint', () => {
     expect((no as APIError).status).toBe(400);
   });
 
-  it('lists the priced models in OpenAI list shape', async () => {
+  it('lists the priced models of the configured providers in OpenAI list shape', async () => {
     const ids: string[] = [];
     for await (const m of client.models.list()) {
       expect(m.object).toBe('model');
       expect(typeof m.created).toBe('number');
+      expect(m.owned_by).toBe('anthropic'); // the only provider with a key configured here
       ids.push(m.id);
     }
-    expect(ids).toEqual(expect.arrayContaining(['gpt-4o', 'claude-sonnet-4-5', 'gemini-2.5-flash']));
+    expect(ids).toEqual(expect.arrayContaining(['claude-sonnet-4-5', 'claude-haiku-4-5']));
+    expect(ids).not.toContain('gpt-4o');
   });
 
   it('applies a budget refusal on the unified route too, nothing forwarded', async () => {

@@ -409,7 +409,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     type: 'enum',
     choices: ['off', 'cost', 'quality', 'latency'],
     default: 'off',
-    description: 'Smart routing on /v1/chat/completions when a call sends no X-OCO-Route header.',
+    description: 'Smart routing on /v1/chat/completions if no header/key/team strategy applies.',
   },
   {
     key: 'route.tiers',

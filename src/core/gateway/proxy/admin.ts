@@ -59,13 +59,15 @@ export async function handleAdmin(
       const limitText = query.get('limit') ?? '50';
       if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000)
         return fail(res, 400, 'invalid_request', 'query parameter limit must be an integer from 1 to 1000');
-      return sendJson(
-        res,
-        200,
-        snakeCaseKeys(
-          await listRequests(ctx.store, { limit: Number(limitText), cursor: query.get('cursor') ?? undefined }),
-        ),
-      );
+      const routed = query.get('routed');
+      if (routed !== null && routed !== 'true' && routed !== 'false')
+        return fail(res, 400, 'invalid_request', 'query parameter routed must be true or false');
+      const page = await listRequests(ctx.store, {
+        limit: Number(limitText),
+        cursor: query.get('cursor') ?? undefined,
+        routed: routed === null ? undefined : routed === 'true',
+      });
+      return sendJson(res, 200, snakeCaseKeys(page));
     }
     if (req.method === 'GET' && path === '/api/v1/pricing') {
       return sendJson(res, 200, snakeCaseKeys({ models: priceTable(ctx.prices(), new Date()) }));

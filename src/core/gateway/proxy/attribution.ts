@@ -10,7 +10,8 @@ const HEADER_FIELDS = [
   ['x-user-id', 'userId'],
 ] as const;
 
-const VALID_ID = /^[\w.@:/+-]{1,128}$/;
+/** What an org, team, agent or user id (and a tag) may be: headers, keys and routing policies alike. */
+export const VALID_ID = /^[\w.@:/+-]{1,128}$/;
 const MAX_TAGS = 32;
 
 export type AttributionResult = { ok: true; value: Attribution } | { ok: false; message: string };

@@ -13,6 +13,7 @@ import type { AdminRoute, AdmissionControl, AdmissionRequest } from './admission
 import type { Attribution, ProviderName } from '../model.js';
 import { parseTierOverrides } from '../routing/tiers.js';
 import type { Strategy } from '../routing/strategy.js';
+import type { RoutePolicyLookup } from '../routing/policies.js';
 import { TranslationError, type UpstreamRequest } from '../translate/types.js';
 import { handleAdmin } from './admin.js';
 import { resolveAttribution } from './attribution.js';
@@ -24,7 +25,14 @@ import { PROVIDERS, type ProviderAdapter, type RequestInfo } from './providers/i
 import { bearer, obj, tryParse } from './providers/common.js';
 import { TranslatedExchange } from './translated.js';
 import { ChatRouter, type Routed } from './routing.js';
-import { listModels, translateUnified, unifiedKind, type UnifiedKind, type UnifiedRequest } from './unified.js';
+import {
+  listedProviders,
+  listModels,
+  translateUnified,
+  unifiedKind,
+  type UnifiedKind,
+  type UnifiedRequest,
+} from './unified.js';
 import { safeEqual } from './secret.js';
 
 export interface GatewaySettings {
@@ -37,7 +45,7 @@ export interface GatewaySettings {
   upstreamTimeoutMs: number;
   /** When a spend control itself fails (not refuses): admit the call (true) or answer 503 (false). */
   admissionFailOpen: boolean;
-  /** Smart routing on /v1/chat/completions when a call sends no X-OCO-Route (default off). */
+  /** Smart routing on /v1/chat/completions when neither X-OCO-Route nor a key/team strategy applies (default off). */
   routeStrategy?: Strategy;
   /** route.tiers: tier models replacing the price book's defaults. */
   routeTiers?: string;
@@ -54,6 +62,8 @@ export interface GatewayDeps {
   logger: Logger;
   admission?: AdmissionControl[];
   adminRoutes?: AdminRoute[];
+  /** Routing strategies per virtual key and per team, kept in memory by the daemon (`RoutePolicyCache`). */
+  routePolicies?: RoutePolicyLookup;
   version: string;
 }
 
@@ -138,6 +148,16 @@ function newCall(
   };
 }
 
+/**
+ * Whose routing strategy applies to a chat call: its virtual key, and its team as attribution
+ * resolves it (the key's team, else X-Team-ID). A malformed team header names no team here; the
+ * call is refused for it right after, by attribution.
+ */
+function routeSubject(req: IncomingMessage, auth: Auth): { keyId?: string; teamId?: string } {
+  const attr = resolveAttribution(req.headers, auth.key, undefined);
+  return { keyId: auth.key?.id, teamId: attr.ok ? attr.value.teamId : undefined };
+}
+
 /** Where a proxied URL goes. */
 interface Target {
   providerName: ProviderName;
@@ -183,6 +203,8 @@ export class Gateway {
   private readonly finisher: CallFinisher;
   private readonly exchange: ExchangeSettings;
   private readonly router: ChatRouter;
+  /** The providers whose models GET /v1/models lists. */
+  private readonly modelProviders: readonly ProviderName[];
 
   constructor(private readonly deps: GatewayDeps) {
     this.admission = deps.admission ?? [];
@@ -192,7 +214,9 @@ export class Gateway {
       logger: deps.logger,
       strategy: deps.settings.routeStrategy ?? 'off',
       tierOverrides: parseTierOverrides(deps.settings.routeTiers),
+      policies: deps.routePolicies,
     });
+    this.modelProviders = listedProviders(deps.settings.providerKeys);
     this.finisher = new CallFinisher(deps);
     this.exchange = { finisher: this.finisher, upstreamTimeoutMs: deps.settings.upstreamTimeoutMs };
     const s = deps.settings;
@@ -462,12 +486,14 @@ export class Gateway {
     const id = randomUUID();
     const client = await this.readClient(req, res, PROVIDERS.openai, '', id);
     if (!client) return;
-    if (kind === 'models') return void sendJson(res, 200, listModels(this.deps.prices()), { 'x-request-id': id });
+    if (kind === 'models')
+      return void sendJson(res, 200, listModels(this.deps.prices(), this.modelProviders), { 'x-request-id': id });
     let u: UnifiedRequest;
     let routed: Routed | undefined;
     try {
       // Routing decides before admission, so budgets and rate limits reserve for the model actually called.
-      if (kind === 'chat') routed = this.router.route(req.headers['x-oco-route'], client.json);
+      if (kind === 'chat')
+        routed = this.router.route(req.headers['x-oco-route'], client.json, routeSubject(req, client.auth));
       u = translateUnified(kind, routed ? routed.request : client.json);
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;

@@ -1,6 +1,7 @@
 /**
  * Smart routing applied on `POST /v1/chat/completions`: the strategy a call asks for (the
- * `X-OCO-Route` header, else `route.strategy`), the decision (`routing/`), and what it needs kept
+ * `X-OCO-Route` header, else its virtual key's, else its team's, else `route.strategy`), the
+ * decision (`routing/`), and what it needs kept
  * warm so the request path never waits on the store: the tier table (rebuilt when the price book
  * changes or gets old) and the measured latencies (refreshed in the background, at most once a TTL).
  */
@@ -12,6 +13,7 @@ import { decideRoute, STRATEGIES, TIERS, tierTable, type Strategy, type TierTabl
 import { LATENCY_WINDOW_MS } from '../routing/index.js';
 import type { TierOverrides } from '../routing/tiers.js';
 import type { MeasuredLatency } from '../routing/strategy.js';
+import type { RoutePolicyLookup, StrategySource } from '../routing/policies.js';
 import { routeModel } from '../translate/model-route.js';
 import { invalid, type ChatRequest } from '../translate/types.js';
 import { medianLatencies } from '../usage/latency.js';
@@ -49,15 +51,33 @@ export class ChatRouter {
       logger: Logger;
       strategy: Strategy;
       tierOverrides: TierOverrides;
+      /** Per key and per team strategies, from memory (`RoutePolicyCache`); none: the header and config only. */
+      policies?: RoutePolicyLookup;
     },
   ) {}
+
+  /**
+   * The strategy of a call, and where it came from: the header (any value: `off` pins), the
+   * virtual key's, the team's, else the configured default. A header naming no strategy is a 400.
+   */
+  strategy(
+    header: string | string[] | undefined,
+    who: { keyId?: string; teamId?: string } = {},
+  ): { strategy: Strategy; source: StrategySource } {
+    if (header !== undefined) return { strategy: parseHeader(header), source: 'header' };
+    return this.deps.policies?.strategyFor(who.keyId, who.teamId) ?? { strategy: this.deps.strategy, source: 'config' };
+  }
 
   /**
    * The request as it is to be sent. `off` returns at once, without looking at the messages; a header
    * naming no strategy is a 400 (a TranslationError), as is a model no provider claims.
    */
-  route(header: string | string[] | undefined, json: unknown): Routed | undefined {
-    const strategy = header === undefined ? this.deps.strategy : parseHeader(header);
+  route(
+    header: string | string[] | undefined,
+    json: unknown,
+    who: { keyId?: string; teamId?: string } = {},
+  ): Routed | undefined {
+    const { strategy } = this.strategy(header, who);
     if (strategy === 'off') return undefined;
     const req = json as ChatRequest;
     // A body that is not a chat request is the translator's to refuse, with its own message.

@@ -4,7 +4,7 @@
  * the answer translated back. Everything else (authentication, admission, the call
  * journal, forwarding, pricing, the record) is the passthrough's own machinery.
  */
-import type { ProviderName } from '../model.js';
+import { LLM_PROVIDERS, type ProviderName } from '../model.js';
 import type { PriceBook } from '../pricing/book.js';
 import { responseContext, routeModel, TRANSLATIONS } from '../translate/index.js';
 import { invalid, type ChatRequest, type EmbeddingsRequest, type UpstreamRequest } from '../translate/types.js';
@@ -72,15 +72,30 @@ export interface ModelEntry {
 }
 
 /**
+ * The providers GET /v1/models lists: those with a provider key configured (config or environment),
+ * since a call to any other needs the client's own key; when none is configured, clients bring
+ * their own keys for every provider, so all are listed. Upstreams added beside the three built-in
+ * providers join the list given to `listModels`.
+ */
+export function listedProviders(keys: Partial<Record<ProviderName, string>>): ProviderName[] {
+  const configured = LLM_PROVIDERS.filter((p) => Boolean(keys[p]));
+  return configured.length > 0 ? configured : [...LLM_PROVIDERS];
+}
+
+/**
  * The models the price book prices (shipped and `oco pricing set` rows) in force
- * now, in OpenAI's list shape. A model the prefix table would not send to its
+ * now for the given providers, in OpenAI's list shape. A model the prefix table would not send to its
  * provider is listed in its explicit `provider/model` form, the name that reaches it.
  */
-export function listModels(book: PriceBook, now = Date.now()): { object: 'list'; data: ModelEntry[] } {
+export function listModels(
+  book: PriceBook,
+  providers: readonly ProviderName[] = LLM_PROVIDERS,
+  now = Date.now(),
+): { object: 'list'; data: ModelEntry[] } {
   const first = new Map<string, ModelEntry>();
   for (const v of book.allVersions()) {
     const from = Date.parse(v.effectiveFrom);
-    if (from > now) continue;
+    if (from > now || !providers.includes(v.provider)) continue;
     const id = reaches(v.model, v.provider) ? v.model : `${v.provider}/${v.model}`;
     const created = Math.floor(from / 1000);
     const seen = first.get(id);

@@ -166,17 +166,25 @@ export type RequestRow = {
   streamed: boolean;
   estimated: boolean;
   errorClass: string | null;
+  /** The model the client asked for, when smart routing sent the call to another (null: not routed). */
+  originalModel: string | null;
+  /** The model routing chose (null: not routed; `model` is then the one requested). */
+  routedModel: string | null;
+  /** Exact decimal string: what routing saved on this call; null when not routed, or routed with an unknown saving. */
+  savingsUsd: string | null;
 };
 
-/** Newest first, keyset-paginated: the cursor is the (ts, id) of the last row returned. */
+/** Newest first, keyset-paginated: the cursor is the (ts, id) of the last row returned (with the same filter). */
 export async function listRequests(
   store: Store,
-  opts: { limit: number; cursor?: string },
+  opts: { limit: number; cursor?: string; routed?: boolean },
 ): Promise<{ requests: RequestRow[]; nextCursor: string | null }> {
   if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 1000)
     throw new UsageError('limit must be an integer from 1 to 1000');
-  let where = '';
+  const where: string[] = [];
   const params: string[] = [];
+  // true: only calls routing sent to another model; false: only calls that went to the model requested.
+  if (opts.routed !== undefined) where.push(opts.routed ? 'routed_model IS NOT NULL' : 'routed_model IS NULL');
   if (opts.cursor) {
     let decoded: unknown;
     try {
@@ -194,11 +202,12 @@ export async function listRequests(
         hint: 'Pass the cursor the previous page returned, unchanged.',
       });
     }
-    where = 'WHERE ts < $1 OR (ts = $1 AND id < $2)';
+    where.push('(ts < $1 OR (ts = $1 AND id < $2))');
     params.push(decoded[0], decoded[1]);
   }
   const rows = await store.all<ApiRequestRow>(
-    `SELECT * FROM api_requests ${where} ORDER BY ts DESC, id DESC LIMIT ${opts.limit + 1}`,
+    `SELECT * FROM api_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY ts DESC, id DESC LIMIT ${opts.limit + 1}`,
     params,
   );
   const page = rows.slice(0, opts.limit).map(toRequestRow);
@@ -240,6 +249,9 @@ type ApiRequestRow = {
   streamed: boolean | number;
   estimated: boolean | number;
   error_class: string | null;
+  original_model: string | null;
+  routed_model: string | null;
+  savings_usd: number | string | null;
 };
 
 function toRequestRow(r: ApiRequestRow): RequestRow {
@@ -270,6 +282,9 @@ function toRequestRow(r: ApiRequestRow): RequestRow {
     streamed: Boolean(r.streamed),
     estimated: Boolean(r.estimated),
     errorClass: r.error_class ?? null,
+    originalModel: r.original_model ?? null,
+    routedModel: r.routed_model ?? null,
+    savingsUsd: r.savings_usd === null || r.savings_usd === undefined ? null : plain(r.savings_usd),
   };
 }
 
