@@ -2,21 +2,25 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/core/base/config/keys.js';
+import { configurationDocument } from '../../src/core/cli/config-docs.js';
 import { ROOT } from '../helpers/cli.js';
 
 describe('README', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
-  it('documents every configuration key with its environment variables and default', () => {
+  it('links the configuration reference, which documents every key with its environment variables and default', () => {
+    expect(readme).toContain('[docs/configuration.md](docs/configuration.md)');
+    const reference = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');
+    expect(reference, 'docs/configuration.md is out of step: run npm run config-doc').toBe(configurationDocument());
     const rows = new Map(
-      readme
+      reference
         .split('\n')
         .filter((l) => /^\| [a-z][\w.]+ \| `/.test(l))
         .map((l) => [l.split('|')[1]!.trim(), l]),
     );
     for (const k of CONFIG_KEYS) {
       const row = rows.get(k.key);
-      expect(row, `README configuration table has no row for ${k.key}`).toBeDefined();
+      expect(row, `docs/configuration.md has no row for ${k.key}`).toBeDefined();
       for (const env of k.env) expect(row, `${k.key} row names ${env}`).toContain(`\`${env}\``);
       if (k.default !== undefined) expect(row!.split('|')[3]!.trim(), `${k.key} default`).toBe(String(k.default));
     }
