@@ -233,6 +233,16 @@ describe('the openai SDK against each provider through /v1/chat/completions', ()
       expect(second.choices[0]!.message.content).toBe('Hello from the fake model.');
     });
 
+    it('a call of a function without parameters has arguments "{}", streamed or not', async () => {
+      const now: ChatCompletionTool[] = [{ type: 'function', function: { name: 'now' } }];
+      const plain = await client.chat.completions.create({ model: c.model, messages: ASK, tools: now });
+      const streamed = await client.chat.completions
+        .stream({ model: c.model, messages: ASK, tools: now })
+        .finalChatCompletion();
+      for (const r of [plain, streamed])
+        expect(fnCalls(r).map((k) => [k.function.name, k.function.arguments])).toEqual([['now', '{}']]);
+    });
+
     it('maps tool_choice auto, none, required and a named function to the provider and obeys it', async () => {
       const choices: Array<[keyof Case['nativeChoice'], ChatCompletionToolChoiceOption, string[]]> = [
         ['auto', 'auto', ['weather', 'local_time']],

@@ -523,11 +523,12 @@ async function anthropicStream(res: ServerResponse, body: any, o: Opts): Promise
   }
   res.write(ev('content_block_stop', { index: 0 }));
   // Each call is its own block: the id and name first with an empty input, then the input as partial JSON
-  // (the first input_json_delta is empty, as the API sends it).
+  // (the first input_json_delta is empty, as the API sends it; a call without arguments gets only that one).
   for (const [k, use] of uses.entries()) {
     const index = k + 1;
     res.write(ev('content_block_start', { index, content_block: { ...use, input: {} } }));
-    for (const partial_json of ['', ...halves(JSON.stringify(use.input))]) {
+    const input = JSON.stringify(use.input);
+    for (const partial_json of input === '{}' ? [''] : ['', ...halves(input)]) {
       const delta = { type: 'input_json_delta', partial_json };
       if (!(await emit(res, o, texts.length + index, ev('content_block_delta', { index, delta })))) return;
     }
