@@ -18,10 +18,12 @@
  *
  * BENCH_SECONDS per point (default 2), BENCH_ROUNDS rounds of part one (default 3, the
  * order rotating), BENCH_AB_RUNS daemons in part two (default 8). Every loop is
- * bounded in time and count; loopback only.
+ * bounded in time and count; loopback only. Besides wall-clock latency, each oco line
+ * gives the daemon's CPU time per call (utime+stime of all its threads over the calls
+ * served), which other load on a shared machine changes much less than latency.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'undici';
@@ -55,6 +57,8 @@ interface Target {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** The process whose CPU time is read (the oco daemon). */
+  pid?: number;
   /** The direct target whose latency this one's added latency is measured against. */
   floor?: string;
 }
@@ -64,7 +68,19 @@ interface Point {
   n: number;
   seconds: number;
   errors: number;
+  /** CPU ticks (1/100 s) the measured process used during the point; 0 without a pid. */
+  ticks: number;
 }
+
+const TICK_US = 1e6 / 100; // USER_HZ
+
+function cpuTicks(pid: number | undefined): number {
+  if (!pid) return 0;
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(parts[11]) + Number(parts[12]);
+}
+const cpuPerCall = (p: { ticks: number; n: number }) => (p.ticks > 0 ? ((p.ticks * TICK_US) / p.n).toFixed(0) : '');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load1 = () => loadavg()[0]!.toFixed(2);
@@ -99,6 +115,7 @@ async function load(t: Target, concurrency: number, ms: number, record = true): 
   const pool = new Pool(t.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
   const lat: number[] = [];
   let errors = 0;
+  const ticks0 = cpuTicks(t.pid);
   const start = performance.now();
   const until = start + ms;
   await Promise.all(
@@ -117,12 +134,14 @@ async function load(t: Target, concurrency: number, ms: number, record = true): 
     }),
   );
   const seconds = (performance.now() - start) / 1000;
+  const ticks = cpuTicks(t.pid) - ticks0;
   await pool.close();
-  return { lat, n: lat.length, seconds, errors };
+  return { lat, n: lat.length, seconds, errors, ticks };
 }
 
 interface Daemon {
   url: string;
+  pid: number;
   env: NodeJS.ProcessEnv;
   root: string;
   home: string;
@@ -141,16 +160,18 @@ async function startDaemon(root: string, upstream: string): Promise<Daemon> {
     OCO_LOG_LEVEL: process.env.OCO_LOG_LEVEL ?? 'info',
   };
   for (const k of ['DATABASE_URL', 'POSTGRES_HOST', 'REDIS_URL', 'REDIS_HOST', 'OCO_PROXY_API_KEY']) delete env[k];
-  await new Promise<void>((res, rej) => {
+  const started = await new Promise<{ pid: number }>((res, rej) => {
     const p = spawn(process.execPath, [join(root, 'bin', 'run.js'), 'proxy', 'start', '--json'], {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
-    p.on('close', (code) => (code === 0 ? res() : rej(new Error(`oco proxy start (${root}) failed: ${out}`))));
+    p.on('close', (code) =>
+      code === 0 ? res(JSON.parse(out)) : rej(new Error(`oco proxy start (${root}) failed: ${out}`)),
+    );
   });
-  return { url: `http://127.0.0.1:${port}`, env, root, home };
+  return { url: `http://127.0.0.1:${port}`, pid: started.pid, env, root, home };
 }
 
 async function stopDaemon(d: Daemon): Promise<void> {
@@ -188,6 +209,7 @@ async function translatedVsPassthrough(mockUrl: string, bareUrl: string, oco: Da
     {
       name: 'oco passthrough openai',
       origin: oco.url,
+      pid: oco.pid,
       path: '/v1/proxy/openai/v1/chat/completions',
       headers: OPENAI_HEADERS,
       body: CHAT('gpt-4o-mini'),
@@ -196,6 +218,7 @@ async function translatedVsPassthrough(mockUrl: string, bareUrl: string, oco: Da
     {
       name: 'oco passthrough anthropic',
       origin: oco.url,
+      pid: oco.pid,
       path: '/v1/proxy/anthropic/v1/messages',
       headers: ANTHROPIC_HEADERS,
       body: MESSAGES,
@@ -204,6 +227,7 @@ async function translatedVsPassthrough(mockUrl: string, bareUrl: string, oco: Da
     {
       name: 'oco translated openai',
       origin: oco.url,
+      pid: oco.pid,
       path: '/v1/chat/completions',
       headers: OPENAI_HEADERS,
       body: CHAT('gpt-4o-mini'),
@@ -212,6 +236,7 @@ async function translatedVsPassthrough(mockUrl: string, bareUrl: string, oco: Da
     {
       name: 'oco translated anthropic',
       origin: oco.url,
+      pid: oco.pid,
       path: '/v1/chat/completions',
       headers: OPENAI_HEADERS,
       body: CHAT('claude-sonnet-4-5'),
@@ -219,7 +244,9 @@ async function translatedVsPassthrough(mockUrl: string, bareUrl: string, oco: Da
     },
   ];
   for (const t of targets) await load(t, 1, WARMUP_MS, false);
-  const points = new Map<string, Point>(targets.map((t) => [t.name, { lat: [], n: 0, seconds: 0, errors: 0 }]));
+  const points = new Map<string, Point>(
+    targets.map((t) => [t.name, { lat: [], n: 0, seconds: 0, errors: 0, ticks: 0 }]),
+  );
   for (let r = 0; r < ROUNDS; r++) {
     // Rotate the order each round so no target always runs first (or right after a warm one).
     const order = targets.map((_, i) => targets[(i + r) % targets.length]!);
@@ -230,18 +257,20 @@ async function translatedVsPassthrough(mockUrl: string, bareUrl: string, oco: Da
       acc.n += p.n;
       acc.seconds += p.seconds;
       acc.errors += p.errors;
+      acc.ticks += p.ticks;
     }
   }
   const stats = new Map(
     targets.map((t) => {
       const p = points.get(t.name)!;
       const lat = [...p.lat].sort((a, b) => a - b);
-      return [t.name, { rps: p.n / p.seconds, p50: pct(lat, 50), p99: pct(lat, 99), errors: p.errors }];
+      const cpu = cpuPerCall(p);
+      return [t.name, { rps: p.n / p.seconds, p50: pct(lat, 50), p99: pct(lat, 99), errors: p.errors, cpu }];
     }),
   );
   console.log(`part 1: concurrency 1, ${ROUNDS} rounds × ${SECONDS} s per target, load average ${load1()} at the end`);
-  const w = [26, 7, 7, 7, 9, 9, 6];
-  console.log(row(['target', 'req/s', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'errors'], w));
+  const w = [26, 7, 7, 7, 9, 9, 6, 11];
+  console.log(row(['target', 'req/s', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'errors', 'CPU µs/call'], w));
   for (const t of targets) {
     const s = stats.get(t.name)!;
     const f = t.floor ? stats.get(t.floor)! : undefined;
@@ -255,6 +284,7 @@ async function translatedVsPassthrough(mockUrl: string, bareUrl: string, oco: Da
           f ? (s.p50 - f.p50).toFixed(3) : '',
           f ? (s.p99 - f.p99).toFixed(3) : '',
           s.errors,
+          s.cpu,
         ],
         w,
       ),
@@ -264,7 +294,7 @@ async function translatedVsPassthrough(mockUrl: string, bareUrl: string, oco: Da
     const tr = stats.get(`oco translated ${p}`)!;
     const pa = stats.get(`oco passthrough ${p}`)!;
     console.log(
-      `translated − passthrough (${p}): p50 ${(tr.p50 - pa.p50).toFixed(3)} ms (target ≤ 0.3), p99 ${(tr.p99 - pa.p99).toFixed(3)} ms; latency ratio p50 ${(tr.p50 / pa.p50).toFixed(2)}, req/s ratio ${(tr.rps / pa.rps).toFixed(2)}`,
+      `translated − passthrough (${p}): p50 ${(tr.p50 - pa.p50).toFixed(3)} ms (target ≤ 0.3), p99 ${(tr.p99 - pa.p99).toFixed(3)} ms; latency ratio p50 ${(tr.p50 / pa.p50).toFixed(2)}, req/s ratio ${(tr.rps / pa.rps).toFixed(2)}, daemon CPU ${tr.cpu} vs ${pa.cpu} µs/call`,
     );
   }
 }
@@ -278,6 +308,7 @@ async function beforeAfter(mockUrl: string, oco: Daemon, base: Daemon): Promise<
   const target = (d: Daemon, path: string): Target => ({
     name: path,
     origin: d.url,
+    pid: d.pid,
     path,
     headers: OPENAI_HEADERS,
     body: CHAT('gpt-4o-mini'),
@@ -291,12 +322,10 @@ async function beforeAfter(mockUrl: string, oco: Daemon, base: Daemon): Promise<
   };
   for (const d of [base, oco]) for (const p of paths) await load(target(d, p.path), p.c, WARMUP_MS, false);
   console.log(`\npart 2: route.strategy off, no cache — ${BASELINE_ROOT} (base) vs this build (oco), alternated`);
-  const w = [5, 20, 7, 7, 7, 9, 6];
-  console.log(row(['build', 'path', 'req/s', 'p50 ms', 'p99 ms', 'added p50', 'load1'], w));
-  const ratios = new Map<
-    string,
-    { base: Array<{ rps: number; p50: number }>; oco: Array<{ rps: number; p50: number }> }
-  >(paths.map((p) => [p.name, { base: [], oco: [] }]));
+  const w = [5, 20, 7, 7, 7, 9, 11, 6];
+  console.log(row(['build', 'path', 'req/s', 'p50 ms', 'p99 ms', 'added p50', 'CPU µs/call', 'load1'], w));
+  type Run = { rps: number; p50: number; cpu: number };
+  const runs = new Map<string, { base: Run[]; oco: Run[] }>(paths.map((p) => [p.name, { base: [], oco: [] }]));
   const order = Array.from({ length: AB_RUNS }, (_, i) => (i % 4 === 0 || i % 4 === 3 ? 'base' : 'oco'));
   for (const which of order) {
     const d = which === 'base' ? base : oco;
@@ -304,31 +333,23 @@ async function beforeAfter(mockUrl: string, oco: Daemon, base: Daemon): Promise<
       const floor = await load(direct, p.c, 500);
       const r = await load(target(d, p.path), p.c, SECONDS * 1000);
       const lat = [...r.lat].sort((a, b) => a - b);
-      const fl = [...floor.lat].sort((a, b) => a - b);
-      const rps = r.n / r.seconds;
-      const p50 = pct(lat, 50);
-      ratios.get(p.name)![which as 'base' | 'oco'].push({ rps, p50: p50 - pct(fl, 50) });
-      console.log(
-        row(
-          [
-            which,
-            p.name,
-            rps.toFixed(0),
-            p50.toFixed(3),
-            pct(lat, 99).toFixed(3),
-            (p50 - pct(fl, 50)).toFixed(3),
-            load1(),
-          ],
-          w,
-        ),
-      );
+      const added =
+        pct(lat, 50) -
+        pct(
+          [...floor.lat].sort((a, b) => a - b),
+          50,
+        );
+      const run = { rps: r.n / r.seconds, p50: added, cpu: (r.ticks * TICK_US) / r.n };
+      runs.get(p.name)![which].push(run);
+      const cells = [which, p.name, run.rps.toFixed(0), pct(lat, 50).toFixed(3), pct(lat, 99).toFixed(3)];
+      console.log(row([...cells, added.toFixed(3), run.cpu.toFixed(0), load1()], w));
     }
   }
+  const m = (xs: Run[], k: keyof Run) => median(xs.map((x) => x[k]));
   for (const p of paths) {
-    const r = ratios.get(p.name)!;
-    const m = (xs: Array<{ rps: number; p50: number }>, k: 'rps' | 'p50') => median(xs.map((x) => x[k]));
+    const r = runs.get(p.name)!;
     console.log(
-      `${p.name}: median req/s oco/base ${(m(r.oco, 'rps') / m(r.base, 'rps')).toFixed(3)}, median added p50 base ${m(r.base, 'p50').toFixed(3)} ms, oco ${m(r.oco, 'p50').toFixed(3)} ms`,
+      `${p.name}: median req/s oco/base ${(m(r.oco, 'rps') / m(r.base, 'rps')).toFixed(3)}; median added p50 base ${m(r.base, 'p50').toFixed(3)} ms, oco ${m(r.oco, 'p50').toFixed(3)} ms; median CPU per call base ${m(r.base, 'cpu').toFixed(0)} µs, oco ${m(r.oco, 'cpu').toFixed(0)} µs (oco/base ${(m(r.oco, 'cpu') / m(r.base, 'cpu')).toFixed(3)})`,
     );
   }
 }
