@@ -233,6 +233,18 @@ describe('the openai SDK against each provider through /v1/chat/completions', ()
       expect(second.choices[0]!.message.content).toBe('Hello from the fake model.');
     });
 
+    if (c.provider !== 'gemini') {
+      it('with parallel_tool_calls false makes one call', async () => {
+        const r = await client.chat.completions.create({
+          model: c.model,
+          messages: ASK,
+          tools: TOOLS,
+          parallel_tool_calls: false,
+        });
+        expect(fnCalls(r).map((k) => k.function.name)).toEqual(['weather']);
+      });
+    }
+
     it('a call of a function without parameters has arguments "{}", streamed or not', async () => {
       const now: ChatCompletionTool[] = [{ type: 'function', function: { name: 'now' } }];
       const plain = await client.chat.completions.create({ model: c.model, messages: ASK, tools: now });
