@@ -51,7 +51,9 @@ const CASES: Case[] = [
       named: { type: 'function', function: { name: 'local_time' } },
     },
     sentResults: (b) =>
-      b.messages.filter((m: any) => m.role === 'tool').map((m: any) => [m.tool_call_id, JSON.parse(m.content)]),
+      b.messages
+        .filter((m: any) => m.role === 'tool')
+        .map((m: any) => [m.tool_call_id, JSON.parse(typeof m.content === 'string' ? m.content : m.content[0].text)]),
     stableIds: true,
   },
   {
@@ -165,7 +167,12 @@ describe('the openai SDK against each provider through /v1/chat/completions', ()
       if (c.stableIds) expect(new Set(calls.map((k) => k.id)).size).toBe(2);
       else for (const k of calls) expect(k.id).toMatch(/^call_[0-9a-f]{24}/);
 
-      const runner = client.chat.completions.stream({ model: c.model, messages: ASK, tools: TOOLS });
+      const runner = client.chat.completions.stream({
+        model: c.model,
+        messages: ASK,
+        tools: TOOLS,
+        stream_options: { include_usage: true },
+      });
       const argsDone: string[] = [];
       runner.on('tool_calls.function.arguments.done', (e) => argsDone.push(e.arguments));
       const streamed = await runner.finalChatCompletion();
@@ -175,6 +182,7 @@ describe('the openai SDK against each provider through /v1/chat/completions', ()
       if (c.stableIds) expect(scalls).toEqual(calls);
       else expect(scalls.map(shape)).toEqual(calls.map(shape));
       expect(argsDone).toEqual(calls.map((k) => k.function.arguments));
+      expect(streamed.usage).toMatchObject(c.usage);
     });
 
     it('carries tool results back linked to their calls, in any order, and the provider accepts them', async () => {
@@ -231,6 +239,22 @@ describe('the openai SDK against each provider through /v1/chat/completions', ()
         messages: [...ASK, first.choices[0]!.message, ...results],
       });
       expect(second.choices[0]!.message.content).toBe('Hello from the fake model.');
+    });
+
+    it('takes a tool result whose content is a list of text parts', async () => {
+      const first = await client.chat.completions.create({ model: c.model, messages: ASK, tools: [TOOLS[0]!] });
+      const [call] = fnCalls(first);
+      const r = await client.chat.completions.create({
+        model: c.model,
+        tools: [TOOLS[0]!],
+        messages: [
+          ...ASK,
+          first.choices[0]!.message,
+          { role: 'tool', tool_call_id: call!.id, content: [{ type: 'text', text: '{"city":"Paris","sky":"clear"}' }] },
+        ],
+      });
+      expect(r.choices[0]!.message.content).toBe('Hello from the fake model.');
+      expect(c.sentResults(sent())).toEqual([[c.stableIds ? call!.id : 'weather', { city: 'Paris', sky: 'clear' }]]);
     });
 
     if (c.provider !== 'gemini') {
