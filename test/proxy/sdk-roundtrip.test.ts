@@ -359,6 +359,45 @@ describe('the openai SDK against each provider through /v1/chat/completions', ()
     });
   });
 
+  it('the Gemini fake refuses, as Gemini does, results out of call order, miscounted, or a signed call unsigned', async () => {
+    const call = (city: string, signed: boolean) => ({
+      functionCall: { name: 'weather', args: { city } },
+      ...(signed ? { thoughtSignature: signatureFor('weather') } : {}),
+    });
+    const answer = (city: string) => ({ functionResponse: { name: 'weather', response: { city } } });
+    const send = async (model: string, calls: unknown[], answers: unknown[]) => {
+      const r = await fetch(`${h.url}/v1/proxy/gemini/v1beta/models/${model}:generateContent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
+        body: JSON.stringify({
+          contents: [
+            { role: 'user', parts: [{ text: 'Weather in Paris and Tokyo?' }] },
+            { role: 'model', parts: calls },
+            { role: 'user', parts: answers },
+          ],
+        }),
+      });
+      return { status: r.status, body: (await r.json()) as any };
+    };
+    const ok = await send(
+      'gemini-3-pro-preview',
+      [call('Paris', true), call('Tokyo', false)],
+      [answer('Paris'), answer('Tokyo')],
+    );
+    expect(ok.status).toBe(200);
+    const swapped = await send(
+      'gemini-2.5-flash',
+      [call('Paris', false), call('Tokyo', false)],
+      [answer('Tokyo'), answer('Paris')],
+    );
+    expect(swapped.status).toBe(400);
+    const short = await send('gemini-2.5-flash', [call('Paris', false), call('Tokyo', false)], [answer('Paris')]);
+    expect(short.body.error.message).toMatch(/number of function response parts/);
+    const unsigned = await send('gemini-3-pro-preview', [call('Paris', false)], [answer('Paris')]);
+    expect(unsigned).toMatchObject({ status: 400, body: { error: { status: 'INVALID_ARGUMENT' } } });
+    expect(unsigned.body.error.message).toMatch(/thought_signature/);
+  });
+
   it("sends a Gemini 3 call's thought signature back on its functionCall part", async () => {
     const first = await client.chat.completions.create({ model: 'gemini-3-pro-preview', messages: ASK, tools: TOOLS });
     const calls = fnCalls(first);
