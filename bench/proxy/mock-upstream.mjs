@@ -1,5 +1,6 @@
 // A minimal OpenAI-compatible upstream for the benchmark: a fixed chat
-// completion (with usage) and an SSE stream of N chunks every D ms.
+// completion (with usage) and an SSE stream of N chunks every D ms; on
+// /v1/messages a fixed Anthropic Message (with usage), for translated calls.
 // Usage: node mock-upstream.mjs PORT
 import { createServer } from 'node:http';
 
@@ -19,11 +20,27 @@ const completion = JSON.stringify({
   },
 });
 
+const message = JSON.stringify({
+  id: 'msg_bench',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-sonnet-4-5-20250929',
+  content: [{ type: 'text', text: 'ok' }],
+  stop_reason: 'end_turn',
+  stop_sequence: null,
+  usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
+});
+
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString();
+    if (req.url === '/v1/messages') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(message) });
+      res.end(message);
+      return;
+    }
     if (!body.includes('"stream":true')) {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(completion) });
       res.end(completion);

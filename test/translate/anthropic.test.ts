@@ -428,6 +428,28 @@ describe('Anthropic stream → OpenAI chunks', () => {
     expect(s.usage()?.usage).toMatchObject({ inputTokens: 480, outputTokens: 120 });
   });
 
+  it('a call without arguments (only empty input_json_delta pieces) streams "{}" as the non-stream answer has', async () => {
+    const s = t.stream({ model: 'm', created: 5 });
+    const ev = (type: string, data: Record<string, unknown>) => s.push(JSON.stringify({ type, ...data }), type);
+    const start = { id: 'msg_1', model: 'm', usage: { input_tokens: 5, output_tokens: 1 } };
+    const use = { type: 'tool_use', id: 'toolu_now', name: 'now', input: {} };
+    const sse =
+      ev('message_start', { message: start }) +
+      ev('content_block_start', { index: 0, content_block: use }) +
+      ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '' } }) +
+      ev('content_block_stop', { index: 0 }) +
+      ev('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } }) +
+      ev('message_stop', {}) +
+      s.end();
+    const done = await sdkAnswering(sse, 'text/event-stream')
+      .chat.completions.stream({ model: 'x', messages: [] })
+      .finalChatCompletion();
+    const call = done.choices[0]!.message.tool_calls![0]!;
+    expect(call.type === 'function' && [call.id, call.function.arguments]).toEqual(['toolu_now', '{}']);
+    const plain = t.response({ ...start, content: [use], stop_reason: 'tool_use' }, { model: 'm' }).body;
+    expect(plain.choices[0]!.message.tool_calls![0]!.function.arguments).toBe('{}');
+  });
+
   it('an error event ends the stream with an OpenAI-style error; no usage is claimed', () => {
     const s = t.stream({ model: 'm', includeUsage: true });
     const ev = events(replay('anthropic/stream.error.sse', s)) as any[];

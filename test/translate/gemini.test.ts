@@ -159,6 +159,31 @@ describe('OpenAI request → Gemini generateContent', () => {
     ]);
   });
 
+  it('tool results sent in another order than the calls go back in call order (Gemini pairs by position)', () => {
+    const call = (id: string, city: string) => ({
+      id,
+      type: 'function' as const,
+      function: { name: 'get_weather', arguments: JSON.stringify({ city }) },
+    });
+    const b = body({
+      messages: [
+        { role: 'user', content: 'Weather in Paris and Tokyo?' },
+        { role: 'assistant', content: null, tool_calls: [call('call_p', 'Paris'), call('call_t', 'Tokyo')] },
+        { role: 'tool', tool_call_id: 'call_t', content: '{"city":"Tokyo","temp":9}' },
+        { role: 'tool', tool_call_id: 'call_p', content: '{"city":"Paris","temp":18}' },
+        { role: 'user', content: 'And tomorrow?' },
+      ],
+    });
+    expect(b.contents[2]).toEqual({
+      role: 'user',
+      parts: [
+        { functionResponse: { name: 'get_weather', response: { city: 'Paris', temp: 18 } } },
+        { functionResponse: { name: 'get_weather', response: { city: 'Tokyo', temp: 9 } } },
+        { text: 'And tomorrow?' },
+      ],
+    });
+  });
+
   it('a tool result whose call is unknown is a 400 (Gemini needs the name)', () => {
     const e = thrown(() => body({ messages: [{ role: 'tool', tool_call_id: 'nope', content: 'x' }] }));
     expect(e).toMatchObject({ code: 'OCO_TRANSLATE_INVALID', details: { field: 'messages[0].tool_call_id' } });
@@ -355,6 +380,25 @@ describe('Gemini stream → OpenAI chunks', () => {
       .chat.completions.stream({ model: 'x', messages: [] })
       .finalChatCompletion();
     expect(done.choices[0]!.message.content).toBe('Hello, world!');
+  });
+
+  it('an answer that is only calls opens without content, so the assembled message has content null', async () => {
+    const s = t.stream({ model: 'gemini-2.5-flash', created: 3 });
+    const call = { functionCall: { name: 'get_weather', args: { city: 'Paris' } } };
+    const sse =
+      s.push(JSON.stringify({ candidates: [{ content: { role: 'model', parts: [call] }, index: 0 }] })) +
+      s.push(
+        JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'STOP' }] }),
+      ) +
+      s.end();
+    const first = (events(sse) as any[])[0].choices[0].delta;
+    expect(first.role).toBe('assistant');
+    expect('content' in first).toBe(false);
+    const done = await sdkAnswering(sse, 'text/event-stream')
+      .chat.completions.stream({ model: 'x', messages: [] })
+      .finalChatCompletion();
+    expect(done.choices[0]!.message.content).toBeNull();
+    expect(done.choices[0]!.finish_reason).toBe('tool_calls');
   });
 
   it('function calls arrive whole: one delta per call with index, id, name and arguments', async () => {

@@ -1,5 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  anthropicCheck,
+  anthropicPlan,
+  geminiCheck,
+  geminiPlan,
+  jsonAnswer,
+  needsSignature,
+  openaiCheck,
+  openaiPlan,
+  signatureFor,
+  type PlannedCall,
+} from './tools.js';
 
 /**
  * A fake of the three providers' HTTP APIs on one loopback port, speaking their
@@ -9,11 +21,14 @@ import type { AddressInfo } from 'node:net';
  *   x-fake-scenario: 429 | 500 | reset | slow | nousage
  *   x-fake-chunks: text chunks in a stream (default 3)
  *   x-fake-chunk-delay-ms: pause between stream chunks (default 0)
+ *   x-fake-repeat: how many times the model calls each tool it calls (default 1, at most 3)
  *   x-fake-delay-ms: pause before the response headers (scenario slow)
  *   x-fake-prompt-tokens: prompt tokens OpenAI chat completions report instead of FAKE_USAGE's
  *     (none of them cached), as when images, tool schemas or an injected system prompt count
  *     more than the body's size suggests
- * Anthropic messages with tools and no tool_result yet answer with a tool_use block.
+ * With tools offered and no tool result yet, each provider's model calls the tools
+ * (tools.ts: which ones, arguments, and the checks on the results sent back), in its
+ * own wire format, streamed or not. JSON mode / structured output answers JSON text.
  * Usage numbers are fixed (FAKE_USAGE) so tests can hand-compute costs.
  */
 export const FAKE_USAGE = {
@@ -84,6 +99,7 @@ function opts(req: IncomingMessage) {
     chunks: Math.min(Number(h('x-fake-chunks') ?? 3), 10_000),
     chunkDelay: Math.min(Number(h('x-fake-chunk-delay-ms') ?? 0), 5_000),
     delay: Math.min(Number(h('x-fake-delay-ms') ?? 0), 60_000),
+    repeat: Math.min(Number(h('x-fake-repeat') ?? 1), 3),
     promptTokens:
       h('x-fake-prompt-tokens') === undefined
         ? undefined
@@ -111,6 +127,15 @@ async function route(req: IncomingMessage, res: ServerResponse, raw: string): Pr
   } catch {
     return sendProviderError(res, provider, 400, 'body is not JSON');
   }
+  const refused =
+    path === '/v1/chat/completions'
+      ? openaiCheck(body)
+      : path === '/v1/messages'
+        ? anthropicCheck(body)
+        : path.includes('/models/') && path.includes(':')
+          ? geminiCheck(body, decodeURIComponent(path.split('/models/')[1]!.split(':')[0]!))
+          : undefined;
+  if (refused) return sendProviderError(res, provider, 400, refused);
   if (path === '/v1/chat/completions')
     return body.stream ? chatStream(res, body, o) : json(res, chatCompletion(body, o));
   if (path === '/v1/completions')
@@ -120,12 +145,14 @@ async function route(req: IncomingMessage, res: ServerResponse, raw: string): Pr
   if (path === '/v1/messages')
     return body.stream
       ? anthropicStream(res, body, o)
-      : json(res, anthropicMessage(body), { 'request-id': 'req_fake' });
+      : json(res, anthropicMessage(body, o), { 'request-id': 'req_fake' });
   const g = /^\/v1(?:beta|alpha)?\/models\/([^:]+):(\w+)$/.exec(path);
   if (g) {
     const [, model, method] = g;
-    if (method === 'generateContent') return json(res, geminiResponse(model!, true, FAKE_USAGE.gemini.candidates));
-    if (method === 'streamGenerateContent') return geminiStream(res, model!, o, url.searchParams.get('alt') === 'sse');
+    if (method === 'generateContent')
+      return json(res, geminiResponse(model!, true, FAKE_USAGE.gemini.candidates, geminiParts(body, model!, o)));
+    if (method === 'streamGenerateContent')
+      return geminiStream(res, model!, o, url.searchParams.get('alt') === 'sse', body);
     if (method === 'embedContent') return json(res, { embedding: { values: [0.1, 0.2, 0.3] } });
     // The Gemini API reports no usage for embeddings: the gateway estimates from the request.
     if (method === 'batchEmbedContents')
@@ -175,7 +202,7 @@ function sendProviderError(
         : {
             error: {
               message,
-              type: status === 429 ? 'requests' : 'server_error',
+              type: status === 429 ? 'requests' : status < 500 ? 'invalid_request_error' : 'server_error',
               param: null,
               code: status === 429 ? 'rate_limit_exceeded' : null,
             },
@@ -234,24 +261,64 @@ function snapshot(model: string): string {
   return model === 'gpt-4o' ? 'gpt-4o-2024-08-06' : model;
 }
 
+/** JSON mode (json_object or json_schema): the JSON the answer holds; undefined for plain text. */
+function openaiJson(body: any): string | undefined {
+  const f = body.response_format;
+  if (f?.type === 'json_object') return jsonAnswer(undefined);
+  if (f?.type === 'json_schema') return jsonAnswer(f.json_schema?.schema);
+  return undefined;
+}
+
+const openaiCalls = (plan: PlannedCall[]) =>
+  plan.map((c, i) => ({
+    id: `call_fake${i + 1}`,
+    type: 'function' as const,
+    function: { name: c.name, arguments: JSON.stringify(c.args) },
+  }));
+
+/** A JSON text cut in two, as streamed arguments and JSON answers arrive in pieces. */
+const halves = (text: string) => [text.slice(0, Math.ceil(text.length / 2)), text.slice(Math.ceil(text.length / 2))];
+
 function chatCompletion(body: any, o: Opts) {
+  const calls = openaiCalls(openaiPlan(body, o.repeat));
+  const message =
+    calls.length > 0
+      ? { role: 'assistant', content: null, refusal: null, annotations: [], tool_calls: calls }
+      : {
+          role: 'assistant',
+          content: openaiJson(body) ?? 'Hello from the fake model.',
+          refusal: null,
+          annotations: [],
+        };
   return {
     id: 'chatcmpl-fake1',
     object: 'chat.completion',
     created: 1_700_000_000,
     model: snapshot(body.model),
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: 'Hello from the fake model.', refusal: null, annotations: [] },
-        logprobs: null,
-        finish_reason: 'stop',
-      },
-    ],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: calls.length > 0 ? 'tool_calls' : 'stop' }],
     usage: openaiUsageObj(body.model, o.promptTokens),
     service_tier: 'default',
     system_fingerprint: 'fp_fake',
   };
+}
+
+/** The deltas OpenAI streams: role first; then text, JSON pieces, or each call's id and name then its arguments. */
+function chatDeltas(body: any, o: Opts): Record<string, unknown>[] {
+  const calls = openaiCalls(openaiPlan(body, o.repeat));
+  if (calls.length > 0) {
+    return calls.flatMap((c, index) => [
+      {
+        ...(index === 0 ? { role: 'assistant', content: null } : {}),
+        tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }],
+        ...(index === 0 ? { refusal: null } : {}),
+      },
+      ...halves(c.function.arguments).map((piece) => ({ tool_calls: [{ index, function: { arguments: piece } }] })),
+    ]);
+  }
+  const text = openaiJson(body);
+  const pieces =
+    text !== undefined ? halves(text) : Array.from({ length: o.chunks }, (_, i) => WORDS[i % WORDS.length]);
+  return [{ role: 'assistant', content: '', refusal: null }, ...pieces.map((content) => ({ content }))];
 }
 
 async function chatStream(res: ServerResponse, body: any, o: Opts): Promise<void> {
@@ -267,29 +334,12 @@ async function chatStream(res: ServerResponse, body: any, o: Opts): Promise<void
   const chunk = (choices: unknown[]) =>
     `data: ${JSON.stringify({ ...base, choices, ...(withUsage ? { usage: null } : {}) })}\n\n`;
   sseHead(res);
-  if (
-    !(await emit(
-      res,
-      o,
-      0,
-      chunk([
-        { index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null },
-      ]),
-    ))
-  )
-    return;
-  for (let i = 0; i < o.chunks; i++) {
-    if (
-      !(await emit(
-        res,
-        o,
-        i + 1,
-        chunk([{ index: 0, delta: { content: WORDS[i % WORDS.length] }, logprobs: null, finish_reason: null }]),
-      ))
-    )
-      return;
+  const deltas = chatDeltas(body, o);
+  for (const [i, delta] of deltas.entries()) {
+    if (!(await emit(res, o, i, chunk([{ index: 0, delta, logprobs: null, finish_reason: null }])))) return;
   }
-  if (!(await emit(res, o, o.chunks + 1, chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]))))
+  const finish = openaiPlan(body, o.repeat).length > 0 ? 'tool_calls' : 'stop';
+  if (!(await emit(res, o, deltas.length, chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]))))
     return;
   if (withUsage && o.scenario !== 'nousage')
     res.write(
@@ -418,27 +468,25 @@ function anthropicUsageObj(outputTokens: number) {
   };
 }
 
-/** With tools and no tool result yet, Claude calls the first tool (as a tool_use block), as the API does. */
-function wantsTool(body: any): boolean {
-  const last = Array.isArray(body.messages) ? body.messages[body.messages.length - 1] : undefined;
-  const answered = Array.isArray(last?.content) && last.content.some((b: any) => b?.type === 'tool_result');
-  return Array.isArray(body.tools) && body.tools.length > 0 && !answered;
+/** Structured output (output_config.format json_schema): the JSON the answer holds. */
+function anthropicJson(body: any): string | undefined {
+  const f = body.output_config?.format;
+  return f?.type === 'json_schema' ? jsonAnswer(f.schema) : undefined;
 }
 
-function anthropicMessage(body: any) {
-  const tool = wantsTool(body);
+const toolUses = (plan: PlannedCall[]) =>
+  plan.map((c, i) => ({ type: 'tool_use', id: `toolu_fake${i + 1}`, name: c.name, input: c.args }));
+
+function anthropicMessage(body: any, o: Opts) {
+  const uses = toolUses(anthropicPlan(body, o.repeat));
+  const text = uses.length > 0 ? 'Let me look.' : (anthropicJson(body) ?? 'Hello from the fake model.');
   return {
     id: 'msg_fake',
     type: 'message',
     role: 'assistant',
     model: body.model,
-    content: tool
-      ? [
-          { type: 'text', text: 'Let me look.' },
-          { type: 'tool_use', id: 'toolu_fake1', name: body.tools[0].name, input: { city: 'Paris' } },
-        ]
-      : [{ type: 'text', text: 'Hello from the fake model.' }],
-    stop_reason: tool ? 'tool_use' : 'end_turn',
+    content: [{ type: 'text', text }, ...uses],
+    stop_reason: uses.length > 0 ? 'tool_use' : 'end_turn',
     stop_sequence: null,
     usage: anthropicUsageObj(FAKE_USAGE.anthropic.output),
   };
@@ -458,21 +506,34 @@ async function anthropicStream(res: ServerResponse, body: any, o: Opts): Promise
     stop_sequence: null,
     usage: anthropicUsageObj(1),
   };
+  const uses = toolUses(anthropicPlan(body, o.repeat));
+  const json = anthropicJson(body);
+  const texts =
+    uses.length > 0
+      ? ['Let me', ' look.']
+      : json !== undefined
+        ? halves(json)
+        : Array.from({ length: o.chunks }, (_, i) => WORDS[i % WORDS.length]!);
   if (!(await emit(res, o, 0, ev('message_start', { message: start })))) return;
   res.write(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
   res.write(ev('ping', {}));
-  for (let i = 0; i < o.chunks; i++) {
-    if (
-      !(await emit(
-        res,
-        o,
-        i + 1,
-        ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: WORDS[i % WORDS.length] } }),
-      ))
-    )
+  for (const [i, text] of texts.entries()) {
+    if (!(await emit(res, o, i + 1, ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }))))
       return;
   }
   res.write(ev('content_block_stop', { index: 0 }));
+  // Each call is its own block: the id and name first with an empty input, then the input as partial JSON
+  // (the first input_json_delta is empty, as the API sends it; a call without arguments gets only that one).
+  for (const [k, use] of uses.entries()) {
+    const index = k + 1;
+    res.write(ev('content_block_start', { index, content_block: { ...use, input: {} } }));
+    const input = JSON.stringify(use.input);
+    for (const partial_json of input === '{}' ? [''] : ['', ...halves(input)]) {
+      const delta = { type: 'input_json_delta', partial_json };
+      if (!(await emit(res, o, texts.length + index, ev('content_block_delta', { index, delta })))) return;
+    }
+    res.write(ev('content_block_stop', { index }));
+  }
   if (o.scenario !== 'nousage') {
     // Cumulative counts: a client that summed the deltas would overcount.
     res.write(
@@ -483,7 +544,7 @@ async function anthropicStream(res: ServerResponse, body: any, o: Opts): Promise
     );
     res.write(
       ev('message_delta', {
-        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        delta: { stop_reason: uses.length > 0 ? 'tool_use' : 'end_turn', stop_sequence: null },
         usage: { output_tokens: FAKE_USAGE.anthropic.output },
       }),
     );
@@ -491,11 +552,48 @@ async function anthropicStream(res: ServerResponse, body: any, o: Opts): Promise
   res.end(ev('message_stop', {}));
 }
 
-function geminiResponse(model: string, final: boolean, candidates: number, text = 'Hello from the fake model.') {
+type GeminiPart = Record<string, unknown>;
+
+/** A JSON-mode answer (responseMimeType application/json), from responseJsonSchema when one was given. */
+function geminiJson(body: any): string | undefined {
+  const cfg = body.generationConfig ?? {};
+  return cfg.responseMimeType === 'application/json'
+    ? jsonAnswer(cfg.responseJsonSchema ?? cfg.responseSchema)
+    : undefined;
+}
+
+/**
+ * The function calls Gemini makes, whole, without ids; a Gemini 3 model signs the first
+ * call of the turn (thoughtSignature beside functionCall), as the API does.
+ */
+function geminiCalls(body: any, model: string, o: Opts): GeminiPart[] {
+  return geminiPlan(body, o.repeat).map((c, i) => ({
+    functionCall: { name: c.name, args: c.args },
+    ...(i === 0 && needsSignature(model) ? { thoughtSignature: signatureFor(c.name) } : {}),
+  }));
+}
+
+/** What a non-stream answer's candidate holds: the calls, a JSON text, or the default text. */
+function geminiParts(body: any, model: string, o: Opts): GeminiPart[] {
+  const calls = geminiCalls(body, model, o);
+  if (calls.length > 0) return calls;
+  return [{ text: geminiJson(body) ?? 'Hello from the fake model.' }];
+}
+
+function geminiResponse(
+  model: string,
+  final: boolean,
+  candidates: number,
+  parts: GeminiPart[] | string = 'Hello from the fake model.',
+) {
   const u = FAKE_USAGE.gemini;
   return {
     candidates: [
-      { content: { parts: [{ text }], role: 'model' }, ...(final ? { finishReason: 'STOP' } : {}), index: 0 },
+      {
+        content: { parts: typeof parts === 'string' ? [{ text: parts }] : parts, role: 'model' },
+        ...(final ? { finishReason: 'STOP' } : {}),
+        index: 0,
+      },
     ],
     usageMetadata: {
       promptTokenCount: u.prompt,
@@ -511,36 +609,34 @@ function geminiResponse(model: string, final: boolean, candidates: number, text 
   };
 }
 
-async function geminiStream(res: ServerResponse, model: string, o: Opts, sse: boolean): Promise<void> {
-  const n = Math.max(1, o.chunks);
+/**
+ * The pieces a stream's candidates hold: text words, JSON in two halves, or the calls
+ * all in one piece followed by an empty text part that carries the finish (as Gemini
+ * ends a function-calling stream).
+ */
+function geminiPieces(body: any, model: string, o: Opts): GeminiPart[][] {
+  const calls = geminiCalls(body, model, o);
+  if (calls.length > 0) return [calls, [{ text: '' }]];
+  const json = geminiJson(body);
+  if (json !== undefined) return halves(json).map((text) => [{ text }]);
+  return Array.from({ length: Math.max(1, o.chunks) }, (_, i) => [{ text: WORDS[i % WORDS.length] }]);
+}
+
+async function geminiStream(res: ServerResponse, model: string, o: Opts, sse: boolean, body: any): Promise<void> {
+  const pieces = geminiPieces(body, model, o);
+  const n = pieces.length;
+  const at = (i: number) =>
+    geminiResponse(model, i === n - 1, Math.round((FAKE_USAGE.gemini.candidates * (i + 1)) / n), pieces[i]);
   if (!sse) {
     res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
-    const parts: string[] = [];
-    for (let i = 0; i < n; i++)
-      parts.push(
-        JSON.stringify(
-          geminiResponse(
-            model,
-            i === n - 1,
-            Math.round((FAKE_USAGE.gemini.candidates * (i + 1)) / n),
-            WORDS[i % WORDS.length],
-          ),
-        ),
-      );
-    res.end(`[${parts.join(',\n')}]`);
+    res.end(`[${pieces.map((_, i) => JSON.stringify(at(i))).join(',\n')}]`);
     return;
   }
   sseHead(res);
   for (let i = 0; i < n; i++) {
     const last = i === n - 1;
     if (last && o.scenario === 'nousage') break;
-    const c = geminiResponse(
-      model,
-      last,
-      Math.round((FAKE_USAGE.gemini.candidates * (i + 1)) / n),
-      WORDS[i % WORDS.length],
-    );
-    if (!(await emit(res, o, i, `data: ${JSON.stringify(c)}\r\n\r\n`))) return;
+    if (!(await emit(res, o, i, `data: ${JSON.stringify(at(i))}\r\n\r\n`))) return;
   }
   res.end();
 }

@@ -2,7 +2,9 @@
  * Anthropic Messages SSE → OpenAI chat.completion.chunk SSE.
  * message_start opens the stream (the role chunk); text_delta → content deltas;
  * a tool_use block start → a tool call delta with its id and name, its
- * input_json_delta pieces → argument deltas at the same tool index; message_delta
+ * input_json_delta pieces → argument deltas at the same tool index (a call whose input
+ * came as nothing but empty pieces, as a call without arguments does, gets "{}" when
+ * its block stops: OpenAI never sends a call with empty arguments); message_delta
  * → the finish_reason chunk; message_stop → the usage chunk when asked, then [DONE].
  * Thinking and signature deltas carry nothing OpenAI's chunk can hold.
  * Usage counts in message_delta are cumulative, so the last value replaces.
@@ -29,6 +31,8 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
   const created = ctx.created ?? nowSeconds();
   /** Anthropic content block index → OpenAI tool call index. */
   const toolIndex = new Map<number, number>();
+  /** Tool calls (OpenAI index) that have had some argument text. */
+  const withArguments = new Set<number>();
 
   const chunk = (
     delta: ChatCompletionChunk['choices'][number]['delta'],
@@ -92,9 +96,16 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
           if (d?.type === 'input_json_delta' && typeof d.partial_json === 'string') {
             const index = toolIndex.get(Number(ev.index));
             if (index === undefined || d.partial_json === '') return '';
+            withArguments.add(index);
             return chunk({ tool_calls: [{ index, function: { arguments: d.partial_json } }] });
           }
           return '';
+        }
+        case 'content_block_stop': {
+          const index = toolIndex.get(Number(ev.index));
+          if (index === undefined || withArguments.has(index)) return '';
+          withArguments.add(index);
+          return chunk({ tool_calls: [{ index, function: { arguments: '{}' } }] });
         }
         case 'message_delta': {
           const u = obj(ev.usage);

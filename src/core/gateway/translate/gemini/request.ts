@@ -4,7 +4,10 @@
  * `model`; tool results are `functionResponse` parts in a user turn, named after the
  * call they answer (Gemini pairs by name and order, so the OpenAI id is looked up
  * here, not sent). Same-role neighbours are merged, which keeps a parallel call's
- * responses in one turn as Gemini expects.
+ * responses in one turn as Gemini expects, and those responses are put in the order
+ * of the calls: OpenAI clients link results by id and may send them in any order,
+ * while Gemini reads the n-th response as the n-th call's (two calls of one function
+ * would otherwise swap results).
  */
 import { checkFields } from '../fields.js';
 import { mediaTypeOfUrl, mergeAdjacent, onlyText, parseArguments, parseDataUrl } from '../content.js';
@@ -38,6 +41,9 @@ export function toGeminiRequest(req: ChatRequest, upstreamModel: string): Upstre
   if (!Array.isArray(req.messages) || req.messages.length === 0) throw invalid('messages', 'must be a non-empty array');
 
   const callNames = new Map<string, string>();
+  /** Each call's position among all calls of the conversation, and each functionResponse part's call. */
+  const callOrder = new Map<string, number>();
+  const answers = new Map<Part, number>();
   const system: Part[] = [];
   const turns: Turn[] = [];
   req.messages.forEach((m, i) => {
@@ -53,7 +59,7 @@ export function toGeminiRequest(req: ChatRequest, upstreamModel: string): Upstre
         break;
       case 'assistant': {
         // An assistant turn with neither text nor calls says nothing; Gemini refuses a turn without parts.
-        const parts = modelParts(m, at, callNames);
+        const parts = modelParts(m, at, callNames, callOrder);
         if (parts.length > 0) turns.push({ role: 'model', parts });
         break;
       }
@@ -66,10 +72,11 @@ export function toGeminiRequest(req: ChatRequest, upstreamModel: string): Upstre
             `${at}.tool_call_id`,
             `no earlier assistant tool call has id ${JSON.stringify(id)} (Gemini needs the function's name)`,
           );
-        turns.push({
-          role: 'user',
-          parts: [{ functionResponse: { name, response: toolResponse(textOf(onlyText(m, at, 'gemini'))) } }],
-        });
+        const response: Part = {
+          functionResponse: { name, response: toolResponse(textOf(onlyText(m, at, 'gemini'))) },
+        };
+        answers.set(response, callOrder.get(id)!);
+        turns.push({ role: 'user', parts: [response] });
         break;
       }
       default:
@@ -77,7 +84,9 @@ export function toGeminiRequest(req: ChatRequest, upstreamModel: string): Upstre
     }
   });
 
-  const body: Record<string, unknown> = { contents: mergeAdjacent(turns) };
+  const contents = mergeAdjacent(turns);
+  for (const t of contents) if (t.role === 'user') inCallOrder(t.parts, answers);
+  const body: Record<string, unknown> = { contents };
   if (system.length > 0) body.systemInstruction = { parts: system };
   const cfg: Record<string, unknown> = {};
   const max = req.max_completion_tokens ?? req.max_tokens;
@@ -97,6 +106,13 @@ export function toGeminiRequest(req: ChatRequest, upstreamModel: string): Upstre
     ? `${geminiModelPath(upstreamModel, 'streamGenerateContent')}?alt=sse`
     : geminiModelPath(upstreamModel, 'generateContent');
   return { provider: 'gemini', path, body, stream };
+}
+
+/** The functionResponse parts of a turn sorted by their call's position, in the slots they held. */
+function inCallOrder(parts: Part[], answers: Map<Part, number>): void {
+  const slots = parts.flatMap((p, i) => (answers.has(p) ? [i] : []));
+  const sorted = slots.map((i) => parts[i]!).sort((a, b) => answers.get(a)! - answers.get(b)!);
+  slots.forEach((slot, k) => (parts[slot] = sorted[k]!));
 }
 
 /** functionResponse.response must be an object: a JSON object result is sent as is, anything else as {content}. */
@@ -152,7 +168,12 @@ function part(p: ContentPart, at: string): Part {
   }
 }
 
-function modelParts(m: ChatMessage, at: string, callNames: Map<string, string>): Part[] {
+function modelParts(
+  m: ChatMessage,
+  at: string,
+  callNames: Map<string, string>,
+  callOrder: Map<string, number>,
+): Part[] {
   const parts: Part[] = [];
   if (typeof m.content === 'string') {
     if (m.content !== '') parts.push({ text: m.content });
@@ -165,6 +186,7 @@ function modelParts(m: ChatMessage, at: string, callNames: Map<string, string>):
   (m.tool_calls ?? []).forEach((c, j) => {
     if (c.type !== 'function') throw unsupported(`${at}.tool_calls[${j}].type`, 'gemini', `${c.type} tool calls`);
     callNames.set(c.id, c.function.name);
+    callOrder.set(c.id, callOrder.size);
     const { thoughtSignature } = splitToolCallId(c.id);
     parts.push({
       functionCall: {

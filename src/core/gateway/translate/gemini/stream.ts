@@ -65,7 +65,9 @@ export function geminiStream(ctx: ResponseContext): StreamTranslator {
         if (!started.has(index)) {
           started.add(index);
           delta.role = 'assistant';
-          delta.content = '';
+          // OpenAI opens a text answer with content "" and a tool-call answer with none: a client
+          // assembling the stream then ends with content null, as the non-stream answer has.
+          if (toolCalls.length === 0) delta.content = '';
         }
         if (text !== '') delta.content = text;
         if (toolCalls.length > 0) {
