@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, revokeKey } from '../../src/core/gateway/keys/service.js';
 import { PriceBook } from '../../src/core/gateway/pricing/book.js';
 import { listedProviders, listModels } from '../../src/core/gateway/proxy/unified.js';
-import { setRoutePolicy } from '../../src/core/gateway/routing/policies.js';
+import { RoutePolicyCache, setRoutePolicy } from '../../src/core/gateway/routing/policies.js';
 import { listRequests } from '../../src/core/gateway/usage/summary.js';
 import type { UsageRecord } from '../../src/core/gateway/usage/record.js';
 import { writeRecords } from '../../src/core/gateway/usage/write.js';
@@ -321,5 +321,51 @@ describe('the providers GET /v1/models lists', () => {
     const all = listModels(book, listedProviders({})).data;
     expect(new Set(all.map((m) => m.owned_by))).toEqual(new Set(['openai', 'anthropic', 'gemini']));
     expect(listModels(book, []).data).toEqual([]);
+  });
+});
+
+describe('RoutePolicyCache', () => {
+  it('serves from memory, keeps its last copy when a read fails, skips strategies it does not know', async () => {
+    let rows: Array<Record<string, string>> = [
+      { scope: 'key', subject: 'key_a', strategy: 'off' },
+      { scope: 'team', subject: 'fast', strategy: 'cost' },
+      { scope: 'team', subject: 'future', strategy: 'cheapest-ever' },
+    ];
+    let fail = false;
+    let reads = 0;
+    const warnings: string[] = [];
+    const store = {
+      all: async () => {
+        reads++;
+        if (fail) throw new Error('database is down');
+        return rows;
+      },
+    };
+    const cache = new RoutePolicyCache(store as never, {
+      logger: { warn: (_: unknown, msg: string) => warnings.push(msg) } as never,
+      refreshMs: 60_000,
+    });
+    await cache.start();
+    try {
+      expect(cache.size).toBe(2);
+      expect(cache.strategyFor('key_a', 'fast')).toEqual({ strategy: 'off', source: 'key' });
+      expect(cache.strategyFor('key_b', 'fast')).toEqual({ strategy: 'cost', source: 'team' });
+      expect(cache.strategyFor(undefined, 'future')).toBeUndefined();
+      expect(cache.strategyFor(undefined, undefined)).toBeUndefined();
+      const before = reads;
+      for (let i = 0; i < 100; i++) cache.strategyFor('key_a', 'fast');
+      expect(reads).toBe(before); // lookups never read the store
+      fail = true;
+      await cache.refresh();
+      expect(warnings).toEqual(['routing policies not read; keeping the last']);
+      expect(cache.strategyFor('key_a', undefined)?.strategy).toBe('off');
+      fail = false;
+      rows = [];
+      await cache.refresh();
+      expect(cache.size).toBe(0);
+      expect(cache.strategyFor('key_a', 'fast')).toBeUndefined();
+    } finally {
+      cache.close();
+    }
   });
 });

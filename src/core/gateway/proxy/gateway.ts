@@ -493,7 +493,7 @@ export class Gateway {
     try {
       // Routing decides before admission, so budgets and rate limits reserve for the model actually called.
       if (kind === 'chat')
-        routed = this.router.route(req.headers['x-oco-route'], client.json, routeSubject(req, client.auth));
+        routed = this.router.route(req.headers['x-oco-route'], client.json, () => routeSubject(req, client.auth));
       u = translateUnified(kind, routed ? routed.request : client.json);
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;

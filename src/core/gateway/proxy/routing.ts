@@ -38,6 +38,10 @@ export interface Routed {
   route?: CallRoute;
 }
 
+/** The call's virtual key and team, asked for only when a policy could apply. */
+export type Who = () => { keyId?: string; teamId?: string };
+const NOBODY: Who = () => ({});
+
 export class ChatRouter {
   private tiers?: { book: PriceBook; table: TierTable; at: number };
   private latencies?: ReadonlyMap<string, MeasuredLatency>;
@@ -60,23 +64,19 @@ export class ChatRouter {
    * The strategy of a call, and where it came from: the header (any value: `off` pins), the
    * virtual key's, the team's, else the configured default. A header naming no strategy is a 400.
    */
-  strategy(
-    header: string | string[] | undefined,
-    who: { keyId?: string; teamId?: string } = {},
-  ): { strategy: Strategy; source: StrategySource } {
+  strategy(header: string | string[] | undefined, who: Who = NOBODY): { strategy: Strategy; source: StrategySource } {
     if (header !== undefined) return { strategy: parseHeader(header), source: 'header' };
-    return this.deps.policies?.strategyFor(who.keyId, who.teamId) ?? { strategy: this.deps.strategy, source: 'config' };
+    const policies = this.deps.policies;
+    // Who the call is from is worked out only when some key or team has a strategy.
+    const w = policies && policies.size > 0 ? who() : undefined;
+    return (w && policies!.strategyFor(w.keyId, w.teamId)) ?? { strategy: this.deps.strategy, source: 'config' };
   }
 
   /**
    * The request as it is to be sent. `off` returns at once, without looking at the messages; a header
    * naming no strategy is a 400 (a TranslationError), as is a model no provider claims.
    */
-  route(
-    header: string | string[] | undefined,
-    json: unknown,
-    who: { keyId?: string; teamId?: string } = {},
-  ): Routed | undefined {
+  route(header: string | string[] | undefined, json: unknown, who: Who = NOBODY): Routed | undefined {
     const { strategy } = this.strategy(header, who);
     if (strategy === 'off') return undefined;
     const req = json as ChatRequest;

@@ -184,6 +184,8 @@ export type StrategySource = 'header' | 'key' | 'team' | 'config';
 
 /** What the request path asks: the key's or team's strategy, from memory. */
 export interface RoutePolicyLookup {
+  /** How many policies there are: none, and a call need not even say who it is from. */
+  readonly size: number;
   strategyFor(
     keyId: string | undefined,
     teamId: string | undefined,
@@ -222,6 +224,10 @@ export class RoutePolicyCache implements RoutePolicyLookup {
   /** Re-reads the table now; concurrent callers share one read. */
   refresh(): Promise<void> {
     return (this.reading ??= this.read().finally(() => (this.reading = undefined)));
+  }
+
+  get size(): number {
+    return this.byKey.size + this.byTeam.size;
   }
 
   strategyFor(keyId: string | undefined, teamId: string | undefined) {
