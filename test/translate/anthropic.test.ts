@@ -448,6 +448,21 @@ describe('Anthropic stream → OpenAI chunks', () => {
     expect(call.type === 'function' && [call.id, call.function.arguments]).toEqual(['toolu_now', '{}']);
     const plain = t.response({ ...start, content: [use], stop_reason: 'tool_use' }, { model: 'm' }).body;
     expect(plain.choices[0]!.message.tool_calls![0]!.function.arguments).toBe('{}');
+
+    // An upstream that gives the whole input at the block's start and streams no pieces keeps it.
+    const s2 = t.stream({ model: 'm', created: 5 });
+    const whole = { ...use, input: { tz: 'UTC' } };
+    const sse2 =
+      s2.push(JSON.stringify({ type: 'message_start', message: start })) +
+      s2.push(JSON.stringify({ type: 'content_block_start', index: 0, content_block: whole })) +
+      s2.push(JSON.stringify({ type: 'content_block_stop', index: 0 })) +
+      s2.push(JSON.stringify({ type: 'message_delta', delta: { stop_reason: 'tool_use' } })) +
+      s2.end();
+    const done2 = await sdkAnswering(sse2, 'text/event-stream')
+      .chat.completions.stream({ model: 'x', messages: [] })
+      .finalChatCompletion();
+    const call2 = done2.choices[0]!.message.tool_calls![0]!;
+    expect(call2.type === 'function' && call2.function.arguments).toBe('{"tz":"UTC"}');
   });
 
   it('an error event ends the stream with an OpenAI-style error; no usage is claimed', () => {

@@ -3,8 +3,8 @@
  * message_start opens the stream (the role chunk); text_delta → content deltas;
  * a tool_use block start → a tool call delta with its id and name, its
  * input_json_delta pieces → argument deltas at the same tool index (a call whose input
- * came as nothing but empty pieces, as a call without arguments does, gets "{}" when
- * its block stops: OpenAI never sends a call with empty arguments); message_delta
+ * came as nothing but empty pieces, as a call without arguments does, gets the block
+ * start's input, "{}", when its block stops: OpenAI never sends empty arguments); message_delta
  * → the finish_reason chunk; message_stop → the usage chunk when asked, then [DONE].
  * Thinking and signature deltas carry nothing OpenAI's chunk can hold.
  * Usage counts in message_delta are cumulative, so the last value replaces.
@@ -33,6 +33,8 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
   const toolIndex = new Map<number, number>();
   /** Tool calls (OpenAI index) that have had some argument text. */
   const withArguments = new Set<number>();
+  /** The input each tool_use block started with (the API sends {}), kept for a block that streams none. */
+  const startInput = new Map<number, unknown>();
 
   const chunk = (
     delta: ChatCompletionChunk['choices'][number]['delta'],
@@ -81,6 +83,7 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
           if (b?.type === 'tool_use') {
             const index = toolIndex.size;
             toolIndex.set(Number(ev.index), index);
+            startInput.set(index, b.input);
             return chunk({
               tool_calls: [
                 { index, id: String(b.id), type: 'function', function: { name: String(b.name), arguments: '' } },
@@ -105,7 +108,9 @@ export function anthropicStream(ctx: ResponseContext): StreamTranslator {
           const index = toolIndex.get(Number(ev.index));
           if (index === undefined || withArguments.has(index)) return '';
           withArguments.add(index);
-          return chunk({ tool_calls: [{ index, function: { arguments: '{}' } }] });
+          return chunk({
+            tool_calls: [{ index, function: { arguments: JSON.stringify(startInput.get(index) ?? {}) } }],
+          });
         }
         case 'message_delta': {
           const u = obj(ev.usage);
