@@ -101,6 +101,11 @@ const CASES: Record<string, Case> = {
   'pricing:import': c(['test/proxy/fixtures/litellm-sample.json'], { writes: true }),
   'pricing:unpriced': c([]),
   'route:explain': c((ctx) => ['--file', ctx.file('request.json'), '--strategy', 'cost']),
+  'route:providers:add': c(['groq', '--base-url', 'https://api.groq.com/openai/v1', '--key-env', 'GROQ_API_KEY'], {
+    writes: true,
+  }),
+  'route:providers:list': c([]),
+  'route:providers:remove': c(['groq'], { last: 1 }),
   'spend:summary': c(['--by', 'agent', '--since', '30d']),
   'spend:requests': c(['--limit', '2']),
   'costs:export': c((ctx) => ['--output', ctx.file('export.csv')]),

@@ -589,7 +589,9 @@ export class Gateway {
     }
     const headers = this.unifiedHeaders(req, adapter, client.auth, target);
     headers['content-length'] = String(body.length);
-    const path = upstream.basePath + up.path;
+    // An OpenAI-compatible base URL ends with its version (…/v1, as its SDK setting does); a built-in's before it.
+    const path =
+      upstream.basePath + (target.kind === 'openai-compatible' ? up.path.replace(/^\/v1(?=\/)/, '') : up.path);
     return { call, upstream, path, headers, body, bodyBytes: body.length, extraHeaders, rewrite: true };
   }
 

@@ -56,7 +56,8 @@ function notServed(upstream: string, model: string, models: readonly string[]): 
     'model',
     `upstream ${upstream} does not serve model ${JSON.stringify(model)}; its models (--models): ${models.join(', ')}`,
     undefined,
-    `Call one of them as ${upstream}/<model>, or widen the list: oco route providers remove ${upstream}, then add it again.`,
+    `Call one of them as ${upstream}/<model>, or widen the list:` +
+      ` oco route providers remove ${upstream}, then add it again.`,
     { accepted: models.map((m) => `${upstream}/${m}`).join(', ') },
   );
 }
