@@ -71,6 +71,19 @@ describe('upstream registry: OpenAI-compatible providers and deployments', () =>
       '1',
     ]);
     expect(price.code, price.stderr).toBe(0);
+    const budget = await oco([
+      'budgets',
+      'create',
+      '--scope',
+      'team',
+      '--entity',
+      'capped',
+      '--provider',
+      'groq',
+      '--limit',
+      '1',
+    ]);
+    expect(budget.code, budget.stderr).toBe(0);
     h = await startHarness({
       env: {
         OCO_HOME: home.path,
@@ -174,6 +187,31 @@ describe('upstream registry: OpenAI-compatible providers and deployments', () =>
     expect(r).toMatchObject({ provider: 'groq', model: 'llama-3.1-8b', cost_usd: null });
     const unpriced = await oco(['pricing', 'unpriced', '--json']);
     expect(JSON.stringify(unpriced.json())).toContain('llama-3.1-8b');
+  });
+
+  it('applies a budget narrowed to NAME: an unpriced model is refused, a priced one settled under NAME', async () => {
+    const team = { 'X-Team-ID': 'capped' };
+    const refused = await client.chat.completions
+      .create({ model: 'groq/llama-3.1-8b', messages: hi }, { headers: team })
+      .catch((e) => e);
+    expect(refused.status).toBe(403);
+    expect(refused.message).toContain('--provider groq');
+    const { response } = await client.chat.completions
+      .create({ model: 'groq/llama-3.1-70b', messages: hi }, { headers: team })
+      .withResponse();
+    expect(response.status).toBe(200);
+    const id = response.headers.get('x-request-id');
+    const settled = await waitFor(
+      async () =>
+        (await h.daemon.store.get<{ provider: string; cost_usd: string | null }>(
+          'SELECT provider, cost_usd FROM spend_events WHERE request_id = $1 AND cost_usd IS NOT NULL',
+          [id],
+        )) ?? undefined,
+      5000,
+      'the settled spend event',
+    );
+    expect(settled.provider).toBe('groq');
+    expect(String(settled.cost_usd).replace(/0+$/, '')).toBe('0.0008');
   });
 
   it('refuses a model off the allow-list and an unknown NAME with 400, forwarding nothing', async () => {

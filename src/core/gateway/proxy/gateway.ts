@@ -763,6 +763,7 @@ export class Gateway {
     const req: AdmissionRequest = {
       requestId: call.id,
       provider: call.provider,
+      wire: call.wire,
       model: call.info.model,
       attribution: call.attribution,
       estimatedInputTokens: Math.ceil(bodyBytes / 4),
