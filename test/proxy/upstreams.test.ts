@@ -178,6 +178,16 @@ describe('upstream registry: OpenAI-compatible providers and deployments', () =>
     expect(String(r.cost_usd).replace(/0+$/, '')).toBe('0.0008');
   });
 
+  it('calls NAME/model as named under a routing strategy: an upstream has no tiers', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'groq/llama-3.1-70b', messages: hi }, { headers: { 'X-OCO-Route': 'cost' } })
+      .withResponse();
+    expect(data.model).toBe('llama-3.1-70b');
+    expect(response.headers.get('x-oco-model')).toBe('groq/llama-3.1-70b');
+    const r = await row(response.headers.get('x-request-id'));
+    expect(r).toMatchObject({ provider: 'groq', routed_model: null, original_model: null });
+  });
+
   it('records a model without a price as cost unknown (null), never 0', async () => {
     const { response } = await client.chat.completions
       .create({ model: 'groq/llama-3.1-8b', messages: hi })
