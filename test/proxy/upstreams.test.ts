@@ -371,6 +371,38 @@ describe('upstream registry: OpenAI-compatible providers and deployments', () =>
     });
   });
 
+  it('spreads Anthropic and Gemini calls over their deployments in their own wire formats and headers', async () => {
+    await addUpstream(h.daemon.store, {
+      name: 'claude-2',
+      kind: 'anthropic',
+      baseUrl: eu.url,
+      keyEnv: 'OCO_TEST_OPENAI_EU_KEY',
+      weight: 1000,
+    });
+    await addUpstream(h.daemon.store, {
+      name: 'gemini-2',
+      kind: 'gemini',
+      baseUrl: eu.url,
+      keyEnv: 'OCO_TEST_OPENAI_EU_KEY',
+      weight: 1000,
+    });
+    const via = async (model: string, path: RegExp) =>
+      until(async () => {
+        const { response } = await client.chat.completions.create({ model, messages: hi }).withResponse();
+        const seen = eu.last();
+        return seen && path.test(seen.url) ? { seen, id: response.headers.get('x-request-id') } : undefined;
+      });
+    const claude = await via('claude-sonnet-4-5', /^\/v1\/messages$/);
+    expect(claude.seen.headers['x-api-key']).toBe(EU_KEY);
+    expect(claude.seen.headers.authorization).toBeUndefined();
+    expect(await row(claude.id)).toMatchObject({ provider: 'anthropic', deployment: 'claude-2' });
+    const gemini = await via('gemini-2.5-flash', /^\/v1beta\/models\/gemini-2\.5-flash:generateContent$/);
+    expect(gemini.seen.headers['x-goog-api-key']).toBe(EU_KEY);
+    expect(await row(gemini.id)).toMatchObject({ provider: 'gemini', deployment: 'gemini-2' });
+    await removeUpstream(h.daemon.store, 'claude-2');
+    await removeUpstream(h.daemon.store, 'gemini-2');
+  });
+
   it('keeps upstream keys out of the database, the logs, the journal and spill files', async () => {
     await h.flush();
     const files = everyFile(home.path);
