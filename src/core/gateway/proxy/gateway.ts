@@ -198,6 +198,7 @@ export class Gateway {
   private readonly directory: UpstreamDirectory;
   /** Keep-alive pools of registered upstreams, opened on their first call. */
   private readonly registeredPools = new Map<string, Upstream>();
+  private poolsGeneration = 0;
 
   constructor(private readonly deps: GatewayDeps) {
     this.admission = deps.admission ?? [];
@@ -266,6 +267,7 @@ export class Gateway {
       return missing ? { missingKey: missing } : undefined;
     }
     if (target.kind === 'builtin') return { target, upstream: this.upstreams[target.wire] };
+    if (this.poolsGeneration !== d.generation) this.closeRemovedPools();
     const k = `${target.id}\u0000${target.baseUrl}`;
     let upstream = this.registeredPools.get(k);
     if (!upstream) {
@@ -273,6 +275,17 @@ export class Gateway {
       this.registeredPools.set(k, upstream);
     }
     return { target, upstream };
+  }
+
+  /** Pools of upstreams removed (or moved to another URL) since the last look: closed once their calls end. */
+  private closeRemovedPools(): void {
+    this.poolsGeneration = this.directory.generation;
+    const live = new Set(this.directory.registered().map((u) => `${u.id}\u0000${u.baseUrl}`));
+    for (const [k, u] of this.registeredPools) {
+      if (live.has(k)) continue;
+      this.registeredPools.delete(k);
+      void u.pool.close().catch(() => {});
+    }
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {

@@ -53,6 +53,8 @@ export const DEFAULT_REGISTRY_TTL_MS = 2_000;
 export class UpstreamDirectory {
   readonly rotation = new Rotation();
   private snap: Snapshot;
+  /** Bumped by every read of the registry, so holders of per-upstream resources know when to look again. */
+  generation = 0;
   private loadedAt = -Infinity;
   private loading: Promise<void> | undefined;
 
@@ -70,6 +72,7 @@ export class UpstreamDirectory {
   private async reload(): Promise<void> {
     try {
       this.snap = this.build(await this.o.load());
+      this.generation++;
     } catch (err) {
       this.o.logger.warn(
         { err: { message: (err as Error).message } },
@@ -86,6 +89,14 @@ export class UpstreamDirectory {
 
   custom(name: string): ResolvedUpstream | undefined {
     return this.snap.custom.get(name);
+  }
+
+  /** Every registered upstream now (deployments and OpenAI-compatible ones). */
+  registered(): ResolvedUpstream[] {
+    const deployments = Object.values(this.snap.deployments).flatMap((list) =>
+      list.filter((d) => d.kind !== 'builtin'),
+    );
+    return [...this.snap.custom.values(), ...deployments];
   }
 
   /** The built-in's default and its registered deployments that serve `model`. */
