@@ -22,6 +22,7 @@ export function gatewaySettings(config: OcoConfig): GatewaySettings {
     admissionFailOpen: config.bool('budget.failOpen'),
     routeStrategy: config.string('route.strategy') as Strategy,
     routeTiers: config.string('route.tiers'),
+    env: config.env,
   };
 }
 

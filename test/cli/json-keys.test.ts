@@ -106,6 +106,11 @@ const CASES: Record<string, Case> = {
   'route:set': c(['--team', 'payments', '--strategy', 'cost'], { writes: true }),
   'route:list': c([]),
   'route:unset': c(['--team', 'payments'], { last: 1 }),
+  'route:providers:add': c(['groq', '--base-url', 'https://api.groq.com/openai/v1', '--key-env', 'GROQ_API_KEY'], {
+    writes: true,
+  }),
+  'route:providers:list': c([]),
+  'route:providers:remove': c(['groq'], { last: 1 }),
   'spend:summary': c(['--by', 'agent', '--since', '30d']),
   'spend:requests': c(['--limit', '2']),
   'costs:export': c((ctx) => ['--output', ctx.file('export.csv')]),

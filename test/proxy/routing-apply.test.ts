@@ -105,6 +105,7 @@ describe.each(ENGINES)('smart routing on /v1/chat/completions ($engine)', ({ eng
         at,
         ts: at.toISOString(),
         provider: 'openai',
+        wire: 'openai',
         endpoint: '/v1/chat/completions',
         info: { model: 'gpt-5-nano' } as never,
         attribution: { orgId: 'o', teamId: 't', agentId: 'a', userId: 'u', tags: [] } as never,

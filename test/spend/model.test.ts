@@ -52,7 +52,7 @@ describe('budget validation', () => {
       [{ timezone: 'CEST+2' }, 'timezone'],
       [{ 'alert-at': '0' }, 'alert-at'],
       [{ 'alert-at': '50%' }, 'alert-at'],
-      [{ provider: 'azure' }, 'provider'],
+      [{ provider: 'Azure OpenAI' }, 'provider'],
       [{ webhook: 'not a url' }, 'webhook'],
       [{ webhook: 'https://user:pw@hooks.example.com/' }, 'webhook'],
     ];
@@ -61,6 +61,10 @@ describe('budget validation', () => {
         flagOf(() => parseBudgetInput({ ...base, ...over }, 'UTC')),
         JSON.stringify(over),
       ).toBe(flag);
+  });
+
+  it('narrows a budget to an OpenAI-compatible upstream by its NAME', () => {
+    expect(parseBudgetInput({ ...base, provider: 'groq' }, 'UTC').provider).toBe('groq');
   });
 
   it('a bad default timezone from configuration is a configuration error, not a flag error', () => {

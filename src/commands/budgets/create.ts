@@ -36,7 +36,9 @@ export default class BudgetsCreate extends OcoCommand<BudgetStatus> {
       default: 'monthly',
     }),
     soft: Flags.boolean({ description: 'alert only, never block calls' }),
-    provider: Flags.string({ description: 'only calls to this provider (openai, anthropic, gemini)' }),
+    provider: Flags.string({
+      description: "only calls to this provider (openai, anthropic, gemini, or an upstream's NAME)",
+    }),
     model: Flags.string({ description: 'only calls to this model, e.g. gpt-4o' }),
   };
 

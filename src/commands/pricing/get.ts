@@ -14,7 +14,9 @@ export default class PricingGet extends OcoCommand<{ resolvedAs: string; current
   };
   static override flags = {
     provider: Flags.string({
-      summary: `Provider: ${PROVIDERS.join(', ')} (guessed from the model name when omitted).`,
+      summary:
+        `Provider: ${PROVIDERS.join(', ')}, or an OpenAI-compatible upstream's NAME` +
+        ' (guessed from the model name when omitted).',
     }),
   };
 

@@ -15,7 +15,7 @@ export default class PricingList extends OcoCommand<PriceRow[]> {
     '<%= config.bin %> pricing list --at 2025-06-01 --json',
   ];
   static override flags = {
-    provider: Flags.string({ summary: `Only this provider: ${PROVIDERS.join(', ')}.` }),
+    provider: Flags.string({ summary: `Only this provider: ${PROVIDERS.join(', ')}, or an upstream's NAME.` }),
     at: Flags.string({ summary: 'Prices in force at this ISO-8601 date.' }),
   };
 

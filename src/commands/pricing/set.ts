@@ -24,11 +24,14 @@ export default class PricingSet extends OcoCommand<PriceRow> {
     '<%= config.bin %> pricing set my-model --provider openai --input 0.5 --output 1.5',
     '<%= config.bin %> pricing set gpt-4o --output 12 --effective-from 2026-02-01',
     '<%= config.bin %> pricing set gemini-2.5-pro --min-context 200000 --input 2.5 --output 15',
+    '<%= config.bin %> pricing set llama-3.1-70b --provider groq --input 0.59 --output 0.79',
   ];
   static override args = { model: Args.string({ description: 'Model (family) name.', required: true }) };
   static override flags = {
     provider: Flags.string({
-      summary: `Provider: ${PROVIDERS.join(', ')} (guessed from the model name when omitted).`,
+      summary:
+        `Provider: ${PROVIDERS.join(', ')}, or an OpenAI-compatible upstream's NAME` +
+        ' (guessed from the model name when omitted).',
     }),
     input: Flags.string({ summary: 'Input tokens.' }),
     'cached-input': Flags.string({ summary: 'Cached input (cache read) tokens.' }),

@@ -111,6 +111,8 @@ export const ERROR_CODES = {
     ...U,
     meaning: 'a model name that picks no provider: use a known prefix or provider/model',
   },
+  OCO_UPSTREAM_EXISTS: { ...U, meaning: 'oco route providers add: an upstream with that name exists already' },
+  OCO_UPSTREAM_NOT_FOUND: { ...N, meaning: 'no upstream with that name (oco route providers list)' },
   OCO_ROUTE_INVALID_REQUEST: {
     ...U,
     meaning: 'oco route explain: the file is not an OpenAI chat request in JSON (file:line:column for bad JSON)',

@@ -26,6 +26,10 @@ import {
  *   x-fake-prompt-tokens: prompt tokens OpenAI chat completions report instead of FAKE_USAGE's
  *     (none of them cached), as when images, tool schemas or an injected system prompt count
  *     more than the body's size suggests
+ *   x-fake-retry-after: the Retry-After a 429 carries (default 1)
+ * Per instance (startFakeLlm options, or fake.scenario later): a path prefix the fake serves under (an
+ * OpenAI-compatible provider's base path, e.g. /openai), and a scenario for requests that name none (one
+ * deployment rate limited while another answers).
  * With tools offered and no tool result yet, each provider's model calls the tools
  * (tools.ts: which ones, arguments, and the checks on the results sent back), in its
  * own wire format, streamed or not. JSON mode / structured output answers JSON text.
@@ -52,14 +56,17 @@ export interface FakeLlm {
   /** Requests whose response the fake wrote to the end (a provider would bill them), in order. */
   answered: SeenRequest[];
   last(): SeenRequest | undefined;
+  /** The scenario of requests that send no x-fake-scenario (undefined: ok). */
+  scenario: string | undefined;
   close(): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WORDS = ['Hello', ' from', ' the', ' fake', ' model', ' stream', ' chunk', ' text'];
 
-export async function startFakeLlm(): Promise<FakeLlm> {
+export async function startFakeLlm(options: { pathPrefix?: string; scenario?: string } = {}): Promise<FakeLlm> {
   const requests: SeenRequest[] = [];
+  const prefix = options.pathPrefix ?? '';
   const answered: SeenRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -73,29 +80,36 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         answered.push(seen);
         if (answered.length > 1000) answered.splice(0, answered.length - 1000);
       });
-      void route(req, res, body).catch(() => res.destroy());
+      if (prefix) {
+        if (!req.url?.startsWith(`${prefix}/`)) return sendProviderError(res, 'openai', 404, `no route ${req.url}`);
+        req.url = req.url.slice(prefix.length);
+      }
+      void route(req, res, body, fake.scenario).catch(() => res.destroy());
     });
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return {
+  const fake: FakeLlm = {
     url: `http://127.0.0.1:${port}`,
     requests,
     answered,
     last: () => requests[requests.length - 1],
+    scenario: options.scenario,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
         server.close(() => r());
       }),
   };
+  return fake;
 }
 
-function opts(req: IncomingMessage) {
+function opts(req: IncomingMessage, scenario = 'ok') {
   const h = (n: string) => (req.headers[n] as string | undefined) ?? undefined;
   return {
-    scenario: h('x-fake-scenario') ?? 'ok',
+    scenario: h('x-fake-scenario') ?? scenario,
+    retryAfter: h('x-fake-retry-after') ?? '1',
     chunks: Math.min(Number(h('x-fake-chunks') ?? 3), 10_000),
     chunkDelay: Math.min(Number(h('x-fake-chunk-delay-ms') ?? 0), 5_000),
     delay: Math.min(Number(h('x-fake-delay-ms') ?? 0), 60_000),
@@ -109,8 +123,8 @@ function opts(req: IncomingMessage) {
 
 type Opts = ReturnType<typeof opts>;
 
-async function route(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
-  const o = opts(req);
+async function route(req: IncomingMessage, res: ServerResponse, raw: string, scenario?: string): Promise<void> {
+  const o = opts(req, scenario);
   const url = new URL(req.url ?? '/', 'http://fake');
   const path = url.pathname;
   const provider =
@@ -120,7 +134,8 @@ async function route(req: IncomingMessage, res: ServerResponse, raw: string): Pr
     req.socket.destroy();
     return;
   }
-  if (o.scenario === '429' || o.scenario === '500') return sendProviderError(res, provider, Number(o.scenario));
+  if (o.scenario === '429' || o.scenario === '500')
+    return sendProviderError(res, provider, Number(o.scenario), undefined, o.retryAfter);
   let body: any;
   try {
     body = raw ? JSON.parse(raw) : {};
@@ -181,6 +196,7 @@ function sendProviderError(
   provider: string,
   status: number,
   message = status === 429 ? 'Rate limit reached' : 'The server had an error',
+  retryAfter = '1',
 ): void {
   const body =
     provider === 'anthropic'
@@ -211,7 +227,7 @@ function sendProviderError(
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
-    ...(status === 429 ? { 'retry-after': '1' } : {}),
+    ...(status === 429 ? { 'retry-after': retryAfter } : {}),
   });
   res.end(text);
 }

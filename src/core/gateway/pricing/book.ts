@@ -1,5 +1,5 @@
 import { Money, money } from '../../base/money.js';
-import type { ProviderName } from '../model.js';
+import type { PricedProvider } from '../model.js';
 import type { Queryable } from '../../base/store/types.js';
 import { candidateNames } from './family.js';
 import { SHIPPED_PRICES } from './table.js';
@@ -70,7 +70,7 @@ export class PriceBook {
   }
 
   /** The table name a model resolves to, or null when none is priced. */
-  family(provider: ProviderName, model: string): string | null {
+  family(provider: PricedProvider, model: string): string | null {
     const k = key(provider, model);
     const hit = this.resolved.get(k);
     if (hit !== undefined) return hit;
@@ -80,7 +80,7 @@ export class PriceBook {
   }
 
   /** The version in force at a time; before the first one, the first one. */
-  version(provider: ProviderName, model: string, at: Date = new Date()): PriceVersion | undefined {
+  version(provider: PricedProvider, model: string, at: Date = new Date()): PriceVersion | undefined {
     const fam = this.family(provider, model);
     if (!fam) return undefined;
     const k = key(provider, fam);
@@ -92,7 +92,7 @@ export class PriceBook {
     return chosen;
   }
 
-  price(provider: ProviderName, model: string, usage: TokenUsage, at: Date = new Date()): PriceResult {
+  price(provider: PricedProvider, model: string, usage: TokenUsage, at: Date = new Date()): PriceResult {
     const v = this.version(provider, model, at);
     if (!v) return { costUsd: null };
     const prompt = promptTokens(usage);
@@ -110,7 +110,7 @@ export class PriceBook {
     return { costUsd: cost.div(MILLION), pricedAs: v.model, effectiveFrom: v.effectiveFrom };
   }
 
-  limitsOf(provider: ProviderName, model: string): ModelLimits {
+  limitsOf(provider: PricedProvider, model: string): ModelLimits {
     const fam = this.family(provider, model);
     return fam ? (this.limits.get(key(provider, fam)) ?? {}) : {};
   }
@@ -171,7 +171,7 @@ export async function loadPriceBook(db: Queryable): Promise<PriceBook> {
     const vk = `${key(r.provider, r.model)}\u0000${eff}`;
     let v = byVersion.get(vk);
     if (!v) {
-      v = { provider: r.provider as ProviderName, model: r.model, effectiveFrom: eff, source: r.source, tiers: [] };
+      v = { provider: r.provider, model: r.model, effectiveFrom: eff, source: r.source, tiers: [] };
       byVersion.set(vk, v);
     }
     const min = Number(r.min_context_tokens);

@@ -11,7 +11,7 @@
  * Dated snapshots resolve to their family (gpt-4o-2024-08-06 → gpt-4o).
  */
 import type { Money } from '../../base/money.js';
-import type { ProviderName } from '../model.js';
+import type { PricedProvider } from '../model.js';
 import type { ModelLimits, PriceBook } from './book.js';
 import type { TokenUsage } from './types.js';
 
@@ -20,7 +20,7 @@ export { emptyUsage, totalTokens, promptTokens, TOKEN_CLASSES, type TokenUsage, 
 
 export function priceUsage(
   book: PriceBook,
-  provider: ProviderName,
+  provider: PricedProvider,
   model: string,
   usage: TokenUsage,
   at: Date = new Date(),
@@ -28,6 +28,6 @@ export function priceUsage(
   return book.price(provider, model, usage, at).costUsd;
 }
 
-export function modelLimits(book: PriceBook, provider: ProviderName, model: string): ModelLimits {
+export function modelLimits(book: PriceBook, provider: PricedProvider, model: string): ModelLimits {
   return book.limitsOf(provider, model);
 }

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { NotFoundError, UsageError } from '../../base/errors.js';
 import { camelCaseKeys } from '../../base/json-keys.js';
 import { money } from '../../base/money.js';
-import { LLM_PROVIDERS, type ProviderName } from '../model.js';
+import { LLM_PROVIDERS, PROVIDER_SLUG, type PricedProvider, type ProviderName } from '../model.js';
 import type { Store } from '../../base/store/types.js';
 import { loadPriceBook, type PriceBook } from './book.js';
 import { readJsonFile } from '../../base/json-file.js';
@@ -20,7 +20,7 @@ export function priceView(prices: ClassPrices): PriceView {
 }
 
 export interface PriceRow {
-  provider: ProviderName;
+  provider: PricedProvider;
   model: string;
   effectiveFrom: string;
   source: string;
@@ -60,7 +60,7 @@ function toRow(book: PriceBook, v: NonNullable<ReturnType<PriceBook['version']>>
 /** One model: the version in force now (resolving snapshots) and its history. */
 export function priceOf(
   book: PriceBook,
-  provider: ProviderName,
+  provider: PricedProvider,
   model: string,
   at = new Date(),
 ): { resolvedAs: string; current: PriceRow; history: PriceRow[] } {
@@ -80,10 +80,16 @@ export function priceOf(
   return { resolvedAs: current.model, current: toRow(book, current), history };
 }
 
-export function parseProvider(v: string, flag = '--provider'): ProviderName {
-  if (!(PROVIDERS as readonly string[]).includes(v))
-    throw new UsageError(`${flag} must be one of ${PROVIDERS.join(', ')} (got "${v}")`);
-  return v as ProviderName;
+/**
+ * A built-in provider, or the NAME of an OpenAI-compatible upstream (`oco route providers add`),
+ * whose calls are priced under that name. The upstream need not exist yet: prices can come first.
+ */
+export function parseProvider(v: string, flag = '--provider'): PricedProvider {
+  if (!(PROVIDERS as readonly string[]).includes(v) && !PROVIDER_SLUG.test(v))
+    throw new UsageError(
+      `${flag} must be one of ${PROVIDERS.join(', ')} or an upstream's NAME (a lowercase slug) (got "${v}")`,
+    );
+  return v;
 }
 
 export function parseRate(v: string, what: string): string {
@@ -100,7 +106,7 @@ export function parseRate(v: string, what: string): string {
 export async function setPrice(
   store: Store,
   input: {
-    provider: ProviderName;
+    provider: PricedProvider;
     model: string;
     prices: ClassPrices;
     minContextTokens?: number;

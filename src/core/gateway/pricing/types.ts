@@ -1,4 +1,4 @@
-import type { ProviderName } from '../model.js';
+import type { PricedProvider } from '../model.js';
 
 /**
  * Token counts of one call, by billing class, normalised across providers so
@@ -76,7 +76,7 @@ export type ClassPrices = Partial<Record<TokenClass, string>>;
 
 /** One dated price version of a model: the base prices and tiers that apply above a prompt size. */
 export interface PriceVersion {
-  provider: ProviderName;
+  provider: PricedProvider;
   model: string;
   effectiveFrom: string;
   source: string;

@@ -2,7 +2,7 @@ import type { Money } from '../../base/money.js';
 import type { OcoConfig } from '../../base/config/resolve.js';
 import type { Store } from '../../base/store/types.js';
 import type { RecoveredCall } from '../usage/call-recovery.js';
-import type { Attribution, ProviderName } from '../model.js';
+import type { Attribution, PricedProvider, ProviderName } from '../model.js';
 
 /**
  * The contract between the gateway's request path and spend controls (budgets,
@@ -13,7 +13,10 @@ import type { Attribution, ProviderName } from '../model.js';
  */
 export interface AdmissionRequest {
   requestId: string;
-  provider: ProviderName;
+  /** What the call is priced and budgeted under: a built-in, or an OpenAI-compatible upstream's name. */
+  provider: PricedProvider;
+  /** The wire format the body follows (the estimators'); absent: provider, a built-in. */
+  wire?: ProviderName;
   /** Model as the client named it ('unknown' when the body is not JSON). */
   model: string;
   attribution: Attribution;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Money } from '../../base/money.js';
-import type { Attribution, ProviderName } from '../model.js';
+import type { Attribution, PricedProvider, ProviderName } from '../model.js';
 import type { PriceBook } from '../pricing/book.js';
 import { emptyUsage, promptTokens, type TokenUsage } from '../pricing/types.js';
 import { routingSavings } from '../routing/savings.js';
@@ -19,7 +19,14 @@ export interface Call {
   /** Arrival time; ts is its ISO form (the record's). */
   at: Date;
   ts: string;
-  provider: ProviderName;
+  /** What the call is priced and recorded under: the built-in, or an OpenAI-compatible upstream's own name. */
+  provider: PricedProvider;
+  /** The wire format it speaks: the adapter that reads its usage, the translation of its answer. */
+  wire: ProviderName;
+  /** The registered deployment that serves it (`oco route providers add --kind …`); absent: the built-in. */
+  deployment?: string;
+  /** The opaque id of the upstream it was sent to, whose 429 takes it out of rotation (unified routes). */
+  upstreamId?: string;
   endpoint: string;
   info: RequestInfo;
   attribution: Attribution;
@@ -95,6 +102,7 @@ export class CallFinisher {
       estimated: o.estimated,
       errorClass: o.errorClass,
     };
+    if (call.deployment) record.deployment = call.deployment;
     if (call.route) this.routed(record, call, call.route, usage, cost);
     // Journaled before it is queued: the recorder reports it durable
     // to the journal, possibly at once (a full queue spills).
@@ -160,7 +168,7 @@ export class CallFinisher {
     }
   }
 
-  private noteUnpriced(provider: ProviderName, model: string): void {
+  private noteUnpriced(provider: PricedProvider, model: string): void {
     const k = `${provider}/${model}`;
     if (this.unpricedLogged.has(k)) return;
     this.unpricedLogged.add(k);

@@ -12,6 +12,8 @@ import { callUpstream, type UpstreamCall, type UpstreamEvents } from './upstream
 export interface ExchangeSettings {
   finisher: CallFinisher;
   upstreamTimeoutMs: number;
+  /** Sees every upstream answer's status and headers as they arrive (a 429 takes a deployment out of rotation). */
+  onUpstreamStatus?(call: Call, status: number, headers: IncomingHttpHeaders): void;
 }
 
 /**
@@ -52,6 +54,7 @@ export class Exchange implements UpstreamEvents, BufferedAnswer {
 
   onStart(status: number, upHeaders: IncomingHttpHeaders): void {
     this.status = status;
+    this.settings.onUpstreamStatus?.(this.call, status, upHeaders);
     const headers = this.headers;
     for (const k in upHeaders) {
       const v = upHeaders[k];

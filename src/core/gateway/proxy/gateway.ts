@@ -34,6 +34,13 @@ import {
   type UnifiedRequest,
 } from './unified.js';
 import { safeEqual } from './secret.js';
+import {
+  DEFAULT_REGISTRY_TTL_MS,
+  storeDirectory,
+  type ResolvedUpstream,
+  type UpstreamDirectory,
+} from '../upstreams/directory.js';
+import { coolDownMs } from '../upstreams/select.js';
 
 export interface GatewaySettings {
   baseUrls: Record<ProviderName, string>;
@@ -49,6 +56,10 @@ export interface GatewaySettings {
   routeStrategy?: Strategy;
   /** route.tiers: tier models replacing the price book's defaults. */
   routeTiers?: string;
+  /** Where registered upstreams' key variables (`--key-env`) are read; the process's environment by default. */
+  env?: NodeJS.ProcessEnv;
+  /** How long a read of the upstream registry serves calls before it is read again (2 s). */
+  upstreamsTtlMs?: number;
 }
 
 export interface GatewayDeps {
@@ -125,7 +136,7 @@ const ANTHROPIC_VERSION = '2023-06-01';
 function newCall(
   id: string,
   start: number,
-  provider: ProviderName,
+  wire: ProviderName,
   endpoint: string,
   info: RequestInfo,
   attribution: Attribution,
@@ -137,7 +148,8 @@ function newCall(
     start,
     at,
     ts: at.toISOString(),
-    provider,
+    provider: wire,
+    wire,
     endpoint,
     info,
     attribution,
@@ -205,6 +217,10 @@ export class Gateway {
   private readonly router: ChatRouter;
   /** The providers whose models GET /v1/models lists. */
   private readonly modelProviders: readonly ProviderName[];
+  private readonly directory: UpstreamDirectory;
+  /** Keep-alive pools of registered upstreams, opened on their first call. */
+  private readonly registeredPools = new Map<string, Upstream>();
+  private poolsGeneration = 0;
 
   constructor(private readonly deps: GatewayDeps) {
     this.admission = deps.admission ?? [];
@@ -218,22 +234,82 @@ export class Gateway {
     });
     this.modelProviders = listedProviders(deps.settings.providerKeys);
     this.finisher = new CallFinisher(deps);
-    this.exchange = { finisher: this.finisher, upstreamTimeoutMs: deps.settings.upstreamTimeoutMs };
     const s = deps.settings;
+    this.directory = storeDirectory(deps.store, {
+      builtins: s.baseUrls,
+      env: s.env ?? process.env,
+      logger: deps.logger,
+      ttlMs: s.upstreamsTtlMs ?? DEFAULT_REGISTRY_TTL_MS,
+    });
+    this.exchange = {
+      finisher: this.finisher,
+      upstreamTimeoutMs: s.upstreamTimeoutMs,
+      onUpstreamStatus: (call, status, headers) => {
+        if (status === 429 && call.upstreamId)
+          this.directory.rotation.markRateLimited(call.upstreamId, Date.now() + coolDownMs(headers));
+      },
+    };
     this.upstreams = Object.fromEntries(
-      (Object.keys(PROVIDERS) as ProviderName[]).map((name) => {
-        const url = new URL(s.baseUrls[name]);
-        const pool = new Pool(url.origin, {
-          connections: 512,
-          keepAliveTimeout: 30_000,
-          headersTimeout: s.upstreamTimeoutMs,
-          bodyTimeout: s.upstreamTimeoutMs,
-          connectTimeout: Math.min(s.upstreamTimeoutMs, 10_000),
-        });
-        return [name, { pool, basePath: url.pathname.replace(/\/+$/, ''), adapter: PROVIDERS[name] }];
-      }),
+      (Object.keys(PROVIDERS) as ProviderName[]).map((name) => [name, this.newUpstream(s.baseUrls[name], name)]),
     ) as Record<ProviderName, Upstream>;
     this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => this.handle(req, res));
+  }
+
+  private newUpstream(baseUrl: string, wire: ProviderName): Upstream {
+    const s = this.deps.settings;
+    const url = new URL(baseUrl);
+    const pool = new Pool(url.origin, {
+      connections: 512,
+      keepAliveTimeout: 30_000,
+      headersTimeout: s.upstreamTimeoutMs,
+      bodyTimeout: s.upstreamTimeoutMs,
+      connectTimeout: Math.min(s.upstreamTimeoutMs, 10_000),
+    });
+    return { pool, basePath: url.pathname.replace(/\/+$/, ''), adapter: PROVIDERS[wire] };
+  }
+
+  /**
+   * Where a translated call goes: the registered OpenAI-compatible upstream it named (NAME/model),
+   * else one of the built-in provider's default and registered deployments that serve the model,
+   * picked by weight among those in rotation (`exclude`: ids a caller has tried already). Upstreams
+   * whose key variable is not set are skipped; `missingKey` names the variable when none is left.
+   */
+  upstreamFor(
+    up: Pick<UpstreamRequest, 'provider' | 'upstream'>,
+    model: string,
+    exclude?: ReadonlySet<string>,
+  ): { target: ResolvedUpstream; upstream: Upstream } | { missingKey: ResolvedUpstream } | undefined {
+    const d = this.directory;
+    const custom = up.upstream === undefined ? undefined : d.custom(up.upstream);
+    const candidates = up.upstream === undefined ? d.deploymentsOf(up.provider, model) : custom ? [custom] : [];
+    const target = d.rotation.pick(
+      candidates.filter((c) => !c.keyMissing),
+      { exclude },
+    );
+    if (!target) {
+      const missing = candidates.find((c) => c.keyMissing);
+      return missing ? { missingKey: missing } : undefined;
+    }
+    if (target.kind === 'builtin') return { target, upstream: this.upstreams[target.wire] };
+    if (this.poolsGeneration !== d.generation) this.closeRemovedPools();
+    const k = `${target.id}\u0000${target.baseUrl}`;
+    let upstream = this.registeredPools.get(k);
+    if (!upstream) {
+      upstream = this.newUpstream(target.baseUrl, target.wire);
+      this.registeredPools.set(k, upstream);
+    }
+    return { target, upstream };
+  }
+
+  /** Pools of upstreams removed (or moved to another URL) since the last look: closed once their calls end. */
+  private closeRemovedPools(): void {
+    this.poolsGeneration = this.directory.generation;
+    const live = new Set(this.directory.registered().map((u) => `${u.id}\u0000${u.baseUrl}`));
+    for (const [k, u] of this.registeredPools) {
+      if (live.has(k)) continue;
+      this.registeredPools.delete(k);
+      void u.pool.close().catch(() => {});
+    }
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -267,7 +343,8 @@ export class Gateway {
     await closed;
     // Calls cut short settle and record on their close handlers; give them a turn.
     for (let i = 0; i < 50 && this.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    await Promise.all(Object.values(this.upstreams).map((u) => u.pool.close().catch(() => {})));
+    const pools = [...Object.values(this.upstreams), ...this.registeredPools.values()];
+    await Promise.all(pools.map((u) => u.pool.close().catch(() => {})));
     return { cut };
   }
 
@@ -486,15 +563,19 @@ export class Gateway {
     const id = randomUUID();
     const client = await this.readClient(req, res, PROVIDERS.openai, '', id);
     if (!client) return;
-    if (kind === 'models')
-      return void sendJson(res, 200, listModels(this.deps.prices(), this.modelProviders), { 'x-request-id': id });
+    await this.directory.fresh();
+    if (kind === 'models') {
+      // Registered OpenAI-compatible upstreams are configured by definition: their priced models are listed too.
+      const providers = [...this.modelProviders, ...this.directory.routable.keys()];
+      return void sendJson(res, 200, listModels(this.deps.prices(), providers), { 'x-request-id': id });
+    }
     let u: UnifiedRequest;
     let routed: Routed | undefined;
     try {
       // Routing decides before admission, so budgets and rate limits reserve for the model actually called.
       if (kind === 'chat')
         routed = this.router.route(req.headers['x-oco-route'], client.json, () => routeSubject(req, client.auth));
-      u = translateUnified(kind, routed ? routed.request : client.json);
+      u = translateUnified(kind, routed ? routed.request : client.json, this.directory.routable);
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
       return void sendJson(res, 400, err.toOpenAIError(), { 'x-request-id': id });
@@ -524,15 +605,20 @@ export class Gateway {
     start: number,
     routed?: Routed,
   ): Promise<Prepared | undefined> {
-    const upstream = this.upstreams[up.provider];
-    const adapter = upstream.adapter;
+    const adapter = PROVIDERS[up.provider];
     const endpoint = up.path.split('?', 1)[0]!;
     const info = adapter.requestInfo(endpoint, up.body);
+    const found = this.upstreamFor(up, info.model);
+    if (!found || 'missingKey' in found) return void this.noUpstream(res, up, found?.missingKey, id);
+    const { target, upstream } = found;
     const user = obj(client.json)?.user;
     if (!info.user && typeof user === 'string' && user) info.user = user;
     const attr = resolveAttribution(req.headers, client.auth.key, info.user);
     if (!attr.ok) return void sendError(res, 400, 'invalid_request', attr.message, id);
     const call = newCall(id, start, adapter.name, endpoint, info, attr.value, requestTextChars(up.body));
+    call.provider = target.provider;
+    call.upstreamId = target.id;
+    if (target.deployment) call.deployment = target.deployment;
     const body = Buffer.from(JSON.stringify(up.body));
     const extraHeaders: Record<string, string> = {};
     if (routed) {
@@ -543,9 +629,11 @@ export class Gateway {
       const refusal = await this.admit(call, body.length, extraHeaders, up.body);
       if (refusal) return void this.refuse(call, res, refusal);
     }
-    const headers = this.unifiedHeaders(req, adapter, client.auth);
+    const headers = this.unifiedHeaders(req, adapter, client.auth, target);
     headers['content-length'] = String(body.length);
-    const path = upstream.basePath + up.path;
+    // An OpenAI-compatible base URL ends with its version (…/v1, as its SDK setting does); a built-in's before it.
+    const path =
+      upstream.basePath + (target.kind === 'openai-compatible' ? up.path.replace(/^\/v1(?=\/)/, '') : up.path);
     return { call, upstream, path, headers, body, bodyBytes: body.length, extraHeaders, rewrite: true };
   }
 
@@ -554,7 +642,12 @@ export class Gateway {
    * the unified routes take the provider key from OpenAI's slot (unless it held a
    * virtual key) and put it where the provider expects one, else the configured key.
    */
-  private unifiedHeaders(req: IncomingMessage, adapter: ProviderAdapter, auth: Auth): Record<string, string> {
+  private unifiedHeaders(
+    req: IncomingMessage,
+    adapter: ProviderAdapter,
+    auth: Auth,
+    target: ResolvedUpstream,
+  ): Record<string, string> {
     const out: Record<string, string> = {};
     const raw = req.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
@@ -566,12 +659,43 @@ export class Gateway {
     out['content-type'] = 'application/json';
     if (adapter.name === 'anthropic') out['anthropic-version'] ??= ANTHROPIC_VERSION;
     const fromClient = auth.presented === 'slot' ? undefined : bearer(req.headers.authorization);
-    const key = fromClient || this.deps.settings.providerKeys[adapter.name];
+    // A registered upstream with its own key always uses it; an OpenAI-compatible one never gets a built-in's key.
+    const configured = target.kind === 'openai-compatible' ? undefined : this.deps.settings.providerKeys[adapter.name];
+    const key = target.key ?? (fromClient || configured);
     if (key) {
       const [h, v] = adapter.credentialHeader(key);
       out[h] = v;
     }
     return out;
+  }
+
+  /**
+   * No upstream can take the call: its key variable is not set where the gateway runs (503, naming the
+   * variable, never a value), or its upstream was removed a moment ago (404). Nothing forwarded or recorded.
+   */
+  private noUpstream(
+    res: ServerResponse,
+    up: Pick<UpstreamRequest, 'provider' | 'upstream'>,
+    missing: ResolvedUpstream | undefined,
+    id: string,
+  ): void {
+    const name = up.upstream ?? up.provider;
+    const error = missing
+      ? {
+          message:
+            `upstream ${missing.name} has no key: the environment variable ${missing.keyEnv} is not set where the` +
+            ' gateway runs; set it and restart the gateway (oco proxy restart)',
+          type: 'upstream_unavailable',
+          param: null,
+          code: 'upstream_key_missing',
+        }
+      : {
+          message: `no upstream named ${name} is registered now (oco route providers list)`,
+          type: 'invalid_request_error',
+          param: 'model',
+          code: 'model_not_found',
+        };
+    sendJson(res, missing ? 503 : 404, { error }, { 'x-request-id': id });
   }
 
   /** A refusal goes back verbatim, and is recorded. */
@@ -681,6 +805,7 @@ export class Gateway {
     const req: AdmissionRequest = {
       requestId: call.id,
       provider: call.provider,
+      wire: call.wire,
       model: call.info.model,
       attribution: call.attribution,
       estimatedInputTokens: Math.ceil(bodyBytes / 4),

@@ -1,5 +1,5 @@
 import { emptyUsage } from '../pricing/types.js';
-import type { ProviderName } from '../model.js';
+import type { PricedProvider } from '../model.js';
 import type { UsageFound } from './providers/index.js';
 
 /**
@@ -46,7 +46,7 @@ export function classifyFailure(err: Error & { code?: string }): Failure {
 export function failureMessage(
   f: Failure,
   err: Error & { code?: string },
-  provider: ProviderName,
+  provider: PricedProvider,
   status: number,
   timeoutMs: number,
 ): string {

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Store } from '../../base/store/types.js';
-import { LLM_PROVIDERS, type ProviderName } from '../model.js';
+import { isProviderName, LLM_PROVIDERS, type ProviderName } from '../model.js';
 import type { PriceBook } from '../pricing/book.js';
 import { decideRoute, STRATEGIES, TIERS, tierTable, type Strategy, type TierTable } from '../routing/index.js';
 import { LATENCY_WINDOW_MS } from '../routing/index.js';
@@ -82,6 +82,8 @@ export class ChatRouter {
     const req = json as ChatRequest;
     // A body that is not a chat request is the translator's to refuse, with its own message.
     if (typeof req?.model !== 'string' || !Array.isArray(req.messages)) return undefined;
+    // A registered OpenAI-compatible upstream (NAME/model) has no tiers: it is called as named.
+    if (isUpstreamModel(req.model)) return { request: req, model: req.model };
     const now = Date.now();
     const book = this.deps.prices();
     const d = decideRoute(req, strategy, {
@@ -131,6 +133,12 @@ export class ChatRouter {
       this.refreshing = false;
     }
   }
+}
+
+/** NAME/model where NAME is not a built-in provider: the upstream registry's (or nobody's: translation refuses it). */
+function isUpstreamModel(model: string): boolean {
+  const slash = model.indexOf('/');
+  return slash > 0 && !isProviderName(model.slice(0, slash));
 }
 
 function parseHeader(header: string | string[]): Strategy {

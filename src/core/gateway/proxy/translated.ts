@@ -36,7 +36,7 @@ export class TranslatedExchange extends Exchange {
     done: () => void,
     private readonly translation: AnswerTranslation,
   ) {
-    super(call, res, PROVIDERS[call.provider], extraHeaders, true, settings, done);
+    super(call, res, PROVIDERS[call.wire], extraHeaders, true, settings, done);
   }
 
   /** Only SSE is translated chunk by chunk; any other answer is read whole and translated as JSON. */
@@ -61,7 +61,7 @@ class TranslatedStream extends StreamedResponse {
     headers: Record<string, string | string[]>,
     private readonly translator: StreamTranslator,
   ) {
-    super(call, res, status, headers, true, true, PROVIDERS[call.provider], translator.tracker);
+    super(call, res, status, headers, true, true, PROVIDERS[call.wire], translator.tracker);
   }
 
   protected override rewriteEvents(events: SseEvent[]): string {
@@ -88,7 +88,7 @@ function endTranslated(
 ): void {
   const json = tryParse(Buffer.concat(a.chunks).toString('utf8'));
   const ok = a.status < 400;
-  const { body, usage: found } = translateBody(t, ok, json, call.provider);
+  const { body, usage: found } = translateBody(t, ok, json, call.wire);
   const outcome = finisher.finish(call, {
     status: a.status,
     usage: found ?? (ok ? estimateUsage(call.requestChars) : undefined),

@@ -4,9 +4,9 @@
  * the answer translated back. Everything else (authentication, admission, the call
  * journal, forwarding, pricing, the record) is the passthrough's own machinery.
  */
-import { LLM_PROVIDERS, type ProviderName } from '../model.js';
+import { LLM_PROVIDERS, type PricedProvider, type ProviderName } from '../model.js';
 import type { PriceBook } from '../pricing/book.js';
-import { responseContext, routeModel, TRANSLATIONS } from '../translate/index.js';
+import { responseContext, routeModel, TRANSLATIONS, type RegisteredUpstreams } from '../translate/index.js';
 import { invalid, type ChatRequest, type EmbeddingsRequest, type UpstreamRequest } from '../translate/types.js';
 import { openaiStream } from '../translate/openai/stream.js';
 import { obj } from './providers/common.js';
@@ -27,16 +27,24 @@ export interface UnifiedRequest {
   translation: AnswerTranslation;
 }
 
-/** A client's OpenAI body → the provider's request and the way back; a TranslationError when it cannot be. */
-export function translateUnified(kind: 'chat' | 'embeddings', json: unknown): UnifiedRequest {
+/**
+ * A client's OpenAI body → the provider's request and the way back; a TranslationError when it cannot be.
+ * `upstreams`: the registry's OpenAI-compatible upstreams, which NAME/model reaches.
+ */
+export function translateUnified(
+  kind: 'chat' | 'embeddings',
+  json: unknown,
+  upstreams?: RegisteredUpstreams,
+): UnifiedRequest {
   if (!obj(json)) throw invalid('body', 'must be a JSON object');
-  return kind === 'chat' ? chat(json as ChatRequest) : embeddings(json as EmbeddingsRequest);
+  return kind === 'chat' ? chat(json as ChatRequest, upstreams) : embeddings(json as EmbeddingsRequest, upstreams);
 }
 
-function chat(req: ChatRequest): UnifiedRequest {
-  const route = routeModel(req.model);
+function chat(req: ChatRequest, upstreams?: RegisteredUpstreams): UnifiedRequest {
+  const route = routeModel(req.model, upstreams);
   const t = TRANSLATIONS[route.provider];
   const upstream = t.request(req, route.model);
+  if (route.upstream) upstream.upstream = route.upstream;
   const ctx = responseContext(req);
   // OpenAI reports a stream's usage only when asked: the gateway asks, and hides
   // the answer from a client that did not, exactly as on the passthrough.
@@ -52,11 +60,13 @@ function chat(req: ChatRequest): UnifiedRequest {
   };
 }
 
-function embeddings(req: EmbeddingsRequest): UnifiedRequest {
-  const route = routeModel(req.model);
+function embeddings(req: EmbeddingsRequest, upstreams?: RegisteredUpstreams): UnifiedRequest {
+  const route = routeModel(req.model, upstreams);
   const t = TRANSLATIONS[route.provider];
+  const upstream = t.embeddingsRequest(req, route.model);
+  if (route.upstream) upstream.upstream = route.upstream;
   return {
-    upstream: t.embeddingsRequest(req, route.model),
+    upstream,
     translation: {
       body: (json) => t.embeddingsResponse(json, req),
       error: (json) => t.error(json),
@@ -68,7 +78,7 @@ export interface ModelEntry {
   id: string;
   object: 'model';
   created: number;
-  owned_by: ProviderName;
+  owned_by: PricedProvider;
 }
 
 /**
@@ -89,7 +99,7 @@ export function listedProviders(keys: Partial<Record<ProviderName, string>>): Pr
  */
 export function listModels(
   book: PriceBook,
-  providers: readonly ProviderName[] = LLM_PROVIDERS,
+  providers: readonly PricedProvider[] = LLM_PROVIDERS,
   now = Date.now(),
 ): { object: 'list'; data: ModelEntry[] } {
   const first = new Map<string, ModelEntry>();
@@ -105,7 +115,7 @@ export function listModels(
   return { object: 'list', data };
 }
 
-function reaches(model: string, provider: ProviderName): boolean {
+function reaches(model: string, provider: PricedProvider): boolean {
   try {
     return routeModel(model).provider === provider;
   } catch {

@@ -4,11 +4,11 @@
  * when either model has no price: never a guessed 0.
  */
 import type { Money } from '../../base/money.js';
-import type { ProviderName } from '../model.js';
+import type { PricedProvider } from '../model.js';
 import type { PriceBook, TokenUsage } from '../pricing/index.js';
 
 export interface ModelRef {
-  provider: ProviderName;
+  provider: PricedProvider;
   model: string;
 }
 

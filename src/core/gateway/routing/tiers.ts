@@ -39,8 +39,9 @@ export function tierTable(book: PriceBook, overrides: TierOverrides = {}, at: Da
   const ranked = new Map<ProviderName, Array<{ model: string; price: Money }>>();
   const seen = new Set<string>();
   for (const v of book.allVersions()) {
+    if (!isProviderName(v.provider)) continue; // an OpenAI-compatible upstream has no tiers
     const line = CURRENT_LINES[v.provider];
-    if (!line?.test(v.model) || seen.has(`${v.provider}/${v.model}`)) continue;
+    if (!line.test(v.model) || seen.has(`${v.provider}/${v.model}`)) continue;
     seen.add(`${v.provider}/${v.model}`);
     const output = v.tiers[0]?.prices.output;
     if (output === undefined || new Money(output).isZero()) continue; // embeddings

@@ -1,4 +1,5 @@
 import { Money } from '../../base/money.js';
+import { isProviderName } from '../model.js';
 import type { ModelLimits } from '../pricing/book.js';
 import type { AdmissionControl, AdmissionDecision, AdmissionRequest, SettleInfo } from '../proxy/admission.js';
 import type { Store } from '../../base/store/types.js';
@@ -419,7 +420,8 @@ export class SpendAdmission implements AdmissionControl {
       maxOutputTokens: this.o.maxOutputTokensOf?.(req.provider, req.model),
     };
     const call = {
-      provider: req.provider,
+      // An OpenAI-compatible upstream's body is OpenAI's: bounded by OpenAI's rules, priced under its own name.
+      provider: req.wire ?? (isProviderName(req.provider) ? req.provider : 'openai'),
       model: req.model,
       endpoint: req.endpoint ?? '',
       body: req.body,

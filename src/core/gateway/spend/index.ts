@@ -9,7 +9,7 @@ import {
   type TokenUsage,
 } from '../pricing/index.js';
 import type { AdmissionControl, AdminRoute } from '../proxy/admission.js';
-import type { ProviderName } from '../model.js';
+import type { PricedProvider } from '../model.js';
 import { RedisConnection, redisTarget } from '../../base/redis/connection.js';
 import type { Store } from '../../base/store/types.js';
 import { SpendAdmission, type CostEstimator, type SpendLogger, type UnpricedPolicy } from './admission.js';
@@ -34,7 +34,7 @@ export interface SpendControlOptions {
   logger?: SpendLogger;
   /** Overrides the price book (tests). */
   estimateCost?: CostEstimator;
-  maxOutputTokensOf?: (provider: ProviderName, model: string) => number | undefined;
+  maxOutputTokensOf?: (provider: PricedProvider, model: string) => number | undefined;
   /** Overrides the configured backend choice (tests, benchmarks). */
   backend?: 'memory' | 'redis';
   /** Redis URL overriding REDIS_URL (tests). */
@@ -103,7 +103,7 @@ export async function createSpendAdmission(
   let estimateCost = options.estimateCost;
   let maxOutputTokensOf = options.maxOutputTokensOf;
   let limitsOf:
-    ((provider: ProviderName, model: string) => { maxOutputTokens?: number; contextWindow?: number }) | undefined;
+    ((provider: PricedProvider, model: string) => { maxOutputTokens?: number; contextWindow?: number }) | undefined;
   let priceTimer: NodeJS.Timeout | undefined;
   if (!estimateCost) {
     book = await loadPriceBook(store);
@@ -199,7 +199,7 @@ const OUTPUT_FIELDS: ReadonlyArray<keyof TokenUsage> = ['outputTokens', 'reasoni
  */
 function dearestCost(
   book: PriceBook,
-  provider: ProviderName,
+  provider: PricedProvider,
   model: string,
   inputTokens: number,
   outputTokens: number,

@@ -1,4 +1,4 @@
-import { LLM_PROVIDERS } from '../model.js';
+import { LLM_PROVIDERS, PROVIDER_SLUG } from '../model.js';
 import { ConfigError, UsageError } from '../../base/errors.js';
 import { Money, money } from '../../base/money.js';
 import type { Attribution } from '../model.js';
@@ -142,6 +142,14 @@ function oneOf<T extends string>(flag: string, v: unknown, choices: readonly T[]
   return s as T;
 }
 
+/** A built-in provider, or an OpenAI-compatible upstream's NAME (its calls are budgeted under it). */
+function providerName(v: unknown): string {
+  const s = str('provider', v, true)!;
+  if (!(PROVIDERS as readonly string[]).includes(s) && !PROVIDER_SLUG.test(s))
+    throw invalid('provider', `"${s}" is not one of ${PROVIDERS.join(', ')} nor an upstream's NAME (a lowercase slug)`);
+  return s;
+}
+
 export function parseLimitUsd(flag: string, v: unknown): Money {
   const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
   if (!/^\d+(\.\d+)?$/.test(s)) {
@@ -236,7 +244,7 @@ export function parseBudgetInput(input: BudgetInput, defaultTimezone: string): B
   const provider =
     input.provider === undefined || input.provider === null || input.provider === ''
       ? null
-      : oneOf('provider', input.provider, PROVIDERS);
+      : providerName(input.provider);
   return {
     name: str('name', input.name, false) ?? null,
     scope,

@@ -83,7 +83,7 @@ export function translateEmbeddingsRequest(req: EmbeddingsRequest): UpstreamRequ
   return TRANSLATIONS[route.provider].embeddingsRequest(req, route.model);
 }
 
-export { routeModel, MODEL_PREFIXES, type ModelRoute } from './model-route.js';
+export { routeModel, MODEL_PREFIXES, type ModelRoute, type RegisteredUpstreams } from './model-route.js';
 export { FIELD_RULES } from './fields.js';
 export { TRANSLATE_CODES, TranslationError } from './types.js';
 export type * from './types.js';

@@ -139,7 +139,10 @@ export interface EmbeddingsResponse {
 
 /** What to send upstream: the path under the provider's base URL and the JSON body. */
 export interface UpstreamRequest {
+  /** The wire format (an OpenAI-compatible upstream's is openai). */
   provider: ProviderName;
+  /** The registered OpenAI-compatible upstream that serves it (NAME/model); absent: the built-in provider. */
+  upstream?: string;
   path: string;
   body: Record<string, unknown>;
   stream: boolean;

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ProviderName, StoredAttribution } from '../model.js';
+import type { PricedProvider, StoredAttribution } from '../model.js';
 import type { UsageRecord } from './record.js';
 
 /**
@@ -21,7 +21,7 @@ import type { UsageRecord } from './record.js';
 export interface CallIntent {
   id: string;
   ts: string;
-  provider: ProviderName;
+  provider: PricedProvider;
   /** The model as the client named it (what admission reserved for). */
   model: string;
   endpoint: string;

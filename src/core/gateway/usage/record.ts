@@ -1,4 +1,4 @@
-import type { ProviderName, StoredAttribution } from '../model.js';
+import type { PricedProvider, StoredAttribution } from '../model.js';
 import type { TokenUsage } from '../pricing/types.js';
 
 /**
@@ -9,7 +9,8 @@ import type { TokenUsage } from '../pricing/types.js';
 export interface UsageRecord extends StoredAttribution, TokenUsage {
   id: string;
   ts: string;
-  provider: ProviderName;
+  /** The built-in provider, or the upstream's own name for an OpenAI-compatible one. */
+  provider: PricedProvider;
   model: string;
   endpoint: string;
   /** Decimal string, or null when the model is unpriced. */
@@ -29,6 +30,8 @@ export interface UsageRecord extends StoredAttribution, TokenUsage {
   routedModel?: string | null;
   /** Routing's saving as a decimal string (original model's price − paid); null when unknown or not routed. */
   savingsUsd?: string | null;
+  /** The registered deployment (`oco route providers add --kind …`) that served the call; null: the built-in. */
+  deployment?: string | null;
 }
 
 export const RECORD_COLUMNS = [
@@ -60,6 +63,7 @@ export const RECORD_COLUMNS = [
   'original_model',
   'routed_model',
   'savings_usd',
+  'deployment',
 ] as const;
 
 export function recordValues(r: UsageRecord): Array<string | number | boolean | null> {
@@ -92,5 +96,6 @@ export function recordValues(r: UsageRecord): Array<string | number | boolean | 
     r.originalModel ?? null,
     r.routedModel ?? null,
     r.savingsUsd ?? null,
+    r.deployment ?? null,
   ];
 }
