@@ -574,7 +574,10 @@ export class Gateway {
     try {
       // Routing decides before admission, so budgets and rate limits reserve for the model actually called.
       if (kind === 'chat')
-        routed = this.router.route(req.headers['x-oco-route'], client.json, () => routeSubject(req, client.auth));
+        routed = this.router.route(req.headers['x-oco-route'], client.json, () => routeSubject(req, client.auth), {
+          clientKey: client.auth.presented !== 'slot' && Boolean(bearer(req.headers.authorization)),
+          configured: this.modelProviders,
+        });
       u = translateUnified(kind, routed ? routed.request : client.json, this.directory.routable);
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;

@@ -42,6 +42,14 @@ export interface Routed {
 export type Who = () => { keyId?: string; teamId?: string };
 const NOBODY: Who = () => ({});
 
+/** Which providers a call may be moved to. */
+export interface Reach {
+  /** The client sent its own provider key (not a virtual key) in OpenAI's key slot. */
+  clientKey: boolean;
+  /** Providers whose key the gateway has. */
+  configured: readonly ProviderName[];
+}
+
 export class ChatRouter {
   private tiers?: { book: PriceBook; table: TierTable; at: number };
   private latencies?: ReadonlyMap<string, MeasuredLatency>;
@@ -76,7 +84,12 @@ export class ChatRouter {
    * The request as it is to be sent. `off` returns at once, without looking at the messages; a header
    * naming no strategy is a 400 (a TranslationError), as is a model no provider claims.
    */
-  route(header: string | string[] | undefined, json: unknown, who: Who = NOBODY): Routed | undefined {
+  route(
+    header: string | string[] | undefined,
+    json: unknown,
+    who: Who = NOBODY,
+    reach: Reach = { clientKey: false, configured: LLM_PROVIDERS },
+  ): Routed | undefined {
     const { strategy } = this.strategy(header, who);
     if (strategy === 'off') return undefined;
     const req = json as ChatRequest;
@@ -90,6 +103,9 @@ export class ChatRouter {
       book,
       tiers: this.tierTable(book, now),
       latencies: strategy === 'latency' ? this.measured(now) : undefined,
+      // A key the client sent is for the requested model's provider: the call never moves to another
+      // provider with it. Otherwise only providers with a configured key can take a moved call.
+      providers: reach.clientKey ? [routeModel(req.model).provider] : reach.configured,
       at: new Date(now),
     });
     if (!d.routed) return { request: req, model: req.model };
