@@ -13,6 +13,10 @@ import type { AddressInfo } from 'node:net';
  *   x-fake-prompt-tokens: prompt tokens OpenAI chat completions report instead of FAKE_USAGE's
  *     (none of them cached), as when images, tool schemas or an injected system prompt count
  *     more than the body's size suggests
+ * Or per model, from a script the test sets (`fake.script(model, ...steps)`): each request for that model
+ * (the body's `model`, Gemini's path model) takes the next step, so a sequence such as 429, 500, ok
+ * can be played to the gateway's retries and fallbacks; a step may add response headers (Retry-After).
+ * Any 4xx/5xx status can be a scenario; error answers carry the provider's own error body.
  * Anthropic messages with tools and no tool_result yet answer with a tool_use block.
  * Usage numbers are fixed (FAKE_USAGE) so tests can hand-compute costs.
  */
@@ -31,8 +35,17 @@ export interface SeenRequest {
   body: string;
 }
 
+/** One scripted answer: a scenario (as x-fake-scenario), a delay and extra response headers (null removes one). */
+export interface FakeStep {
+  scenario: string;
+  delayMs?: number;
+  headers?: Record<string, string | null>;
+}
+
 export interface FakeLlm {
   url: string;
+  /** Queues answers for requests naming this model; once they are used up, the model answers normally. */
+  script(model: string, ...steps: Array<string | FakeStep>): void;
   requests: SeenRequest[];
   /** Requests whose response the fake wrote to the end (a provider would bill them), in order. */
   answered: SeenRequest[];
@@ -46,6 +59,7 @@ const WORDS = ['Hello', ' from', ' the', ' fake', ' model', ' stream', ' chunk',
 export async function startFakeLlm(): Promise<FakeLlm> {
   const requests: SeenRequest[] = [];
   const answered: SeenRequest[] = [];
+  const scripts = new Map<string, FakeStep[]>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -58,7 +72,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         answered.push(seen);
         if (answered.length > 1000) answered.splice(0, answered.length - 1000);
       });
-      void route(req, res, body).catch(() => res.destroy());
+      void route(req, res, body, scripts).catch(() => res.destroy());
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -68,6 +82,11 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     url: `http://127.0.0.1:${port}`,
     requests,
     answered,
+    script(model, ...steps) {
+      const queue = scripts.get(model) ?? [];
+      queue.push(...steps.map((s) => (typeof s === 'string' ? { scenario: s } : s)));
+      scripts.set(model, queue);
+    },
     last: () => requests[requests.length - 1],
     close: () =>
       new Promise<void>((r) => {
@@ -93,18 +112,29 @@ function opts(req: IncomingMessage) {
 
 type Opts = ReturnType<typeof opts>;
 
-async function route(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: string,
+  scripts: Map<string, FakeStep[]>,
+): Promise<void> {
   const o = opts(req);
   const url = new URL(req.url ?? '/', 'http://fake');
   const path = url.pathname;
   const provider =
     path.includes('/models/') && path.includes(':') ? 'gemini' : path === '/v1/messages' ? 'anthropic' : 'openai';
+  const step = scripts.get(requestModel(path, raw) ?? '')?.shift();
+  const extra: Record<string, string | null> = step?.headers ?? {};
+  if (step) {
+    o.scenario = step.scenario;
+    o.delay = step.delayMs ?? (step.scenario === 'slow' ? 60_000 : 0);
+  }
   if (o.scenario === 'slow') await sleep(o.delay);
   if (o.scenario === 'reset' && !isStream(path, raw)) {
     req.socket.destroy();
     return;
   }
-  if (o.scenario === '429' || o.scenario === '500') return sendProviderError(res, provider, Number(o.scenario));
+  if (/^[45]\d\d$/.test(o.scenario)) return sendProviderError(res, provider, Number(o.scenario), undefined, extra);
   let body: any;
   try {
     body = raw ? JSON.parse(raw) : {};
@@ -134,6 +164,18 @@ async function route(req: IncomingMessage, res: ServerResponse, raw: string): Pr
   sendProviderError(res, provider, 404, `no route ${path}`);
 }
 
+/** The model a request names: Gemini's in its path, the others' in the body. */
+function requestModel(path: string, raw: string): string | undefined {
+  const g = /\/models\/([^:/]+):/.exec(path);
+  if (g) return g[1];
+  try {
+    const m: unknown = JSON.parse(raw)?.model;
+    return typeof m === 'string' ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function isStream(path: string, raw: string): boolean {
   return path.includes('streamGenerateContent') || /"stream"\s*:\s*true/.test(raw);
 }
@@ -154,6 +196,7 @@ function sendProviderError(
   provider: string,
   status: number,
   message = status === 429 ? 'Rate limit reached' : 'The server had an error',
+  extra: Record<string, string | null> = {},
 ): void {
   const body =
     provider === 'anthropic'
@@ -181,11 +224,16 @@ function sendProviderError(
             },
           };
   const text = JSON.stringify(body);
-  res.writeHead(status, {
+  const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
     ...(status === 429 ? { 'retry-after': '1' } : {}),
-  });
+  };
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === null) delete headers[k];
+    else headers[k] = v;
+  }
+  res.writeHead(status, headers);
   res.end(text);
 }
 

@@ -13,7 +13,7 @@ import type { AdminRoute, AdmissionControl, AdmissionRequest } from './admission
 import type { Attribution, ProviderName } from '../model.js';
 import { parseTierOverrides } from '../routing/tiers.js';
 import type { Strategy } from '../routing/strategy.js';
-import { TranslationError, type UpstreamRequest } from '../translate/types.js';
+import { TranslationError } from '../translate/types.js';
 import { handleAdmin } from './admin.js';
 import { resolveAttribution } from './attribution.js';
 import { CallFinisher, type Call } from './call.js';
@@ -22,9 +22,10 @@ import { HOP_BY_HOP, OCO_HEADERS, firstHeader, readBody, sendError, sendJson } f
 import { requestTextChars } from './outcome.js';
 import { PROVIDERS, type ProviderAdapter, type RequestInfo } from './providers/index.js';
 import { bearer, obj, tryParse } from './providers/common.js';
-import { TranslatedExchange } from './translated.js';
+import { CircuitBreakers, type BreakerSettings } from './breaker.js';
+import { DEFAULT_RETRY, Fallbacks, type Attempt, type Forward, type RetrySettings } from './fallback.js';
 import { ChatRouter, type Routed } from './routing.js';
-import { listModels, translateUnified, unifiedKind, type UnifiedKind, type UnifiedRequest } from './unified.js';
+import { listModels, unifiedKind, type UnifiedKind } from './unified.js';
 import { safeEqual } from './secret.js';
 
 export interface GatewaySettings {
@@ -41,7 +42,13 @@ export interface GatewaySettings {
   routeStrategy?: Strategy;
   /** route.tiers: tier models replacing the price book's defaults. */
   routeTiers?: string;
+  /** Retries and backoff on the unified routes (route.retries, route.retryBaseMs, route.retryMaxWaitMs). */
+  retry?: RetrySettings;
+  /** The circuit breaker per upstream (route.breakerFailures, route.breakerCooldownMs). */
+  breaker?: BreakerSettings;
 }
+
+const DEFAULT_BREAKER: BreakerSettings = { failures: 5, cooldownMs: 30_000 };
 
 export interface GatewayDeps {
   settings: GatewaySettings;
@@ -183,6 +190,7 @@ export class Gateway {
   private readonly finisher: CallFinisher;
   private readonly exchange: ExchangeSettings;
   private readonly router: ChatRouter;
+  private readonly fallbacks: Fallbacks;
 
   constructor(private readonly deps: GatewayDeps) {
     this.admission = deps.admission ?? [];
@@ -209,6 +217,14 @@ export class Gateway {
         return [name, { pool, basePath: url.pathname.replace(/\/+$/, ''), adapter: PROVIDERS[name] }];
       }),
     ) as Record<ProviderName, Upstream>;
+    this.fallbacks = new Fallbacks({
+      store: deps.store,
+      logger: deps.logger,
+      retry: s.retry ?? DEFAULT_RETRY,
+      breakers: new CircuitBreakers(s.breaker ?? DEFAULT_BREAKER),
+      exchange: this.exchange,
+      upstreamId: (provider) => `${provider} ${s.baseUrls[provider]}`,
+    });
     this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => this.handle(req, res));
   }
 
@@ -463,41 +479,49 @@ export class Gateway {
     const client = await this.readClient(req, res, PROVIDERS.openai, '', id);
     if (!client) return;
     if (kind === 'models') return void sendJson(res, 200, listModels(this.deps.prices()), { 'x-request-id': id });
-    let u: UnifiedRequest;
     let routed: Routed | undefined;
+    let attempts: Attempt[];
     try {
       // Routing decides before admission, so budgets and rate limits reserve for the model actually called.
       if (kind === 'chat') routed = this.router.route(req.headers['x-oco-route'], client.json);
-      u = translateUnified(kind, routed ? routed.request : client.json);
+      const json = routed ? routed.request : client.json;
+      attempts = await this.fallbacks.plan(
+        kind,
+        json,
+        req.headers['x-oco-fallbacks'],
+        obj(client.json)?.model as string,
+      );
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
       return void sendJson(res, 400, err.toOpenAIError(), { 'x-request-id': id });
     }
-    const p = await this.prepareUnified(req, res, client, u.upstream, id, start, routed);
-    if (!p) return;
-    this.journalIntent(p.call, p.bodyBytes);
-    const options = { path: p.path, method: 'POST' as const, headers: p.headers, body: p.body };
-    await new Promise<void>((done) =>
-      new TranslatedExchange(p.call, res, p.extraHeaders, this.exchange, done, u.translation).start(
-        p.upstream.pool,
-        options,
-      ),
+    // Each attempt (a retry, a fallback) is admitted, journaled and recorded as a call of its own.
+    await this.fallbacks.run(
+      res,
+      attempts,
+      { id, start },
+      {
+        prepare: (a, attemptId, attemptStart, n) =>
+          this.prepareUnified(req, res, client, a, attemptId, attemptStart, n, routed),
+      },
     );
   }
 
   /**
-   * Attribution, admission and the upstream request of a translated call, judged on
-   * the provider's request as the passthrough would judge the same request.
+   * Attribution, admission, the journal intent and the upstream request of one attempt of a translated
+   * call, judged on the provider's request as the passthrough would judge the same request.
    */
   private async prepareUnified(
     req: IncomingMessage,
     res: ServerResponse,
     client: { auth: Auth; json: unknown },
-    up: UpstreamRequest,
+    attempt: Attempt,
     id: string,
     start: number,
+    n: number,
     routed?: Routed,
-  ): Promise<Prepared | undefined> {
+  ): Promise<Forward | undefined> {
+    const up = attempt.unified.upstream;
     const upstream = this.upstreams[up.provider];
     const adapter = upstream.adapter;
     const endpoint = up.path.split('?', 1)[0]!;
@@ -508,19 +532,18 @@ export class Gateway {
     if (!attr.ok) return void sendError(res, 400, 'invalid_request', attr.message, id);
     const call = newCall(id, start, adapter.name, endpoint, info, attr.value, requestTextChars(up.body));
     const body = Buffer.from(JSON.stringify(up.body));
-    const extraHeaders: Record<string, string> = {};
-    if (routed) {
-      call.route = routed.route;
-      extraHeaders['x-oco-model'] = routed.model;
-    }
+    // Which model answered, and on which attempt: the client names the model, so the header does too.
+    const extraHeaders: Record<string, string> = { 'x-oco-model': attempt.model, 'x-oco-attempts': String(n) };
+    if (routed?.route) call.route = routed.route;
     if (this.admission.length > 0) {
       const refusal = await this.admit(call, body.length, extraHeaders, up.body);
       if (refusal) return void this.refuse(call, res, refusal);
     }
     const headers = this.unifiedHeaders(req, adapter, client.auth);
     headers['content-length'] = String(body.length);
-    const path = upstream.basePath + up.path;
-    return { call, upstream, path, headers, body, bodyBytes: body.length, extraHeaders, rewrite: true };
+    this.journalIntent(call, body.length);
+    const options = { path: upstream.basePath + up.path, method: 'POST' as const, headers, body };
+    return { call, pool: upstream.pool, options, extraHeaders };
   }
 
   /**
