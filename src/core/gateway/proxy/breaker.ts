@@ -15,8 +15,8 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 
 interface Circuit {
   failures: number;
-  /** When it opened (ms, the clock's); 0 while closed. */
-  openedAt: number;
+  /** When it opened (ms, the clock's); null while closed. */
+  openedAt: number | null;
   /** A half-open probe is in flight: others are still skipped. */
   probing: boolean;
 }
@@ -31,7 +31,7 @@ export class CircuitBreakers {
 
   state(id: string): BreakerState {
     const c = this.circuits.get(id);
-    if (!c || c.openedAt === 0) return 'closed';
+    if (!c || c.openedAt === null) return 'closed';
     return c.probing || this.now() - c.openedAt >= this.settings.cooldownMs ? 'half-open' : 'open';
   }
 
@@ -41,7 +41,7 @@ export class CircuitBreakers {
    */
   acquire(id: string): boolean {
     const c = this.circuits.get(id);
-    if (!c || c.openedAt === 0) return true;
+    if (!c || c.openedAt === null) return true;
     if (c.probing || this.now() - c.openedAt < this.settings.cooldownMs) return false;
     c.probing = true;
     return true;
@@ -53,7 +53,7 @@ export class CircuitBreakers {
 
   failure(id: string): void {
     let c = this.circuits.get(id);
-    if (!c) this.circuits.set(id, (c = { failures: 0, openedAt: 0, probing: false }));
+    if (!c) this.circuits.set(id, (c = { failures: 0, openedAt: null, probing: false }));
     c.failures++;
     // A failed probe opens it again for a whole cool-down; so does the Nth failure in a row.
     if (c.probing || c.failures >= this.settings.failures) c.openedAt = this.now();
@@ -69,7 +69,7 @@ export class CircuitBreakers {
   /** Milliseconds until an open breaker lets a probe through (0 when it would now). */
   retryAfterMs(id: string): number {
     const c = this.circuits.get(id);
-    if (!c || c.openedAt === 0) return 0;
+    if (!c || c.openedAt === null) return 0;
     return Math.max(0, c.openedAt + this.settings.cooldownMs - this.now());
   }
 }
