@@ -51,6 +51,8 @@ describe('fallbacks and retries on the unified endpoint', () => {
         OCO_ROUTE_RETRY_BASE_MS: '10',
         OCO_ROUTE_RETRY_MAX_WAIT_MS: '500',
         OCO_ROUTE_BREAKER_FAILURES: '100',
+        OPENAI_API_KEY: 'sk-openai-configured',
+        ANTHROPIC_API_KEY: 'sk-ant-configured',
       },
     });
     client = new OpenAI({ apiKey: 'sk-client-key', baseURL: `${h.url}/v1`, maxRetries: 0 });
@@ -91,6 +93,9 @@ describe('fallbacks and retries on the unified endpoint', () => {
     expect(sent('gpt-4o') - before).toBe(1);
     expect(h.fake.last()!.url).toBe('/v1/messages');
     expect(h.fake.last()!.headers['x-oco-fallbacks']).toBeUndefined();
+    // The client's key was for OpenAI: another provider gets the configured key, never the client's.
+    expect(h.fake.last()!.headers['x-api-key']).toBe('sk-ant-configured');
+    expect(JSON.stringify(h.fake.last()!.headers)).not.toContain('sk-client-key');
     expect(await attempts('t429')).toEqual([
       { model: 'gpt-4o', status: 429, errorClass: 'rate_limited', cost: '0' },
       { model: 'claude-sonnet-4-5', status: 200, errorClass: null, cost: '0.014625' },
@@ -155,6 +160,17 @@ describe('fallbacks and retries on the unified endpoint', () => {
       ['gpt-4o-2024-08-06', 200, null],
     ]);
     expect(rows[2]!.cost).toBe('0.00525');
+  });
+
+  it("skips a fallback on another provider when the client's own key would be all it had", async () => {
+    // No Gemini key is configured: the client's OpenAI key must not go to Gemini, so Gemini is not tried.
+    h.fake.script('gpt-4o', '500', '500');
+    const err = (await client.chat.completions
+      .create({ model: 'gpt-4o', messages: hi }, to('tnokey', 'gemini-2.5-flash'))
+      .catch((e: unknown) => e)) as APIError;
+    expect(err.status).toBe(500);
+    expect(err.headers?.get('x-oco-attempts')).toBe('2');
+    expect((await attempts('tnokey')).map((r) => r.model)).toEqual(['gpt-4o', 'gpt-4o']);
   });
 
   it('falls back on a streamed call whose status line is a 429, before anything reached the client', async () => {
@@ -280,7 +296,7 @@ describe.each(BACKENDS.slice(0, 1))('circuit breaker and admission per attempt (
     gateway = new Gateway({
       settings: {
         baseUrls: { openai: fake.url, anthropic: fake.url, gemini: fake.url },
-        providerKeys: {},
+        providerKeys: { openai: 'sk-openai-configured', anthropic: 'sk-ant-configured' },
         maxBodyBytes: 1 << 20,
         upstreamTimeoutMs: 2000,
         admissionFailOpen: false,
@@ -324,7 +340,7 @@ describe.each(BACKENDS.slice(0, 1))('circuit breaker and admission per attempt (
     // Open: nothing forwarded; with no fallback a 503 naming the cause, with one the fallback answers at once.
     const open = await call('claude-haiku-4-5', 'none');
     expect(open.status).toBe(503);
-    expect(open.err!.headers.get('retry-after')).toBe('1');
+    expect(open.err!.headers?.get('retry-after')).toBe('1');
     expect(open.err!.message).toMatch(/circuit open/);
     const fellBack = await call('claude-haiku-4-5', 'gpt-5-nano');
     expect(fellBack).toMatchObject({ status: 200, model: 'gpt-5-nano' });

@@ -224,6 +224,7 @@ export class Fallbacks {
     json: unknown,
     header: string | string[] | undefined,
     requested?: string,
+    keyFor: (provider: ProviderName) => boolean = () => true,
   ): Promise<Attempt[]> {
     const first = translateUnified(kind, json);
     const model = (json as { model: string }).model;
@@ -234,7 +235,16 @@ export class Fallbacks {
       if (m === model) continue;
       try {
         const unified = translateUnified(kind, { ...(json as object), model: m });
-        attempts.push({ model: m, provider: unified.upstream.provider, unified });
+        const provider = unified.upstream.provider;
+        // The client's own key is for the first model's provider only: another one needs a configured key.
+        if (provider !== first.upstream.provider && !keyFor(provider)) {
+          this.deps.logger.warn(
+            { model, fallback: m, provider },
+            'fallback skipped: no configured key for its provider',
+          );
+          continue;
+        }
+        attempts.push({ model: m, provider, unified });
       } catch (err) {
         if (!(err instanceof TranslationError)) throw err;
         // A fallback that cannot take this request is passed over, not the client's error.

@@ -485,24 +485,22 @@ export class Gateway {
       // Routing decides before admission, so budgets and rate limits reserve for the model actually called.
       if (kind === 'chat') routed = this.router.route(req.headers['x-oco-route'], client.json);
       const json = routed ? routed.request : client.json;
-      attempts = await this.fallbacks.plan(
-        kind,
-        json,
-        req.headers['x-oco-fallbacks'],
-        obj(client.json)?.model as string,
-      );
+      const requested = obj(client.json)?.model as string;
+      const keys = this.deps.settings.providerKeys;
+      attempts = await this.fallbacks.plan(kind, json, req.headers['x-oco-fallbacks'], requested, (p) => !!keys[p]);
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
       return void sendJson(res, 400, err.toOpenAIError(), { 'x-request-id': id });
     }
     // Each attempt (a retry, a fallback) is admitted, journaled and recorded as a call of its own.
+    const first = attempts[0]!.provider;
     await this.fallbacks.run(
       res,
       attempts,
       { id, start },
       {
         prepare: (a, attemptId, attemptStart, n) =>
-          this.prepareUnified(req, res, client, a, attemptId, attemptStart, n, routed),
+          this.prepareUnified(req, res, client, a, attemptId, attemptStart, n, routed, a.provider !== first),
       },
     );
   }
@@ -519,7 +517,8 @@ export class Gateway {
     id: string,
     start: number,
     n: number,
-    routed?: Routed,
+    routed: Routed | undefined,
+    otherProvider: boolean,
   ): Promise<Forward | undefined> {
     const up = attempt.unified.upstream;
     const upstream = this.upstreams[up.provider];
@@ -539,7 +538,7 @@ export class Gateway {
       const refusal = await this.admit(call, body.length, extraHeaders, up.body);
       if (refusal) return void this.refuse(call, res, refusal);
     }
-    const headers = this.unifiedHeaders(req, adapter, client.auth);
+    const headers = this.unifiedHeaders(req, adapter, client.auth, otherProvider);
     headers['content-length'] = String(body.length);
     this.journalIntent(call, body.length);
     const options = { path: upstream.basePath + up.path, method: 'POST' as const, headers, body };
@@ -551,7 +550,12 @@ export class Gateway {
    * the unified routes take the provider key from OpenAI's slot (unless it held a
    * virtual key) and put it where the provider expects one, else the configured key.
    */
-  private unifiedHeaders(req: IncomingMessage, adapter: ProviderAdapter, auth: Auth): Record<string, string> {
+  private unifiedHeaders(
+    req: IncomingMessage,
+    adapter: ProviderAdapter,
+    auth: Auth,
+    configuredOnly = false,
+  ): Record<string, string> {
     const out: Record<string, string> = {};
     const raw = req.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
@@ -562,7 +566,8 @@ export class Gateway {
     out['accept-encoding'] = 'identity';
     out['content-type'] = 'application/json';
     if (adapter.name === 'anthropic') out['anthropic-version'] ??= ANTHROPIC_VERSION;
-    const fromClient = auth.presented === 'slot' ? undefined : bearer(req.headers.authorization);
+    // A fallback on another provider than the one the client's key was sent for gets the configured key only.
+    const fromClient = auth.presented === 'slot' || configuredOnly ? undefined : bearer(req.headers.authorization);
     const key = fromClient || this.deps.settings.providerKeys[adapter.name];
     if (key) {
       const [h, v] = adapter.credentialHeader(key);
