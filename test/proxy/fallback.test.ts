@@ -116,6 +116,23 @@ describe('fallbacks and retries on the unified endpoint', () => {
     ]);
   });
 
+  it('bills a failed attempt when the provider reports usage in its error answer', async () => {
+    // An overloaded Anthropic answer that still reports what it read: billed, then the fallback answers.
+    const usage = { input_tokens: 1000, output_tokens: 0 };
+    const body = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, usage };
+    h.fake.script('claude-sonnet-4-5', { scenario: '529', body }, { scenario: '529', body });
+    const { response } = await client.chat.completions
+      .create({ model: 'claude-sonnet-4-5', messages: hi }, to('tbilled', 'gpt-4o'))
+      .withResponse();
+    expect(response.headers.get('x-oco-model')).toBe('gpt-4o');
+    // claude-sonnet-4-5 input: 1000 × $3/M = $0.003 per failed attempt
+    expect(await attempts('tbilled')).toEqual([
+      { model: 'claude-sonnet-4-5', status: 529, errorClass: 'upstream_5xx', cost: '0.003' },
+      { model: 'claude-sonnet-4-5', status: 529, errorClass: 'upstream_5xx', cost: '0.003' },
+      { model: 'gpt-4o-2024-08-06', status: 200, errorClass: null, cost: '0.00525' },
+    ]);
+  });
+
   it('honours a short Retry-After (seconds or retry-after-ms) and retries the same model', async () => {
     h.fake.script('gpt-4o', { scenario: '429', headers: { 'retry-after': '0.3' } });
     let started = Date.now();

@@ -40,6 +40,8 @@ export interface FakeStep {
   scenario: string;
   delayMs?: number;
   headers?: Record<string, string | null>;
+  /** An error answer's body instead of the provider's usual one (e.g. one that reports usage). */
+  body?: unknown;
 }
 
 export interface FakeLlm {
@@ -134,7 +136,8 @@ async function route(
     req.socket.destroy();
     return;
   }
-  if (/^[45]\d\d$/.test(o.scenario)) return sendProviderError(res, provider, Number(o.scenario), undefined, extra);
+  if (/^[45]\d\d$/.test(o.scenario))
+    return sendProviderError(res, provider, Number(o.scenario), undefined, extra, step?.body);
   let body: any;
   try {
     body = raw ? JSON.parse(raw) : {};
@@ -197,6 +200,7 @@ function sendProviderError(
   status: number,
   message = status === 429 ? 'Rate limit reached' : 'The server had an error',
   extra: Record<string, string | null> = {},
+  override?: unknown,
 ): void {
   const body =
     provider === 'anthropic'
@@ -223,7 +227,7 @@ function sendProviderError(
               code: status === 429 ? 'rate_limit_exceeded' : null,
             },
           };
-  const text = JSON.stringify(body);
+  const text = JSON.stringify(override ?? body);
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
