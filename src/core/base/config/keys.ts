@@ -430,7 +430,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     type: 'int',
     default: 5,
     min: 1,
-    max: 1000,
+    max: 100000,
     description: 'Consecutive failed attempts after which an upstream is skipped (its circuit opens).',
   },
   {
