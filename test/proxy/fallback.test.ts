@@ -294,7 +294,7 @@ class ModelBudget implements AdmissionControl {
   async close(): Promise<void> {}
 }
 
-describe.each(BACKENDS.slice(0, 1))('circuit breaker and admission per attempt ($name)', (backend) => {
+describe.each(BACKENDS)('circuit breaker and admission per attempt ($name)', (backend) => {
   let fake: FakeLlm;
   let store: Store;
   let cleanup: () => Promise<void>;
@@ -304,6 +304,7 @@ describe.each(BACKENDS.slice(0, 1))('circuit breaker and admission per attempt (
   let client: OpenAI;
   const home = tempHome();
   beforeAll(async () => {
+    if (!backend.available()) return;
     fake = await startFakeLlm();
     ({ store, cleanup } = await backend.open());
     control = new ModelBudget();
@@ -349,53 +350,59 @@ describe.each(BACKENDS.slice(0, 1))('circuit breaker and admission per attempt (
       );
   const sentTo = (model: string) => fake.requests.filter((r) => r.body.includes(`"model":"${model}"`)).length;
 
-  it('opens after N failures (skipped, 503 with Retry-After), half-opens after the cool-down, closes on success', async () => {
-    fake.script('claude-haiku-4-5', '500', '500');
-    expect((await call('claude-haiku-4-5', 'none')).status).toBe(500);
-    expect((await call('claude-haiku-4-5', 'none')).status).toBe(500);
-    const before = sentTo('claude-haiku-4-5');
-    // Open: nothing forwarded; with no fallback a 503 naming the cause, with one the fallback answers at once.
-    const open = await call('claude-haiku-4-5', 'none');
-    expect(open.status).toBe(503);
-    expect(open.err!.headers?.get('retry-after')).toBe('1');
-    expect(open.err!.message).toMatch(/circuit open/);
-    const fellBack = await call('claude-haiku-4-5', 'gpt-5-nano');
-    expect(fellBack).toMatchObject({ status: 200, model: 'gpt-5-nano' });
-    expect(sentTo('claude-haiku-4-5')).toBe(before);
-    // After the cool-down one probe goes through; it succeeds, the circuit closes.
-    await new Promise((r) => setTimeout(r, 450));
-    expect(await call('claude-haiku-4-5', 'none')).toMatchObject({ status: 200, model: 'claude-haiku-4-5' });
-    expect(sentTo('claude-haiku-4-5')).toBe(before + 1);
-    // Closed again: one more failure does not open it (the count restarted).
-    fake.script('claude-haiku-4-5', '500');
-    expect((await call('claude-haiku-4-5', 'none')).status).toBe(500);
-    expect((await call('claude-haiku-4-5', 'none')).status).toBe(200);
-  });
+  it.skipIf(!backend.available())(
+    'opens after N failures (skipped, 503 with Retry-After), half-opens after the cool-down, closes on success',
+    async () => {
+      fake.script('claude-haiku-4-5', '500', '500');
+      expect((await call('claude-haiku-4-5', 'none')).status).toBe(500);
+      expect((await call('claude-haiku-4-5', 'none')).status).toBe(500);
+      const before = sentTo('claude-haiku-4-5');
+      // Open: nothing forwarded; with no fallback a 503 naming the cause, with one the fallback answers at once.
+      const open = await call('claude-haiku-4-5', 'none');
+      expect(open.status).toBe(503);
+      expect(open.err!.headers?.get('retry-after')).toBe('1');
+      expect(open.err!.message).toMatch(/circuit open/);
+      const fellBack = await call('claude-haiku-4-5', 'gpt-5-nano');
+      expect(fellBack).toMatchObject({ status: 200, model: 'gpt-5-nano' });
+      expect(sentTo('claude-haiku-4-5')).toBe(before);
+      // After the cool-down one probe goes through; it succeeds, the circuit closes.
+      await new Promise((r) => setTimeout(r, 450));
+      expect(await call('claude-haiku-4-5', 'none')).toMatchObject({ status: 200, model: 'claude-haiku-4-5' });
+      expect(sentTo('claude-haiku-4-5')).toBe(before + 1);
+      // Closed again: one more failure does not open it (the count restarted).
+      fake.script('claude-haiku-4-5', '500');
+      expect((await call('claude-haiku-4-5', 'none')).status).toBe(500);
+      expect((await call('claude-haiku-4-5', 'none')).status).toBe(200);
+    },
+  );
 
-  it('moves the reservation: each attempt is admitted for its model, and a refused fallback ends the chain', async () => {
-    fake.script('gpt-5-nano', '500');
-    const first = control.admits.length;
-    const r = await call('gpt-5-nano', 'gpt-4o,gpt-4.1-mini');
-    expect(r.status).toBe(429);
-    expect(r.err!.error).toMatchObject({ type: 'budget_exceeded' });
-    const admits = control.admits.slice(first);
-    expect(admits.map((a) => a.model)).toEqual(['gpt-5-nano', 'gpt-4o']);
-    expect(admits[0]!.requestId).not.toBe(admits[1]!.requestId);
-    // The failed attempt's ticket is settled once, as failed, at the cost recorded (0: no usage in a 500).
-    const settled = control.settles.filter((s) => s.ticket === admits[0]!.requestId);
-    expect(settled).toHaveLength(1);
-    expect(settled[0]!.info).toMatchObject({ failed: true });
-    expect(String(settled[0]!.info.costUsd)).toBe('0');
-    expect(sentTo('gpt-4o')).toBe(0);
-    expect(sentTo('gpt-4.1-mini')).toBe(0);
-    await recorder.flush();
-    const rows = await store.all<Record<string, any>>(
-      'SELECT model, status_code, error_class FROM api_requests WHERE id IN ($1, $2) ORDER BY ts',
-      [admits[0]!.requestId, admits[1]!.requestId],
-    );
-    expect(rows.map((x) => [x.model, Number(x.status_code), x.error_class])).toEqual([
-      ['gpt-5-nano', 500, 'upstream_5xx'],
-      ['gpt-4o', 429, 'refused'],
-    ]);
-  });
+  it.skipIf(!backend.available())(
+    'moves the reservation: each attempt is admitted for its model, and a refused fallback ends the chain',
+    async () => {
+      fake.script('gpt-5-nano', '500');
+      const first = control.admits.length;
+      const r = await call('gpt-5-nano', 'gpt-4o,gpt-4.1-mini');
+      expect(r.status).toBe(429);
+      expect(r.err!.error).toMatchObject({ type: 'budget_exceeded' });
+      const admits = control.admits.slice(first);
+      expect(admits.map((a) => a.model)).toEqual(['gpt-5-nano', 'gpt-4o']);
+      expect(admits[0]!.requestId).not.toBe(admits[1]!.requestId);
+      // The failed attempt's ticket is settled once, as failed, at the cost recorded (0: no usage in a 500).
+      const settled = control.settles.filter((s) => s.ticket === admits[0]!.requestId);
+      expect(settled).toHaveLength(1);
+      expect(settled[0]!.info).toMatchObject({ failed: true });
+      expect(String(settled[0]!.info.costUsd)).toBe('0');
+      expect(sentTo('gpt-4o')).toBe(0);
+      expect(sentTo('gpt-4.1-mini')).toBe(0);
+      await recorder.flush();
+      const rows = await store.all<Record<string, any>>(
+        'SELECT model, status_code, error_class FROM api_requests WHERE id IN ($1, $2) ORDER BY ts',
+        [admits[0]!.requestId, admits[1]!.requestId],
+      );
+      expect(rows.map((x) => [x.model, Number(x.status_code), x.error_class])).toEqual([
+        ['gpt-5-nano', 500, 'upstream_5xx'],
+        ['gpt-4o', 429, 'refused'],
+      ]);
+    },
+  );
 });
