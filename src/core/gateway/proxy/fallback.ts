@@ -326,11 +326,16 @@ export class Fallbacks {
     else b.success(upstream);
   }
 
-  /** The stored list for a model: a stale table is re-read in the background, a first one waited for. */
+  /**
+   * The stored list for a model. A table older than the TTL is re-read in the background while calls
+   * keep using it; one older than twice the TTL (a first one, or after an idle spell) is waited for.
+   * So a change applies within 2 × TTL whatever the traffic, and a busy gateway never waits.
+   */
   private async stored(model: string, requested: string | undefined): Promise<string[]> {
-    if (Date.now() - this.listsAt >= FALLBACK_LISTS_TTL_MS) {
+    const age = Date.now() - this.listsAt;
+    if (age >= FALLBACK_LISTS_TTL_MS) {
       this.loading ??= this.load();
-      if (this.listsAt === 0) await this.loading;
+      if (age >= 2 * FALLBACK_LISTS_TTL_MS) await this.loading;
     }
     return this.lists.get(model) ?? (requested === undefined ? undefined : this.lists.get(requested)) ?? [];
   }
