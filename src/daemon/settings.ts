@@ -23,6 +23,12 @@ export function gatewaySettings(config: OcoConfig): GatewaySettings {
     routeStrategy: config.string('route.strategy') as Strategy,
     routeTiers: config.string('route.tiers'),
     env: config.env,
+    retry: {
+      retries: config.int('route.retries'),
+      retryBaseMs: config.int('route.retryBaseMs'),
+      retryMaxWaitMs: config.int('route.retryMaxWaitMs'),
+    },
+    breaker: { failures: config.int('route.breakerFailures'), cooldownMs: config.int('route.breakerCooldownMs') },
   };
 }
 

@@ -43,7 +43,7 @@ describe.each(ENGINES)('routing strategy per key and team ($engine)', ({ engine,
     await setRoutePolicy(h.daemon.store, { key: 'careful' }, 'quality');
     await setRoutePolicy(h.daemon.store, { key: ids.pinned }, 'off');
     // Set before the daemon's next read: the test waits for it instead of restarting anything.
-    await waitFor(async () => (await call({ key: 'pinned' })).routedHeader === null, 5000, 'policies read');
+    await waitFor(async () => (await call({ key: 'pinned' })).strategy === 'off', 5000, 'policies read');
   }, 60_000);
   afterAll(async () => h?.stop());
 
@@ -67,31 +67,36 @@ describe.each(ENGINES)('routing strategy per key and team ($engine)', ({ engine,
       .withResponse();
     return {
       upstreamModel: JSON.parse(h.fake.last()!.body).model as string,
-      routedHeader: response.headers.get('x-oco-model'),
+      strategy: response.headers.get('x-oco-route'),
+      modelHeader: response.headers.get('x-oco-model'),
       id: response.headers.get('x-request-id')!,
     };
   }
 
   it.skipIf(!available)('precedence: header, then key, then team, then config; off pins', async () => {
     // config (quality): no key, no team
-    expect(await call()).toMatchObject({ upstreamModel: 'gpt-4o', routedHeader: 'gpt-4o' });
+    expect(await call()).toMatchObject({ upstreamModel: 'gpt-4o', strategy: 'quality', modelHeader: 'gpt-4o' });
     // team (cost), named by the header or by the key's own team
     expect(await call({ headers: { 'X-Team-ID': 'fast' } })).toMatchObject({ upstreamModel: 'gpt-5-nano' });
-    expect(await call({ key: 'plain' })).toMatchObject({ upstreamModel: 'gpt-5-nano', routedHeader: 'gpt-5-nano' });
+    expect(await call({ key: 'plain' })).toMatchObject({
+      upstreamModel: 'gpt-5-nano',
+      strategy: 'cost',
+      modelHeader: 'gpt-5-nano',
+    });
     // key (quality) beats team (cost)
-    expect(await call({ key: 'careful' })).toMatchObject({ upstreamModel: 'gpt-4o', routedHeader: 'gpt-4o' });
+    expect(await call({ key: 'careful' })).toMatchObject({ upstreamModel: 'gpt-4o', strategy: 'quality' });
     // key off pins, whatever the team and the config say
-    expect(await call({ key: 'pinned' })).toMatchObject({ upstreamModel: 'gpt-4o', routedHeader: null });
+    expect(await call({ key: 'pinned' })).toMatchObject({ upstreamModel: 'gpt-4o', strategy: 'off' });
     // the header beats the key, and X-OCO-Route: off always pins
     const header = (v: string) => ({ 'X-OCO-Route': v });
     expect(await call({ key: 'careful', headers: header('cost') })).toMatchObject({ upstreamModel: 'gpt-5-nano' });
     expect(await call({ key: 'plain', headers: header('off') })).toMatchObject({
       upstreamModel: 'gpt-4o',
-      routedHeader: null,
+      strategy: 'off',
     });
     expect(await call({ headers: { ...header('off'), 'X-Team-ID': 'fast' } })).toMatchObject({
       upstreamModel: 'gpt-4o',
-      routedHeader: null,
+      strategy: 'off',
     });
     // a routed call is recorded as routed, whichever rule chose the strategy
     const routed = await call({ key: 'plain' });
@@ -113,7 +118,7 @@ describe.each(ENGINES)('routing strategy per key and team ($engine)', ({ engine,
       policy: { scope: 'key', subject: ids.plain, key_name: 'plain', key_status: 'active', strategy: 'off' },
     });
     const t0 = Date.now();
-    await waitFor(async () => (await call({ key: 'plain' })).routedHeader === null, 5000, 'key set to off');
+    await waitFor(async () => (await call({ key: 'plain' })).strategy === 'off', 5000, 'key set to off');
     const setMs = Date.now() - t0;
     expect(setMs).toBeLessThan(4000);
 

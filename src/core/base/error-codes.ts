@@ -117,6 +117,12 @@ export const ERROR_CODES = {
     ...U,
     meaning: 'oco route explain: the file is not an OpenAI chat request in JSON (file:line:column for bad JSON)',
   },
+  OCO_ROUTE_FALLBACK_INVALID: {
+    ...U,
+    meaning:
+      'oco route fallbacks set: a model no provider claims, a repeated model, or the model among its own fallbacks',
+  },
+  OCO_ROUTE_FALLBACK_NOT_FOUND: { ...N, meaning: 'oco route fallbacks unset: the model has no fallback list' },
   // cloud costs
   OCO_COSTS_NO_PROVIDER: { ...C, meaning: 'no cloud provider is configured for costs ingest' },
   OCO_AWS_NOT_CONFIGURED: { ...C, meaning: 'AWS was named but is not configured' },

@@ -33,6 +33,10 @@ import {
  * With tools offered and no tool result yet, each provider's model calls the tools
  * (tools.ts: which ones, arguments, and the checks on the results sent back), in its
  * own wire format, streamed or not. JSON mode / structured output answers JSON text.
+ * Or per model, from a script the test sets (`fake.script(model, ...steps)`): each request for that model
+ * (the body's `model`, Gemini's path model) takes the next step, so a sequence such as 429, 500, ok
+ * can be played to the gateway's retries and fallbacks; a step may add response headers (Retry-After).
+ * Any 4xx/5xx status can be a scenario; error answers carry the provider's own error body.
  * Usage numbers are fixed (FAKE_USAGE) so tests can hand-compute costs.
  */
 export const FAKE_USAGE = {
@@ -50,8 +54,19 @@ export interface SeenRequest {
   body: string;
 }
 
+/** One scripted answer: a scenario (as x-fake-scenario), a delay and extra response headers (null removes one). */
+export interface FakeStep {
+  scenario: string;
+  delayMs?: number;
+  headers?: Record<string, string | null>;
+  /** An error answer's body instead of the provider's usual one (e.g. one that reports usage). */
+  body?: unknown;
+}
+
 export interface FakeLlm {
   url: string;
+  /** Queues answers for requests naming this model; once they are used up, the model answers normally. */
+  script(model: string, ...steps: Array<string | FakeStep>): void;
   requests: SeenRequest[];
   /** Requests whose response the fake wrote to the end (a provider would bill them), in order. */
   answered: SeenRequest[];
@@ -68,6 +83,7 @@ export async function startFakeLlm(options: { pathPrefix?: string; scenario?: st
   const requests: SeenRequest[] = [];
   const prefix = options.pathPrefix ?? '';
   const answered: SeenRequest[] = [];
+  const scripts = new Map<string, FakeStep[]>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -84,7 +100,7 @@ export async function startFakeLlm(options: { pathPrefix?: string; scenario?: st
         if (!req.url?.startsWith(`${prefix}/`)) return sendProviderError(res, 'openai', 404, `no route ${req.url}`);
         req.url = req.url.slice(prefix.length);
       }
-      void route(req, res, body, fake.scenario).catch(() => res.destroy());
+      void route(req, res, body, scripts, fake.scenario).catch(() => res.destroy());
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -94,6 +110,11 @@ export async function startFakeLlm(options: { pathPrefix?: string; scenario?: st
     url: `http://127.0.0.1:${port}`,
     requests,
     answered,
+    script(model, ...steps) {
+      const queue = scripts.get(model) ?? [];
+      queue.push(...steps.map((s) => (typeof s === 'string' ? { scenario: s } : s)));
+      scripts.set(model, queue);
+    },
     last: () => requests[requests.length - 1],
     scenario: options.scenario,
     close: () =>
@@ -123,19 +144,34 @@ function opts(req: IncomingMessage, scenario = 'ok') {
 
 type Opts = ReturnType<typeof opts>;
 
-async function route(req: IncomingMessage, res: ServerResponse, raw: string, scenario?: string): Promise<void> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: string,
+  scripts: Map<string, FakeStep[]>,
+  scenario?: string,
+): Promise<void> {
   const o = opts(req, scenario);
   const url = new URL(req.url ?? '/', 'http://fake');
   const path = url.pathname;
   const provider =
     path.includes('/models/') && path.includes(':') ? 'gemini' : path === '/v1/messages' ? 'anthropic' : 'openai';
+  const step = scripts.get(requestModel(path, raw) ?? '')?.shift();
+  const extra: Record<string, string | null> = step?.headers ?? {};
+  if (step) {
+    o.scenario = step.scenario;
+    o.delay = step.delayMs ?? (step.scenario === 'slow' ? 60_000 : 0);
+  }
   if (o.scenario === 'slow') await sleep(o.delay);
   if (o.scenario === 'reset' && !isStream(path, raw)) {
     req.socket.destroy();
     return;
   }
-  if (o.scenario === '429' || o.scenario === '500')
-    return sendProviderError(res, provider, Number(o.scenario), undefined, o.retryAfter);
+  if (/^[45]\d\d$/.test(o.scenario)) {
+    const status = Number(o.scenario);
+    const headers = status === 429 ? { 'retry-after': o.retryAfter, ...extra } : extra;
+    return sendProviderError(res, provider, status, undefined, headers, step?.body);
+  }
   let body: any;
   try {
     body = raw ? JSON.parse(raw) : {};
@@ -176,6 +212,18 @@ async function route(req: IncomingMessage, res: ServerResponse, raw: string, sce
   sendProviderError(res, provider, 404, `no route ${path}`);
 }
 
+/** The model a request names: Gemini's in its path, the others' in the body. */
+function requestModel(path: string, raw: string): string | undefined {
+  const g = /\/models\/([^:/]+):/.exec(path);
+  if (g) return g[1];
+  try {
+    const m: unknown = JSON.parse(raw)?.model;
+    return typeof m === 'string' ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function isStream(path: string, raw: string): boolean {
   return path.includes('streamGenerateContent') || /"stream"\s*:\s*true/.test(raw);
 }
@@ -196,7 +244,8 @@ function sendProviderError(
   provider: string,
   status: number,
   message = status === 429 ? 'Rate limit reached' : 'The server had an error',
-  retryAfter = '1',
+  extra: Record<string, string | null> = {},
+  override?: unknown,
 ): void {
   const body =
     provider === 'anthropic'
@@ -223,12 +272,17 @@ function sendProviderError(
               code: status === 429 ? 'rate_limit_exceeded' : null,
             },
           };
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
+  const text = JSON.stringify(override ?? body);
+  const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
-    ...(status === 429 ? { 'retry-after': retryAfter } : {}),
-  });
+    ...(status === 429 ? { 'retry-after': '1' } : {}),
+  };
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === null) delete headers[k];
+    else headers[k] = v;
+  }
+  res.writeHead(status, headers);
   res.end(text);
 }
 

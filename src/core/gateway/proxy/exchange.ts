@@ -36,7 +36,7 @@ export class Exchange implements UpstreamEvents, BufferedAnswer {
     protected readonly call: Call,
     protected readonly res: ServerResponse,
     protected readonly adapter: ProviderAdapter,
-    private readonly extraHeaders: Record<string, string>,
+    protected readonly extraHeaders: Record<string, string>,
     private readonly rewrite: boolean,
     protected readonly settings: ExchangeSettings,
     private readonly done: () => void,
@@ -115,7 +115,7 @@ export class Exchange implements UpstreamEvents, BufferedAnswer {
     this.end();
   }
 
-  private end(): void {
+  protected end(): void {
     this.finished = true;
     this.done();
   }

@@ -23,16 +23,10 @@ import { HOP_BY_HOP, OCO_HEADERS, firstHeader, readBody, sendError, sendJson } f
 import { requestTextChars } from './outcome.js';
 import { PROVIDERS, type ProviderAdapter, type RequestInfo } from './providers/index.js';
 import { bearer, obj, tryParse } from './providers/common.js';
-import { TranslatedExchange } from './translated.js';
+import { CircuitBreakers, type BreakerSettings } from './breaker.js';
+import { DEFAULT_RETRY, Fallbacks, type Attempt, type Forward, type RetrySettings } from './fallback.js';
 import { ChatRouter, type Routed } from './routing.js';
-import {
-  listedProviders,
-  listModels,
-  translateUnified,
-  unifiedKind,
-  type UnifiedKind,
-  type UnifiedRequest,
-} from './unified.js';
+import { listedProviders, listModels, unifiedKind, type UnifiedKind } from './unified.js';
 import { safeEqual } from './secret.js';
 import {
   DEFAULT_REGISTRY_TTL_MS,
@@ -60,7 +54,13 @@ export interface GatewaySettings {
   env?: NodeJS.ProcessEnv;
   /** How long a read of the upstream registry serves calls before it is read again (2 s). */
   upstreamsTtlMs?: number;
+  /** Retries and backoff on the unified routes (route.retries, route.retryBaseMs, route.retryMaxWaitMs). */
+  retry?: RetrySettings;
+  /** The circuit breaker per upstream (route.breakerFailures, route.breakerCooldownMs). */
+  breaker?: BreakerSettings;
 }
+
+const DEFAULT_BREAKER: BreakerSettings = { failures: 5, cooldownMs: 30_000 };
 
 export interface GatewayDeps {
   settings: GatewaySettings;
@@ -221,6 +221,7 @@ export class Gateway {
   /** Keep-alive pools of registered upstreams, opened on their first call. */
   private readonly registeredPools = new Map<string, Upstream>();
   private poolsGeneration = 0;
+  private readonly fallbacks: Fallbacks;
 
   constructor(private readonly deps: GatewayDeps) {
     this.admission = deps.admission ?? [];
@@ -252,6 +253,17 @@ export class Gateway {
     this.upstreams = Object.fromEntries(
       (Object.keys(PROVIDERS) as ProviderName[]).map((name) => [name, this.newUpstream(s.baseUrls[name], name)]),
     ) as Record<ProviderName, Upstream>;
+    this.fallbacks = new Fallbacks({
+      store: deps.store,
+      logger: deps.logger,
+      retry: s.retry ?? DEFAULT_RETRY,
+      breakers: new CircuitBreakers(s.breaker ?? DEFAULT_BREAKER),
+      exchange: this.exchange,
+      // A registered upstream has a breaker of its own; a built-in provider one for all its deployments
+      // (a deployment answering 429 leaves the rotation on its own: directory.rotation).
+      upstreamId: (a) =>
+        a.unified.upstream.upstream ? `upstream:${a.unified.upstream.upstream}` : `builtin:${a.provider}`,
+    });
     this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => this.handle(req, res));
   }
 
@@ -569,45 +581,75 @@ export class Gateway {
       const providers = [...this.modelProviders, ...this.directory.routable.keys()];
       return void sendJson(res, 200, listModels(this.deps.prices(), providers), { 'x-request-id': id });
     }
-    let u: UnifiedRequest;
     let routed: Routed | undefined;
+    let strategy: Strategy | undefined;
+    let attempts: Attempt[];
     try {
       // Routing decides before admission, so budgets and rate limits reserve for the model actually called.
-      if (kind === 'chat')
-        routed = this.router.route(req.headers['x-oco-route'], client.json, () => routeSubject(req, client.auth), {
+      if (kind === 'chat') {
+        let subject: ReturnType<typeof routeSubject> | undefined;
+        const who = () => (subject ??= routeSubject(req, client.auth));
+        const header = req.headers['x-oco-route'];
+        // The strategy applied goes back in X-OCO-Route (header, key, team or config: the client can tell).
+        strategy = this.router.strategy(header, who).strategy;
+        routed = this.router.route(header, client.json, who, {
           clientKey: client.auth.presented !== 'slot' && Boolean(bearer(req.headers.authorization)),
           configured: this.modelProviders,
         });
-      u = translateUnified(kind, routed ? routed.request : client.json, this.directory.routable);
+      }
+      const json = routed ? routed.request : client.json;
+      const requested = obj(client.json)?.model as string;
+      const keys = this.deps.settings.providerKeys;
+      attempts = await this.fallbacks.plan(kind, json, req.headers['x-oco-fallbacks'], requested, {
+        keyFor: (p) => !!keys[p],
+        upstreams: this.directory.routable,
+      });
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
       return void sendJson(res, 400, err.toOpenAIError(), { 'x-request-id': id });
     }
-    const p = await this.prepareUnified(req, res, client, u.upstream, id, start, routed);
-    if (!p) return;
-    this.journalIntent(p.call, p.bodyBytes);
-    const options = { path: p.path, method: 'POST' as const, headers: p.headers, body: p.body };
-    await new Promise<void>((done) =>
-      new TranslatedExchange(p.call, res, p.extraHeaders, this.exchange, done, u.translation).start(
-        p.upstream.pool,
-        options,
-      ),
+    // Each attempt (a retry, a fallback) is admitted, journaled and recorded as a call of its own.
+    const first = attempts[0]!.provider;
+    await this.fallbacks.run(
+      res,
+      attempts,
+      { id, start },
+      {
+        prepare: async (a, attemptId, attemptStart, n) => {
+          const f = await this.prepareUnified(
+            req,
+            res,
+            client,
+            a,
+            attemptId,
+            attemptStart,
+            n,
+            routed,
+            a.provider !== first,
+          );
+          if (f && strategy) f.extraHeaders['x-oco-route'] = strategy;
+          return f;
+        },
+      },
     );
   }
 
   /**
-   * Attribution, admission and the upstream request of a translated call, judged on
-   * the provider's request as the passthrough would judge the same request.
+   * Attribution, admission, the journal intent and the upstream request of one attempt of a translated
+   * call, judged on the provider's request as the passthrough would judge the same request.
    */
   private async prepareUnified(
     req: IncomingMessage,
     res: ServerResponse,
     client: { auth: Auth; json: unknown },
-    up: UpstreamRequest,
+    attempt: Attempt,
     id: string,
     start: number,
-    routed?: Routed,
-  ): Promise<Prepared | undefined> {
+    n: number,
+    routed: Routed | undefined,
+    otherProvider: boolean,
+  ): Promise<Forward | undefined> {
+    const up = attempt.unified.upstream;
     const adapter = PROVIDERS[up.provider];
     const endpoint = up.path.split('?', 1)[0]!;
     const info = adapter.requestInfo(endpoint, up.body);
@@ -623,21 +665,21 @@ export class Gateway {
     call.upstreamId = target.id;
     if (target.deployment) call.deployment = target.deployment;
     const body = Buffer.from(JSON.stringify(up.body));
-    const extraHeaders: Record<string, string> = {};
-    if (routed) {
-      call.route = routed.route;
-      extraHeaders['x-oco-model'] = routed.model;
-    }
+    // Which model answered, and on which attempt: the client names the model, so the header does too.
+    const extraHeaders: Record<string, string> = { 'x-oco-model': attempt.model, 'x-oco-attempts': String(n) };
+    if (routed?.route) call.route = routed.route;
     if (this.admission.length > 0) {
       const refusal = await this.admit(call, body.length, extraHeaders, up.body);
       if (refusal) return void this.refuse(call, res, refusal);
     }
-    const headers = this.unifiedHeaders(req, adapter, client.auth, target);
+    const headers = this.unifiedHeaders(req, adapter, client.auth, target, otherProvider);
     headers['content-length'] = String(body.length);
+    this.journalIntent(call, body.length);
     // An OpenAI-compatible base URL ends with its version (…/v1, as its SDK setting does); a built-in's before it.
     const path =
       upstream.basePath + (target.kind === 'openai-compatible' ? up.path.replace(/^\/v1(?=\/)/, '') : up.path);
-    return { call, upstream, path, headers, body, bodyBytes: body.length, extraHeaders, rewrite: true };
+    const options = { path, method: 'POST' as const, headers, body };
+    return { call, pool: upstream.pool, options, extraHeaders };
   }
 
   /**
@@ -650,6 +692,7 @@ export class Gateway {
     adapter: ProviderAdapter,
     auth: Auth,
     target: ResolvedUpstream,
+    configuredOnly = false,
   ): Record<string, string> {
     const out: Record<string, string> = {};
     const raw = req.rawHeaders;
@@ -661,7 +704,8 @@ export class Gateway {
     out['accept-encoding'] = 'identity';
     out['content-type'] = 'application/json';
     if (adapter.name === 'anthropic') out['anthropic-version'] ??= ANTHROPIC_VERSION;
-    const fromClient = auth.presented === 'slot' ? undefined : bearer(req.headers.authorization);
+    // A fallback on another provider than the one the client's key was sent for gets the configured key only.
+    const fromClient = auth.presented === 'slot' || configuredOnly ? undefined : bearer(req.headers.authorization);
     // A registered upstream with its own key always uses it; an OpenAI-compatible one never gets a built-in's key.
     const configured = target.kind === 'openai-compatible' ? undefined : this.deps.settings.providerKeys[adapter.name];
     const key = target.key ?? (fromClient || configured);

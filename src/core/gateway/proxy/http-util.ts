@@ -23,6 +23,7 @@ export const HOP_BY_HOP = new Set([
 export const OCO_HEADERS = new Set([
   'x-oco-key',
   'x-oco-route',
+  'x-oco-fallbacks',
   'x-oco-tags',
   'x-org-id',
   'x-team-id',
@@ -36,6 +37,7 @@ export type ErrorType =
   | 'request_too_large'
   | 'upstream_unreachable'
   | 'upstream_timeout'
+  | 'upstream_unavailable'
   | 'not_found'
   | 'admin_disabled'
   | 'admin_auth_error'

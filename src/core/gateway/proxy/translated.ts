@@ -20,7 +20,12 @@ export interface AnswerTranslation {
   stream?: () => StreamTranslator;
 }
 
-const UNREADABLE = { message: 'the provider answer could not be read', type: 'api_error', param: null, code: null };
+export const UNREADABLE = {
+  message: 'the provider answer could not be read',
+  type: 'api_error',
+  param: null,
+  code: null,
+};
 
 /**
  * A forwarded call whose answer is translated: the same exchange (upstream
@@ -34,7 +39,7 @@ export class TranslatedExchange extends Exchange {
     extraHeaders: Record<string, string>,
     settings: ExchangeSettings,
     done: () => void,
-    private readonly translation: AnswerTranslation,
+    protected readonly translation: AnswerTranslation,
   ) {
     super(call, res, PROVIDERS[call.wire], extraHeaders, true, settings, done);
   }

@@ -7,6 +7,7 @@ import { spendGuarantees } from './0007_spend_guarantees.js';
 import { usageRefused } from './0008_usage_refused.js';
 import { cloudCostsRollup } from './0009_cloud_costs_rollup.js';
 import { routing } from './0010_routing.js';
+import { fallbacks } from './0011_fallbacks.js';
 import { upstreams } from './0013_upstreams.js';
 import { routePolicies } from './0014_route_policies.js';
 import { costAnomalies } from './0015_cost_anomalies.js';
@@ -33,6 +34,7 @@ export const MIGRATIONS: readonly Migration[] = [
   usageRefused,
   cloudCostsRollup,
   routing,
+  fallbacks,
   upstreams,
   routePolicies,
   costAnomalies,
