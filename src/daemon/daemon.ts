@@ -12,6 +12,7 @@ import type { Store } from '../core/base/store/types.js';
 import { CallJournal } from '../core/gateway/usage/call-journal.js';
 import { recoverCallJournal, type RecoveredCall } from '../core/gateway/usage/call-recovery.js';
 import { Recorder } from '../core/gateway/usage/recorder.js';
+import { openResponseCache } from '../core/gateway/cache/index.js';
 import { startBackgroundJobs } from './jobs.js';
 import { gatewaySettings, isLoopback } from './settings.js';
 import { callJournalDir, clearState, spillDir, version, writeState, type DaemonState } from './state.js';
@@ -90,6 +91,7 @@ export async function startDaemon(
   recorder.start();
   const { admission, adminRoutes } = await loadSpendModule(config, store, logger, recovered.settle);
   const keys = new KeyCache(store);
+  const responseCache = openResponseCache(config, store, logger);
   const gateway = new Gateway({
     settings,
     store,
@@ -100,6 +102,7 @@ export async function startDaemon(
     logger,
     admission,
     adminRoutes,
+    cache: responseCache.cache,
     version: version(),
   });
 
@@ -109,6 +112,7 @@ export async function startDaemon(
   } catch (err) {
     await recorder.stop();
     journal.close();
+    await responseCache.close();
     await store.close();
     clearInterval(priceTimer);
     log.close();
@@ -158,6 +162,7 @@ export async function startDaemon(
         await c
           .close()
           .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'admission control close failed'));
+      await responseCache.close().catch(() => {});
       clearInterval(priceTimer);
       const stats = recorder.snapshot();
       await store.close().catch(() => {});

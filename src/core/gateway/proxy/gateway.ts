@@ -13,7 +13,7 @@ import type { AdminRoute, AdmissionControl, AdmissionRequest } from './admission
 import type { Attribution, ProviderName } from '../model.js';
 import { parseTierOverrides } from '../routing/tiers.js';
 import type { Strategy } from '../routing/strategy.js';
-import { TranslationError, type UpstreamRequest } from '../translate/types.js';
+import { TranslationError } from '../translate/types.js';
 import { handleAdmin } from './admin.js';
 import { resolveAttribution } from './attribution.js';
 import { CallFinisher, type Call } from './call.js';
@@ -26,6 +26,10 @@ import { TranslatedExchange } from './translated.js';
 import { ChatRouter, type Routed } from './routing.js';
 import { listModels, translateUnified, unifiedKind, type UnifiedKind, type UnifiedRequest } from './unified.js';
 import { safeEqual } from './secret.js';
+import { cacheKey, type CacheKind } from '../cache/key.js';
+import { cacheMode, type CacheMode } from '../cache/policy.js';
+import type { ResponseCache } from '../cache/response-cache.js';
+import { serveCached } from './cached.js';
 
 export interface GatewaySettings {
   baseUrls: Record<ProviderName, string>;
@@ -54,6 +58,8 @@ export interface GatewayDeps {
   logger: Logger;
   admission?: AdmissionControl[];
   adminRoutes?: AdminRoute[];
+  /** The response cache of the unified routes (cache.enabled); absent when off. */
+  cache?: ResponseCache;
   version: string;
 }
 
@@ -152,6 +158,13 @@ interface Refusal {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+}
+
+/** What a unified call asks of the response cache: its route, the cache's mode, the request as routed. */
+interface CacheAsk {
+  kind: CacheKind;
+  mode: CacheMode;
+  request: unknown;
 }
 
 /** A call ready to forward. */
@@ -463,6 +476,8 @@ export class Gateway {
     const client = await this.readClient(req, res, PROVIDERS.openai, '', id);
     if (!client) return;
     if (kind === 'models') return void sendJson(res, 200, listModels(this.deps.prices()), { 'x-request-id': id });
+    const cache = cacheMode(req.headers['x-oco-cache'], kind, client.json);
+    if (typeof cache === 'object') return void sendError(res, 400, 'invalid_request', cache.invalid, id);
     let u: UnifiedRequest;
     let routed: Routed | undefined;
     try {
@@ -473,7 +488,8 @@ export class Gateway {
       if (!(err instanceof TranslationError)) throw err;
       return void sendJson(res, 400, err.toOpenAIError(), { 'x-request-id': id });
     }
-    const p = await this.prepareUnified(req, res, client, u.upstream, id, start, routed);
+    const asked = { kind, mode: cache, request: routed ? routed.request : client.json };
+    const p = await this.prepareUnified(req, res, client, u, id, start, routed, asked);
     if (!p) return;
     this.journalIntent(p.call, p.bodyBytes);
     const options = { path: p.path, method: 'POST' as const, headers: p.headers, body: p.body };
@@ -493,11 +509,13 @@ export class Gateway {
     req: IncomingMessage,
     res: ServerResponse,
     client: { auth: Auth; json: unknown },
-    up: UpstreamRequest,
+    u: UnifiedRequest,
     id: string,
     start: number,
-    routed?: Routed,
+    routed: Routed | undefined,
+    asked: CacheAsk,
   ): Promise<Prepared | undefined> {
+    const up = u.upstream;
     const upstream = this.upstreams[up.provider];
     const adapter = upstream.adapter;
     const endpoint = up.path.split('?', 1)[0]!;
@@ -513,6 +531,8 @@ export class Gateway {
       call.route = routed.route;
       extraHeaders['x-oco-model'] = routed.model;
     }
+    // A hit needs no budget: it is answered here, before admission, and reaches no provider.
+    if (this.deps.cache && (await this.fromCache(this.deps.cache, call, res, u, asked, extraHeaders))) return undefined;
     if (this.admission.length > 0) {
       const refusal = await this.admit(call, body.length, extraHeaders, up.body);
       if (refusal) return void this.refuse(call, res, refusal);
@@ -521,6 +541,41 @@ export class Gateway {
     headers['content-length'] = String(body.length);
     const path = upstream.basePath + up.path;
     return { call, upstream, path, headers, body, bodyBytes: body.length, extraHeaders, rewrite: true };
+  }
+
+  /**
+   * The response cache's part in a unified call: true when it answered (a hit). A miss asks the
+   * translated exchange to keep its answer; a bypass (X-OCO-Cache: off, a call that is not
+   * repeatable, a cache that failed) is only shown in the X-OCO-Cache response header.
+   */
+  private async fromCache(
+    cache: ResponseCache,
+    call: Call,
+    res: ServerResponse,
+    u: UnifiedRequest,
+    asked: CacheAsk,
+    extraHeaders: Record<string, string>,
+  ): Promise<boolean> {
+    const request = obj(asked.request);
+    if (asked.mode === 'bypass' || !request) {
+      extraHeaders['x-oco-cache'] = 'bypass';
+      return false;
+    }
+    const owner = { orgId: call.attribution.orgId, provider: call.provider, model: call.info.model, kind: asked.kind };
+    const key = cacheKey({ ...owner, request });
+    const found = await cache.lookup(key, owner.orgId);
+    if (found === 'failed') {
+      extraHeaders['x-oco-cache'] = 'bypass';
+      return false;
+    }
+    if (found) {
+      serveCached(call, res, found, request, extraHeaders, this.finisher);
+      return true;
+    }
+    call.cache = { state: 'miss', savingsUsd: null };
+    extraHeaders['x-oco-cache'] = 'miss';
+    u.translation.keep = (body, costUsd) => cache.keep(key, owner, body, costUsd);
+    return false;
   }
 
   /**

@@ -23,6 +23,7 @@ export const HOP_BY_HOP = new Set([
 export const OCO_HEADERS = new Set([
   'x-oco-key',
   'x-oco-route',
+  'x-oco-cache',
   'x-oco-tags',
   'x-org-id',
   'x-team-id',

@@ -29,6 +29,13 @@ export interface UsageRecord extends StoredAttribution, TokenUsage {
   routedModel?: string | null;
   /** Routing's saving as a decimal string (original model's price − paid); null when unknown or not routed. */
   savingsUsd?: string | null;
+  /**
+   * The response cache (the unified endpoint): 'hit' (answered from the cache, cost 0, never sent upstream) or
+   * 'miss' (looked up and not found, then called); absent or null when the cache was not consulted.
+   */
+  cache?: 'hit' | 'miss' | null;
+  /** A hit's saving: what the original call cost, as a decimal string; null when unknown or not a hit. */
+  cacheSavingsUsd?: string | null;
 }
 
 export const RECORD_COLUMNS = [
@@ -60,6 +67,8 @@ export const RECORD_COLUMNS = [
   'original_model',
   'routed_model',
   'savings_usd',
+  'cache',
+  'cache_savings_usd',
 ] as const;
 
 export function recordValues(r: UsageRecord): Array<string | number | boolean | null> {
@@ -92,5 +101,7 @@ export function recordValues(r: UsageRecord): Array<string | number | boolean | 
     r.originalModel ?? null,
     r.routedModel ?? null,
     r.savingsUsd ?? null,
+    r.cache ?? null,
+    r.cacheSavingsUsd ?? null,
   ];
 }

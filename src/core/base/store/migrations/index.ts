@@ -7,6 +7,7 @@ import { spendGuarantees } from './0007_spend_guarantees.js';
 import { usageRefused } from './0008_usage_refused.js';
 import { cloudCostsRollup } from './0009_cloud_costs_rollup.js';
 import { routing } from './0010_routing.js';
+import { responseCache } from './0012_response_cache.js';
 
 export interface Migration {
   version: number;
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   usageRefused,
   cloudCostsRollup,
   routing,
+  responseCache,
 ];

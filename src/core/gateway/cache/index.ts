@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+import type { OcoConfig } from '../../base/config/resolve.js';
+import { UsageError } from '../../base/errors.js';
+import { RedisConnection, redisTarget } from '../../base/redis/connection.js';
+import type { Store } from '../../base/store/types.js';
+import type { CacheBackend } from './backend.js';
+import { RedisCacheBackend } from './redis-backend.js';
+import { ResponseCache } from './response-cache.js';
+import { StoreCacheBackend } from './store-backend.js';
+
+export interface OpenBackend {
+  backend: CacheBackend;
+  close(): Promise<void>;
+}
+
+/** The configured backend: the store, or Redis when cache.backend=redis (which then needs redis.url or redis.host). */
+export function openCacheBackend(config: OcoConfig, store: Store): OpenBackend {
+  if (config.string('cache.backend') !== 'redis')
+    return { backend: new StoreCacheBackend(store), close: async () => {} };
+  const target = redisTarget(config);
+  if (!target)
+    throw new UsageError('cache.backend is redis but no Redis is configured', {
+      hint: 'Set redis.url (REDIS_URL) or redis.host (REDIS_HOST), or use cache.backend=store.',
+    });
+  const redis = new RedisConnection(target, { connectTimeoutMs: 500 });
+  return { backend: new RedisCacheBackend(redis), close: () => redis.close() };
+}
+
+/** The gateway's response cache when cache.enabled, with what closes it. */
+export function openResponseCache(
+  config: OcoConfig,
+  store: Store,
+  logger: Logger,
+): { cache: ResponseCache | undefined; close(): Promise<void> } {
+  if (!config.bool('cache.enabled')) return { cache: undefined, close: async () => {} };
+  const { backend, close } = openCacheBackend(config, store);
+  const cache = new ResponseCache(
+    backend,
+    {
+      ttlSeconds: config.int('cache.ttlSeconds'),
+      maxEntries: config.int('cache.maxEntries'),
+      maxBytes: config.int('cache.maxBytes'),
+    },
+    logger,
+  );
+  return { cache, close };
+}

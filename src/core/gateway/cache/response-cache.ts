@@ -1,0 +1,70 @@
+import type { Logger } from 'pino';
+import type { ProviderName } from '../model.js';
+import type { CacheBackend, CacheLimits, CachedAnswer } from './backend.js';
+import type { CacheKind } from './key.js';
+
+export interface CacheSettings extends CacheLimits {
+  ttlSeconds: number;
+}
+
+/** Who a cached answer belongs to and what answered it. */
+export interface EntryOwner {
+  orgId: string;
+  provider: ProviderName;
+  model: string;
+  kind: CacheKind;
+}
+
+/**
+ * The gateway's response cache: lookups on the request path, writes after the client has
+ * its answer. The cache is an optimisation, never a point of failure: a backend error is
+ * logged and the call goes upstream as if the cache were off.
+ */
+export class ResponseCache {
+  private warned = 0;
+
+  constructor(
+    readonly backend: CacheBackend,
+    private readonly settings: CacheSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The answer kept under this key for this org; undefined on a miss, 'failed' when the backend failed. */
+  async lookup(keyHash: string, orgId: string): Promise<CachedAnswer | undefined | 'failed'> {
+    try {
+      return await this.backend.get(keyHash, orgId, new Date());
+    } catch (err) {
+      this.fault('lookup', err as Error);
+      return 'failed';
+    }
+  }
+
+  /** Keeps a successful answer (the body exactly as sent) with the original call's cost; off the request path. */
+  keep(keyHash: string, owner: EntryOwner, body: string, costUsd: string | null): void {
+    const now = new Date();
+    const bytes = Buffer.byteLength(body);
+    if (bytes > this.settings.maxBytes) return;
+    this.backend
+      .put(
+        {
+          keyHash,
+          ...owner,
+          body,
+          bytes,
+          costUsd,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + this.settings.ttlSeconds * 1000),
+        },
+        this.settings,
+      )
+      .catch((err: Error) => this.fault('store', err));
+  }
+
+  /** One warning a minute at most: a backend that is down would otherwise log once per call. */
+  private fault(what: string, err: Error): void {
+    const now = Date.now();
+    if (now - this.warned < 60_000) return;
+    this.warned = now;
+    this.logger.warn({ err: { message: err.message }, backend: this.backend.name }, `response cache ${what} failed`);
+  }
+}
