@@ -1,9 +1,11 @@
+import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/core/gateway/keys/service.js';
 import { summarize } from '../../src/core/gateway/usage/summary.js';
+import { leaseRedisDb, redisAvailable, type RedisDbLease } from '../helpers/services.js';
 import { startHarness, type Harness } from './harness.js';
 
 const ADMIN_KEY = 'admin-key-for-cache-0123456789';
@@ -325,5 +327,49 @@ describe('the response cache when off (the default)', () => {
     expect(h.fake.requests.length).toBe(calls + 2);
     expect(a.response.headers.get('x-oco-cache')).toBeNull();
     expect(b.response.headers.get('x-oco-cache')).toBeNull();
+  });
+});
+
+describe.skipIf(!redisAvailable())('the response cache in Redis', () => {
+  let h: Harness;
+  let lease: RedisDbLease;
+  let admin: Redis;
+  beforeAll(async () => {
+    lease = await leaseRedisDb();
+    admin = new Redis(lease.url);
+    await admin.flushdb();
+    h = await startHarness({ env: { OCO_CACHE_ENABLED: 'true', OCO_CACHE_BACKEND: 'redis', REDIS_URL: lease.url } });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await admin?.flushdb();
+    admin?.disconnect();
+    await lease?.release();
+  });
+
+  it('answers hits from Redis, shared by key hash, and holds no prompt text', async () => {
+    const client = new OpenAI({ apiKey: 'sk-client-key', baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const messages = [{ role: 'user' as const, content: `${MARKER} in redis` }];
+    const ask = () =>
+      client.chat.completions
+        .create({ model: 'gpt-4o', messages, temperature: 0 })
+        .withResponse()
+        .then((r) => r.response.headers.get('x-oco-cache'));
+    expect(await ask()).toBe('miss');
+    for (let i = 0; i < 100 && (await admin.keys('oco:cache:e:*')).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await ask()).toBe('hit');
+    const keys = await admin.keys('*');
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) {
+      const type = await admin.type(k);
+      const value =
+        type === 'string'
+          ? await admin.get(k)
+          : type === 'hash'
+            ? JSON.stringify(await admin.hgetall(k))
+            : JSON.stringify(await admin.zrange(k, 0, -1));
+      expect(`${k} ${value}`).not.toContain(MARKER);
+    }
   });
 });

@@ -58,7 +58,8 @@ export class ChunkAssembler {
         this.choices.set(ch.index, acc);
       }
       const d = ch.delta ?? {};
-      if (typeof d.content === 'string') acc.message.content = (acc.message.content ?? '') + d.content;
+      // The role chunk's empty content says nothing: a message of tool calls alone keeps content null.
+      if (typeof d.content === 'string' && d.content) acc.message.content = (acc.message.content ?? '') + d.content;
       for (const t of d.tool_calls ?? []) this.tool(acc.tools, t);
       if (ch.finish_reason) acc.finish_reason = ch.finish_reason;
     }
