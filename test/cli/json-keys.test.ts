@@ -100,6 +100,8 @@ const CASES: Record<string, Case> = {
   'pricing:set': c(['house-model', '--provider', 'openai', '--input', '1', '--output', '2'], { writes: true }),
   'pricing:import': c(['test/proxy/fixtures/litellm-sample.json'], { writes: true }),
   'pricing:unpriced': c([]),
+  'cache:stats': c([]),
+  'cache:clear': c(['--org', 'acme', '--confirm'], { last: 1 }),
   'route:explain': c((ctx) => ['--file', ctx.file('request.json'), '--strategy', 'cost']),
   'spend:summary': c(['--by', 'agent', '--since', '30d']),
   'spend:requests': c(['--limit', '2']),

@@ -368,7 +368,7 @@ describe.skipIf(!redisAvailable())('the response cache in Redis', () => {
           ? await admin.get(k)
           : type === 'hash'
             ? JSON.stringify(await admin.hgetall(k))
-            : JSON.stringify(await admin.zrange(k, 0, -1));
+            : JSON.stringify(await admin.zrange(k, '0', '-1'));
       expect(`${k} ${value}`).not.toContain(MARKER);
     }
   });
