@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/core/gateway/keys/service.js';
 import { summarize } from '../../src/core/gateway/usage/summary.js';
 import { leaseRedisDb, redisAvailable, type RedisDbLease } from '../helpers/services.js';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, waitFor, type Harness } from './harness.js';
 
 const ADMIN_KEY = 'admin-key-for-cache-0123456789';
 const MARKER = 'PROMPT-CANARY-cache-4d1e8b';
@@ -236,6 +236,34 @@ describe('the response cache on the unified endpoint', () => {
     expect(err).toBeInstanceOf(OpenAI.APIError);
     await new Promise((r) => setTimeout(r, 50));
     expect(await count()).toBe(before);
+  });
+
+  it('answers a hit without admission: a budget that refuses every call does not refuse a hit', async () => {
+    const org = { headers: { 'X-Org-ID': 'org-broke' } };
+    const messages = fresh();
+    const before = await count();
+    await client.chat.completions.create({ model: 'gpt-4o', messages, temperature: 0 }, org);
+    await entries(before + 1);
+    const created = await fetch(`${h.url}/api/v1/budgets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY },
+      body: JSON.stringify({ scope: 'org', entity_id: 'org-broke', limit_usd: '0.000001', period: 'daily' }),
+    });
+    expect(created.status).toBe(201);
+    // Budgets reach the gateway on its next reload (every 2 s): wait, bounded, for the first refusal.
+    const status = await waitFor(
+      () =>
+        client.chat.completions.create({ model: 'gpt-4o', messages: fresh(), temperature: 0 }, org).then(
+          () => undefined,
+          (e: { status?: number }) => e.status,
+        ),
+      6000,
+      'the budget to refuse',
+    );
+    expect(status).toBe(429);
+    const hit = await client.chat.completions.create({ model: 'gpt-4o', messages, temperature: 0 }, org).withResponse();
+    expect(hit.response.headers.get('x-oco-cache')).toBe('hit');
+    expect(hit.response.status).toBe(200);
   });
 
   it('shows hits, misses and savings in the spend summary', async () => {
