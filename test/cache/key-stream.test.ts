@@ -37,6 +37,8 @@ describe('cache mode', () => {
     expect(cacheMode('ON', 'chat', { temperature: 1 })).toBe('lookup');
     expect(cacheMode('off', 'chat', { temperature: 0 })).toBe('bypass');
     expect(cacheMode('off', 'embeddings', {})).toBe('bypass');
+    expect(cacheMode('semantic', 'chat', { temperature: 1 })).toBe('semantic');
+    expect(cacheMode('semantic', 'embeddings', {})).toBe('lookup');
     expect(cacheMode('maybe', 'chat', {})).toEqual({ invalid: expect.stringContaining('X-OCO-Cache') });
   });
 });

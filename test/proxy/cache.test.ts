@@ -128,6 +128,14 @@ describe('the response cache on the unified endpoint', () => {
     expect(body.error.message).toContain('X-OCO-Cache');
     expect(body.error.message).toContain('sometimes');
     expect(upstreamCalls()).toBe(calls);
+    const semantic = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-oco-cache': 'semantic' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: fresh() }),
+    });
+    expect(semantic.status).toBe(400);
+    expect(((await semantic.json()) as { error: { message: string } }).error.message).toContain('cache.semanticModel');
+    expect(upstreamCalls()).toBe(calls);
   });
 
   it('never answers one org from another org’s entry, by header or by virtual key', async () => {
@@ -399,5 +407,75 @@ describe.skipIf(!redisAvailable())('the response cache in Redis', () => {
             : JSON.stringify(await admin.zrange(k, '0', '-1'));
       expect(`${k} ${value}`).not.toContain(MARKER);
     }
+  });
+});
+
+describe('the semantic cache (X-OCO-Cache: semantic)', () => {
+  let h: Harness;
+  let client: OpenAI;
+  beforeAll(async () => {
+    h = await startHarness({
+      env: {
+        OCO_CACHE_ENABLED: 'true',
+        OCO_CACHE_SEMANTIC_MODEL: 'text-embedding-3-small',
+        OCO_CACHE_SEMANTIC_DIMENSIONS: '64',
+        OCO_CACHE_SEMANTIC_THRESHOLD: '0.9',
+      },
+    });
+    client = new OpenAI({
+      apiKey: 'sk-client-key',
+      baseURL: `${h.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'X-OCO-Cache': 'semantic', 'X-Org-ID': 'org-sem' },
+    });
+  });
+  afterAll(async () => h?.stop());
+
+  const ask = (content: string, more: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+    client.chat.completions
+      .create({ model: 'gpt-4o', messages: [{ role: 'user', content }], temperature: 0.5, ...more }, { headers })
+      .withResponse()
+      .then((r) => r.response.headers);
+  const vectors = async () =>
+    Number((await h.daemon.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM semantic_cache'))!.n);
+
+  it('answers a request that means the same from the earlier answer; another question, params or org go upstream', async () => {
+    const first = await ask('What is the capital of France?');
+    expect(first.get('x-oco-cache')).toBe('miss');
+    await waitFor(async () => (await vectors()) === 1, 5000, 'the vector');
+    const calls = h.fake.requests.filter((r) => r.url === '/v1/chat/completions').length;
+    const same = await ask('what is the capital of france');
+    expect(same.get('x-oco-cache')).toBe('hit');
+    expect(same.get('x-oco-cache-similarity')).toBe('1.0000');
+    expect(same.get('x-cost-usd')).toBe('0');
+    expect(h.fake.requests.filter((r) => r.url === '/v1/chat/completions').length).toBe(calls);
+    expect((await ask('Tell me a joke about cats')).get('x-oco-cache')).toBe('miss');
+    expect((await ask('what is the capital of france', { max_tokens: 20 })).get('x-oco-cache')).toBe('miss');
+    expect((await ask('what is the capital of france', {}, { 'X-Org-ID': 'org-other' })).get('x-oco-cache')).toBe(
+      'miss',
+    );
+  });
+
+  it('bills each embedding it asks for to the caller, as its own call', async () => {
+    await h.flush();
+    const rows = await h.daemon.store.all<{ org_id: string; n: number }>(
+      `SELECT org_id, COUNT(*) AS n FROM api_requests WHERE endpoint = '/v1/embeddings' GROUP BY org_id ORDER BY org_id`,
+    );
+    expect(rows.map((r) => [r.org_id, Number(r.n)])).toEqual([
+      ['org-other', 1],
+      ['org-sem', 4],
+    ]);
+  });
+
+  it('stores vectors, never the text', async () => {
+    const marker = `${MARKER} semantic`;
+    await ask(marker);
+    await waitFor(async () => (await vectors()) >= 5, 5000, 'the vectors');
+    const rows = await h.daemon.store.all('SELECT * FROM semantic_cache');
+    expect(JSON.stringify(rows)).not.toContain(MARKER);
+    const bytes = filesUnder(h.home.path)
+      .map((f) => readFileSync(f).toString('latin1'))
+      .join('\n');
+    expect(bytes).not.toContain(MARKER);
   });
 });

@@ -438,6 +438,28 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
       'Where cached answers live: store (the database) or redis (shared by several daemons; needs redis.url).',
   },
   {
+    key: 'cache.semanticModel',
+    env: ['OCO_CACHE_SEMANTIC_MODEL'],
+    type: 'string',
+    description:
+      'Embedding model (e.g. text-embedding-3-small) for the semantic cache, which calls sent with ' +
+      'X-OCO-Cache: semantic use; the embeddings are requested through the gateway itself and billed to the caller.',
+  },
+  {
+    key: 'cache.semanticThreshold',
+    env: ['OCO_CACHE_SEMANTIC_THRESHOLD'],
+    type: 'string',
+    default: '0.95',
+    description: 'Cosine similarity (0 to 1) at or above which a semantic-cache neighbour answers a call.',
+  },
+  {
+    key: 'cache.semanticDimensions',
+    env: ['OCO_CACHE_SEMANTIC_DIMENSIONS'],
+    type: 'int',
+    min: 1,
+    description: 'Embedding size asked of the semantic cache model (dimensions; text-embedding-3 models), if set.',
+  },
+  {
     key: 'log.maxBytes',
     env: ['OCO_LOG_MAX_BYTES'],
     type: 'int',

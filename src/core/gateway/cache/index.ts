@@ -5,7 +5,8 @@ import { RedisConnection, redisTarget } from '../../base/redis/connection.js';
 import type { Store } from '../../base/store/types.js';
 import type { CacheBackend } from './backend.js';
 import { RedisCacheBackend } from './redis-backend.js';
-import { ResponseCache } from './response-cache.js';
+import { ResponseCache, type SemanticSettings } from './response-cache.js';
+import { SemanticIndex } from './semantic.js';
 import { StoreCacheBackend } from './store-backend.js';
 
 export interface OpenBackend {
@@ -42,6 +43,24 @@ export function openResponseCache(
       maxBytes: config.int('cache.maxBytes'),
     },
     logger,
+    semanticSettings(config, store, backend.name),
   );
   return { cache, close };
+}
+
+function semanticSettings(config: OcoConfig, store: Store, backend: string): SemanticSettings | undefined {
+  const model = config.string('cache.semanticModel');
+  if (!model) return undefined;
+  if (backend !== 'store')
+    throw new UsageError('the semantic cache (cache.semanticModel) needs cache.backend=store', {
+      hint: 'Unset cache.semanticModel, or keep cached answers in the store.',
+    });
+  const raw = config.string('cache.semanticThreshold') ?? '0.95';
+  const threshold = Number(raw);
+  if (!(threshold > 0 && threshold <= 1))
+    throw new UsageError(`cache.semanticThreshold must be a number above 0 and at most 1 (got "${raw}")`, {
+      hint: 'A cosine similarity such as 0.95: higher answers fewer calls from the cache, and more exactly.',
+    });
+  const dimensions = config.string('cache.semanticDimensions') ? config.int('cache.semanticDimensions') : undefined;
+  return { index: new SemanticIndex(store), model, threshold, dimensions };
 }

@@ -72,6 +72,7 @@ export class StoreCacheBackend implements CacheBackend {
       }
       const marks = drop.map((_, i) => `$${i + 1}`).join(',');
       await this.store.run(`DELETE FROM response_cache WHERE key_hash IN (${marks})`, drop);
+      await this.dropOrphanVectors();
     }
   }
 
@@ -92,6 +93,12 @@ export class StoreCacheBackend implements CacheBackend {
       `DELETE FROM response_cache${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`,
       params,
     );
+    await this.dropOrphanVectors();
     return r.changes;
+  }
+
+  /** The semantic cache's vectors point at entries by key hash: an entry dropped takes its vector along. */
+  private async dropOrphanVectors(): Promise<void> {
+    await this.store.run('DELETE FROM semantic_cache WHERE key_hash NOT IN (SELECT key_hash FROM response_cache)');
   }
 }

@@ -17,6 +17,7 @@ export function serveCached(
   request: unknown,
   extraHeaders: Record<string, string>,
   finisher: CallFinisher,
+  similarity?: number,
 ): void {
   call.cache = { state: 'hit', savingsUsd: hit.costUsd };
   const r = obj(request);
@@ -35,6 +36,8 @@ export function serveCached(
     'x-latency-ms': String(outcome.latencyMs),
   };
   if (hit.costUsd !== null) headers['x-oco-cache-saved-usd'] = hit.costUsd;
+  // A semantic hit: how close the earlier request was (cosine similarity of their embeddings).
+  if (similarity !== undefined) headers['x-oco-cache-similarity'] = similarity.toFixed(4);
   if (!asStream) headers['content-length'] = String(Buffer.byteLength(text));
   res.writeHead(200, headers);
   res.end(text);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { Pool } from 'undici';
+import { Pool, request } from 'undici';
 import type { KeyCache } from '../keys/cache.js';
 import { looksLikeVirtualKey, type VirtualKey } from '../keys/service.js';
 import type { PriceBook } from '../pricing/book.js';
@@ -28,6 +28,7 @@ import { listModels, translateUnified, unifiedKind, type UnifiedKind, type Unifi
 import { safeEqual } from './secret.js';
 import { cacheKey, type CacheKind } from '../cache/key.js';
 import { cacheMode, type CacheMode } from '../cache/policy.js';
+import { requestText, scopeHash } from '../cache/semantic.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { serveCached } from './cached.js';
 
@@ -166,6 +167,9 @@ interface CacheAsk {
   mode: CacheMode;
   request: unknown;
 }
+
+/** What the semantic cache's own embedding call carries of the caller's request: oco's credentials and attribution. */
+const EMBED_HEADERS = ['x-oco-key', 'x-org-id', 'x-team-id', 'x-agent-id', 'x-user-id', 'x-oco-tags'];
 
 /** A call ready to forward. */
 interface Prepared {
@@ -478,6 +482,14 @@ export class Gateway {
     if (kind === 'models') return void sendJson(res, 200, listModels(this.deps.prices()), { 'x-request-id': id });
     const cache = cacheMode(req.headers['x-oco-cache'], kind, client.json);
     if (typeof cache === 'object') return void sendError(res, 400, 'invalid_request', cache.invalid, id);
+    if (cache === 'semantic' && this.deps.cache && !this.deps.cache.semantic)
+      return void sendError(
+        res,
+        400,
+        'invalid_request',
+        'X-OCO-Cache: semantic needs the semantic cache, which is off on this gateway (cache.semanticModel is unset)',
+        id,
+      );
     let u: UnifiedRequest;
     let routed: Routed | undefined;
     try {
@@ -532,7 +544,8 @@ export class Gateway {
       extraHeaders['x-oco-model'] = routed.model;
     }
     // A hit needs no budget: it is answered here, before admission, and reaches no provider.
-    if (this.deps.cache && (await this.fromCache(this.deps.cache, call, res, u, asked, extraHeaders))) return undefined;
+    if (this.deps.cache && (await this.fromCache(this.deps.cache, call, req, res, client.auth, u, asked, extraHeaders)))
+      return undefined;
     if (this.admission.length > 0) {
       const refusal = await this.admit(call, body.length, extraHeaders, up.body);
       if (refusal) return void this.refuse(call, res, refusal);
@@ -551,7 +564,9 @@ export class Gateway {
   private async fromCache(
     cache: ResponseCache,
     call: Call,
+    req: IncomingMessage,
     res: ServerResponse,
+    auth: Auth,
     u: UnifiedRequest,
     asked: CacheAsk,
     extraHeaders: Record<string, string>,
@@ -572,10 +587,59 @@ export class Gateway {
       serveCached(call, res, found, request, extraHeaders, this.finisher);
       return true;
     }
+    let vector: { scope: string; vector: Float32Array } | undefined;
+    if (asked.mode === 'semantic' && cache.semantic) {
+      const v = await this.embed(req, auth, requestText(request));
+      if (v) {
+        vector = { scope: scopeHash({ ...owner, request }), vector: v };
+        const near = await cache.nearest(owner.orgId, vector.scope, v);
+        const hit = near && (await cache.lookup(near.keyHash, owner.orgId));
+        if (near && hit && hit !== 'failed') {
+          serveCached(call, res, hit, request, extraHeaders, this.finisher, near.similarity);
+          return true;
+        }
+      }
+    }
     call.cache = { state: 'miss', savingsUsd: null };
     extraHeaders['x-oco-cache'] = 'miss';
-    u.translation.keep = (body, costUsd) => cache.keep(key, owner, body, costUsd);
+    u.translation.keep = (body, costUsd) => cache.keep(key, owner, body, costUsd, vector);
     return false;
+  }
+
+  /**
+   * The embedding of a request's text for the semantic cache, asked of this gateway's own
+   * /v1/embeddings with the caller's oco credentials and attribution, so it is admitted, billed
+   * and recorded as the caller's own call (and exact-cached like any). The provider key is the
+   * configured one unless the caller's key slot held a virtual key. Undefined when it fails: the
+   * call then goes on as an exact-match miss.
+   */
+  private async embed(req: IncomingMessage, auth: Auth, text: string): Promise<Float32Array | undefined> {
+    const s = this.deps.cache?.semantic;
+    const addr = this.server.address() as AddressInfo | null;
+    if (!s || !text || !addr) return undefined;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    for (const h of EMBED_HEADERS) {
+      const v = firstHeader(req.headers[h]);
+      if (v !== undefined) headers[h] = v;
+    }
+    if (auth.presented === 'slot' && req.headers.authorization) headers.authorization = req.headers.authorization;
+    const host = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '::1' : addr.address;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}/v1/embeddings`;
+    try {
+      const r = await request(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: s.model, input: text, ...(s.dimensions ? { dimensions: s.dimensions } : {}) }),
+        headersTimeout: this.deps.settings.upstreamTimeoutMs,
+        bodyTimeout: this.deps.settings.upstreamTimeoutMs,
+      });
+      const json = (await r.body.json()) as { data?: Array<{ embedding?: unknown }> };
+      const v = json.data?.[0]?.embedding;
+      if (r.statusCode !== 200 || !Array.isArray(v)) return undefined;
+      return Float32Array.from(v as number[]);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
