@@ -115,6 +115,26 @@ describe('the response cache on the unified endpoint', () => {
     expect(f.response.headers.get('x-oco-cache')).toBe('hit');
   });
 
+  it('keys a routed call by the model routed to; its hit names that model and is not counted as routed', async () => {
+    const messages = fresh('route me');
+    const route = { headers: { 'X-OCO-Route': 'cost' } };
+    const before = await count();
+    const miss = await client.chat.completions
+      .create({ model: 'gpt-4o', messages, temperature: 0 }, route)
+      .withResponse();
+    expect(miss.response.headers.get('x-oco-cache')).toBe('miss');
+    await entries(before + 1);
+    const hit = await client.chat.completions
+      .create({ model: 'gpt-4o', messages, temperature: 0 }, route)
+      .withResponse();
+    expect(hit.response.headers.get('x-oco-cache')).toBe('hit');
+    expect(hit.response.headers.get('x-oco-model')).toBe(miss.response.headers.get('x-oco-model'));
+    const m = await row(miss.response.headers.get('x-request-id'));
+    const r = await row(hit.response.headers.get('x-request-id'));
+    expect(m.routed_model).toBe(miss.response.headers.get('x-oco-model'));
+    expect(r).toMatchObject({ cache: 'hit', routed_model: null, original_model: null, savings_usd: null });
+  });
+
   it('refuses an X-OCO-Cache value it does not know with a 400 naming the header, before any call', async () => {
     const calls = upstreamCalls();
     const r = await fetch(`${h.url}/v1/chat/completions`, {

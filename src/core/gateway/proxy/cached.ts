@@ -20,6 +20,8 @@ export function serveCached(
   similarity?: number,
 ): void {
   call.cache = { state: 'hit', savingsUsd: hit.costUsd };
+  // A hit called no model: it is not counted as a routed call (its X-OCO-Model header still says which model).
+  call.route = undefined;
   const r = obj(request);
   // Only a chat completion streams; the body is parsed only to replay it.
   const completion = r?.stream === true ? (obj(JSON.parse(hit.body)) as ChatCompletion | undefined) : undefined;
