@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/core/gateway/keys/service.js';
 import { summarize } from '../../src/core/gateway/usage/summary.js';
-import { leaseRedisDb, redisAvailable, type RedisDbLease } from '../helpers/services.js';
+import { leaseRedisDb, pgAvailable, redisAvailable, type RedisDbLease } from '../helpers/services.js';
 import { startHarness, waitFor, type Harness } from './harness.js';
 
 const ADMIN_KEY = 'admin-key-for-cache-0123456789';
@@ -497,5 +497,37 @@ describe('the semantic cache (X-OCO-Cache: semantic)', () => {
       .map((f) => readFileSync(f).toString('latin1'))
       .join('\n');
     expect(bytes).not.toContain(MARKER);
+  });
+});
+
+describe.skipIf(!pgAvailable())('the response cache on PostgreSQL', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ engine: 'postgres', env: { OCO_CACHE_ENABLED: 'true' } });
+  });
+  afterAll(async () => h?.stop());
+
+  it('keeps, serves and records a hit with its exact saving', async () => {
+    const client = new OpenAI({ apiKey: 'sk-client-key', baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const ask = () =>
+      client.chat.completions
+        .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'pg' }], temperature: 0 })
+        .withResponse();
+    expect((await ask()).response.headers.get('x-oco-cache')).toBe('miss');
+    await waitFor(async () => {
+      const r = await h.daemon.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM response_cache');
+      return Number(r!.n) === 1;
+    });
+    const hit = await ask();
+    expect(hit.response.headers.get('x-oco-cache')).toBe('hit');
+    expect(hit.response.headers.get('x-oco-cache-saved-usd')).toBe('0.00525');
+    await h.flush();
+    const r = await h.daemon.store.get<Record<string, unknown>>(
+      'SELECT cache, cost_usd, cache_savings_usd FROM api_requests WHERE id = $1',
+      [hit.response.headers.get('x-request-id')],
+    );
+    expect(r!.cache).toBe('hit');
+    expect(Number(r!.cost_usd)).toBe(0);
+    expect(String(r!.cache_savings_usd).replace(/0+$/, '')).toBe('0.00525');
   });
 });
