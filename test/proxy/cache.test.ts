@@ -438,7 +438,6 @@ describe('the semantic cache (X-OCO-Cache: semantic)', () => {
       env: {
         OCO_CACHE_ENABLED: 'true',
         OCO_CACHE_SEMANTIC_MODEL: 'text-embedding-3-small',
-        OCO_CACHE_SEMANTIC_DIMENSIONS: '64',
         OCO_CACHE_SEMANTIC_THRESHOLD: '0.9',
       },
     });

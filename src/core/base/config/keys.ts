@@ -453,13 +453,6 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description: 'Cosine similarity (0 to 1) at or above which a semantic-cache neighbour answers a call.',
   },
   {
-    key: 'cache.semanticDimensions',
-    env: ['OCO_CACHE_SEMANTIC_DIMENSIONS'],
-    type: 'int',
-    min: 1,
-    description: 'Embedding size asked of the semantic cache model (dimensions; text-embedding-3 models), if set.',
-  },
-  {
     key: 'log.maxBytes',
     env: ['OCO_LOG_MAX_BYTES'],
     type: 'int',

@@ -61,6 +61,7 @@ function semanticSettings(config: OcoConfig, store: Store, backend: string): Sem
     throw new UsageError(`cache.semanticThreshold must be a number above 0 and at most 1 (got "${raw}")`, {
       hint: 'A cosine similarity such as 0.95: higher answers fewer calls from the cache, and more exactly.',
     });
-  const dimensions = config.string('cache.semanticDimensions') ? config.int('cache.semanticDimensions') : undefined;
+  // text-embedding-3 models shorten their vectors on request: 256 floats keep the stored vectors and the scan small.
+  const dimensions = /^(openai\/)?text-embedding-3-/.test(model) ? 256 : undefined;
   return { index: new SemanticIndex(store), model, threshold, dimensions };
 }
