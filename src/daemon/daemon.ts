@@ -14,6 +14,7 @@ import { recoverCallJournal, type RecoveredCall } from '../core/gateway/usage/ca
 import { Recorder } from '../core/gateway/usage/recorder.js';
 import { routePolicyAdminRoutes } from '../core/gateway/routing/admin-api.js';
 import { RoutePolicyCache } from '../core/gateway/routing/policies.js';
+import { openResponseCache } from '../core/gateway/cache/index.js';
 import { startBackgroundJobs } from './jobs.js';
 import { gatewaySettings, isLoopback } from './settings.js';
 import { callJournalDir, clearState, spillDir, version, writeState, type DaemonState } from './state.js';
@@ -94,6 +95,7 @@ export async function startDaemon(
   const keys = new KeyCache(store);
   const routePolicies = new RoutePolicyCache(store, { logger });
   await routePolicies.start();
+  const responseCache = openResponseCache(config, store, logger);
   const gateway = new Gateway({
     settings,
     store,
@@ -105,6 +107,7 @@ export async function startDaemon(
     admission,
     adminRoutes: [...adminRoutes, ...routePolicyAdminRoutes(store)],
     routePolicies,
+    cache: responseCache.cache,
     version: version(),
   });
 
@@ -115,6 +118,7 @@ export async function startDaemon(
     routePolicies.close();
     await recorder.stop();
     journal.close();
+    await responseCache.close();
     await store.close();
     clearInterval(priceTimer);
     log.close();
@@ -165,6 +169,7 @@ export async function startDaemon(
         await c
           .close()
           .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'admission control close failed'));
+      await responseCache.close().catch(() => {});
       clearInterval(priceTimer);
       const stats = recorder.snapshot();
       await store.close().catch(() => {});

@@ -102,6 +102,8 @@ const CASES: Record<string, Case> = {
   'pricing:import': c(['test/proxy/fixtures/litellm-sample.json'], { writes: true }),
   'pricing:unpriced': c([]),
   anomalies: c(['--since', '30d']),
+  'cache:stats': c([]),
+  'cache:clear': c(['--org', 'acme', '--confirm'], { last: 1 }),
   'route:explain': c((ctx) => ['--file', ctx.file('request.json'), '--strategy', 'cost']),
   'route:set': c(['--team', 'payments', '--strategy', 'cost'], { writes: true }),
   'route:list': c([]),

@@ -171,11 +171,25 @@ describe('call journal', () => {
     const mz = j.intent(intent('z'));
     const z = record('z', { originalModel: 'gpt-4o', routedModel: 'gpt-4o-mini', savingsUsd: '0.00123' });
     j.finished(z, mz, true, 'gpt-4o-mini');
+    // A call that consulted the response cache carries the cache fields after the routing ones (null unrouted).
+    const hit = record('hit', {
+      costUsd: '0',
+      originalModel: null,
+      routedModel: null,
+      savingsUsd: null,
+      cache: 'hit',
+      cacheSavingsUsd: '0.00525',
+    });
+    j.finished(hit, undefined, false, 'gpt-4o');
+    const miss = record('miss', { ...z, id: 'miss', cache: 'miss', cacheSavingsUsd: null });
+    j.finished(miss, j.intent(intent('miss')), true, 'gpt-4o-mini');
     const left = new CallJournal(dir).leftover();
     expect(left.interrupted).toEqual([i]);
     expect(left.finished).toEqual([
       { record: r, admitted: true, requestedModel: 'gpt-4o' },
       { record: z, admitted: true, requestedModel: 'gpt-4o-mini' },
+      { record: hit, admitted: false, requestedModel: 'gpt-4o' },
+      { record: miss, admitted: true, requestedModel: 'gpt-4o-mini' },
     ]);
   });
 

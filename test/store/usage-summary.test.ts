@@ -103,6 +103,10 @@ describe.each(BACKENDS)('spend summary rollups on $name', (backend) => {
           routedCalls: 0,
           savingsUsd: '0',
           unknownSavingsCalls: 0,
+          cacheHits: 0,
+          cacheMisses: 0,
+          cacheSavingsUsd: '0',
+          unknownCacheSavingsCalls: 0,
         },
         {
           key: 'writer',
@@ -120,6 +124,10 @@ describe.each(BACKENDS)('spend summary rollups on $name', (backend) => {
           routedCalls: 0,
           savingsUsd: '0',
           unknownSavingsCalls: 0,
+          cacheHits: 0,
+          cacheMisses: 0,
+          cacheSavingsUsd: '0',
+          unknownCacheSavingsCalls: 0,
         },
       ]);
       expect(s.total).toEqual({
@@ -137,6 +145,10 @@ describe.each(BACKENDS)('spend summary rollups on $name', (backend) => {
         routedCalls: 0,
         savingsUsd: '0',
         unknownSavingsCalls: 0,
+        cacheHits: 0,
+        cacheMisses: 0,
+        cacheSavingsUsd: '0',
+        unknownCacheSavingsCalls: 0,
       });
     },
   );
@@ -182,6 +194,47 @@ describe.each(BACKENDS)('spend summary rollups on $name', (backend) => {
         ['gpt-4o-mini', 3, '0.0019289', 1],
       ]);
       expect(s.total).toMatchObject({ requests: 4, routedCalls: 3, savingsUsd: '0.0019289', unknownSavingsCalls: 1 });
+    },
+  );
+
+  it.skipIf(!backend.available())(
+    'counts cache hits and misses and sums what hits saved exactly, counting unknown savings apart',
+    async () => {
+      const store = await open();
+      const calls = [
+        call('m1', { costUsd: '0.00525', cache: 'miss' }),
+        call('h1', { costUsd: '0', cache: 'hit', cacheSavingsUsd: '0.00525', inputTokens: 0, outputTokens: 0 }),
+        call('h2', { costUsd: '0', cache: 'hit', cacheSavingsUsd: '0.0000001', inputTokens: 0, outputTokens: 0 }),
+        // The original call had no price: the saving is unknown, not 0.
+        call('h3', { costUsd: '0', cache: 'hit', cacheSavingsUsd: null, inputTokens: 0, outputTokens: 0 }),
+        call('plain', { costUsd: '0.01' }),
+      ];
+      await store.transaction((tx) => writeRecords(tx, calls));
+      await store.transaction((tx) => writeRecords(tx, calls)); // replayed: counted once
+      const rows = await store.all<Record<string, unknown>>(
+        'SELECT id, cache, cache_savings_usd FROM api_requests ORDER BY id',
+      );
+      expect(
+        rows.map((r) => [r.id, r.cache, r.cache_savings_usd === null ? null : String(r.cache_savings_usd)]),
+      ).toEqual([
+        ['h1', 'hit', '0.00525'],
+        ['h2', 'hit', '0.0000001'],
+        ['h3', 'hit', null],
+        ['m1', 'miss', null],
+        ['plain', null, null],
+      ]);
+      const s = await summarize(store, {
+        from: new Date(HOUR),
+        to: new Date('2026-05-04T11:00:00.000Z'),
+        groupBy: 'model',
+      });
+      expect(s.total).toMatchObject({
+        requests: 5,
+        cacheHits: 3,
+        cacheMisses: 1,
+        cacheSavingsUsd: '0.0052501',
+        unknownCacheSavingsCalls: 1,
+      });
     },
   );
 

@@ -9,7 +9,7 @@ import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
  * The table's columns after the group key. Input is shown as providers bill it: uncached, cached reads, cache
  * writes, and their total.
  */
-const COLUMNS: ReadonlyArray<{ key: keyof Summary['total'] | 'savings'; header?: string }> = [
+const COLUMNS: ReadonlyArray<{ key: keyof Summary['total'] | 'savings' | 'cacheSaved'; header?: string }> = [
   { key: 'requests' },
   { key: 'refused' },
   { key: 'errors' },
@@ -23,6 +23,8 @@ const COLUMNS: ReadonlyArray<{ key: keyof Summary['total'] | 'savings'; header?:
   { key: 'costUsd', header: 'cost usd' },
   { key: 'routedCalls', header: 'routed' },
   { key: 'savings', header: 'saved usd' },
+  { key: 'cacheHits', header: 'cache hits' },
+  { key: 'cacheSaved', header: 'cache saved usd' },
 ];
 
 /** A saving is unknown when the requested model has no price: shown as such, never folded into the sum as 0. */
@@ -30,6 +32,13 @@ function savingsCell(r: Summary['total']): string {
   if (r.unknownSavingsCalls === 0) return r.savingsUsd;
   if (r.unknownSavingsCalls === r.routedCalls) return 'unknown';
   return `${r.savingsUsd} + ${r.unknownSavingsCalls} unknown`;
+}
+
+/** A hit's saving is unknown when its original call had no price: shown as such, never as 0. */
+function cacheSavedCell(r: Summary['total']): string {
+  if (r.unknownCacheSavingsCalls === 0) return r.cacheSavingsUsd;
+  if (r.unknownCacheSavingsCalls === r.cacheHits) return 'unknown';
+  return `${r.cacheSavingsUsd} + ${r.unknownCacheSavingsCalls} unknown`;
 }
 
 export default class SpendSummary extends OcoCommand<Summary> {
@@ -61,13 +70,18 @@ export default class SpendSummary extends OcoCommand<Summary> {
     const to = flags.until ? parseTimeOrDuration(flags.until, 'until', 'past') : new Date();
     const s = await summarize(await this.store(), { from, to, groupBy: flags.by as GroupBy });
     if (!this.jsonEnabled()) {
-      const rows = [...s.rows, { key: 'TOTAL', ...s.total }].map((r) => ({ ...r, savings: savingsCell(r) }));
+      const rows = [...s.rows, { key: 'TOTAL', ...s.total }].map((r) => ({
+        ...r,
+        savings: savingsCell(r),
+        cacheSaved: cacheSavedCell(r),
+      }));
       // Cache writes exist only for providers that bill them (Anthropic), routing only where it is applied: the
       // columns show when there are some.
       const columns = COLUMNS.filter(
         (c) =>
           (c.key !== 'cacheWriteTokens' || s.total.cacheWriteTokens > 0) &&
-          ((c.key !== 'routedCalls' && c.key !== 'savings') || s.total.routedCalls > 0),
+          ((c.key !== 'routedCalls' && c.key !== 'savings') || s.total.routedCalls > 0) &&
+          ((c.key !== 'cacheHits' && c.key !== 'cacheSaved') || s.total.cacheHits > 0),
       );
       this.log(renderTable(rows, [{ key: 'key', header: flags.by }, ...columns]));
     }

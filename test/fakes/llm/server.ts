@@ -514,8 +514,25 @@ async function responsesStream(res: ServerResponse, body: any, o: Opts): Promise
   res.end();
 }
 
+/**
+ * With `dimensions` (text-embedding-3 models take it), a vector of that size that depends on the
+ * input: each lower-cased word adds 1 to a bucket chosen by its hash, so texts with the same words
+ * are identical (cosine 1) and texts sharing none are orthogonal (cosine 0). Without it, a fixed vector.
+ */
+function bagOfWords(input: unknown, dimensions: number): number[] {
+  const v = new Array<number>(Math.min(Math.max(1, dimensions), 3072)).fill(0);
+  for (const w of String(input)
+    .toLowerCase()
+    .match(/[a-z0-9]+/g) ?? []) {
+    let h = 0;
+    for (const ch of w) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+    v[h % v.length]! += 1;
+  }
+  return v;
+}
+
 function embeddings(body: any) {
-  const vec = [0.25, -0.5, 0.125];
+  const vec = typeof body.dimensions === 'number' ? bagOfWords(body.input, body.dimensions) : [0.25, -0.5, 0.125];
   const embedding =
     body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vec).buffer).toString('base64') : vec;
   return {

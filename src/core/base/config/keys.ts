@@ -467,6 +467,63 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description: 'How long an open circuit skips its upstream before one probe call may try it again.',
   },
   {
+    key: 'cache.enabled',
+    env: ['OCO_CACHE_ENABLED'],
+    type: 'bool',
+    default: false,
+    description:
+      'Response cache on /v1/chat/completions and /v1/embeddings: answers temperature-0 chat calls, embeddings and ' +
+      'calls sent with X-OCO-Cache: on from stored answers (X-OCO-Cache: off bypasses).',
+  },
+  {
+    key: 'cache.ttlSeconds',
+    env: ['OCO_CACHE_TTL_SECONDS'],
+    type: 'int',
+    default: 3600,
+    min: 1,
+    description: 'How long a cached answer is served.',
+  },
+  {
+    key: 'cache.maxEntries',
+    env: ['OCO_CACHE_MAX_ENTRIES'],
+    type: 'int',
+    default: 10000,
+    min: 1,
+    description: 'Cached answers kept; the oldest go first past it.',
+  },
+  {
+    key: 'cache.maxBytes',
+    env: ['OCO_CACHE_MAX_BYTES'],
+    type: 'int',
+    default: 104857600,
+    min: 1024,
+    description: 'Total size of the cached answers kept; the oldest go first past it.',
+  },
+  {
+    key: 'cache.backend',
+    env: ['OCO_CACHE_BACKEND'],
+    type: 'enum',
+    choices: ['store', 'redis'],
+    default: 'store',
+    description:
+      'Where cached answers live: store (the database) or redis (shared by several daemons; needs redis.url).',
+  },
+  {
+    key: 'cache.semanticModel',
+    env: ['OCO_CACHE_SEMANTIC_MODEL'],
+    type: 'string',
+    description:
+      'Embedding model (e.g. text-embedding-3-small) for the semantic cache, which calls sent with ' +
+      'X-OCO-Cache: semantic use; the embeddings are requested through the gateway itself and billed to the caller.',
+  },
+  {
+    key: 'cache.semanticThreshold',
+    env: ['OCO_CACHE_SEMANTIC_THRESHOLD'],
+    type: 'string',
+    default: '0.95',
+    description: 'Cosine similarity (0 to 1) at or above which a semantic-cache neighbour answers a call.',
+  },
+  {
     key: 'log.maxBytes',
     env: ['OCO_LOG_MAX_BYTES'],
     type: 'int',

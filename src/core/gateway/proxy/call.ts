@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Money } from '../../base/money.js';
+import { money, type Money } from '../../base/money.js';
 import type { Attribution, PricedProvider, ProviderName } from '../model.js';
 import type { PriceBook } from '../pricing/book.js';
 import { emptyUsage, promptTokens, type TokenUsage } from '../pricing/types.js';
@@ -38,6 +38,11 @@ export interface Call {
   intent?: IntentMark;
   /** Set when smart routing sent the call to another model than the client asked for. */
   route?: CallRoute;
+  /**
+   * Set when the response cache was consulted: a hit was answered from it (cost 0, never sent
+   * upstream; savingsUsd is the original call's cost, null when unknown), a miss was called.
+   */
+  cache?: { state: 'hit' | 'miss'; savingsUsd: string | null };
 }
 
 export interface CallEnd {
@@ -51,6 +56,8 @@ export interface CallEnd {
 export interface CallOutcome {
   cost: string | undefined;
   latencyMs: number;
+  /** The tokens the call was billed for (what a cached answer reports when its stream carried no usage). */
+  usage: TokenUsage;
 }
 
 export interface FinisherDeps {
@@ -77,7 +84,8 @@ export class CallFinisher {
     this.served++;
     const usage: TokenUsage = o.usage?.usage ?? emptyUsage();
     const model = o.usage?.model ?? call.info.model;
-    const cost = this.price(call, model, usage);
+    // A cache hit reached no provider: it cost nothing, whatever the model's price.
+    const cost = call.cache?.state === 'hit' ? money(0) : this.price(call, model, usage);
     const costText = cost === null ? null : cost.toFixed();
     if (call.tickets.length > 0) this.settle(call, cost, usage, o);
     const a = call.attribution;
@@ -104,6 +112,10 @@ export class CallFinisher {
     };
     if (call.deployment) record.deployment = call.deployment;
     if (call.route) this.routed(record, call, call.route, usage, cost);
+    if (call.cache) {
+      record.cache = call.cache.state;
+      record.cacheSavingsUsd = call.cache.state === 'hit' ? call.cache.savingsUsd : null;
+    }
     // Journaled before it is queued: the recorder reports it durable
     // to the journal, possibly at once (a full queue spills).
     this.deps.journal?.finished(record, call.intent, call.tickets.length > 0, call.info.model);
@@ -126,7 +138,7 @@ export class CallFinisher {
         'request',
       );
     }
-    return { cost: costText ?? undefined, latencyMs: Math.round(latency * 1000) / 1000 };
+    return { cost: costText ?? undefined, latencyMs: Math.round(latency * 1000) / 1000, usage };
   }
 
   /**

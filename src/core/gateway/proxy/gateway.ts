@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { Pool } from 'undici';
+import { Pool, request } from 'undici';
 import type { KeyCache } from '../keys/cache.js';
 import { looksLikeVirtualKey, type VirtualKey } from '../keys/service.js';
 import type { PriceBook } from '../pricing/book.js';
@@ -26,7 +26,7 @@ import { bearer, obj, tryParse } from './providers/common.js';
 import { CircuitBreakers, type BreakerSettings } from './breaker.js';
 import { DEFAULT_RETRY, Fallbacks, type Attempt, type Forward, type RetrySettings } from './fallback.js';
 import { ChatRouter, type Routed } from './routing.js';
-import { listedProviders, listModels, unifiedKind, type UnifiedKind } from './unified.js';
+import { listedProviders, listModels, unifiedKind, type UnifiedKind, type UnifiedRequest } from './unified.js';
 import { safeEqual } from './secret.js';
 import {
   DEFAULT_REGISTRY_TTL_MS,
@@ -35,6 +35,11 @@ import {
   type UpstreamDirectory,
 } from '../upstreams/directory.js';
 import { coolDownMs } from '../upstreams/select.js';
+import { cacheKey, type CacheKind } from '../cache/key.js';
+import { cacheMode, type CacheMode } from '../cache/policy.js';
+import { requestText, scopeHash } from '../cache/semantic.js';
+import type { ResponseCache } from '../cache/response-cache.js';
+import { serveCached } from './cached.js';
 
 export interface GatewaySettings {
   baseUrls: Record<ProviderName, string>;
@@ -75,6 +80,8 @@ export interface GatewayDeps {
   adminRoutes?: AdminRoute[];
   /** Routing strategies per virtual key and per team, kept in memory by the daemon (`RoutePolicyCache`). */
   routePolicies?: RoutePolicyLookup;
+  /** The response cache of the unified routes (cache.enabled); absent when off. */
+  cache?: ResponseCache;
   version: string;
 }
 
@@ -185,6 +192,26 @@ interface Refusal {
   body: unknown;
   headers?: Record<string, string>;
 }
+
+/** What a unified call asks of the response cache: its route, the cache's mode, the request as routed. */
+interface CacheAsk {
+  kind: CacheKind;
+  mode: CacheMode;
+  request: unknown;
+}
+
+/** What every attempt of one unified call shares. */
+interface UnifiedContext {
+  routed: Routed | undefined;
+  /** The routing strategy applied to a chat call (answered in X-OCO-Route). */
+  strategy: Strategy | undefined;
+  /** The first attempt's provider: the client's own key is sent to it only. */
+  firstProvider: ProviderName;
+  asked: CacheAsk;
+}
+
+/** What the semantic cache's own embedding call carries of the caller's request: oco's credentials and attribution. */
+const EMBED_HEADERS = ['x-oco-key', 'x-org-id', 'x-team-id', 'x-agent-id', 'x-user-id', 'x-oco-tags'];
 
 /** A call ready to forward. */
 interface Prepared {
@@ -581,6 +608,16 @@ export class Gateway {
       const providers = [...this.modelProviders, ...this.directory.routable.keys()];
       return void sendJson(res, 200, listModels(this.deps.prices(), providers), { 'x-request-id': id });
     }
+    const cache = cacheMode(req.headers['x-oco-cache'], kind, client.json);
+    if (typeof cache === 'object') return void sendError(res, 400, 'invalid_request', cache.invalid, id);
+    if (cache === 'semantic' && this.deps.cache && !this.deps.cache.semantic)
+      return void sendError(
+        res,
+        400,
+        'invalid_request',
+        'X-OCO-Cache: semantic needs the semantic cache, which is off on this gateway (cache.semanticModel is unset)',
+        id,
+      );
     let routed: Routed | undefined;
     let strategy: Strategy | undefined;
     let attempts: Attempt[];
@@ -609,27 +646,19 @@ export class Gateway {
       return void sendJson(res, 400, err.toOpenAIError(), { 'x-request-id': id });
     }
     // Each attempt (a retry, a fallback) is admitted, journaled and recorded as a call of its own.
-    const first = attempts[0]!.provider;
+    const ctx: UnifiedContext = {
+      routed,
+      strategy,
+      firstProvider: attempts[0]!.provider,
+      asked: { kind, mode: cache, request: routed ? routed.request : client.json },
+    };
     await this.fallbacks.run(
       res,
       attempts,
       { id, start },
       {
-        prepare: async (a, attemptId, attemptStart, n) => {
-          const f = await this.prepareUnified(
-            req,
-            res,
-            client,
-            a,
-            attemptId,
-            attemptStart,
-            n,
-            routed,
-            a.provider !== first,
-          );
-          if (f && strategy) f.extraHeaders['x-oco-route'] = strategy;
-          return f;
-        },
+        prepare: (a, attemptId, attemptStart, n) =>
+          this.prepareUnified(req, res, client, a, attemptId, attemptStart, n, ctx),
       },
     );
   }
@@ -646,9 +675,9 @@ export class Gateway {
     id: string,
     start: number,
     n: number,
-    routed: Routed | undefined,
-    otherProvider: boolean,
+    ctx: UnifiedContext,
   ): Promise<Forward | undefined> {
+    const { routed } = ctx;
     const up = attempt.unified.upstream;
     const adapter = PROVIDERS[up.provider];
     const endpoint = up.path.split('?', 1)[0]!;
@@ -667,12 +696,23 @@ export class Gateway {
     const body = Buffer.from(JSON.stringify(up.body));
     // Which model answered, and on which attempt: the client names the model, so the header does too.
     const extraHeaders: Record<string, string> = { 'x-oco-model': attempt.model, 'x-oco-attempts': String(n) };
+    // The strategy applied (header, key, team or config), so the client can tell why a model was called.
+    if (ctx.strategy) extraHeaders['x-oco-route'] = ctx.strategy;
     if (routed?.route) call.route = routed.route;
+    // A hit needs no budget: it is answered here, before admission, and reaches no provider. Only the
+    // first attempt asks: a fallback's answer is not the requested model's, and is not kept either.
+    const cache = this.deps.cache;
+    if (
+      n === 1 &&
+      cache &&
+      (await this.fromCache(cache, call, req, res, client.auth, attempt.unified, ctx.asked, extraHeaders))
+    )
+      return undefined;
     if (this.admission.length > 0) {
       const refusal = await this.admit(call, body.length, extraHeaders, up.body);
       if (refusal) return void this.refuse(call, res, refusal);
     }
-    const headers = this.unifiedHeaders(req, adapter, client.auth, target, otherProvider);
+    const headers = this.unifiedHeaders(req, adapter, client.auth, target, attempt.provider !== ctx.firstProvider);
     headers['content-length'] = String(body.length);
     this.journalIntent(call, body.length);
     // An OpenAI-compatible base URL ends with its version (…/v1, as its SDK setting does); a built-in's before it.
@@ -680,6 +720,92 @@ export class Gateway {
       upstream.basePath + (target.kind === 'openai-compatible' ? up.path.replace(/^\/v1(?=\/)/, '') : up.path);
     const options = { path, method: 'POST' as const, headers, body };
     return { call, pool: upstream.pool, options, extraHeaders };
+  }
+
+  /**
+   * The response cache's part in a unified call: true when it answered (a hit). A miss asks the
+   * translated exchange to keep its answer; a bypass (X-OCO-Cache: off, a call that is not
+   * repeatable, a cache that failed) is only shown in the X-OCO-Cache response header.
+   */
+  private async fromCache(
+    cache: ResponseCache,
+    call: Call,
+    req: IncomingMessage,
+    res: ServerResponse,
+    auth: Auth,
+    u: UnifiedRequest,
+    asked: CacheAsk,
+    extraHeaders: Record<string, string>,
+  ): Promise<boolean> {
+    const request = obj(asked.request);
+    if (asked.mode === 'bypass' || !request) {
+      extraHeaders['x-oco-cache'] = 'bypass';
+      return false;
+    }
+    const owner = { orgId: call.attribution.orgId, provider: call.provider, model: call.info.model, kind: asked.kind };
+    const key = cacheKey({ ...owner, request });
+    const found = await cache.lookup(key, owner.orgId);
+    if (found === 'failed') {
+      extraHeaders['x-oco-cache'] = 'bypass';
+      return false;
+    }
+    if (found) {
+      serveCached(call, res, found, request, extraHeaders, this.finisher);
+      return true;
+    }
+    let vector: { scope: string; vector: Float32Array } | undefined;
+    if (asked.mode === 'semantic' && cache.semantic) {
+      const v = await this.embed(req, auth, requestText(request));
+      if (v) {
+        vector = { scope: scopeHash({ ...owner, request }), vector: v };
+        const near = await cache.nearest(owner.orgId, vector.scope, v);
+        const hit = near && (await cache.lookup(near.keyHash, owner.orgId));
+        if (near && hit && hit !== 'failed') {
+          serveCached(call, res, hit, request, extraHeaders, this.finisher, near.similarity);
+          return true;
+        }
+      }
+    }
+    call.cache = { state: 'miss', savingsUsd: null };
+    extraHeaders['x-oco-cache'] = 'miss';
+    u.translation.keep = (body, costUsd) => cache.keep(key, owner, body, costUsd, vector);
+    return false;
+  }
+
+  /**
+   * The embedding of a request's text for the semantic cache, asked of this gateway's own
+   * /v1/embeddings with the caller's oco credentials and attribution, so it is admitted, billed
+   * and recorded as the caller's own call (and exact-cached like any). The provider key is the
+   * configured one unless the caller's key slot held a virtual key. Undefined when it fails: the
+   * call then goes on as an exact-match miss.
+   */
+  private async embed(req: IncomingMessage, auth: Auth, text: string): Promise<Float32Array | undefined> {
+    const s = this.deps.cache?.semantic;
+    const addr = this.server.address() as AddressInfo | null;
+    if (!s || !text || !addr) return undefined;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    for (const h of EMBED_HEADERS) {
+      const v = firstHeader(req.headers[h]);
+      if (v !== undefined) headers[h] = v;
+    }
+    if (auth.presented === 'slot' && req.headers.authorization) headers.authorization = req.headers.authorization;
+    const host = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '::1' : addr.address;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}/v1/embeddings`;
+    try {
+      const r = await request(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: s.model, input: text, ...(s.dimensions ? { dimensions: s.dimensions } : {}) }),
+        headersTimeout: this.deps.settings.upstreamTimeoutMs,
+        bodyTimeout: this.deps.settings.upstreamTimeoutMs,
+      });
+      const json = (await r.body.json()) as { data?: Array<{ embedding?: unknown }> };
+      const v = json.data?.[0]?.embedding;
+      if (r.statusCode !== 200 || !Array.isArray(v)) return undefined;
+      return Float32Array.from(v as number[]);
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -24,6 +24,7 @@ export const OCO_HEADERS = new Set([
   'x-oco-key',
   'x-oco-route',
   'x-oco-fallbacks',
+  'x-oco-cache',
   'x-oco-tags',
   'x-org-id',
   'x-team-id',

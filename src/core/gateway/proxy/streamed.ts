@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Call, CallFinisher } from './call.js';
+import type { Call, CallFinisher, CallOutcome } from './call.js';
 import { drained } from './http-util.js';
 import { CLIENT_CANCELLED, classifyStatus, cutsStream, estimateUsage } from './outcome.js';
 import { tryParse } from './providers/common.js';
@@ -78,6 +78,7 @@ export class StreamedResponse {
       errorClass: errorClass ?? classifyStatus(this.status),
       estimated,
     });
+    this.finished(outcome, !errorClass && this.status === 200);
     if (res.destroyed) return;
     if (cutsStream(errorClass)) {
       // The upstream cut the stream: cut the client's too, so its
@@ -90,6 +91,9 @@ export class StreamedResponse {
     res.addTrailers(trailers);
     res.end();
   }
+
+  /** After the record: `clean` when the whole answer reached the client and the call succeeded. */
+  protected finished(_outcome: CallOutcome, _clean: boolean): void {}
 
   /** What the client is sent for the events of one chunk, when the stream is rewritten. */
   protected rewriteEvents(events: SseEvent[]): string {

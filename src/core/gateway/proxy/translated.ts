@@ -2,7 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { ProviderName } from '../model.js';
 import type { StreamTranslator } from '../translate/types.js';
 import type { BufferedAnswer } from './buffered.js';
-import type { Call, CallFinisher } from './call.js';
+import { ChunkAssembler, usageOf } from '../cache/stream.js';
+import type { Call, CallFinisher, CallOutcome } from './call.js';
 import { Exchange, type ExchangeSettings } from './exchange.js';
 import { classifyStatus, estimateUsage } from './outcome.js';
 import { obj, tryParse } from './providers/common.js';
@@ -18,6 +19,11 @@ export interface AnswerTranslation {
   error(json: unknown): unknown;
   /** A stream translator for this call; absent where the route never streams (embeddings). */
   stream?: () => StreamTranslator;
+  /**
+   * Set when the response cache keeps this call's answer: called once a 200 answer has
+   * reached the client whole, with the OpenAI-format body and what the call cost.
+   */
+  keep?: (body: string, costUsd: string | null) => void;
 }
 
 export const UNREADABLE = {
@@ -49,7 +55,8 @@ export class TranslatedExchange extends Exchange {
     if (!sse || !this.translation.stream) return undefined;
     headers['content-type'] = 'text/event-stream; charset=utf-8';
     delete headers['content-length'];
-    return new TranslatedStream(this.call, this.res, status, headers, this.translation.stream());
+    const keep = status === 200 ? this.translation.keep : undefined;
+    return new TranslatedStream(this.call, this.res, status, headers, this.translation.stream(), keep);
   }
 
   protected override endAnswer(): void {
@@ -65,20 +72,34 @@ class TranslatedStream extends StreamedResponse {
     status: number,
     headers: Record<string, string | string[]>,
     private readonly translator: StreamTranslator,
+    private readonly keep?: (body: string, costUsd: string | null) => void,
   ) {
     super(call, res, status, headers, true, true, PROVIDERS[call.wire], translator.tracker);
+    // A streamed answer is cached as the completion its chunks add up to.
+    if (keep) this.assembler = new ChunkAssembler();
   }
+
+  private readonly assembler: ChunkAssembler | undefined;
 
   protected override rewriteEvents(events: SseEvent[]): string {
     let text = '';
     for (const ev of events) text += this.translator.push(ev.data, ev.event);
+    this.assembler?.push(text);
     return text;
   }
 
   protected override tail(): string {
     const rest = this.splitter.rest();
     const last = rest.trim() ? this.rewriteEvents(new SseSplitter().push(`${rest}\n\n`)) : '';
-    return last + this.translator.end();
+    const end = this.translator.end();
+    this.assembler?.push(end);
+    return last + end;
+  }
+
+  protected override finished(outcome: CallOutcome, clean: boolean): void {
+    if (!clean || !this.keep || !this.assembler) return;
+    const completion = this.assembler.result(usageOf(outcome.usage));
+    if (completion) this.keep(JSON.stringify(completion), outcome.cost ?? null);
   }
 }
 
@@ -111,6 +132,7 @@ function endTranslated(
   // the call is recorded as the provider answered it.
   res.writeHead(body === undefined && ok ? 502 : a.status, headers);
   res.end(text);
+  if (a.status === 200 && body !== undefined) t.keep?.(text, outcome.cost ?? null);
 }
 
 /**

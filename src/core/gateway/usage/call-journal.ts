@@ -116,6 +116,15 @@ const RECORD_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof UsageRecord>;
 /** Appended after RECORD_FIELDS on a routed call's line only; other lines (and older ones) end without them. */
 const ROUTE_FIELDS = ['originalModel', 'routedModel', 'savingsUsd'] as const satisfies ReadonlyArray<keyof UsageRecord>;
+/** Appended after ROUTE_FIELDS (null when not routed) on a line of a call that consulted the response cache only. */
+const CACHE_FIELDS = ['cache', 'cacheSavingsUsd'] as const satisfies ReadonlyArray<keyof UsageRecord>;
+
+/** A record line's lengths: plain, routed, and with the cache fields. */
+const LINE_LENGTHS = new Set([
+  3 + RECORD_FIELDS.length,
+  3 + RECORD_FIELDS.length + ROUTE_FIELDS.length,
+  3 + RECORD_FIELDS.length + ROUTE_FIELDS.length + CACHE_FIELDS.length,
+]);
 
 // The encoders spell the tables out as array literals: reading fixed properties of one shape is
 // several times faster than a loop over field names. call-journal.test.ts round-trips both.
@@ -167,8 +176,9 @@ function recordLine(r: UsageRecord, admitted: boolean, requestedModel: string): 
     r.errorClass,
   ];
   // Only a routed call carries the routing fields: every other line keeps the shape it had before routing.
-  if (r.originalModel != null || r.routedModel != null)
+  if (r.originalModel != null || r.routedModel != null || r.cache != null)
     line.push(r.originalModel ?? null, r.routedModel ?? null, r.savingsUsd ?? null);
+  if (r.cache != null) line.push(r.cache, r.cacheSavingsUsd ?? null);
   return `${JSON.stringify(line)}\n`;
 }
 
@@ -236,13 +246,12 @@ export class CallJournal {
         if (e[0] === 'i' && e.length === 1 + INTENT_FIELDS.length) {
           const i = decode<CallIntent>(e, 1, INTENT_FIELDS);
           intents.set(i.id, i);
-        } else if (
-          e[0] === 'r' &&
-          (e.length === 3 + RECORD_FIELDS.length || e.length === 3 + RECORD_FIELDS.length + ROUTE_FIELDS.length)
-        ) {
+        } else if (e[0] === 'r' && LINE_LENGTHS.has(e.length)) {
           const record = decode<UsageRecord>(e, 3, RECORD_FIELDS);
           if (e.length > 3 + RECORD_FIELDS.length)
             Object.assign(record, decode<UsageRecord>(e, 3 + RECORD_FIELDS.length, ROUTE_FIELDS));
+          if (e.length > 3 + RECORD_FIELDS.length + ROUTE_FIELDS.length)
+            Object.assign(record, decode<UsageRecord>(e, 3 + RECORD_FIELDS.length + ROUTE_FIELDS.length, CACHE_FIELDS));
           finished.set(record.id, { record, admitted: e[1] === true, requestedModel: String(e[2]) });
         } else torn++;
       }

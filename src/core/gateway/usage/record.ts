@@ -32,6 +32,13 @@ export interface UsageRecord extends StoredAttribution, TokenUsage {
   savingsUsd?: string | null;
   /** The registered deployment (`oco route providers add --kind …`) that served the call; null: the built-in. */
   deployment?: string | null;
+  /**
+   * The response cache (the unified endpoint): 'hit' (answered from the cache, cost 0, never sent upstream) or
+   * 'miss' (looked up and not found, then called); absent or null when the cache was not consulted.
+   */
+  cache?: 'hit' | 'miss' | null;
+  /** A hit's saving: what the original call cost, as a decimal string; null when unknown or not a hit. */
+  cacheSavingsUsd?: string | null;
 }
 
 export const RECORD_COLUMNS = [
@@ -64,6 +71,8 @@ export const RECORD_COLUMNS = [
   'routed_model',
   'savings_usd',
   'deployment',
+  'cache',
+  'cache_savings_usd',
 ] as const;
 
 export function recordValues(r: UsageRecord): Array<string | number | boolean | null> {
@@ -97,5 +106,7 @@ export function recordValues(r: UsageRecord): Array<string | number | boolean | 
     r.routedModel ?? null,
     r.savingsUsd ?? null,
     r.deployment ?? null,
+    r.cache ?? null,
+    r.cacheSavingsUsd ?? null,
   ];
 }

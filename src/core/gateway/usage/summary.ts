@@ -40,6 +40,13 @@ export type SummaryRow = {
   savingsUsd: string;
   /** Routed calls whose saving is unknown (the requested model has no price): not in savingsUsd, never 0. */
   unknownSavingsCalls: number;
+  /** Calls the response cache answered (cost 0, never sent to the provider), and calls it looked up and missed. */
+  cacheHits: number;
+  cacheMisses: number;
+  /** Exact decimal string: what the hits saved (their original calls' cost), where known. */
+  cacheSavingsUsd: string;
+  /** Hits whose original call had no price: not in cacheSavingsUsd, never 0. */
+  unknownCacheSavingsCalls: number;
 };
 
 export interface Summary {
@@ -63,13 +70,16 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
   const keyExpr = opts.groupBy === 'day' ? store.dialect.utcDay('hour') : GROUP_COLUMN[opts.groupBy];
   const m = store.dialect.sumMoney('cost_usd');
   const saved = store.dialect.sumMoney('savings_usd');
+  const cacheSaved = store.dialect.sumMoney('cache_savings_usd');
   const rows = await store.all(
     `SELECT ${keyExpr} AS key, SUM(requests) AS requests, SUM(errors) AS errors, SUM(refused) AS refused,
        SUM(unpriced_requests) AS unpriced_requests, SUM(input_tokens) AS input_tokens,
        SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
        SUM(output_tokens) AS output_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ${m} AS cost_usd,
        SUM(routed_requests) AS routed_requests, ${saved} AS savings_usd,
-       SUM(unknown_savings_requests) AS unknown_savings_requests
+       SUM(unknown_savings_requests) AS unknown_savings_requests, SUM(cache_hits) AS cache_hits,
+       SUM(cache_misses) AS cache_misses, ${cacheSaved} AS cache_savings_usd,
+       SUM(unknown_cache_savings_requests) AS unknown_cache_savings_requests
      FROM usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY ${keyExpr} ORDER BY ${keyExpr}`,
     [from.toISOString(), to.toISOString()],
   );
@@ -87,18 +97,23 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
     'reasoningTokens',
     'routedCalls',
     'unknownSavingsCalls',
+    'cacheHits',
+    'cacheMisses',
+    'unknownCacheSavingsCalls',
   ] as const;
   const total = {
     ...Object.fromEntries(counts.map((c) => [c, out.reduce((n, r) => n + r[c], 0)])),
     costUsd: '0',
     savingsUsd: '0',
+    cacheSavingsUsd: '0',
   } as Omit<SummaryRow, 'key'>;
-  const totalCost = await store.get<{ c: string | null; s: string | null }>(
-    `SELECT ${m} AS c, ${saved} AS s FROM usage_hourly WHERE hour >= $1 AND hour < $2`,
+  const totalCost = await store.get<{ c: string | null; s: string | null; cs: string | null }>(
+    `SELECT ${m} AS c, ${saved} AS s, ${cacheSaved} AS cs FROM usage_hourly WHERE hour >= $1 AND hour < $2`,
     [from.toISOString(), to.toISOString()],
   );
   total.costUsd = plain(totalCost?.c);
   total.savingsUsd = plain(totalCost?.s);
+  total.cacheSavingsUsd = plain(totalCost?.cs);
   return { from: from.toISOString(), to: to.toISOString(), groupBy: opts.groupBy, rows: out, total };
 }
 
@@ -119,6 +134,10 @@ function toRow(r: Record<string, unknown>): SummaryRow {
     routedCalls: Number(r.routed_requests),
     savingsUsd: plain(r.savings_usd),
     unknownSavingsCalls: Number(r.unknown_savings_requests),
+    cacheHits: Number(r.cache_hits),
+    cacheMisses: Number(r.cache_misses),
+    cacheSavingsUsd: plain(r.cache_savings_usd),
+    unknownCacheSavingsCalls: Number(r.unknown_cache_savings_requests),
   };
 }
 

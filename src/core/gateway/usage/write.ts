@@ -60,6 +60,11 @@ interface Rollup {
   routed: number;
   unknownSavings: number;
   savings: Money;
+  /** Cache hits (their known savings summed, the unknown ones counted) and misses. */
+  cacheHits: number;
+  cacheMisses: number;
+  unknownCacheSavings: number;
+  cacheSavings: Money;
 }
 
 /** The rollup's counters, added to on a conflict (cost_usd has a dialect-specific sum of its own). */
@@ -75,18 +80,23 @@ const SUMMED_COLUMNS = [
   'reasoning_tokens',
   'routed_requests',
   'unknown_savings_requests',
+  'cache_hits',
+  'cache_misses',
+  'unknown_cache_savings_requests',
 ];
 
 function rollupSql(addMoney: (column: string) => string, placeholder: (i: number) => string): string {
   const add = (c: string) => `${c} = usage_hourly.${c} + excluded.${c}`;
   return `INSERT INTO usage_hourly (hour, org_id, team_id, agent_id, user_id, provider, model, requests, errors,
       refused, unpriced_requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
-      reasoning_tokens, cost_usd, routed_requests, unknown_savings_requests, savings_usd)
-    VALUES (${Array.from({ length: 20 }, (_, i) => placeholder(i + 1)).join(',')})
+      reasoning_tokens, cost_usd, routed_requests, unknown_savings_requests, savings_usd, cache_hits, cache_misses,
+      unknown_cache_savings_requests, cache_savings_usd)
+    VALUES (${Array.from({ length: 24 }, (_, i) => placeholder(i + 1)).join(',')})
     ON CONFLICT (hour, org_id, team_id, agent_id, user_id, provider, model) DO UPDATE SET
       ${SUMMED_COLUMNS.map(add).join(', ')},
       cost_usd = ${addMoney('cost_usd')},
-      savings_usd = ${addMoney('savings_usd')}`;
+      savings_usd = ${addMoney('savings_usd')},
+      cache_savings_usd = ${addMoney('cache_savings_usd')}`;
 }
 
 /** One hour bucket's parameters, in the order of rollupSql's VALUES. */
@@ -106,6 +116,10 @@ function rollupParams(a: Rollup): SqlParam[] {
     a.routed,
     a.unknownSavings,
     a.savings.toFixed(),
+    a.cacheHits,
+    a.cacheMisses,
+    a.unknownCacheSavings,
+    a.cacheSavings.toFixed(),
   ];
 }
 
@@ -136,6 +150,10 @@ function rollupsOf(
         routed: 0,
         unknownSavings: 0,
         savings: new Money(0),
+        cacheHits: 0,
+        cacheMisses: 0,
+        unknownCacheSavings: 0,
+        cacheSavings: new Money(0),
       };
       rollups.set(k, agg);
     }
@@ -153,6 +171,12 @@ function rollupsOf(
       agg.routed++;
       if (r.savingsUsd === null || r.savingsUsd === undefined) agg.unknownSavings++;
       else agg.savings = agg.savings.plus(r.savingsUsd);
+    }
+    if (r.cache === 'miss') agg.cacheMisses++;
+    else if (r.cache === 'hit') {
+      agg.cacheHits++;
+      if (r.cacheSavingsUsd === null || r.cacheSavingsUsd === undefined) agg.unknownCacheSavings++;
+      else agg.cacheSavings = agg.cacheSavings.plus(r.cacheSavingsUsd);
     }
   }
   return rollups;

@@ -8,6 +8,7 @@ import { usageRefused } from './0008_usage_refused.js';
 import { cloudCostsRollup } from './0009_cloud_costs_rollup.js';
 import { routing } from './0010_routing.js';
 import { fallbacks } from './0011_fallbacks.js';
+import { responseCache } from './0012_response_cache.js';
 import { upstreams } from './0013_upstreams.js';
 import { routePolicies } from './0014_route_policies.js';
 import { costAnomalies } from './0015_cost_anomalies.js';
@@ -35,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   cloudCostsRollup,
   routing,
   fallbacks,
+  responseCache,
   upstreams,
   routePolicies,
   costAnomalies,
