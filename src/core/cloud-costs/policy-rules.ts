@@ -161,7 +161,10 @@ const budgetCeiling: RuleKind = {
       if (r.currency !== currency || r.value === null || r.value === '') continue;
       const cost = money(r.cost ?? 0);
       if (cost.lte(limit)) continue;
-      const labels = { [by]: String(r.value) };
+      // A tag's key is data, not a field name: labels stay { tagKey, tagValue }.
+      const labels = by.startsWith('tag:')
+        ? { tagKey: by.slice(4), tagValue: String(r.value) }
+        : { [by]: String(r.value) };
       out.push({
         subject: subjectOf(labels, currency),
         labels,

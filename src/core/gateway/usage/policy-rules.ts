@@ -76,16 +76,14 @@ const maxRequestCost: RuleKind = {
       if (cost.gt(g.max)) g.max = cost.toFixed();
       groups.set(key, g);
     }
-    return [...groups.values()].map(
-      (g): Finding => ({
-        subject: `team=${g.team}|agent=${g.agent}|model=${g.model}`,
-        labels: { team: g.team, agent: g.agent, model: g.model },
-        message:
-          `${g.calls} call(s) of agent ${g.agent} (team ${g.team}) to ${g.model} cost more than ` +
-          `${limit.toFixed()} USD each, up to ${g.max} USD`,
-        evidence: { calls: String(g.calls), maxCost: g.max, limit: limit.toFixed(), currency: 'USD' },
-      }),
-    );
+    return [...groups.values()].map((g): Finding => ({
+      subject: `team=${g.team}|agent=${g.agent}|model=${g.model}`,
+      labels: { team: g.team, agent: g.agent, model: g.model },
+      message:
+        `${g.calls} call(s) of agent ${g.agent} (team ${g.team}) to ${g.model} cost more than ` +
+        `${limit.toFixed()} USD each, up to ${g.max} USD`,
+      evidence: { calls: String(g.calls), maxCost: g.max, limit: limit.toFixed(), currency: 'USD' },
+    }));
   },
 };
 
