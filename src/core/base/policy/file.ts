@@ -74,15 +74,14 @@ export function parsePolicies(source: string, file: string, o: ParseOptions): Po
   const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const locate = (path: Path, key?: string) => position(doc, lc, path, key);
   const validate = policyValidator();
-  if (!validate(data))
-    throw new PolicyFileError(
-      file,
-      dedupe(validate.errors ?? []).map((e) => explain(e, locate, o)),
-    );
-  const policies = (data as { policies: PolicyDefinition[] }).policies;
-  const problems: PolicyFileProblem[] = [];
+  const valid = validate(data);
+  // Schema mistakes and the checks the schema cannot make (names, tag keys) are reported together.
+  const problems: PolicyFileProblem[] = valid ? [] : dedupe(validate.errors ?? []).map((e) => explain(e, locate, o));
+  const list = (data as { policies?: unknown } | null)?.policies;
+  const policies = (Array.isArray(list) ? list : []) as PolicyDefinition[];
   const names = new Map<string, number>();
   policies.forEach((p, i) => {
+    if (!p || typeof p !== 'object') return;
     const seen = names.get(p.name);
     if (seen !== undefined)
       problems.push({
@@ -93,19 +92,21 @@ export function parsePolicies(source: string, file: string, o: ParseOptions): Po
     names.set(p.name, i);
     const kind = o.kinds[p.kind];
     if (!kind) {
-      problems.push({
-        ...locate(['policies', i, 'kind']),
-        field: `policies[${i}].kind`,
-        message: unknownKind(p.kind, o),
-      });
+      // The schema names an unknown kind already; this is for a kind the schema has and no wing offers.
+      if (valid)
+        problems.push({
+          ...locate(['policies', i, 'kind']),
+          field: `policies[${i}].kind`,
+          message: unknownKind(p.kind, o),
+        });
       return;
     }
     for (const fieldName of kind.tagKeyFields ?? []) {
       const known = o.tagKeys?.[kind.domain] ?? [];
       const values = p[fieldName];
       if (!Array.isArray(values) || known.length === 0) continue;
-      values.forEach((key: string, j) => {
-        if (known.includes(key)) return;
+      values.forEach((key: unknown, j) => {
+        if (typeof key !== 'string' || known.includes(key)) return;
         const near = closest(key, known);
         if (near)
           problems.push({
