@@ -200,7 +200,6 @@ export const ERROR_CODES = {
   OCO_POLICY_UNREADABLE: { ...C, meaning: 'the policy file cannot be read' },
   OCO_POLICY_NOT_FOUND: { ...U, meaning: 'no governance policy with that name' },
   OCO_POLICY_KIND_UNKNOWN: { ...O, meaning: 'a stored policy has a rule kind this version of oco does not know' },
-  OCO_POLICY_VIOLATED: { ...P, meaning: 'oco policy check: an open violation at or above --fail-on' },
 } as const satisfies Record<`OCO_${string}`, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

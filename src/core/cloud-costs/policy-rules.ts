@@ -38,7 +38,8 @@ async function grouped(
   const window = `usage_date >= $${p.length - 1} AND usage_date <= $${p.length}`;
   const scope = scopeFilter(policy.scope, SCOPE, p);
   return store.all<Grouped>(
-    `SELECT ${[...selects, 'billing_currency AS currency'].join(', ')}, ${store.dialect.sumMoney('effective_cost')} AS cost
+    `SELECT ${[...selects, 'billing_currency AS currency'].join(', ')},
+       ${store.dialect.sumMoney('effective_cost')} AS cost
      FROM cloud_costs_daily WHERE ${window}${scope}${q.where ? ` AND (${q.where})` : ''}
      GROUP BY ${[...Object.values(q.groups), 'billing_currency'].join(', ')}`,
     p,
@@ -118,7 +119,9 @@ function finding(r: Grouped, what: string): Finding {
   return {
     subject: subjectOf(labels, r.currency),
     labels,
-    message: `${cost} ${r.currency} of spend in ${what} ${r.value} (${named({ p: labels.provider!, a: labels.account! })}), which is not allowed`,
+    message:
+      `${cost} ${r.currency} of spend in ${what} ${r.value} ` +
+      `(${named({ p: labels.provider!, a: labels.account! })}), which is not allowed`,
     evidence: { cost, currency: r.currency, [what]: label(r.value) },
   };
 }
