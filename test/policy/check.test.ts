@@ -17,6 +17,7 @@ const POLICIES: PolicyDefinition[] = [
   { name: 'families', kind: 'allowed-instance-families', families: ['m7g.*'] },
   { name: 'ceiling', kind: 'budget-ceiling', limit: '100.10', by: 'tag:team', period: '7d' },
   { name: 'untagged', kind: 'untagged-share', maxShare: 0.1 },
+  { name: 'untagged-env', kind: 'untagged-share', maxShare: 0.1, tags: ['env'] },
   { name: 'models', kind: 'allowed-models', models: ['gpt-4o-mini'], scope: { team: 'payments' } },
   { name: 'call-cost', kind: 'max-request-cost', severity: 'critical', limit: '0.5' },
   { name: 'premium', kind: 'premium-share', models: ['gpt-4o'], maxShare: 0.5 },
@@ -117,6 +118,13 @@ describe.each(BACKENDS)('policy check on $name', (b) => {
       { labels: { tagKey: 'team', tagValue: 'payments' }, evidence: { cost: '100.15', limit: '100.1', over: '0.05' } },
     ]);
     expect(by('untagged')).toEqual([]);
+    // Lacking env: 40.1 + 0.000000001 of 105.150000001.
+    expect(by('untagged-env')).toMatchObject([
+      {
+        labels: { currency: 'USD' },
+        evidence: { untaggedCost: '40.100000001', totalCost: '105.150000001', share: '0.38136', maxShare: '0.1' },
+      },
+    ]);
     expect(by('models')).toMatchObject([
       { labels: { team: 'payments', model: 'gpt-4o' }, evidence: { requests: '2' } },
     ]);
