@@ -7,7 +7,7 @@
  * and is never counted as free.
  */
 import { dayAfter } from '../../base/anomaly/detect.js';
-import { money } from '../../base/money.js';
+import { money, type Money } from '../../base/money.js';
 import { amount, matchesAny, percent, scopeFilter, share } from '../../base/policy/match.js';
 import type { Finding, PolicyDefinition, RuleKind, RuleSet, Window } from '../../base/policy/types.js';
 import type { SqlParam, Store } from '../../base/store/types.js';
@@ -93,11 +93,12 @@ const premiumShare: RuleKind = {
   async evaluate(store, policy, w) {
     const premium = policy.models as string[];
     const maxShare = amount(policy.maxShare);
-    const teams = new Map<string, { premium: ReturnType<typeof money>; total: ReturnType<typeof money> }>();
+    const teams = new Map<string, { premium: Money; total: Money; unpriced: number }>();
     for (const r of await spendByTeamModel(store, policy, w)) {
-      const t = teams.get(r.team) ?? { premium: money(0), total: money(0) };
+      const t = teams.get(r.team) ?? { premium: money(0), total: money(0), unpriced: 0 };
       const cost = money(r.cost ?? 0);
       t.total = t.total.plus(cost);
+      t.unpriced += Number(r.unpriced);
       if (matchesAny(premium, r.model)) t.premium = t.premium.plus(cost);
       teams.set(r.team, t);
     }
@@ -117,6 +118,8 @@ const premiumShare: RuleKind = {
           share: s.toDecimalPlaces(6).toFixed(),
           maxShare: maxShare.toFixed(),
           currency: 'USD',
+          // Calls of unknown price are in neither sum: the share is of the spend oco can price.
+          ...(t.unpriced > 0 ? { unpricedCalls: String(t.unpriced) } : {}),
         },
       });
     }
