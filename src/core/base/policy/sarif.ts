@@ -23,12 +23,13 @@ export function toSarif(r: CheckResult, tool: { version: string }): Record<strin
           driver: {
             name: 'oco',
             semanticVersion: tool.version,
-            informationUri: 'https://github.com/open-cloud-ops/oco',
             rules: r.policies.map((p) => ({
               id: p.name,
               name: p.kind,
               shortDescription: { text: p.description ?? p.summary },
-              fullDescription: { text: `${p.summary} (kind ${p.kind}, judged from ${p.from} to ${p.to})` },
+              fullDescription: {
+                text: `${p.summary.replace(/\.$/, '')} (kind ${p.kind}, judged from ${p.from} to ${p.to}).`,
+              },
               defaultConfiguration: { level: LEVEL[p.severity] },
               properties: { kind: p.kind, severity: p.severity },
             })),
