@@ -117,6 +117,12 @@ describe('oco policy', () => {
     const bad = await oco('policy', 'check', '--fail-on', 'high');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--fail-on');
+    const typo = await oco('policy', 'check', '--policy', 'eu-onyl');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('no policy named "eu-onyl"');
+    const one = await oco('policy', 'check', '--policy', 'require-team-tag', '--json');
+    expect(one.code).toBe(0);
+    expect(one.json().policies.map((p: { name: string }) => p.name)).toEqual(['require-team-tag']);
     const period = await oco('policy', 'check', '--period', '2w');
     expect(period.code).toBe(2);
     expect(period.stderr).toContain('--period must be a number of days');

@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { dayAfter } from '../anomaly/detect.js';
 import { OperationError } from '../errors.js';
 import type { Queryable, Store } from '../store/types.js';
-import { DEFAULT_PERIOD, listPolicies, type StoredPolicy } from './repo.js';
+import { DEFAULT_PERIOD, getPolicy, listPolicies, type StoredPolicy } from './repo.js';
 import { severityRank, type Finding, type RuleKind, type RuleSet, type Severity, type Window } from './types.js';
 
 export interface Violation {
@@ -82,7 +82,10 @@ export async function checkPolicies(store: Store, sets: RuleSet[], o: CheckOptio
   const now = o.now ?? new Date();
   const today = now.toISOString().slice(0, 10);
   const kinds = ruleKinds(sets);
-  const policies = (await listPolicies(store)).filter((p) => p.enabled && (!o.names || o.names.includes(p.name)));
+  const stored = await listPolicies(store);
+  // A --policy name that is not stored is a typo, not an empty check: getPolicy names the closest.
+  for (const name of o.names ?? []) if (!stored.some((p) => p.name === name)) await getPolicy(store, name);
+  const policies = stored.filter((p) => p.enabled && (!o.names || o.names.includes(p.name)));
   const outcomes: PolicyOutcome[] = [];
   const counts = { opened: 0, stillOpen: 0, resolved: 0 };
   const resolved: Violation[] = [];
