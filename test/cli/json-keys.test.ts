@@ -27,6 +27,10 @@ const DATA_MAPS: Record<string, string[]> = {
   'costs:top': ['rows[].byCurrency', 'total.byCurrency', 'rates'],
   health: ['backups.byPhase'],
   anomalies: ['anomalies[].labels'],
+  'policy:check': ['violations[].labels', 'violations[].evidence', 'resolved[].labels', 'resolved[].evidence'],
+  'policy:get': ['openViolations[].labels', 'openViolations[].evidence'],
+  // A JSON Schema: its keys ($defs, kind names) are the schema's, not oco's.
+  'policy:schema': [''],
   'backup:describe': [
     'details.resources',
     'details.results.errors',
@@ -104,6 +108,14 @@ const CASES: Record<string, Case> = {
   anomalies: c(['--since', '30d']),
   'cache:stats': c([]),
   'cache:clear': c(['--org', 'acme', '--confirm'], { last: 1 }),
+  'policy:apply': c((ctx) => ['-f', ctx.file('policies.yaml')], { writes: true }),
+  'policy:list': c([]),
+  'policy:get': c(['eu-only']),
+  'policy:schema': c([]),
+  'policy:check': c(['--fail-on', 'critical'], { exit: -1 }),
+  'policy:disable': c(['eu-only'], { last: 1 }),
+  'policy:enable': c(['eu-only'], { last: 2 }),
+  'policy:delete': c(['eu-only'], { last: 3 }),
   'route:explain': c((ctx) => ['--file', ctx.file('request.json'), '--strategy', 'cost']),
   'route:set': c(['--team', 'payments', '--strategy', 'cost'], { writes: true }),
   'route:list': c([]),
@@ -218,6 +230,10 @@ describe('--json key style', () => {
     env.cluster.velero.logs.set('alpha', ['time="2026-01-02T00:00:00Z" level=info msg="hello"']);
     writeFileSync(ctx.file('costs.csv'), COSTS_CSV);
     writeFileSync(ctx.file('dr.yaml'), DR_POLICY);
+    writeFileSync(
+      ctx.file('policies.yaml'),
+      'policies:\n  - { name: eu-only, kind: allowed-regions, severity: warning, regions: [eu-west-1] }\n',
+    );
     writeFileSync(
       ctx.file('request.json'),
       JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'Hi' }] }),

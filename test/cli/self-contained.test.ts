@@ -103,7 +103,7 @@ describe('the repository is self-contained', () => {
     const folders = readdirSync(REFERENCE, { withFileTypes: true })
       .filter((e) => e.isDirectory())
       .map((e) => e.name);
-    expect(folders.sort()).toEqual(['aws-models', 'fixtures', 'focus', 'velero-crds']);
+    expect(folders.sort()).toEqual(['aws-models', 'fixtures', 'focus', 'sarif', 'velero-crds']);
     for (const f of folders) {
       const readme = readFileSync(join(REFERENCE, f, 'README.md'), 'utf8');
       expect(readme, `test/reference/${f}/README.md names a licence`).toMatch(

@@ -14,3 +14,5 @@ export const FOCUS_REFERENCE = join(REFERENCE, 'focus');
 export const AWS_MODELS = join(REFERENCE, 'aws-models');
 /** Invented provider responses shaped like the real APIs. */
 export const PROVIDER_FIXTURES = join(REFERENCE, 'fixtures');
+/** The OASIS SARIF 2.1.0 JSON Schema (oasis-tcs/sarif-spec sarif-2.1/schema). */
+export const SARIF_SCHEMA_FILE = join(REFERENCE, 'sarif', 'sarif-schema-2.1.0.json');

@@ -200,6 +200,14 @@ export const ERROR_CODES = {
   OCO_DR_CONCURRENT_CHANGE: { ...O, meaning: 'a schedule was changed by someone else while a policy was applied' },
   OCO_DRILL_NAMESPACE_EXISTS: { ...U, meaning: 'the drill namespace exists already (see --allow-existing)' },
   OCO_DRILL_SOURCE: { ...U, meaning: 'the drill cannot tell which namespace of the backup to restore' },
+  // governance policies
+  OCO_POLICY_INVALID: {
+    ...C,
+    meaning: 'a policy file that is not valid: bad YAML/JSON, unknown kind or field, wrong type (file:line:column)',
+  },
+  OCO_POLICY_UNREADABLE: { ...C, meaning: 'the policy file cannot be read' },
+  OCO_POLICY_NOT_FOUND: { ...U, meaning: 'no governance policy with that name' },
+  OCO_POLICY_KIND_UNKNOWN: { ...O, meaning: 'a stored policy has a rule kind this version of oco does not know' },
 } as const satisfies Record<`OCO_${string}`, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

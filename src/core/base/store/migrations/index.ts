@@ -12,6 +12,7 @@ import { responseCache } from './0012_response_cache.js';
 import { upstreams } from './0013_upstreams.js';
 import { routePolicies } from './0014_route_policies.js';
 import { costAnomalies } from './0015_cost_anomalies.js';
+import { policies } from './0016_policies.js';
 
 export interface Migration {
   version: number;
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly Migration[] = [
   upstreams,
   routePolicies,
   costAnomalies,
+  policies,
 ];
