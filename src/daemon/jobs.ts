@@ -9,7 +9,8 @@ interface Job {
 
 /**
  * The daemon's periodic work besides the gateway: DR policy checks, folding old
- * spend-ledger rows, scheduled cloud-cost ingests, and the hourly cost-anomaly check.
+ * spend-ledger rows, scheduled cloud-cost ingests, the hourly cost-anomaly check, and the
+ * recommendation runs (every optimize.runIntervalSeconds and after each scheduled ingest).
  * Loaded after the listener is up, lazily, so the Kubernetes and cloud SDKs never
  * delay /health; a job that fails to start is logged and the gateway keeps serving.
  */
@@ -46,7 +47,11 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
     name: 'cost-scheduler',
     async start(config, store, logger) {
       const { startCostScheduler } = await import('../core/cloud-costs/scheduler.js');
-      const scheduler = startCostScheduler(config, store, { logger, tickOnStart: true });
+      const scheduler = startCostScheduler(config, store, {
+        logger,
+        tickOnStart: true,
+        onIngested: () => optimizeMonitor?.trigger(),
+      });
       return { name: 'cost-scheduler', stop: async () => scheduler.stop() };
     },
   },
@@ -73,7 +78,33 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
       return { name: 'anomaly-monitor', stop: () => monitor.stop() };
     },
   },
+  {
+    name: 'optimize',
+    async start(config, store, logger) {
+      const { startOptimizeMonitor } = await import('../core/cli/optimize.js');
+      const monitor = startOptimizeMonitor(store, config, {
+        intervalMs: config.int('optimize.runIntervalSeconds') * 1000,
+        onRun: (r) =>
+          r.created + r.reopened + r.resolved > 0
+            ? logger.info({ event: 'optimize.run', ...r }, 'recommendations')
+            : undefined,
+        onError: (err) =>
+          logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'recommendation run failed'),
+      });
+      optimizeMonitor = monitor;
+      return {
+        name: 'optimize',
+        stop: async () => {
+          optimizeMonitor = undefined;
+          await monitor.stop();
+        },
+      };
+    },
+  },
 ];
+
+/** The recommendation runner, once started: the cost scheduler triggers a run after each ingest. */
+let optimizeMonitor: { trigger(): void } | undefined;
 
 export interface BackgroundJobs {
   stop(): Promise<void>;

@@ -8,6 +8,7 @@ import { usageRefused } from './0008_usage_refused.js';
 import { cloudCostsRollup } from './0009_cloud_costs_rollup.js';
 import { routing } from './0010_routing.js';
 import { costAnomalies } from './0015_cost_anomalies.js';
+import { recommendations } from './0017_recommendations.js';
 
 export interface Migration {
   version: number;
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   cloudCostsRollup,
   routing,
   costAnomalies,
+  recommendations,
 ];
