@@ -81,8 +81,10 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
   {
     name: 'optimize',
     async start(config, store, logger) {
-      const { startOptimizeMonitor } = await import('../core/cli/optimize.js');
-      const monitor = startOptimizeMonitor(store, config, {
+      const { startRecommendationMonitor } = await import('../core/base/recommend/monitor.js');
+      const { CLOUD_RULES } = await import('../core/cloud-costs/recommend/rules.js');
+      const { LLM_RULES } = await import('../core/gateway/optimize/rules.js');
+      const monitor = startRecommendationMonitor(store, [...CLOUD_RULES, ...LLM_RULES], config, {
         intervalMs: config.int('optimize.runIntervalSeconds') * 1000,
         onRun: (r) =>
           r.created + r.reopened + r.resolved > 0

@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { money } from '../../src/core/base/money.js';
+import type { Candidate } from '../../src/core/base/recommend/model.js';
+import { listRecommendations, runRecommendations } from '../../src/core/base/recommend/service.js';
 import { SqliteStore } from '../../src/core/base/store/sqlite.js';
 import { camelCase, snakeCase, snakeCaseKeys } from '../../src/core/base/json-keys.js';
 import { listBudgets, recordAlert, writeSpendEvents } from '../../src/core/gateway/spend/repo.js';
@@ -27,6 +29,9 @@ const DATA_MAPS: Record<string, string[]> = {
   'costs:top': ['rows[].byCurrency', 'total.byCurrency', 'rates'],
   health: ['backups.byPhase'],
   anomalies: ['anomalies[].labels'],
+  'optimize:report': ['totalMonthlySavings', 'recommendations[].evidence'],
+  'optimize:accept': ['evidence'],
+  'optimize:dismiss': ['evidence'],
   'backup:describe': [
     'details.resources',
     'details.results.errors',
@@ -51,6 +56,8 @@ interface Ctx {
   keyId?: string;
   port?: number;
   plan?: string;
+  /** Recommendations seeded before the run. */
+  recIds?: string[];
   file: (name: string) => string;
 }
 
@@ -102,6 +109,10 @@ const CASES: Record<string, Case> = {
   'pricing:import': c(['test/proxy/fixtures/litellm-sample.json'], { writes: true }),
   'pricing:unpriced': c([]),
   anomalies: c(['--since', '30d']),
+  'optimize:run': c([], { writes: true }),
+  'optimize:report': c(['--status', 'all']),
+  'optimize:accept': c((ctx) => [ctx.recIds![0]!, '--reason', 'planned'], { last: 1 }),
+  'optimize:dismiss': c((ctx) => [ctx.recIds![1]!], { last: 1 }),
   'route:explain': c((ctx) => ['--file', ctx.file('request.json'), '--strategy', 'cost']),
   'spend:summary': c(['--by', 'agent', '--since', '30d']),
   'spend:requests': c(['--limit', '2']),
@@ -296,6 +307,40 @@ describe('--json key style', () => {
         details: { request_id: 'r1', reserved_usd: '1', resets_at: null },
         dedupeKey: 'refused:test',
       });
+      // Two recommendations to accept and dismiss, from a rule of their own (optimize run leaves them be).
+      const found = (resourceId: string): Candidate => ({
+        provider: 'aws',
+        account: '111',
+        resourceId,
+        resourceType: 'instance',
+        region: 'us-east-1',
+        action: 'rightsize',
+        title: `Rightsize ${resourceId}`,
+        rationale: 'CPU under 5 %',
+        currency: 'USD',
+        monthlySavings: money('12.5'),
+        keyFigure: money('12.5'),
+        confidence: 0.8,
+        effort: 'low',
+        restartNeeded: true,
+        rollbackPossible: true,
+        evidence: { cpuP95: 4.5 },
+      });
+      await runRecommendations(
+        alerts,
+        [
+          {
+            id: 'seeded',
+            domain: 'cloud',
+            action: 'rightsize',
+            description: 'seeded',
+            thresholds: [],
+            evaluate: async () => [found('i-1'), found('i-2')],
+          },
+        ],
+        { days: 30, materialChangePercent: 20, setting: () => undefined },
+      );
+      ctx.recIds = (await listRecommendations(alerts)).map((r) => r.id);
     } finally {
       await alerts.close();
     }

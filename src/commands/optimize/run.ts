@@ -1,7 +1,13 @@
 import { Flags } from '@oclif/core';
 import type { RunResult } from '../../core/base/recommend/service.js';
+import { runConfigured } from '../../core/base/recommend/monitor.js';
+import type { Rule } from '../../core/base/recommend/model.js';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { runOptimize } from '../../core/cli/optimize.js';
+import { CLOUD_RULES } from '../../core/cloud-costs/recommend/rules.js';
+import { LLM_RULES } from '../../core/gateway/optimize/rules.js';
+
+/** Every wing's rule table (docs/optimize.md lists the rules); the daemon passes the same. */
+const RULES: readonly Rule[] = [...CLOUD_RULES, ...LLM_RULES];
 
 export default class OptimizeRun extends OcoCommand<RunResult> {
   static override summary =
@@ -25,7 +31,7 @@ export default class OptimizeRun extends OcoCommand<RunResult> {
   async run(): Promise<RunResult> {
     const { flags } = await this.parse(OptimizeRun);
     const config = this.loadConfig();
-    const r = await runOptimize(await this.store(config), config, { days: flags.days });
+    const r = await runConfigured(await this.store(config), RULES, config, { days: flags.days });
     if (!this.jsonEnabled())
       this.log(
         `${r.rulesRun} rules over ${r.days} days: ${r.created} new, ${r.updated} updated, ${r.reopened} reopened, ` +

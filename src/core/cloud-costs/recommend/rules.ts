@@ -12,7 +12,6 @@
  */
 import { money, type Money } from '../../base/money.js';
 import { perMonth, type Action, type Candidate, type Rule, type RuleContext } from '../../base/recommend/model.js';
-import type { Store } from '../../base/store/types.js';
 
 function num(ctx: RuleContext, key: string): number {
   return Number(ctx.setting(key));
@@ -49,7 +48,8 @@ export const untaggedSpendRule: Rule = {
       tagged_rows: unknown;
     }>(
       `SELECT source, provider, sub_account_id AS account, billing_currency AS currency,
-         ${d.sumMoney('effective_cost')} AS total, ${d.sumMoney(`CASE WHEN ${UNTAGGED} THEN effective_cost END`)} AS untagged,
+         ${d.sumMoney('effective_cost')} AS total,
+         ${d.sumMoney(`CASE WHEN ${UNTAGGED} THEN effective_cost END`)} AS untagged,
          SUM(CASE WHEN ${UNTAGGED} THEN 0 ELSE 1 END) AS tagged_rows
        FROM cloud_costs_daily WHERE usage_date >= $1 AND usage_date <= $2
        GROUP BY source, provider, sub_account_id, billing_currency`,
@@ -89,7 +89,8 @@ export const untaggedSpendRule: Rule = {
         action: 'add-tags',
         title: `Tag the ${a.provider} resources of account ${a.account ?? '(none)'}`,
         rationale:
-          `${fixed2(a.untagged)} ${a.currency} of ${fixed2(a.total)} ${a.currency} (${share.toDecimalPlaces(1).toFixed(1)} %) ` +
+          `${fixed2(a.untagged)} ${a.currency} of ${fixed2(a.total)} ${a.currency} ` +
+          `(${share.toDecimalPlaces(1).toFixed(1)} %) ` +
           `in ${ctx.days} days carries no tag, about ${fixed2(monthly)} ${a.currency} a month no team or project is ` +
           'accountable for. Tagging saves nothing by itself: the saving is unknown.',
         currency: a.currency,
@@ -218,7 +219,8 @@ export const previousGenerationRule: Rule = {
           `previous-generation ${family} family. ` +
           (gen.saving === null
             ? `${gen.successor} gives more for the price; the saving is unknown.`
-            : `${gen.successor} lists ${gen.saving} % cheaper on demand (us-east-1, Linux): about ${fixed2(monthly!)} ` +
+            : `${gen.successor} lists ${gen.saving} % cheaper on demand (us-east-1, Linux): ` +
+              `about ${fixed2(monthly!)} ` +
               `${r.currency} a month.`),
         currency: r.currency,
         monthlySavings: monthly,

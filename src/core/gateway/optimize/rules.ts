@@ -89,7 +89,8 @@ export const switchModelRule: Rule = {
   domain: 'llm',
   action: 'switch-model',
   description:
-    "An agent's short, simple calls on a dearer model priced on the provider's economy model at their actual token volumes.",
+    "An agent's short, simple calls on a dearer model, priced on the provider's economy model " +
+    'at their actual token volumes.',
   thresholds: [
     'optimize.switchModelMaxInputTokens',
     'optimize.switchModelMaxOutputTokens',
@@ -162,7 +163,8 @@ export const switchModelRule: Rule = {
 };
 
 /** A failed call: the provider's error status or an error class, other than the client's cancel and oco's refusal. */
-const FAILED = `(status_code >= 400 OR (error_class IS NOT NULL AND error_class NOT IN ('client_cancelled', 'refused')))`;
+const FAILED =
+  "(status_code >= 400 OR (error_class IS NOT NULL AND error_class NOT IN ('client_cancelled', 'refused')))";
 
 export const failedCallsRule: Rule = {
   id: 'failed-calls',

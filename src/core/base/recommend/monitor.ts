@@ -1,23 +1,19 @@
 /**
- * What `oco optimize` and the daemon share: every wing's rule table (this layer may import the
- * wings; base/recommend may not) and the run with its thresholds read from configuration.
+ * Running the rules with their thresholds from configuration, once (`oco optimize run`) or on the
+ * daemon's timer. Rule tables are passed in by the command and the daemon (base knows no wing).
  */
-import type { OcoConfig } from '../base/config/resolve.js';
-import type { Rule } from '../base/recommend/model.js';
-import { runRecommendations, type RunResult } from '../base/recommend/service.js';
-import type { Store } from '../base/store/types.js';
-import { CLOUD_RULES } from '../cloud-costs/recommend/rules.js';
-import { LLM_RULES } from '../gateway/optimize/rules.js';
+import type { OcoConfig } from '../config/resolve.js';
+import type { Store } from '../store/types.js';
+import type { Rule } from './model.js';
+import { runRecommendations, type RunResult } from './service.js';
 
-/** Every rule, cloud first: a row each (docs/optimize.md lists them). */
-export const RECOMMENDATION_RULES: readonly Rule[] = [...CLOUD_RULES, ...LLM_RULES];
-
-export function runOptimize(
+export function runConfigured(
   store: Store,
+  rules: readonly Rule[],
   config: OcoConfig,
-  o: { days?: number; rules?: readonly Rule[]; now?: Date } = {},
+  o: { days?: number; now?: Date } = {},
 ): Promise<RunResult> {
-  return runRecommendations(store, o.rules ?? RECOMMENDATION_RULES, {
+  return runRecommendations(store, rules, {
     days: o.days ?? config.int('optimize.windowDays'),
     materialChangePercent: config.int('optimize.materialChangePercent'),
     setting: (key) => config.get<string | number>(key),
@@ -25,8 +21,8 @@ export function runOptimize(
   });
 }
 
-export interface OptimizeMonitor {
-  /** Run now, unless a run is under way (then that run's data is fresh enough). */
+export interface RecommendationMonitor {
+  /** Run now, unless a run is under way (its data is then fresh enough). */
   trigger(): void;
   stop(): Promise<void>;
 }
@@ -35,16 +31,17 @@ export interface OptimizeMonitor {
  * The daemon's recommendation runs: every intervalMs, shortly after start, and whenever triggered
  * (after each scheduled cost ingest). Runs never overlap.
  */
-export function startOptimizeMonitor(
+export function startRecommendationMonitor(
   store: Store,
+  rules: readonly Rule[],
   config: OcoConfig,
   o: { intervalMs: number; firstRunMs?: number; onRun?: (r: RunResult) => void; onError?: (err: unknown) => void },
-): OptimizeMonitor {
+): RecommendationMonitor {
   let running: Promise<unknown> | undefined;
   let stopped = false;
   const trigger = () => {
     if (running || stopped) return;
-    running = runOptimize(store, config)
+    running = runConfigured(store, rules, config)
       .then((r) => o.onRun?.(r))
       .catch((err) => o.onError?.(err))
       .finally(() => (running = undefined));
