@@ -25,6 +25,9 @@ export interface CostLine {
   quantity?: string | null;
   cost: string;
   currency?: string;
+  serviceCategory?: string;
+  /** Other FOCUS columns, as the FOCUS import keeps them. */
+  extra?: Record<string, string>;
 }
 
 /** One cost line a day, for each of `days` (YYYY-MM-DD), in cloud_costs. */
@@ -34,8 +37,8 @@ export async function costLines(store: Store, days: string[], l: CostLine): Prom
     await store.run(
       `INSERT INTO cloud_costs (provider, source, sub_account_id, charge_period_start, charge_period_end, usage_date,
          charge_category, service_name, resource_id, resource_type, region_id, sku_id, charge_description,
-         consumed_quantity, consumed_unit, billed_cost, effective_cost, billing_currency)
-       VALUES ($1, $2, $3, $4, $5, $6, 'Usage', $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)`,
+         consumed_quantity, consumed_unit, billed_cost, effective_cost, billing_currency, service_category, extra)
+       VALUES ($1, $2, $3, $4, $5, $6, 'Usage', $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18)`,
       [
         l.provider ?? 'aws',
         `${l.provider ?? 'aws'}:test`,
@@ -53,6 +56,8 @@ export async function costLines(store: Store, days: string[], l: CostLine): Prom
         l.unit ?? null,
         l.cost,
         l.currency ?? 'USD',
+        l.serviceCategory ?? null,
+        l.extra ? JSON.stringify(l.extra) : null,
       ],
     );
   }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Candidate, Rule, RuleContext } from '../../src/core/base/recommend/model.js';
 import type { Store } from '../../src/core/base/store/types.js';
 import {
+  commitmentCoverageRule,
   idleResourceRule,
   previousGenerationRule,
   untaggedSpendRule,
@@ -88,6 +89,16 @@ describe.each(BACKENDS)('recommendation rules on $name', (backend) => {
       cost: '3',
       currency: 'EUR',
     });
+
+    // commitment-coverage (30 days): proj-c spends 10 EUR a day on demand, 15 every seventh day.
+    const gce = { provider: 'gcp', serviceCategory: 'Compute', currency: 'EUR', sku: 'E2 Instance Core' };
+    for (const [i, day] of DAYS30.entries())
+      await costLines(store, [day], { ...gce, account: 'proj-c', cost: i % 7 === 0 ? '15' : '10' });
+    // proj-d: one day without compute, so no steady floor.
+    await costLines(store, DAYS30.slice(1), { ...gce, account: 'proj-d', cost: '10' });
+    // proj-e: usage already under a committed-use discount, and spot.
+    await costLines(store, DAYS30, { ...gce, account: 'proj-e', cost: '10', extra: { CommitmentDiscountId: 'cud-1' } });
+    await costLines(store, DAYS30, { ...gce, account: 'proj-e', cost: '4', extra: { PricingCategory: 'Dynamic' } });
 
     // untagged-spend (daily rollup, 30 days)
     for (const day of DAYS30) {
@@ -235,6 +246,20 @@ describe.each(BACKENDS)('recommendation rules on $name', (backend) => {
       // t2.micro: 0.27 × 30 = 8.1 a month, 10 % = 0.81, below optimize.minMonthlySavings (1); at 0 it shows.
       const all = byResource(await run(previousGenerationRule, { 'optimize.minMonthlySavings': 0 }));
       expect(savings(all['i-tiny'])).toBe('0.81');
+    });
+
+    it('commitment-coverage: the steady on-demand floor, saving unknown until the discount rate is set', async () => {
+      const found = await run(commitmentCoverageRule);
+      expect(found.map((c) => c.account)).toEqual(['proj-c']);
+      // Floor 10 a day → 300 EUR a month covered, 10/24 = 0.4167 EUR an hour.
+      expect(found[0]).toMatchObject({ provider: 'gcp', currency: 'EUR', action: 'purchase-commitment' });
+      expect(found[0]!.monthlySavings).toBeNull();
+      expect(found[0]!.keyFigure.toFixed()).toBe('300');
+      expect(found[0]!.evidence).toMatchObject({ dailyFloor: '10', hourlyCommitment: '0.4167', onDemandCost: '325' });
+      // At 37 % (a 1-year committed-use discount): 111 a month, breaking even above 63 % use.
+      const priced = await run(commitmentCoverageRule, { 'optimize.commitmentDiscountPercent': 37 });
+      expect(savings(priced[0])).toBe('111');
+      expect(priced[0]!.evidence).toMatchObject({ breakEvenPercent: 63 });
     });
 
     it('untagged-spend: account A (30 %), not B (5 %) nor a source that stores no tags', async () => {

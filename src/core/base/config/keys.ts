@@ -258,6 +258,16 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description: "untagged-spend: smallest share (percent) of an account's cost without tags.",
   },
   {
+    key: 'optimize.commitmentDiscountPercent',
+    env: ['OCO_OPTIMIZE_COMMITMENT_DISCOUNT'],
+    type: 'int',
+    min: 1,
+    max: 90,
+    description:
+      'commitment-coverage: the discount (percent) your 1-year commitment rate gives on what it covers; ' +
+      'unset, its saving is unknown.',
+  },
+  {
     key: 'optimize.idleDays',
     env: ['OCO_OPTIMIZE_IDLE_DAYS'],
     type: 'int',

@@ -381,5 +381,113 @@ export const idleResourceRule: Rule = {
   },
 };
 
+/**
+ * commitment-coverage: the on-demand compute an account spent on every day of the window (its
+ * daily floor) is what a savings plan, reservation or committed-use discount would cover at no
+ * risk. On demand = FOCUS ServiceCategory Compute, ChargeCategory Usage, PricingCategory Standard
+ * or absent, no CommitmentDiscountId (FOCUS files keep both in extra; API sources have neither, so
+ * their usage already covered by a commitment, e.g. Cost Explorer's DiscountedUsage, counts as on
+ * demand: say so in the rationale). The saving needs your commitment's discount rate
+ * (optimize.commitmentDiscountPercent): without it, unknown.
+ */
+export const commitmentCoverageRule: Rule = {
+  id: 'commitment-coverage',
+  domain: 'cloud',
+  action: 'purchase-commitment',
+  description: "An account's steady daily floor of on-demand compute, coverable by a 1-year commitment.",
+  thresholds: ['optimize.commitmentDiscountPercent', 'optimize.minMonthlySavings'],
+  async evaluate(store, ctx) {
+    const discountSetting = ctx.setting('optimize.commitmentDiscountPercent');
+    const discount = discountSetting === undefined ? null : Number(discountSetting);
+    const minSavings = money(num(ctx, 'optimize.minMonthlySavings'));
+    const { first, last } = dayWindow(ctx);
+    const d = store.dialect;
+    const params: Array<string> = [first, last];
+    const pricing = d.jsonField('extra', 'PricingCategory', params);
+    const commitment = d.jsonField('extra', 'CommitmentDiscountId', params);
+    const rows = await store.all<{
+      provider: string;
+      account: string | null;
+      currency: string;
+      day: string;
+      cost: string | null;
+    }>(
+      `SELECT provider, sub_account_id AS account, billing_currency AS currency, ${d.dateText('usage_date')} AS day,
+         ${d.sumMoney('COALESCE(effective_cost, billed_cost)')} AS cost
+       FROM cloud_costs WHERE usage_date >= $1 AND usage_date <= $2 AND service_category = 'Compute'
+         AND charge_category = 'Usage' AND COALESCE(${pricing}, 'Standard') = 'Standard'
+         AND (${commitment} IS NULL OR ${commitment} = '')
+       GROUP BY provider, sub_account_id, billing_currency, usage_date`,
+      params,
+    );
+    const byAccount = new Map<
+      string,
+      { provider: string; account: string | null; currency: string; days: Map<string, Money> }
+    >();
+    for (const r of rows) {
+      const k = JSON.stringify([r.provider, r.account, r.currency]);
+      const a = byAccount.get(k) ?? { provider: r.provider, account: r.account, currency: r.currency, days: new Map() };
+      a.days.set(r.day, money(r.cost ?? 0));
+      byAccount.set(k, a);
+    }
+    const out: Candidate[] = [];
+    for (const a of byAccount.values()) {
+      // A day without on-demand compute is a floor of 0: nothing is steady.
+      if (a.days.size < ctx.days) continue;
+      const amounts = [...a.days.values()];
+      const floor = amounts.reduce((m, v) => (v.lt(m) ? v : m));
+      if (!floor.isPositive()) continue;
+      const total = amounts.reduce((s, v) => s.plus(v), money(0));
+      const covered = floor.times(30);
+      const monthly = discount === null ? null : covered.times(discount).dividedBy(100).toDecimalPlaces(6);
+      if ((monthly ?? covered).lt(minSavings)) continue;
+      const hourly = floor.dividedBy(24).toDecimalPlaces(4);
+      out.push({
+        provider: a.provider,
+        account: a.account,
+        resourceId: null,
+        resourceType: 'compute-commitment',
+        region: null,
+        action: 'purchase-commitment',
+        title:
+          `Commit to ${hourly.toFixed()} ${a.currency}/hour of ${a.provider} compute ` +
+          `in account ${a.account ?? '(none)'}`,
+        rationale:
+          `On-demand compute cost at least ${fixed2(floor)} ${a.currency} on every one of the last ${ctx.days} days ` +
+          `(${fixed2(total)} ${a.currency} in all): ${fixed2(covered)} ${a.currency} a month a 1-year commitment of ` +
+          `${hourly.toFixed()} ${a.currency}/hour would cover. ` +
+          (discount === null
+            ? 'Set optimize.commitmentDiscountPercent to your commitment rate for the saving; unknown until then.'
+            : `At a ${discount} % discount it saves ${fixed2(monthly!)} ${a.currency} a month and breaks even while ` +
+              `use stays above ${100 - discount} % of the commitment.`) +
+          ' Usage a commitment already covers but a source does not mark as such counts as on demand.',
+        currency: a.currency,
+        monthlySavings: monthly,
+        keyFigure: monthly ?? covered,
+        confidence: 0.6,
+        effort: 'low',
+        restartNeeded: false,
+        rollbackPossible: false,
+        evidence: {
+          dailyFloor: floor.toFixed(),
+          onDemandCost: total.toFixed(),
+          monthlyCovered: covered.toFixed(),
+          hourlyCommitment: hourly.toFixed(),
+          discountPercent: discount,
+          breakEvenPercent: discount === null ? null : 100 - discount,
+          firstDay: first,
+          lastDay: last,
+        },
+      });
+    }
+    return out;
+  },
+};
+
 /** The cloud-costs wing's rule table, best first. */
-export const CLOUD_RULES: readonly Rule[] = [idleResourceRule, previousGenerationRule, untaggedSpendRule];
+export const CLOUD_RULES: readonly Rule[] = [
+  idleResourceRule,
+  previousGenerationRule,
+  commitmentCoverageRule,
+  untaggedSpendRule,
+];
