@@ -68,6 +68,14 @@ describe.each(BACKENDS)('recommendation rules on $name', (backend) => {
         unit: sku.endsWith('LCUUsage') ? 'LCU-Hrs' : 'Hrs',
         cost: sku.endsWith('LCUUsage') ? '0' : '0.54',
       });
+    // An instance's hours are its use: no egress does not make it idle.
+    await costLines(store, DAYS14, { resourceId: 'i-batch', sku: 'USE1-BoxUsage:m6i.large', unit: 'Hrs', cost: '2.3' });
+    await costLines(store, DAYS14, {
+      resourceId: 'i-batch',
+      sku: 'USE1-DataTransfer-Out-Bytes',
+      unit: 'GB',
+      cost: '0',
+    });
     // A volume bills GB-months whether attached or not: billing alone cannot call it idle.
     await costLines(store, DAYS14, {
       resourceId: 'vol-1',
@@ -213,7 +221,7 @@ describe.each(BACKENDS)('recommendation rules on $name', (backend) => {
   afterAll(async () => cleanup?.());
 
   describe.skipIf(!backend.available())('cases', () => {
-    it('idle-resource: the idle IP and the quiet load balancer, not the busy, the new or the volume', async () => {
+    it('idle-resource: the idle IP and the quiet load balancer, not the busy, the new, the instance or the volume', async () => {
       const found = byResource(await run(idleResourceRule));
       expect(Object.keys(found).sort()).toEqual(['alb-quiet', 'eipalloc-idle']);
       // 0.12 a day for 14 days = 1.68, × 30/14 = 3.6 a month.

@@ -7,8 +7,9 @@
  *   themselves, they make the cost attributable). Only sources that store tags at all are judged:
  *   one that was never asked for them would look untagged throughout.
  * - previous-generation: usage of instance families with a cheaper current generation.
- * - idle-resource: a resource billed every day for its standing charge (hours, GB-months) whose
- *   metered usage (requests, traffic, LCUs) is near zero, or a charge that names itself idle.
+ * - idle-resource: a load balancer, NAT gateway, address or volume billed every day for its standing
+ *   charge (hours, GB-months) whose metered usage (requests, traffic, LCUs) is near zero, or any
+ *   resource with a charge that names itself idle.
  */
 import { money, type Money } from '../../base/money.js';
 import { perMonth, type Action, type Candidate, type Rule, type RuleContext } from '../../base/recommend/model.js';
@@ -248,10 +249,15 @@ export const previousGenerationRule: Rule = {
 const STANDING_UNIT = /^(hrs?|hours?|days?|months?|gb-mo|gb-month|gib[- ]months?|gibibyte months?)$/i;
 /** Charges that name themselves idle (AWS's idle Elastic IP and public IPv4 usage types, unattached disks). */
 const IDLE_MARKER = /IdleAddress|\bidle\b|unattached/i;
-/** Resources whose idle cure is deletion rather than stopping, by what their charges say they are. */
-const DELETE_KINDS: ReadonlyArray<{ pattern: RegExp; kind: string }> = [
+/**
+ * Resources whose worth is the traffic they carry, by what their charges say they are: only these are
+ * judged on their metered use (an instance's hours are its use; zero egress does not make it idle).
+ * Idle ones are deleted.
+ */
+const TRAFFIC_KINDS: ReadonlyArray<{ pattern: RegExp; kind: string }> = [
   { pattern: /IdleAddress|ElasticIP|PublicIPv4|\baddress\b/i, kind: 'ip-address' },
   { pattern: /LoadBalancer|load balancing|\belb\b/i, kind: 'load-balancer' },
+  { pattern: /NatGateway|\bNAT\b/i, kind: 'nat-gateway' },
   { pattern: /VolumeUsage|\bdisk\b|\bvolume\b|snapshot/i, kind: 'volume' },
 ];
 
@@ -336,12 +342,12 @@ export const idleResourceRule: Rule = {
     for (const a of byResource.values()) {
       if (a.days.size < days || !a.total.isPositive()) continue;
       const activityPercent = a.activity.dividedBy(a.total).times(100);
-      const idle = a.marked || (a.metered && a.standing.isPositive() && activityPercent.lte(maxActivity));
-      if (!idle) continue;
+      const all = a.text.join(' ');
+      const kind = TRAFFIC_KINDS.find((k) => k.pattern.test(all))?.kind;
+      const quiet = kind !== undefined && a.metered && a.standing.isPositive() && activityPercent.lte(maxActivity);
+      if (!a.marked && !quiet) continue;
       const monthly = perMonth(a.total, days);
       if (monthly.lt(minSavings)) continue;
-      const all = a.text.join(' ');
-      const kind = DELETE_KINDS.find((k) => k.pattern.test(all))?.kind;
       const action: Action = kind ? 'delete' : 'stop';
       const { r } = a;
       out.push({
