@@ -184,7 +184,13 @@ describe.each(BACKENDS)('recommendation rules on $name', (backend) => {
         call(
           ts(i),
           i < 20
-            ? { agentId: 'flaky', statusCode: 529, errorClass: 'upstream_5xx', costUsd: '0.5' }
+            ? {
+                agentId: 'flaky',
+                keyId: 'vk_live_do_not_store',
+                statusCode: 529,
+                errorClass: 'upstream_5xx',
+                costUsd: '0.5',
+              }
             : { agentId: 'flaky' },
         ),
       ),
@@ -316,6 +322,8 @@ describe.each(BACKENDS)('recommendation rules on $name', (backend) => {
       expect(found[0]!.evidence).toMatchObject({ calls: 100, failedCalls: 20, failedCostUsd: '10' });
       expect(savings(found[0])).toBe('10');
       expect(found[0]).toMatchObject({ provider: 'anthropic', action: 'reduce-failures' });
+      // Names teams, agents and models only: never the virtual key the calls came through.
+      expect(JSON.stringify(found)).not.toContain('vk_live');
       // At a 1 % share the rare failures show too (2 of 200 × 1 = 2 a month).
       const loose = await run(failedCallsRule, { 'optimize.failedCallsMinPercent': 1 });
       expect(loose.map((c) => [c.resourceId, savings(c)]).sort()).toEqual([
