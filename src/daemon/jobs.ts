@@ -9,7 +9,8 @@ interface Job {
 
 /**
  * The daemon's periodic work besides the gateway: DR policy checks, folding old
- * spend-ledger rows, scheduled cloud-cost ingests, and the hourly cost-anomaly check.
+ * spend-ledger rows, scheduled cloud-cost ingests, the hourly cost-anomaly check, and the
+ * recommendation runs (every optimize.runIntervalSeconds and after each scheduled ingest).
  * Loaded after the listener is up, lazily, so the Kubernetes and cloud SDKs never
  * delay /health; a job that fails to start is logged and the gateway keeps serving.
  */
@@ -46,7 +47,14 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
     name: 'cost-scheduler',
     async start(config, store, logger) {
       const { startCostScheduler } = await import('../core/cloud-costs/scheduler.js');
-      const scheduler = startCostScheduler(config, store, { logger, tickOnStart: true });
+      const scheduler = startCostScheduler(config, store, {
+        logger,
+        tickOnStart: true,
+        onIngested: () => {
+          optimizeMonitor?.trigger();
+          anomalyMonitor?.trigger();
+        },
+      });
       return { name: 'cost-scheduler', stop: async () => scheduler.stop() };
     },
   },
@@ -70,10 +78,47 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
         onError: (err) =>
           logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'anomaly check failed'),
       });
-      return { name: 'anomaly-monitor', stop: () => monitor.stop() };
+      anomalyMonitor = monitor;
+      return {
+        name: 'anomaly-monitor',
+        stop: async () => {
+          anomalyMonitor = undefined;
+          await monitor.stop();
+        },
+      };
+    },
+  },
+  {
+    name: 'optimize',
+    async start(config, store, logger) {
+      const { startRecommendationMonitor } = await import('../core/base/recommend/monitor.js');
+      const { CLOUD_RULES } = await import('../core/cloud-costs/recommend/rules.js');
+      const { LLM_RULES } = await import('../core/gateway/optimize/rules.js');
+      const monitor = startRecommendationMonitor(store, [...CLOUD_RULES, ...LLM_RULES], config, {
+        intervalMs: config.int('optimize.runIntervalSeconds') * 1000,
+        onRun: (r) =>
+          r.created + r.reopened + r.resolved > 0
+            ? logger.info({ event: 'optimize.run', ...r }, 'recommendations')
+            : undefined,
+        onError: (err) =>
+          logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'recommendation run failed'),
+      });
+      optimizeMonitor = monitor;
+      return {
+        name: 'optimize',
+        stop: async () => {
+          optimizeMonitor = undefined;
+          await monitor.stop();
+        },
+      };
     },
   },
 ];
+
+/** The recommendation runner, once started: the cost scheduler triggers a run after each ingest. */
+let optimizeMonitor: { trigger(): void } | undefined;
+/** The anomaly check, once started: also run after each ingest, so new cloud data is judged at once. */
+let anomalyMonitor: { trigger(): void } | undefined;
 
 export interface BackgroundJobs {
   stop(): Promise<void>;

@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { money } from '../../src/core/base/money.js';
+import type { Candidate } from '../../src/core/base/recommend/model.js';
+import { listRecommendations, runRecommendations } from '../../src/core/base/recommend/service.js';
 import { SqliteStore } from '../../src/core/base/store/sqlite.js';
 import { camelCase, snakeCase, snakeCaseKeys } from '../../src/core/base/json-keys.js';
 import { listBudgets, recordAlert, writeSpendEvents } from '../../src/core/gateway/spend/repo.js';
@@ -31,6 +33,9 @@ const DATA_MAPS: Record<string, string[]> = {
   'policy:get': ['openViolations[].labels', 'openViolations[].evidence'],
   // A JSON Schema: its keys ($defs, kind names) are the schema's, not oco's.
   'policy:schema': [''],
+  'optimize:report': ['totalMonthlySavings', 'recommendations[].evidence'],
+  'optimize:accept': ['evidence'],
+  'optimize:dismiss': ['evidence'],
   'backup:describe': [
     'details.resources',
     'details.results.errors',
@@ -55,6 +60,8 @@ interface Ctx {
   keyId?: string;
   port?: number;
   plan?: string;
+  /** Recommendations seeded before the run. */
+  recIds?: string[];
   file: (name: string) => string;
 }
 
@@ -116,6 +123,10 @@ const CASES: Record<string, Case> = {
   'policy:disable': c(['eu-only'], { last: 1 }),
   'policy:enable': c(['eu-only'], { last: 2 }),
   'policy:delete': c(['eu-only'], { last: 3 }),
+  'optimize:run': c([], { writes: true }),
+  'optimize:report': c(['--status', 'all']),
+  'optimize:accept': c((ctx) => [ctx.recIds![0]!, '--reason', 'planned'], { last: 1 }),
+  'optimize:dismiss': c((ctx) => [ctx.recIds![1]!], { last: 1 }),
   'route:explain': c((ctx) => ['--file', ctx.file('request.json'), '--strategy', 'cost']),
   'route:set': c(['--team', 'payments', '--strategy', 'cost'], { writes: true }),
   'route:list': c([]),
@@ -325,6 +336,40 @@ describe('--json key style', () => {
         details: { request_id: 'r1', reserved_usd: '1', resets_at: null },
         dedupeKey: 'refused:test',
       });
+      // Two recommendations to accept and dismiss, from a rule of their own (optimize run leaves them be).
+      const found = (resourceId: string): Candidate => ({
+        provider: 'aws',
+        account: '111',
+        resourceId,
+        resourceType: 'instance',
+        region: 'us-east-1',
+        action: 'rightsize',
+        title: `Rightsize ${resourceId}`,
+        rationale: 'CPU under 5 %',
+        currency: 'USD',
+        monthlySavings: money('12.5'),
+        keyFigure: money('12.5'),
+        confidence: 0.8,
+        effort: 'low',
+        restartNeeded: true,
+        rollbackPossible: true,
+        evidence: { cpuP95: 4.5 },
+      });
+      await runRecommendations(
+        alerts,
+        [
+          {
+            id: 'seeded',
+            domain: 'cloud',
+            action: 'rightsize',
+            description: 'seeded',
+            thresholds: [],
+            evaluate: async () => [found('i-1'), found('i-2')],
+          },
+        ],
+        { days: 30, materialChangePercent: 20, setting: () => undefined },
+      );
+      ctx.recIds = (await listRecommendations(alerts)).map((r) => r.id);
     } finally {
       await alerts.close();
     }

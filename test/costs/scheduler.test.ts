@@ -75,7 +75,13 @@ describe('cost scheduler', () => {
     let now = new Date('2026-05-03T12:00:00Z');
     const config = OcoConfig.load({ env: process.env });
     await setSchedule(store, { provider: 'aws', everySeconds: 6 * 3600, lookbackDays: 2 });
-    const scheduler = startCostScheduler(config, store, { logger, tickMs: 3_600_000, now: () => now });
+    const ingested: string[] = [];
+    const scheduler = startCostScheduler(config, store, {
+      logger,
+      tickMs: 3_600_000,
+      now: () => now,
+      onIngested: (provider) => ingested.push(provider),
+    });
     try {
       // Another process is ingesting AWS right now: the scheduler must not start a second run.
       const busy = await startRun(store, {
@@ -94,6 +100,8 @@ describe('cost scheduler', () => {
       expect(ran.map((r) => r.action)).toEqual(['ran']);
       expect(ran[0]!.summary!.window).toEqual({ from: '2026-05-01', to: '2026-05-04' });
       expect(ran[0]!.summary!.providers[0]).toMatchObject({ status: 'succeeded', rows: 6, requests: 2 });
+      // The daemon's recommendation run hangs off this: once per ingest that wrote data.
+      expect(ingested).toEqual(['aws']);
 
       // Run records carry the wall clock; put this one on the test's clock.
       await store.run('UPDATE ingest_runs SET started_at = $1 WHERE id = $2', [
@@ -109,6 +117,7 @@ describe('cost scheduler', () => {
       expect(runs.map((r) => r.status)).toEqual(['failed', 'succeeded', 'running']);
       // 2026-05-04 run asked for 05-02..05-04 and the fake answers 05-01 too: refused, nothing written, recorded as failed.
       expect(runs[0]!.error).toContain('OCO_INGEST_OUT_OF_WINDOW');
+      expect(ingested).toEqual(['aws']);
       expect(Number((await store.get<{ n: unknown }>('SELECT COUNT(*) AS n FROM cloud_costs'))!.n)).toBe(6);
     } finally {
       await scheduler.stop();

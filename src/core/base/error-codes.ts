@@ -155,6 +155,12 @@ export const ERROR_CODES = {
   OCO_FOCUS_PROVIDER_MISMATCH: { ...U, meaning: "a row's provider contradicts --provider" },
   OCO_FILE_NOT_FOUND: { ...U, meaning: 'the named file does not exist' },
   OCO_FILE_UNREADABLE: { ...U, meaning: 'the named file cannot be read' },
+  // recommendations
+  OCO_RECOMMENDATION_NOT_FOUND: { ...N, meaning: 'no recommendation with that id' },
+  OCO_RECOMMENDATION_STATUS: {
+    ...U,
+    meaning: 'the recommendation is in a status that cannot move to the one asked for',
+  },
   // Kubernetes
   OCO_K8S_NO_KUBECONFIG: {
     ...R,

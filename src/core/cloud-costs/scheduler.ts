@@ -89,6 +89,8 @@ export interface SchedulerOptions {
   staleAfterMs?: number;
   /** Look once right away: a restarted daemon catches up on a due ingest without waiting a whole tick. */
   tickOnStart?: boolean;
+  /** After each ingest that ran (e.g. the daemon's recommendation run, which reads what it wrote). */
+  onIngested?: (provider: CloudProvider) => void;
 }
 
 export interface CostScheduler {
@@ -159,6 +161,7 @@ export function startCostScheduler(config: OcoConfig, store: Store, options: Sch
         else
           options.logger.info({ provider, rows: r?.rows, requests: r?.requests, window }, 'scheduled cost ingest done');
         results.push({ provider, action: r?.status === 'failed' ? 'failed' : 'ran', summary });
+        if (r?.status !== 'failed') options.onIngested?.(provider);
       } catch (err) {
         // Not configured any more, or the database went away: log and try again next period.
         options.logger.error(

@@ -69,7 +69,7 @@ export function startAnomalyMonitor(
   store: Store,
   sources: SeriesSource[],
   o: AnomalyMonitorOptions,
-): { stop(): Promise<void> } {
+): { trigger(): void; stop(): Promise<void> } {
   let running: Promise<unknown> | undefined;
   let stopped = false;
   const tick = () => {
@@ -83,6 +83,7 @@ export function startAnomalyMonitor(
   first.unref();
   timer.unref();
   return {
+    trigger: tick,
     async stop() {
       stopped = true;
       clearTimeout(first);

@@ -13,6 +13,7 @@ import { upstreams } from './0013_upstreams.js';
 import { routePolicies } from './0014_route_policies.js';
 import { costAnomalies } from './0015_cost_anomalies.js';
 import { policies } from './0016_policies.js';
+import { recommendations } from './0017_recommendations.js';
 
 export interface Migration {
   version: number;
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly Migration[] = [
   routePolicies,
   costAnomalies,
   policies,
+  recommendations,
 ];
