@@ -183,6 +183,16 @@ describe('call journal', () => {
     j.finished(hit, undefined, false, 'gpt-4o');
     const miss = record('miss', { ...z, id: 'miss', cache: 'miss', cacheSavingsUsd: null });
     j.finished(miss, j.intent(intent('miss')), true, 'gpt-4o-mini');
+    // A call a registered deployment served names it after the cache fields (null when unused).
+    const dep = record('dep', {
+      originalModel: null,
+      routedModel: null,
+      savingsUsd: null,
+      cache: null,
+      cacheSavingsUsd: null,
+      deployment: 'openai-eu',
+    });
+    j.finished(dep, j.intent(intent('dep')), true, 'gpt-4o');
     const left = new CallJournal(dir).leftover();
     expect(left.interrupted).toEqual([i]);
     expect(left.finished).toEqual([
@@ -190,6 +200,7 @@ describe('call journal', () => {
       { record: z, admitted: true, requestedModel: 'gpt-4o-mini' },
       { record: hit, admitted: false, requestedModel: 'gpt-4o' },
       { record: miss, admitted: true, requestedModel: 'gpt-4o-mini' },
+      { record: dep, admitted: true, requestedModel: 'gpt-4o' },
     ]);
   });
 

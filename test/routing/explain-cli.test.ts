@@ -56,6 +56,31 @@ describe('oco route explain', () => {
     expect(r.json().reason).toMatch(/^no latency recorded for the economy models; cost strategy: /);
   });
 
+  it('NAME/model of a registered OpenAI-compatible upstream is called as named; an unknown NAME is refused', async () => {
+    const add = await runOco(
+      [
+        'route',
+        'providers',
+        'add',
+        'groq',
+        '--base-url',
+        'https://api.groq.com/openai/v1',
+        '--key-env',
+        'GROQ_API_KEY',
+      ],
+      { home: home.path, timeoutMs: 30_000 },
+    );
+    expect(add.code, add.stderr).toBe(0);
+    const body = { ...REQUESTS.simple, model: 'groq/llama-3.3-70b-versatile' };
+    const r = await oco(['-f', file('groq.json', JSON.stringify(body)), '--strategy', 'cost', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ chosenModel: 'groq/llama-3.3-70b-versatile', routed: false, provider: 'openai' });
+    expect(r.json().reason).toContain('registered upstream groq');
+    const other = await oco(['-f', file('nobody.json', JSON.stringify({ ...body, model: 'nobody/x' })), '--json']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`model "nobody/x" is not routed to any provider`);
+  });
+
   it('off keeps the requested model', async () => {
     const r = await oco(['-f', file('off.json', JSON.stringify(REQUESTS.simple)), '--strategy', 'off', '--json']);
     expect(r.json()).toMatchObject({ chosenModel: 'gpt-5', routed: false });

@@ -9,6 +9,7 @@ import { LLM_PROVIDERS } from '../model.js';
 import { loadPriceBook } from '../pricing/index.js';
 import { readJsonFile } from '../../base/json-file.js';
 import type { ChatRequest } from '../translate/types.js';
+import { listUpstreams, wireOf } from '../upstreams/registry.js';
 import { medianLatencies } from '../usage/latency.js';
 import { extractFeatures } from './features.js';
 import { scoreFeatures } from './score.js';
@@ -38,6 +39,27 @@ export async function explainRoute(
   const at = opts.now ?? new Date();
   const book = await loadPriceBook(store);
   const tiers = tierTable(book, parseTierOverrides(opts.tierOverrides), at);
+  // NAME/model of a registered OpenAI-compatible upstream: it has no tiers, the gateway calls it as named.
+  const slash = req.model.indexOf('/');
+  const name = slash > 0 ? req.model.slice(0, slash) : undefined;
+  const upstream = name && (await listUpstreams(store)).find((u) => u.name === name && u.kind === 'openai-compatible');
+  if (upstream) {
+    const features = extractFeatures(req);
+    const { score, tier, contributions } = scoreFeatures(features);
+    return {
+      strategy: opts.strategy,
+      score,
+      features,
+      contributions,
+      tier,
+      requestedModel: req.model,
+      chosenModel: req.model,
+      provider: wireOf(upstream.kind),
+      routed: false,
+      reason: `${req.model} is on the registered upstream ${upstream.name}, which has no tiers: it is called as named`,
+      tiers,
+    };
+  }
   let latencies: Awaited<ReturnType<typeof medianLatencies>> | undefined;
   if (opts.strategy === 'latency') {
     // only the candidates: the models of the tier this request scores into

@@ -118,12 +118,15 @@ const RECORD_FIELDS = [
 const ROUTE_FIELDS = ['originalModel', 'routedModel', 'savingsUsd'] as const satisfies ReadonlyArray<keyof UsageRecord>;
 /** Appended after ROUTE_FIELDS (null when not routed) on a line of a call that consulted the response cache only. */
 const CACHE_FIELDS = ['cache', 'cacheSavingsUsd'] as const satisfies ReadonlyArray<keyof UsageRecord>;
+/** Appended after CACHE_FIELDS (null when unused) on a line of a call a registered deployment served only. */
+const DEPLOYMENT_FIELDS = ['deployment'] as const satisfies ReadonlyArray<keyof UsageRecord>;
 
-/** A record line's lengths: plain, routed, and with the cache fields. */
+/** A record line's lengths: plain, routed, with the cache fields, with the deployment. */
 const LINE_LENGTHS = new Set([
   3 + RECORD_FIELDS.length,
   3 + RECORD_FIELDS.length + ROUTE_FIELDS.length,
   3 + RECORD_FIELDS.length + ROUTE_FIELDS.length + CACHE_FIELDS.length,
+  3 + RECORD_FIELDS.length + ROUTE_FIELDS.length + CACHE_FIELDS.length + DEPLOYMENT_FIELDS.length,
 ]);
 
 // The encoders spell the tables out as array literals: reading fixed properties of one shape is
@@ -176,9 +179,11 @@ function recordLine(r: UsageRecord, admitted: boolean, requestedModel: string): 
     r.errorClass,
   ];
   // Only a routed call carries the routing fields: every other line keeps the shape it had before routing.
-  if (r.originalModel != null || r.routedModel != null || r.cache != null)
+  const deployed = r.deployment != null;
+  if (r.originalModel != null || r.routedModel != null || r.cache != null || deployed)
     line.push(r.originalModel ?? null, r.routedModel ?? null, r.savingsUsd ?? null);
-  if (r.cache != null) line.push(r.cache, r.cacheSavingsUsd ?? null);
+  if (r.cache != null || deployed) line.push(r.cache ?? null, r.cacheSavingsUsd ?? null);
+  if (deployed) line.push(r.deployment ?? null);
   return `${JSON.stringify(line)}\n`;
 }
 
@@ -252,6 +257,8 @@ export class CallJournal {
             Object.assign(record, decode<UsageRecord>(e, 3 + RECORD_FIELDS.length, ROUTE_FIELDS));
           if (e.length > 3 + RECORD_FIELDS.length + ROUTE_FIELDS.length)
             Object.assign(record, decode<UsageRecord>(e, 3 + RECORD_FIELDS.length + ROUTE_FIELDS.length, CACHE_FIELDS));
+          const deploymentAt = 3 + RECORD_FIELDS.length + ROUTE_FIELDS.length + CACHE_FIELDS.length;
+          if (e.length > deploymentAt) Object.assign(record, decode<UsageRecord>(e, deploymentAt, DEPLOYMENT_FIELDS));
           finished.set(record.id, { record, admitted: e[1] === true, requestedModel: String(e[2]) });
         } else torn++;
       }
