@@ -78,7 +78,7 @@ describe('oco route explain', () => {
     expect(r.json().reason).toContain('registered upstream groq');
     const other = await oco(['-f', file('nobody.json', JSON.stringify({ ...body, model: 'nobody/x' })), '--json']);
     expect(other.code).toBe(2);
-    expect(other.stderr).toContain(`model "nobody/x" is not routed to any provider`);
+    expect(other.json().error.message).toContain('model "nobody/x" is not routed to any provider');
   });
 
   it('off keeps the requested model', async () => {
