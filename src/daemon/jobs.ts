@@ -9,7 +9,7 @@ interface Job {
 
 /**
  * The daemon's periodic work besides the gateway: DR policy checks, folding old
- * spend-ledger rows, scheduled cloud-cost ingests, the hourly cost-anomaly check, and the
+ * spend-ledger rows, scheduled cloud-cost ingests, the hourly cost-anomaly and policy checks, and the
  * recommendation runs (every optimize.runIntervalSeconds and after each scheduled ingest).
  * Loaded after the listener is up, lazily, so the Kubernetes and cloud SDKs never
  * delay /health; a job that fails to start is logged and the gateway keeps serving.
@@ -53,9 +53,38 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
         onIngested: () => {
           optimizeMonitor?.trigger();
           anomalyMonitor?.trigger();
+          policyMonitor?.trigger();
         },
       });
       return { name: 'cost-scheduler', stop: async () => scheduler.stop() };
+    },
+  },
+  {
+    name: 'policy-monitor',
+    async start(config, store, logger) {
+      const { startPolicyMonitor } = await import('../core/base/policy/monitor.js');
+      const { cloudPolicyRules } = await import('../core/cloud-costs/policy-rules.js');
+      const { llmPolicyRules } = await import('../core/gateway/usage/policy-rules.js');
+      const monitor = startPolicyMonitor(store, [cloudPolicyRules, llmPolicyRules], {
+        intervalMs: config.int('policy.checkIntervalSeconds') * 1000,
+        webhookUrl: config.string('policy.webhookUrl'),
+        secret: config.string('webhook.secret'),
+        onOpened: (v) =>
+          logger.warn(
+            { event: 'policy.violation', id: v.id, policy: v.policy, severity: v.severity, subject: v.subject },
+            'policy violation opened',
+          ),
+        onError: (err) =>
+          logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'policy check failed'),
+      });
+      policyMonitor = monitor;
+      return {
+        name: 'policy-monitor',
+        stop: async () => {
+          policyMonitor = undefined;
+          await monitor.stop();
+        },
+      };
     },
   },
   {
@@ -119,6 +148,8 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
 let optimizeMonitor: { trigger(): void } | undefined;
 /** The anomaly check, once started: also run after each ingest, so new cloud data is judged at once. */
 let anomalyMonitor: { trigger(): void } | undefined;
+/** The policy check, once started: also run after each ingest. */
+let policyMonitor: { trigger(): void } | undefined;
 
 export interface BackgroundJobs {
   stop(): Promise<void>;

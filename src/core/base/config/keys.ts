@@ -156,6 +156,22 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description: 'Where DR policy breaches found by the daemon are POSTed (signed with webhook.secret).',
   },
   {
+    key: 'policy.webhookUrl',
+    env: ['OCO_POLICY_WEBHOOK_URL'],
+    type: 'url',
+    secret: true,
+    description: 'Where policy violations the daemon opens are POSTed, once each (signed with webhook.secret).',
+  },
+  {
+    key: 'policy.checkIntervalSeconds',
+    env: ['OCO_POLICY_CHECK_INTERVAL'],
+    type: 'int',
+    default: 3600,
+    min: 60,
+    max: 86400,
+    description: 'How often the daemon checks the enabled policies (also after each scheduled cost ingest).',
+  },
+  {
     key: 'anomalies.webhookUrl',
     env: ['OCO_ANOMALIES_WEBHOOK_URL'],
     type: 'url',
