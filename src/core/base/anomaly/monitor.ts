@@ -8,6 +8,7 @@ import type { Store } from '../store/types.js';
 import { postWebhook } from '../webhook.js';
 import { dayAfter } from './detect.js';
 import { checkAnomalies, markNotified, unnotified, type Anomaly, type SeriesSource } from './service.js';
+import { startPeriodic, type PeriodicRun } from '../periodic.js';
 
 /** Days judged on each run: a provider restates its recent days, so the last week is looked at again. */
 const RECHECK_DAYS = 7;
@@ -65,30 +66,10 @@ export async function runAnomalyCheck(
   return sent;
 }
 
-export function startAnomalyMonitor(
-  store: Store,
-  sources: SeriesSource[],
-  o: AnomalyMonitorOptions,
-): { trigger(): void; stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
-  const tick = () => {
-    if (running || stopped) return;
-    running = runAnomalyCheck(store, sources, o)
-      .catch((err) => o.onError?.(err))
-      .finally(() => (running = undefined));
-  };
-  const first = setTimeout(tick, o.firstRunMs ?? 5000);
-  const timer = setInterval(tick, o.intervalMs);
-  first.unref();
-  timer.unref();
-  return {
-    trigger: tick,
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startAnomalyMonitor(store: Store, sources: SeriesSource[], o: AnomalyMonitorOptions): PeriodicRun {
+  return startPeriodic(() => runAnomalyCheck(store, sources, o), {
+    intervalMs: o.intervalMs,
+    firstRunMs: o.firstRunMs ?? 5000,
+    onError: o.onError,
+  });
 }

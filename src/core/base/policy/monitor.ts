@@ -8,6 +8,7 @@ import type { Store } from '../store/types.js';
 import { postWebhook } from '../webhook.js';
 import { checkPolicies, type Violation } from './check.js';
 import type { RuleSet } from './types.js';
+import { startPeriodic, type PeriodicRun } from '../periodic.js';
 
 export interface PolicyMonitorOptions {
   intervalMs: number;
@@ -46,30 +47,10 @@ export async function runPolicyCheck(
   return opened;
 }
 
-export function startPolicyMonitor(
-  store: Store,
-  sets: RuleSet[],
-  o: PolicyMonitorOptions,
-): { trigger(): void; stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
-  const tick = () => {
-    if (running || stopped) return;
-    running = runPolicyCheck(store, sets, o)
-      .catch((err) => o.onError?.(err))
-      .finally(() => (running = undefined));
-  };
-  const first = setTimeout(tick, o.firstRunMs ?? 10_000);
-  const timer = setInterval(tick, o.intervalMs);
-  first.unref();
-  timer.unref();
-  return {
-    trigger: tick,
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startPolicyMonitor(store: Store, sets: RuleSet[], o: PolicyMonitorOptions): PeriodicRun {
+  return startPeriodic(() => runPolicyCheck(store, sets, o), {
+    intervalMs: o.intervalMs,
+    firstRunMs: o.firstRunMs ?? 10_000,
+    onError: o.onError,
+  });
 }

@@ -6,6 +6,7 @@ import type { OcoConfig } from '../config/resolve.js';
 import type { Store } from '../store/types.js';
 import type { Rule } from './model.js';
 import { runRecommendations, type RunResult } from './service.js';
+import { startPeriodic, type PeriodicRun } from '../periodic.js';
 
 export function runConfigured(
   store: Store,
@@ -21,11 +22,8 @@ export function runConfigured(
   });
 }
 
-export interface RecommendationMonitor {
-  /** Run now, unless a run is under way (its data is then fresh enough). */
-  trigger(): void;
-  stop(): Promise<void>;
-}
+/** Run now unless a run is under way, and stop. */
+export type RecommendationMonitor = PeriodicRun;
 
 /**
  * The daemon's recommendation runs: every intervalMs, shortly after start, and whenever triggered
@@ -37,26 +35,9 @@ export function startRecommendationMonitor(
   config: OcoConfig,
   o: { intervalMs: number; firstRunMs?: number; onRun?: (r: RunResult) => void; onError?: (err: unknown) => void },
 ): RecommendationMonitor {
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
-  const trigger = () => {
-    if (running || stopped) return;
-    running = runConfigured(store, rules, config)
-      .then((r) => o.onRun?.(r))
-      .catch((err) => o.onError?.(err))
-      .finally(() => (running = undefined));
-  };
-  const first = setTimeout(trigger, o.firstRunMs ?? 30_000);
-  const timer = setInterval(trigger, o.intervalMs);
-  first.unref();
-  timer.unref();
-  return {
-    trigger,
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(() => runConfigured(store, rules, config).then((r) => o.onRun?.(r)), {
+    intervalMs: o.intervalMs,
+    firstRunMs: o.firstRunMs ?? 30_000,
+    onError: o.onError,
+  });
 }
