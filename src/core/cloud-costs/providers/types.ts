@@ -1,4 +1,5 @@
 import type { OcoConfig } from '../../base/config/resolve.js';
+import type { Candidate } from '../../base/recommend/model.js';
 import type { CostRow, DayWindow, CloudProvider } from '../model.js';
 
 export interface FetchProgress {
@@ -62,8 +63,30 @@ export interface ConfiguredStatus {
   credentialsOnly?: boolean;
 }
 
+/**
+ * A provider's own recommendation service through its SDK (recommendations.ts in the provider's folder):
+ * AWS Cost Optimization Hub, Azure Advisor, GCP Recommender. Its findings are normalised to the one
+ * recommendation model; resource ids are spelled as the provider's cost rows spell them, so that oco's
+ * own finding for the same resource and action merges with the imported one.
+ */
+export interface RecommendationSourceRun {
+  readonly provider: CloudProvider;
+  /** Names the import in the store and in each recommendation's sources, e.g. "aws-cost-optimization-hub". */
+  readonly source: string;
+  /** Every cost-saving recommendation the provider holds now; paging, throttling and retries are inside. */
+  fetch(progress: FetchProgress): Promise<Candidate[]>;
+  /** HTTP requests made so far. */
+  readonly requests: number;
+  /** What the import could not do but did not fail for (a location or category it was refused). */
+  readonly warnings: readonly string[];
+  close(): void;
+}
+
 export interface ProviderDescriptor {
   provider: CloudProvider;
   configured(config: OcoConfig, flags?: Record<string, unknown>): ConfiguredStatus;
   create(options: ProviderOptions): CostSourceRun;
+  /** Whether the provider's recommendation service is configured (it may need other settings than costs). */
+  recommendationsConfigured?(config: OcoConfig, flags?: Record<string, unknown>): ConfiguredStatus;
+  recommendations?(options: ProviderOptions): RecommendationSourceRun;
 }
