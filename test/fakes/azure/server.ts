@@ -5,6 +5,12 @@
  * rows[][], costs as raw JSON number literals, nextLink pages that must be re-posted
  * with the same body, and 429s carrying the Cost Management retry-after headers.
  *
+ * The same server answers Azure Advisor's Recommendations - List (GET /subscriptions/S/providers/
+ * Microsoft.Advisor/recommendations) as the service does: recommendations of every category, narrowed
+ * by the $filter grammar Advisor documents (Category, ResourceGroup, ResourceId, RecommendationTypeGuid
+ * with eq, and, or; anything else is a 400), pages linked by an absolute nextLink that carries the
+ * api-version, filter and an opaque $skiptoken, 429s with Retry-After, and ARM's 401/403 bodies.
+ *
  * The time period is cut as the service cuts it, per Microsoft's Cost Management query
  * guardrails (Time Period Validation): a Daily query answers for at most one month,
  * `from` moved up to `to` - 1 month + 1 day without an error; a `to` in the future is
@@ -31,6 +37,32 @@ export interface AzureFault {
   body?: object;
 }
 
+/** One Advisor recommendation exactly as the service sends it (id, name, type, properties{…}). */
+export interface AdvisorRecord {
+  id: string;
+  name: string;
+  type: 'Microsoft.Advisor/recommendations';
+  properties: {
+    category: string;
+    impact?: string;
+    impactedField?: string;
+    impactedValue?: string;
+    lastUpdated?: string;
+    recommendationTypeId?: string;
+    shortDescription?: { problem?: string; solution?: string };
+    extendedProperties?: Record<string, string>;
+    resourceMetadata?: { resourceId?: string; source?: string; singular?: string; plural?: string };
+    [more: string]: unknown;
+  };
+}
+
+export interface FakeAdvisorOptions {
+  recommendations: AdvisorRecord[];
+  pageSize: number;
+  /** By Advisor request number (1-based, retries included). */
+  faults?: AzureFault[];
+}
+
 export interface FakeAzureOptions {
   tls: TestTls;
   tenant: string;
@@ -44,12 +76,16 @@ export interface FakeAzureOptions {
   today?: string;
   /** A service that cuts Daily periods harder than documented (to this many days): what oco's completeness check is for. */
   dailyLimitDays?: number;
+  advisor?: FakeAdvisorOptions;
 }
 
 export interface AzureRequestLog {
   path: string;
   status: number;
   at: number;
+  method?: string;
+  /** The query string's parameters, decoded. */
+  query?: Record<string, string>;
   body?: Record<string, unknown>;
   /** The days the answer covers after the service's period rules, both inclusive. */
   served?: { from: string; to: string };
@@ -100,6 +136,7 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
   const requests: AzureRequestLog[] = [];
   const tokens = new Set<string>();
   let queryCalls = 0;
+  let advisorCalls = 0;
   const firstBodies = new Map<string, string>();
   let base = '';
   const state = { tokensIssued: 0 };
@@ -111,7 +148,13 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
 
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const url = new URL(req.url ?? '/', base);
-    const log: AzureRequestLog = { path: url.pathname, status: 0, at: Date.now() };
+    const log: AzureRequestLog = {
+      path: url.pathname,
+      status: 0,
+      at: Date.now(),
+      method: req.method,
+      query: Object.fromEntries(url.searchParams),
+    };
     requests.push(log);
     const reply = (status: number, body: object | string, headers?: Record<string, string>) => {
       log.status = status;
@@ -147,6 +190,8 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
       state.tokensIssued++;
       return reply(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
     }
+    if (/^\/subscriptions\/[^/]+\/providers\/microsoft\.advisor\/recommendations$/i.test(url.pathname))
+      return advisorList(req, url, reply);
     const queryPath = `/subscriptions/${o.subscription}/providers/Microsoft.CostManagement/query`;
     if (url.pathname.toLowerCase() !== queryPath.toLowerCase() || req.method !== 'POST') {
       return reply(404, { error: { code: 'NotFound', message: `No route for ${req.method} ${url.pathname}` } });
@@ -241,6 +286,79 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
     return reply(200, text);
   }
 
+  /** Recommendations - List: auth, api-version, $filter, faults, then one page. */
+  function advisorList(
+    req: IncomingMessage,
+    url: URL,
+    reply: (status: number, body: object | string, headers?: Record<string, string>) => void,
+  ): void {
+    if (req.method !== 'GET')
+      return reply(405, { error: { code: 'MethodNotAllowed', message: `${req.method} is not supported here` } });
+    if (!tokens.has(String(req.headers.authorization).replace(/^Bearer /, '')))
+      return reply(401, {
+        error: {
+          code: 'InvalidAuthenticationToken',
+          message: 'The access token is invalid.',
+        },
+      });
+    const sub = url.pathname.split('/')[2]!;
+    if (sub.toLowerCase() !== o.subscription.toLowerCase())
+      return reply(404, {
+        error: { code: 'SubscriptionNotFound', message: `The subscription '${sub}' could not be found.` },
+      });
+    const version = url.searchParams.get('api-version');
+    if (!version)
+      return reply(400, {
+        error: {
+          code: 'MissingApiVersionParameter',
+          message: 'The api-version query parameter (?api-version=) is required for all requests.',
+        },
+      });
+    if (!ADVISOR_API_VERSIONS.includes(version))
+      return reply(400, {
+        error: {
+          code: 'InvalidApiVersionParameter',
+          message: `The api-version '${version}' is invalid. The supported versions are '${ADVISOR_API_VERSIONS.join("','")}'.`,
+        },
+      });
+    const filter = url.searchParams.get('$filter');
+    let keep: (r: AdvisorRecord) => boolean = () => true;
+    if (filter !== null) {
+      const parsed = parseAdvisorFilter(filter);
+      if (typeof parsed === 'string') return reply(400, { error: { code: 'BadRequest', message: parsed } });
+      keep = parsed;
+    }
+    advisorCalls++;
+    const fault = o.advisor?.faults?.find((f) => f.atCall === advisorCalls);
+    if (fault)
+      return reply(
+        fault.status,
+        fault.body ?? { error: { code: 'TooManyRequests', message: 'Too many requests. Please retry.' } },
+        fault.headers,
+      );
+    const all = (o.advisor?.recommendations ?? []).filter(keep);
+    const token = url.searchParams.get('$skiptoken');
+    const skip =
+      token === null
+        ? 0
+        : Number(
+            Buffer.from(token, 'base64url')
+              .toString('utf8')
+              .replace(/^offset:/, ''),
+          );
+    if (!Number.isInteger(skip) || skip < 0)
+      return reply(400, { error: { code: 'BadRequest', message: 'The $skiptoken is invalid.' } });
+    const top = Number(url.searchParams.get('$top') ?? 0);
+    const size = top > 0 ? Math.min(top, o.advisor?.pageSize ?? 100) : (o.advisor?.pageSize ?? 100);
+    const value = all.slice(skip, skip + size);
+    const next = new URL(`${base}${url.pathname}`);
+    next.searchParams.set('api-version', version);
+    if (filter !== null) next.searchParams.set('$filter', filter);
+    if (top > 0) next.searchParams.set('$top', String(top));
+    next.searchParams.set('$skiptoken', Buffer.from(`offset:${skip + size}`).toString('base64url'));
+    return reply(200, skip + size < all.length ? { value, nextLink: next.toString() } : { value });
+  }
+
   const server: Server = createServer({ key: o.tls.key, cert: o.tls.cert }, (req, res) => {
     let raw = '';
     req.setEncoding('utf8');
@@ -268,4 +386,41 @@ export async function startFakeAzure(o: FakeAzureOptions): Promise<FakeAzure> {
         server.close(() => r());
       }),
   };
+}
+
+/** The api-versions Recommendations - List accepts (the SDK sends the one it was generated for). */
+export const ADVISOR_API_VERSIONS = ['2017-04-19', '2020-01-01', '2022-10-01', '2023-01-01', '2025-01-01'];
+
+/** ARM id → its resource group, as Advisor's ResourceGroup filter reads it. */
+function resourceGroupOf(r: AdvisorRecord): string | undefined {
+  const id = r.properties.resourceMetadata?.resourceId ?? r.id;
+  return /\/resourceGroups\/([^/]+)/i.exec(id)?.[1];
+}
+
+const ADVISOR_FILTER_FIELDS: Record<string, (r: AdvisorRecord) => string | undefined> = {
+  category: (r) => r.properties.category,
+  resourcegroup: resourceGroupOf,
+  resourceid: (r) => r.properties.resourceMetadata?.resourceId,
+  recommendationtypeguid: (r) => r.properties.recommendationTypeId,
+};
+
+/**
+ * Advisor's $filter: `Prop eq 'value'` clauses joined by `and` (binding tighter) and `or`; the
+ * properties it documents; values compared as the service compares them, ignoring case.
+ */
+export function parseAdvisorFilter(filter: string): ((r: AdvisorRecord) => boolean) | string {
+  const alternatives: Array<Array<{ field: (r: AdvisorRecord) => string | undefined; value: string }>> = [];
+  for (const alt of filter.split(/\s+or\s+/i)) {
+    const clauses = [];
+    for (const clause of alt.split(/\s+and\s+/i)) {
+      const m = /^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(clause);
+      if (!m) return `Invalid $filter: cannot parse '${clause.trim()}'`;
+      const field = ADVISOR_FILTER_FIELDS[m[1]!.toLowerCase()];
+      if (!field)
+        return `Invalid $filter: '${m[1]}' is not a filterable property (ResourceId, ResourceGroup, RecommendationTypeGuid, Category)`;
+      clauses.push({ field, value: m[2]!.replace(/''/g, "'").toLowerCase() });
+    }
+    alternatives.push(clauses);
+  }
+  return (r) => alternatives.some((all) => all.every((c) => (c.field(r) ?? '').toLowerCase() === c.value));
 }

@@ -121,7 +121,11 @@ export async function armToken(client: AzureClient): Promise<string> {
   }
 }
 
-function mapAzureIdentityError(err: unknown): OcoError {
+/**
+ * An @azure/identity failure as a typed error naming what to set (also where an SDK client asked for
+ * the token).
+ */
+export function mapAzureIdentityError(err: unknown): OcoError {
   const e = err as { name?: string; message?: string; errorResponse?: { error?: string; errorDescription?: string } };
   const msg = (e.message ?? String(err)).split('\n')[0]!.slice(0, 300);
   if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|network/i.test(msg)) {

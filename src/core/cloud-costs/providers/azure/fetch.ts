@@ -7,6 +7,7 @@ import { addDays } from '../../model.js';
 import type { CostSourceRun, FetchProgress, PlanStep, ProviderDescriptor } from '../types.js';
 import { armToken, azureConfigured, createAzureClient, type AzureClient } from './client.js';
 import { cellsOf, mergeAzure, parseExactJson, type AzureCell, type QueryPage } from './normalise.js';
+import { advisorConfigured, createAzureRecommendations } from './recommendations.js';
 import { azureQueryWindows, coverageWarning } from './windows.js';
 
 export const AZURE_API_VERSION = '2025-03-01';
@@ -231,4 +232,6 @@ export const azureProvider: ProviderDescriptor = {
   provider: 'azure',
   configured: (config, flags) => azureConfigured(config, flags),
   create: ({ config, flags }) => new AzureRun(config, flags ?? {}),
+  recommendationsConfigured: (config, flags) => advisorConfigured(config, flags),
+  recommendations: (options) => createAzureRecommendations(options),
 };
