@@ -7,6 +7,7 @@
  */
 import type { AdvisorManagementClient, ResourceRecommendationBase } from '@azure/arm-advisor';
 import type { OcoConfig } from '../../../base/config/resolve.js';
+import { lazyRequire } from '../../../base/lazy.js';
 import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../base/errors.js';
 import { Money } from '../../../base/money.js';
 import type { Action, Candidate, Effort } from '../../../base/recommend/model.js';
@@ -18,6 +19,8 @@ import type { AzureClient } from './client.js';
 export const ADVISOR_SOURCE = 'azure-advisor';
 /** Pages one import follows at most (Advisor pages are large; this only bounds a service that loops). */
 const MAX_PAGES = 500;
+/** Loaded on first use: only an import needs it, and every command pays for what its imports reach. */
+const advisorSdk = lazyRequire<typeof import('@azure/arm-advisor')>('@azure/arm-advisor');
 /** The pipeline's retries after the first attempt: 429s wait Retry-After, other failures back off exponentially. */
 const MAX_RETRIES = 4;
 
@@ -409,9 +412,8 @@ class AzureAdvisorRun implements RecommendationSourceRun {
     return this.notes;
   }
 
-  private async sdk(): Promise<AdvisorManagementClient> {
-    // Loaded on first use: only an import needs it, and every command pays for what its imports reach.
-    const { AdvisorManagementClient } = await import('@azure/arm-advisor');
+  private sdk(): AdvisorManagementClient {
+    const { AdvisorManagementClient } = advisorSdk();
     const arm = this.client.armEndpoint;
     return new AdvisorManagementClient(this.client.credential, this.scope.subscription, {
       $host: arm,
@@ -437,7 +439,7 @@ class AzureAdvisorRun implements RecommendationSourceRun {
   async fetch(progress: FetchProgress): Promise<Candidate[]> {
     // The token first: a credential problem is reported as one, before any Advisor request.
     await armToken(this.client);
-    const sdk = await this.sdk();
+    const sdk = this.sdk();
     const found: Candidate[] = [];
     const unrecognised = new Set<string>();
     let pages = 0;
