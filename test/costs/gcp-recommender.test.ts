@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OcoConfig } from '../../src/core/base/config/resolve.js';
 import { OcoError } from '../../src/core/base/errors.js';
@@ -509,6 +511,18 @@ describe('GCP Recommender import', () => {
     })();
     expect((bad as OcoError).code).toBe('OCO_GCP_BAD_CREDENTIALS');
     expect((bad as OcoError).exitCode).toBe(2);
+  });
+
+  it('an endpoint nobody answers is OCO_GCP_UNREACHABLE (exit 3)', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const source = run({ OCO_GCP_PROJECTS: 'acme-prod', OCO_GCP_RECOMMENDER_ENDPOINT: `http://127.0.0.1:${port}` });
+    const err = await source.fetch({}).catch((e: unknown) => e);
+    expect((err as OcoError).code).toBe('OCO_GCP_UNREACHABLE');
+    expect((err as OcoError).exitCode).toBe(3);
+    expect((err as OcoError).message).toContain('ECONNREFUSED');
   });
 
   it('counts every HTTP request it makes: token, pages, retries', async () => {

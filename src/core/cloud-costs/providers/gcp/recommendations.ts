@@ -245,8 +245,8 @@ function failure(err: unknown): Failure {
 
 const HINT_DENIED =
   'Enable the Recommender API (recommender.googleapis.com) on each project and grant the service account the ' +
-  'Compute Recommender Viewer role (roles/recommender.computeViewer); commitment recommendations need ' +
-  'roles/recommender.computeViewer or Committed Use Discount Recommender Viewer on the project.';
+  'recommender.*.list permissions of these recommenders: Compute Recommender Viewer ' +
+  '(roles/recommender.computeViewer), plus a committed use discount recommender viewer role for commitments.';
 
 /** The run: one pager per (project, recommender, location), warnings for parents refused, counted requests. */
 class GcpRecommendations implements RecommendationSourceRun {
@@ -298,6 +298,7 @@ class GcpRecommendations implements RecommendationSourceRun {
     const projects = await this.projects();
     const found: Candidate[] = [];
     let asked = 0;
+    let refusals = 0;
     let refused: Failure | undefined;
     let pages = 0;
     for (const project of projects) {
@@ -318,6 +319,7 @@ class GcpRecommendations implements RecommendationSourceRun {
             const f = failure(err);
             if (!PER_PARENT.has(f.status)) throw this.fatal(f);
             refused = f;
+            refusals++;
             // The API switched off for the project refuses every recommender there the same way: say it once.
             if (f.reason === 'SERVICE_DISABLED') {
               disabled = true;
@@ -333,7 +335,7 @@ class GcpRecommendations implements RecommendationSourceRun {
       }
     }
     // Refused everywhere: nothing was imported, and that is a failure to act on rather than a warning.
-    if (refused && this.out.length >= asked) throw this.fatal(refused, true);
+    if (refused && refusals === asked) throw this.fatal(refused, true);
     return found;
   }
 
@@ -498,8 +500,8 @@ export function normaliseRecommendation(
     confidence: CONFIDENCE[priority] ?? DEFAULT_CONFIDENCE,
     effort: def.effort,
     restartNeeded: def.restartNeeded,
-    rollbackPossible:
-      def.rollbackPossible || (r.recommenderSubtype ?? '').startsWith('SNAPSHOT_AND_DELETE') ? true : false,
+    // A disk snapshotted before deletion can be restored from the snapshot.
+    rollbackPossible: def.rollbackPossible || (r.recommenderSubtype ?? '').startsWith('SNAPSHOT_AND_DELETE'),
     evidence: {
       recommender: def.id,
       recommendation: recommendationId,
