@@ -1,6 +1,7 @@
-import { RecommenderClient } from '@google-cloud/recommender';
+import type { RecommenderClient } from '@google-cloud/recommender';
 import type { OcoConfig } from '../../../base/config/resolve.js';
 import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../base/errors.js';
+import { lazyRequire } from '../../../base/lazy.js';
 import { Money } from '../../../base/money.js';
 import type { Action, Candidate, Effort } from '../../../base/recommend/model.js';
 import type { ConfiguredStatus, FetchProgress, ProviderOptions, RecommendationSourceRun } from '../types.js';
@@ -17,6 +18,9 @@ import { moneyToDecimal } from './prices.js';
  * regional disks and addresses, commitments), global ones at `global` (idle images, global addresses). The
  * zones come from costs.gcpRecommenderLocations; their regions and `global` follow.
  */
+
+/** Loaded on the first import only: cost ingest, which loads this module with the GCP provider, never needs it. */
+const recommender = lazyRequire<typeof import('@google-cloud/recommender')>('@google-cloud/recommender');
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const SERVICE = 'google.cloud.recommender.v1.Recommender';
@@ -279,7 +283,7 @@ class GcpRecommendations implements RecommendationSourceRun {
       this.http++;
       return fetch(input, { ...init, validateStatus: () => true });
     }) as typeof auth.fetch;
-    this.client = new RecommenderClient({
+    this.client = new (recommender().RecommenderClient)({
       fallback: true,
       authClient: auth as never,
       clientConfig: CLIENT_CONFIG,
