@@ -20,11 +20,16 @@
  * currencyCode converting every unitPrice from USD at a fixed rate (rounded to nanos, rate in
  * currencyConversionRate), 404 NOT_FOUND for an unknown service, and on request the 403
  * PERMISSION_DENIED a project without the Cloud Billing API gets.
+ *
+ * And the Recommender API v1 (recommender.ts): GET /v1/projects/P/locations/L/recommenders/R/recommendations
+ * with its filter (AIP-160), pageSize/pageToken, enums as numbers when the client asks for them, the
+ * cloud-platform scope required, and on request 429 RESOURCE_EXHAUSTED and 403 PERMISSION_DENIED.
  */
 import { createPublicKey, createVerify, randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Money } from '../../../src/core/base/money.js';
+import { recommenderRoute, type FakeRecommender, type RecommenderControl } from './recommender.js';
 import {
   evaluate,
   hasPartitionFilter,
@@ -111,6 +116,7 @@ export interface FakeGcpOptions {
   catalog?: FakeCatalog;
   /** The table's require_partition_filter option (off by default, as on a new export table). */
   requirePartitionFilter?: boolean;
+  recommender?: FakeRecommender;
 }
 
 export interface GcpRequestLog {
@@ -128,6 +134,8 @@ export interface FakeGcp {
   requests: GcpRequestLog[];
   /** Makes every Catalog call answer as a project without the Cloud Billing API does (403), or normally again. */
   refuseCatalog(refuse: boolean): void;
+  /** Recommender's failure switches: throttling, refusals per parent. */
+  recommender: RecommenderControl;
   close(): Promise<void>;
 }
 
@@ -256,6 +264,8 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
   const key: KeyObject = createPublicKey(o.publicKeyPem);
   const requests: GcpRequestLog[] = [];
   const tokens = new Set<string>();
+  const scopes = new Map<string, string>();
+  const recommender = recommenderRoute(o.recommender);
   let catalogRefused = false;
   const jobs = new Map<
     string,
@@ -342,7 +352,7 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
       if (
         claims.iss !== o.clientEmail ||
         claims.aud !== `${base}/token` ||
-        !String(claims.scope).includes('bigquery') ||
+        !/bigquery|cloud-platform/.test(String(claims.scope)) ||
         Number(claims.exp) < Date.now() / 1000
       ) {
         return reply(res, log, 400, {
@@ -352,6 +362,7 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
       }
       const token = `ya29.fake-${randomBytes(12).toString('hex')}`;
       tokens.add(token);
+      scopes.set(token, String(claims.scope));
       return reply(res, log, 200, { access_token: token, expires_in: 3599, token_type: 'Bearer' });
     }
     if (!tokens.has(String(req.headers.authorization).replace(/^Bearer /, ''))) {
@@ -363,6 +374,11 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
           status: 'UNAUTHENTICATED',
         },
       });
+    }
+    if (recommender.matches(url)) {
+      const scope = scopes.get(String(req.headers.authorization).replace(/^Bearer /, '')) ?? '';
+      const answer = recommender.handle(req.method ?? '', url, scope);
+      return reply(res, log, answer.status, answer.body);
     }
     // Cloud Billing API v1 (REST, as the client's fallback transport sends it).
     const billingInfo = /^\/v1\/projects\/([^/]+)\/billingInfo$/.exec(url.pathname);
@@ -566,6 +582,7 @@ export async function startFakeGcp(o: FakeGcpOptions): Promise<FakeGcp> {
     refuseCatalog: (refuse) => {
       catalogRefused = refuse;
     },
+    recommender: recommender.control,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -444,6 +444,28 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description: 'Cloud Billing API endpoint override (tests, private endpoints).',
   },
   {
+    key: 'costs.gcpProjects',
+    env: ['OCO_GCP_PROJECTS'],
+    type: 'string',
+    description:
+      'GCP project ids whose Recommender recommendations oco optimize imports, comma-separated (default: the ' +
+      "projects of the billing export's billing account, else the service-account key's project).",
+  },
+  {
+    key: 'costs.gcpRecommenderLocations',
+    env: ['OCO_GCP_RECOMMENDER_LOCATIONS'],
+    type: 'string',
+    description:
+      'Zones (and regions) to ask GCP Recommender about, comma-separated, e.g. us-central1-a,europe-west1-b: the ' +
+      'API takes one location a call and has no wildcard; regions and global follow from the zones.',
+  },
+  {
+    key: 'costs.gcpRecommenderEndpoint',
+    env: ['OCO_GCP_RECOMMENDER_ENDPOINT'],
+    type: 'url',
+    description: 'Recommender API endpoint override (tests, private endpoints).',
+  },
+  {
     key: 'gcp.credentialsJson',
     env: ['GCP_CREDENTIALS_JSON'],
     type: 'string',

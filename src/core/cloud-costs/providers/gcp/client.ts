@@ -116,14 +116,15 @@ function base64url(data: string | Buffer): string {
  * The OAuth 2.0 JWT-bearer grant at the key's own token_uri (google-auth-library always
  * calls oauth2.googleapis.com; private and test deployments name another endpoint).
  */
-async function fetchToken(key: ServiceAccountKey): Promise<{ access_token: string; expiry_date: number }> {
+async function fetchToken(
+  key: ServiceAccountKey,
+  scope = SCOPES,
+): Promise<{ access_token: string; expiry_date: number }> {
   const iat = Math.floor(Date.now() / 1000);
   const header = base64url(
     JSON.stringify({ alg: 'RS256', typ: 'JWT', ...(key.private_key_id ? { kid: key.private_key_id } : {}) }),
   );
-  const claims = base64url(
-    JSON.stringify({ iss: key.client_email, scope: SCOPES, aud: key.token_uri, iat, exp: iat + 3600 }),
-  );
+  const claims = base64url(JSON.stringify({ iss: key.client_email, scope, aud: key.token_uri, iat, exp: iat + 3600 }));
   let signature: string;
   try {
     signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(key.private_key, 'base64url');
@@ -170,6 +171,53 @@ async function fetchToken(key: ServiceAccountKey): Promise<{ access_token: strin
   return { access_token: body.access_token, expiry_date: Date.now() + (body.expires_in ?? 3600) * 1000 };
 }
 
+/** A signed-in OAuth client for the service-account key (tokens from its token_uri, counted), without a table. */
+export interface GcpAuth {
+  auth: OAuth2Client;
+  /** The key's own project (project_id), when it names one. */
+  keyProject: string | undefined;
+  identity: string;
+  tokenRequests: () => number;
+}
+
+/**
+ * The key's OAuth client for other APIs than cost ingest: Recommender needs the cloud-platform scope (it has no
+ * narrower one), which the ingest's tokens do not carry.
+ */
+export function createGcpAuth(config: OcoConfig, scope: string): GcpAuth {
+  const { key, source } = loadKey(config);
+  let tokens = 0;
+  const auth = new OAuth2Client();
+  auth.refreshHandler = async () => {
+    tokens++;
+    return fetchToken(key, scope);
+  };
+  return {
+    auth,
+    keyProject: key.project_id,
+    identity: `${key.client_email} (${source})`,
+    tokenRequests: () => tokens,
+  };
+}
+
+/** Whether GCP credentials are set, without reading them (for the configured() checks). */
+export function gcpCredentialsVia(config: OcoConfig): string | undefined {
+  if (config.string('gcp.credentialsJson')) return 'GCP_CREDENTIALS_JSON';
+  if (config.env.GOOGLE_APPLICATION_CREDENTIALS) return 'GOOGLE_APPLICATION_CREDENTIALS';
+  return undefined;
+}
+
+/** A google-gax REST client's endpoint options for an override URL (tests, private endpoints); none without one. */
+export function restEndpoint(url: string | undefined): { apiEndpoint?: string; port?: number; protocol?: string } {
+  if (!url) return {};
+  const u = new URL(url);
+  return {
+    apiEndpoint: u.hostname,
+    port: Number(u.port || (u.protocol === 'http:' ? 80 : 443)),
+    protocol: u.protocol.replace(':', ''),
+  };
+}
+
 export function createGcpClient(config: OcoConfig, tableFlag?: string): GcpClient {
   const table = gcpTable(config, tableFlag);
   if (!table)
@@ -183,33 +231,19 @@ export function createGcpClient(config: OcoConfig, tableFlag?: string): GcpClien
       hint: 'Example: my-project.billing.gcp_billing_export_v1_0000AA_BBBBBB_CCCCCC',
     });
   }
-  const { key, source } = loadKey(config);
-  let tokens = 0;
-  const auth = new OAuth2Client();
-  auth.refreshHandler = async () => {
-    tokens++;
-    return fetchToken(key);
-  };
-  const projectId = key.project_id ?? table.split('.')[0]!;
+  const { auth, keyProject, identity, tokenRequests } = createGcpAuth(config, SCOPES);
+  const projectId = keyProject ?? table.split('.')[0]!;
   const endpoint = config.string('costs.gcpBigqueryEndpoint');
   const bigquery = new BigQuery({
     projectId,
     authClient: auth as never,
     ...(endpoint ? { apiEndpoint: endpoint.replace(/\/+$/, '') } : {}),
   });
-  const billingEndpoint = config.string('costs.gcpBillingEndpoint');
-  const billingUrl = billingEndpoint ? new URL(billingEndpoint) : undefined;
   // REST ("fallback") transport: one HTTP/1.1 stack for every provider, and a plain endpoint override works.
   const billingOptions = {
     fallback: true,
     authClient: auth as never,
-    ...(billingUrl
-      ? {
-          apiEndpoint: billingUrl.hostname,
-          port: Number(billingUrl.port || (billingUrl.protocol === 'http:' ? 80 : 443)),
-          protocol: billingUrl.protocol.replace(':', ''),
-        }
-      : {}),
+    ...restEndpoint(config.string('costs.gcpBillingEndpoint')),
   } as ConstructorParameters<typeof CloudBillingClient>[0];
   const billing = new CloudBillingClient(billingOptions);
   // The Catalog is served by the same cloudbilling.googleapis.com host, so the same override applies.
@@ -220,9 +254,9 @@ export function createGcpClient(config: OcoConfig, tableFlag?: string): GcpClien
     bigquery,
     table,
     projectId,
-    identity: `${key.client_email} (${source})`,
+    identity,
     detailed: /gcp_billing_export_resource_v1_/i.test(table),
-    tokenRequests: () => tokens,
+    tokenRequests,
   };
 }
 

@@ -6,6 +6,7 @@ import type { CostSourceRun, FetchProgress, PlanStep, ProviderDescriptor } from 
 import { createGcpClient, gcpCheck, gcpConfigured, mapGcpError, type GcpClient } from './client.js';
 import { normaliseGcpRow, type GcpExportRow } from './normalise.js';
 import { CatalogPrices } from './prices.js';
+import { createGcpRecommendations, gcpRecommendationsConfigured } from './recommendations.js';
 
 const PAGE_ROWS = 10_000;
 const MAX_PAGES = 10_000;
@@ -196,4 +197,6 @@ export const gcpProvider: ProviderDescriptor = {
   provider: 'gcp',
   configured: (config, flags) => gcpConfigured(config, flags),
   create: ({ config, flags }) => new GcpRun(config, flags ?? {}),
+  recommendationsConfigured: (config) => gcpRecommendationsConfigured(config),
+  recommendations: (options) => createGcpRecommendations(options),
 };
