@@ -653,7 +653,7 @@ export class Gateway {
       strategy,
       firstProvider: attempts[0]!.provider,
       asked: { kind, mode: cache, request: routed ? routed.request : client.json },
-      // The body's bytes, hashed natively (microseconds): never the body, and no canonical JSON walk per call.
+      // The body's bytes, hashed natively (under half a JSON parse of them): never the body, no canonical JSON walk.
       requestHash: createHash('sha256').update(client.body).digest('hex'),
     };
     await this.fallbacks.run(
