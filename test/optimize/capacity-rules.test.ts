@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Candidate, RuleContext } from '../../src/core/base/recommend/model.js';
 import type { Store } from '../../src/core/base/store/types.js';
+import { listRecommendations, runRecommendations } from '../../src/core/base/recommend/service.js';
 import { rightsizeRule } from '../../src/core/cloud-costs/recommend/rightsize.js';
 import { CLOUD_RULES } from '../../src/core/cloud-costs/recommend/rules.js';
 import { migrateToSpotRule } from '../../src/core/cloud-costs/recommend/spot.js';
@@ -172,6 +173,24 @@ describe.each(BACKENDS)('capacity rules on $name', (backend) => {
         resourceType: 'AKS node pool',
       });
       expect(savings(priced['aks-managed-poolName=nodepool1'])).toBe('90');
+    });
+
+    it('both store their findings as recommendations, the unknown spot saving as unknown', async () => {
+      const run = await runRecommendations(store, [rightsizeRule, migrateToSpotRule], {
+        days: 30,
+        materialChangePercent: 20,
+        setting: settings(),
+        now: NOW,
+      });
+      expect(run).toMatchObject({ rulesRun: 2, created: 4, open: 4 });
+      const stored = await listRecommendations(store);
+      expect(stored.map((r) => [r.ruleId, r.resourceId, r.monthlySavings]).sort()).toEqual([
+        ['migrate-to-spot', 'aks-managed-poolName=nodepool1', null],
+        ['migrate-to-spot', 'aws:autoscaling:groupName=web-asg', null],
+        ['rightsize', '/subscriptions/sub-1/capacityReservationGroups/g/capacityReservations/r', '150'],
+        ['rightsize', 'cr-big', '60'],
+      ]);
+      expect(stored.find((r) => r.resourceId === 'cr-big')).toMatchObject({ domain: 'cloud', status: 'open' });
     });
 
     it('migrate-to-spot: a younger pool shows once optimize.spotMinDays allows it', async () => {

@@ -52,7 +52,8 @@ export const rightsizeRule: Rule = {
       `SELECT provider, sub_account_id AS account, region_id AS region, billing_currency AS currency,
          ${reservation} AS reservation, ${status} AS cr_status, ${d.dateText('usage_date')} AS day,
          ${d.sumMoney('COALESCE(effective_cost, billed_cost)')} AS cost
-       FROM cloud_costs WHERE usage_date >= $1 AND usage_date <= $2 AND ${reservation} IS NOT NULL
+       FROM cloud_costs WHERE usage_date >= $1 AND usage_date <= $2 AND extra IS NOT NULL
+         AND ${reservation} IS NOT NULL
          AND ${reservation} <> ''
        GROUP BY provider, sub_account_id, region_id, billing_currency, ${reservation}, ${status}, usage_date`,
       params,
