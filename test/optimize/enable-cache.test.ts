@@ -11,8 +11,9 @@ import { call, settings } from './helpers.js';
 
 /**
  * enable-cache on hand-built call histories: each agent's repeats, and what the response cache
- * (cache.ttlSeconds 3600 by default, successful answers only, one org's entries never another's)
- * would have answered of them, worked out by hand in the comments.
+ * (cache.ttlSeconds 3600 by default, successful answers kept once complete, one org's entries never
+ * another's) would have answered of them, worked out by hand in the comments. call() records each
+ * call as 900 ms long.
  */
 const NOW = new Date('2026-07-31T12:00:00.000Z');
 const BASE = NOW.getTime() - 5 * 86_400_000;
@@ -70,6 +71,10 @@ describe.each(BACKENDS)('enable-cache rule on $name', (backend) => {
       }),
       // old: repeats before the window.
       ...calls(12, '{"q":"old"}', -40 * 86_400_000, MIN, { agentId: 'old', costUsd: '1' }),
+      // burst: 12 calls in flight together (1 ms apart, each 900 ms long) all miss, as they would; the 10 a
+      // minute later hit the answer the first kept: 10 × 0.5 = 5 (21 × 0.5 if answers were kept on arrival).
+      ...calls(12, '{"q":"burst"}', 0, 1, { agentId: 'burst', costUsd: '0.5' }),
+      ...calls(10, '{"q":"burst"}', MIN, MIN, { agentId: 'burst', costUsd: '0.5' }),
       // passthrough: identical calls without a hash (the cache does not serve /v1/proxy/…).
       ...calls(12, '', 0, MIN, { agentId: 'passthrough', requestHash: null }),
     ];
@@ -85,9 +90,14 @@ describe.each(BACKENDS)('enable-cache rule on $name', (backend) => {
     it('finds the repeats the cache would have answered, with their billed cost as the saving', async () => {
       const found = byResource(await run());
       expect(Object.keys(found).sort()).toEqual([
+        'team/ops/agent/burst/model/claude-sonnet-4-5',
         'team/ops/agent/faq/model/claude-sonnet-4-5',
         'team/ops/agent/flaky/model/claude-sonnet-4-5',
       ]);
+      expect(found['team/ops/agent/burst/model/claude-sonnet-4-5']!.evidence).toMatchObject({
+        repeatedCalls: 10,
+        repeatCostUsd: '5',
+      });
       const faq = found['team/ops/agent/faq/model/claude-sonnet-4-5']!;
       expect(faq).toMatchObject({ provider: 'anthropic', account: 'acme', action: 'enable-cache', currency: 'USD' });
       expect(faq.evidence).toEqual({
@@ -127,7 +137,7 @@ describe.each(BACKENDS)('enable-cache rule on $name', (backend) => {
       ]);
       // Never the cached, refused, old, unhashed or all-different calls.
       const agents = new Set(all.map((c) => c.resourceId!.split('/')[3]));
-      expect([...agents].sort()).toEqual(['faq', 'flaky', 'tenant']);
+      expect([...agents].sort()).toEqual(['burst', 'faq', 'flaky', 'tenant']);
     });
   });
 });

@@ -3,11 +3,13 @@
  * for them. The gateway records a SHA-256 of each unified call's body (api_requests.request_hash, first
  * attempt only; never the body). Calls the cache did not see (cache column NULL: the cache off, or the
  * call bypassed it, e.g. a chat call without temperature 0) are replayed through the cache's own rules,
- * per org, provider, model and hash in time order: a successful answer (status 200, no error) is kept for
- * cache.ttlSeconds; a later equal call before it expires would have been a hit at no cost, so its recorded
- * cost is the saving. Equal means byte-identical bodies: the cache also ignores `stream`, `user` and key
- * order, so this counts no more than it would catch. Entries the cache would drop early (cache.maxEntries,
- * cache.maxBytes) and passthrough calls (/v1/proxy/…, which the cache does not serve) are not judged.
+ * per org, provider, model and hash in arrival order: a successful answer (status 200, no error) is kept
+ * once it is complete (arrival + latency) for cache.ttlSeconds, a later answer to the same request
+ * replacing it; an equal call arriving while it is kept would have been a hit at no cost, so its recorded
+ * cost is the saving (calls in flight together all miss, as they would). Equal means byte-identical
+ * bodies: the cache also ignores `stream`, `user` and key order, so such near-equal calls are not
+ * counted. Entries the cache would drop early (cache.maxEntries, cache.maxBytes) are not simulated, and
+ * passthrough calls (/v1/proxy/…, which the cache does not serve) are not judged.
  */
 import { money, type Money } from '../../base/money.js';
 import { perMonth, type Candidate, type Rule, type RuleContext } from '../../base/recommend/model.js';
@@ -21,6 +23,12 @@ function num(ctx: RuleContext, key: string): number {
 const uncached = (t: string) =>
   `${t}request_hash IS NOT NULL AND ${t}cache IS NULL AND (${t}error_class IS NULL OR ${t}error_class <> 'refused')`;
 
+/**
+ * Arrival times are recorded in whole milliseconds (truncated) and latencies rounded: an answer's end is
+ * known to about 1.5 ms, so a call arriving within 2 ms of it counts as after it.
+ */
+const CLOCK_SLACK_MS = 2;
+
 type Repeat = {
   org_id: string;
   team_id: string;
@@ -29,6 +37,7 @@ type Repeat = {
   model: string;
   request_hash: string;
   ms: unknown;
+  latency_ms: unknown;
   status_code: unknown;
   error_class: string | null;
   cost_usd: string | null;
@@ -39,7 +48,7 @@ async function repeatedCalls(store: Store, ctx: RuleContext): Promise<Repeat[]> 
   const d = store.dialect;
   return store.all<Repeat>(
     `SELECT a.org_id, a.team_id, a.agent_id, a.provider, a.model, a.request_hash, ${d.epochMs('a.ts')} AS ms,
-       a.status_code, a.error_class, a.cost_usd
+       a.latency_ms, a.status_code, a.error_class, a.cost_usd
      FROM api_requests a
      JOIN (SELECT org_id, provider, model, request_hash FROM api_requests WHERE ts >= $1 AND ts < $2 AND ${uncached('')}
            GROUP BY org_id, provider, model, request_hash HAVING COUNT(*) > 1) r
@@ -74,13 +83,15 @@ export const enableCacheRule: Rule = {
     const ttlSeconds = num(ctx, 'cache.ttlSeconds');
     const minSavings = money(num(ctx, 'optimize.minMonthlySavings'));
     const agents = new Map<string, Agent>();
+    const ttl = ttlSeconds * 1000;
     let request = '';
-    let expires = -Infinity;
+    /** The simulated entry of the current request: kept from `from` until `until` (epoch ms). */
+    let entry = { from: Infinity, until: -Infinity };
     for (const c of await repeatedCalls(store, ctx)) {
       const k = JSON.stringify([c.org_id, c.provider, c.model, c.request_hash]);
-      if (k !== request) [request, expires] = [k, -Infinity];
+      if (k !== request) [request, entry] = [k, { from: Infinity, until: -Infinity }];
       const at = Number(c.ms);
-      if (at < expires) {
+      if (entry.from <= at && at < entry.until) {
         const ak = JSON.stringify([c.org_id, c.team_id, c.agent_id, c.provider, c.model]);
         const a =
           agents.get(ak) ??
@@ -102,8 +113,14 @@ export const enableCacheRule: Rule = {
         if (c.cost_usd === null) a.unknown++;
         else a.saving = a.saving.plus(c.cost_usd);
       } else if (Number(c.status_code) === 200 && c.error_class === null) {
-        // Only a successful answer is kept; a hit does not extend its entry's life.
-        expires = at + ttlSeconds * 1000;
+        // Only a successful answer is kept, when it is complete; a later one replaces the entry (its TTL
+        // starts again), an earlier one still pending or kept stays servable from its own time. Hits do
+        // not extend an entry's life.
+        const kept = at + Math.max(0, Number(c.latency_ms ?? 0) - CLOCK_SLACK_MS);
+        entry =
+          entry.until > at
+            ? { from: Math.min(entry.from, kept), until: Math.max(entry.until, kept + ttl) }
+            : { from: kept, until: kept + ttl };
       }
     }
     const out: Candidate[] = [];
