@@ -193,6 +193,17 @@ describe('call journal', () => {
       deployment: 'openai-eu',
     });
     j.finished(dep, j.intent(intent('dep')), true, 'gpt-4o');
+    // A unified call's request hash comes last (the fields before it null when unused).
+    const hashed = record('hashed', {
+      originalModel: null,
+      routedModel: null,
+      savingsUsd: null,
+      cache: null,
+      cacheSavingsUsd: null,
+      deployment: null,
+      requestHash: 'a'.repeat(64),
+    });
+    j.finished(hashed, j.intent(intent('hashed')), true, 'gpt-4o');
     const left = new CallJournal(dir).leftover();
     expect(left.interrupted).toEqual([i]);
     expect(left.finished).toEqual([
@@ -201,6 +212,7 @@ describe('call journal', () => {
       { record: hit, admitted: false, requestedModel: 'gpt-4o' },
       { record: miss, admitted: true, requestedModel: 'gpt-4o-mini' },
       { record: dep, admitted: true, requestedModel: 'gpt-4o' },
+      { record: hashed, admitted: true, requestedModel: 'gpt-4o' },
     ]);
   });
 

@@ -3,8 +3,11 @@ import OpenAI from 'openai';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { money } from '../../src/core/base/money.js';
 import { createKey } from '../../src/core/gateway/keys/service.js';
+import { enableCacheRule } from '../../src/core/gateway/optimize/enable-cache.js';
 import { summarize } from '../../src/core/gateway/usage/summary.js';
+import { settings } from '../optimize/helpers.js';
 import { leaseRedisDb, pgAvailable, redisAvailable, type RedisDbLease } from '../helpers/services.js';
 import { startHarness, waitFor, type Harness } from './harness.js';
 
@@ -383,6 +386,53 @@ describe('the response cache when off (the default)', () => {
     expect(h.fake.requests.length).toBe(calls + 2);
     expect(a.response.headers.get('x-oco-cache')).toBeNull();
     expect(b.response.headers.get('x-oco-cache')).toBeNull();
+  });
+
+  it('records a hash of each unified body (never the body), so enable-cache can price the repeats', async () => {
+    const client = new OpenAI({ apiKey: 'sk-client-key', baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const ask = (content: string) =>
+      client.chat.completions
+        .create({ model: 'gpt-4o', messages: [{ role: 'user', content }], temperature: 0, user: 'repeat-test' })
+        .withResponse();
+    const a = await ask('repeat me');
+    const b = await ask('repeat me');
+    const c = await ask('something else');
+    const passthrough = await new OpenAI({
+      apiKey: 'sk-client-key',
+      baseURL: `${h.url}/v1/proxy/openai/v1`,
+      maxRetries: 0,
+    }).chat.completions
+      .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'repeat me' }], temperature: 0 })
+      .withResponse();
+    await h.flush();
+    const hashOf = async (r: { response: Response }) =>
+      (await h.daemon.store.get<{ request_hash: string | null }>(
+        'SELECT request_hash FROM api_requests WHERE id = $1',
+        [r.response.headers.get('x-request-id')],
+      ))!.request_hash;
+    const [ha, hb, hc, hp] = [await hashOf(a), await hashOf(b), await hashOf(c), await hashOf(passthrough)];
+    expect(ha).toMatch(/^[0-9a-f]{64}$/);
+    expect(hb).toBe(ha);
+    expect(hc).not.toBe(ha);
+    // The cache serves the unified routes only: a passthrough call has no hash.
+    expect(hp).toBeNull();
+    // The second call would have been a hit: its cost is the saving. The test before asked its own
+    // question twice (the same answer, the same cost): two requests repeated once each.
+    const now = new Date();
+    const found = await enableCacheRule.evaluate(h.daemon.store, {
+      from: new Date(now.getTime() - 86_400_000),
+      to: new Date(now.getTime() + 60_000),
+      days: 30,
+      now,
+      setting: settings({ 'optimize.cacheMinRepeats': 1, 'optimize.minMonthlySavings': 0 }),
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]!.evidence).toMatchObject({
+      repeatedCalls: 2,
+      distinctRequests: 2,
+      repeatCostUsd: money(b.response.headers.get('x-cost-usd')!).times(2).toFixed(),
+    });
+    expect(found[0]!.resourceId).toMatch(/\/model\/gpt-4o/);
   });
 });
 

@@ -126,6 +126,16 @@ describe('fallbacks and retries on the unified endpoint', () => {
       { model: 'gpt-4o', status: 500, errorClass: 'upstream_5xx', cost: '0' },
       { model: 'claude-sonnet-4-5', status: 200, errorClass: null, cost: '0.014625' },
     ]);
+    // Only the first attempt carries the request hash: the one the response cache would have answered.
+    const hashes = await h.daemon.store.all<{ request_hash: string | null }>(
+      'SELECT request_hash FROM api_requests WHERE team_id = $1 ORDER BY ts',
+      ['t500'],
+    );
+    expect(hashes.map((r) => (r.request_hash === null ? null : /^[0-9a-f]{64}$/.test(r.request_hash)))).toEqual([
+      true,
+      null,
+      null,
+    ]);
   });
 
   it('bills a failed attempt when the provider reports usage in its error answer', async () => {

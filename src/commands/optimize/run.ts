@@ -14,8 +14,9 @@ export default class OptimizeRun extends OcoCommand<RunResult> {
     'Find savings in stored cloud costs and recorded LLM calls, and store them as recommendations.';
   static override description =
     'Runs every recommendation rule (idle resources, previous-generation instances, commitment coverage, ' +
-    'untagged spend, cheaper models for short simple LLM calls, billed failed calls) over the last --days ' +
-    'days. Savings are ' +
+    'untagged spend, capacity reservations billed as unused, autoscaling groups and node pools on demand, ' +
+    'cheaper models for short simple LLM calls, billed failed calls, repeated identical LLM requests the ' +
+    'response cache would answer) over the last --days days. Savings are ' +
     'exact decimals in the cost currency, the window scaled to 30 days; unknown savings stay unknown. ' +
     'Re-running updates recommendations instead of duplicating them, resolves those no longer found, and ' +
     'leaves dismissed ones dismissed until their savings move by optimize.materialChangePercent. The ' +

@@ -303,6 +303,44 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
       "idle-resource: largest share (percent) of a resource's cost that is usage (requests, traffic) still idle.",
   },
   {
+    key: 'optimize.cacheMinRepeats',
+    env: ['OCO_OPTIMIZE_CACHE_MIN_REPEATS'],
+    type: 'int',
+    default: 10,
+    min: 1,
+    description:
+      'enable-cache: fewest repeated identical calls of an agent on a model the response cache would have answered.',
+  },
+  {
+    key: 'optimize.rightsizeMinUnusedPercent',
+    env: ['OCO_OPTIMIZE_RIGHTSIZE_MIN_UNUSED'],
+    type: 'int',
+    default: 20,
+    min: 1,
+    max: 100,
+    description: "rightsize: smallest share (percent) of a capacity reservation's cost billed as unused.",
+  },
+  {
+    key: 'optimize.spotMinDays',
+    env: ['OCO_OPTIMIZE_SPOT_MIN_DAYS'],
+    type: 'int',
+    default: 14,
+    min: 1,
+    max: 365,
+    description:
+      'migrate-to-spot: days an autoscaling group or node pool must have run on demand, every day, to be judged.',
+  },
+  {
+    key: 'optimize.spotDiscountPercent',
+    env: ['OCO_OPTIMIZE_SPOT_DISCOUNT'],
+    type: 'int',
+    min: 1,
+    max: 95,
+    description:
+      'migrate-to-spot: the discount (percent) spot capacity gives you on on-demand prices; ' +
+      'unset, its saving is unknown.',
+  },
+  {
     key: 'dr.checkIntervalSeconds',
     env: ['OCO_DR_CHECK_INTERVAL'],
     type: 'int',

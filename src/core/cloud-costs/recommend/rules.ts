@@ -10,9 +10,13 @@
  * - idle-resource: a load balancer, NAT gateway, address or volume billed every day for its standing
  *   charge (hours, GB-months) whose metered usage (requests, traffic, LCUs) is near zero, or any
  *   resource with a charge that names itself idle.
+ * - rightsize (rightsize.ts): capacity reservations billed as unused every day.
+ * - migrate-to-spot (spot.ts): autoscaling groups and node pools running on demand every day.
  */
 import { money, type Money } from '../../base/money.js';
 import { perMonth, type Action, type Candidate, type Rule, type RuleContext } from '../../base/recommend/model.js';
+import { rightsizeRule } from './rightsize.js';
+import { migrateToSpotRule } from './spot.js';
 
 function num(ctx: RuleContext, key: string): number {
   return Number(ctx.setting(key));
@@ -496,4 +500,6 @@ export const CLOUD_RULES: readonly Rule[] = [
   previousGenerationRule,
   commitmentCoverageRule,
   untaggedSpendRule,
+  rightsizeRule,
+  migrateToSpotRule,
 ];

@@ -6,8 +6,9 @@
  *   today's price book, for both models.
  * - failed-calls: calls that failed (provider errors, timeouts; not the client's own cancels nor
  *   oco's refusals) but were billed: their cost is waste.
- * Cache candidates are not found: the gateway keeps no prompt and no request hash, so two identical
- * requests cannot be told from two different ones (docs/optimize.md). Retries look like any call.
+ * - enable-cache (enable-cache.ts): repeated identical requests (by the recorded body hash) the response
+ *   cache would have answered.
+ * Retries look like any call.
  */
 import { money, type Money } from '../../base/money.js';
 import { perMonth, type Candidate, type Rule, type RuleContext } from '../../base/recommend/model.js';
@@ -15,6 +16,7 @@ import type { Store } from '../../base/store/types.js';
 import { isProviderName, type ProviderName } from '../model.js';
 import { emptyUsage, loadPriceBook, type PriceBook, type TokenUsage } from '../pricing/index.js';
 import { parseTierOverrides, tierTable } from '../routing/tiers.js';
+import { enableCacheRule } from './enable-cache.js';
 
 function num(ctx: RuleContext, key: string): number {
   return Number(ctx.setting(key));
@@ -240,4 +242,4 @@ export const failedCallsRule: Rule = {
 };
 
 /** The gateway's rule table. */
-export const LLM_RULES: readonly Rule[] = [switchModelRule, failedCallsRule];
+export const LLM_RULES: readonly Rule[] = [switchModelRule, failedCallsRule, enableCacheRule];

@@ -43,6 +43,8 @@ export interface Call {
    * upstream; savingsUsd is the original call's cost, null when unknown), a miss was called.
    */
   cache?: { state: 'hit' | 'miss'; savingsUsd: string | null };
+  /** SHA-256 of the client's body (unified routes, first attempt): recorded so repeated requests can be counted. */
+  requestHash?: string;
 }
 
 export interface CallEnd {
@@ -111,6 +113,7 @@ export class CallFinisher {
       errorClass: o.errorClass,
     };
     if (call.deployment) record.deployment = call.deployment;
+    if (call.requestHash) record.requestHash = call.requestHash;
     if (call.route) this.routed(record, call, call.route, usage, cost);
     if (call.cache) {
       record.cache = call.cache.state;

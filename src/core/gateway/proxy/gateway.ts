@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -208,6 +208,8 @@ interface UnifiedContext {
   /** The first attempt's provider: the client's own key is sent to it only. */
   firstProvider: ProviderName;
   asked: CacheAsk;
+  /** SHA-256 of the client's body, recorded on the first attempt (repeated requests, `enable-cache`). */
+  requestHash: string;
 }
 
 /** What the semantic cache's own embedding call carries of the caller's request: oco's credentials and attribution. */
@@ -651,6 +653,8 @@ export class Gateway {
       strategy,
       firstProvider: attempts[0]!.provider,
       asked: { kind, mode: cache, request: routed ? routed.request : client.json },
+      // The body's bytes, hashed natively (under half a JSON parse of them): never the body, no canonical JSON walk.
+      requestHash: createHash('sha256').update(client.body).digest('hex'),
     };
     await this.fallbacks.run(
       res,
@@ -693,6 +697,8 @@ export class Gateway {
     call.provider = target.provider;
     call.upstreamId = target.id;
     if (target.deployment) call.deployment = target.deployment;
+    // The first attempt is the one the cache would answer: fallbacks are neither looked up nor kept.
+    if (n === 1) call.requestHash = ctx.requestHash;
     const body = Buffer.from(JSON.stringify(up.body));
     // Which model answered, and on which attempt: the client names the model, so the header does too.
     const extraHeaders: Record<string, string> = { 'x-oco-model': attempt.model, 'x-oco-attempts': String(n) };

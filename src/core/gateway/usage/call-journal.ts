@@ -120,13 +120,16 @@ const ROUTE_FIELDS = ['originalModel', 'routedModel', 'savingsUsd'] as const sat
 const CACHE_FIELDS = ['cache', 'cacheSavingsUsd'] as const satisfies ReadonlyArray<keyof UsageRecord>;
 /** Appended after CACHE_FIELDS (null when unused) on a line of a call a registered deployment served only. */
 const DEPLOYMENT_FIELDS = ['deployment'] as const satisfies ReadonlyArray<keyof UsageRecord>;
+/** Appended after DEPLOYMENT_FIELDS (null when unused) on a line of a call with a request hash only. */
+const HASH_FIELDS = ['requestHash'] as const satisfies ReadonlyArray<keyof UsageRecord>;
 
-/** A record line's lengths: plain, routed, with the cache fields, with the deployment. */
+/** A record line's lengths: plain, routed, with the cache fields, with the deployment, with the request hash. */
 const LINE_LENGTHS = new Set([
   3 + RECORD_FIELDS.length,
   3 + RECORD_FIELDS.length + ROUTE_FIELDS.length,
   3 + RECORD_FIELDS.length + ROUTE_FIELDS.length + CACHE_FIELDS.length,
   3 + RECORD_FIELDS.length + ROUTE_FIELDS.length + CACHE_FIELDS.length + DEPLOYMENT_FIELDS.length,
+  3 + RECORD_FIELDS.length + ROUTE_FIELDS.length + CACHE_FIELDS.length + DEPLOYMENT_FIELDS.length + HASH_FIELDS.length,
 ]);
 
 // The encoders spell the tables out as array literals: reading fixed properties of one shape is
@@ -179,11 +182,13 @@ function recordLine(r: UsageRecord, admitted: boolean, requestedModel: string): 
     r.errorClass,
   ];
   // Only a routed call carries the routing fields: every other line keeps the shape it had before routing.
-  const deployed = r.deployment != null;
+  const hashed = r.requestHash != null;
+  const deployed = r.deployment != null || hashed;
   if (r.originalModel != null || r.routedModel != null || r.cache != null || deployed)
     line.push(r.originalModel ?? null, r.routedModel ?? null, r.savingsUsd ?? null);
   if (r.cache != null || deployed) line.push(r.cache ?? null, r.cacheSavingsUsd ?? null);
   if (deployed) line.push(r.deployment ?? null);
+  if (hashed) line.push(r.requestHash ?? null);
   return `${JSON.stringify(line)}\n`;
 }
 
@@ -259,6 +264,8 @@ export class CallJournal {
             Object.assign(record, decode<UsageRecord>(e, 3 + RECORD_FIELDS.length + ROUTE_FIELDS.length, CACHE_FIELDS));
           const deploymentAt = 3 + RECORD_FIELDS.length + ROUTE_FIELDS.length + CACHE_FIELDS.length;
           if (e.length > deploymentAt) Object.assign(record, decode<UsageRecord>(e, deploymentAt, DEPLOYMENT_FIELDS));
+          const hashAt = deploymentAt + DEPLOYMENT_FIELDS.length;
+          if (e.length > hashAt) Object.assign(record, decode<UsageRecord>(e, hashAt, HASH_FIELDS));
           finished.set(record.id, { record, admitted: e[1] === true, requestedModel: String(e[2]) });
         } else torn++;
       }

@@ -39,6 +39,11 @@ export interface UsageRecord extends StoredAttribution, TokenUsage {
   cache?: 'hit' | 'miss' | null;
   /** A hit's saving: what the original call cost, as a decimal string; null when unknown or not a hit. */
   cacheSavingsUsd?: string | null;
+  /**
+   * SHA-256 (hex) of the client's body on the unified routes, first attempt only: equal hashes in an org,
+   * provider and model are repeated identical requests (what `enable-cache` counts). Never the body itself.
+   */
+  requestHash?: string | null;
 }
 
 export const RECORD_COLUMNS = [
@@ -73,6 +78,7 @@ export const RECORD_COLUMNS = [
   'deployment',
   'cache',
   'cache_savings_usd',
+  'request_hash',
 ] as const;
 
 export function recordValues(r: UsageRecord): Array<string | number | boolean | null> {
@@ -108,5 +114,6 @@ export function recordValues(r: UsageRecord): Array<string | number | boolean | 
     r.deployment ?? null,
     r.cache ?? null,
     r.cacheSavingsUsd ?? null,
+    r.requestHash ?? null,
   ];
 }
