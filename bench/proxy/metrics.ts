@@ -61,7 +61,14 @@ async function startDaemon(name: string, mockUrl: string, metrics: boolean): Pro
     OCO_LOG_LEVEL: 'info',
     OCO_METRICS_ENABLED: String(metrics),
   };
-  for (const k of ['DATABASE_URL', 'POSTGRES_HOST', 'REDIS_URL', 'REDIS_HOST', 'OCO_PROXY_API_KEY', 'OCO_ADMIN_API_KEY'])
+  for (const k of [
+    'DATABASE_URL',
+    'POSTGRES_HOST',
+    'REDIS_URL',
+    'REDIS_HOST',
+    'OCO_PROXY_API_KEY',
+    'OCO_ADMIN_API_KEY',
+  ])
     delete env[k];
   const { pid } = JSON.parse(await run([join(ROOT, 'bin', 'run.js'), 'proxy', 'start', '--json'], env)) as {
     pid: number;
@@ -83,7 +90,10 @@ async function loadFor(d: Daemon, ms: number): Promise<{ rps: number; cpuUsPerRe
       await sleep(1000);
     }
   })();
-  const out = await run([join(import.meta.dirname, 'loadgen.mjs'), d.url, PATH, String(CONCURRENCY), String(ms)], process.env);
+  const out = await run(
+    [join(import.meta.dirname, 'loadgen.mjs'), d.url, PATH, String(CONCURRENCY), String(ms)],
+    process.env,
+  );
   scraping = false;
   await scraper;
   const { n, errors } = JSON.parse(out) as { n: number; errors: number };
@@ -144,7 +154,9 @@ async function main(): Promise<void> {
       `metrics cost — ${new Date().toISOString()}, node ${process.version}, non-streaming chat completions, concurrency ${CONCURRENCY}, ${ROUNDS} alternated rounds of ${SECONDS}s, /metrics scraped every 1 s on the "on" daemon`,
     );
     console.log('command: npx tsc -p tsconfig.build.json && npx tsx bench/proxy/metrics.ts\n');
-    console.log('round  first        on req/s  off req/s  on/off   on cpu µs/req  off cpu µs/req  cpu on/off  load avg (1m)');
+    console.log(
+      'round  first        on req/s  off req/s  on/off   on cpu µs/req  off cpu µs/req  cpu on/off  load avg (1m)',
+    );
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
     const rOn: number[] = [];
@@ -174,7 +186,9 @@ async function main(): Promise<void> {
     console.log(
       `\nmedian: on ${median(rOn).toFixed(0)} req/s, off ${median(rOff).toFixed(0)} req/s; median ratio on/off ${r.toFixed(3)} (throughput cost ${((1 - r) * 100).toFixed(1)} %)`,
     );
-    console.log(`median CPU per request on/off ${median(cpuRatios).toFixed(3)} (+${((median(cpuRatios) - 1) * 100).toFixed(1)} %)`);
+    console.log(
+      `median CPU per request on/off ${median(cpuRatios).toFixed(3)} (+${((median(cpuRatios) - 1) * 100).toFixed(1)} %)`,
+    );
     const own = metricsCpuPerCall();
     console.log(
       `metrics alone: ${own.toFixed(2)} µs CPU per call = ${((100 * own) / median(offCpu)).toFixed(2)} % of the daemon's ${median(offCpu).toFixed(0)} µs per request without them`,

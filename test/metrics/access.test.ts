@@ -91,7 +91,9 @@ describe('/metrics access and readiness', () => {
     expect(body.checks.recorder).toMatchObject({ ok: false, databaseDown: true });
     expect(body.checks.recorder.spillFiles).toBeGreaterThan(0);
     const m = parseExposition(await (await fetch(`${h.url}/metrics`)).text());
-    const errors = m.samples.filter((s) => s.name === 'oco_storage_errors_total' && s.labels.operation === 'usage_write');
+    const errors = m.samples.filter(
+      (s) => s.name === 'oco_storage_errors_total' && s.labels.operation === 'usage_write',
+    );
     expect(errors.map((s) => s.value)).toEqual([1]);
     expect(m.samples.find((s) => s.name === 'oco_recorder_spill_files')!.value).toBeGreaterThan(0);
     expect(m.samples.find((s) => s.name === 'oco_recorder_spill_bytes')!.value).toBeGreaterThan(0);

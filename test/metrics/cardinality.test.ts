@@ -73,7 +73,8 @@ describe('bounded label cardinality', () => {
   it(`keeps ${AGENTS.toLocaleString('en')} distinct agent and team ids to three series in the exposition`, async () => {
     const registry = new Registry();
     const m = new GatewayMetrics(registry, { allow: AllowList.parse('agent-1,team-1'), maxModels: 200 });
-    for (let i = 0; i < AGENTS; i++) m.ended(call(), record({ agentId: `agent-${i}`, teamId: `team-${i % 7}` }), money('0.5'), 1);
+    for (let i = 0; i < AGENTS; i++)
+      m.ended(call(), record({ agentId: `agent-${i}`, teamId: `team-${i % 7}` }), money('0.5'), 1);
     const { samples } = parseExposition(await registry.metrics());
     const agents = select(samples, 'oco_llm_agent_requests_total');
     expect(agents.map((s) => `${s.labels.agent}/${s.labels.team}`).sort()).toEqual([
@@ -82,7 +83,11 @@ describe('bounded label cardinality', () => {
       'other/team-1',
     ]);
     expect(total(samples, 'oco_llm_agent_requests_total')).toBe(AGENTS);
-    expect(select(samples, 'oco_llm_cost_usd_total').map((s) => s.labels.team).sort()).toEqual(['other', 'team-1']);
+    expect(
+      select(samples, 'oco_llm_cost_usd_total')
+        .map((s) => s.labels.team)
+        .sort(),
+    ).toEqual(['other', 'team-1']);
     expect(total(samples, 'oco_llm_cost_usd_total')).toBe(AGENTS / 2);
     expect(samples.length).toBeLessThan(100);
   });
@@ -91,7 +96,12 @@ describe('bounded label cardinality', () => {
     const registry = new Registry();
     const m = new GatewayMetrics(registry, { allow: new AllowList([]), maxModels: 3 });
     for (let i = 0; i < AGENTS; i++)
-      m.ended(call(), record({ model: `model-${i}`, teamId: `team-${i}`, agentId: `agent-${i}` }), money('0.000001'), 1);
+      m.ended(
+        call(),
+        record({ model: `model-${i}`, teamId: `team-${i}`, agentId: `agent-${i}` }),
+        money('0.000001'),
+        1,
+      );
     expect(m.costUsd().toFixed()).toBe('0.01');
     expect(m.costUsd({ model: 'other', team: 'other' }).toFixed()).toBe('0.009997');
     return registry.getMetricsAsJSON().then((all) => {

@@ -56,11 +56,17 @@ describe('deploy/grafana/oco.json and deploy/prometheus/alerts.yaml', () => {
   afterAll(async () => h?.stop());
 
   it('the dashboard parses, covers spend, latency, budgets, cache, errors and backups, and reads exported metrics', () => {
-    const d = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { uid: string; panels: Array<{ type: string; title: string }> };
+    const d = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+      uid: string;
+      panels: Array<{ type: string; title: string }>;
+    };
     expect(d.uid).toBe('oco-overview');
     const rows = d.panels.filter((p) => p.type === 'row').map((p) => p.title);
     for (const topic of ['Spend', 'Latency', 'Budgets', 'Cache', 'Errors', 'Backups'])
-      expect(rows.some((r) => r.startsWith(topic)), topic).toBe(true);
+      expect(
+        rows.some((r) => r.startsWith(topic)),
+        topic,
+      ).toBe(true);
     const exprs = dashboardExprs();
     expect(exprs.length).toBeGreaterThan(20);
     for (const { panel, expr } of exprs) {
@@ -97,7 +103,10 @@ describe('deploy/grafana/oco.json and deploy/prometheus/alerts.yaml', () => {
     // Each dashboard query as a recording rule, which promtool parses as PromQL.
     const asRules = {
       groups: [
-        { name: 'dashboard', rules: dashboardExprs().map((e, i) => ({ record: `dashboard:panel_${i}`, expr: e.expr })) },
+        {
+          name: 'dashboard',
+          rules: dashboardExprs().map((e, i) => ({ record: `dashboard:panel_${i}`, expr: e.expr })),
+        },
       ],
     };
     const dash = promtool(['check', 'rules', 'dashboard.yaml'], { 'dashboard.yaml': JSON.stringify(asRules) });

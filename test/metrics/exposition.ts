@@ -24,7 +24,8 @@ export function parseExposition(text: string): { samples: Sample[]; types: Map<s
     const m = LINE.exec(line);
     if (!m) throw new Error(`unreadable exposition line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c));
+    for (const l of (m[2] ?? '').matchAll(LABEL))
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c));
     samples.push({ name: m[1]!, labels, text: m[3]!, value: Number(m[3]) });
   }
   return { samples, types };

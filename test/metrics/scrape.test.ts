@@ -52,7 +52,11 @@ describe.each(BACKENDS)('metrics after real traffic ($name)', (b) => {
         stream_options: { include_usage: true },
       });
       for await (const _ of stream) void _;
-      await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+      await anthropic.messages.create({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       await expect(
         openai.chat.completions.create(
           { model: 'gpt-4o', messages: [{ role: 'user', content: 'fail' }] },
@@ -80,7 +84,8 @@ describe.each(BACKENDS)('metrics after real traffic ($name)', (b) => {
                 SUM(cache_write_5m_tokens) AS cache_write_5m, SUM(cache_write_1h_tokens) AS cache_write_1h,
                 SUM(output_tokens) AS output, SUM(reasoning_tokens) AS reasoning FROM api_requests`,
       );
-      for (const [cls, v] of Object.entries(t!)) expect(total(samples, 'oco_llm_tokens_total', { class: cls })).toBe(Number(v));
+      for (const [cls, v] of Object.entries(t!))
+        expect(total(samples, 'oco_llm_tokens_total', { class: cls })).toBe(Number(v));
 
       // Cost: per provider × model, the exposed text is the store's exact decimal sum, digit for digit.
       const d = h.daemon.store.dialect;
@@ -143,22 +148,35 @@ describe.each(BACKENDS)('metrics after real traffic ($name)', (b) => {
       const res = await fetch(`${h.url}/api/v1/budgets`, {
         method: 'POST',
         headers: { 'x-api-key': ADMIN, 'content-type': 'application/json' },
-        body: JSON.stringify({ scope: 'team', entity_id: 'tiny', limit_usd: '0.000001', period: 'monthly', hard: true, name: 'tiny-team' }),
+        body: JSON.stringify({
+          scope: 'team',
+          entity_id: 'tiny',
+          limit_usd: '0.000001',
+          period: 'monthly',
+          hard: true,
+          name: 'tiny-team',
+        }),
       });
       expect(res.status).toBe(201);
-      const refused = await waitFor(async () => {
-        const r = await fetch(`${h.url}/v1/proxy/openai/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-team-id': 'tiny', authorization: 'Bearer sk-test' },
-          body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
-        });
-        await r.arrayBuffer();
-        return r.status === 429 || r.status === 403 ? r.status : undefined;
-      }, 5000, 'the budget to refuse');
+      const refused = await waitFor(
+        async () => {
+          const r = await fetch(`${h.url}/v1/proxy/openai/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-team-id': 'tiny', authorization: 'Bearer sk-test' },
+            body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+          });
+          await r.arrayBuffer();
+          return r.status === 429 || r.status === 403 ? r.status : undefined;
+        },
+        5000,
+        'the budget to refuse',
+      );
       expect(refused).toBe(429);
       await h.daemon.observability.refresh();
       const { samples } = await scrape();
-      expect(total(samples, 'oco_llm_refusals_total', { reason: 'budget_exceeded', scope: 'team' })).toBeGreaterThanOrEqual(1);
+      expect(
+        total(samples, 'oco_llm_refusals_total', { reason: 'budget_exceeded', scope: 'team' }),
+      ).toBeGreaterThanOrEqual(1);
       const [limit] = select(samples, 'oco_budget_limit_usd', { budget: 'tiny-team', scope: 'team' });
       expect(limit!.value).toBe(0.000001);
       const [remaining] = select(samples, 'oco_budget_remaining_usd', { budget: 'tiny-team' });

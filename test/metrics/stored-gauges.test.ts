@@ -142,7 +142,9 @@ describe.each(BACKENDS)('stored-data gauges ($name)', (b) => {
       await other.cleanup();
       await g2.refresh();
       const after = parseExposition((await m2.render()).text).samples;
-      expect(select(after, 'oco_storage_errors_total', { operation: 'gauge_refresh' }).map((s) => s.value)).toEqual([1]);
+      expect(select(after, 'oco_storage_errors_total', { operation: 'gauge_refresh' }).map((s) => s.value)).toEqual([
+        1,
+      ]);
       expect(select(after, 'oco_policy_violations_open').map((s) => s.value)).toEqual([0, 0, 0]);
     });
   });

@@ -172,19 +172,29 @@ export class GatewayMetrics implements GatewayObserver {
       const n = record[CLASS_FIELD[TOKEN_CLASSES[i]!]];
       if (n > 0) s.tokens[i]!.inc(n);
     }
-    const t = branch(branch(this.timings, provider, () => new Map()), route, () => this.bindTiming(provider, route));
+    const t = branch(
+      branch(this.timings, provider, () => new Map()),
+      route,
+      () => this.bindTiming(provider, route),
+    );
     t.latency.observe(latencyMs / 1000);
     if (call.ttfb !== null) t.ttfb.observe(call.ttfb / 1000);
     if (call.sentAt !== undefined) t.upstream.observe((performance.now() - call.sentAt) / 1000);
     const team = this.opts.allow.label(record.teamId);
     if (cost !== null && !cost.isZero()) {
-      const c = branch(branch(this.costs, provider, () => new Map()), model, () => new Map());
+      const c = branch(
+        branch(this.costs, provider, () => new Map()),
+        model,
+        () => new Map(),
+      );
       const sum = branch(c, team, () => this.cost.series({ provider, model, team }));
       sum.value = sum.value.plus(cost);
     }
     const agent = this.opts.allow.label(record.agentId);
-    branch(branch(this.agents, agent, () => new Map()), team, () =>
-      this.agentRequests.labels({ agent, team }),
+    branch(
+      branch(this.agents, agent, () => new Map()),
+      team,
+      () => this.agentRequests.labels({ agent, team }),
     ).inc();
     if (record.cache === 'hit') {
       this.cacheHit.inc();

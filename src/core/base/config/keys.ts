@@ -668,7 +668,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     key: 'metrics.host',
     env: ['OCO_METRICS_HOST'],
     type: 'string',
-    description: 'Address the metrics.port listener binds (default: the gateway\'s own address).',
+    description: "Address the metrics.port listener binds (default: the gateway's own address).",
   },
   {
     key: 'metrics.labelAllowList',

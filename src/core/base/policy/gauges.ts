@@ -17,7 +17,10 @@ export const policyGauges: StoredGaugeSource = {
     );
     const counts = new Map(rows.map((r) => [r.severity, Number(r.n)]));
     return {
-      policy_violations_open: SEVERITIES.map((severity) => ({ labels: { severity }, value: counts.get(severity) ?? 0 })),
+      policy_violations_open: SEVERITIES.map((severity) => ({
+        labels: { severity },
+        value: counts.get(severity) ?? 0,
+      })),
     };
   },
 };

@@ -4,7 +4,11 @@ import type { StoredGaugeSource } from '../metrics/stored.js';
 export const recommendationGauges: StoredGaugeSource = {
   name: 'recommendations',
   gauges: [
-    { name: 'recommendations_open', help: 'Open optimization recommendations, per provider.', labelNames: ['provider'] },
+    {
+      name: 'recommendations_open',
+      help: 'Open optimization recommendations, per provider.',
+      labelNames: ['provider'],
+    },
     {
       name: 'recommendations_monthly_savings_usd',
       help: 'Estimated monthly savings of the open recommendations whose saving is known in USD, per provider.',

@@ -35,8 +35,7 @@ export class ProviderHealth implements CallObserver {
     }
     s.calls++;
     const status = record.statusCode;
-    const failed =
-      status === null || status === 429 || status >= 500 || (record.errorClass !== null && status < 400);
+    const failed = status === null || status === 429 || status >= 500 || (record.errorClass !== null && status < 400);
     const at = new Date().toISOString();
     if (failed) {
       s.errors++;
