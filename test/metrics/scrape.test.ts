@@ -185,3 +185,73 @@ describe.each(BACKENDS)('metrics after real traffic ($name)', (b) => {
     });
   });
 });
+
+/** The unified route's extras: routing decisions and savings, cache hits and savings, retries and fallbacks. */
+describe('metrics of the unified route', () => {
+  let h: Harness;
+  let client: OpenAI;
+  beforeAll(async () => {
+    h = await startHarness({
+      env: {
+        OCO_CACHE_ENABLED: 'true',
+        OCO_ROUTE_RETRIES: '1',
+        OCO_ROUTE_RETRY_BASE_MS: '10',
+        OCO_ROUTE_RETRY_MAX_WAIT_MS: '500',
+        OCO_ROUTE_BREAKER_FAILURES: '100',
+        OPENAI_API_KEY: 'sk-openai-configured',
+        ANTHROPIC_API_KEY: 'sk-ant-configured',
+      },
+    });
+    client = new OpenAI({ apiKey: 'sk-client-key', baseURL: `${h.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => h?.stop());
+
+  it('counts what the store records of routing, the cache, retries and fallbacks', async () => {
+    const hi = [{ role: 'user' as const, content: 'hi' }];
+    await client.chat.completions.create({ model: 'gpt-4o', messages: hi }, { headers: { 'X-OCO-Route': 'cost' } });
+    const cached = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'cache me' }], temperature: 0 };
+    await client.chat.completions.create(cached, { headers: { 'X-OCO-Route': 'off' } });
+    await client.chat.completions.create(cached, { headers: { 'X-OCO-Route': 'off' } });
+    h.fake.script('gpt-4o-mini', '500');
+    await client.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: hi },
+      { headers: { 'X-OCO-Fallbacks': 'none', 'X-OCO-Cache': 'off' } },
+    );
+    h.fake.script('gpt-4o-mini', '500', '500');
+    await client.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: hi },
+      { headers: { 'X-OCO-Fallbacks': 'claude-sonnet-4-5', 'X-OCO-Cache': 'off' } },
+    );
+    await h.flush();
+    const res = await fetch(`${h.url}/metrics`);
+    const { samples } = parseExposition(await res.text());
+    const q = (sql: string) => h.daemon.store.get<Record<string, any>>(sql);
+    const d = h.daemon.store.dialect;
+
+    const routed = await q(
+      `SELECT COUNT(*) AS n, ${d.sumMoney('savings_usd')} AS saved FROM api_requests WHERE routed_model IS NOT NULL`,
+    );
+    expect(Number(routed!.n)).toBe(1);
+    expect(total(samples, 'oco_llm_routing_decisions_total')).toBe(1);
+    expect(select(samples, 'oco_llm_routing_savings_usd_total')[0]!.text).toBe(money(routed!.saved).toFixed());
+
+    const hits = await q(
+      `SELECT COUNT(*) AS n, ${d.sumMoney('cache_savings_usd')} AS saved FROM api_requests WHERE cache = 'hit'`,
+    );
+    const misses = await q(`SELECT COUNT(*) AS n FROM api_requests WHERE cache = 'miss'`);
+    expect(Number(hits!.n)).toBe(1);
+    expect(total(samples, 'oco_llm_cache_lookups_total', { result: 'hit' })).toBe(1);
+    expect(total(samples, 'oco_llm_cache_lookups_total', { result: 'miss' })).toBe(Number(misses!.n));
+    expect(money(hits!.saved).isZero()).toBe(false);
+    expect(select(samples, 'oco_llm_cache_savings_usd_total')[0]!.text).toBe(money(hits!.saved).toFixed());
+
+    // One retry that answered; then a retry that failed again and a fallback to Anthropic.
+    expect(total(samples, 'oco_llm_attempts_total', { kind: 'retry', provider: 'openai' })).toBe(2);
+    expect(total(samples, 'oco_llm_attempts_total', { kind: 'fallback', provider: 'anthropic' })).toBe(1);
+    const all = await q('SELECT COUNT(*) AS n FROM api_requests');
+    expect(total(samples, 'oco_llm_requests_total', { route: 'chat' })).toBe(Number(all!.n));
+    expect(total(samples, 'oco_llm_requests_total', { route: 'chat', status: '500' })).toBe(3);
+    // A cache hit reached no upstream: one fewer upstream observation than calls.
+    expect(total(samples, 'oco_llm_upstream_duration_seconds_count')).toBe(Number(all!.n) - 1);
+  });
+});
