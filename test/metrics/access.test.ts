@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/net.js';
 import { pgAvailable } from '../helpers/services.js';
+import { runOco, tempHome } from '../helpers/cli.js';
 import { startHarness, type Harness } from '../proxy/harness.js';
 import { parseExposition } from './exposition.js';
 
@@ -109,4 +110,31 @@ describe('/metrics access and readiness', () => {
     expect(body.checks.redis).toMatchObject({ ok: false, target: `redis://127.0.0.1:${closed}` });
     expect(body.checks.store.ok).toBe(true);
   });
+});
+
+describe('oco proxy start --metrics-port', () => {
+  it('passes the port to the detached daemon, which serves /metrics there without a key', async () => {
+    const home = tempHome();
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const env = { OCO_PROXY_PORT: String(port), OCO_ADMIN_API_KEY: 'the-admin-key' };
+    try {
+      const start = await runOco(['proxy', 'start', '--metrics-port', String(metricsPort), '--json'], {
+        home: home.path,
+        env,
+      });
+      expect(start.code, start.stderr).toBe(0);
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('# TYPE oco_process_cpu_seconds_total counter');
+      const main = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { 'x-api-key': 'the-admin-key' } });
+      expect(main.status).toBe(404);
+      await main.arrayBuffer();
+      const bad = await runOco(['proxy', 'start', '--metrics-port', '0'], { home: home.path, env });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/metrics-port/);
+    } finally {
+      await runOco(['proxy', 'stop'], { home: home.path, env });
+      home.cleanup();
+    }
+  }, 60_000);
 });
