@@ -176,8 +176,12 @@ export function followLog(file: string, from: number, write: (chunk: Buffer) => 
  * it runs `oco proxy start --foreground`; NODE_OPTIONS carries the young-generation size (V8 refuses
  * --optimize-for-size there).
  */
-function daemonCommand(opts: { host: string; port: number }): { args: string[]; env: Record<string, string> } {
+function daemonCommand(opts: { host: string; port: number; metricsPort?: number }): {
+  args: string[];
+  env: Record<string, string>;
+} {
   const where = ['--host', opts.host, '--port', String(opts.port)];
+  if (opts.metricsPort !== undefined) where.push('--metrics-port', String(opts.metricsPort));
   if (isSingleBinary()) {
     const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
     return {
@@ -198,7 +202,7 @@ function daemonCommand(opts: { host: string; port: number }): { args: string[]; 
  */
 export async function startDetached(
   config: OcoConfig,
-  opts: { host: string; port: number; timeoutMs?: number },
+  opts: { host: string; port: number; metricsPort?: number; timeoutMs?: number },
 ): Promise<DaemonState> {
   await assertPortFree(opts.host, opts.port);
   ensurePrivateDir(config.paths.logDir);

@@ -16,6 +16,7 @@ import { routePolicyAdminRoutes } from '../core/gateway/routing/admin-api.js';
 import { RoutePolicyCache } from '../core/gateway/routing/policies.js';
 import { openResponseCache } from '../core/gateway/cache/index.js';
 import { startBackgroundJobs } from './jobs.js';
+import { Observability } from './observability.js';
 import { gatewaySettings, isLoopback } from './settings.js';
 import { callJournalDir, clearState, spillDir, version, writeState, type DaemonState } from './state.js';
 
@@ -25,6 +26,8 @@ export interface RunningDaemon {
   recorder: Recorder;
   store: Store;
   logger: Logger;
+  /** Metrics (when metrics.enabled) and readiness. */
+  observability: Observability;
   /** Graceful stop: drain, flush records, close everything. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -73,6 +76,7 @@ export async function startDaemon(
     );
   }, PRICE_REFRESH_MS);
   priceTimer.unref();
+  const observability = new Observability(config, logger);
   const journal = new CallJournal(callJournalDir(config.paths), { logger });
   const recorder = new Recorder({
     store,
@@ -81,6 +85,7 @@ export async function startDaemon(
     maxQueue: config.int('proxy.queueSize'),
     logger,
     onDurable: (records) => journal.durable(records),
+    onWriteFailed: observability.onWriteFailed,
   });
   const recovered = await recoverCallJournal(journal, recorder, book, {
     defaultMaxOutputTokens: config.int('budget.defaultMaxOutputTokens'),
@@ -109,12 +114,16 @@ export async function startDaemon(
     routePolicies,
     cache: responseCache.cache,
     version: version(),
+    observer: observability.forGateway(recorder),
+    metrics: observability.handler(),
+    readiness: observability.readiness(store, recorder),
   });
 
   let address;
   try {
     address = await gateway.listen(opts.port, opts.host);
   } catch (err) {
+    await observability.stop();
     routePolicies.close();
     await recorder.stop();
     journal.close();
@@ -150,6 +159,15 @@ export async function startDaemon(
     engine: store.engine,
     logFile: log.file,
   };
+  try {
+    await observability.start(store, opts.host);
+  } catch (err) {
+    // /metrics on its own port could not listen: the gateway serves on; the log says why.
+    logger.error(
+      { err: { message: (err as Error).message }, port: config.int('metrics.port') },
+      'metrics listener did not start',
+    );
+  }
   writeState(config.paths, state);
   logger.info({ url: state.url, engine: store.engine, controls: admission.length }, 'gateway listening');
   const jobs = startBackgroundJobs(config, store, logger);
@@ -161,6 +179,7 @@ export async function startDaemon(
       logger.info({ inFlight: gateway.active, drainMs }, 'stopping: draining in-flight requests');
       const { cut } = await gateway.drain(drainMs);
       await jobs.stop();
+      await observability.stop();
       routePolicies.close();
       await keys.close();
       await recorder.stop();
@@ -177,7 +196,7 @@ export async function startDaemon(
       logger.info({ cut, written: stats.written, spilled: stats.spilled, served: gateway.served }, 'stopped');
       log.close();
     })());
-  return { gateway, state, recorder, store, logger, stop };
+  return { gateway, state, recorder, store, logger, observability, stop };
 }
 
 /**

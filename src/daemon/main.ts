@@ -18,10 +18,12 @@ async function main(): Promise<void> {
   usePrivateUmask();
   const host = arg('host');
   const port = arg('port');
+  const metricsPort = arg('metrics-port');
   const config = OcoConfig.load({
     flags: {
       'proxy.host': host === undefined ? undefined : { value: host, flag: 'host' },
       'proxy.port': port === undefined ? undefined : { value: port, flag: 'port' },
+      'metrics.port': metricsPort === undefined ? undefined : { value: metricsPort, flag: 'metrics-port' },
     },
   });
   const daemon = await startDaemon(config, { host: config.string('proxy.host')!, port: config.int('proxy.port') });

@@ -24,6 +24,7 @@ export default class ProxyStart extends OcoCommand<StartResult | void> {
     '<%= config.bin %> proxy start',
     '<%= config.bin %> proxy start --port 9090 --json',
     '<%= config.bin %> proxy start --foreground',
+    '<%= config.bin %> proxy start --metrics-port 9464',
     'OCO_PROXY_API_KEY=secret <%= config.bin %> proxy start --host 0.0.0.0',
   ];
   static override flags = {
@@ -34,6 +35,11 @@ export default class ProxyStart extends OcoCommand<StartResult | void> {
       max: 65535,
     }),
     host: Flags.string({ summary: 'Address to bind (default OCO_PROXY_HOST or 127.0.0.1).' }),
+    'metrics-port': Flags.integer({
+      summary: 'Serve /metrics on this port, without a key, instead of the gateway port (OCO_METRICS_PORT).',
+      min: 1,
+      max: 65535,
+    }),
     foreground: Flags.boolean({
       summary: 'Run in this process, logging to stdout and the log file, until SIGTERM/SIGINT.',
     }),
@@ -44,6 +50,8 @@ export default class ProxyStart extends OcoCommand<StartResult | void> {
     const config = this.loadConfig({
       'proxy.port': flags.port === undefined ? undefined : { value: flags.port, flag: 'port' },
       'proxy.host': flags.host === undefined ? undefined : { value: flags.host, flag: 'host' },
+      'metrics.port':
+        flags['metrics-port'] === undefined ? undefined : { value: flags['metrics-port'], flag: 'metrics-port' },
     });
     const host = config.string('proxy.host')!;
     const port = config.int('proxy.port');
@@ -73,7 +81,7 @@ export default class ProxyStart extends OcoCommand<StartResult | void> {
       });
       return;
     }
-    const state = await startDetached(config, { host, port });
+    const state = await startDetached(config, { host, port, metricsPort: flags['metrics-port'] });
     if (!this.jsonEnabled()) this.log(`oco gateway started at ${state.url} (pid ${state.pid}); logs: ${state.logFile}`);
     return { url: state.url, pid: state.pid, alreadyRunning: false, logFile: state.logFile };
   }

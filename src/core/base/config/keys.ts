@@ -707,6 +707,58 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description: 'Cosine similarity (0 to 1) at or above which a semantic-cache neighbour answers a call.',
   },
   {
+    key: 'metrics.enabled',
+    env: ['OCO_METRICS_ENABLED'],
+    type: 'bool',
+    default: true,
+    description:
+      'Prometheus metrics: GET /metrics on the gateway (behind admin.apiKey when it is set) or on metrics.port.',
+  },
+  {
+    key: 'metrics.port',
+    env: ['OCO_METRICS_PORT'],
+    type: 'int',
+    min: 1,
+    max: 65535,
+    description:
+      'Serve /metrics on this port instead of the gateway port, without a key (bind it with metrics.host to an ' +
+      'address only the scraper reaches); the gateway port then answers 404 on /metrics.',
+  },
+  {
+    key: 'metrics.host',
+    env: ['OCO_METRICS_HOST'],
+    type: 'string',
+    description: "Address the metrics.port listener binds (default: the gateway's own address).",
+  },
+  {
+    key: 'metrics.labelAllowList',
+    env: ['OCO_METRICS_LABEL_ALLOW_LIST'],
+    type: 'string',
+    description:
+      'Comma-separated team and agent ids that keep their own metric labels; every other id is "other", so ' +
+      'clients cannot create series at will.',
+  },
+  {
+    key: 'metrics.maxModels',
+    env: ['OCO_METRICS_MAX_MODELS'],
+    type: 'int',
+    default: 200,
+    min: 1,
+    max: 10000,
+    description: 'Distinct model names that keep their own metric labels; later ones are "other".',
+  },
+  {
+    key: 'metrics.refreshSeconds',
+    env: ['OCO_METRICS_REFRESH_SECONDS'],
+    type: 'int',
+    default: 60,
+    min: 1,
+    max: 86400,
+    description:
+      'How often the gauges read from stored data (ingests, cloud cost today, budgets, recommendations, policy ' +
+      'violations, backups) are refreshed; a scrape never queries the store.',
+  },
+  {
     key: 'log.maxBytes',
     env: ['OCO_LOG_MAX_BYTES'],
     type: 'int',

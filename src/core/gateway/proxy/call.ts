@@ -45,6 +45,26 @@ export interface Call {
   cache?: { state: 'hit' | 'miss'; savingsUsd: string | null };
   /** SHA-256 of the client's body (unified routes, first attempt): recorded so repeated requests can be counted. */
   requestHash?: string;
+  /** The unified route that took the call; absent: the native passthrough (/v1/proxy/…). */
+  via?: 'chat' | 'embeddings';
+  /** When the request left for the upstream (performance.now()); absent when it never did (refused, cached). */
+  sentAt?: number;
+}
+
+/**
+ * Told of every ended call (metrics): the record as queued, the exact cost, the time since arrival and
+ * since the request was sent upstream (ms). Runs on the request path: it must stay O(1).
+ */
+export interface CallObserver {
+  ended(call: Call, record: UsageRecord, cost: Money | null, latencyMs: number): void;
+}
+
+/** What the gateway tells its metrics besides ended calls. */
+export interface GatewayObserver extends CallObserver {
+  /** An admission control refused the call (`reason`: its error code; `scope`: the budget's or limit's scope). */
+  refused(call: Call, reason: string, scope: string | undefined): void;
+  /** A unified call's attempt after the first: the same model again (retry) or the next one (fallback). */
+  attempt(call: Call, kind: 'retry' | 'fallback'): void;
 }
 
 export interface CallEnd {
@@ -67,6 +87,8 @@ export interface FinisherDeps {
   recorder: Recorder;
   journal?: CallJournal;
   logger: Logger;
+  /** Told of each ended call: the provider health the gateway keeps, and the metrics when they are on. */
+  observers?: readonly CallObserver[];
 }
 
 /**
@@ -123,6 +145,7 @@ export class CallFinisher {
     // to the journal, possibly at once (a full queue spills).
     this.deps.journal?.finished(record, call.intent, call.tickets.length > 0, call.info.model);
     this.deps.recorder.enqueue(record);
+    if (this.deps.observers) for (const o of this.deps.observers) o.ended(call, record, cost, latency);
     // One line per call is an access log: debug level, so the default hot path does not pay for it.
     if (this.deps.logger.isLevelEnabled('debug')) {
       this.deps.logger.debug(

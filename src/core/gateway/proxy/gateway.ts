@@ -17,7 +17,9 @@ import type { RoutePolicyLookup } from '../routing/policies.js';
 import { TranslationError, type UpstreamRequest } from '../translate/types.js';
 import { handleAdmin } from './admin.js';
 import { resolveAttribution } from './attribution.js';
-import { CallFinisher, type Call } from './call.js';
+import { CallFinisher, type Call, type GatewayObserver } from './call.js';
+import { ProviderHealth } from './provider-health.js';
+import type { Readiness } from '../../base/metrics/health.js';
 import { Exchange, type ExchangeSettings } from './exchange.js';
 import { HOP_BY_HOP, OCO_HEADERS, firstHeader, readBody, sendError, sendJson } from './http-util.js';
 import { requestTextChars } from './outcome.js';
@@ -83,6 +85,12 @@ export interface GatewayDeps {
   /** The response cache of the unified routes (cache.enabled); absent when off. */
   cache?: ResponseCache;
   version: string;
+  /** The metrics of every call (metrics.enabled); absent when off. */
+  observer?: GatewayObserver;
+  /** GET /metrics on this listener (absent when metrics are off or served on metrics.port). */
+  metrics?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** What GET /health/ready checks (store, Redis, recorder); absent: only the store is pinged. */
+  readiness?: () => Promise<Readiness>;
 }
 
 const PROXY_PREFIX = '/v1/proxy/';
@@ -207,6 +215,8 @@ interface UnifiedContext {
   strategy: Strategy | undefined;
   /** The first attempt's provider: the client's own key is sent to it only. */
   firstProvider: ProviderName;
+  /** The first attempt's model: a later attempt on it is a retry, on another model a fallback. */
+  firstModel: string;
   asked: CacheAsk;
   /** SHA-256 of the client's body, recorded on the first attempt (repeated requests, `enable-cache`). */
   requestHash: string;
@@ -251,6 +261,8 @@ export class Gateway {
   private readonly registeredPools = new Map<string, Upstream>();
   private poolsGeneration = 0;
   private readonly fallbacks: Fallbacks;
+  /** The last success and error of each upstream (GET /health/providers). */
+  readonly providerHealth = new ProviderHealth();
 
   constructor(private readonly deps: GatewayDeps) {
     this.admission = deps.admission ?? [];
@@ -263,7 +275,10 @@ export class Gateway {
       policies: deps.routePolicies,
     });
     this.modelProviders = listedProviders(deps.settings.providerKeys);
-    this.finisher = new CallFinisher(deps);
+    this.finisher = new CallFinisher({
+      ...deps,
+      observers: deps.observer ? [this.providerHealth, deps.observer] : [this.providerHealth],
+    });
     const s = deps.settings;
     this.directory = storeDirectory(deps.store, {
       builtins: s.baseUrls,
@@ -426,6 +441,19 @@ export class Gateway {
       });
       return;
     }
+    if (path === '/health/ready' && req.method === 'GET') {
+      void this.ready().then((r) => sendJson(res, r.status === 'ready' ? 200 : 503, r));
+      return;
+    }
+    if (path === '/health/providers' && req.method === 'GET') {
+      const r = this.providerHealth.report();
+      sendJson(res, r.status === 'ok' ? 200 : 503, r);
+      return;
+    }
+    if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD') && this.deps.metrics) {
+      this.deps.metrics(req, res);
+      return;
+    }
     if (path === '/health/db' && req.method === 'GET') {
       void this.deps.store.ping().then(
         () => sendJson(res, 200, { status: 'ok', engine: this.deps.store.engine }),
@@ -455,7 +483,8 @@ export class Gateway {
       404,
       'not_found',
       `no route ${req.method} ${path};` +
-        ' the gateway serves /health, /health/db, /v1/proxy/{openai,anthropic,gemini}/…,' +
+        ' the gateway serves /health, /health/ready, /health/providers, /health/db, /metrics,' +
+        ' /v1/proxy/{openai,anthropic,gemini}/…,' +
         ' POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models and /api/v1/…',
       randomUUID(),
     );
@@ -652,6 +681,7 @@ export class Gateway {
       routed,
       strategy,
       firstProvider: attempts[0]!.provider,
+      firstModel: attempts[0]!.model,
       asked: { kind, mode: cache, request: routed ? routed.request : client.json },
       // The body's bytes, hashed natively (under half a JSON parse of them): never the body, no canonical JSON walk.
       requestHash: createHash('sha256').update(client.body).digest('hex'),
@@ -694,6 +724,8 @@ export class Gateway {
     const attr = resolveAttribution(req.headers, client.auth.key, info.user);
     if (!attr.ok) return void sendError(res, 400, 'invalid_request', attr.message, id);
     const call = newCall(id, start, adapter.name, endpoint, info, attr.value, requestTextChars(up.body));
+    call.via = ctx.asked.kind;
+    if (n > 1) this.deps.observer?.attempt(call, attempt.model === ctx.firstModel ? 'retry' : 'fallback');
     call.provider = target.provider;
     call.upstreamId = target.id;
     if (target.deployment) call.deployment = target.deployment;
@@ -877,8 +909,22 @@ export class Gateway {
     sendJson(res, missing ? 503 : 404, { error }, { 'x-request-id': id });
   }
 
+  /** Readiness as the daemon defines it, else the store alone. */
+  private ready(): Promise<Readiness> {
+    if (this.deps.readiness) return this.deps.readiness();
+    return this.deps.store.ping().then(
+      () => ({ status: 'ready', checks: { store: { ok: true } } }),
+      () => ({ status: 'degraded', checks: { store: { ok: false } } }),
+    );
+  }
+
   /** A refusal goes back verbatim, and is recorded. */
   private refuse(call: Call, res: ServerResponse, refused: Refusal): void {
+    if (this.deps.observer) {
+      const e = obj(obj(refused.body)?.error);
+      const reason = typeof e?.code === 'string' ? e.code : typeof e?.type === 'string' ? e.type : 'refused';
+      this.deps.observer.refused(call, reason, typeof e?.scope === 'string' ? e.scope : undefined);
+    }
     const text = JSON.stringify(refused.body);
     res.writeHead(refused.status, {
       'content-type': 'application/json',

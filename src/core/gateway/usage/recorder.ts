@@ -18,6 +18,8 @@ export interface RecorderOptions {
   replayIntervalMs?: number;
   /** Told of every record once it is committed or in a spill file (the call journal truncates on it). */
   onDurable?: (records: readonly UsageRecord[]) => void;
+  /** Told of every failed write (a batch or a spill replay), for oco_storage_errors_total. */
+  onWriteFailed?: (op: 'usage_write' | 'spill_replay') => void;
 }
 
 export interface RecorderStats {
@@ -82,6 +84,16 @@ export class Recorder {
     return this.queue.length;
   }
 
+  /** Records written and spilled since start (no directory read, for metrics). */
+  counts(): { written: number; spilled: number } {
+    return { written: this.stats.written, spilled: this.stats.spilled };
+  }
+
+  /** The directory spill files are written to. */
+  get spillPath(): string {
+    return this.opts.spillDir;
+  }
+
   snapshot(): RecorderStats {
     return { queued: this.queue.length, ...this.stats, spillFiles: this.spillFiles().length, dbDown: this.dbDown };
   }
@@ -114,6 +126,7 @@ export class Recorder {
         this.opts.onDurable?.(batch);
       } catch (err) {
         this.dbDown = true;
+        this.opts.onWriteFailed?.('usage_write');
         this.opts.logger?.warn(
           { err: { message: (err as Error).message }, records: batch.length },
           'usage write failed; records go to the spill file until the database answers',
@@ -146,6 +159,7 @@ export class Recorder {
         this.stats.written += batch.length;
       } catch (err) {
         this.dbDown = true;
+        this.opts.onWriteFailed?.('usage_write');
         this.opts.logger?.warn(
           { err: { message: (err as Error).message }, records: batch.length },
           'usage write failed; records go to the spill file until the database answers',
@@ -209,6 +223,7 @@ export class Recorder {
       } catch (err) {
         renameSync(claimed, path);
         this.dbDown = true;
+        this.opts.onWriteFailed?.('spill_replay');
         this.opts.logger?.warn({ err: { message: (err as Error).message } }, 'spill replay failed; will retry');
         return n;
       }
