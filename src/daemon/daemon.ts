@@ -16,6 +16,7 @@ import { routePolicyAdminRoutes } from '../core/gateway/routing/admin-api.js';
 import { RoutePolicyCache } from '../core/gateway/routing/policies.js';
 import { openResponseCache } from '../core/gateway/cache/index.js';
 import { startBackgroundJobs } from './jobs.js';
+import { startTracing } from './tracing.js';
 import { gatewaySettings, isLoopback } from './settings.js';
 import { callJournalDir, clearState, spillDir, version, writeState, type DaemonState } from './state.js';
 
@@ -96,6 +97,7 @@ export async function startDaemon(
   const routePolicies = new RoutePolicyCache(store, { logger });
   await routePolicies.start();
   const responseCache = openResponseCache(config, store, logger);
+  const tracing = await startTracing(config, logger);
   const gateway = new Gateway({
     settings,
     store,
@@ -108,6 +110,7 @@ export async function startDaemon(
     adminRoutes: [...adminRoutes, ...routePolicyAdminRoutes(store)],
     routePolicies,
     cache: responseCache.cache,
+    tracer: tracing?.tracer,
     version: version(),
   });
 
@@ -119,6 +122,7 @@ export async function startDaemon(
     await recorder.stop();
     journal.close();
     await responseCache.close();
+    await tracing?.shutdown();
     await store.close();
     clearInterval(priceTimer);
     log.close();
@@ -160,6 +164,8 @@ export async function startDaemon(
       const drainMs = config.int('proxy.drainTimeoutMs');
       logger.info({ inFlight: gateway.active, drainMs }, 'stopping: draining in-flight requests');
       const { cut } = await gateway.drain(drainMs);
+      // The drained calls' spans are the last ones: exported before the process goes.
+      await tracing?.shutdown();
       await jobs.stop();
       routePolicies.close();
       await keys.close();

@@ -40,6 +40,7 @@ import { cacheMode, type CacheMode } from '../cache/policy.js';
 import { requestText, scopeHash } from '../cache/semantic.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { serveCached } from './cached.js';
+import type { CallTracer } from './trace-hooks.js';
 
 export interface GatewaySettings {
   baseUrls: Record<ProviderName, string>;
@@ -82,6 +83,8 @@ export interface GatewayDeps {
   routePolicies?: RoutePolicyLookup;
   /** The response cache of the unified routes (cache.enabled); absent when off. */
   cache?: ResponseCache;
+  /** OpenTelemetry spans of each proxied call; absent (the common case) when tracing is off. */
+  tracer?: CallTracer;
   version: string;
 }
 
@@ -392,6 +395,7 @@ export class Gateway {
     if (url.startsWith(PROXY_PREFIX)) {
       this.inFlight++;
       res.once('close', () => this.inFlight--);
+      this.deps.tracer?.request(req, res);
       void this.proxy(req, res, url).catch((err: Error) => {
         this.deps.logger.error({ err: { message: err.message, stack: err.stack } }, 'proxy handler failed');
         sendError(res, 500, 'internal_error', 'the gateway failed to handle the request', 'unknown');
@@ -403,6 +407,7 @@ export class Gateway {
     if (kind) {
       this.inFlight++;
       res.once('close', () => this.inFlight--);
+      this.deps.tracer?.request(req, res);
       void this.unified(req, res, kind).catch((err: Error) => {
         this.deps.logger.error({ err: { message: err.message, stack: err.stack } }, 'unified handler failed');
         sendError(res, 500, 'internal_error', 'the gateway failed to handle the request', 'unknown');
@@ -526,6 +531,7 @@ export class Gateway {
     if (!attr.ok) return void sendError(res, 400, 'invalid_request', attr.message, id);
     const chars = json === undefined ? body.length : requestTextChars(json);
     const call = newCall(id, start, adapter.name, t.endpoint, info, attr.value, chars);
+    if (this.deps.tracer) call.trace = this.deps.tracer.call(req, call);
     const extraHeaders: Record<string, string> = {};
     if (this.admission.length > 0) {
       const refusal = await this.admit(call, body.length, extraHeaders, json);
@@ -690,6 +696,7 @@ export class Gateway {
     const attr = resolveAttribution(req.headers, client.auth.key, info.user);
     if (!attr.ok) return void sendError(res, 400, 'invalid_request', attr.message, id);
     const call = newCall(id, start, adapter.name, endpoint, info, attr.value, requestTextChars(up.body));
+    if (this.deps.tracer) call.trace = this.deps.tracer.call(req, call);
     call.provider = target.provider;
     call.upstreamId = target.id;
     if (target.deployment) call.deployment = target.deployment;
@@ -970,6 +977,19 @@ export class Gateway {
   }
 
   private async admit(
+    call: Call,
+    bodyBytes: number,
+    extraHeaders: Record<string, string>,
+    body: unknown,
+  ): Promise<Refusal | undefined> {
+    if (!call.trace) return this.admitAll(call, bodyBytes, extraHeaders, body);
+    const span = call.trace.admission(this.admission.length);
+    const refusal = await this.admitAll(call, bodyBytes, extraHeaders, body);
+    span.end(refusal?.status);
+    return refusal;
+  }
+
+  private async admitAll(
     call: Call,
     bodyBytes: number,
     extraHeaders: Record<string, string>,
