@@ -111,11 +111,14 @@ describe('tracing on: spans of proxied calls over OTLP/HTTP', () => {
     const server = spans.find((s) => s.kind === SERVER)!;
     expect(server.parentSpanId).toBe(tp.parentId);
     for (const child of spans.filter((s) => s !== server)) expect(child.parentSpanId).toBe(server.spanId);
-    expect(server.attributes).toMatchObject({
+    expect(server.attributes).toEqual({
       'http.request.method': 'POST',
       'url.path': '/v1/proxy/openai/v1/chat/completions',
       'http.response.status_code': 200,
       'oco.request_id': id,
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.response.model': rec.model,
+      'oco.cost_usd': String(rec.cost_usd),
       'oco.team_id': 'payments',
       'oco.agent_id': 'summariser',
     });
@@ -140,8 +143,16 @@ describe('tracing on: spans of proxied calls over OTLP/HTTP', () => {
     // 800 + 200 prompt tokens, 300 output of which 100 reasoning (FAKE_USAGE); the recorded cost, exactly.
     expect(client.attributes['gen_ai.usage.input_tokens']).toBe(1000);
     expect(rec.cost_usd).toBe(server.attributes['oco.cost_usd']);
-    expect(byName(spans, 'oco.record')[0]!.attributes['oco.cost_usd']).toBe(String(rec.cost_usd));
-    expect(byName(spans, 'oco.admission')[0]!.attributes).toMatchObject({
+    expect(byName(spans, 'oco.record')[0]!.attributes).toEqual({
+      'oco.request_id': id,
+      'oco.cost_usd': String(rec.cost_usd),
+      'oco.org_id': rec.org_id,
+      'oco.team_id': 'payments',
+      'oco.agent_id': 'summariser',
+      'oco.streamed': false,
+      'oco.estimated': false,
+    });
+    expect(byName(spans, 'oco.admission')[0]!.attributes).toEqual({
       'oco.admission.controls': 1,
       'oco.admission.admitted': true,
     });
@@ -180,9 +191,9 @@ describe('tracing on: spans of proxied calls over OTLP/HTTP', () => {
     const client = byName(spans, 'chat gpt-4o');
     expect(client).toHaveLength(1);
     const c = client[0]!;
+    expect(byName(spans, 'oco.record')[0]!.attributes['oco.streamed']).toBe(true);
     expect(c.attributes).toMatchObject({
       'gen_ai.request.stream': true,
-      'oco.streamed': true,
       'gen_ai.usage.input_tokens': Number(rec.input_tokens) + Number(rec.cached_input_tokens),
       'gen_ai.usage.output_tokens': Number(rec.output_tokens) + Number(rec.reasoning_tokens),
       'oco.cost_usd': String(rec.cost_usd),

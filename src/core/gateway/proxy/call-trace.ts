@@ -108,17 +108,15 @@ class OneCall implements CallTrace, RecordTrace {
     private readonly owned = false,
   ) {}
 
-  /** What the call asked for: the same on every span of the call. */
+  /** What the call asked for, on its upstream span (the GenAI semantic conventions' inference span). */
   private requestAttributes(): Attributes {
     const c = this.call;
+    const provider = providerName(c.provider);
     const a: Attributes = {
       'gen_ai.operation.name': operation(c.endpoint),
-      'gen_ai.provider.name': providerName(c.provider),
-      'gen_ai.system': providerName(c.provider),
+      'gen_ai.provider.name': provider,
+      'gen_ai.system': provider,
       'gen_ai.request.model': c.info.model,
-      'oco.request_id': c.id,
-      'oco.provider': c.provider,
-      'oco.endpoint': c.endpoint,
     };
     if (c.info.stream) a['gen_ai.request.stream'] = true;
     if (c.info.maxOutputTokens !== undefined) a['gen_ai.request.max_tokens'] = c.info.maxOutputTokens;
@@ -132,7 +130,7 @@ class OneCall implements CallTrace, RecordTrace {
       {
         kind: SpanKind.INTERNAL,
         startTime: now(),
-        attributes: { 'oco.request_id': this.call.id, 'oco.admission.controls': controls },
+        attributes: { 'oco.admission.controls': controls },
       },
       this.parent.context,
     );
@@ -182,45 +180,60 @@ class OneCall implements CallTrace, RecordTrace {
   }
 
   end(o: CallEnd, model: string, usage: TokenUsage, costUsd: string | null): void {
+    // Few attributes per span, each set once: the SDK checks every value and the exporter encodes every key,
+    // which is most of what tracing costs a call.
     const c = this.call;
-    const answered: Attributes = {
-      ...this.requestAttributes(),
-      'gen_ai.response.model': model,
-      'gen_ai.usage.input_tokens': promptTokens(usage),
-      'gen_ai.usage.output_tokens': usage.outputTokens + usage.reasoningTokens,
-      'oco.org_id': c.attribution.orgId,
-      'oco.team_id': c.attribution.teamId,
-      'oco.agent_id': c.attribution.agentId,
-      'oco.streamed': c.streamed,
-      'oco.estimated': o.estimated,
-    };
-    if (usage.cachedInputTokens > 0) answered['gen_ai.usage.cache_read.input_tokens'] = usage.cachedInputTokens;
-    if (usage.reasoningTokens > 0) answered['gen_ai.usage.reasoning.output_tokens'] = usage.reasoningTokens;
-    // Exact decimal text, as recorded; absent when the price is unknown (never 0 for "unknown").
-    if (costUsd !== null) answered['oco.cost_usd'] = costUsd;
-    if (c.cache) answered['oco.cache'] = c.cache.state;
-    if (c.route) answered['oco.routed_from'] = c.route.originalModel;
-    if (o.errorClass) answered['error.type'] = o.errorClass;
     const client = this.client;
     if (client) {
-      client.setAttributes(answered);
-      client.setAttribute('http.response.status_code', o.status);
-      if (c.ttfb !== null) {
+      const answered: Attributes = {
+        'gen_ai.response.model': model,
+        'gen_ai.usage.input_tokens': promptTokens(usage),
+        'gen_ai.usage.output_tokens': usage.outputTokens + usage.reasoningTokens,
+        'http.response.status_code': o.status,
+      };
+      if (usage.cachedInputTokens > 0) answered['gen_ai.usage.cache_read.input_tokens'] = usage.cachedInputTokens;
+      if (usage.reasoningTokens > 0) answered['gen_ai.usage.reasoning.output_tokens'] = usage.reasoningTokens;
+      // Exact decimal text, as recorded; absent when the price is unknown (never 0 for "unknown").
+      if (costUsd !== null) answered['oco.cost_usd'] = costUsd;
+      if (o.errorClass) answered['error.type'] = o.errorClass;
+      if (c.streamed && c.ttfb !== null) {
+        answered['gen_ai.response.time_to_first_chunk'] = c.ttfb / 1000;
         client.addEvent('oco.first_byte', performance.timeOrigin + c.start + c.ttfb);
-        if (c.streamed) client.setAttribute('gen_ai.response.time_to_first_chunk', c.ttfb / 1000);
       }
+      client.setAttributes(answered);
       if (o.status >= 400 || o.errorClass) client.setStatus({ code: SpanStatusCode.ERROR });
       // The upstream's part ended when the call's recording began.
       client.end(this.recordStart);
     }
     const record = this.record;
     if (record) {
-      if (costUsd !== null) record.setAttribute('oco.cost_usd', costUsd);
-      record.setAttribute('oco.estimated', o.estimated);
+      const a = c.attribution;
+      const recorded: Attributes = {
+        'oco.request_id': c.id,
+        'oco.org_id': a.orgId,
+        'oco.team_id': a.teamId,
+        'oco.agent_id': a.agentId,
+        'oco.streamed': c.streamed,
+        'oco.estimated': o.estimated,
+      };
+      if (costUsd !== null) recorded['oco.cost_usd'] = costUsd;
+      if (c.cache) recorded['oco.cache'] = c.cache.state;
+      if (c.route) recorded['oco.routed_from'] = c.route.originalModel;
+      if (o.errorClass) recorded['error.type'] = o.errorClass;
+      record.setAttributes(recorded);
       record.end(now());
     }
-    // The request's span carries the last call's outcome: the answer the client got.
-    this.parent.span.setAttributes(answered);
+    // The request's span carries the last call's outcome (the answer the client got), for views of root spans.
+    const outcome: Attributes = {
+      'oco.request_id': c.id,
+      'gen_ai.request.model': c.info.model,
+      'gen_ai.response.model': model,
+      'oco.team_id': c.attribution.teamId,
+      'oco.agent_id': c.attribution.agentId,
+    };
+    if (costUsd !== null) outcome['oco.cost_usd'] = costUsd;
+    if (o.errorClass) outcome['error.type'] = o.errorClass;
+    this.parent.span.setAttributes(outcome);
     if (this.owned) this.parent.span.end(now());
   }
 }
@@ -242,7 +255,7 @@ class Tracing implements CallTracer {
       {
         kind: SpanKind.SERVER,
         startTime: now(),
-        attributes: { 'http.request.method': method, 'url.path': path, 'url.scheme': 'http' },
+        attributes: { 'http.request.method': method, 'url.path': path },
       },
       parent,
     );
