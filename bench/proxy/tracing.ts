@@ -244,6 +244,7 @@ async function main(): Promise<void> {
         `median ratio on/off ${r.toFixed(3)} (tracing cost ${((1 - r) * 100).toFixed(1)} % throughput)`,
     );
     console.log(`median CPU per request on/off ${c.toFixed(3)} (${((c - 1) * 100).toFixed(1)} %)`);
+    const received = sink.spans();
     if (!AA) {
       const own = await tracingCpuPerCall(sink.url);
       const offCpu = median(offCpuPerReq);
@@ -257,8 +258,8 @@ async function main(): Promise<void> {
     );
     if (!AA)
       console.log(
-        `spans received by the sink: ${sink.spans()} for ${tracedCalls} traced calls ` +
-          `(${(sink.spans() / tracedCalls).toFixed(2)} per call; 4 expected: server, admission, upstream, record)`,
+        `spans received by the sink: ${received} for ${tracedCalls} traced calls ` +
+          `(${(received / tracedCalls).toFixed(2)} per call; 4 expected: server, admission, upstream, record)`,
       );
   } finally {
     for (const d of daemons) {
