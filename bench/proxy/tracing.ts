@@ -8,6 +8,7 @@
  *   npx tsc -p tsconfig.build.json && npx tsx bench/proxy/tracing.ts
  *   BENCH_ROUNDS=6 BENCH_SECONDS=5 BENCH_CONCURRENCY=64 BENCH_STREAM=1 npx tsx bench/proxy/tracing.ts
  *   BENCH_AA=1 …   both daemons with tracing off: the noise floor of the comparison
+ *   BENCH_SAMPLER=parentbased_always_off …   the traced daemon with that OTEL_TRACES_SAMPLER (the hooks' cost alone)
  *
  * Besides req/s it reports each daemon's CPU time per request (/proc utime + stime, all threads), its resident
  * memory after the rounds, and the spans the sink received per traced call.
@@ -187,7 +188,9 @@ async function main(): Promise<void> {
     );
     const mockUrl = `http://127.0.0.1:${mockPort}`;
     await sleep(500);
-    const on = await startDaemon('tracing-on', mockUrl, AA ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
+    const traced: NodeJS.ProcessEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url };
+    if (process.env.BENCH_SAMPLER) traced.OTEL_TRACES_SAMPLER = process.env.BENCH_SAMPLER;
+    const on = await startDaemon('tracing-on', mockUrl, AA ? {} : traced);
     const off = await startDaemon('tracing-off', mockUrl, {});
     daemons.push(on, off);
     // Warm-up; its traced calls count with the rounds' in the span total.
@@ -195,7 +198,8 @@ async function main(): Promise<void> {
     await loadFor(off, 1000);
 
     console.log(
-      `tracing cost${AA ? ' (A/A: tracing off on both sides)' : ''} — ${new Date().toISOString()}, node ` +
+      `tracing cost${AA ? ' (A/A: tracing off on both sides)' : ''}` +
+        `${process.env.BENCH_SAMPLER ? ` (sampler ${process.env.BENCH_SAMPLER})` : ''} — ${new Date().toISOString()}, node ` +
         `${process.version}, ${STREAM ? 'streaming' : 'non-streaming'} chat completions, concurrency ` +
         `${CONCURRENCY}, ${ROUNDS} alternated rounds of ${SECONDS}s`,
     );
