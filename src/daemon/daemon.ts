@@ -17,6 +17,7 @@ import { RoutePolicyCache } from '../core/gateway/routing/policies.js';
 import { openResponseCache } from '../core/gateway/cache/index.js';
 import { startBackgroundJobs } from './jobs.js';
 import { Observability } from './observability.js';
+import { startTracing } from './tracing.js';
 import { gatewaySettings, isLoopback } from './settings.js';
 import { callJournalDir, clearState, spillDir, version, writeState, type DaemonState } from './state.js';
 
@@ -101,6 +102,7 @@ export async function startDaemon(
   const routePolicies = new RoutePolicyCache(store, { logger });
   await routePolicies.start();
   const responseCache = openResponseCache(config, store, logger);
+  const tracing = await startTracing(config, logger);
   const gateway = new Gateway({
     settings,
     store,
@@ -113,6 +115,7 @@ export async function startDaemon(
     adminRoutes: [...adminRoutes, ...routePolicyAdminRoutes(store)],
     routePolicies,
     cache: responseCache.cache,
+    tracer: tracing?.tracer,
     version: version(),
     observer: observability.forGateway(recorder),
     metrics: observability.handler(),
@@ -128,6 +131,7 @@ export async function startDaemon(
     await recorder.stop();
     journal.close();
     await responseCache.close();
+    await tracing?.shutdown();
     await store.close();
     clearInterval(priceTimer);
     log.close();
@@ -178,6 +182,8 @@ export async function startDaemon(
       const drainMs = config.int('proxy.drainTimeoutMs');
       logger.info({ inFlight: gateway.active, drainMs }, 'stopping: draining in-flight requests');
       const { cut } = await gateway.drain(drainMs);
+      // The drained calls' spans are the last ones: exported before the process goes.
+      await tracing?.shutdown();
       await jobs.stop();
       await observability.stop();
       routePolicies.close();

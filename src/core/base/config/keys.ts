@@ -759,6 +759,15 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
       'violations, backups) are refreshed; a scrape never queries the store.',
   },
   {
+    key: 'tracing.propagateUpstream',
+    env: ['OCO_TRACING_PROPAGATE_UPSTREAM'],
+    type: 'bool',
+    default: false,
+    description:
+      "With tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set), send the upstream span's traceparent to the provider; " +
+      "off, oco adds no trace header of its own (a client's own traceparent passes through as sent).",
+  },
+  {
     key: 'log.maxBytes',
     env: ['OCO_LOG_MAX_BYTES'],
     type: 'int',

@@ -11,6 +11,7 @@ import type { AdmissionControl, SettleInfo } from './admission.js';
 import { CLIENT_CANCELLED } from './outcome.js';
 import type { CallRoute } from './routing.js';
 import type { RequestInfo, UsageFound } from './providers/index.js';
+import type { CallTrace } from './trace-hooks.js';
 
 /** One call's bookkeeping from arrival to record. */
 export interface Call {
@@ -49,6 +50,8 @@ export interface Call {
   via?: 'chat' | 'embeddings';
   /** When the request left for the upstream (performance.now()); absent when it never did (refused, cached). */
   sentAt?: number;
+  /** Its spans, when tracing is on. */
+  trace?: CallTrace;
 }
 
 /**
@@ -106,6 +109,7 @@ export class CallFinisher {
   finish(call: Call, o: CallEnd): CallOutcome {
     const latency = performance.now() - call.start;
     this.served++;
+    const recording = call.trace?.recording();
     const usage: TokenUsage = o.usage?.usage ?? emptyUsage();
     const model = o.usage?.model ?? call.info.model;
     // A cache hit reached no provider: it cost nothing, whatever the model's price.
@@ -146,6 +150,7 @@ export class CallFinisher {
     this.deps.journal?.finished(record, call.intent, call.tickets.length > 0, call.info.model);
     this.deps.recorder.enqueue(record);
     if (this.deps.observers) for (const o of this.deps.observers) o.ended(call, record, cost, latency);
+    recording?.end(o, model, usage, costText);
     // One line per call is an access log: debug level, so the default hot path does not pay for it.
     if (this.deps.logger.isLevelEnabled('debug')) {
       this.deps.logger.debug(

@@ -45,6 +45,7 @@ export class Exchange implements UpstreamEvents, BufferedAnswer {
   /** Sends the request; a client that closes before the end aborts it. */
   start(pool: Pool, options: Dispatcher.DispatchOptions): void {
     this.call.sentAt = performance.now();
+    this.call.trace?.upstream(pool, options);
     this.upstream = callUpstream(pool, options, this);
     this.res.once('close', () => {
       if (this.finished || this.res.writableFinished) return;

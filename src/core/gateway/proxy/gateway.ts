@@ -42,6 +42,7 @@ import { cacheMode, type CacheMode } from '../cache/policy.js';
 import { requestText, scopeHash } from '../cache/semantic.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import { serveCached } from './cached.js';
+import type { CallTracer } from './trace-hooks.js';
 
 export interface GatewaySettings {
   baseUrls: Record<ProviderName, string>;
@@ -84,6 +85,8 @@ export interface GatewayDeps {
   routePolicies?: RoutePolicyLookup;
   /** The response cache of the unified routes (cache.enabled); absent when off. */
   cache?: ResponseCache;
+  /** OpenTelemetry spans of each proxied call; absent (the common case) when tracing is off. */
+  tracer?: CallTracer;
   version: string;
   /** The metrics of every call (metrics.enabled); absent when off. */
   observer?: GatewayObserver;
@@ -409,6 +412,7 @@ export class Gateway {
     if (url.startsWith(PROXY_PREFIX)) {
       this.inFlight++;
       res.once('close', () => this.inFlight--);
+      this.deps.tracer?.request(req, res);
       void this.proxy(req, res, url).catch((err: Error) => {
         this.deps.logger.error({ err: { message: err.message, stack: err.stack } }, 'proxy handler failed');
         sendError(res, 500, 'internal_error', 'the gateway failed to handle the request', 'unknown');
@@ -420,6 +424,7 @@ export class Gateway {
     if (kind) {
       this.inFlight++;
       res.once('close', () => this.inFlight--);
+      this.deps.tracer?.request(req, res);
       void this.unified(req, res, kind).catch((err: Error) => {
         this.deps.logger.error({ err: { message: err.message, stack: err.stack } }, 'unified handler failed');
         sendError(res, 500, 'internal_error', 'the gateway failed to handle the request', 'unknown');
@@ -557,6 +562,7 @@ export class Gateway {
     if (!attr.ok) return void sendError(res, 400, 'invalid_request', attr.message, id);
     const chars = json === undefined ? body.length : requestTextChars(json);
     const call = newCall(id, start, adapter.name, t.endpoint, info, attr.value, chars);
+    if (this.deps.tracer) call.trace = this.deps.tracer.call(req, call);
     const extraHeaders: Record<string, string> = {};
     if (this.admission.length > 0) {
       const refusal = await this.admit(call, body.length, extraHeaders, json);
@@ -726,6 +732,7 @@ export class Gateway {
     const call = newCall(id, start, adapter.name, endpoint, info, attr.value, requestTextChars(up.body));
     call.via = ctx.asked.kind;
     if (n > 1) this.deps.observer?.attempt(call, attempt.model === ctx.firstModel ? 'retry' : 'fallback');
+    if (this.deps.tracer) call.trace = this.deps.tracer.call(req, call);
     call.provider = target.provider;
     call.upstreamId = target.id;
     if (target.deployment) call.deployment = target.deployment;
@@ -1022,6 +1029,19 @@ export class Gateway {
   }
 
   private async admit(
+    call: Call,
+    bodyBytes: number,
+    extraHeaders: Record<string, string>,
+    body: unknown,
+  ): Promise<Refusal | undefined> {
+    if (!call.trace) return this.admitAll(call, bodyBytes, extraHeaders, body);
+    const span = call.trace.admission(this.admission.length);
+    const refusal = await this.admitAll(call, bodyBytes, extraHeaders, body);
+    span.end(refusal?.status);
+    return refusal;
+  }
+
+  private async admitAll(
     call: Call,
     bodyBytes: number,
     extraHeaders: Record<string, string>,
