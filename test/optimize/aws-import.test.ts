@@ -399,5 +399,15 @@ describe('oco optimize import (CLI)', () => {
     });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no provider recommendation service is configured');
+    // Named without credentials: the SDK's chain is still tried (an instance role), and says what to set.
+    const unset = await oco(['optimize', 'import', '--aws'], {
+      AWS_CONFIG_FILE: '/nonexistent/c',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/c',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_COST_OPTIMIZATION_HUB: fake.url,
+    });
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('AWS credentials not found');
+    expect(unset.stderr).toContain('AWS_ACCESS_KEY_ID');
   }, 180_000);
 });

@@ -10,6 +10,8 @@
  *   optimize.materialChangePercent: then it reopens, saying why;
  * - resolved and found again → reopens;
  * - open or accepted and no longer found by a rule that ran → resolved.
+ * Findings of several rules with one fingerprint (oco's own and a provider's imported one) are one
+ * recommendation (mergeFindings).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { NotFoundError, UsageError } from '../errors.js';
