@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { OcoConfig } from '../core/base/config/resolve.js';
 import type { Store } from '../core/base/store/types.js';
+import type { CloudProvider } from '../core/cloud-costs/model.js';
 
 interface Job {
   name: string;
@@ -50,10 +51,11 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
       const scheduler = startCostScheduler(config, store, {
         logger,
         tickOnStart: true,
-        onIngested: () => {
-          optimizeMonitor?.trigger();
+        onIngested: (provider) => {
           anomalyMonitor?.trigger();
           policyMonitor?.trigger();
+          // The provider's own recommendations first, so the run that follows merges them with oco's findings.
+          void importRecommendations(config, store, logger, provider).finally(() => optimizeMonitor?.trigger());
         },
       });
       return { name: 'cost-scheduler', stop: async () => scheduler.stop() };
@@ -143,6 +145,38 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
     },
   },
 ];
+
+/**
+ * After a scheduled ingest of a provider: import its recommendations (when configured and
+ * optimize.importProviderRecommendations is on). A failure is logged; it never stops the daemon.
+ */
+async function importRecommendations(
+  config: OcoConfig,
+  store: Store,
+  logger: Logger,
+  provider: CloudProvider,
+): Promise<void> {
+  try {
+    const { importAfterIngest } = await import('../core/cloud-costs/recommend/imports.js');
+    const summary = await importAfterIngest(store, config, provider);
+    const r = summary?.providers[0];
+    if (!r) return;
+    if (r.status === 'failed') logger.warn({ provider, error: r.error }, 'recommendation import failed');
+    else
+      logger.info(
+        {
+          event: 'optimize.import',
+          provider,
+          source: r.source,
+          recommendations: r.recommendations,
+          requests: r.requests,
+        },
+        'provider recommendations imported',
+      );
+  } catch (err) {
+    logger.warn({ provider, err: { message: (err as Error)?.message ?? String(err) } }, 'recommendation import failed');
+  }
+}
 
 /** The recommendation runner, once started: the cost scheduler triggers a run after each ingest. */
 let optimizeMonitor: { trigger(): void } | undefined;

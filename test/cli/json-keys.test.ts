@@ -124,6 +124,9 @@ const CASES: Record<string, Case> = {
   'policy:enable': c(['eu-only'], { last: 2 }),
   'policy:delete': c(['eu-only'], { last: 3 }),
   'optimize:run': c([], { writes: true }),
+  // No provider's recommendation service is configured here: the error document (the success keys are in
+  // test/optimize/aws-import.test.ts, against the Cost Optimization Hub fake).
+  'optimize:import': c([], { exit: 2 }),
   'optimize:report': c(['--status', 'all']),
   'optimize:accept': c((ctx) => [ctx.recIds![0]!, '--reason', 'planned'], { last: 1 }),
   'optimize:dismiss': c((ctx) => [ctx.recIds![1]!], { last: 1 }),

@@ -12,6 +12,7 @@ import { writeSpendEvents, type SpendEvent } from '../../src/core/gateway/spend/
 import { openStore } from '../../src/core/base/store/open.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { pagesFromRecords, startFakeCostExplorer, type FakeCostExplorer } from '../fakes/aws/cost-explorer.js';
+import { hubItem, startFakeCostOptimizationHub, type FakeCoh } from '../fakes/aws/cost-optimization-hub.js';
 import { startFakeCluster, type FakeCluster } from '../fakes/k8s/index.js';
 import { isolatedEnv, runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { waitFor } from '../proxy/harness.js';
@@ -22,6 +23,7 @@ const SECRET = 'daemon-jobs-secret';
 describe('daemon background jobs', () => {
   let home: TempHome;
   let aws: FakeCostExplorer;
+  let hub: FakeCoh;
   let cluster: FakeCluster;
   let daemon: RunningDaemon | undefined;
   let env: Record<string, string>;
@@ -48,6 +50,10 @@ describe('daemon background jobs', () => {
         ),
       },
     });
+    hub = await startFakeCostOptimizationHub({
+      credentials: { [AKID]: SECRET },
+      items: [hubItem({ accountId: '000000000001', resourceId: 'i-0daemon', estimatedMonthlySavings: 9.5 })],
+    });
     cluster = await startFakeCluster();
     env = {
       OCO_HOME: home.path,
@@ -55,6 +61,7 @@ describe('daemon background jobs', () => {
       AWS_SECRET_ACCESS_KEY: SECRET,
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_COST_EXPLORER: aws.url,
+      AWS_ENDPOINT_URL_COST_OPTIMIZATION_HUB: hub.url,
       AWS_CONFIG_FILE: '/nonexistent/c',
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/c',
       AWS_EC2_METADATA_DISABLED: 'true',
@@ -76,6 +83,7 @@ describe('daemon background jobs', () => {
     process.env = saved;
     await daemon?.stop();
     await aws?.close();
+    await hub?.close();
     await cluster?.stop();
     home?.cleanup();
   });
@@ -118,6 +126,18 @@ describe('daemon background jobs', () => {
       `SELECT ${store.dialect.sumMoney('billed_cost')} AS total FROM cloud_costs WHERE provider = 'aws'`,
     );
     expect(cost?.total).toBe('1.25');
+    // After the ingest: AWS's own recommendations imported, then the run that stores them.
+    const imported = await waitFor(
+      async () =>
+        (await store.get<{ rule_id: string; estimated_monthly_savings: string }>(
+          "SELECT rule_id, estimated_monthly_savings FROM optimization_recommendations WHERE resource_id = 'i-0daemon'",
+        )) ?? undefined,
+      30_000,
+      'the imported Cost Optimization Hub recommendation',
+    );
+    expect(imported.rule_id).toBe('provider-recommendations');
+    expect(String(imported.estimated_monthly_savings)).toBe('9.5');
+    expect(hub.requests.map((r) => r.status)).toEqual([200]);
     const logFile = daemon.state.logFile;
     const breach = await waitFor(
       async () =>

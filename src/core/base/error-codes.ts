@@ -128,9 +128,9 @@ export const ERROR_CODES = {
   OCO_AWS_NOT_CONFIGURED: { ...C, meaning: 'AWS was named but is not configured' },
   OCO_AWS_NO_CREDENTIALS: { ...C, meaning: 'the AWS credential chain found no credentials' },
   OCO_AWS_WINDOW_UNAVAILABLE: { ...U, meaning: 'no day of the window is served by AWS Cost Explorer' },
-  OCO_AWS_API_ERROR: { ...O, meaning: 'AWS Cost Explorer refused a request' },
-  OCO_AWS_THROTTLED: { ...R, meaning: 'AWS Cost Explorer kept throttling after retries' },
-  OCO_AWS_UNREACHABLE: { ...R, meaning: 'AWS Cost Explorer cannot be reached' },
+  OCO_AWS_API_ERROR: { ...O, meaning: 'AWS Cost Explorer or Cost Optimization Hub refused a request' },
+  OCO_AWS_THROTTLED: { ...R, meaning: 'AWS Cost Explorer or Cost Optimization Hub kept throttling after retries' },
+  OCO_AWS_UNREACHABLE: { ...R, meaning: 'AWS Cost Explorer or Cost Optimization Hub cannot be reached' },
   OCO_AZURE_NOT_CONFIGURED: { ...C, meaning: 'Azure was named but has no scope or subscription' },
   OCO_AZURE_NO_CREDENTIALS: { ...C, meaning: 'no Azure credentials found' },
   OCO_AZURE_AUTH_FAILED: { ...O, meaning: 'Entra ID refused the Azure credentials' },
@@ -157,6 +157,10 @@ export const ERROR_CODES = {
   OCO_FILE_UNREADABLE: { ...U, meaning: 'the named file cannot be read' },
   // recommendations
   OCO_RECOMMENDATION_NOT_FOUND: { ...N, meaning: 'no recommendation with that id' },
+  OCO_RECOMMENDATION_IMPORT_NO_SOURCE: {
+    ...C,
+    meaning: 'no provider recommendation service is configured, or the one named has no import',
+  },
   OCO_RECOMMENDATION_STATUS: {
     ...U,
     meaning: 'the recommendation is in a status that cannot move to the one asked for',

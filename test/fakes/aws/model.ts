@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { AWS_MODELS, PROVIDER_FIXTURES } from '../../helpers/reference.js';
 
 export const CE_MODEL_PATH = join(AWS_MODELS, 'ce-2017-10-25.service-2.json');
+export const COH_MODEL_PATH = join(AWS_MODELS, 'cost-optimization-hub-2022-07-26.service-2.json');
 
 interface Shape {
   type: string;
@@ -17,6 +18,8 @@ interface Shape {
   key?: { shape: string };
   value?: { shape: string };
   enum?: string[];
+  min?: number;
+  max?: number;
 }
 
 export interface ServiceModel {
@@ -73,6 +76,8 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
     case 'long':
     case 'double':
       if (typeof value !== 'number') problems.push(`${path}: expected number for ${shapeName}`);
+      else if ((shape.min !== undefined && value < shape.min) || (shape.max !== undefined && value > shape.max))
+        problems.push(`${path}: ${value} outside ${shape.min ?? ''}..${shape.max ?? ''} (${shapeName})`);
       break;
     default:
       break;

@@ -232,6 +232,15 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     description: 'How often the daemon runs the recommendation rules (also after each scheduled cost ingest).',
   },
   {
+    key: 'optimize.importProviderRecommendations',
+    env: ['OCO_OPTIMIZE_IMPORT_PROVIDER_RECOMMENDATIONS'],
+    type: 'bool',
+    default: true,
+    description:
+      "After each scheduled cost ingest, the daemon imports that provider's own recommendations (AWS Cost " +
+      'Optimization Hub, Azure Advisor, GCP Recommender) when configured, before the recommendation run.',
+  },
+  {
     key: 'optimize.switchModelMaxInputTokens',
     env: ['OCO_OPTIMIZE_SWITCH_MAX_INPUT'],
     type: 'int',

@@ -59,6 +59,11 @@ export interface Candidate {
   rollbackPossible: boolean;
   /** The evidence numbers, as printable values (decimal strings for money). */
   evidence: Record<string, string | number | null>;
+  /**
+   * Who found it when that is not the rule itself: an imported provider recommendation names its
+   * service (e.g. "aws-cost-optimization-hub"). Such a finding's known savings win a merge.
+   */
+  source?: string;
 }
 
 /** What a rule may read besides the store: the window and its thresholds. */

@@ -10,6 +10,8 @@
  *   optimize.materialChangePercent: then it reopens, saying why;
  * - resolved and found again → reopens;
  * - open or accepted and no longer found by a rule that ran → resolved.
+ * Findings of several rules with one fingerprint (oco's own and a provider's imported one) are one
+ * recommendation (mergeFindings).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { NotFoundError, UsageError } from '../errors.js';
@@ -57,10 +59,14 @@ export async function runRecommendations(store: Store, rules: readonly Rule[], o
   const to = now;
   const from = new Date(to.getTime() - o.days * 86_400_000);
   const ctx: RuleContext = { from, to, days: o.days, setting: o.setting, now };
-  const found = new Map<string, { rule: Rule; c: Candidate }>();
+  const findings = new Map<string, Finding[]>();
   for (const rule of rules) {
-    for (const c of await rule.evaluate(store, ctx)) found.set(fingerprint(c), { rule, c });
+    for (const c of await rule.evaluate(store, ctx)) {
+      const fp = fingerprint(c);
+      findings.set(fp, [...(findings.get(fp) ?? []), { rule, c }]);
+    }
   }
+  const found = new Map([...findings].map(([fp, fs]) => [fp, { rule: fs[0]!.rule, c: mergeFindings(fs) }]));
   const result: RunResult = {
     from: from.toISOString(),
     to: to.toISOString(),
@@ -93,6 +99,42 @@ export async function runRecommendations(store: Store, rules: readonly Rule[], o
     result.open = Number(open?.n ?? 0);
   });
   return result;
+}
+
+/** One candidate and the rule that produced it. */
+export interface Finding {
+  rule: Rule;
+  c: Candidate;
+}
+
+const sourceOf = (f: Finding) => f.c.source ?? f.rule.id;
+const estimate = (c: Candidate) => (c.monthlySavings ? `${c.monthlySavings.toFixed()} ${c.currency}` : 'unknown');
+
+/**
+ * Findings with one fingerprint (the same provider, account, resource and action) as one candidate. Its
+ * figures are an imported provider recommendation's when that one knows the savings (the provider prices
+ * with the account's own discounts), otherwise oco's first finding's (rule tables are best first);
+ * confidence is the highest; the evidence keeps every source's estimate and lists the sources; the
+ * rationale tells each source's reasoning.
+ */
+export function mergeFindings(fs: readonly Finding[]): Candidate {
+  const only = fs[0]!;
+  if (fs.length === 1)
+    return only.c.source ? { ...only.c, evidence: { ...only.c.evidence, sources: only.c.source } } : only.c;
+  const lead = fs.find((f) => f.c.source && f.c.monthlySavings !== null) ?? fs.find((f) => !f.c.source) ?? only;
+  const others = fs.filter((f) => f !== lead);
+  const sources = [...new Set(fs.map(sourceOf))];
+  const evidence: Candidate['evidence'] = {};
+  for (const f of [...others, lead]) Object.assign(evidence, f.c.evidence);
+  evidence.sources = sources.join(', ');
+  evidence.estimates = fs.map((f) => `${sourceOf(f)}: ${estimate(f.c)}`).join('; ');
+  return {
+    ...lead.c,
+    region: lead.c.region ?? others.find((f) => f.c.region)?.c.region ?? null,
+    rationale: [lead.c.rationale, ...others.map((f) => `Also found by ${sourceOf(f)}: ${f.c.rationale}`)].join(' '),
+    confidence: Math.max(...fs.map((f) => f.c.confidence)),
+    evidence,
+  };
 }
 
 type Outcome = 'created' | 'updated' | 'reopened';

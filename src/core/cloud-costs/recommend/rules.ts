@@ -17,6 +17,7 @@ import { money, type Money } from '../../base/money.js';
 import { perMonth, type Action, type Candidate, type Rule, type RuleContext } from '../../base/recommend/model.js';
 import { rightsizeRule } from './rightsize.js';
 import { migrateToSpotRule } from './spot.js';
+import { providerRecommendationsRule } from './imported.js';
 
 function num(ctx: RuleContext, key: string): number {
   return Number(ctx.setting(key));
@@ -494,7 +495,10 @@ export const commitmentCoverageRule: Rule = {
   },
 };
 
-/** The cloud-costs wing's rule table, best first. */
+/**
+ * The cloud-costs wing's rule table, best first. The providers' own recommendations come last: a finding
+ * of oco's for the same resource and action merges with one of theirs (runRecommendations).
+ */
 export const CLOUD_RULES: readonly Rule[] = [
   idleResourceRule,
   previousGenerationRule,
@@ -502,4 +506,5 @@ export const CLOUD_RULES: readonly Rule[] = [
   untaggedSpendRule,
   rightsizeRule,
   migrateToSpotRule,
+  providerRecommendationsRule,
 ];

@@ -14,6 +14,7 @@ import { routePolicies } from './0014_route_policies.js';
 import { costAnomalies } from './0015_cost_anomalies.js';
 import { policies } from './0016_policies.js';
 import { recommendations } from './0017_recommendations.js';
+import { importedRecommendations } from './0018_imported_recommendations.js';
 import { requestHash } from './0021_request_hash.js';
 
 export interface Migration {
@@ -45,5 +46,6 @@ export const MIGRATIONS: readonly Migration[] = [
   costAnomalies,
   policies,
   recommendations,
+  importedRecommendations,
   requestHash,
 ];

@@ -18,10 +18,25 @@ export function createCostExplorer(config: OcoConfig): { client: CostExplorerCli
     region: env.AWS_CE_REGION || 'us-east-1',
     maxAttempts: 5,
   });
+  return { client, counter: countAttempts(client) };
+}
+
+/** What a client's middleware stack needs to have a step added (every SDK v3 client). */
+interface Stacked {
+  middlewareStack: {
+    add(
+      mw: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+      options: { step: 'deserialize'; name: string },
+    ): void;
+  };
+}
+
+/** A count of the HTTP attempts a client made that AWS answered. */
+export function countAttempts(client: unknown): { attempts: number } {
   // Counted per HTTP attempt that got an answer (the deserialize step runs once per try):
   // a request AWS answered, even with an error, is a request it may bill; a refused connection is not.
   const counter = { attempts: 0 };
-  client.middlewareStack.add(
+  (client as Stacked).middlewareStack.add(
     (next) => async (args) => {
       try {
         const out = await next(args);
@@ -34,7 +49,7 @@ export function createCostExplorer(config: OcoConfig): { client: CostExplorerCli
     },
     { step: 'deserialize', name: 'ocoRequestCounter' },
   );
-  return { client, counter };
+  return counter;
 }
 
 /**
@@ -77,8 +92,16 @@ const UNREACHABLE = new Set([
   'TimeoutError',
 ]);
 
+/** The AWS API an error came from: its name in messages, its endpoint variable and its hints per error code. */
+export interface AwsApi {
+  name: string;
+  endpointVariable: string;
+  hints: Record<string, string>;
+  defaultHint: string;
+}
+
 /** SDK errors as typed errors: the provider's code and message, never the request (it carries the signature). */
-export function mapAwsError(err: unknown): OcoError {
+export function mapAwsError(err: unknown, api: AwsApi = COST_EXPLORER_API): OcoError {
   if (err instanceof OcoError) return err;
   const e = err as {
     name?: string;
@@ -96,22 +119,22 @@ export function mapAwsError(err: unknown): OcoError {
     });
   }
   if ((e.code && UNREACHABLE.has(e.code)) || (e.name && UNREACHABLE.has(e.name))) {
-    return new UnreachableError('OCO_AWS_UNREACHABLE', `cannot reach AWS Cost Explorer: ${e.code ?? e.name}`, {
-      hint: 'Check the network, or AWS_ENDPOINT_URL_COST_EXPLORER / AWS_ENDPOINT_URL if set.',
+    return new UnreachableError('OCO_AWS_UNREACHABLE', `cannot reach ${api.name}: ${e.code ?? e.name}`, {
+      hint: `Check the network, or ${api.endpointVariable} / AWS_ENDPOINT_URL if set.`,
     });
   }
   const status = e.$metadata?.httpStatusCode;
   const code = e.name ?? 'Error';
-  const hint = AWS_HINTS[code] ?? 'See the AWS Cost Explorer documentation for this error code.';
+  const hint = api.hints[code] ?? AWS_HINTS[code] ?? api.defaultHint;
   if (code === 'LimitExceededException' || code === 'ThrottlingException') {
-    return new UnreachableError('OCO_AWS_THROTTLED', `AWS Cost Explorer: ${code}: ${e.message}`, {
+    return new UnreachableError('OCO_AWS_THROTTLED', `${api.name}: ${code}: ${e.message}`, {
       hint,
       details: { provider: 'aws', code, status },
     });
   }
   return new OperationError(
     'OCO_AWS_API_ERROR',
-    `AWS Cost Explorer: ${code}: ${e.message ?? 'request failed'}${status ? ` (HTTP ${status})` : ''}`,
+    `${api.name}: ${code}: ${e.message ?? 'request failed'}${status ? ` (HTTP ${status})` : ''}`,
     {
       hint,
       details: { provider: 'aws', code, status },
@@ -131,4 +154,11 @@ const AWS_HINTS: Record<string, string> = {
     'Cost Explorer throttled the requests after retries: run again later or with a smaller window.',
   BillExpirationException: 'The window is older than Cost Explorer keeps (14 months for daily data): narrow --from.',
   ValidationException: 'Cost Explorer rejected the request: check --aws-group-by and the window.',
+};
+
+export const COST_EXPLORER_API: AwsApi = {
+  name: 'AWS Cost Explorer',
+  endpointVariable: 'AWS_ENDPOINT_URL_COST_EXPLORER',
+  hints: {},
+  defaultHint: 'See the AWS Cost Explorer documentation for this error code.',
 };

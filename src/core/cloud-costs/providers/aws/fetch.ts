@@ -11,6 +11,7 @@ import { addDays, addMonths, todayUtc, type CostRow, type DayWindow } from '../.
 import type { CostSourceRun, FetchProgress, PlanStep, ProviderDescriptor } from '../types.js';
 import { awsConfigured, createCostExplorer, mapAwsError } from './client.js';
 import { normaliseAwsPage } from './normalise.js';
+import { createCostOptimizationHub } from './recommendations.js';
 
 export const AWS_METRICS = ['UnblendedCost', 'AmortizedCost', 'NetAmortizedCost', 'UsageQuantity'];
 /** Cost Explorer accepts at most two GroupBy entries: service, plus one of these. */
@@ -253,4 +254,7 @@ export const awsProvider: ProviderDescriptor = {
   provider: 'aws',
   configured: (config) => awsConfigured(config.env),
   create: ({ config, flags }) => new AwsRun(config, flags ?? {}),
+  // Cost Optimization Hub takes the same credentials as Cost Explorer.
+  recommendationsConfigured: (config) => awsConfigured(config.env),
+  recommendations: ({ config }) => createCostOptimizationHub(config),
 };
