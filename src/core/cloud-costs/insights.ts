@@ -19,7 +19,6 @@ import {
   type InsightSource,
 } from '../base/insights/model.js';
 import type { Store } from '../base/store/types.js';
-import { PROVIDER_TABLE } from './ingest.js';
 import { PROVIDERS } from './model.js';
 
 const setting = (ctx: InsightContext, key: string) => Number(ctx.setting(key));
@@ -164,7 +163,9 @@ export const untaggedShare: InsightSource = {
         domain: 'cloud',
         kind: 'untagged-share',
         severity: money(share).gte(50) ? 'warning' : 'info',
-        title: `${share}% of ${a.provider} cost is untagged (${a.untagged.toFixed()} of ${a.total.toFixed()} ${a.currency})`,
+        title:
+          `${share}% of ${a.provider} cost is untagged ` +
+          `(${a.untagged.toFixed()} of ${a.total.toFixed()} ${a.currency})`,
         impact: a.untagged.toFixed(),
         currency: a.currency,
         numbers: {
@@ -195,6 +196,8 @@ export const staleIngests: InsightSource = {
   async evaluate(store: Store, ctx: InsightContext): Promise<Insight[]> {
     if (!ctx.config) return [];
     const maxHours = setting(ctx, 'insights.staleIngestHours');
+    // The provider table reaches the cloud SDK clients: loaded only when there is a configuration to judge.
+    const { PROVIDER_TABLE } = await import('./ingest.js');
     const out: Insight[] = [];
     for (const p of PROVIDERS) {
       if (!PROVIDER_TABLE[p].configured(ctx.config).configured) continue;

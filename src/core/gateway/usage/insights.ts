@@ -198,7 +198,9 @@ export const latencyOutliers: InsightSource = {
         domain: 'llm',
         kind: 'latency-outlier',
         severity: 'warning',
-        title: `${m.provider}/${m.model}: slow calls take ${(p95 / p50).toFixed(1)}× the median (p95 ${p95} ms, median ${p50} ms)`,
+        title:
+          `${m.provider}/${m.model}: slow calls take ${(p95 / p50).toFixed(1)}× the median ` +
+          `(p95 ${p95} ms, median ${p50} ms)`,
         impact: null,
         currency: null,
         numbers: {
