@@ -25,7 +25,7 @@ export default class Insights extends OcoCommand<InsightReport> {
       summary: 'The window: a span back from now (30d, 8w, 12h). Default 30d.',
       exclusive: ['from', 'to'],
     }),
-    from: Flags.string({ summary: 'Start of the window: an ISO-8601 date or time (with --to, default now).' }),
+    from: Flags.string({ summary: 'Start of the window: an ISO-8601 date or time (--to defaults to now).' }),
     to: Flags.string({ summary: 'End of the window (exclusive): an ISO-8601 date or time.', dependsOn: ['from'] }),
     domain: Flags.string({ summary: 'Only LLM spend or only cloud costs.', options: ['llm', 'cloud'] }),
     'min-impact': Flags.string({
