@@ -116,12 +116,14 @@ describe.each(ENGINES)('oco insights and the admin API ($engine)', ({ engine, av
       }
       const bad = await admin('?since=12x');
       expect(bad.status).toBe(400);
-      expect((await bad.json()).error).toMatchObject({
+      expect(((await bad.json()) as { error: unknown }).error).toMatchObject({
         type: 'invalid_request',
         message: expect.stringContaining('query parameter since must be a span back from now'),
       });
       const domain = await admin('?domain=k8s');
-      expect((await domain.json()).error.message).toContain('query parameter domain must be llm or cloud');
+      expect(((await domain.json()) as { error: { message: string } }).error.message).toContain(
+        'query parameter domain must be llm or cloud',
+      );
       expect((await admin('', null)).status).toBe(401);
       expect((await admin('', 'wrong-key')).status).toBe(401);
     },
