@@ -20,6 +20,7 @@ import {
 } from '../base/insights/model.js';
 import type { Store } from '../base/store/types.js';
 import { PROVIDERS } from './model.js';
+import { CONFIGURED } from './providers/configured.js';
 
 const setting = (ctx: InsightContext, key: string) => Number(ctx.setting(key));
 
@@ -196,11 +197,9 @@ export const staleIngests: InsightSource = {
   async evaluate(store: Store, ctx: InsightContext): Promise<Insight[]> {
     if (!ctx.config) return [];
     const maxHours = setting(ctx, 'insights.staleIngestHours');
-    // The provider table reaches the cloud SDK clients: loaded only when there is a configuration to judge.
-    const { PROVIDER_TABLE } = await import('./ingest.js');
     const out: Insight[] = [];
     for (const p of PROVIDERS) {
-      if (!PROVIDER_TABLE[p].configured(ctx.config).configured) continue;
+      if (!CONFIGURED[p](ctx.config).configured) continue;
       // (source, started_at) index: a provider's runs, newest first.
       const ok = await store.get<{ finished_at: string | Date | null }>(
         `SELECT finished_at FROM ingest_runs WHERE source = $1 AND status = 'succeeded'
