@@ -13,6 +13,7 @@ import { CallJournal } from '../core/gateway/usage/call-journal.js';
 import { recoverCallJournal, type RecoveredCall } from '../core/gateway/usage/call-recovery.js';
 import { Recorder } from '../core/gateway/usage/recorder.js';
 import { routePolicyAdminRoutes } from '../core/gateway/routing/admin-api.js';
+import { insightsAdminRoutes } from './insights-api.js';
 import { RoutePolicyCache } from '../core/gateway/routing/policies.js';
 import { openResponseCache } from '../core/gateway/cache/index.js';
 import { startBackgroundJobs } from './jobs.js';
@@ -112,7 +113,7 @@ export async function startDaemon(
     keys,
     logger,
     admission,
-    adminRoutes: [...adminRoutes, ...routePolicyAdminRoutes(store)],
+    adminRoutes: [...adminRoutes, ...routePolicyAdminRoutes(store), ...insightsAdminRoutes(config, store)],
     routePolicies,
     cache: responseCache.cache,
     tracer: tracing?.tracer,

@@ -29,6 +29,7 @@ const DATA_MAPS: Record<string, string[]> = {
   'costs:top': ['rows[].byCurrency', 'total.byCurrency', 'rates'],
   health: ['backups.byPhase'],
   anomalies: ['anomalies[].labels'],
+  insights: ['insights[].numbers'],
   'policy:check': ['violations[].labels', 'violations[].evidence', 'resolved[].labels', 'resolved[].evidence'],
   'policy:get': ['openViolations[].labels', 'openViolations[].evidence'],
   // A JSON Schema: its keys ($defs, kind names) are the schema's, not oco's.
@@ -113,6 +114,7 @@ const CASES: Record<string, Case> = {
   'pricing:import': c(['test/proxy/fixtures/litellm-sample.json'], { writes: true }),
   'pricing:unpriced': c([]),
   anomalies: c(['--since', '30d']),
+  insights: c(['--since', '30d']),
   'cache:stats': c([]),
   'cache:clear': c(['--org', 'acme', '--confirm'], { last: 1 }),
   'policy:apply': c((ctx) => ['-f', ctx.file('policies.yaml')], { writes: true }),

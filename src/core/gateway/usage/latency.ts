@@ -34,3 +34,24 @@ export async function medianLatencies(
   }
   return out;
 }
+
+/**
+ * Latencies (ms, ascending) of a model's most recent successful calls in [from, to), at most
+ * LATENCY_SAMPLES of them: read through the (model, ts) index newest first, never a scan of the
+ * window's calls.
+ */
+export async function recentLatencies(
+  db: Queryable,
+  provider: string,
+  model: string,
+  from: Date,
+  to: Date,
+): Promise<number[]> {
+  const rows = await db.all<{ latency_ms: number | string }>(
+    `SELECT latency_ms FROM api_requests
+     WHERE model = $1 AND provider = $2 AND ts >= $3 AND ts < $4 AND latency_ms IS NOT NULL AND error_class IS NULL
+     ORDER BY ts DESC LIMIT ${LATENCY_SAMPLES}`,
+    [model, provider, from.toISOString(), to.toISOString()],
+  );
+  return rows.map((r) => Number(r.latency_ms)).sort((a, b) => a - b);
+}

@@ -5,7 +5,9 @@ import { CloudBillingClient, CloudCatalogClient } from '@google-cloud/billing';
 import { OAuth2Client } from 'google-auth-library';
 import type { OcoConfig } from '../../../base/config/resolve.js';
 import { ConfigError, OcoError, OperationError, UnreachableError } from '../../../base/errors.js';
-import type { ConfiguredStatus } from '../types.js';
+import { gcpTable } from './configured.js';
+
+export { gcpConfigured, gcpTable } from './configured.js';
 
 const SCOPES =
   'https://www.googleapis.com/auth/bigquery.readonly https://www.googleapis.com/auth/cloud-billing.readonly';
@@ -32,28 +34,6 @@ export interface GcpClient {
   billing: CloudBillingClient;
   /** Cloud Billing Catalog API (REST, same endpoint): public SKU list prices for ListCost. */
   catalog: CloudCatalogClient;
-}
-
-export function gcpTable(config: OcoConfig, flag?: string): string | undefined {
-  return flag ?? config.string('costs.gcpBillingTable');
-}
-
-export function gcpConfigured(config: OcoConfig, flags: Record<string, unknown> = {}): ConfiguredStatus {
-  const table = gcpTable(config, flags['gcp-table'] as string | undefined);
-  if (!table)
-    return {
-      configured: false,
-      via: '',
-      missing: 'OCO_GCP_BILLING_TABLE (project.dataset.table of the billing export)',
-    };
-  if (config.string('gcp.credentialsJson')) return { configured: true, via: `GCP_CREDENTIALS_JSON, table ${table}` };
-  if (config.env.GOOGLE_APPLICATION_CREDENTIALS)
-    return { configured: true, via: `GOOGLE_APPLICATION_CREDENTIALS, table ${table}` };
-  return {
-    configured: false,
-    via: '',
-    missing: 'GOOGLE_APPLICATION_CREDENTIALS (a service-account key file) or GCP_CREDENTIALS_JSON',
-  };
 }
 
 /**
