@@ -74,9 +74,13 @@ describe('the unified OpenAI-compatible endpoint', () => {
     expect(viaProxy.status).toBe(200);
     const a = await row(viaUnified.response.headers.get('x-request-id'));
     const b = await row(viaProxy.headers.get('x-request-id'));
-    const drop = ({ id: _i, ts: _t, latency_ms: _l, ttfb_ms: _f, ...rest }: Record<string, any>) => rest;
+    // The unified route also records the body's hash (for the enable-cache rule); the passthrough does not.
+    const drop = ({ id: _i, ts: _t, latency_ms: _l, ttfb_ms: _f, request_hash: _h, ...rest }: Record<string, any>) =>
+      rest;
     expect(drop(a)).toEqual(drop(b));
     expect(a.endpoint).toBe('/v1/messages');
+    expect(a.request_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.request_hash).toBeNull();
   });
 
   it('translates a Gemini model to generateContent and back', async () => {
