@@ -13,6 +13,8 @@ import { CallJournal } from '../core/gateway/usage/call-journal.js';
 import { recoverCallJournal, type RecoveredCall } from '../core/gateway/usage/call-recovery.js';
 import { Recorder } from '../core/gateway/usage/recorder.js';
 import { routePolicyAdminRoutes } from '../core/gateway/routing/admin-api.js';
+import { REPORT_SOURCES } from './report-sources.js';
+import { reportAdminRoutes } from './report-route.js';
 import { RoutePolicyCache } from '../core/gateway/routing/policies.js';
 import { openResponseCache } from '../core/gateway/cache/index.js';
 import { startBackgroundJobs } from './jobs.js';
@@ -105,7 +107,7 @@ export async function startDaemon(
     keys,
     logger,
     admission,
-    adminRoutes: [...adminRoutes, ...routePolicyAdminRoutes(store)],
+    adminRoutes: [...adminRoutes, ...routePolicyAdminRoutes(store), ...reportAdminRoutes(store, REPORT_SOURCES)],
     routePolicies,
     cache: responseCache.cache,
     version: version(),
