@@ -113,6 +113,7 @@ const CASES: Record<string, Case> = {
   'pricing:import': c(['test/proxy/fixtures/litellm-sample.json'], { writes: true }),
   'pricing:unpriced': c([]),
   anomalies: c(['--since', '30d']),
+  report: c(['--since', '30d']),
   'cache:stats': c([]),
   'cache:clear': c(['--org', 'acme', '--confirm'], { last: 1 }),
   'policy:apply': c((ctx) => ['-f', ctx.file('policies.yaml')], { writes: true }),

@@ -1,7 +1,8 @@
 /**
- * The LLM view of `oco report`: spend from usage_hourly through the same summary `oco spend summary` runs (so the
- * totals agree to the last digit), daily trends from the same rollup, budgets as `oco budgets list` shows them, and
- * the last drill-down level (the calls) from api_requests, keyset-paged on (ts, id).
+ * The LLM view of `oco report`: spend from usage_hourly, the rows and hours `oco spend summary` reads (so the totals
+ * agree to the last digit; one exact sum per query instead of summarize's six), daily trends from the same rollup,
+ * budgets as `oco budgets list` shows them, and the last drill-down level (the calls) from api_requests, keyset-paged
+ * on (ts, id).
  */
 import { money, type Money } from '../../base/money.js';
 import type { DrillStep, Period } from '../../base/report/model.js';
@@ -9,7 +10,7 @@ import type { LlmSource } from '../../base/report/sources.js';
 import type { Store } from '../../base/store/types.js';
 import { listBudgets } from '../spend/repo.js';
 import { budgetStatuses } from '../spend/service.js';
-import { dailyCost, listRequests, summarize, type GroupBy, type UsageFilter } from './summary.js';
+import { costByKey, dailyCost, listRequests, type UsageFilter } from './summary.js';
 
 /** usage_hourly holds no key or tag columns: those cuts are not offered (they would need a scan of api_requests). */
 const DIMENSIONS = ['team', 'agent', 'model', 'provider', 'user', 'org'] as const;
@@ -21,22 +22,26 @@ function filterOf(path: DrillStep[]): UsageFilter {
   return Object.fromEntries(path.map((s) => [s.by, s.key])) as UsageFilter;
 }
 
+/** Per key, and the total as the exact sum of the keys (every call has each attribution column). */
 async function summary(store: Store, p: Period, by: string, path: DrillStep[]) {
-  const s = await summarize(store, {
+  const rows = await costByKey(store, {
     from: start(p.from),
     to: start(p.to),
-    groupBy: by as GroupBy,
+    groupBy: by as Dimension,
     filter: filterOf(path),
   });
-  const line = (r: (typeof s)['total'], key: string | null) => ({
-    key,
+  const line = (r: { costUsd: string; requests: number; unpricedRequests: number }) => ({
     costUsd: r.costUsd,
     byCurrency: r.requests > 0 ? [{ currency: 'USD', amount: r.costUsd }] : [],
     requests: r.requests,
     unpricedRequests: r.unpricedRequests,
   });
-  const { key: _k, ...total } = line(s.total, null);
-  return { rows: s.rows.map((r) => line(r, r.key)), total };
+  const total = line({
+    costUsd: rows.reduce((s, r) => s.plus(r.costUsd), money(0)).toFixed(),
+    requests: rows.reduce((n, r) => n + r.requests, 0),
+    unpricedRequests: rows.reduce((n, r) => n + r.unpricedRequests, 0),
+  });
+  return { rows: rows.map((r) => ({ key: r.key, ...line(r) })), total };
 }
 
 export const llmReportSource: LlmSource = {

@@ -138,6 +138,31 @@ function filterSql(filter: UsageFilter | undefined, params: string[]): string {
 }
 
 /**
+ * Cost, calls and unpriced calls per key: the columns of summarize a report shows, in one query with one exact
+ * sum (summarize sums three money columns twice). The same rows and the same hours, so the same digits.
+ */
+export async function costByKey(
+  store: Store,
+  opts: { from: Date; to: Date; groupBy: Exclude<GroupBy, 'day'>; filter?: UsageFilter },
+): Promise<Array<{ key: string; costUsd: string; requests: number; unpricedRequests: number }>> {
+  const params: string[] = [floorHour(opts.from).toISOString(), ceilHour(opts.to).toISOString()];
+  const where = `hour >= $1 AND hour < $2${filterSql(opts.filter, params)}`;
+  const column = GROUP_COLUMN[opts.groupBy];
+  const rows = await store.all<{ key: string; cost: unknown; requests: unknown; unpriced: unknown }>(
+    `SELECT ${column} AS key, ${store.dialect.sumMoney('cost_usd')} AS cost, SUM(requests) AS requests,
+       SUM(unpriced_requests) AS unpriced
+     FROM usage_hourly WHERE ${where} GROUP BY ${column} ORDER BY ${column}`,
+    params,
+  );
+  return rows.map((r) => ({
+    key: String(r.key),
+    costUsd: plain(r.cost),
+    requests: Number(r.requests),
+    unpricedRequests: Number(r.unpriced),
+  }));
+}
+
+/**
  * Daily cost per key from the rollup (the report's trend sparklines): one row per UTC day and key that had calls.
  * Whole hours, as summarize reads them.
  */
