@@ -60,8 +60,13 @@ export default class ReportCommand extends OcoCommand<Report | RecentPage> {
     const period = parsePeriod({ since: flags.since, from: flags.from, to: flags.to });
     const views = flags.view === 'all' ? [...VIEWS] : [flags.view as View];
     const path = (flags.where ?? []).map(drillStep);
-    if (path.length && !(views.length === 1 && (views[0] === 'llm' || views[0] === 'cloud')))
+    const spendView = views.length === 1 && (views[0] === 'llm' || views[0] === 'cloud');
+    if (path.length && !spendView)
       throw new UsageError('--where needs --view llm or --view cloud', { details: { flag: 'where' } });
+    if (flags.by && !spendView)
+      throw new UsageError('--by needs --view llm or --view cloud (each view has its own dimensions)', {
+        details: { flag: 'by' },
+      });
     const compareText = flags['compare-to'];
     const compare = compareText === undefined ? undefined : comparePeriod(compareText, period);
     const store = await this.store();

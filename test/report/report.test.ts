@@ -429,6 +429,7 @@ describe.each(BACKENDS)('oco report ($name)', (backend) => {
         [['--view', 'llm', '--by', 'region'], '--by must be one of'],
         [['--where', 'team'], '--where must be DIMENSION=KEY'],
         [['--where', 'team=x'], '--where needs --view llm or --view cloud'],
+        [['--by', 'team'], '--by needs --view llm or --view cloud'],
         [['--since', '7d', '--from', FROM], '--since cannot be combined'],
         [['--view', 'nope'], '--view'],
       ] as const) {

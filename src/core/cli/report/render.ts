@@ -311,7 +311,8 @@ export function renderMarkdown(r: Report): string {
     const t = spend.total;
     out.push('', `### ${spend.view === 'llm' ? 'LLM spend' : 'Cloud costs'}`, '');
     out.push(
-      `**Total: ${cost(t)} USD** (${signed(t.deltaUsd)} USD${t.deltaPct === null ? '' : `, ${pct(t.deltaPct)}`}; ` +
+      `**Total: ${t.costUsd === null ? cost(t) : `${t.costUsd} USD`}** ` +
+        `(${signed(t.deltaUsd)} USD${t.deltaPct === null ? '' : `, ${pct(t.deltaPct)}`}; ` +
         `previous ${t.previousCostUsd ?? 'unknown'} USD)${t.requests !== null ? `, ${t.requests} requests` : ''}` +
         `${t.unpricedRequests ? `, ${t.unpricedRequests} unpriced` : ''}`,
     );
