@@ -64,7 +64,7 @@ const SQLITE: Engine = {
 };
 
 const POSTGRES: Engine = {
-  series: (n) => ({ with: '', from: `generate_series(0, ${n - 1}) AS s(i)` }),
+  series: (n) => ({ with: '', from: `generate_series(0::bigint, ${n - 1}::bigint) AS s(i)` }),
   hour: (i) => `'${START.toISOString()}'::timestamptz + (${i}) * interval '1 hour'`,
   day: (i) => `('${START.toISOString()}'::timestamptz + (${i}) * interval '1 day')::date`,
   ts: (i) => `'${START.toISOString()}'::timestamptz + (${i}) * interval '1 second'`,
