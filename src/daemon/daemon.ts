@@ -14,6 +14,8 @@ import { recoverCallJournal, type RecoveredCall } from '../core/gateway/usage/ca
 import { Recorder } from '../core/gateway/usage/recorder.js';
 import { routePolicyAdminRoutes } from '../core/gateway/routing/admin-api.js';
 import { insightsAdminRoutes } from './insights-api.js';
+import { REPORT_SOURCES } from './report-sources.js';
+import { reportAdminRoutes } from './report-route.js';
 import { RoutePolicyCache } from '../core/gateway/routing/policies.js';
 import { openResponseCache } from '../core/gateway/cache/index.js';
 import { startBackgroundJobs } from './jobs.js';
@@ -113,7 +115,12 @@ export async function startDaemon(
     keys,
     logger,
     admission,
-    adminRoutes: [...adminRoutes, ...routePolicyAdminRoutes(store), ...insightsAdminRoutes(config, store)],
+    adminRoutes: [
+      ...adminRoutes,
+      ...routePolicyAdminRoutes(store),
+      ...insightsAdminRoutes(config, store),
+      ...reportAdminRoutes(store, REPORT_SOURCES),
+    ],
     routePolicies,
     cache: responseCache.cache,
     tracer: tracing?.tracer,

@@ -115,6 +115,7 @@ const CASES: Record<string, Case> = {
   'pricing:unpriced': c([]),
   anomalies: c(['--since', '30d']),
   insights: c(['--since', '30d']),
+  report: c(['--since', '30d']),
   'cache:stats': c([]),
   'cache:clear': c(['--org', 'acme', '--confirm'], { last: 1 }),
   'policy:apply': c((ctx) => ['-f', ctx.file('policies.yaml')], { writes: true }),

@@ -59,6 +59,8 @@ export interface SummaryOptions {
   window?: Partial<DayWindow>;
   metric?: Metric;
   provider?: string;
+  /** Equality filters on other dimensions (a report's drill-down path: provider → service → account). */
+  filter?: Record<string, string | undefined>;
   limit?: number;
 }
 
@@ -94,6 +96,18 @@ function dimensionSql(by: string, dialect: Dialect, params: SqlParam[]): { key: 
   return { key: d.sql(dialect), from: d.from };
 }
 
+/** `dimension = $n` for each filter entry (a rollup dimension or tag:KEY), its values appended to params. */
+function filterSql(dialect: Dialect, filter: SummaryOptions['filter'], params: SqlParam[]): string[] {
+  const out: string[] = [];
+  for (const [dim, value] of Object.entries(filter ?? {})) {
+    if (value === undefined) continue;
+    const { key } = dimensionSql(dim, dialect, params);
+    params.push(value);
+    out.push(`${key} = $${params.length}`);
+  }
+  return out;
+}
+
 /** The summary's query and parameters (exported so tests can EXPLAIN exactly what runs). */
 export function summarySql(dialect: Dialect, options: SummaryOptions): { sql: string; params: SqlParam[] } {
   const metric = options.metric ?? 'effective';
@@ -113,6 +127,7 @@ export function summarySql(dialect: Dialect, options: SummaryOptions): { sql: st
     params.push(options.provider);
     where.push(`provider = $${params.length}`);
   }
+  where.push(...filterSql(dialect, options.filter, params));
   const sql = `SELECT ${key} AS k, billing_currency AS currency, ${dialect.sumMoney(t.metric[metric])} AS amount,
     ${t.rows} AS n
     FROM ${t.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY ${key}, billing_currency`;
@@ -171,6 +186,44 @@ export async function summarise(store: Store, options: SummaryOptions): Promise<
     missingRates: [...missing].sort(),
     rates,
   };
+}
+
+/**
+ * Daily cost per key and currency from cloud_costs_daily (the report's trend sparklines and daily trend); `by` is a
+ * rollup dimension (never resource). USD conversion is the caller's, with the same rates as summarise.
+ */
+export async function dailyCost(
+  store: Store,
+  options: Omit<SummaryOptions, 'by' | 'limit'> & { by: string | null },
+): Promise<Array<{ key: string | null; day: string; currency: string; amount: string }>> {
+  const params: SqlParam[] = [];
+  const d = store.dialect;
+  const metric = TABLES.rollup.metric[options.metric ?? 'effective'];
+  const key = options.by === null ? 'NULL' : dimensionSql(options.by, d, params).key;
+  const where: string[] = [];
+  for (const [column, op, v] of [
+    ['usage_date', '>=', options.window?.from],
+    ['usage_date', '<', options.window?.to],
+    ['provider', '=', options.provider],
+  ] as const) {
+    if (v === undefined) continue;
+    params.push(v);
+    where.push(`${column} ${op} $${params.length}`);
+  }
+  where.push(...filterSql(d, options.filter, params));
+  const day = d.dateText('usage_date');
+  const rows = await store.all<{ k: unknown; day: string; currency: string; amount: unknown }>(
+    `SELECT ${key} AS k, ${day} AS day, billing_currency AS currency, ${d.sumMoney(metric)} AS amount
+     FROM cloud_costs_daily ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     GROUP BY ${options.by === null ? '' : `${key}, `}${day}, billing_currency`,
+    params,
+  );
+  return rows.map((r) => ({
+    key: r.k === null || r.k === undefined ? null : String(r.k),
+    day: String(r.day),
+    currency: r.currency,
+    amount: new Money(String(r.amount ?? 0)).toFixed(),
+  }));
 }
 
 function compareDesc(a: string | null, b: string | null): number {

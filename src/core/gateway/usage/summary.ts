@@ -62,11 +62,16 @@ export interface Summary {
  * user, provider and model), so they stay fast however many calls were recorded.
  * Bounds are whole hours: from is rounded down, to up.
  */
-export async function summarize(store: Store, opts: { from: Date; to: Date; groupBy: GroupBy }): Promise<Summary> {
+export async function summarize(
+  store: Store,
+  opts: { from: Date; to: Date; groupBy: GroupBy; filter?: UsageFilter },
+): Promise<Summary> {
   if (!GROUP_BY.includes(opts.groupBy))
     throw new UsageError(`cannot group by "${opts.groupBy}"`, { hint: `Use one of ${GROUP_BY.join(', ')}.` });
   const from = floorHour(opts.from);
   const to = ceilHour(opts.to);
+  const params: string[] = [from.toISOString(), to.toISOString()];
+  const where = `hour >= $1 AND hour < $2${filterSql(opts.filter, params)}`;
   const keyExpr = opts.groupBy === 'day' ? store.dialect.utcDay('hour') : GROUP_COLUMN[opts.groupBy];
   const m = store.dialect.sumMoney('cost_usd');
   const saved = store.dialect.sumMoney('savings_usd');
@@ -80,8 +85,8 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
        SUM(unknown_savings_requests) AS unknown_savings_requests, SUM(cache_hits) AS cache_hits,
        SUM(cache_misses) AS cache_misses, ${cacheSaved} AS cache_savings_usd,
        SUM(unknown_cache_savings_requests) AS unknown_cache_savings_requests
-     FROM usage_hourly WHERE hour >= $1 AND hour < $2 GROUP BY ${keyExpr} ORDER BY ${keyExpr}`,
-    [from.toISOString(), to.toISOString()],
+     FROM usage_hourly WHERE ${where} GROUP BY ${keyExpr} ORDER BY ${keyExpr}`,
+    params,
   );
   const out = rows.map(toRow);
   const counts = [
@@ -108,13 +113,73 @@ export async function summarize(store: Store, opts: { from: Date; to: Date; grou
     cacheSavingsUsd: '0',
   } as Omit<SummaryRow, 'key'>;
   const totalCost = await store.get<{ c: string | null; s: string | null; cs: string | null }>(
-    `SELECT ${m} AS c, ${saved} AS s, ${cacheSaved} AS cs FROM usage_hourly WHERE hour >= $1 AND hour < $2`,
-    [from.toISOString(), to.toISOString()],
+    `SELECT ${m} AS c, ${saved} AS s, ${cacheSaved} AS cs FROM usage_hourly WHERE ${where}`,
+    params,
   );
   total.costUsd = plain(totalCost?.c);
   total.savingsUsd = plain(totalCost?.s);
   total.cacheSavingsUsd = plain(totalCost?.cs);
   return { from: from.toISOString(), to: to.toISOString(), groupBy: opts.groupBy, rows: out, total };
+}
+
+/** Equality filters on the rollup's attribution columns (a report's drill-down path: team → agent → model). */
+export type UsageFilter = Partial<Record<Exclude<GroupBy, 'day'>, string>>;
+
+/** ` AND column = $n` for each filter entry, its values appended to params. */
+function filterSql(filter: UsageFilter | undefined, params: string[]): string {
+  let sql = '';
+  for (const [dim, value] of Object.entries(filter ?? {})) {
+    const column = GROUP_COLUMN[dim as keyof typeof GROUP_COLUMN];
+    if (!column || value === undefined) throw new UsageError(`cannot filter by "${dim}"`);
+    params.push(value);
+    sql += ` AND ${column} = $${params.length}`;
+  }
+  return sql;
+}
+
+/**
+ * Cost, calls and unpriced calls per key: the columns of summarize a report shows, in one query with one exact
+ * sum (summarize sums three money columns twice). The same rows and the same hours, so the same digits.
+ */
+export async function costByKey(
+  store: Store,
+  opts: { from: Date; to: Date; groupBy: Exclude<GroupBy, 'day'>; filter?: UsageFilter },
+): Promise<Array<{ key: string; costUsd: string; requests: number; unpricedRequests: number }>> {
+  const params: string[] = [floorHour(opts.from).toISOString(), ceilHour(opts.to).toISOString()];
+  const where = `hour >= $1 AND hour < $2${filterSql(opts.filter, params)}`;
+  const column = GROUP_COLUMN[opts.groupBy];
+  const rows = await store.all<{ key: string; cost: unknown; requests: unknown; unpriced: unknown }>(
+    `SELECT ${column} AS key, ${store.dialect.sumMoney('cost_usd')} AS cost, SUM(requests) AS requests,
+       SUM(unpriced_requests) AS unpriced
+     FROM usage_hourly WHERE ${where} GROUP BY ${column} ORDER BY ${column}`,
+    params,
+  );
+  return rows.map((r) => ({
+    key: String(r.key),
+    costUsd: plain(r.cost),
+    requests: Number(r.requests),
+    unpricedRequests: Number(r.unpriced),
+  }));
+}
+
+/**
+ * Daily cost per key from the rollup (the report's trend sparklines): one row per UTC day and key that had calls.
+ * Whole hours, as summarize reads them.
+ */
+export async function dailyCost(
+  store: Store,
+  opts: { from: Date; to: Date; groupBy: Exclude<GroupBy, 'day'>; filter?: UsageFilter },
+): Promise<Array<{ key: string; day: string; costUsd: string }>> {
+  const params: string[] = [floorHour(opts.from).toISOString(), ceilHour(opts.to).toISOString()];
+  const where = `hour >= $1 AND hour < $2${filterSql(opts.filter, params)}`;
+  const day = store.dialect.utcDay('hour');
+  const column = GROUP_COLUMN[opts.groupBy];
+  const rows = await store.all<{ key: string; day: string; cost: unknown }>(
+    `SELECT ${column} AS key, ${day} AS day, ${store.dialect.sumMoney('cost_usd')} AS cost FROM usage_hourly
+     WHERE ${where} GROUP BY ${column}, ${day}`,
+    params,
+  );
+  return rows.map((r) => ({ key: String(r.key), day: String(r.day), costUsd: plain(r.cost) }));
 }
 
 function toRow(r: Record<string, unknown>): SummaryRow {
@@ -196,7 +261,7 @@ export type RequestRow = {
 /** Newest first, keyset-paginated: the cursor is the (ts, id) of the last row returned (with the same filter). */
 export async function listRequests(
   store: Store,
-  opts: { limit: number; cursor?: string; routed?: boolean },
+  opts: { limit: number; cursor?: string; routed?: boolean; filter?: UsageFilter },
 ): Promise<{ requests: RequestRow[]; nextCursor: string | null }> {
   if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 1000)
     throw new UsageError('limit must be an integer from 1 to 1000');
@@ -224,6 +289,8 @@ export async function listRequests(
     where.push('(ts < $1 OR (ts = $1 AND id < $2))');
     params.push(decoded[0], decoded[1]);
   }
+  const filtered = filterSql(opts.filter, params);
+  if (filtered) where.push(filtered.slice(' AND '.length));
   const rows = await store.all<ApiRequestRow>(
     `SELECT * FROM api_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY ts DESC, id DESC LIMIT ${opts.limit + 1}`,

@@ -203,3 +203,33 @@ export async function lastJob(
     ? store.get(`SELECT * FROM backup_jobs WHERE kind = $1 AND name = $2 ORDER BY started_at DESC`, [kind, name])
     : store.get(`SELECT * FROM backup_jobs WHERE kind = $1 ORDER BY started_at DESC`, [kind]);
 }
+
+/** A backup as last observed (backup_records), for reports. */
+export interface ObservedBackup {
+  name: string;
+  context: string;
+  namespace: string;
+  schedule: string | null;
+  phase: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+/** Every backup and schedule oco has observed (a cluster's kept backups: bounded by Velero's retention). */
+export async function observedRecords(store: Queryable, kind: 'backup' | 'schedule'): Promise<ObservedBackup[]> {
+  const rows = await store.all<Record<string, unknown>>(
+    `SELECT name, cluster_context, velero_namespace, schedule_name, phase, started_at, completed_at
+     FROM backup_records WHERE kind = $1 ORDER BY name`,
+    [kind],
+  );
+  const iso = (v: unknown) => (v === null || v === undefined || v === '' ? null : new Date(v as string).toISOString());
+  return rows.map((r) => ({
+    name: String(r.name),
+    context: String(r.cluster_context),
+    namespace: String(r.velero_namespace),
+    schedule: (r.schedule_name as string | null) ?? null,
+    phase: (r.phase as string | null) ?? null,
+    startedAt: iso(r.started_at),
+    completedAt: iso(r.completed_at),
+  }));
+}
