@@ -14,7 +14,7 @@ import { normaliseBooleans, type FlagShape } from './velero/argv.js';
 /** Flags every command that talks to the cluster shares. */
 export const kubeFlags = {
   context: Flags.string({
-    description: 'kubeconfig context (default: kube.context, else the current context)',
+    description: 'kubeconfig context, also spelled --kubecontext (default: kube.context, else the current context)',
     // velero's name for it
     aliases: ['kubecontext'],
     helpGroup: 'KUBERNETES',

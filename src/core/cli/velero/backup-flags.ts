@@ -17,11 +17,11 @@ export const backupSpecFlags = {
     description: 'BackupStorageLocation to store it in (default: the default location)',
   }),
   'snapshot-volumes': Flags.boolean({
-    description: 'take volume snapshots (--no-snapshot-volumes to skip)',
+    description: 'take volume snapshots (--snapshot-volumes=false or --no-snapshot-volumes to skip)',
     allowNo: true,
   }),
   'default-volumes-to-fs-backup': Flags.boolean({
-    description: 'back up all pod volumes with file-system backup',
+    description: 'back up all pod volumes with file-system backup (=true|false, as in velero)',
     allowNo: true,
   }),
 };

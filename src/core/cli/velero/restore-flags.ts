@@ -19,7 +19,7 @@ export const restoreSpecFlags = {
     options: ['none', 'update'],
   }),
   'restore-volumes': Flags.boolean({
-    description: 'restore volumes from snapshots (--no-restore-volumes to skip)',
+    description: 'restore volumes from snapshots (--restore-volumes=false or --no-restore-volumes to skip)',
     allowNo: true,
   }),
 };
