@@ -431,7 +431,7 @@ describe('--json key style', () => {
     expect(Object.keys(CASES).filter((id) => !withJson.includes(id))).toEqual([]);
   });
 
-  it('prints camelCase keys only, and the same keys as before', { timeout: 300_000 }, async () => {
+  it('prints camelCase keys only, and the same keys as before', { timeout: 480_000 }, async () => {
     const run = async (id: string) => {
       const cs = CASES[id]!;
       const r = await env.oco([...id.split(':'), ...cs.args(ctx), '--json'], { timeoutMs: 60_000 });
