@@ -55,6 +55,15 @@ const DATA_MAPS: Record<string, string[]> = {
   'restore:create': ['namespaceMapping'],
   'restore:execute': ['namespaceMapping'],
   'proxy:logs': ['lines[]'],
+  // a location's provider settings: the plugin's keys (s3ForcePathStyle, resourceGroup…)
+  'backup-location:create': ['config'],
+  'backup-location:list': ['[].config'],
+  'backup-location:get': ['config', 'spec.config'],
+  'backup-location:set': ['location.config', 'location.spec.config'],
+  'snapshot-location:create': ['config'],
+  'snapshot-location:list': ['[].config'],
+  'snapshot-location:get': ['config', 'spec.config'],
+  'snapshot-location:set': ['config'],
 };
 
 interface Ctx {
@@ -180,6 +189,17 @@ const CASES: Record<string, Case> = {
   'schedule:pause': c(['nightly'], { last: 2 }),
   'schedule:unpause': c(['nightly'], { last: 3 }),
   'schedule:delete': c(['nightly', '--confirm'], { last: 4 }),
+  'backup-location:create': c(['made-bsl', '--provider', 'aws', '--bucket', 'b', '--config', 'region=eu-west-1'], {
+    writes: true,
+  }),
+  'backup-location:list': c([]),
+  'backup-location:get': c(['default']),
+  'backup-location:set': c(['made-bsl', '--access-mode', 'ReadOnly'], { last: 1 }),
+  'backup-location:delete': c(['made-bsl', '--confirm'], { last: 2 }),
+  'snapshot-location:create': c(['made-vsl', '--provider', 'aws', '--config', 'region=eu-west-1'], { writes: true }),
+  'snapshot-location:list': c([]),
+  'snapshot-location:get': c(['made-vsl']),
+  'snapshot-location:set': c(['made-vsl', '--credential', 'snap=cloud'], { last: 1 }),
   'dr:policy:apply': c((ctx) => ['-f', ctx.file('dr.yaml')], { writes: true }),
   'dr:policy:list': c([], { last: 1 }),
   'dr:status': c([], { last: 1, exit: -1 }),
@@ -412,7 +432,7 @@ describe('--json key style', () => {
     expect(Object.keys(CASES).filter((id) => !withJson.includes(id))).toEqual([]);
   });
 
-  it('prints camelCase keys only, and the same keys as before', { timeout: 300_000 }, async () => {
+  it('prints camelCase keys only, and the same keys as before', { timeout: 480_000 }, async () => {
     const run = async (id: string) => {
       const cs = CASES[id]!;
       const r = await env.oco([...id.split(':'), ...cs.args(ctx), '--json'], { timeoutMs: 60_000 });

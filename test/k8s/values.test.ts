@@ -19,6 +19,10 @@ describe('input checks (before anything reaches the cluster)', () => {
     for (const bad of ['3 days', '1d', 'h', '', '10', 'soon']) expect(parseGoDurationMs(bad), bad).toBeUndefined();
     expect(formatGoDurationMs(2_592_000_000)).toBe('720h0m0s');
     expect(formatGoDurationMs(5_430_000)).toBe('1h30m30s');
+    // Go leaves out leading zero units
+    expect(formatGoDurationMs(90_000)).toBe('1m30s');
+    expect(formatGoDurationMs(45_000)).toBe('45s');
+    expect(formatGoDurationMs(0)).toBe('0s');
   });
 
   it('cron as Velero (robfig/cron standard) accepts it', () => {

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { listFlag } from '../../core/cli/velero/list-flag.js';
 import { renderTable } from '../../core/cli/table.js';
 import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
 import { drStatus, type DrStatus } from '../../core/resilience/dr/status.js';
@@ -22,7 +23,7 @@ export default class DrStatusCommand extends VeleroCommand<DrStatus> {
   ];
   static override flags = {
     'fail-on-breach': Flags.boolean({ description: 'exit 4 when any policy is in breach' }),
-    policy: Flags.string({ description: 'only these policies', multiple: true }),
+    policy: listFlag('only these policies, comma-separated or repeated'),
     ...kubeFlags,
   };
 

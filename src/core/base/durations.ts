@@ -54,5 +54,7 @@ export function formatGoDurationMs(ms: number): string {
   const h = Math.floor(totalS / 3600);
   const m = Math.floor((totalS % 3600) / 60);
   const s = totalS % 60;
-  return `${h}h${m}m${s}s`;
+  // Go's time.Duration.String(): leading zero units are left out (2m0s, 45s, 36h0m0s)
+  if (h > 0) return `${h}h${m}m${s}s`;
+  return m > 0 ? `${m}m${s}s` : `${s}s`;
 }

@@ -9,11 +9,14 @@ import { summarize, waitForOutcome, type Outcome } from '../resilience/velero/ou
 import { finishJob, recordObjects } from '../resilience/velero/records.js';
 import { humanDuration } from '../resilience/velero/values.js';
 import { connectKube, loadClientModule } from '../resilience/k8s/client.js';
+import { normaliseBooleans, type FlagShape } from './velero/argv.js';
 
 /** Flags every command that talks to the cluster shares. */
 export const kubeFlags = {
   context: Flags.string({
-    description: 'kubeconfig context (default: kube.context, else the current context)',
+    description: 'kubeconfig context, also spelled --kubecontext (default: kube.context, else the current context)',
+    // velero's name for it
+    aliases: ['kubecontext'],
     helpGroup: 'KUBERNETES',
   }),
   kubeconfig: Flags.string({
@@ -55,6 +58,12 @@ export interface KubeFlagValues {
 
 /** An oco command that reads or writes Velero objects. */
 export abstract class VeleroCommand<T> extends OcoCommand<T> {
+  /** Velero's `--flag=true|false` becomes oclif's `--flag` / `--no-flag` before oclif parses (velero/argv.ts). */
+  protected override async init(): Promise<void> {
+    this.argv = normaliseBooleans(this.argv, (this.ctor.flags ?? {}) as Record<string, FlagShape>);
+    await super.init();
+  }
+
   protected async velero(flags: KubeFlagValues): Promise<VeleroClient> {
     // start loading the (large) client library while the configuration is read
     void loadClientModule();

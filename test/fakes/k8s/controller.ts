@@ -44,6 +44,8 @@ export class FakeVelero {
   private unsubscribe?: () => void;
   /** Log lines served for BackupLog / RestoreLog downloads, by object name. */
   readonly logs = new Map<string, string[]>();
+  /** Buckets the fake object storage does not have: a location pointing at one validates Unavailable. */
+  readonly missingBuckets = new Set<string>();
   /** Resource lists served for BackupResourceList downloads, by backup name. */
   readonly resourceLists = new Map<string, Record<string, string[]>>();
 
@@ -146,6 +148,9 @@ export class FakeVelero {
         case 'downloadrequests':
           this.later(5, () => this.download(name));
           break;
+        case 'backupstoragelocations':
+          if (!e.object.status?.phase) this.later(5, () => this.validateLocation(name));
+          break;
       }
     } else if (e.type === 'MODIFIED' && e.plural === 'schedules') {
       const o = e.object;
@@ -218,6 +223,26 @@ export class FakeVelero {
       });
     };
     next(0);
+  }
+
+  /** Velero's BSL controller: checks the bucket, records phase, time and (when it failed) the reason. */
+  private validateLocation(name: string): void {
+    this.kube.update('backupstoragelocations', this.namespace, name, (o) => {
+      const bucket = String(o.spec?.objectStorage?.bucket ?? '');
+      const missing = this.missingBuckets.has(bucket);
+      o.status = {
+        ...(o.status ?? {}),
+        phase: missing ? 'Unavailable' : 'Available',
+        lastValidationTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        ...(missing
+          ? {
+              message:
+                `BackupStorageLocation "${name}" is unavailable: rpc error: code = Unknown desc = NoSuchBucket: ` +
+                'The specified bucket does not exist',
+            }
+          : {}),
+      };
+    });
   }
 
   private validateSchedule(name: string): void {

@@ -1,18 +1,13 @@
 import { Flags, type Interfaces } from '@oclif/core';
+import { listFlag } from './list-flag.js';
 import { backupSpec, type BackupSpec } from '../../resilience/velero/builders.js';
 
 /** Flags of backup create / schedule create (the backup template), as velero names them. */
 export const backupSpecFlags = {
-  'include-namespaces': Flags.string({
-    description: 'namespaces to back up, comma-separated (default: all)',
-    multiple: true,
-  }),
-  'exclude-namespaces': Flags.string({ description: 'namespaces to leave out, comma-separated', multiple: true }),
-  'include-resources': Flags.string({
-    description: 'resources to back up, e.g. deployments,configmaps (default: all)',
-    multiple: true,
-  }),
-  'exclude-resources': Flags.string({ description: 'resources to leave out', multiple: true }),
+  'include-namespaces': listFlag('namespaces to back up, comma-separated (default: all)'),
+  'exclude-namespaces': listFlag('namespaces to leave out, comma-separated'),
+  'include-resources': listFlag('resources to back up, e.g. deployments,configmaps (default: all)'),
+  'exclude-resources': listFlag('resources to leave out'),
   selector: Flags.string({
     char: 'l',
     description: 'only objects matching this label selector, e.g. app=web,tier in (a,b)',
@@ -22,11 +17,11 @@ export const backupSpecFlags = {
     description: 'BackupStorageLocation to store it in (default: the default location)',
   }),
   'snapshot-volumes': Flags.boolean({
-    description: 'take volume snapshots (--no-snapshot-volumes to skip)',
+    description: 'take volume snapshots (--snapshot-volumes=false or --no-snapshot-volumes to skip)',
     allowNo: true,
   }),
   'default-volumes-to-fs-backup': Flags.boolean({
-    description: 'back up all pod volumes with file-system backup',
+    description: 'back up all pod volumes with file-system backup (=true|false, as in velero)',
     allowNo: true,
   }),
 };

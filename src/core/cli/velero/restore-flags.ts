@@ -1,4 +1,5 @@
 import { Flags, type Interfaces } from '@oclif/core';
+import { listFlag } from './list-flag.js';
 import { restoreSpec, type RestoreOptions, type RestoreSpec } from '../../resilience/velero/builders.js';
 
 /** Flags of restore create / restore plan, as velero restore create names them. */
@@ -7,16 +8,10 @@ export const restoreSpecFlags = {
   'from-schedule': Flags.string({
     description: "restore from this schedule's newest Completed backup (Velero picks it)",
   }),
-  'include-namespaces': Flags.string({
-    description: 'namespaces to restore, comma-separated (default: all in the backup)',
-    multiple: true,
-  }),
-  'exclude-namespaces': Flags.string({ description: 'namespaces not to restore', multiple: true }),
-  'include-resources': Flags.string({
-    description: 'resources to restore, e.g. deployments,configmaps',
-    multiple: true,
-  }),
-  'exclude-resources': Flags.string({ description: 'resources not to restore', multiple: true }),
+  'include-namespaces': listFlag('namespaces to restore, comma-separated (default: all in the backup)'),
+  'exclude-namespaces': listFlag('namespaces not to restore'),
+  'include-resources': listFlag('resources to restore, e.g. deployments,configmaps'),
+  'exclude-resources': listFlag('resources not to restore'),
   selector: Flags.string({ char: 'l', description: 'only objects matching this label selector' }),
   'namespace-mappings': Flags.string({ description: 'restore namespaces under other names: src1:dst1,src2:dst2' }),
   'existing-resource-policy': Flags.string({
@@ -24,7 +19,7 @@ export const restoreSpecFlags = {
     options: ['none', 'update'],
   }),
   'restore-volumes': Flags.boolean({
-    description: 'restore volumes from snapshots (--no-restore-volumes to skip)',
+    description: 'restore volumes from snapshots (--restore-volumes=false or --no-restore-volumes to skip)',
     allowNo: true,
   }),
 };

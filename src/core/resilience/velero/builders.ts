@@ -18,6 +18,9 @@ import {
   type LabelSelector,
 } from './values.js';
 
+// velero 1.18 matches namespace filters as wildcard patterns
+const WILD = { wildcards: true };
+
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'oco' } as const;
 
 /**
@@ -61,9 +64,9 @@ function resourceFilters(
 > {
   const f: ReturnType<typeof resourceFilters> = {};
   const inc = csv(o.includeNamespaces);
-  if (inc) f.includedNamespaces = inc.map((n) => requireNamespace(n, '--include-namespaces'));
+  if (inc) f.includedNamespaces = inc.map((n) => requireNamespace(n, '--include-namespaces', WILD));
   const exc = csv(o.excludeNamespaces);
-  if (exc) f.excludedNamespaces = exc.map((n) => requireNamespace(n, '--exclude-namespaces'));
+  if (exc) f.excludedNamespaces = exc.map((n) => requireNamespace(n, '--exclude-namespaces', WILD));
   const incR = csv(o.includeResources);
   if (incR) f.includedResources = incR;
   const excR = csv(o.excludeResources);

@@ -105,11 +105,18 @@ export function requireName(name: string, where: string, maxLength = 253): strin
   return name;
 }
 
-export function requireNamespace(ns: string, where: string): string {
-  if (ns !== '*' && (!DNS1123_LABEL.test(ns) || ns.length > 63)) {
-    throw new UsageError(`${where}: "${ns}" is not a valid namespace name`, {
+/**
+ * A namespace name or "*" (all); with `wildcards` (velero 1.18's --include/--exclude-namespaces) also a pattern
+ * such as app-* or team-?-db: a lowercase RFC 1123 label once each "*" or "?" stands for a letter.
+ */
+export function requireNamespace(ns: string, where: string, options: { wildcards?: boolean } = {}): string {
+  const asName = options.wildcards ? ns.replace(/[*?]/g, 'x') : ns;
+  if (ns !== '*' && (!DNS1123_LABEL.test(asName) || ns.length > 63)) {
+    throw new UsageError(`${where}: "${ns}" is not a valid namespace name or pattern`, {
       code: 'OCO_BAD_NAME',
-      hint: 'Namespaces are lowercase RFC 1123 labels (a-z, 0-9, "-"), at most 63 characters; "*" means all.',
+      hint:
+        'Namespaces are lowercase RFC 1123 labels (a-z, 0-9, "-"), at most 63 characters; "*" means all' +
+        (options.wildcards ? ', "*" and "?" inside a name are wildcards (app-*); separate several with commas.' : '.'),
     });
   }
   return ns;
