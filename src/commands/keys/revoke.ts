@@ -10,7 +10,7 @@ export default class KeysRevoke extends OcoCommand<VirtualKey> {
     '<%= config.bin %> keys revoke oco_AbCdEfGh --json',
   ];
   static override args = {
-    key: Args.string({ description: 'Key id (key_…) or prefix (oco_…, as "keys list" shows).', required: true }),
+    key: Args.string({ description: 'Key id (key_…), prefix (oco_…, as "keys list" shows) or name.', required: true }),
   };
 
   async run(): Promise<VirtualKey> {
