@@ -3,6 +3,8 @@ import type { OcoConfig } from '../core/base/config/resolve.js';
 import { OperationError, UsageError } from '../core/base/errors.js';
 import { privatizeOcoPaths } from '../core/base/config/private-files.js';
 import { KeyCache } from '../core/gateway/keys/cache.js';
+import { AllowListCache } from '../core/gateway/keys/entity-lists.js';
+import { keyAdminRoutes } from '../core/gateway/keys/admin-api.js';
 import { createDaemonLogger } from '../core/base/log/logger.js';
 import { loadPriceBook, type PriceBook } from '../core/gateway/pricing/book.js';
 import type { AdminRoute, AdmissionControl, SpendModule } from '../core/gateway/proxy/admission.js';
@@ -32,6 +34,8 @@ export interface RunningDaemon {
   logger: Logger;
   /** Metrics (when metrics.enabled) and readiness. */
   observability: Observability;
+  /** Team and org allow-lists in memory (refresh() reads them now). */
+  allowLists: AllowListCache;
   /** Graceful stop: drain, flush records, close everything. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -104,6 +108,8 @@ export async function startDaemon(
   const keys = new KeyCache(store);
   const routePolicies = new RoutePolicyCache(store, { logger });
   await routePolicies.start();
+  const allowLists = new AllowListCache(store, { logger });
+  await allowLists.start();
   const responseCache = openResponseCache(config, store, logger);
   const tracing = await startTracing(config, logger);
   const gateway = new Gateway({
@@ -113,6 +119,7 @@ export async function startDaemon(
     journal: journaling ? journal : undefined,
     prices: () => book,
     keys,
+    allowLists,
     logger,
     admission,
     adminRoutes: [
@@ -120,6 +127,7 @@ export async function startDaemon(
       ...routePolicyAdminRoutes(store),
       ...insightsAdminRoutes(config, store),
       ...reportAdminRoutes(store, REPORT_SOURCES),
+      ...keyAdminRoutes(store, { timezone: config.string('budget.timezone') ?? 'UTC' }),
     ],
     routePolicies,
     cache: responseCache.cache,
@@ -136,6 +144,7 @@ export async function startDaemon(
   } catch (err) {
     await observability.stop();
     routePolicies.close();
+    allowLists.close();
     await recorder.stop();
     journal.close();
     await responseCache.close();
@@ -195,6 +204,7 @@ export async function startDaemon(
       await jobs.stop();
       await observability.stop();
       routePolicies.close();
+      allowLists.close();
       await keys.close();
       await recorder.stop();
       journal.close();
@@ -210,7 +220,7 @@ export async function startDaemon(
       logger.info({ cut, written: stats.written, spilled: stats.spilled, served: gateway.served }, 'stopped');
       log.close();
     })());
-  return { gateway, state, recorder, store, logger, observability, stop };
+  return { gateway, state, recorder, store, logger, observability, allowLists, stop };
 }
 
 /**

@@ -64,6 +64,15 @@ const DATA_MAPS: Record<string, string[]> = {
   'snapshot-location:list': ['[].config'],
   'snapshot-location:get': ['config', 'spec.config'],
   'snapshot-location:set': ['config'],
+  // A key's metadata keys are its owner's labels.
+  'keys:create': ['metadata'],
+  'keys:list': ['[].metadata'],
+  'keys:get': ['metadata'],
+  'keys:update': ['metadata'],
+  'keys:rotate': ['metadata'],
+  'keys:block': ['metadata'],
+  'keys:unblock': ['metadata'],
+  'keys:revoke': ['metadata'],
 };
 
 interface Ctx {
@@ -114,8 +123,17 @@ const CASES: Record<string, Case> = {
   'limits:create': c(['--scope', 'agent', '--entity', 'bot', '--kind', 'rpm', '--limit', '60'], { writes: true }),
   'limits:list': c([]),
   'limits:delete': c(['--scope', 'team', '--entity', 'payments', '--kind', 'tpm'], { last: 1 }),
-  'keys:create': c(['--name', 'ci', '--team', 'payments'], { writes: true }),
+  'keys:create': c(
+    ['--name', 'ci', '--team', 'payments', '--models', 'gpt-4o-mini', '--metadata', 'owner=ana', '--budget', '5'],
+    { writes: true },
+  ),
   'keys:list': c([]),
+  'keys:get': c((ctx) => [ctx.keyId!]),
+  'keys:update': c((ctx) => [ctx.keyId!, '--rpm', '10', '--metadata', 'tier=gold']),
+  'keys:rotate': c((ctx) => [ctx.keyId!, '--grace', '1h']),
+  'keys:block': c((ctx) => [ctx.keyId!]),
+  'keys:unblock': c((ctx) => [ctx.keyId!]),
+  'keys:allow': c(['--team', 'payments', '--models', 'gpt-4o-mini,claude-haiku-*'], { writes: true }),
   'keys:revoke': c((ctx) => [ctx.keyId!], { last: 1 }),
   'pricing:get': c(['gpt-4o']),
   'pricing:list': c(['--provider', 'openai']),

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { money } from '../../src/core/base/money.js';
-import { createKey } from '../../src/core/gateway/keys/service.js';
+import { createKey } from '../../src/core/gateway/keys/lifecycle.js';
 import { enableCacheRule } from '../../src/core/gateway/optimize/enable-cache.js';
 import { summarize } from '../../src/core/gateway/usage/summary.js';
 import { settings } from '../optimize/helpers.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyCache } from '../../src/core/gateway/keys/cache.js';
-import { createKey, getKey, touchKeys } from '../../src/core/gateway/keys/service.js';
+import { createKey } from '../../src/core/gateway/keys/lifecycle.js';
+import { getKey, touchKeys } from '../../src/core/gateway/keys/service.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { startHarness } from './harness.js';
 

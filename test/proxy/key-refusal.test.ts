@@ -2,7 +2,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey, revokeKey } from '../../src/core/gateway/keys/service.js';
+import { createKey } from '../../src/core/gateway/keys/lifecycle.js';
+import { revokeKey } from '../../src/core/gateway/keys/service.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { startHarness, type Harness } from './harness.js';
 

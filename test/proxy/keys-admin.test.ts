@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey, listKeys, revokeKey } from '../../src/core/gateway/keys/service.js';
+import { createKey } from '../../src/core/gateway/keys/lifecycle.js';
+import { listKeys, revokeKey } from '../../src/core/gateway/keys/service.js';
 import { startHarness, waitFor, type Harness } from './harness.js';
 
 const PROXY_KEY = 'proxy-shared-secret-123';

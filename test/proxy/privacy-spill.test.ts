@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey } from '../../src/core/gateway/keys/service.js';
+import { createKey } from '../../src/core/gateway/keys/lifecycle.js';
 import { createTestDatabase, pgAvailable, type TestDatabase } from '../helpers/services.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';
 import { startHarness, waitFor, type Harness } from './harness.js';

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey, revokeKey } from '../../src/core/gateway/keys/service.js';
+import { createKey } from '../../src/core/gateway/keys/lifecycle.js';
+import { revokeKey } from '../../src/core/gateway/keys/service.js';
 import { PriceBook } from '../../src/core/gateway/pricing/book.js';
 import { listedProviders, listModels } from '../../src/core/gateway/proxy/unified.js';
 import { RoutePolicyCache, setRoutePolicy } from '../../src/core/gateway/routing/policies.js';

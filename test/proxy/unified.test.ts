@@ -1,6 +1,6 @@
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey } from '../../src/core/gateway/keys/service.js';
+import { createKey } from '../../src/core/gateway/keys/lifecycle.js';
 import { startHarness, type Harness } from './harness.js';
 
 const ADMIN_KEY = 'admin-key-for-unified-0123456789';

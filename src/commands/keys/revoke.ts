@@ -3,13 +3,14 @@ import { OcoCommand } from '../../core/cli/base-command.js';
 import { revokeKey, type VirtualKey } from '../../core/gateway/keys/service.js';
 
 export default class KeysRevoke extends OcoCommand<VirtualKey> {
-  static override summary = 'Revoke a virtual key by id or prefix; the gateway refuses it within seconds.';
+  static override summary =
+    'Revoke a virtual key by id, prefix or name (final; see "keys block" for reversible); refused within seconds.';
   static override examples = [
     '<%= config.bin %> keys revoke key_0123456789abcdef',
     '<%= config.bin %> keys revoke oco_AbCdEfGh --json',
   ];
   static override args = {
-    key: Args.string({ description: 'Key id (key_…) or prefix (oco_…, as "keys list" shows).', required: true }),
+    key: Args.string({ description: 'Key id (key_…), prefix (oco_…, as "keys list" shows) or name.', required: true }),
   };
 
   async run(): Promise<VirtualKey> {

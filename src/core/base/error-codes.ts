@@ -92,6 +92,11 @@ export const ERROR_CODES = {
   OCO_NO_LOGS_YET: { ...O, meaning: 'the object has not started: no logs yet' },
   // keys, prices, spend controls
   OCO_KEY_NOT_FOUND: { ...N, meaning: 'no virtual key with that id' },
+  OCO_KEY_INVALID: {
+    ...U,
+    meaning: 'a virtual key or allow-list value that is not valid (pattern, provider, metadata, grace, expiry)',
+  },
+  OCO_KEY_STATE: { ...U, meaning: 'the key cannot do that in its state (a revoked key is never changed again)' },
   OCO_PRICE_NOT_FOUND: { ...N, meaning: 'no price for that provider and model' },
   OCO_BUDGET_NOT_FOUND: { ...N, meaning: 'no budget matches' },
   OCO_BUDGET_EXISTS: { ...U, meaning: 'a budget for that scope, entity and period exists already' },

@@ -1,14 +1,17 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { NotFoundError, UsageError } from '../../base/errors.js';
-import type { Store } from '../../base/store/types.js';
+import type { Queryable, Store } from '../../base/store/types.js';
 
 /**
  * Virtual keys: `oco_` + 32 random bytes (base64url). Only the SHA-256 hash and a
  * short prefix are stored; the prefix finds candidate rows through an index, the
- * hash is compared in constant time. The key itself is shown once, at creation.
+ * hash is compared in constant time. The key itself is shown once, at creation
+ * (and at each rotation, for the new secret).
  */
 export const KEY_PREFIX = 'oco_';
-const PREFIX_LENGTH = KEY_PREFIX.length + 8;
+export const PREFIX_LENGTH = KEY_PREFIX.length + 8;
+
+export type KeyStatus = 'active' | 'blocked' | 'revoked' | 'expired';
 
 export type VirtualKey = {
   id: string;
@@ -18,22 +21,23 @@ export type VirtualKey = {
   teamId: string | null;
   agentId: string | null;
   userId: string | null;
+  /** Model patterns the key may call (`*` any characters); null: no restriction of its own. */
+  allowedModels: string[] | null;
+  /** Providers the key may call; null: no restriction of its own. */
+  allowedProviders: string[] | null;
+  /** Free-form labels (`--metadata k=v`), shown in lists; never secrets. */
+  metadata: Record<string, string>;
   createdAt: string;
+  updatedAt: string | null;
   expiresAt: string | null;
   revokedAt: string | null;
+  blockedAt: string | null;
+  /** The secret a rotation replaced is accepted until then (null: none, or its grace has ended). */
+  previousValidUntil: string | null;
   /** Written by the daemon at most every 30 s, so it is "last used around then". */
   lastUsedAt: string | null;
-  status: 'active' | 'revoked' | 'expired';
+  status: KeyStatus;
 };
-
-export interface CreateKeyInput {
-  name: string;
-  orgId?: string;
-  teamId?: string;
-  agentId?: string;
-  userId?: string;
-  expiresAt?: Date;
-}
 
 /** Well formed: the prefix and enough characters to look a row up by its stored prefix. */
 export function isVirtualKey(value: string | undefined): value is string {
@@ -53,38 +57,24 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-export async function createKey(store: Store, input: CreateKeyInput): Promise<{ key: string; record: VirtualKey }> {
-  if (!input.name.trim())
-    throw new UsageError('--name must not be empty', { hint: 'Give the key a name, e.g. --name ci-bot.' });
-  if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
-    throw new UsageError('--expires is in the past', { hint: 'Give a future date or a duration such as 30d.' });
+/** A new secret and the columns that store it. */
+export function newSecret(): { key: string; prefix: string; hash: string } {
   const key = KEY_PREFIX + randomBytes(32).toString('base64url');
-  const id = `key_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  const now = new Date().toISOString();
-  await store.run(
-    `INSERT INTO api_keys (id, name, prefix, key_hash, org_id, team_id, agent_id, user_id, created_at, expires_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-    [
-      id,
-      input.name,
-      key.slice(0, PREFIX_LENGTH),
-      hashKey(key),
-      input.orgId ?? null,
-      input.teamId ?? null,
-      input.agentId ?? null,
-      input.userId ?? null,
-      now,
-      input.expiresAt?.toISOString() ?? null,
-    ],
-  );
-  return { key, record: (await getKey(store, id))! };
+  return { key, prefix: key.slice(0, PREFIX_LENGTH), hash: hashKey(key) };
 }
 
-const COLUMNS =
-  'id, name, prefix, org_id, team_id, agent_id, user_id, created_at, expires_at, revoked_at, last_used_at';
+export function newKeyId(): string {
+  return `key_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+}
+
+export const COLUMNS =
+  'id, name, prefix, org_id, team_id, agent_id, user_id, created_at, updated_at, expires_at, revoked_at, ' +
+  'blocked_at, last_used_at, allowed_models, allowed_providers, metadata, previous_valid_until';
+
+type Ts = string | Date | null;
 
 /** An api_keys row as the drivers return it: timestamps are text (SQLite) or Date (PostgreSQL). */
-type KeyRow = {
+export type KeyRow = {
   id: string;
   name: string;
   prefix: string;
@@ -93,16 +83,37 @@ type KeyRow = {
   agent_id: string | null;
   user_id: string | null;
   created_at: string | Date;
-  expires_at: string | Date | null;
-  revoked_at: string | Date | null;
-  last_used_at: string | Date | null;
+  updated_at: Ts;
+  expires_at: Ts;
+  revoked_at: Ts;
+  blocked_at: Ts;
+  last_used_at: Ts;
+  allowed_models: string | null;
+  allowed_providers: string | null;
+  metadata: string | null;
+  previous_valid_until: Ts;
 };
 
-function toKey(r: KeyRow, now = Date.now()): VirtualKey {
-  const iso = (v: string | Date | null | undefined) =>
-    v === null || v === undefined ? null : new Date(v).toISOString();
+const iso = (v: Ts | undefined) => (v === null || v === undefined ? null : new Date(v).toISOString());
+
+function jsonList(v: string | null): string[] | null {
+  if (v === null || v === undefined) return null;
+  const parsed = JSON.parse(v) as unknown;
+  return Array.isArray(parsed) ? parsed.map(String) : null;
+}
+
+function statusOf(revokedAt: string | null, blockedAt: string | null, expiresAt: string | null, now: number) {
+  if (revokedAt) return 'revoked';
+  if (expiresAt && Date.parse(expiresAt) <= now) return 'expired';
+  if (blockedAt) return 'blocked';
+  return 'active';
+}
+
+export function toKey(r: KeyRow, now = Date.now()): VirtualKey {
   const expiresAt = iso(r.expires_at);
   const revokedAt = iso(r.revoked_at);
+  const blockedAt = iso(r.blocked_at);
+  const previous = iso(r.previous_valid_until);
   return {
     id: r.id,
     name: r.name,
@@ -111,69 +122,122 @@ function toKey(r: KeyRow, now = Date.now()): VirtualKey {
     teamId: r.team_id ?? null,
     agentId: r.agent_id ?? null,
     userId: r.user_id ?? null,
+    allowedModels: jsonList(r.allowed_models),
+    allowedProviders: jsonList(r.allowed_providers),
+    metadata: r.metadata ? (JSON.parse(r.metadata) as Record<string, string>) : {},
     createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at),
     expiresAt,
     revokedAt,
+    blockedAt,
+    previousValidUntil: previous && Date.parse(previous) > now ? previous : null,
     lastUsedAt: iso(r.last_used_at),
-    status: revokedAt ? 'revoked' : expiresAt && Date.parse(expiresAt) <= now ? 'expired' : 'active',
+    status: statusOf(revokedAt, blockedAt, expiresAt, now),
   };
 }
 
-export async function getKey(store: Store, id: string): Promise<VirtualKey | undefined> {
-  const r = await store.get<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
+export async function getKey(q: Queryable, id: string): Promise<VirtualKey | undefined> {
+  const r = await q.get<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
   return r ? toKey(r) : undefined;
 }
 
-export async function listKeys(store: Store): Promise<VirtualKey[]> {
+export async function listKeys(store: Queryable): Promise<VirtualKey[]> {
   const rows = await store.all<KeyRow>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`);
   return rows.map((r) => toKey(r));
 }
 
-/** Revokes by id or prefix; revoking twice is not an error (the first revocation time stays). */
-export async function revokeKey(store: Store, idOrPrefix: string): Promise<VirtualKey> {
-  const rows = await store.all<{ id: string }>('SELECT id FROM api_keys WHERE id = $1 OR prefix = $1', [idOrPrefix]);
+/**
+ * A key named by id, prefix (as `oco keys list` shows it) or name; never by the key itself, which
+ * is refused without repeating it. Unknown → OCO_KEY_NOT_FOUND (exit 1); a prefix or name that
+ * several keys share → exit 2, naming their ids.
+ */
+export async function findKey(q: Queryable, ref: string): Promise<VirtualKey> {
+  if (isVirtualKey(ref))
+    throw new UsageError("give the key's id (key_…), prefix or name, not the key itself", {
+      code: 'OCO_KEY_INVALID',
+      hint: 'See "oco keys list" for ids, prefixes and names.',
+    });
+  const rows = await q.all<KeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1 OR prefix = $1 OR name = $1`, [ref]);
+  const byId = rows.find((r) => r.id === ref);
+  if (byId) return toKey(byId);
   if (rows.length === 0)
-    throw new NotFoundError(`no virtual key with id or prefix "${idOrPrefix}"`, {
+    throw new NotFoundError(`no virtual key with id, prefix or name "${ref}"`, {
       code: 'OCO_KEY_NOT_FOUND',
       hint: 'List the keys with "oco keys list".',
     });
   if (rows.length > 1)
-    throw new UsageError(`prefix "${idOrPrefix}" matches ${rows.length} keys`, {
-      hint: 'Revoke by id (see "oco keys list").',
+    throw new UsageError(`"${ref}" matches ${rows.length} keys (${rows.map((r) => r.id).join(', ')})`, {
+      hint: 'Name the key by its id (see "oco keys list").',
     });
-  await store.run('UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [
-    rows[0]!.id,
-    new Date().toISOString(),
+  return toKey(rows[0]!);
+}
+
+/** Revokes by id, prefix or name; revoking twice is not an error (the first revocation time stays). Final. */
+export async function revokeKey(store: Store, ref: string): Promise<VirtualKey> {
+  const k = await findKey(store, ref);
+  const now = new Date().toISOString();
+  await store.run('UPDATE api_keys SET revoked_at = $2, updated_at = $2 WHERE id = $1 AND revoked_at IS NULL', [
+    k.id,
+    now,
   ]);
-  return (await getKey(store, rows[0]!.id))!;
+  return (await getKey(store, k.id))!;
 }
 
 /**
  * Compared against when no stored hash is a candidate, so a malformed or unknown key costs the same hash and compare.
  */
-const NO_CANDIDATE: Array<{ key_hash: string }> = [{ key_hash: randomBytes(32).toString('hex') }];
+const DUMMY_HASH = randomBytes(32).toString('hex');
+
+/** What a presented key resolves to: the key, and when the secret presented stops being accepted (a rotated one). */
+export interface Verified {
+  key: VirtualKey;
+  /** Epoch ms the presented (rotated-out) secret is refused from; undefined for the current secret. */
+  graceEndsAt?: number;
+}
 
 /**
- * Looks a presented key up; undefined unless it exists, is not revoked and not expired.
- * Every reason for undefined does the same work after the lookup by prefix: one hash, a
- * constant-time compare with every candidate (a dummy one when there is none), no early exit.
+ * Looks a presented key up; undefined unless it is the key's current secret, or the secret a rotation
+ * replaced while its grace lasts, and the key is active (not revoked, blocked or expired). Every reason
+ * for undefined does the same work after the lookup by prefix: one hash, a constant-time compare with
+ * both hashes of every candidate (a dummy one when there is none), no early exit.
  */
-export async function verifyKey(store: Store, presented: string): Promise<VirtualKey | undefined> {
+export async function verifyPresented(
+  store: Queryable,
+  presented: string,
+  now = Date.now(),
+): Promise<Verified | undefined> {
   const want = Buffer.from(hashKey(presented), 'hex');
   const rows = isVirtualKey(presented)
-    ? await store.all<KeyRow & { key_hash: string }>(`SELECT ${COLUMNS}, key_hash FROM api_keys WHERE prefix = $1`, [
-        presented.slice(0, PREFIX_LENGTH),
-      ])
+    ? await store.all<KeyRow & { key_hash: string; previous_key_hash: string | null }>(
+        `SELECT ${COLUMNS}, key_hash, previous_key_hash FROM api_keys WHERE prefix = $1 OR previous_prefix = $1`,
+        [presented.slice(0, PREFIX_LENGTH)],
+      )
     : [];
-  let match: (KeyRow & { key_hash: string }) | undefined;
-  for (const [i, r] of (rows.length > 0 ? rows : NO_CANDIDATE).entries()) {
-    const have = Buffer.from(String(r.key_hash), 'hex');
-    const same = have.length === want.length && timingSafeEqual(have, want);
-    if (same && rows.length > 0) match ??= rows[i];
+  const same = (hex: string | null) => {
+    const have = Buffer.from(hex ?? DUMMY_HASH, 'hex');
+    return have.length === want.length && timingSafeEqual(have, want) && hex !== null;
+  };
+  let found: Verified | undefined;
+  for (const r of rows.length > 0 ? rows : [{ key_hash: DUMMY_HASH, previous_key_hash: null }]) {
+    const current = same(r.key_hash) && rows.length > 0;
+    const previous = same(r.previous_key_hash);
+    if (found || (!current && !previous)) continue;
+    const row = r as KeyRow;
+    const graceEndsAt = current ? undefined : row.previous_valid_until ? Date.parse(iso(row.previous_valid_until)!) : 0;
+    found = { key: toKey(row, now), graceEndsAt };
   }
-  if (!match) return undefined;
-  const k = toKey(match);
-  return k.status === 'active' ? k : undefined;
+  if (!found || found.key.status !== 'active') return undefined;
+  if (found.graceEndsAt !== undefined && found.graceEndsAt <= now) return undefined;
+  return found;
+}
+
+/** The key a presented secret resolves to (see verifyPresented). */
+export async function verifyKey(
+  store: Queryable,
+  presented: string,
+  now = Date.now(),
+): Promise<VirtualKey | undefined> {
+  return (await verifyPresented(store, presented, now))?.key;
 }
 
 /** Records when keys were last used; only ever moves forward (several daemons may write). */

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Pool, request } from 'undici';
 import type { KeyCache } from '../keys/cache.js';
+import { notAllowedBody, permits, refusedBy, type ScopedAllowList } from '../keys/allow.js';
+import type { AllowListLookup } from '../keys/entity-lists.js';
 import { looksLikeVirtualKey, type VirtualKey } from '../keys/service.js';
 import type { PriceBook } from '../pricing/book.js';
 import type { Store } from '../../base/store/types.js';
@@ -78,6 +80,8 @@ export interface GatewayDeps {
   journal?: CallJournal;
   prices: () => PriceBook;
   keys: KeyCache;
+  /** Team and org allow-lists, kept in memory by the daemon (`AllowListCache`); keys carry their own. */
+  allowLists?: AllowListLookup;
   logger: Logger;
   admission?: AdmissionControl[];
   adminRoutes?: AdminRoute[];
@@ -186,6 +190,15 @@ function newCall(
 function routeSubject(req: IncomingMessage, auth: Auth): { keyId?: string; teamId?: string } {
   const attr = resolveAttribution(req.headers, auth.key, undefined);
   return { keyId: auth.key?.id, teamId: attr.ok ? attr.value.teamId : undefined };
+}
+
+/** What an attempt is priced and allowed under: a registered upstream's NAME, else the built-in provider. */
+function attemptProvider(a: Attempt): string {
+  return a.unified.upstream.upstream ?? a.provider;
+}
+
+function keyList(key: VirtualKey): ScopedAllowList {
+  return { scope: 'key', name: key.name, models: key.allowedModels, providers: key.allowedProviders };
 }
 
 /** Where a proxied URL goes. */
@@ -560,6 +573,17 @@ export class Gateway {
     const info = adapter.requestInfo(t.endpoint, json);
     const attr = resolveAttribution(req.headers, auth.key, info.user);
     if (!attr.ok) return void sendError(res, 400, 'invalid_request', attr.message, id);
+    // Before admission and before any upstream byte: a model outside the allow-lists reaches no provider.
+    const lists = this.listsFor(auth.key, attr);
+    if (lists.length > 0) {
+      // A GET/HEAD that names no model (listing models, reading a file) is checked on its provider only; any other
+      // call that names none is refused under a model list: the empty name matches no pattern.
+      const bodyless = info.model === 'unknown' && (req.method === 'GET' || req.method === 'HEAD');
+      const by = bodyless
+        ? lists.find((l) => l.providers && !l.providers.includes(adapter.name))
+        : refusedBy(lists, adapter.name, info.model === 'unknown' ? '' : info.model);
+      if (by) return void sendJson(res, 403, notAllowedBody(by, adapter.name, info.model, id), { 'x-request-id': id });
+    }
     const chars = json === undefined ? body.length : requestTextChars(json);
     const call = newCall(id, start, adapter.name, t.endpoint, info, attr.value, chars);
     if (this.deps.tracer) call.trace = this.deps.tracer.call(req, call);
@@ -671,13 +695,30 @@ export class Gateway {
           configured: this.modelProviders,
         });
       }
-      const json = routed ? routed.request : client.json;
       const requested = obj(client.json)?.model as string;
       const keys = this.deps.settings.providerKeys;
-      attempts = await this.fallbacks.plan(kind, json, req.headers['x-oco-fallbacks'], requested, {
-        keyFor: (p) => !!keys[p],
-        upstreams: this.directory.routable,
-      });
+      const plan = (json: unknown) =>
+        this.fallbacks.plan(kind, json, req.headers['x-oco-fallbacks'], requested, {
+          keyFor: (p) => !!keys[p],
+          upstreams: this.directory.routable,
+        });
+      attempts = await plan(routed ? routed.request : client.json);
+      const lists = this.listsFor(client.auth.key, resolveAttribution(req.headers, client.auth.key, undefined));
+      if (lists.length > 0) {
+        // Routing never picks a model outside the lists: the requested model is called instead.
+        if (routed?.route && refusedBy(lists, attemptProvider(attempts[0]!), attempts[0]!.model)) {
+          routed = undefined;
+          attempts = await plan(client.json);
+        }
+        const first = attempts[0]!;
+        const by = refusedBy(lists, attemptProvider(first), first.model);
+        if (by)
+          return void sendJson(res, 403, notAllowedBody(by, attemptProvider(first), first.model, id), {
+            'x-request-id': id,
+          });
+        // A fallback outside the lists is skipped.
+        attempts = attempts.filter((a) => lists.every((l) => permits(l, attemptProvider(a), a.model)));
+      }
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
       return void sendJson(res, 400, err.toOpenAIError(), { 'x-request-id': id });
@@ -914,6 +955,14 @@ export class Gateway {
           code: 'model_not_found',
         };
     sendJson(res, missing ? 503 : 404, { error }, { 'x-request-id': id });
+  }
+
+  /** The allow-lists a call must pass (its key's, its team's, its org's); none when nothing restricts it. */
+  private listsFor(key: VirtualKey | undefined, attr: ReturnType<typeof resolveAttribution>): ScopedAllowList[] {
+    if (!this.deps.allowLists) return key && (key.allowedModels || key.allowedProviders) ? [keyList(key)] : [];
+    // An attribution header the call is refused for right after names no team or org: the key's list still applies.
+    if (!attr.ok) return key && (key.allowedModels || key.allowedProviders) ? [keyList(key)] : [];
+    return this.deps.allowLists.listsFor(key, attr.value);
   }
 
   /** Readiness as the daemon defines it, else the store alone. */

@@ -124,8 +124,13 @@ function budgetParams(f: BudgetFields): SqlParam[] {
 }
 
 export async function insertBudget(store: Store, f: BudgetFields, now = new Date()): Promise<Budget> {
+  return store.transaction((tx) => insertBudgetIn(tx, f, now));
+}
+
+/** insertBudget inside a transaction the caller holds (a key created with its budget: one transaction). */
+export async function insertBudgetIn(tx: Queryable, f: BudgetFields, now = new Date()): Promise<Budget> {
   const id = `bud_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  return store.transaction(async (tx) => {
+  {
     const clash = (await listBudgets(tx, { scope: f.scope, entityId: f.entityId })).find(
       (b) => b.provider === f.provider && b.model === f.model,
     );
@@ -146,10 +151,10 @@ export async function insertBudget(store: Store, f: BudgetFields, now = new Date
       [...budgetParams(f), id, now],
     );
     return findBudget(tx, { id });
-  });
+  }
 }
 
-export async function updateBudget(store: Store, id: string, f: BudgetFields, now = new Date()): Promise<Budget> {
+export async function updateBudget(store: Queryable, id: string, f: BudgetFields, now = new Date()): Promise<Budget> {
   await store.run(
     `UPDATE budgets SET name = $1, scope = $2, entity_id = $3, provider = $4, model = $5, limit_usd = $6, period = $7,
        rolling_seconds = $8, timezone = $9, hard = $10, alert_thresholds = $11, webhook_url = $12, updated_at = $14
@@ -209,7 +214,7 @@ export async function listRateLimits(q: Queryable): Promise<RateLimit[]> {
 
 /** Creates a rate limit, or replaces the value of the one with the same scope, entity and kind. */
 export async function upsertRateLimit(
-  store: Store,
+  store: Queryable,
   l: Omit<RateLimit, 'id' | 'createdAt'>,
   now = new Date(),
 ): Promise<RateLimit> {
