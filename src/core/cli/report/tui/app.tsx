@@ -360,7 +360,7 @@ export function ReportApp(props: ReportAppProps) {
           color={props.color}
         />
       ) : (
-        <Box height={bodyHeight}>
+        <Box height={bodyHeight} flexShrink={0}>
           <Styled color={props.color} dim>
             {current ? `${TITLES[view]}: not recorded by this installation.` : 'Loading…'}
           </Styled>

@@ -26,7 +26,7 @@ export function Help(props: { width: number; height: number; color: boolean; ref
       : 'Live refresh is off.',
   ];
   return (
-    <Box flexDirection="column" height={props.height}>
+    <Box flexDirection="column" height={props.height} flexShrink={0}>
       <Styled color={props.color} bold>
         Keys
       </Styled>

@@ -51,7 +51,7 @@ export function ScreenView(props: {
     </Styled>
   );
   return (
-    <Box flexDirection="column" height={props.height}>
+    <Box flexDirection="column" height={props.height} flexShrink={0}>
       <Styled color={color} bold>
         {truncate(screen.title, width)}
       </Styled>
