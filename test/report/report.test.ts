@@ -278,6 +278,8 @@ describe.each(BACKENDS)('oco report ($name)', (backend) => {
         [['--by', 'team'], '--by needs --view llm or --view cloud'],
         [['--since', '7d', '--from', FROM], '--since cannot be combined'],
         [['--view', 'nope'], '--view'],
+        [['--refresh', 'soon'], '--refresh: Expected an integer'],
+        [['--refresh=5000'], '--refresh: Expected an integer less than or equal to 3600'],
       ] as const) {
         const r = await oco('report', ...args);
         expect(r.code, args.join(' ')).toBe(2);

@@ -36,7 +36,7 @@ describe.skipIf(!tmuxThere && !process.env.CI)(
       while (Date.now() < deadline) {
         last = screen();
         if (last.includes(text)) {
-          console.log(`--- ${what} (80×24) ---\n${last.trimEnd()}\n`);
+          console.log(`--- ${what} ---\n${last.trimEnd()}\n`);
           return last;
         }
         await new Promise((r) => setTimeout(r, 100));
@@ -68,6 +68,12 @@ describe.skipIf(!tmuxThere && !process.env.CI)(
       expect(first).toContain('? help  q quit');
       for (const line of first.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
 
+      // a larger window: laid out again, with the trend column the 80 columns had no room for
+      expect(first).not.toMatch(/\btrend\b/);
+      tmux('resize-window', '-t', 'report', '-x', '120', '-y', '40');
+      await until(' trend', 'resized to 120×40');
+      tmux('resize-window', '-t', 'report', '-x', '80', '-y', '24');
+      await until('LLM spend by team', 'back to 80×24');
       tmux('send-keys', '-t', 'report', '2');
       await until('Cloud costs by provider', 'cloud view');
       tmux('send-keys', '-t', 'report', '1');

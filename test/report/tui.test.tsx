@@ -364,6 +364,19 @@ describe('the interactive report', () => {
     });
   });
 
+  it('shows a failed read on the status line and keeps running', async () => {
+    const failing: ReportFeed = {
+      ...feed,
+      view: async () => {
+        throw new Error('database is locked');
+      },
+    };
+    const m = mount({ feed: failing });
+    await has(m, 'Error: database is locked');
+    m.stdin.write('?');
+    await has(m, 'Keys');
+  });
+
   it('re-reads the screen on its interval, one read at a time', async () => {
     let reads = 0;
     let inFlight = 0;
