@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { buildReport, recentRequests } from '../core/base/report/build.js';
+import { buildReport, drillLevel, recentRequests } from '../core/base/report/build.js';
 import { compareWith, readSavedReport } from '../core/base/report/compare.js';
 import {
   REPORT_FORMAT,
@@ -87,6 +87,9 @@ export default class ReportCommand extends OcoCommand<Report | RecentPage> {
       throw new UsageError('--by needs --view llm or --view cloud (each view has its own dimensions)', {
         details: { flag: 'by' },
       });
+    // a bad --by or --where is a usage error (exit 2) before anything opens, the interactive view included
+    const spendSource = spendView ? REPORT_SOURCES[views[0] as 'llm' | 'cloud'] : undefined;
+    if (spendSource) drillLevel(spendSource, flags.by, path);
     const compareText = flags['compare-to'];
     const compare = compareText === undefined ? undefined : comparePeriod(compareText, period);
     const store = await this.store();

@@ -90,6 +90,29 @@ describe.skipIf(!tmuxThere && !process.env.CI)(
       expect(after).not.toContain('LLM spend by team');
     });
 
+    it('refuses a bad --by on a terminal too, with exit 2, before drawing anything', async () => {
+      tmux(
+        'new-session',
+        '-d',
+        '-x',
+        '80',
+        '-y',
+        '24',
+        '-s',
+        'bad',
+        `cd '${ROOT}' && '${process.execPath}' '${BIN}' report --view llm --by region; echo "oco exited $?"; sleep 60`,
+      );
+      const deadline = Date.now() + 20_000;
+      let s = '';
+      while (Date.now() < deadline && !s.includes('oco exited')) {
+        await new Promise((r) => setTimeout(r, 100));
+        s = tmux('capture-pane', '-p', '-t', 'bad');
+      }
+      console.log(`--- a bad --by ---\n${s.trimEnd()}\n`);
+      expect(s).toContain('--by must be one of');
+      expect(s).toContain('oco exited 2');
+    });
+
     it('draws without a single escape sequence under NO_COLOR, and in colour without it', async () => {
       const start = (name: string, env: string) =>
         tmux(
