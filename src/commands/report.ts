@@ -1,12 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { buildReport, recentRequests } from '../core/base/report/build.js';
+import { buildReport, drillLevel, recentRequests } from '../core/base/report/build.js';
 import { compareWith, readSavedReport } from '../core/base/report/compare.js';
-import { VIEWS, type DrillStep, type RecentPage, type Report, type View } from '../core/base/report/model.js';
-import { comparePeriod, parsePeriod } from '../core/base/report/period.js';
+import {
+  REPORT_FORMAT,
+  VIEWS,
+  type DrillStep,
+  type RecentPage,
+  type Report,
+  type View,
+} from '../core/base/report/model.js';
+import { comparePeriod, parsePeriod, previousPeriod } from '../core/base/report/period.js';
 import { UsageError } from '../core/base/errors.js';
 import { OcoCommand } from '../core/cli/base-command.js';
-import { runInteractiveReport } from '../core/cli/report/interactive.js';
+import { setRecommendationStatus } from '../core/base/recommend/service.js';
+import { canRunInteractive, runInteractiveReport } from '../core/cli/report/interactive.js';
 import { renderCsv, renderMarkdown, renderText } from '../core/cli/report/render.js';
 import { REPORT_SOURCES } from '../daemon/report-sources.js';
 import { renderTable } from '../core/cli/table.js';
@@ -19,9 +27,15 @@ export default class ReportCommand extends OcoCommand<Report | RecentPage> {
     'amount is compared with the previous period of equal length, another period or a saved report ' +
     '(--compare-to). --json, --csv and --markdown print the same numbers; --markdown is a PR or issue ' +
     'comment. Drill down with --where: LLM spend team > agent > model > the calls themselves (--recent, ' +
-    'paged with --cursor); cloud costs provider > service > account > resource.';
+    'paged with --cursor); cloud costs provider > service > account > resource. On a terminal, without a ' +
+    'format flag or --output, the report is interactive: views on keys 1-6, arrows or j/k to move, enter to ' +
+    'drill down, esc to go back, / to filter, p for the period, e to export CSV and Markdown, a/d to accept or ' +
+    'dismiss a recommendation, ? for help, q to quit; it re-reads every --refresh seconds. Without a terminal ' +
+    '(pipes, CI) it prints the text report and never prompts.';
   static override examples = [
     '<%= config.bin %> report',
+    '<%= config.bin %> report --view cloud --since 7d --refresh 10',
+    '<%= config.bin %> report | less',
     '<%= config.bin %> report --view llm --by agent --since 7d',
     '<%= config.bin %> report --view llm --where team=payments --where agent=bot',
     '<%= config.bin %> report --view llm --where team=payments --recent --limit 50',
@@ -53,6 +67,12 @@ export default class ReportCommand extends OcoCommand<Report | RecentPage> {
     csv: Flags.boolean({ summary: 'Print CSV (view, section, key, field, value).', exclusive: ['json', 'markdown'] }),
     markdown: Flags.boolean({ summary: 'Print Markdown (a PR or issue comment).', exclusive: ['json', 'csv'] }),
     output: Flags.string({ summary: 'Write the report to this file instead of standard output.' }),
+    refresh: Flags.integer({
+      summary: 'Interactive report: seconds between re-reads while the daemon records (0: never).',
+      default: 5,
+      min: 0,
+      max: 3600,
+    }),
   };
 
   async run(): Promise<Report | RecentPage> {
@@ -67,6 +87,9 @@ export default class ReportCommand extends OcoCommand<Report | RecentPage> {
       throw new UsageError('--by needs --view llm or --view cloud (each view has its own dimensions)', {
         details: { flag: 'by' },
       });
+    // a bad --by or --where is a usage error (exit 2) before anything opens, the interactive view included
+    const spendSource = spendView ? REPORT_SOURCES[views[0] as 'llm' | 'cloud'] : undefined;
+    if (spendSource) drillLevel(spendSource, flags.by, path);
     const compareText = flags['compare-to'];
     const compare = compareText === undefined ? undefined : comparePeriod(compareText, period);
     const store = await this.store();
@@ -83,10 +106,28 @@ export default class ReportCommand extends OcoCommand<Report | RecentPage> {
     const options = { period, compare, views, by: flags.by, path };
     const baseline = compareText !== undefined && !compare ? readSavedReport(compareText) : undefined;
     const interactive =
-      process.stdout.isTTY && !this.jsonEnabled() && !flags.csv && !flags.markdown && !flags.output && !baseline;
+      canRunInteractive() && !this.jsonEnabled() && !flags.csv && !flags.markdown && !flags.output && !baseline;
+    if (
+      interactive &&
+      (await runInteractiveReport({
+        store,
+        sources: REPORT_SOURCES,
+        options,
+        setRecommendation: (id, status) => setRecommendationStatus(store, id, status, 'from oco report'),
+        refreshSeconds: flags.refresh,
+        exportDir: process.cwd(),
+      }))
+    )
+      // nothing is printed after the interactive report (and --json, which would print this, never gets here)
+      return {
+        format: REPORT_FORMAT,
+        generatedAt: new Date().toISOString(),
+        period,
+        comparison: { kind: compare ? 'period' : 'previous', period: compare ?? previousPeriod(period), file: null },
+        views: {},
+      };
     let report = await buildReport(store, REPORT_SOURCES, options);
     if (baseline) report = compareWith(report, baseline, compareText!);
-    if (interactive && (await runInteractiveReport({ store, sources: REPORT_SOURCES, options }))) return report;
     const text = this.jsonEnabled()
       ? `${JSON.stringify(report, null, 2)}\n`
       : flags.csv
