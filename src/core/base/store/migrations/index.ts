@@ -15,6 +15,7 @@ import { costAnomalies } from './0015_cost_anomalies.js';
 import { policies } from './0016_policies.js';
 import { recommendations } from './0017_recommendations.js';
 import { importedRecommendations } from './0018_imported_recommendations.js';
+import { usageDaily } from './0019_usage_daily.js';
 import { requestHash } from './0021_request_hash.js';
 
 export interface Migration {
@@ -47,5 +48,6 @@ export const MIGRATIONS: readonly Migration[] = [
   policies,
   recommendations,
   importedRecommendations,
+  usageDaily,
   requestHash,
 ];
