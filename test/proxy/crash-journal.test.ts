@@ -171,7 +171,10 @@ describe.each(BACKENDS)('SIGKILL during a burst loses no call the provider saw (
       const hourly = await query<{ n: string | number }>('SELECT SUM(requests) AS n FROM usage_hourly');
       expect(Number(hourly[0]!.n)).toBe(seen.size);
       // ... and so do the daily rollups (per key, and per tag: these calls are untagged), to the exact cost
-      const rawCost = rows.reduce((m, r) => (r.cost_usd === null ? m : m.plus(String(r.cost_usd))), new Money(0));
+      const rawCost = rows.reduce(
+        (m: Money, r) => (r.cost_usd === null ? m : m.plus(String(r.cost_usd))),
+        new Money(0),
+      );
       for (const table of ['usage_daily', 'usage_daily_tags']) {
         const daily = await query<{ requests: string | number; cost_usd: string }>(
           `SELECT requests, cost_usd FROM ${table}`,
