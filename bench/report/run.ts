@@ -2,7 +2,8 @@
  * Report benchmark: how long each view of `oco report` takes to build (its first frame) over a large store, on
  * SQLite and on PostgreSQL. Generated in SQL (INSERT … SELECT over a recursive CTE / generate_series):
  *   - usage_hourly as the gateway's recorder rolls calls up (hour × org × team × agent × user × provider × model),
- *     holding --calls calls in all (default 10,000,000) over 90 days;
+ *     holding --calls calls in all (default 10,000,000) over 90 days; usage_daily and usage_daily_tags summed from
+ *     it (one virtual key per agent, one tag per team), as the recorder keeps them beside it;
  *   - api_requests: --raw-calls raw call rows (default 1,000,000; the report reads them only for the paged
  *     "recent requests" level, through the (team_id, ts) index);
  *   - cloud_costs: --cost-rows rows (default 1,000,000) over 90 days, and cloud_costs_daily summed from them with
@@ -23,6 +24,7 @@ import { migrate } from '../../src/core/base/store/migrate.js';
 import { PostgresStore } from '../../src/core/base/store/postgres.js';
 import { SqliteStore } from '../../src/core/base/store/sqlite.js';
 import type { Store } from '../../src/core/base/store/types.js';
+import { summarize } from '../../src/core/gateway/usage/summary.js';
 import { REPORT_SOURCES } from '../../src/daemon/report-sources.js';
 
 function arg(name: string, fallback: string): string {
@@ -49,6 +51,8 @@ interface Engine {
   ts(i: string): string;
   text(x: string): string;
   money(x: string): string;
+  /** usage_hourly.hour → usage_daily.day */
+  hourDay(x: string): string;
 }
 
 const SQLITE: Engine = {
@@ -61,6 +65,7 @@ const SQLITE: Engine = {
   ts: (i) => `strftime('%Y-%m-%dT%H:%M:%fZ', '${START.toISOString()}', '+' || (${i}) || ' seconds')`,
   text: (x) => `CAST(${x} AS TEXT)`,
   money: (x) => `printf('%.6f', ${x})`,
+  hourDay: (x) => `substr(${x}, 1, 10)`,
 };
 
 const POSTGRES: Engine = {
@@ -70,6 +75,7 @@ const POSTGRES: Engine = {
   ts: (i) => `'${START.toISOString()}'::timestamptz + (${i}) * interval '1 second'`,
   text: (x) => `CAST(${x} AS TEXT)`,
   money: (x) => `round((${x})::numeric, 6)`,
+  hourDay: (x) => `(${x} AT TIME ZONE 'UTC')::date`,
 };
 
 const list = (values: string[], i: string) =>
@@ -93,8 +99,24 @@ async function generate(store: Store, e: Engine): Promise<Record<string, number>
        ${e.money(`${requests} * 0.0123 + (i % 97) * 0.000001`)}
      FROM ${h.from}`,
   );
+  // usage_daily as the recorder keeps it beside usage_hourly: each agent calls through its own virtual key; the
+  // per-tag rollup with one tag per team (env-prod / env-dev)
+  const day = e.hourDay('hour');
+  const dims = 'org_id, team_id, agent_id, user_id, provider, model';
+  const sums = `SUM(requests), SUM(errors), SUM(unpriced_requests), SUM(input_tokens), SUM(output_tokens),
+    ${store.dialect.sumMoney('cost_usd')}`;
+  const counters = 'requests, errors, unpriced_requests, input_tokens, output_tokens, cost_usd';
+  await store.run(
+    `INSERT INTO usage_daily (day, key_id, ${dims}, ${counters})
+     SELECT ${day}, 'key-' || agent_id, ${dims}, ${sums} FROM usage_hourly GROUP BY ${day}, ${dims}`,
+  );
+  await store.run(
+    `INSERT INTO usage_daily_tags (day, tag, key_id, ${dims}, ${counters})
+     SELECT day, CASE WHEN team_id IN ('team-0', 'team-2', 'team-4', 'team-6') THEN 'env-prod' ELSE 'env-dev' END,
+       key_id, ${dims}, ${counters} FROM usage_daily`,
+  );
   const tRollup = performance.now();
-  console.error(`usage_hourly: ${Math.round(tRollup - t0)} ms`);
+  console.error(`usage_hourly, usage_daily: ${Math.round(tRollup - t0)} ms`);
   if (RAW_CALLS > 0) {
     const r = e.series(RAW_CALLS);
     const step = (DAYS * 86_400) / RAW_CALLS;
@@ -134,6 +156,7 @@ async function generate(store: Store, e: Engine): Promise<Record<string, number>
     Number((await store.get<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n);
   return {
     usageHourlyRows: await count('usage_hourly'),
+    usageDailyRows: await count('usage_daily'),
     apiRequestRows: await count('api_requests'),
     costRows: await count('cloud_costs'),
     costRollupRows: await count('cloud_costs_daily'),
@@ -161,6 +184,12 @@ async function time(store: Store): Promise<Record<string, number>> {
     console.error(`${v}: ${out[`${v}Ms`]} ms`);
   }
   out.allViewsMs = await median(() => buildReport(store, REPORT_SOURCES, { period, views: [...VIEWS] }));
+  out.llmByKeyMs = await median(() => buildView(store, REPORT_SOURCES, 'llm', { period, by: 'key' }));
+  out.llmByTagMs = await median(() => buildView(store, REPORT_SOURCES, 'llm', { period, by: 'tag' }));
+  const to = new Date();
+  const from = new Date(to.getTime() - 30 * 86_400_000);
+  out.spendSummaryTeamModelMs = await median(() => summarize(store, { from, to, groupBy: 'team', thenBy: 'model' }));
+  out.spendSummaryKeyMs = await median(() => summarize(store, { from, to, groupBy: 'key' }));
   out.llmDrillTeamMs = await median(() =>
     buildView(store, REPORT_SOURCES, 'llm', { period, path: [{ by: 'team', key: 'team-1' }] }),
   );

@@ -170,6 +170,22 @@ describe.each(BACKENDS)('SIGKILL during a burst loses no call the provider saw (
       // The rollups count each call once; the spend ledger settled every call (none left reserved), at the recorded cost.
       const hourly = await query<{ n: string | number }>('SELECT SUM(requests) AS n FROM usage_hourly');
       expect(Number(hourly[0]!.n)).toBe(seen.size);
+      // ... and so do the daily rollups (per key, and per tag: these calls are untagged), to the exact cost
+      const rawCost = rows.reduce(
+        (m: Money, r) => (r.cost_usd === null ? m : m.plus(String(r.cost_usd))),
+        new Money(0),
+      );
+      for (const table of ['usage_daily', 'usage_daily_tags']) {
+        const daily = await query<{ requests: string | number; cost_usd: string }>(
+          `SELECT requests, cost_usd FROM ${table}`,
+        );
+        expect(
+          daily.reduce((n, d) => n + Number(d.requests), 0),
+          table,
+        ).toBe(seen.size);
+        const cost = daily.reduce((m, d) => m.plus(String(d.cost_usd)), new Money(0));
+        expect(cost.eq(rawCost), `${table}: ${cost.toFixed()} vs ${rawCost.toFixed()}`).toBe(true);
+      }
       const ledger = await query<{ request_id: string; state: string; cost_usd: string }>(
         'SELECT request_id, state, cost_usd FROM spend_events',
       );

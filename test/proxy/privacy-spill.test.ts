@@ -1,3 +1,4 @@
+import { Money } from '../../src/core/base/money.js';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -124,7 +125,16 @@ describe.skipIf(!pgAvailable())('database down: spill file and replay (PostgreSQ
       const b = await c.query(
         'SELECT COALESCE(SUM(requests), 0)::int AS n, SUM(cost_usd)::text AS cost FROM usage_hourly',
       );
-      return { rows: a.rows[0].n as number, rollup: b.rows[0].n as number, cost: b.rows[0].cost as string };
+      const d = await c.query(
+        'SELECT COALESCE(SUM(requests), 0)::int AS n, SUM(cost_usd)::text AS cost FROM usage_daily',
+      );
+      return {
+        rows: a.rows[0].n as number,
+        rollup: b.rows[0].n as number,
+        cost: b.rows[0].cost as string,
+        daily: d.rows[0].n as number,
+        dailyCost: d.rows[0].cost as string,
+      };
     } finally {
       await c.end();
     }
@@ -174,6 +184,8 @@ describe.skipIf(!pgAvailable())('database down: spill file and replay (PostgreSQ
     );
     // Replaying is idempotent: a second replay of the same records adds nothing.
     expect(after.rollup).toBe(12);
+    expect(after.daily).toBe(12);
+    expect(new Money(after.dailyCost).eq(after.cost)).toBe(true);
     const again = JSON.parse(`[${spillText.trim().split('\n').join(',')}]`);
     const { writeRecords } = await import('../../src/core/gateway/usage/write.js');
     await h.daemon.store.transaction((tx) => writeRecords(tx, again));

@@ -12,7 +12,8 @@ import { reportAdminRoutes } from '../../src/daemon/report-route.js';
 import { REPORT_SOURCES } from '../../src/daemon/report-sources.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
 import { BACKENDS } from '../helpers/stores.js';
-import { FROM, LAST, PREV_FROM, seed } from './seed.js';
+import type { UsageRecord } from '../../src/core/gateway/usage/record.js';
+import { calls, FROM, LAST, MODELS, PREV_FROM, seed, TEAMS } from './seed.js';
 
 /**
  * `oco report` over data written by the gateway's and the cloud importer's own writers: two weeks of LLM calls and
@@ -107,6 +108,80 @@ describe.each(BACKENDS)('oco report ($name)', (backend) => {
       expect(money(acct.views.cloud.movers[0].deltaUsd).gt(0)).toBe(true);
       // the budget at 90 %
       expect(report.views.llm.budgets).toMatchObject([{ entityId: 'payments', spentUsd: '9', nearLimit: true }]);
+    });
+
+    it('cuts the LLM view by key and tag as spend summary does, and spend summary groups two levels', async () => {
+      const until = `${dayAfter(LAST)}T00:00:00Z`;
+      const inPeriod = calls().filter((c) => c.ts >= `${FROM}T00:00:00Z` && c.ts < until);
+      const cost = (cs: UsageRecord[]) =>
+        cs.reduce((m, c) => (c.costUsd === null ? m : m.plus(c.costUsd)), money(0)).toFixed();
+      const expected: Record<string, Record<string, UsageRecord[]>> = {
+        key: {
+          '(none)': inPeriod.filter((c) => c.keyId === null),
+          key_ci: inPeriod.filter((c) => c.keyId === 'key_ci'),
+          key_web: inPeriod.filter((c) => c.keyId === 'key_web'),
+        },
+        tag: {
+          '(untagged)': inPeriod.filter((c) => c.tags.length === 0),
+          batch: inPeriod.filter((c) => c.tags.includes('batch')),
+          eval: inPeriod.filter((c) => c.tags.includes('eval')),
+        },
+      };
+      for (const by of ['key', 'tag']) {
+        const llm = (await oco('report', '--view', 'llm', '--by', by, '--from', FROM, '--to', LAST, '--json')).json()
+          .views.llm;
+        const spend = (await oco('spend', 'summary', '--since', FROM, '--until', until, '--by', by, '--json')).json();
+        const want = Object.entries(expected[by]!).map(([k, cs]) => [k, cost(cs), cs.length]);
+        expect(llm.rows.map((x: any) => [x.key, x.costUsd, x.requests]).sort()).toEqual(want);
+        expect(spend.rows.map((x: any) => [x.key, x.costUsd, x.requests]).sort()).toEqual(want);
+        // every call once in the total, though a call with two tags is in two rows
+        expect([llm.total.costUsd, llm.total.requests]).toEqual([cost(inPeriod), inPeriod.length]);
+        expect([spend.total.costUsd, spend.total.requests]).toEqual([cost(inPeriod), inPeriod.length]);
+        // the total's sparkline sums to the total, and each row's to the row
+        expect(llm.total.trend.reduce((s: any, d: string) => s.plus(d), money(0)).toFixed()).toBe(cost(inPeriod));
+        for (const row of llm.rows)
+          expect(row.trend.reduce((s: any, d: string) => s.plus(d), money(0)).toFixed()).toBe(row.costUsd);
+      }
+      // a tag as a drill-down filter, then by key
+      const batch = (
+        await oco(
+          'report',
+          '--view',
+          'llm',
+          '--by',
+          'key',
+          '--where',
+          'tag=batch',
+          '--from',
+          FROM,
+          '--to',
+          LAST,
+          '--json',
+        )
+      ).json().views.llm;
+      expect(batch.total.costUsd).toBe(cost(expected.tag!.batch!));
+
+      const two = await oco('spend', 'summary', '--since', FROM, '--until', until, '--by', 'team,model', '--json');
+      expect(two.code, two.stderr).toBe(0);
+      const doc = two.json();
+      expect([doc.groupBy, doc.thenBy]).toEqual(['team', 'model']);
+      expect(doc.rows).toHaveLength(TEAMS.length * MODELS.length);
+      for (const r of doc.rows) {
+        const cs = inPeriod.filter((c) => c.teamId === r.key && c.model === r.subKey);
+        expect([r.costUsd, r.requests, r.unpricedRequests]).toEqual([
+          cost(cs),
+          cs.length,
+          cs.filter((c) => c.costUsd === null).length,
+        ]);
+      }
+      expect([doc.total.costUsd, doc.total.requests]).toEqual([cost(inPeriod), inPeriod.length]);
+      const text = await oco('spend', 'summary', '--since', FROM, '--until', until, '--by', 'team,model');
+      expect(text.stdout).toMatch(/team\s+model/i);
+      for (const bad of ['team,team', 'team,nope', 'team,model,agent']) {
+        const r = await oco('spend', 'summary', '--by', bad);
+        expect(r.code, bad).toBe(2);
+        expect(r.stderr).toContain('--by');
+      }
     });
 
     it('drills down team → agent → model, and provider → service → account → resource', async () => {

@@ -17,7 +17,7 @@ export const LAST = '2026-10-14';
 export const PREV_FROM = '2026-09-17';
 export const TEAMS = ['payments', 'search', 'ops'];
 const AGENTS = ['bot', 'indexer'];
-const MODELS = ['gpt-4o', 'claude-sonnet-4-5'];
+export const MODELS = ['gpt-4o', 'claude-sonnet-4-5'];
 
 /** Deterministic, awkward decimals: a sum in floats would lose digits. */
 function callCost(i: number): string {
@@ -43,8 +43,9 @@ export function calls(): UsageRecord[] {
         teamId: TEAMS[i % 3]!,
         agentId: AGENTS[i % 2]!,
         userId: 'u1',
-        keyId: null,
-        tags: [],
+        // some calls through virtual keys, some tagged (one tag or two): the key and tag cuts
+        keyId: i % 4 === 0 ? 'key_ci' : i % 4 === 1 ? 'key_web' : null,
+        tags: i % 3 === 0 ? ['batch'] : i % 5 === 0 ? ['batch', 'eval'] : [],
         inputTokens: 100 + i,
         cachedInputTokens: 0,
         cacheWrite5mTokens: 0,

@@ -42,35 +42,52 @@ function cacheSavedCell(r: Summary['total']): string {
 }
 
 export default class SpendSummary extends OcoCommand<Summary> {
-  static override summary = 'What LLM calls cost, grouped by agent, team, org, user, model, provider or day.';
+  static override summary =
+    'What LLM calls cost, grouped by agent, team, org, user, key, tag, model, provider or day (one or two levels).';
   static override description =
-    'Exact decimal totals from the hourly rollups the gateway writes; calls ' +
+    'Exact decimal totals from the daily and hourly rollups the gateway writes (whole days from the daily ' +
+    'rollup, partial days at the edges by the hour; a cut by key or tag reads whole UTC days); calls ' +
     'to models without a price are counted as unpriced, never as $0.\n' +
     'REFUSED counts calls oco refused itself (a budget or a rate limit; never sent to the ' +
     'provider), ERRORS the calls that failed. Input tokens are shown as providers bill ' +
     'them: uncached, cached (prompt-cache reads), cache writes (when any) and their total. ' +
     'ROUTED and SAVED USD (when any call was routed) count the calls smart routing sent to another model and ' +
-    'what that saved; a saving is unknown when the requested model has no price.';
+    'what that saved; a saving is unknown when the requested model has no price.\n' +
+    '--by A,B groups each A again by B (rows with key and subKey). Calls without a virtual key are under key ' +
+    '"(none)", untagged calls under tag "(untagged)"; a call with several tags is in each tag\'s row and once in ' +
+    'the total.';
   static override examples = [
     '<%= config.bin %> spend summary',
     '<%= config.bin %> spend summary --by agent --since 7d',
     '<%= config.bin %> spend summary --by day --since 2026-01-01 --json',
+    '<%= config.bin %> spend summary --by team,model --since 7d',
+    '<%= config.bin %> spend summary --by tag --since 30d',
   ];
   static override flags = {
-    by: Flags.string({ summary: `Group by: ${GROUP_BY.join(', ')}.`, default: 'model' }),
+    by: Flags.string({
+      summary: `Group by: ${GROUP_BY.join(', ')}; two levels as A,B (team,model).`,
+      default: 'model',
+    }),
     since: Flags.string({ summary: 'Start: a duration back from now (7d, 12h) or an ISO-8601 date.', default: '30d' }),
     until: Flags.string({ summary: 'End: an ISO-8601 date or time (default now).' }),
   };
 
   async run(): Promise<Summary> {
     const { flags } = await this.parse(SpendSummary);
-    if (!(GROUP_BY as readonly string[]).includes(flags.by))
-      throw new UsageError(`--by must be one of ${GROUP_BY.join(', ')} (got "${flags.by}")`);
+    const levels = flags.by.split(',').map((x) => x.trim());
+    const bad = levels.find((l) => !(GROUP_BY as readonly string[]).includes(l));
+    if (bad !== undefined || levels.length > 2)
+      throw new UsageError(`--by must be one of ${GROUP_BY.join(', ')}, or two of them as A,B (got "${flags.by}")`, {
+        details: { flag: 'by' },
+      });
+    if (levels.length === 2 && levels[0] === levels[1])
+      throw new UsageError(`--by names "${levels[0]}" twice`, { details: { flag: 'by' } });
+    const [groupBy, thenBy] = levels as [GroupBy, GroupBy | undefined];
     const from = parseTimeOrDuration(flags.since, 'since', 'past');
     const to = flags.until ? parseTimeOrDuration(flags.until, 'until', 'past') : new Date();
-    const s = await summarize(await this.store(), { from, to, groupBy: flags.by as GroupBy });
+    const s = await summarize(await this.store(), { from, to, groupBy, ...(thenBy ? { thenBy } : {}) });
     if (!this.jsonEnabled()) {
-      const rows = [...s.rows, { key: 'TOTAL', ...s.total }].map((r) => ({
+      const rows = [...s.rows, { key: 'TOTAL', subKey: '', ...s.total }].map((r) => ({
         ...r,
         savings: savingsCell(r),
         cacheSaved: cacheSavedCell(r),
@@ -83,7 +100,11 @@ export default class SpendSummary extends OcoCommand<Summary> {
           ((c.key !== 'routedCalls' && c.key !== 'savings') || s.total.routedCalls > 0) &&
           ((c.key !== 'cacheHits' && c.key !== 'cacheSaved') || s.total.cacheHits > 0),
       );
-      this.log(renderTable(rows, [{ key: 'key', header: flags.by }, ...columns]));
+      const keys = [
+        { key: 'key' as const, header: groupBy },
+        ...(thenBy ? [{ key: 'subKey' as const, header: thenBy }] : []),
+      ];
+      this.log(renderTable(rows, [...keys, ...columns]));
     }
     return s;
   }

@@ -164,11 +164,13 @@ async function spendView(
 ): Promise<Omit<LlmView, 'view' | 'budgets'>> {
   const path = o.path ?? [];
   const { by, next } = drillLevel(src, o.by, path);
-  const [now, before, daily] = await Promise.all([
-    src.summary(store, o.period, by, path),
-    src.summary(store, o.compare, by, path),
-    src.daily(store, o.period, by, path),
-  ]);
+  const { now, before, daily, totalDaily } = src.spend
+    ? await src.spend(store, o.period, o.compare, by, path)
+    : await Promise.all([
+        src.summary(store, o.period, by, path),
+        src.summary(store, o.compare, by, path),
+        src.daily(store, o.period, by, path),
+      ]).then(([now, before, daily]) => ({ now, before, daily, totalDaily: undefined }));
   const days = daysOf(o.period);
   const previous = new Map(before.rows.map((r) => [keyOf(r.key), r.costUsd]));
   const trends = new Map<string, Map<string, string | null>>();
@@ -182,9 +184,12 @@ async function spendView(
     const t = trends.get(keyOf(k));
     return days.map((day) => (t?.has(day) ? t.get(day)! : '0'));
   };
+  const totalByDay = totalDaily && new Map(totalDaily.map((d) => [d.day, d.costUsd]));
   const totalTrend = noTrend
     ? days.map(() => null)
-    : days.map((day) => sumKnown([...trends.values()].map((t) => t.get(day) ?? '0')));
+    : totalByDay
+      ? days.map((day) => (totalByDay.has(day) ? totalByDay.get(day)! : '0'))
+      : days.map((day) => sumKnown([...trends.values()].map((t) => t.get(day) ?? '0')));
   const rows = now.rows
     .map((r) => spendRow(r, previous.has(keyOf(r.key)) ? previous.get(keyOf(r.key))! : '0', trendOf(r.key)))
     .sort((a, b) => compareUsdDesc(a.costUsd, b.costUsd) || String(a.key).localeCompare(String(b.key)));

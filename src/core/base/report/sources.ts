@@ -37,6 +37,22 @@ export interface SpendSource {
     by: string | null,
     path: DrillStep[],
   ): Promise<Array<{ key: string | null; day: string; costUsd: string | null }>>;
+  /**
+   * The period, the comparison and the trend in one pass (instead of summary twice and daily); `totalDaily` is the
+   * whole slice's series when the rows' sum is not it (a call under two tags).
+   */
+  spend?(
+    store: Store,
+    period: Period,
+    compare: Period,
+    by: string,
+    path: DrillStep[],
+  ): Promise<{
+    now: SpendSlice;
+    before: SpendSlice;
+    daily: Array<{ key: string | null; day: string; costUsd: string | null }>;
+    totalDaily?: Array<{ day: string; costUsd: string | null }>;
+  }>;
   /** Currencies the slice holds without a USD rate (cloud). */
   missingRates?(store: Store, period: Period): Promise<string[]>;
 }

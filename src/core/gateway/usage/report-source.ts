@@ -1,66 +1,107 @@
 /**
- * The LLM view of `oco report`: spend from usage_hourly, the rows and hours `oco spend summary` reads (so the totals
- * agree to the last digit; one exact sum per query instead of summarize's six), daily trends from the same rollup,
+ * The LLM view of `oco report`: spend from usage_daily, the rows `oco spend summary` reads for whole days (so the
+ * totals agree to the last digit), the period, its comparison and the daily trends in one read,
  * budgets as `oco budgets list` shows them, and the last drill-down level (the calls) from api_requests, keyset-paged
  * on (ts, id).
  */
 import { money, type Money } from '../../base/money.js';
 import type { DrillStep, Period } from '../../base/report/model.js';
-import type { LlmSource } from '../../base/report/sources.js';
+import type { LlmSource, SpendSlice } from '../../base/report/sources.js';
 import type { Store } from '../../base/store/types.js';
 import { listBudgets } from '../spend/repo.js';
 import { budgetStatuses } from '../spend/service.js';
-import { costByKey, dailyCost, listRequests, type UsageFilter } from './summary.js';
+import { dailyByKey, listRequests, type UsageFilter } from './summary.js';
 
-/** usage_hourly holds no key or tag columns: those cuts are not offered (they would need a scan of api_requests). */
-const DIMENSIONS = ['team', 'agent', 'model', 'provider', 'user', 'org'] as const;
-type Dimension = (typeof DIMENSIONS)[number];
-
-const start = (day: string) => new Date(`${day}T00:00:00.000Z`);
+const DIMENSIONS = ['team', 'agent', 'model', 'provider', 'user', 'org', 'key', 'tag'] as const;
+type ReportDimension = (typeof DIMENSIONS)[number];
 
 function filterOf(path: DrillStep[]): UsageFilter {
   return Object.fromEntries(path.map((s) => [s.by, s.key])) as UsageFilter;
 }
 
-/** Per key, and the total as the exact sum of the keys (every call has each attribution column). */
-async function summary(store: Store, p: Period, by: string, path: DrillStep[]) {
-  const rows = await costByKey(store, {
-    from: start(p.from),
-    to: start(p.to),
-    groupBy: by as Dimension,
-    filter: filterOf(path),
+interface Acc {
+  cost: Money;
+  requests: number;
+  unpriced: number;
+}
+
+function slice(byKey: Map<string, Acc>, total: Acc): SpendSlice {
+  const line = (a: Acc) => ({
+    costUsd: a.cost.toFixed(),
+    byCurrency: a.requests > 0 ? [{ currency: 'USD', amount: a.cost.toFixed() }] : [],
+    requests: a.requests,
+    unpricedRequests: a.unpriced,
   });
-  const line = (r: { costUsd: string; requests: number; unpricedRequests: number }) => ({
-    costUsd: r.costUsd,
-    byCurrency: r.requests > 0 ? [{ currency: 'USD', amount: r.costUsd }] : [],
-    requests: r.requests,
-    unpricedRequests: r.unpricedRequests,
-  });
-  const total = line({
-    costUsd: rows.reduce((s, r) => s.plus(r.costUsd), money(0)).toFixed(),
-    requests: rows.reduce((n, r) => n + r.requests, 0),
-    unpricedRequests: rows.reduce((n, r) => n + r.unpricedRequests, 0),
-  });
-  return { rows: rows.map((r) => ({ key: r.key, ...line(r) })), total };
+  return { rows: [...byKey].map(([key, a]) => ({ key, ...line(a) })), total: line(total) };
+}
+
+const acc = (): Acc => ({ cost: money(0), requests: 0, unpriced: 0 });
+
+function add(a: Acc, r: { costUsd: string; requests: number; unpricedRequests: number }): void {
+  a.cost = a.cost.plus(r.costUsd);
+  a.requests += r.requests;
+  a.unpriced += r.unpricedRequests;
+}
+
+const inPeriod = (p: Period, day: string) => day >= p.from && day < p.to;
+
+/**
+ * The period, the comparison and the daily trend from one read of usage_daily (report periods are whole UTC days):
+ * per key and day, summed exactly here. The total is the sum of the keys, except under a tag cut (a call with two
+ * tags is in two rows), where a second read of the untagged rollup gives each call once.
+ */
+async function spend(store: Store, p: Period, compare: Period, by: string, path: DrillStep[]) {
+  const filter = filterOf(path);
+  const ranges = [p, compare];
+  const rows = await dailyByKey(store, { ranges, groupBy: by as ReportDimension, filter });
+  const now = new Map<string, Acc>();
+  const before = new Map<string, Acc>();
+  const nowTotal = acc();
+  const beforeTotal = acc();
+  const daily: Array<{ key: string | null; day: string; costUsd: string | null }> = [];
+  const totalDays = new Map<string, Money>();
+  for (const r of rows) {
+    const k = r.key!;
+    if (inPeriod(p, r.day)) {
+      add(now.get(k) ?? now.set(k, acc()).get(k)!, r);
+      add(nowTotal, r);
+      daily.push({ key: k, day: r.day, costUsd: r.costUsd });
+      totalDays.set(r.day, (totalDays.get(r.day) ?? money(0)).plus(r.costUsd));
+    }
+    if (inPeriod(compare, r.day)) {
+      add(before.get(k) ?? before.set(k, acc()).get(k)!, r);
+      add(beforeTotal, r);
+    }
+  }
+  let totalDaily = [...totalDays].map(([day, m]) => ({ day, costUsd: m.toFixed() as string | null }));
+  if (by === 'tag' && filter.tag === undefined) {
+    nowTotal.cost = money(0);
+    nowTotal.requests = nowTotal.unpriced = 0;
+    beforeTotal.cost = money(0);
+    beforeTotal.requests = beforeTotal.unpriced = 0;
+    totalDaily = [];
+    for (const r of await dailyByKey(store, { ranges, groupBy: null, filter })) {
+      if (inPeriod(p, r.day)) {
+        add(nowTotal, r);
+        totalDaily.push({ day: r.day, costUsd: r.costUsd });
+      }
+      if (inPeriod(compare, r.day)) add(beforeTotal, r);
+    }
+  }
+  return { now: slice(now, nowTotal), before: slice(before, beforeTotal), daily, totalDaily };
 }
 
 export const llmReportSource: LlmSource = {
   dimensions: DIMENSIONS,
   drill: ['team', 'agent', 'model'],
   defaultBy: 'team',
-  summary,
+  spend,
+  async summary(store, p, by, path) {
+    return (await spend(store, p, p, by, path)).now;
+  },
   async daily(store, p, by, path) {
-    const rows = await dailyCost(store, {
-      from: start(p.from),
-      to: start(p.to),
-      groupBy: (by ?? 'team') as Dimension,
-      filter: filterOf(path),
-    });
-    if (by !== null) return rows;
-    // the whole slice's series: its teams' summed per day (every call has a team)
-    const days = new Map<string, Money>();
-    for (const r of rows) days.set(r.day, (days.get(r.day) ?? money(0)).plus(r.costUsd));
-    return [...days].map(([day, m]) => ({ key: null, day, costUsd: m.toFixed() }));
+    const r = await spend(store, p, p, by ?? 'team', path);
+    return by === null ? r.totalDaily.map((d) => ({ key: null, ...d })) : r.daily;
   },
   async budgets(store, now) {
     const statuses = await budgetStatuses(store, await listBudgets(store), now);

@@ -1,20 +1,41 @@
 import { UsageError } from '../../base/errors.js';
+import { money, type Money } from '../../base/money.js';
 import type { Store } from '../../base/store/types.js';
 
-export const GROUP_BY = ['provider', 'model', 'agent', 'team', 'org', 'user', 'day'] as const;
+export const GROUP_BY = ['provider', 'model', 'agent', 'team', 'org', 'user', 'key', 'tag', 'day'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
+/** The attribution dimensions (every grouping but day). */
+export type Dimension = Exclude<GroupBy, 'day'>;
 
-const GROUP_COLUMN: Record<Exclude<GroupBy, 'day'>, string> = {
+const GROUP_COLUMN: Record<Dimension, string> = {
   provider: 'provider',
   model: 'model',
   agent: 'agent_id',
   team: 'team_id',
   org: 'org_id',
   user: 'user_id',
+  key: 'key_id',
+  tag: 'tag',
+};
+
+/** Dimensions only the daily rollups hold: a window cut by them is read in whole UTC days. */
+const DAILY_ONLY: readonly GroupBy[] = ['key', 'tag'];
+
+/**
+ * How the rollups spell "none" for a key and a tag ('': a call without a virtual key, an untagged call), and how
+ * summaries show it (ids and tags are `[\w.@:/+-]`, so neither label can be a real one).
+ */
+const NONE_LABEL: Partial<Record<Dimension, string>> = { key: '(none)', tag: '(untagged)' };
+
+const label = (dim: GroupBy, v: unknown) => {
+  const s = String(v);
+  return s === '' && dim !== 'day' ? (NONE_LABEL[dim] ?? s) : s;
 };
 
 export type SummaryRow = {
   key: string;
+  /** The second level's key (`--by team,model`); absent for a one-level summary. */
+  subKey?: string;
   /** Every call, refused ones included. */
   requests: number;
   /** Calls that failed: provider errors, timeouts, cancellations. */
@@ -53,133 +74,249 @@ export interface Summary {
   from: string;
   to: string;
   groupBy: GroupBy;
+  /** The second grouping level (`--by team,model`); absent for a one-level summary. */
+  thenBy?: GroupBy;
   rows: SummaryRow[];
-  total: Omit<SummaryRow, 'key'>;
+  total: Omit<SummaryRow, 'key' | 'subKey'>;
 }
 
+const COUNTS = [
+  'requests',
+  'errors',
+  'refused',
+  'unpricedRequests',
+  'inputTokens',
+  'cachedInputTokens',
+  'cacheWriteTokens',
+  'inputTotalTokens',
+  'outputTokens',
+  'reasoningTokens',
+  'routedCalls',
+  'unknownSavingsCalls',
+  'cacheHits',
+  'cacheMisses',
+  'unknownCacheSavingsCalls',
+] as const;
+const MONEY = ['costUsd', 'savingsUsd', 'cacheSavingsUsd'] as const;
+
+/** One read of a rollup table over [from, to) of its time column. */
+interface Segment {
+  table: 'usage_hourly' | 'usage_daily' | 'usage_daily_tags';
+  time: 'hour' | 'day';
+  from: string;
+  to: string;
+}
+
+const DAY_MS = 86_400_000;
+
 /**
- * Spend summaries come from usage_hourly (one row per hour, org, team, agent,
- * user, provider and model), so they stay fast however many calls were recorded.
- * Bounds are whole hours: from is rounded down, to up.
+ * The reads that cover [from, to): whole UTC days from usage_daily (or usage_daily_tags when a tag is involved), the
+ * partial days at either edge from usage_hourly by the hour. A cut by key or tag (only the daily rollups hold them)
+ * is widened to whole days.
+ */
+function segmentsOf(from: Date, to: Date, dims: readonly GroupBy[]): { segments: Segment[]; from: Date; to: Date } {
+  const daily = dims.includes('tag') ? 'usage_daily_tags' : 'usage_daily';
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  if (dims.some((d) => DAILY_ONLY.includes(d))) {
+    const f = floorDay(from);
+    const t = ceilDay(to);
+    return { segments: [{ table: daily, time: 'day', from: day(f), to: day(t) }], from: f, to: t };
+  }
+  const f = floorHour(from);
+  const t = ceilHour(to);
+  const firstDay = ceilDay(f);
+  const lastDay = floorDay(t);
+  if (firstDay >= lastDay)
+    return {
+      segments: [{ table: 'usage_hourly', time: 'hour', from: f.toISOString(), to: t.toISOString() }],
+      from: f,
+      to: t,
+    };
+  const segments: Segment[] = [{ table: daily, time: 'day', from: day(firstDay), to: day(lastDay) }];
+  if (f < firstDay)
+    segments.push({ table: 'usage_hourly', time: 'hour', from: f.toISOString(), to: firstDay.toISOString() });
+  if (lastDay < t)
+    segments.push({ table: 'usage_hourly', time: 'hour', from: lastDay.toISOString(), to: t.toISOString() });
+  return { segments, from: f, to: t };
+}
+
+function keyExpr(store: Store, dim: GroupBy, seg: Segment): string {
+  if (dim !== 'day') return GROUP_COLUMN[dim];
+  return seg.time === 'hour' ? store.dialect.utcDay('hour') : store.dialect.dateText('day');
+}
+
+type Sums = Omit<SummaryRow, 'key' | 'subKey' | (typeof MONEY)[number]> & Record<(typeof MONEY)[number], Money>;
+
+/** Every summary column per group, over the segments, merged exactly (money as decimals). */
+async function sumSegments(
+  store: Store,
+  segments: readonly Segment[],
+  dims: readonly GroupBy[],
+  filter: UsageFilter | undefined,
+): Promise<Map<string, { keys: string[]; sums: Sums }>> {
+  const out = new Map<string, { keys: string[]; sums: Sums }>();
+  const m = (c: string) => store.dialect.sumMoney(c);
+  for (const seg of segments) {
+    const params: string[] = [seg.from, seg.to];
+    const where = `${seg.time} >= $1 AND ${seg.time} < $2${filterSql(filter, params)}`;
+    const keys = dims.map((d) => keyExpr(store, d, seg));
+    const select = keys.map((k, i) => `${k} AS k${i}, `).join('');
+    const rows = await store.all(
+      `SELECT ${select}SUM(requests) AS requests, SUM(errors) AS errors, SUM(refused) AS refused,
+         SUM(unpriced_requests) AS unpriced_requests, SUM(input_tokens) AS input_tokens,
+         SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
+         SUM(output_tokens) AS output_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ${m('cost_usd')} AS cost_usd,
+         SUM(routed_requests) AS routed_requests, ${m('savings_usd')} AS savings_usd,
+         SUM(unknown_savings_requests) AS unknown_savings_requests, SUM(cache_hits) AS cache_hits,
+         SUM(cache_misses) AS cache_misses, ${m('cache_savings_usd')} AS cache_savings_usd,
+         SUM(unknown_cache_savings_requests) AS unknown_cache_savings_requests
+       FROM ${seg.table} WHERE ${where}${keys.length ? ` GROUP BY ${keys.join(', ')}` : ''}`,
+      params,
+    );
+    for (const r of rows) {
+      // an aggregate without GROUP BY answers one row even over no rows
+      if (r.requests === null || r.requests === undefined) continue;
+      const ks = dims.map((d, i) => label(d, r[`k${i}`]));
+      const id = ks.join('\u0000');
+      const { key: _key, ...row } = toRow({ ...r, key: '' });
+      const prev = out.get(id);
+      if (!prev) {
+        out.set(id, {
+          keys: ks,
+          sums: {
+            ...row,
+            costUsd: money(row.costUsd),
+            savingsUsd: money(row.savingsUsd),
+            cacheSavingsUsd: money(row.cacheSavingsUsd),
+          } as Sums,
+        });
+        continue;
+      }
+      for (const c of COUNTS) prev.sums[c] += row[c];
+      for (const c of MONEY) prev.sums[c] = prev.sums[c].plus(row[c]);
+    }
+  }
+  return out;
+}
+
+function emptySums(): Sums {
+  return {
+    ...(Object.fromEntries(COUNTS.map((c) => [c, 0])) as Record<(typeof COUNTS)[number], number>),
+    costUsd: money(0),
+    savingsUsd: money(0),
+    cacheSavingsUsd: money(0),
+  };
+}
+
+function addSums(into: Sums, s: Sums): void {
+  for (const c of COUNTS) into[c] += s[c];
+  for (const c of MONEY) into[c] = into[c].plus(s[c]);
+}
+
+function finish(s: Sums): Omit<SummaryRow, 'key' | 'subKey'> {
+  return {
+    ...s,
+    costUsd: s.costUsd.toFixed(),
+    savingsUsd: s.savingsUsd.toFixed(),
+    cacheSavingsUsd: s.cacheSavingsUsd.toFixed(),
+  };
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Spend summaries come from the rollups: whole UTC days from usage_daily (one row per day, org, team, agent, user,
+ * key, provider and model; usage_daily_tags per tag), the partial days at the edges from usage_hourly, so they stay
+ * fast however many calls were recorded. Bounds are whole hours (from rounded down, to up); a cut by key or tag,
+ * which only the daily rollups hold, whole days. `thenBy` groups each first-level key again (`--by team,model`).
+ * The total counts each call once: under a tag cut a call with two tags is in two rows, not twice in the total.
  */
 export async function summarize(
   store: Store,
-  opts: { from: Date; to: Date; groupBy: GroupBy; filter?: UsageFilter },
+  opts: { from: Date; to: Date; groupBy: GroupBy; thenBy?: GroupBy; filter?: UsageFilter },
 ): Promise<Summary> {
-  if (!GROUP_BY.includes(opts.groupBy))
-    throw new UsageError(`cannot group by "${opts.groupBy}"`, { hint: `Use one of ${GROUP_BY.join(', ')}.` });
-  const from = floorHour(opts.from);
-  const to = ceilHour(opts.to);
-  const params: string[] = [from.toISOString(), to.toISOString()];
-  const where = `hour >= $1 AND hour < $2${filterSql(opts.filter, params)}`;
-  const keyExpr = opts.groupBy === 'day' ? store.dialect.utcDay('hour') : GROUP_COLUMN[opts.groupBy];
-  const m = store.dialect.sumMoney('cost_usd');
-  const saved = store.dialect.sumMoney('savings_usd');
-  const cacheSaved = store.dialect.sumMoney('cache_savings_usd');
-  const rows = await store.all(
-    `SELECT ${keyExpr} AS key, SUM(requests) AS requests, SUM(errors) AS errors, SUM(refused) AS refused,
-       SUM(unpriced_requests) AS unpriced_requests, SUM(input_tokens) AS input_tokens,
-       SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
-       SUM(output_tokens) AS output_tokens, SUM(reasoning_tokens) AS reasoning_tokens, ${m} AS cost_usd,
-       SUM(routed_requests) AS routed_requests, ${saved} AS savings_usd,
-       SUM(unknown_savings_requests) AS unknown_savings_requests, SUM(cache_hits) AS cache_hits,
-       SUM(cache_misses) AS cache_misses, ${cacheSaved} AS cache_savings_usd,
-       SUM(unknown_cache_savings_requests) AS unknown_cache_savings_requests
-     FROM usage_hourly WHERE ${where} GROUP BY ${keyExpr} ORDER BY ${keyExpr}`,
-    params,
+  for (const [flag, v] of [
+    ['groupBy', opts.groupBy],
+    ['thenBy', opts.thenBy],
+  ] as const) {
+    if (v !== undefined && !GROUP_BY.includes(v))
+      throw new UsageError(`cannot group by "${v}"`, { hint: `Use one of ${GROUP_BY.join(', ')}.`, details: { flag } });
+  }
+  if (opts.thenBy === opts.groupBy)
+    throw new UsageError(`cannot group by "${opts.groupBy}" twice`, { hint: 'Name two different dimensions.' });
+  const dims: GroupBy[] = opts.thenBy ? [opts.groupBy, opts.thenBy] : [opts.groupBy];
+  const filterDims = Object.keys(opts.filter ?? {}) as GroupBy[];
+  const { segments, from, to } = segmentsOf(opts.from, opts.to, [...dims, ...filterDims]);
+  const groups = [...(await sumSegments(store, segments, dims, opts.filter)).values()].sort(
+    (a, b) => byText(a.keys[0]!, b.keys[0]!) || byText(a.keys[1] ?? '', b.keys[1] ?? ''),
   );
-  const out = rows.map(toRow);
-  const counts = [
-    'requests',
-    'errors',
-    'refused',
-    'unpricedRequests',
-    'inputTokens',
-    'cachedInputTokens',
-    'cacheWriteTokens',
-    'inputTotalTokens',
-    'outputTokens',
-    'reasoningTokens',
-    'routedCalls',
-    'unknownSavingsCalls',
-    'cacheHits',
-    'cacheMisses',
-    'unknownCacheSavingsCalls',
-  ] as const;
-  const total = {
-    ...Object.fromEntries(counts.map((c) => [c, out.reduce((n, r) => n + r[c], 0)])),
-    costUsd: '0',
-    savingsUsd: '0',
-    cacheSavingsUsd: '0',
-  } as Omit<SummaryRow, 'key'>;
-  const totalCost = await store.get<{ c: string | null; s: string | null; cs: string | null }>(
-    `SELECT ${m} AS c, ${saved} AS s, ${cacheSaved} AS cs FROM usage_hourly WHERE ${where}`,
-    params,
-  );
-  total.costUsd = plain(totalCost?.c);
-  total.savingsUsd = plain(totalCost?.s);
-  total.cacheSavingsUsd = plain(totalCost?.cs);
-  return { from: from.toISOString(), to: to.toISOString(), groupBy: opts.groupBy, rows: out, total };
+  const total = emptySums();
+  if (dims.includes('tag') && !filterDims.includes('tag')) {
+    // the same window untagged: each call once
+    const untagged = segments.map(
+      (s) => ({ ...s, table: s.table === 'usage_daily_tags' ? 'usage_daily' : s.table }) as Segment,
+    );
+    for (const g of (await sumSegments(store, untagged, [], opts.filter)).values()) addSums(total, g.sums);
+  } else {
+    for (const g of groups) addSums(total, g.sums);
+  }
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    groupBy: opts.groupBy,
+    ...(opts.thenBy ? { thenBy: opts.thenBy } : {}),
+    rows: groups.map((g) => ({ key: g.keys[0]!, ...(opts.thenBy ? { subKey: g.keys[1]! } : {}), ...finish(g.sums) })),
+    total: finish(total),
+  };
 }
 
-/** Equality filters on the rollup's attribution columns (a report's drill-down path: team → agent → model). */
-export type UsageFilter = Partial<Record<Exclude<GroupBy, 'day'>, string>>;
+/** Equality filters on the rollups' attribution columns (a report's drill-down path: team → agent → model). */
+export type UsageFilter = Partial<Record<Dimension, string>>;
 
-/** ` AND column = $n` for each filter entry, its values appended to params. */
+/** ` AND column = $n` for each filter entry, its values appended to params ("(none)" of a key or tag is ''). */
 function filterSql(filter: UsageFilter | undefined, params: string[]): string {
   let sql = '';
   for (const [dim, value] of Object.entries(filter ?? {})) {
-    const column = GROUP_COLUMN[dim as keyof typeof GROUP_COLUMN];
+    const column = GROUP_COLUMN[dim as Dimension];
     if (!column || value === undefined) throw new UsageError(`cannot filter by "${dim}"`);
-    params.push(value);
+    params.push(value === NONE_LABEL[dim as Dimension] ? '' : value);
     sql += ` AND ${column} = $${params.length}`;
   }
   return sql;
 }
 
 /**
- * Cost, calls and unpriced calls per key: the columns of summarize a report shows, in one query with one exact
- * sum (summarize sums three money columns twice). The same rows and the same hours, so the same digits.
+ * Cost, calls and unpriced calls per key and UTC day over whole-day ranges, in one query of usage_daily (or
+ * usage_daily_tags when the cut or the filter names a tag): what a report needs for its period, the comparison and
+ * the daily trend at once. `groupBy` null: one series for the whole slice (key null).
  */
-export async function costByKey(
+export async function dailyByKey(
   store: Store,
-  opts: { from: Date; to: Date; groupBy: Exclude<GroupBy, 'day'>; filter?: UsageFilter },
-): Promise<Array<{ key: string; costUsd: string; requests: number; unpricedRequests: number }>> {
-  const params: string[] = [floorHour(opts.from).toISOString(), ceilHour(opts.to).toISOString()];
-  const where = `hour >= $1 AND hour < $2${filterSql(opts.filter, params)}`;
-  const column = GROUP_COLUMN[opts.groupBy];
-  const rows = await store.all<{ key: string; cost: unknown; requests: unknown; unpriced: unknown }>(
-    `SELECT ${column} AS key, ${store.dialect.sumMoney('cost_usd')} AS cost, SUM(requests) AS requests,
-       SUM(unpriced_requests) AS unpriced
-     FROM usage_hourly WHERE ${where} GROUP BY ${column} ORDER BY ${column}`,
+  opts: { ranges: ReadonlyArray<{ from: string; to: string }>; groupBy: Dimension | null; filter?: UsageFilter },
+): Promise<Array<{ key: string | null; day: string; costUsd: string; requests: number; unpricedRequests: number }>> {
+  const tagged = opts.groupBy === 'tag' || opts.filter?.tag !== undefined;
+  const params: string[] = [];
+  const ranges = opts.ranges.map((r) => {
+    params.push(r.from, r.to);
+    return `(day >= $${params.length - 1} AND day < $${params.length})`;
+  });
+  const where = `(${ranges.join(' OR ')})${filterSql(opts.filter, params)}`;
+  const column = opts.groupBy ? GROUP_COLUMN[opts.groupBy] : null;
+  const dayText = store.dialect.dateText('day');
+  const rows = await store.all<{ key: unknown; day: unknown; cost: unknown; requests: unknown; unpriced: unknown }>(
+    `SELECT ${column ?? 'NULL'} AS key, ${dayText} AS day, ${store.dialect.sumMoney('cost_usd')} AS cost,
+       SUM(requests) AS requests, SUM(unpriced_requests) AS unpriced
+     FROM ${tagged ? 'usage_daily_tags' : 'usage_daily'} WHERE ${where}
+     GROUP BY ${column ? `${column}, ` : ''}day`,
     params,
   );
   return rows.map((r) => ({
-    key: String(r.key),
+    key: opts.groupBy ? label(opts.groupBy, r.key) : null,
+    day: String(r.day),
     costUsd: plain(r.cost),
     requests: Number(r.requests),
     unpricedRequests: Number(r.unpriced),
   }));
-}
-
-/**
- * Daily cost per key from the rollup (the report's trend sparklines): one row per UTC day and key that had calls.
- * Whole hours, as summarize reads them.
- */
-export async function dailyCost(
-  store: Store,
-  opts: { from: Date; to: Date; groupBy: Exclude<GroupBy, 'day'>; filter?: UsageFilter },
-): Promise<Array<{ key: string; day: string; costUsd: string }>> {
-  const params: string[] = [floorHour(opts.from).toISOString(), ceilHour(opts.to).toISOString()];
-  const where = `hour >= $1 AND hour < $2${filterSql(opts.filter, params)}`;
-  const day = store.dialect.utcDay('hour');
-  const column = GROUP_COLUMN[opts.groupBy];
-  const rows = await store.all<{ key: string; day: string; cost: unknown }>(
-    `SELECT ${column} AS key, ${day} AS day, ${store.dialect.sumMoney('cost_usd')} AS cost FROM usage_hourly
-     WHERE ${where} GROUP BY ${column}, ${day}`,
-    params,
-  );
-  return rows.map((r) => ({ key: String(r.key), day: String(r.day), costUsd: plain(r.cost) }));
 }
 
 function toRow(r: Record<string, unknown>): SummaryRow {
@@ -222,6 +359,14 @@ function floorHour(d: Date): Date {
 function ceilHour(d: Date): Date {
   const x = floorHour(d);
   return x.getTime() === d.getTime() ? x : new Date(x.getTime() + 3_600_000);
+}
+
+function floorDay(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
+}
+
+function ceilDay(d: Date): Date {
+  return new Date(Math.ceil(d.getTime() / DAY_MS) * DAY_MS);
 }
 
 export type RequestRow = {
@@ -289,6 +434,10 @@ export async function listRequests(
     where.push('(ts < $1 OR (ts = $1 AND id < $2))');
     params.push(decoded[0], decoded[1]);
   }
+  if (opts.filter?.tag !== undefined || opts.filter?.key === NONE_LABEL.key)
+    throw new UsageError('the calls cannot be listed by tag or by "(none)" key', {
+      hint: 'Drill down by team, agent, model, provider, user, org or a key id to list calls.',
+    });
   const filtered = filterSql(opts.filter, params);
   if (filtered) where.push(filtered.slice(' AND '.length));
   const rows = await store.all<ApiRequestRow>(

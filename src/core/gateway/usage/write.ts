@@ -8,7 +8,7 @@ const ROWS_PER_STATEMENT = 400;
 const REFUSED = 'refused';
 
 /**
- * Writes records and their hourly rollups in the caller's transaction.
+ * Writes records and their rollups (hourly, daily, daily per tag) in the caller's transaction.
  * Idempotent: a record already stored (same id and ts) is skipped and not added
  * to the rollups again, so replaying a spill file twice counts each call once.
  */
@@ -32,12 +32,13 @@ export async function writeRecords(tx: Queryable, records: readonly UsageRecord[
     for (const row of rows) inserted.add(row.id);
   }
   const rollups = rollupsOf(records, (r) => inserted.has(r.id));
-  const sql = rollupSql(
-    (c) => tx.dialect.addMoney(`usage_hourly.${c}`, `excluded.${c}`),
-    (i) => `$${i}`,
-  );
-  for (const a of rollups.values()) {
-    await tx.run(sql, rollupParams(a));
+  for (const t of ROLLUP_TABLES) {
+    const sql = rollupSql(
+      t,
+      (c) => tx.dialect.addMoney(`${t.table}.${c}`, `excluded.${c}`),
+      (i) => `$${i}`,
+    );
+    for (const a of rollups[t.table].values()) await tx.run(sql, rollupParams(a));
   }
   return inserted.size;
 }
@@ -85,21 +86,61 @@ const SUMMED_COLUMNS = [
   'unknown_cache_savings_requests',
 ];
 
-function rollupSql(addMoney: (column: string) => string, placeholder: (i: number) => string): string {
-  const add = (c: string) => `${c} = usage_hourly.${c} + excluded.${c}`;
-  return `INSERT INTO usage_hourly (hour, org_id, team_id, agent_id, user_id, provider, model, requests, errors,
-      refused, unpriced_requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens,
-      reasoning_tokens, cost_usd, routed_requests, unknown_savings_requests, savings_usd, cache_hits, cache_misses,
-      unknown_cache_savings_requests, cache_savings_usd)
-    VALUES (${Array.from({ length: 24 }, (_, i) => placeholder(i + 1)).join(',')})
-    ON CONFLICT (hour, org_id, team_id, agent_id, user_id, provider, model) DO UPDATE SET
+/**
+ * The rollup tables the recorder keeps in the batch's transaction: usage_hourly (hour × attribution), usage_daily
+ * (day × attribution × virtual key) and usage_daily_tags (the same per tag). Each is one upsert per distinct key of a
+ * batch, never a query per call.
+ */
+interface RollupTable {
+  table: 'usage_hourly' | 'usage_daily' | 'usage_daily_tags';
+  keyColumns: readonly string[];
+}
+
+const ROLLUP_TABLES: readonly RollupTable[] = [
+  { table: 'usage_hourly', keyColumns: ['hour', 'org_id', 'team_id', 'agent_id', 'user_id', 'provider', 'model'] },
+  {
+    table: 'usage_daily',
+    keyColumns: ['day', 'org_id', 'team_id', 'agent_id', 'user_id', 'key_id', 'provider', 'model'],
+  },
+  {
+    table: 'usage_daily_tags',
+    keyColumns: ['day', 'tag', 'org_id', 'team_id', 'agent_id', 'user_id', 'key_id', 'provider', 'model'],
+  },
+];
+
+const VALUE_COLUMNS = [
+  'requests',
+  'errors',
+  'refused',
+  'unpriced_requests',
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'routed_requests',
+  'unknown_savings_requests',
+  'savings_usd',
+  'cache_hits',
+  'cache_misses',
+  'unknown_cache_savings_requests',
+  'cache_savings_usd',
+];
+
+function rollupSql(t: RollupTable, addMoney: (column: string) => string, placeholder: (i: number) => string): string {
+  const add = (c: string) => `${c} = ${t.table}.${c} + excluded.${c}`;
+  const columns = [...t.keyColumns, ...VALUE_COLUMNS];
+  return `INSERT INTO ${t.table} (${columns.join(', ')})
+    VALUES (${columns.map((_, i) => placeholder(i + 1)).join(',')})
+    ON CONFLICT (${t.keyColumns.join(', ')}) DO UPDATE SET
       ${SUMMED_COLUMNS.map(add).join(', ')},
       cost_usd = ${addMoney('cost_usd')},
       savings_usd = ${addMoney('savings_usd')},
       cache_savings_usd = ${addMoney('cache_savings_usd')}`;
 }
 
-/** One hour bucket's parameters, in the order of rollupSql's VALUES. */
+/** One bucket's parameters, in the order of rollupSql's VALUES. */
 function rollupParams(a: Rollup): SqlParam[] {
   return [
     ...a.key,
@@ -123,66 +164,84 @@ function rollupParams(a: Rollup): SqlParam[] {
   ];
 }
 
-function rollupsOf(
-  records: readonly UsageRecord[],
-  include: (r: UsageRecord, i: number) => boolean,
-): Map<string, Rollup> {
-  const rollups = new Map<string, Rollup>();
+type Rollups = Record<RollupTable['table'], Map<string, Rollup>>;
+
+function emptyRollup(key: string[]): Rollup {
+  return {
+    key,
+    requests: 0,
+    errors: 0,
+    refused: 0,
+    unpriced: 0,
+    input: 0,
+    cached: 0,
+    cacheWrite: 0,
+    output: 0,
+    reasoning: 0,
+    cost: new Money(0),
+    routed: 0,
+    unknownSavings: 0,
+    savings: new Money(0),
+    cacheHits: 0,
+    cacheMisses: 0,
+    unknownCacheSavings: 0,
+    cacheSavings: new Money(0),
+  };
+}
+
+function bucket(map: Map<string, Rollup>, key: string[]): Rollup {
+  const k = key.join('\u0000');
+  let agg = map.get(k);
+  if (!agg) map.set(k, (agg = emptyRollup(key)));
+  return agg;
+}
+
+function rollupsOf(records: readonly UsageRecord[], include: (r: UsageRecord, i: number) => boolean): Rollups {
+  const out: Rollups = { usage_hourly: new Map(), usage_daily: new Map(), usage_daily_tags: new Map() };
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     if (!include(r, i)) continue;
-    const hour = `${new Date(r.ts).toISOString().slice(0, 13)}:00:00.000Z`;
-    const k = [hour, r.orgId, r.teamId, r.agentId, r.userId, r.provider, r.model].join('\u0000');
-    let agg = rollups.get(k);
-    if (!agg) {
-      agg = {
-        key: [hour, r.orgId, r.teamId, r.agentId, r.userId, r.provider, r.model],
-        requests: 0,
-        errors: 0,
-        refused: 0,
-        unpriced: 0,
-        input: 0,
-        cached: 0,
-        cacheWrite: 0,
-        output: 0,
-        reasoning: 0,
-        cost: new Money(0),
-        routed: 0,
-        unknownSavings: 0,
-        savings: new Money(0),
-        cacheHits: 0,
-        cacheMisses: 0,
-        unknownCacheSavings: 0,
-        cacheSavings: new Money(0),
-      };
-      rollups.set(k, agg);
-    }
-    agg.requests++;
-    if (r.errorClass === REFUSED) agg.refused++;
-    else if ((r.statusCode !== null && r.statusCode >= 400) || r.errorClass) agg.errors++;
-    if (r.costUsd === null) agg.unpriced++;
-    else agg.cost = agg.cost.plus(r.costUsd);
-    agg.input += r.inputTokens + r.toolPromptTokens;
-    agg.cached += r.cachedInputTokens;
-    agg.cacheWrite += r.cacheWrite5mTokens + r.cacheWrite1hTokens;
-    agg.output += r.outputTokens;
-    agg.reasoning += r.reasoningTokens;
-    if (r.routedModel) {
-      agg.routed++;
-      if (r.savingsUsd === null || r.savingsUsd === undefined) agg.unknownSavings++;
-      else agg.savings = agg.savings.plus(r.savingsUsd);
-    }
-    if (r.cache === 'miss') agg.cacheMisses++;
-    else if (r.cache === 'hit') {
-      agg.cacheHits++;
-      if (r.cacheSavingsUsd === null || r.cacheSavingsUsd === undefined) agg.unknownCacheSavings++;
-      else agg.cacheSavings = agg.cacheSavings.plus(r.cacheSavingsUsd);
-    }
+    const iso = new Date(r.ts).toISOString();
+    const day = iso.slice(0, 10);
+    const who = [r.orgId, r.teamId, r.agentId, r.userId];
+    const keyId = r.keyId ?? '';
+    addCall(bucket(out.usage_hourly, [`${iso.slice(0, 13)}:00:00.000Z`, ...who, r.provider, r.model]), r);
+    addCall(bucket(out.usage_daily, [day, ...who, keyId, r.provider, r.model]), r);
+    // Each distinct tag once (a repeated tag is the same tag); an untagged call under '', so the cut sees every call.
+    const tags = r.tags?.length ? new Set(r.tags) : [''];
+    for (const tag of tags) addCall(bucket(out.usage_daily_tags, [day, tag, ...who, keyId, r.provider, r.model]), r);
   }
-  return rollups;
+  return out;
 }
 
-const sqliteStatements = new WeakMap<Database.Database, { insert: Database.Statement; rollup: Database.Statement }>();
+function addCall(agg: Rollup, r: UsageRecord): void {
+  agg.requests++;
+  if (r.errorClass === REFUSED) agg.refused++;
+  else if ((r.statusCode !== null && r.statusCode >= 400) || r.errorClass) agg.errors++;
+  if (r.costUsd === null) agg.unpriced++;
+  else agg.cost = agg.cost.plus(r.costUsd);
+  agg.input += r.inputTokens + r.toolPromptTokens;
+  agg.cached += r.cachedInputTokens;
+  agg.cacheWrite += r.cacheWrite5mTokens + r.cacheWrite1hTokens;
+  agg.output += r.outputTokens;
+  agg.reasoning += r.reasoningTokens;
+  if (r.routedModel) {
+    agg.routed++;
+    if (r.savingsUsd === null || r.savingsUsd === undefined) agg.unknownSavings++;
+    else agg.savings = agg.savings.plus(r.savingsUsd);
+  }
+  if (r.cache === 'miss') agg.cacheMisses++;
+  else if (r.cache === 'hit') {
+    agg.cacheHits++;
+    if (r.cacheSavingsUsd === null || r.cacheSavingsUsd === undefined) agg.unknownCacheSavings++;
+    else agg.cacheSavings = agg.cacheSavings.plus(r.cacheSavingsUsd);
+  }
+}
+
+const sqliteStatements = new WeakMap<
+  Database.Database,
+  { insert: Database.Statement; rollups: Array<[RollupTable, Database.Statement]> }
+>();
 
 /**
  * writeRecords for the SQLite writer thread, with the same rows and rollups, in the
@@ -198,12 +257,16 @@ export function writeRecordsSqlite(db: Database.Database, records: readonly Usag
         `INSERT INTO api_requests (${RECORD_COLUMNS.join(',')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(',')})
          ON CONFLICT (id, ts) DO NOTHING`,
       ),
-      rollup: db.prepare(
-        rollupSql(
-          (c) => `decimal_add(usage_hourly.${c}, excluded.${c})`,
-          () => '?',
+      rollups: ROLLUP_TABLES.map((t) => [
+        t,
+        db.prepare(
+          rollupSql(
+            t,
+            (c) => `decimal_add(${t.table}.${c}, excluded.${c})`,
+            () => '?',
+          ),
         ),
-      ),
+      ]),
     };
     sqliteStatements.set(db, st);
   }
@@ -222,8 +285,7 @@ export function writeRecordsSqlite(db: Database.Database, records: readonly Usag
       n++;
     }
   }
-  for (const a of rollupsOf(records, (_r, i) => inserted[i] === 1).values()) {
-    st.rollup.run(rollupParams(a));
-  }
+  const rollups = rollupsOf(records, (_r, i) => inserted[i] === 1);
+  for (const [t, stmt] of st.rollups) for (const a of rollups[t.table].values()) stmt.run(rollupParams(a));
   return n;
 }

@@ -15,6 +15,7 @@ import { costAnomalies } from './0015_cost_anomalies.js';
 import { policies } from './0016_policies.js';
 import { recommendations } from './0017_recommendations.js';
 import { importedRecommendations } from './0018_imported_recommendations.js';
+import { usageDaily } from './0019_usage_daily.js';
 import { keyLifecycle } from './0020_key_lifecycle.js';
 import { requestHash } from './0021_request_hash.js';
 
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
   policies,
   recommendations,
   importedRecommendations,
+  usageDaily,
   keyLifecycle,
   requestHash,
 ];
