@@ -10,8 +10,13 @@ import { exportedNames, parseExposition } from './exposition.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const DASHBOARD = join(ROOT, 'deploy/grafana/oco.json');
 const ALERTS = join(ROOT, 'deploy/prometheus/alerts.yaml');
-/** Debian's prometheus package ships promtool; where it is missing, the expressions are checked by parsing only. */
+/**
+ * Debian's prometheus package ships promtool (.ci/run installs it). Outside CI, where it is missing, the expressions
+ * are checked by parsing only and the promtool cases skip with a printed line; in CI they run and fail without it.
+ */
 const PROMTOOL = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
+const RUN_PROMTOOL = PROMTOOL || Boolean(process.env.CI);
+if (!RUN_PROMTOOL) console.log('promtool is not installed: skipping the promtool checks of the dashboard and alerts');
 
 interface Rule {
   alert?: string;
@@ -96,7 +101,7 @@ describe('deploy/grafana/oco.json and deploy/prometheus/alerts.yaml', () => {
     }
   });
 
-  it.skipIf(!PROMTOOL)('promtool accepts the rules and every dashboard expression', () => {
+  it.skipIf(!RUN_PROMTOOL)('promtool accepts the rules and every dashboard expression', () => {
     const rules = promtool(['check', 'rules', 'alerts.yaml'], { 'alerts.yaml': readFileSync(ALERTS, 'utf8') });
     expect(rules.out).toContain('SUCCESS');
     expect(rules.status).toBe(0);
@@ -114,7 +119,7 @@ describe('deploy/grafana/oco.json and deploy/prometheus/alerts.yaml', () => {
     expect(dash.status).toBe(0);
   });
 
-  it.skipIf(!PROMTOOL)('the RPO, budget and spilling alerts fire on the series the daemon exports', () => {
+  it.skipIf(!RUN_PROMTOOL)('the RPO, budget and spilling alerts fire on the series the daemon exports', () => {
     const tests = {
       rule_files: ['alerts.yaml'],
       evaluation_interval: '1m',
