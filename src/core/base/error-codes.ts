@@ -77,6 +77,10 @@ export const ERROR_CODES = {
   OCO_DB_OPEN_FAILED: { ...O, meaning: 'the database file or connection could not be opened' },
   OCO_DB_ERROR: { ...O, meaning: 'the database refused a statement' },
   OCO_MIGRATION_FAILED: { ...O, meaning: 'a schema migration failed and was rolled back' },
+  OCO_DB_NEWER_SCHEMA: {
+    ...C,
+    meaning: 'the database was migrated by a newer oco than this one; it is refused and left unmodified',
+  },
   OCO_REDIS_UNREACHABLE: { ...R, meaning: 'Redis cannot be reached' },
   // gateway daemon
   OCO_PROXY_PORT_IN_USE: { ...O, meaning: 'the gateway port is taken by another process' },
