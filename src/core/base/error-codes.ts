@@ -90,6 +90,7 @@ export const ERROR_CODES = {
     exit: 1,
     meaning: 'the detached gateway did not start (exit 2, 3 or 4 when the daemon failed with that code)',
   },
+  OCO_SERVICE_NEEDS_ROOT: { ...U, meaning: 'writing or removing a system unit needs root (or use --user)' },
   OCO_PROXY_STOP_TIMEOUT: { ...O, meaning: 'the gateway did not stop in time' },
   OCO_PROXY_NOT_RUNNING: { ...R, meaning: 'no gateway is running' },
   OCO_PROXY_UNRESPONSIVE: { ...R, meaning: 'the gateway process exists but does not answer' },
