@@ -54,7 +54,8 @@ export function renderManPages(config: Config): Map<string, string> {
     `file.\n.TP\n.I $OCO_HOME/data/oco.db\nor \\fI$XDG_DATA_HOME/oco/oco.db\\fR: the embedded SQLite database.\n` +
     `.TP\n.I $OCO_HOME/state/logs/\nor \\fI$XDG_STATE_HOME/oco/logs/\\fR: the daemon's log; its state file beside ` +
     `it.\n.TP\n.I $OCO_HOME/config/proxy.env\nor \\fI$XDG_CONFIG_HOME/oco/proxy.env\\fR: variables (secrets) the ` +
-    `systemd unit of \\fB${bin} proxy install\\-service\\fR reads.\n.TP\n.I ~/.config/systemd/user/oco\\-proxy.service\n` +
+    `systemd unit of \\fB${bin} proxy install\\-service\\fR reads.\n` +
+    `.TP\n.I ~/.config/systemd/user/oco\\-proxy.service\n` +
     `or \\fI/etc/systemd/system/oco\\-proxy.service\\fR: that unit.\n`;
   main += `.SH SEE ALSO\n${ownTopics.map((t) => `.BR ${bin}-${t} (1)`).join(',\n')}\n`;
   pages.set(`${bin}.1`, main);
