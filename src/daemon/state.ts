@@ -2,7 +2,6 @@ import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import type { OcoPaths } from '../core/base/config/paths.js';
 import { PRIVATE_FILE, ensurePrivateDir } from '../core/base/config/private-files.js';
-import { fileURLToPath } from 'node:url';
 
 /** What a running daemon tells other oco processes about itself (stateDir/proxy.json). */
 export interface DaemonState {
@@ -79,15 +78,4 @@ export function looksLikeDaemon(pid: number): boolean {
   }
 }
 
-export function version(): string {
-  try {
-    // A path, not a URL: the single binary's virtual file system serves paths only.
-    return (
-      JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as {
-        version: string;
-      }
-    ).version;
-  } catch {
-    return '0.0.0';
-  }
-}
+export { version } from '../core/base/version.js';

@@ -92,6 +92,8 @@ interface Case {
   last?: number;
   /** Expected exit code (default 0); -1 when it depends on the machine or the cluster's state, not on the command. */
   exit?: number;
+  /** Extra environment (e.g. a temporary XDG_CONFIG_HOME for a command that writes under the user's home). */
+  env?: (ctx: Ctx) => Record<string, string>;
 }
 
 const c = (args: string[] | ((ctx: Ctx) => string[]), more: Omit<Case, 'args'> = {}): Case => ({
@@ -104,6 +106,9 @@ const SCOPE = ['--scope', 'team', '--entity', 'payments'];
 const CASES: Record<string, Case> = {
   doctor: c([], { exit: -1 }),
   health: c([], { exit: -1 }),
+  version: c([]),
+  'proxy:install-service': c(['--user'], { writes: true, env: (ctx) => ({ XDG_CONFIG_HOME: ctx.file('xdg-config') }) }),
+  'proxy:uninstall-service': c(['--user'], { last: 1, env: (ctx) => ({ XDG_CONFIG_HOME: ctx.file('xdg-config') }) }),
   'config:get': c(['proxy.port']),
   'config:list': c([]),
   'config:path': c([]),
@@ -453,7 +458,7 @@ describe('--json key style', () => {
   it('prints camelCase keys only, and the same keys as before', { timeout: 480_000 }, async () => {
     const run = async (id: string) => {
       const cs = CASES[id]!;
-      const r = await env.oco([...id.split(':'), ...cs.args(ctx), '--json'], { timeoutMs: 60_000 });
+      const r = await env.oco([...id.split(':'), ...cs.args(ctx), '--json'], { timeoutMs: 60_000, env: cs.env?.(ctx) });
       outputs[id] = r;
       if (id === 'keys:create' && r.code === 0) ctx.keyId = r.json().id;
       if (id === 'restore:plan' && r.code === 0) ctx.plan = r.json().id;

@@ -69,3 +69,43 @@ describe.skipIf(!groffPath && !process.env.CI)(`man pages under groff (${groffPa
     expect(r.stdout).toContain('[\u2713 caf\u00E9 \u{1F600}]');
   });
 });
+
+const mandocPath = spawnSync('sh', ['-c', 'command -v mandoc'], { encoding: 'utf8' }).stdout.trim();
+
+// In CI a missing mandoc fails here (.ci/run installs it); elsewhere the suite is skipped.
+describe.skipIf(!mandocPath && !process.env.CI)(`man pages under mandoc (${mandocPath || 'not installed'})`, () => {
+  it.each(pages)('%s is clean under mandoc -T lint, style messages included', (page) => {
+    const r = spawnSync('mandoc', ['-T', 'lint', '-W', 'style', join(MAN, page)], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    if (r.error) throw new Error(`mandoc could not run (${r.error.message}); install mandoc`);
+    expect(r.stdout + r.stderr, `mandoc -T lint -W style man/${page}`).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('the packaged man pages', () => {
+  it('oco.1 has NAME, SYNOPSIS, EXAMPLES, ENVIRONMENT, EXIT STATUS and FILES, in that order', () => {
+    const text = readFileSync(join(MAN, 'oco.1'), 'utf8');
+    const sections = [...text.matchAll(/^\.SH (.+)$/gm)].map((m) => m[1]);
+    const wanted = ['NAME', 'SYNOPSIS', 'EXAMPLES', 'ENVIRONMENT', 'EXIT STATUS', 'FILES'];
+    expect(sections.filter((s) => wanted.includes(s!))).toEqual(wanted);
+    const examples = text.slice(text.indexOf('.SH EXAMPLES'), text.indexOf('.SH ENVIRONMENT'));
+    expect(examples).toContain('\noco proxy install\\-service \\-\\-user\n');
+    expect(examples).toContain('\noco version\n');
+    expect(text).toContain('.B OCO_HOME\n');
+    expect(text).toContain('\\fBOCO_DB_NEWER_SCHEMA\\fR');
+  });
+
+  it('are all listed in package.json "man", so npm i -g installs them, with a release date', () => {
+    const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      man: string[];
+      releaseDate: string;
+    };
+    expect(pjson.man).toEqual(pages.map((p) => `./man/${p}`));
+    expect(pjson.releaseDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    for (const page of pages)
+      expect(readFileSync(join(MAN, page), 'utf8').split('\n')[0]).toContain(` 1 ${pjson.releaseDate} `);
+  });
+});

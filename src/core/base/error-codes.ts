@@ -77,6 +77,10 @@ export const ERROR_CODES = {
   OCO_DB_OPEN_FAILED: { ...O, meaning: 'the database file or connection could not be opened' },
   OCO_DB_ERROR: { ...O, meaning: 'the database refused a statement' },
   OCO_MIGRATION_FAILED: { ...O, meaning: 'a schema migration failed and was rolled back' },
+  OCO_DB_NEWER_SCHEMA: {
+    ...C,
+    meaning: 'the database was migrated by a newer oco than this one; it is refused and left unmodified',
+  },
   OCO_REDIS_UNREACHABLE: { ...R, meaning: 'Redis cannot be reached' },
   // gateway daemon
   OCO_PROXY_PORT_IN_USE: { ...O, meaning: 'the gateway port is taken by another process' },
@@ -86,6 +90,7 @@ export const ERROR_CODES = {
     exit: 1,
     meaning: 'the detached gateway did not start (exit 2, 3 or 4 when the daemon failed with that code)',
   },
+  OCO_SERVICE_NEEDS_ROOT: { ...U, meaning: 'writing or removing a system unit needs root (or use --user)' },
   OCO_PROXY_STOP_TIMEOUT: { ...O, meaning: 'the gateway did not stop in time' },
   OCO_PROXY_NOT_RUNNING: { ...R, meaning: 'no gateway is running' },
   OCO_PROXY_UNRESPONSIVE: { ...R, meaning: 'the gateway process exists but does not answer' },

@@ -20,8 +20,10 @@ export function renderManPages(config: Config): Map<string, string> {
     commands.some((c) => topicOf(c) === t && c.pluginType === 'core' && c.pluginName === config.name),
   );
   const pages = new Map<string, string>();
+  // The release date of this version (package.json "releaseDate"): deterministic, and what mandoc wants.
+  const date = releaseDate(config.pjson as { releaseDate?: unknown });
   const header = (name: string, what: string) =>
-    `.TH ${name.toUpperCase()} 1 "" "${bin} ${config.version}" "${what}"\n`;
+    `.TH ${name.toUpperCase()} 1 ${date} "${bin} ${config.version}" "${what}"\n`;
 
   let main = header(bin, 'User Commands');
   main += `.SH NAME\n${bin} \\- ${esc(config.pjson.description ?? '')}\n`;
@@ -35,6 +37,7 @@ export function renderManPages(config: Config): Map<string, string> {
   const rootCommands = commands.filter((c) => !topicOf(c) || !ownTopics.includes(topicOf(c)!));
   main += `.SH ROOT COMMANDS\n`;
   for (const c of rootCommands) main += commandSection(bin, c);
+  main += manExamples(bin, commands, topicOf);
   main += `.SH ENVIRONMENT\nPrecedence: flags > environment > config file > defaults.\n`;
   for (const k of CONFIG_KEYS) {
     const description = esc(k.description);
@@ -48,7 +51,12 @@ export function renderManPages(config: Config): Map<string, string> {
   main += manExitStatus(esc);
   main +=
     `.SH FILES\n.TP\n.I $OCO_HOME/config/config.yaml\nor \\fI$XDG_CONFIG_HOME/oco/config.yaml\\fR: the config ` +
-    `file.\n.TP\n.I $OCO_HOME/data/oco.db\nor \\fI$XDG_DATA_HOME/oco/oco.db\\fR: the embedded SQLite database.\n`;
+    `file.\n.TP\n.I $OCO_HOME/data/oco.db\nor \\fI$XDG_DATA_HOME/oco/oco.db\\fR: the embedded SQLite database.\n` +
+    `.TP\n.I $OCO_HOME/state/logs/\nor \\fI$XDG_STATE_HOME/oco/logs/\\fR: the daemon's log; its state file beside ` +
+    `it.\n.TP\n.I $OCO_HOME/config/proxy.env\nor \\fI$XDG_CONFIG_HOME/oco/proxy.env\\fR: variables (secrets) the ` +
+    `systemd unit of \\fB${bin} proxy install\\-service\\fR reads.\n` +
+    `.TP\n.I ~/.config/systemd/user/oco\\-proxy.service\n` +
+    `or \\fI/etc/systemd/system/oco\\-proxy.service\\fR: that unit.\n`;
   main += `.SH SEE ALSO\n${ownTopics.map((t) => `.BR ${bin}-${t} (1)`).join(',\n')}\n`;
   pages.set(`${bin}.1`, main);
 
@@ -61,7 +69,75 @@ export function renderManPages(config: Config): Map<string, string> {
     page += `.SH SEE ALSO\n.BR ${bin} (1)\n`;
     pages.set(`${bin}-${topic}.1`, page);
   }
-  return new Map([...pages].map(([name, text]) => [name, roffAscii(text)]));
+  return new Map([...pages].map(([name, text]) => [name, wrapText(roffAscii(text))]));
+}
+
+function releaseDate(pjson: { releaseDate?: unknown }): string {
+  const d = pjson.releaseDate;
+  if (typeof d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(d))
+    throw new Error('package.json needs "releaseDate": "YYYY-MM-DD" (the man pages carry it)');
+  return d;
+}
+
+/** EXAMPLES: the first example of every root command and of the first command of each topic that has one. */
+function manExamples(
+  bin: string,
+  commands: Command.Loadable[],
+  topicOf: (c: Command.Loadable) => string | undefined,
+): string {
+  const seen = new Set<string>();
+  let out = '.SH EXAMPLES\n';
+  for (const c of commands) {
+    const first = c.examples?.[0];
+    if (first === undefined) continue;
+    const group = topicOf(c) ?? c.id;
+    if (seen.has(group)) continue;
+    seen.add(group);
+    const text = exampleText(bin, c, typeof first === 'string' ? first : first.command);
+    // A paragraph break between examples; mandoc warns about one straight after the heading.
+    const gap = seen.size > 1 ? '.PP\n' : '';
+    out += `${gap}${esc(c.summary ?? firstLine(c.description))}\n.RS 4\n.nf\n${esc(text)}\n.fi\n.RE\n`;
+  }
+  return out;
+}
+
+function exampleText(bin: string, c: Command.Loadable, e: string): string {
+  return e
+    .replace(/^\$ /, '')
+    .replaceAll('<%= config.bin %>', bin)
+    .replaceAll('<%= command.id %>', c.id.replaceAll(':', ' '));
+}
+
+/**
+ * Text lines of filled paragraphs broken at spaces to at most 80 bytes (mandoc's lint asks for it;
+ * roff joins them again), never inside .nf blocks nor a .TP tag (one line by definition), never before
+ * an escaped space; a line that would
+ * start with a control character gets the zero-width \& first.
+ */
+function wrapText(page: string): string {
+  const out: string[] = [];
+  let noFill = false;
+  let tag = false;
+  for (const line of page.split('\n')) {
+    if (line === '.nf') noFill = true;
+    if (line === '.fi') noFill = false;
+    const isTag = tag;
+    tag = line === '.TP';
+    if (noFill || isTag || line.length <= 80 || /^[.']/.test(line)) {
+      out.push(line);
+      continue;
+    }
+    const words = line.split(/(?<!\\) +/);
+    let current = '';
+    for (const w of words) {
+      if (current !== '' && current.length + 1 + w.length > 80) {
+        out.push(current);
+        current = /^[.']/.test(w) ? `\\&${w}` : w;
+      } else current = current === '' ? w : `${current} ${w}`;
+    }
+    out.push(current);
+  }
+  return out.join('\n');
 }
 
 function commandSection(bin: string, c: Command.Loadable): string {
@@ -69,7 +145,8 @@ function commandSection(bin: string, c: Command.Loadable): string {
   const args = Object.values(c.args ?? {}).map((a) =>
     a.required ? `\\fI${a.name.toUpperCase()}\\fR` : `[\\fI${a.name.toUpperCase()}\\fR]`,
   );
-  let s = `.SS ${name}\n${esc(c.summary ?? '')}\n.PP\n.B ${name}\n${args.join(' ')} [\\fIFLAGS\\fR]\n`;
+  const summary = c.summary ? `${esc(c.summary)}\n.PP\n` : '';
+  let s = `.SS ${name}\n${summary}.B ${name}\n${args.join(' ')} [\\fIFLAGS\\fR]\n`;
   if (c.description) s += `.PP\n${esc(c.description)}\n`;
   const argList = Object.values(c.args ?? {});
   if (argList.length > 0) {
@@ -93,11 +170,9 @@ function commandSection(bin: string, c: Command.Loadable): string {
     }
   }
   const examples = (c.examples ?? []).map((e) => (typeof e === 'string' ? e : e.command));
-  const exampleText = (e: string) =>
-    e.replaceAll('<%= config.bin %>', bin).replaceAll('<%= command.id %>', c.id.replaceAll(':', ' '));
   if (examples.length > 0) {
     s += `.PP\nExamples:\n`;
-    for (const e of examples) s += `.PP\n.RS 4\n.nf\n${esc(exampleText(e))}\n.fi\n.RE\n`;
+    for (const e of examples) s += `.PP\n.RS 4\n.nf\n${esc(exampleText(bin, c, e))}\n.fi\n.RE\n`;
   }
   return s;
 }

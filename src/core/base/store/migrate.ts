@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { OperationError, OcoError } from '../errors.js';
+import { ConfigError, OperationError, OcoError } from '../errors.js';
+import { version } from '../version.js';
 import { renderDdl } from './migrations/ddl.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { PostgresStore } from './postgres.js';
@@ -31,8 +32,22 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
   checksum TEXT NOT NULL,
-  applied_at TEXT NOT NULL
+  applied_at TEXT NOT NULL,
+  oco_version TEXT
 )`;
+
+/**
+ * The oco version that applied each migration: a column added by the runner itself (not a numbered
+ * migration), so a database migrated by an older oco gains it on its next migration. Rows applied
+ * before it have none.
+ */
+const ADD_VERSION_COLUMN: Record<'sqlite' | 'postgres', (q: Queryable) => Promise<void>> = {
+  postgres: (q) => q.exec('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS oco_version TEXT'),
+  sqlite: async (q) => {
+    const has = await q.get("SELECT 1 AS yes FROM pragma_table_info('schema_migrations') WHERE name = 'oco_version'");
+    if (!has) await q.exec('ALTER TABLE schema_migrations ADD COLUMN oco_version TEXT');
+  },
+};
 
 function render(m: Migration, engine: 'sqlite' | 'postgres'): string {
   const body = renderDdl(m.up, engine);
@@ -62,6 +77,45 @@ async function readApplied(q: Queryable): Promise<AppliedMigration[]> {
       return [];
     throw err;
   }
+}
+
+/**
+ * A database that a newer oco migrated (an applied migration this build does not know) is refused
+ * before anything is written: an older binary would write rows the newer schema does not expect.
+ * The error names the version that applied the unknown migrations (when it recorded one) and this one.
+ */
+async function refuseNewerSchema(
+  q: Queryable,
+  location: string,
+  applied: readonly AppliedMigration[],
+  migrations: readonly Migration[],
+): Promise<void> {
+  const known = new Set(migrations.map((m) => m.version));
+  const unknown = applied.filter((a) => !known.has(a.version)).map((a) => a.version);
+  if (unknown.length === 0) return;
+  let writers: string[] = [];
+  try {
+    const rows = await q.all<{ oco_version: string | null }>(
+      `SELECT oco_version FROM schema_migrations WHERE version IN (${unknown.map((_, i) => `$${i + 1}`).join(', ')})`,
+      unknown,
+    );
+    writers = [...new Set(rows.map((r) => r.oco_version).filter((v): v is string => Boolean(v)))];
+  } catch {
+    // A schema_migrations table without the column: the writer's version was not recorded.
+  }
+  const by = writers.length > 0 ? `oco ${writers.join(', ')}` : 'a newer oco';
+  const latest = migrations.at(-1)?.version ?? 0;
+  throw new ConfigError(
+    `the database at ${location} was migrated by ${by} (schema version ${Math.max(...unknown)}, ` +
+      `migrations ${unknown.join(', ')} unknown here); this oco ${version()} knows schema versions up to ${latest}`,
+    {
+      code: 'OCO_DB_NEWER_SCHEMA',
+      hint:
+        `Upgrade oco${writers.length > 0 ? ` to ${writers.at(-1)} or later` : ''} ("oco version" prints this one), ` +
+        'or point it at another database. This one was not modified.',
+      details: { databaseOcoVersion: writers.at(-1) ?? null, ocoVersion: version(), unknownMigrations: unknown },
+    },
+  );
 }
 
 export async function migrationStatus(
@@ -96,6 +150,7 @@ export async function migrate(
 ): Promise<AppliedMigration[]> {
   const latest = migrations.at(-1)?.version ?? 0;
   const before = await readApplied(store);
+  await refuseNewerSchema(store, store.location, before, migrations);
   if ((before.at(-1)?.version ?? 0) >= latest && before.length >= migrations.length) return [];
 
   if (store instanceof PostgresStore) return migratePostgres(store, migrations);
@@ -123,12 +178,10 @@ async function applyOne(q: Queryable, m: Migration, engine: 'sqlite' | 'postgres
     checksum: checksum(m, engine),
     appliedAt: new Date().toISOString(),
   };
-  await q.run('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)', [
-    row.version,
-    row.name,
-    row.checksum,
-    row.appliedAt,
-  ]);
+  await q.run(
+    'INSERT INTO schema_migrations (version, name, checksum, applied_at, oco_version) VALUES ($1, $2, $3, $4, $5)',
+    [row.version, row.name, row.checksum, row.appliedAt, version()],
+  );
   return row;
 }
 
@@ -136,8 +189,12 @@ async function migratePostgres(store: PostgresStore, migrations: readonly Migrat
   return store.withClient(async (q) => {
     await q.run(`SELECT pg_advisory_lock(${PG_LOCK_KEY})`);
     try {
+      // Read before anything is created: a newer oco's database is refused untouched.
+      const already = await readApplied(q);
+      await refuseNewerSchema(q, store.location, already, migrations);
       await q.exec(CREATE_TABLE);
-      const done = new Set((await readApplied(q)).map((a) => a.version));
+      await ADD_VERSION_COLUMN.postgres(q);
+      const done = new Set(already.map((a) => a.version));
       const applied: AppliedMigration[] = [];
       for (const m of migrations) {
         if (done.has(m.version)) continue;
@@ -161,8 +218,11 @@ async function migrateSqlite(store: SqliteStore, migrations: readonly Migration[
   const applied: AppliedMigration[] = [];
   for (const m of migrations) {
     const did = await store.transaction(async (tx) => {
+      const already = await readApplied(tx);
+      await refuseNewerSchema(tx, store.location, already, migrations);
       await tx.exec(CREATE_TABLE);
-      const done = new Set((await readApplied(tx)).map((a) => a.version));
+      await ADD_VERSION_COLUMN.sqlite(tx);
+      const done = new Set(already.map((a) => a.version));
       if (done.has(m.version)) return undefined;
       return applyOne(tx, m, 'sqlite');
     }, 'EXCLUSIVE');
