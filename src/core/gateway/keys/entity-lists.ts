@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { UsageError } from '../../base/errors.js';
+import { TableCopy } from '../../base/table-copy.js';
 import type { Queryable, Store } from '../../base/store/types.js';
 import type { Attribution } from '../model.js';
 import { listUpstreams } from '../upstreams/registry.js';
@@ -113,29 +114,15 @@ export const ALLOW_LIST_REFRESH_MS = 2000;
  * The daemon's copy of `entity_allow_lists`, read at start and every refreshMs in the background (a
  * failed read keeps the last copy). The key's own lists come with the key from the key cache.
  */
-export class AllowListCache implements AllowListLookup {
+export class AllowListCache extends TableCopy implements AllowListLookup {
   private byTeam = new Map<string, EntityAllowList>();
   private byOrg = new Map<string, EntityAllowList>();
-  private timer?: NodeJS.Timeout;
-  private reading?: Promise<void>;
 
   constructor(
     private readonly store: Queryable,
-    private readonly opts: { logger?: Logger; refreshMs?: number } = {},
-  ) {}
-
-  async start(): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.opts.refreshMs ?? ALLOW_LIST_REFRESH_MS);
-    this.timer.unref();
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-  }
-
-  refresh(): Promise<void> {
-    return (this.reading ??= this.read().finally(() => (this.reading = undefined)));
+    opts: { logger?: Logger; refreshMs?: number } = {},
+  ) {
+    super(opts.refreshMs ?? ALLOW_LIST_REFRESH_MS, 'allow-lists', opts.logger);
   }
 
   listsFor(key: VirtualKey | undefined, a: Attribution): ScopedAllowList[] {
@@ -149,13 +136,9 @@ export class AllowListCache implements AllowListLookup {
     return out;
   }
 
-  private async read(): Promise<void> {
-    try {
-      const lists = await listEntityAllowLists(this.store);
-      this.byTeam = new Map(lists.filter((l) => l.scope === 'team').map((l) => [l.entityId, l]));
-      this.byOrg = new Map(lists.filter((l) => l.scope === 'org').map((l) => [l.entityId, l]));
-    } catch (err) {
-      this.opts.logger?.warn({ err: { message: (err as Error).message } }, 'allow-lists not read; keeping the last');
-    }
+  protected async read(): Promise<void> {
+    const lists = await listEntityAllowLists(this.store);
+    this.byTeam = new Map(lists.filter((l) => l.scope === 'team').map((l) => [l.entityId, l]));
+    this.byOrg = new Map(lists.filter((l) => l.scope === 'org').map((l) => [l.entityId, l]));
   }
 }

@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { NotFoundError, UsageError } from '../../base/errors.js';
+import { TableCopy } from '../../base/table-copy.js';
 import type { Queryable } from '../../base/store/types.js';
 import { isVirtualKey } from '../keys/service.js';
 import { VALID_ID } from '../proxy/attribution.js';
@@ -199,31 +200,15 @@ export const POLICY_REFRESH_MS = 2000;
  * The daemon's copy of `route_policies`: read at start, then every refreshMs in the background.
  * A failed read keeps the last copy (logged); the request path only reads the maps.
  */
-export class RoutePolicyCache implements RoutePolicyLookup {
+export class RoutePolicyCache extends TableCopy implements RoutePolicyLookup {
   private byKey = new Map<string, Strategy>();
   private byTeam = new Map<string, Strategy>();
-  private timer?: NodeJS.Timeout;
-  private reading?: Promise<void>;
 
   constructor(
     private readonly store: Queryable,
-    private readonly opts: { logger?: Logger; refreshMs?: number } = {},
-  ) {}
-
-  /** The first read (awaited, so the first call already sees the policies), then the background refreshes. */
-  async start(): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.opts.refreshMs ?? POLICY_REFRESH_MS);
-    this.timer.unref();
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-  }
-
-  /** Re-reads the table now; concurrent callers share one read. */
-  refresh(): Promise<void> {
-    return (this.reading ??= this.read().finally(() => (this.reading = undefined)));
+    opts: { logger?: Logger; refreshMs?: number } = {},
+  ) {
+    super(opts.refreshMs ?? POLICY_REFRESH_MS, 'routing policies', opts.logger);
   }
 
   get size(): number {
@@ -237,25 +222,18 @@ export class RoutePolicyCache implements RoutePolicyLookup {
     return t ? { strategy: t, source: 'team' as const } : undefined;
   }
 
-  private async read(): Promise<void> {
-    try {
-      const rows = await this.store.all<{ scope: string; subject: string; strategy: string }>(
-        'SELECT scope, subject, strategy FROM route_policies',
-      );
-      const byKey = new Map<string, Strategy>();
-      const byTeam = new Map<string, Strategy>();
-      for (const r of rows) {
-        // A strategy this version does not know (written by a newer one) is skipped, never guessed.
-        if (!(STRATEGIES as readonly string[]).includes(r.strategy)) continue;
-        (r.scope === 'key' ? byKey : r.scope === 'team' ? byTeam : undefined)?.set(r.subject, r.strategy as Strategy);
-      }
-      this.byKey = byKey;
-      this.byTeam = byTeam;
-    } catch (err) {
-      this.opts.logger?.warn(
-        { err: { message: (err as Error).message } },
-        'routing policies not read; keeping the last',
-      );
+  protected async read(): Promise<void> {
+    const rows = await this.store.all<{ scope: string; subject: string; strategy: string }>(
+      'SELECT scope, subject, strategy FROM route_policies',
+    );
+    const byKey = new Map<string, Strategy>();
+    const byTeam = new Map<string, Strategy>();
+    for (const r of rows) {
+      // A strategy this version does not know (written by a newer one) is skipped, never guessed.
+      if (!(STRATEGIES as readonly string[]).includes(r.strategy)) continue;
+      (r.scope === 'key' ? byKey : r.scope === 'team' ? byTeam : undefined)?.set(r.subject, r.strategy as Strategy);
     }
+    this.byKey = byKey;
+    this.byTeam = byTeam;
   }
 }
