@@ -17,6 +17,7 @@ import type {
   SavingsView,
   View,
 } from '../../../base/report/model.js';
+import { formatError } from '../../../base/errors.js';
 import { VIEWS } from '../../../base/report/model.js';
 import { parsePeriod } from '../../../base/report/period.js';
 import { anomaliesScreen } from './anomalies.js';
@@ -326,7 +327,7 @@ export function ReportApp(props: ReportAppProps) {
   const statusText =
     status?.text ??
     (loader.error && loader.key === key
-      ? `Error: ${loader.error}`
+      ? formatError({ message: loader.error }).trimEnd()
       : loader.at
         ? `Updated ${loader.at.toISOString().slice(11, 19)} UTC`
         : 'Loading…');

@@ -5,13 +5,14 @@
  */
 import { render, Text, useApp } from 'ink';
 import { Component, useEffect, type ReactNode } from 'react';
+import { formatError } from '../../../base/errors.js';
 import { ReportApp, type ReportAppProps } from './app.js';
 
 /** Renders the error, then ends Ink with it: the command reports it and exits 1. */
 function Crash(props: { error: Error }) {
   const { exit } = useApp();
   useEffect(() => exit(props.error), [exit, props.error]);
-  return <Text>{`Error: ${props.error.message}`}</Text>;
+  return <Text>{formatError({ message: props.error.message }).trimEnd()}</Text>;
 }
 
 class Boundary extends Component<{ children: ReactNode }, { error?: Error }> {
