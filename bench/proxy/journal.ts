@@ -16,87 +16,21 @@
  * Bounded: BENCH_ROUNDS × 2 runs of BENCH_SECONDS each; loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '../../test/helpers/net.js';
+import { loadFor as loadDaemon, median, sleep, startDaemon, stopDaemon, type Daemon } from './two-daemons.js';
 import { CallJournal } from '../../src/core/gateway/usage/call-journal.js';
 import type { UsageRecord } from '../../src/core/gateway/usage/record.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const ROUNDS = Math.min(Number(process.env.BENCH_ROUNDS ?? 6), 20);
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 4), 30);
 const CONCURRENCY = Math.min(Number(process.env.BENCH_CONCURRENCY ?? 64), 512);
 const STREAM = process.env.BENCH_STREAM === '1';
 const AA = process.env.BENCH_AA === '1';
-const PATH = '/v1/proxy/openai/v1/chat/completions';
 
-interface Daemon {
-  name: string;
-  home: string;
-  env: NodeJS.ProcessEnv;
-  url: string;
-  pid: number;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`${args.join(' ')} exited ${code}: ${out}`))));
-  });
-}
-
-async function startDaemon(name: string, mockUrl: string, extra: NodeJS.ProcessEnv): Promise<Daemon> {
-  const home = mkdtempSync(join(tmpdir(), `oco-bench-${name}-`));
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    OCO_HOME: home,
-    OCO_PROXY_PORT: String(port),
-    OCO_OPENAI_BASE_URL: mockUrl,
-    OCO_LOG_LEVEL: 'info',
-    ...extra,
-  };
-  for (const k of ['DATABASE_URL', 'POSTGRES_HOST', 'REDIS_URL', 'REDIS_HOST', 'OCO_PROXY_API_KEY']) delete env[k];
-  if (!extra.OCO_BENCH_CALL_JOURNAL) delete env.OCO_BENCH_CALL_JOURNAL;
-  const { pid } = JSON.parse(await run([join(ROOT, 'bin', 'run.js'), 'proxy', 'start', '--json'], env)) as {
-    pid: number;
-  };
-  return { name, home, env, url: `http://127.0.0.1:${port}`, pid };
-}
-
-/** CPU seconds the process has used (user + system, /proc/PID/stat): per request, the measure contention on a shared machine disturbs least. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function loadFor(d: Daemon, ms: number): Promise<{ rps: number; cpuUsPerReq: number; errors: number }> {
-  const cpu0 = cpuSeconds(d.pid);
-  const out = await run(
-    [
-      join(import.meta.dirname, 'loadgen.mjs'),
-      d.url,
-      PATH,
-      String(CONCURRENCY),
-      String(ms),
-      ...(STREAM ? ['stream'] : []),
-    ],
-    process.env,
-  );
-  const { n, errors } = JSON.parse(out) as { n: number; errors: number };
-  return { rps: n / (ms / 1000), cpuUsPerReq: ((cpuSeconds(d.pid) - cpu0) * 1e6) / n, errors };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+const loadFor = (d: Daemon, ms: number) => loadDaemon(d, ms, { concurrency: CONCURRENCY, stream: STREAM });
 
 function journalBytes(d: Daemon): number {
   const dir = join(d.home, 'state', 'journal');
@@ -248,7 +182,7 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const d of daemons) {
-      await run([join(ROOT, 'bin', 'run.js'), 'proxy', 'stop'], d.env).catch(() => '');
+      await stopDaemon(d);
       rmSync(d.home, { recursive: true, force: true });
     }
     children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'));

@@ -17,92 +17,41 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
 import { freePort } from '../../test/helpers/net.js';
+import {
+  BENCH_PATH,
+  loadFor as loadDaemon,
+  median,
+  sleep,
+  startDaemon,
+  stopDaemon,
+  type Daemon,
+} from './two-daemons.js';
 import { openTracer } from '../../src/core/base/telemetry/provider.js';
 import { createCallTracer } from '../../src/core/gateway/proxy/call-trace.js';
 import type { Call } from '../../src/core/gateway/proxy/call.js';
 import { emptyUsage } from '../../src/core/gateway/pricing/types.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const ROUNDS = Math.min(Number(process.env.BENCH_ROUNDS ?? 4), 10);
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 4), 10);
 const CONCURRENCY = Math.min(Number(process.env.BENCH_CONCURRENCY ?? 64), 512);
 const STREAM = process.env.BENCH_STREAM === '1';
 const AA = process.env.BENCH_AA === '1';
-const PATH = '/v1/proxy/openai/v1/chat/completions';
 const COMMAND = 'npx tsc -p tsconfig.build.json && npx tsx bench/proxy/tracing.ts';
-
-interface Daemon {
-  name: string;
-  home: string;
-  env: NodeJS.ProcessEnv;
-  url: string;
-  pid: number;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`${args.join(' ')} exited ${code}: ${out}`))));
-  });
-}
-
-async function startDaemon(name: string, mockUrl: string, extra: NodeJS.ProcessEnv): Promise<Daemon> {
-  const home = mkdtempSync(join(tmpdir(), `oco-bench-${name}-`));
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    OCO_HOME: home,
-    OCO_PROXY_PORT: String(port),
-    OCO_OPENAI_BASE_URL: mockUrl,
-    OCO_LOG_LEVEL: 'info',
-  };
-  for (const k of ['DATABASE_URL', 'POSTGRES_HOST', 'REDIS_URL', 'REDIS_HOST', 'OCO_PROXY_API_KEY']) delete env[k];
-  for (const k of Object.keys(env)) if (k.startsWith('OTEL_')) delete env[k];
-  Object.assign(env, extra);
-  const { pid } = JSON.parse(await run([join(ROOT, 'bin', 'run.js'), 'proxy', 'start', '--json'], env)) as {
-    pid: number;
-  };
-  return { name, home, env, url: `http://127.0.0.1:${port}`, pid };
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function loadFor(
-  d: Daemon,
-  ms: number,
-): Promise<{ n: number; rps: number; cpuUsPerReq: number; errors: number }> {
-  const cpu0 = cpuSeconds(d.pid);
-  const args = [join(import.meta.dirname, 'loadgen.mjs'), d.url, PATH, String(CONCURRENCY), String(ms)];
-  const out = await run([...args, ...(STREAM ? ['stream'] : [])], process.env);
-  const { n, errors } = JSON.parse(out) as { n: number; errors: number };
-  return { n, rps: n / (ms / 1000), cpuUsPerReq: ((cpuSeconds(d.pid) - cpu0) * 1e6) / n, errors };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+const loadFor = (d: Daemon, ms: number) => loadDaemon(d, ms, { concurrency: CONCURRENCY, stream: STREAM });
 
 /** An OTLP/HTTP sink: accepts every export and counts its spans (by their span ids, without parsing the JSON). */
 async function startSink(): Promise<{ url: string; spans: () => number; close: () => void }> {
@@ -144,7 +93,7 @@ async function tracingCpuPerCall(sinkUrl: string): Promise<number> {
     const n = 5000;
     const t0 = process.cpuUsage();
     for (let i = 0; i < n; i++) {
-      const req = { method: 'POST', url: PATH, headers: {} } as IncomingMessage;
+      const req = { method: 'POST', url: BENCH_PATH, headers: {} } as IncomingMessage;
       const res = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true });
       tracer.request(req, res as unknown as ServerResponse);
       const call = {
@@ -267,7 +216,7 @@ async function main(): Promise<void> {
       );
   } finally {
     for (const d of daemons) {
-      await run([join(ROOT, 'bin', 'run.js'), 'proxy', 'stop'], d.env).catch(() => '');
+      await stopDaemon(d);
       rmSync(d.home, { recursive: true, force: true });
     }
     children.forEach((ch) => ch.exitCode === null && ch.kill('SIGTERM'));
