@@ -249,13 +249,69 @@ describe('oco budgets / oco limits', () => {
         )
       ).json(),
     ).toMatchObject({ limit: 90, window: '10s' });
-    const bad = await oco('limits', 'create', '--scope', 'tag', '--entity', 'x', '--kind', 'rpm', '--limit', '5');
+    const bad = await oco('limits', 'create', '--scope', 'region', '--entity', 'x', '--kind', 'rpm', '--limit', '5');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--scope');
+    const badProvider = await oco(
+      'limits',
+      'create',
+      '--scope',
+      'key',
+      '--entity',
+      'key_1',
+      '--kind',
+      'rpm',
+      '--limit',
+      '5',
+      '--provider',
+      'Open AI',
+    );
+    expect(badProvider.code).toBe(2);
+    expect(badProvider.stderr).toContain('--provider');
+    // A narrowed limit is a second limit beside the general one, not a replacement of it.
+    const narrowed = await oco(
+      'limits',
+      'create',
+      '--scope',
+      'key',
+      '--entity',
+      'key_1',
+      '--kind',
+      'rpm',
+      '--limit',
+      '5',
+      '--model',
+      'gpt-4o',
+    );
+    expect(narrowed.code).toBe(0);
+    expect(narrowed.stdout).toMatch(/key key_1 rpm 5 per 1m for gpt-4o/);
+    const user = await oco(
+      'limits',
+      'create',
+      '--scope',
+      'user',
+      '--entity',
+      'ana',
+      '--kind',
+      'tpm',
+      '--limit',
+      '900',
+      '--json',
+    );
+    expect(user.json()).toMatchObject({ scope: 'user', entityId: 'ana', provider: null, model: null });
+    const table = await oco('limits', 'list');
+    expect(table.stdout).toMatch(/key\s+key_1\s+rpm\s+90\s+10s/);
+    expect(table.stdout).toMatch(/key\s+key_1\s+rpm\s+5\s+1m\s+-\s+gpt-4o/);
+    expect(table.stdout).not.toContain('undefined');
     const list = await oco('limits', 'list', '--json');
-    expect(list.json()).toHaveLength(1);
+    expect(list.json()).toHaveLength(3);
+    const delNarrowed = await oco('limits', 'delete', '--scope', 'key', '--entity', 'key_1', '--model', 'gpt-4o');
+    expect(delNarrowed.stdout).toContain('Deleted rate limit');
+    expect(delNarrowed.stdout).toContain('(key key_1 rpm for gpt-4o)');
+    expect((await oco('limits', 'list', '--json')).json()).toHaveLength(2);
     const del = await oco('limits', 'delete', '--scope', 'key', '--entity', 'key_1', '--json');
     expect(del.json()).toHaveLength(1);
+    await oco('limits', 'delete', '--scope', 'user', '--entity', 'ana');
     expect((await oco('limits', 'list', '--json')).json()).toEqual([]);
   });
 });

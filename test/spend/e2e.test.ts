@@ -312,4 +312,44 @@ describe('spend controls through the gateway daemon', () => {
     expect(Number(err.headers?.get('retry-after'))).toBeGreaterThan(0);
     expect(err.headers?.get('x-ratelimit-remaining-requests')).toBe('0');
   });
+
+  it('user and tag limits, and a limit narrowed to one model, count only their calls', async () => {
+    const call = (model: string, headers: Record<string, string>) =>
+      client.chat.completions
+        .create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, { headers })
+        .then(() => 200)
+        .catch((e: unknown) => (e as APIError).status);
+    await upsertRateLimit(
+      h.daemon.store,
+      parseRateLimitInput({ scope: 'team', entity: 'labs', kind: 'rpm', limit: '1', model: 'gpt-4o' }),
+    );
+    await upsertRateLimit(
+      h.daemon.store,
+      parseRateLimitInput({ scope: 'user', entity: 'ana@example.com', kind: 'rpm', limit: '1' }),
+    );
+    await upsertRateLimit(
+      h.daemon.store,
+      parseRateLimitInput({ scope: 'tag', entity: 'eval', kind: 'rpm', limit: '1' }),
+    );
+    await sleep(2300);
+    const before = h.fake.requests.length;
+    const labs = { 'X-Team-ID': 'labs' };
+    expect(await call('gpt-4o', labs)).toBe(200);
+    // The same team's other model is not narrowed: still admitted after gpt-4o's limit is used up.
+    expect(await call('gpt-4o-mini', labs)).toBe(200);
+    const refused = (await client.chat.completions
+      .create({ model: 'gpt-4o', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, { headers: labs })
+      .catch((e: unknown) => e)) as APIError;
+    expect(refused.status).toBe(429);
+    expect(refused.error).toMatchObject({ scope: 'team', entity_id: 'labs', model: 'gpt-4o', limit_type: 'rpm' });
+    expect(refused.message).toContain('on gpt-4o');
+    // A user limit follows the end user across teams; a tag limit the tag across users.
+    expect(await call('gpt-4o-mini', { 'X-Team-ID': 't1', 'X-User-ID': 'ana@example.com' })).toBe(200);
+    expect(await call('gpt-4o-mini', { 'X-Team-ID': 't2', 'X-User-ID': 'ana@example.com' })).toBe(429);
+    expect(await call('gpt-4o-mini', { 'X-Team-ID': 't2', 'X-User-ID': 'bo@example.com' })).toBe(200);
+    expect(await call('gpt-4o-mini', { 'X-Team-ID': 't3', 'x-oco-tags': 'eval,nightly' })).toBe(200);
+    expect(await call('gpt-4o-mini', { 'X-Team-ID': 't4', 'x-oco-tags': 'eval' })).toBe(429);
+    // Refused calls reached no provider: 5 admitted calls, 5 upstream requests.
+    expect(h.fake.requests.length - before).toBe(5);
+  });
 });

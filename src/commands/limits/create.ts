@@ -2,22 +2,26 @@ import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { parseRateLimitInput } from '../../core/gateway/spend/model.js';
 import { upsertRateLimit } from '../../core/gateway/spend/repo.js';
-import { rateLimitView } from '../../core/gateway/spend/service.js';
+import { narrowing, rateLimitView } from '../../core/gateway/spend/service.js';
 
 export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
   static override summary = 'Create (or change) a rate limit: requests or tokens per window, or concurrent requests.';
   static override description =
     "Kinds: rpm (requests per window), tpm (tokens per window: the request's input estimate plus max " +
     'output at admission, corrected to the actual count after), concurrent (calls in flight). Windows ' +
-    'slide in sixtieths (default 1m). Refused calls get 429 with Retry-After and x-ratelimit-* ' +
+    'slide in sixtieths (default 1m). --provider and --model narrow a limit to those calls (a team can ' +
+    'hold a general limit and a stricter one for an expensive model; each call must fit all that apply). Refused calls get 429 with Retry-After and x-ratelimit-* ' +
     'headers. One limit per scope, entity and kind: creating it again replaces the value.';
   static override examples = [
     '<%= config.bin %> limits create --scope key --entity key_abc123 --kind rpm --limit 60',
     '<%= config.bin %> limits create --scope team --entity payments --kind tpm --limit 200000',
     '<%= config.bin %> limits create --scope agent --entity billing-bot --kind concurrent --limit 4 --json',
+    '<%= config.bin %> limits create --scope team --entity research --kind rpm --limit 10 --model gpt-4o',
+    '<%= config.bin %> limits create --scope user --entity alice@example.com --kind tpm --limit 50000',
+    '<%= config.bin %> limits create --scope tag --entity nightly-eval --kind rpm --limit 300 --provider anthropic',
   ];
   static override flags = {
-    scope: Flags.string({ description: 'key, agent, team or org', required: true }),
+    scope: Flags.string({ description: 'key, agent, team, org, user or tag', required: true }),
     entity: Flags.string({ description: 'entity id within the scope', required: true }),
     kind: Flags.string({ description: 'rpm, tpm or concurrent', required: true }),
     limit: Flags.string({
@@ -25,6 +29,8 @@ export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
       required: true,
     }),
     window: Flags.string({ description: 'window for rpm/tpm, e.g. 1m (default), 10s, 1h' }),
+    provider: Flags.string({ description: "count only calls to this provider (or an upstream's NAME)" }),
+    model: Flags.string({ description: 'count only calls to this model (the model the client asked for)' }),
   };
 
   async run(): Promise<Record<string, unknown>> {
@@ -34,8 +40,8 @@ export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
     const view = rateLimitView(await upsertRateLimit(store, input));
     if (!this.jsonEnabled())
       this.log(
-        `Rate limit ${view.id}: ${view.scope} ${view.entity_id} ${view.kind} ${view.limit}` +
-          (view.window ? ` per ${view.window}` : ' in flight'),
+        `Rate limit ${String(view.id)}: ${String(view.scope)} ${String(view.entityId)} ${String(view.kind)} ` +
+          `${String(view.limit)}${view.window ? ` per ${String(view.window)}` : ' in flight'}${narrowing(view)}`,
       );
     return view;
   }

@@ -3,19 +3,22 @@ import { OcoCommand } from '../../core/cli/base-command.js';
 import { UsageError } from '../../core/base/errors.js';
 import { RATE_LIMIT_KINDS, invalid } from '../../core/gateway/spend/model.js';
 import { deleteRateLimit } from '../../core/gateway/spend/repo.js';
-import { rateLimitView } from '../../core/gateway/spend/service.js';
+import { narrowing, rateLimitView } from '../../core/gateway/spend/service.js';
 
 export default class LimitsDelete extends OcoCommand<Array<Record<string, unknown>>> {
   static override summary = 'Delete a rate limit by id, or every limit of a scope and entity (optionally one --kind).';
   static override examples = [
     '<%= config.bin %> limits delete rl_0123456789abcdef',
     '<%= config.bin %> limits delete --scope key --entity key_abc123 --kind rpm --json',
+    '<%= config.bin %> limits delete --scope team --entity research --model gpt-4o',
   ];
   static override args = { id: Args.string({ description: 'rate limit id' }) };
   static override flags = {
-    scope: Flags.string({ description: 'key, agent, team or org' }),
+    scope: Flags.string({ description: 'key, agent, team, org, user or tag' }),
     entity: Flags.string({ description: 'entity id within the scope' }),
     kind: Flags.string({ description: 'rpm, tpm or concurrent (all kinds when omitted)' }),
+    provider: Flags.string({ description: 'only the limits narrowed to this provider' }),
+    model: Flags.string({ description: 'only the limits narrowed to this model' }),
   };
 
   async run(): Promise<Array<Record<string, unknown>>> {
@@ -29,10 +32,20 @@ export default class LimitsDelete extends OcoCommand<Array<Record<string, unknow
       throw invalid('kind', `"${flags.kind}" is not one of ${RATE_LIMIT_KINDS.join(', ')}`);
     const store = await this.store();
     const removed = (
-      await deleteRateLimit(store, { id: args.id, scope: flags.scope, entityId: flags.entity, kind: flags.kind })
+      await deleteRateLimit(store, {
+        id: args.id,
+        scope: flags.scope,
+        entityId: flags.entity,
+        kind: flags.kind,
+        provider: flags.provider,
+        model: flags.model,
+      })
     ).map(rateLimitView);
     if (!this.jsonEnabled())
-      for (const r of removed) this.log(`Deleted rate limit ${r.id} (${r.scope} ${r.entity_id} ${r.kind})`);
+      for (const r of removed)
+        this.log(
+          `Deleted rate limit ${String(r.id)} (${String(r.scope)} ${String(r.entityId)} ${String(r.kind)}${narrowing(r)})`,
+        );
     return removed;
   }
 }

@@ -17,10 +17,12 @@ export default class LimitsList extends OcoCommand<Array<Record<string, unknown>
           ? renderTable(rows, [
               { key: 'id' },
               { key: 'scope' },
-              { key: 'entity_id', header: 'entity' },
+              { key: 'entityId', header: 'entity' },
               { key: 'kind' },
               { key: 'limit' },
               { key: 'window' },
+              { key: 'provider' },
+              { key: 'model' },
             ])
           : 'No rate limits. Create one with "oco limits create".',
       );

@@ -184,7 +184,7 @@ export class SpendAdmission implements AdmissionControl {
     const now = req.now;
     const a = req.attribution;
     if (this.limits.length === 0 && this.budgets.length === 0) return this.admitUnchecked(req);
-    const limits = this.limits.filter((l) => rateLimitApplies(l, a));
+    const limits = this.limits.filter((l) => rateLimitApplies(l, req.provider, req.model, a));
     const budgets = this.budgets.filter((b) => budgetApplies(b, req.provider, req.model, a));
     const hard = budgets.find((b) => b.hard);
     // A hard budget reserves an upper bound of the call (estimate/); anything else a quick estimate.
@@ -556,9 +556,12 @@ export class SpendAdmission implements AdmissionControl {
           code: 'rate_limit_exceeded',
           message:
             `Rate limit of ${l.limit} ${unit}${l.kind === 'concurrent' ? '' : ` per ${l.windowSeconds}s`}` +
-            ` for ${l.scope} ${l.entityId} reached.`,
+            ` for ${l.scope} ${l.entityId}` +
+            `${l.provider || l.model ? ` on ${[l.provider, l.model].filter(Boolean).join('/')}` : ''} reached.`,
           scope: l.scope,
           entity_id: l.entityId,
+          ...(l.provider ? { provider: l.provider } : {}),
+          ...(l.model ? { model: l.model } : {}),
           limit_type: l.kind,
           limit: l.limit,
           used: refused.used,

@@ -30,8 +30,11 @@ export const SCOPES: Record<BudgetScope, ScopeDef> = {
 };
 export const SCOPE_NAMES = Object.keys(SCOPES) as BudgetScope[];
 
-/** Rate limits apply to who sends calls; a tag or an end user is not a sender. */
-export const RATE_LIMIT_SCOPES = ['key', 'agent', 'team', 'org'] as const;
+/**
+ * Rate limits apply to the same scopes as budgets: a user limit caps one end user of a shared agent, a tag
+ * limit a feature or a job that spans agents.
+ */
+export const RATE_LIMIT_SCOPES = ['key', 'agent', 'team', 'org', 'user', 'tag'] as const;
 export type RateLimitScope = (typeof RATE_LIMIT_SCOPES)[number];
 
 export const RATE_LIMIT_KINDS = ['rpm', 'tpm', 'concurrent'] as const;
@@ -72,6 +75,9 @@ export interface RateLimit {
   kind: RateLimitKind;
   limit: number;
   windowSeconds: number;
+  /** Narrowing: the limit counts only calls to this provider and/or model (null: every call of the entity). */
+  provider: string | null;
+  model: string | null;
   createdAt: string;
 }
 
@@ -89,7 +95,9 @@ export function budgetApplies(b: Budget, provider: string, model: string, a: Att
   return SCOPES[b.scope].of(a).includes(b.entityId);
 }
 
-export function rateLimitApplies(l: RateLimit, a: Attribution): boolean {
+export function rateLimitApplies(l: RateLimit, provider: string, model: string, a: Attribution): boolean {
+  if (l.provider && l.provider !== provider) return false;
+  if (l.model && l.model !== model) return false;
   return SCOPES[l.scope].of(a).includes(l.entityId);
 }
 
@@ -290,6 +298,8 @@ export interface RateLimitInput {
   kind?: unknown;
   limit?: unknown;
   window?: unknown;
+  provider?: unknown;
+  model?: unknown;
 }
 
 export function parseRateLimitInput(input: RateLimitInput): Omit<RateLimit, 'id' | 'createdAt'> {
@@ -308,5 +318,17 @@ export function parseRateLimitInput(input: RateLimitInput): Omit<RateLimit, 'id'
       throw invalid('window', `"${String(input.window)}" is not a window from 1s to 1d such as 1m`);
     windowSeconds = secs;
   }
-  return { scope, entityId, kind, limit: Number(raw), windowSeconds: kind === 'concurrent' ? 0 : windowSeconds };
+  const provider =
+    input.provider === undefined || input.provider === null || input.provider === ''
+      ? null
+      : providerName(input.provider);
+  return {
+    scope,
+    entityId,
+    kind,
+    limit: Number(raw),
+    windowSeconds: kind === 'concurrent' ? 0 : windowSeconds,
+    provider,
+    model: str('model', input.model, false) ?? null,
+  };
 }

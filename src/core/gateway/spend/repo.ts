@@ -193,13 +193,15 @@ interface RateLimitRow extends Row {
   kind: string;
   limit_value: number | string;
   window_seconds: number | string;
+  provider: string;
+  model: string;
   created_at: string;
 }
 
 export async function listRateLimits(q: Queryable): Promise<RateLimit[]> {
   const rows = await q.all<RateLimitRow>(
-    `SELECT id, scope, entity_id, kind, limit_value, window_seconds, created_at FROM rate_limits
-     ORDER BY scope, entity_id, kind`,
+    `SELECT id, scope, entity_id, kind, limit_value, window_seconds, provider, model, created_at FROM rate_limits
+     ORDER BY scope, entity_id, kind, provider, model`,
   );
   return rows.map((r) => ({
     id: r.id,
@@ -208,11 +210,24 @@ export async function listRateLimits(q: Queryable): Promise<RateLimit[]> {
     kind: r.kind as RateLimit['kind'],
     limit: Number(r.limit_value),
     windowSeconds: Number(r.window_seconds),
+    provider: r.provider || null,
+    model: r.model || null,
     createdAt: new Date(r.created_at).toISOString(),
   }));
 }
 
-/** Creates a rate limit, or replaces the value of the one with the same scope, entity and kind. */
+/** Two limits are the same limit when scope, entity, kind and narrowing match (the unique index). */
+function sameLimit(a: Omit<RateLimit, 'id' | 'createdAt' | 'limit' | 'windowSeconds'>, b: typeof a): boolean {
+  return (
+    a.scope === b.scope &&
+    a.entityId === b.entityId &&
+    a.kind === b.kind &&
+    (a.provider ?? null) === (b.provider ?? null) &&
+    (a.model ?? null) === (b.model ?? null)
+  );
+}
+
+/** Creates a rate limit, or replaces the value of the one with the same scope, entity, kind and narrowing. */
 export async function upsertRateLimit(
   store: Queryable,
   l: Omit<RateLimit, 'id' | 'createdAt'>,
@@ -220,25 +235,31 @@ export async function upsertRateLimit(
 ): Promise<RateLimit> {
   const id = `rl_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   await store.run(
-    `INSERT INTO rate_limits (id, scope, entity_id, kind, limit_value, window_seconds, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (scope, entity_id, kind) DO UPDATE SET
+    `INSERT INTO rate_limits (id, scope, entity_id, kind, limit_value, window_seconds, provider, model, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (scope, entity_id, kind, provider, model) DO UPDATE SET
        limit_value = excluded.limit_value, window_seconds = excluded.window_seconds, created_at = excluded.created_at`,
-    [id, l.scope, l.entityId, l.kind, l.limit, l.windowSeconds, now],
+    [id, l.scope, l.entityId, l.kind, l.limit, l.windowSeconds, l.provider ?? '', l.model ?? '', now],
   );
-  return (await listRateLimits(store)).find(
-    (r) => r.scope === l.scope && r.entityId === l.entityId && r.kind === l.kind,
-  )!;
+  return (await listRateLimits(store)).find((r) => sameLimit(r, l))!;
 }
 
+/**
+ * Deletes by id, or every limit of a scope and entity; --kind, --provider and --model narrow the match (a
+ * narrowed limit is only deleted by name when its narrowing is given, or when none is).
+ */
 export async function deleteRateLimit(
   store: Store,
-  ref: { id?: string; scope?: string; entityId?: string; kind?: string },
+  ref: { id?: string; scope?: string; entityId?: string; kind?: string; provider?: string; model?: string },
 ): Promise<RateLimit[]> {
   const matches = (await listRateLimits(store)).filter((l) =>
     ref.id
       ? l.id === ref.id
-      : l.scope === ref.scope && l.entityId === ref.entityId && (!ref.kind || l.kind === ref.kind),
+      : l.scope === ref.scope &&
+        l.entityId === ref.entityId &&
+        (!ref.kind || l.kind === ref.kind) &&
+        (!ref.provider || l.provider === ref.provider) &&
+        (!ref.model || l.model === ref.model),
   );
   if (matches.length === 0)
     throw new NotFoundError('no rate limit matches', {

@@ -133,6 +133,12 @@ export function checkFailure(report: CheckReport): PolicyFailedError {
   );
 }
 
+/** " for openai/gpt-4o" — what a limit's narrowing adds to a one-line description ('' when it has none). */
+export function narrowing(view: Record<string, unknown>): string {
+  const parts = [view.provider, view.model].filter((p): p is string => typeof p === 'string' && p !== '');
+  return parts.length ? ` for ${parts.join('/')}` : '';
+}
+
 export function rateLimitView(l: RateLimit): Record<string, unknown> {
   return {
     id: l.id,
@@ -141,6 +147,8 @@ export function rateLimitView(l: RateLimit): Record<string, unknown> {
     kind: l.kind,
     limit: l.limit,
     window: l.kind === 'concurrent' ? null : formatSpanSeconds(l.windowSeconds),
+    provider: l.provider,
+    model: l.model,
     createdAt: l.createdAt,
   };
 }
