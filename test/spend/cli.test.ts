@@ -301,7 +301,7 @@ describe('oco budgets / oco limits', () => {
     expect(user.json()).toMatchObject({ scope: 'user', entityId: 'ana', provider: null, model: null });
     const table = await oco('limits', 'list');
     expect(table.stdout).toMatch(/key\s+key_1\s+rpm\s+90\s+10s/);
-    expect(table.stdout).toMatch(/key\s+key_1\s+rpm\s+5\s+1m\s+-\s+gpt-4o/);
+    expect(table.stdout).toMatch(/key\s+key_1\s+rpm\s+5\s+1m\s+(-\s+)+gpt-4o/);
     expect(table.stdout).not.toContain('undefined');
     const list = await oco('limits', 'list', '--json');
     expect(list.json()).toHaveLength(3);
@@ -312,6 +312,39 @@ describe('oco budgets / oco limits', () => {
     const del = await oco('limits', 'delete', '--scope', 'key', '--entity', 'key_1', '--json');
     expect(del.json()).toHaveLength(1);
     await oco('limits', 'delete', '--scope', 'user', '--entity', 'ana');
+    // A request quota: per budget period, its use in the period shown (0 so far, never unknown).
+    const noPeriod = await oco(
+      'limits',
+      'create',
+      '--scope',
+      'team',
+      '--entity',
+      'ml',
+      '--kind',
+      'requests',
+      '--limit',
+      '100',
+    );
+    expect(noPeriod.code).toBe(2);
+    expect(noPeriod.stderr).toContain('--period');
+    const q = await oco(
+      'limits',
+      'create',
+      '--scope',
+      'team',
+      '--entity',
+      'ml',
+      '--kind',
+      'requests',
+      '--limit',
+      '100',
+      '--period',
+      'monthly',
+    );
+    expect(q.stdout).toContain('team ml requests 100 per monthly period');
+    const [row] = (await oco('limits', 'list', '--json')).json() as Array<Record<string, unknown>>;
+    expect(row).toMatchObject({ kind: 'requests', period: 'monthly', timezone: 'UTC', used: 0, remaining: 100 });
+    await oco('limits', 'delete', '--scope', 'team', '--entity', 'ml');
     expect((await oco('limits', 'list', '--json')).json()).toEqual([]);
   });
 });

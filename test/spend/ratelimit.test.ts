@@ -164,7 +164,7 @@ for (const mode of MODES) {
 
 describe('rate limit validation', () => {
   it('names the flag at fault', () => {
-    expect(() => parseRateLimitInput({ scope: 'tag', entity: 'x', kind: 'rpm', limit: '5' })).toThrow(/--scope/);
+    expect(() => parseRateLimitInput({ scope: 'region', entity: 'x', kind: 'rpm', limit: '5' })).toThrow(/--scope/);
     expect(() => parseRateLimitInput({ scope: 'key', entity: 'x', kind: 'rph', limit: '5' })).toThrow(/--kind/);
     expect(() => parseRateLimitInput({ scope: 'key', entity: 'x', kind: 'rpm', limit: '-5' })).toThrow(/--limit/);
     expect(() =>

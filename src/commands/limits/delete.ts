@@ -16,7 +16,7 @@ export default class LimitsDelete extends OcoCommand<Array<Record<string, unknow
   static override flags = {
     scope: Flags.string({ description: 'key, agent, team, org, user or tag' }),
     entity: Flags.string({ description: 'entity id within the scope' }),
-    kind: Flags.string({ description: 'rpm, tpm or concurrent (all kinds when omitted)' }),
+    kind: Flags.string({ description: 'rpm, tpm, concurrent or requests (all kinds when omitted)' }),
     provider: Flags.string({ description: 'only the limits narrowed to this provider' }),
     model: Flags.string({ description: 'only the limits narrowed to this model' }),
   };

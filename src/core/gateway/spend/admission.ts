@@ -7,7 +7,7 @@ import { AlertManager } from './alerts.js';
 import { boundCall, type CallBound } from './estimate/index.js';
 import { SpendJournal } from './journal.js';
 import type { BudgetCharge, LedgerBackend, Refusal, ReserveResult } from './ledger.js';
-import { budgetApplies, periodSpec, rateLimitApplies, type Budget, type RateLimit } from './model.js';
+import { budgetApplies, periodSpec, quotaBudget, rateLimitApplies, type Budget, type RateLimit } from './model.js';
 import { formatResetDuration, periodWindow, type PeriodWindow } from './period.js';
 import { rateLimitHeaders, type RateLimiterBackend, type RateResult, type RateStatus } from './ratelimit.js';
 import { configVersion, listBudgets, listRateLimits, releaseStaleReservations } from './repo.js';
@@ -134,6 +134,9 @@ export class SpendAdmission implements AdmissionControl {
   private readonly unpricedWarned = new Set<string>();
   private budgets: Budget[] = [];
   private limits: RateLimit[] = [];
+  /** The sliding-window limits (the rate limiter's) and the request quotas as ledger budgets (quotaBudget). */
+  private windowLimits: RateLimit[] = [];
+  private quotas: Budget[] = [];
   private version = '';
   private windows = new Map<string, PeriodWindow>();
   private reloadTimer: NodeJS.Timeout | undefined;
@@ -169,12 +172,15 @@ export class SpendAdmission implements AdmissionControl {
       const v = await configVersion(this.o.store);
       if (v === this.version) return;
       const [budgets, limits] = await Promise.all([listBudgets(this.o.store), listRateLimits(this.o.store)]);
-      const before = new Map(this.budgets.map((b) => [b.id, b.updatedAt]));
+      const quotas = limits.filter((l) => l.kind === 'requests').map(quotaBudget);
+      const before = new Map([...this.budgets, ...this.quotas].map((b) => [b.id, b.updatedAt]));
       this.o.ledger.invalidate(
-        budgets.filter((b) => before.has(b.id) && before.get(b.id) !== b.updatedAt).map((b) => b.id),
+        [...budgets, ...quotas].filter((b) => before.has(b.id) && before.get(b.id) !== b.updatedAt).map((b) => b.id),
       );
       this.budgets = budgets;
       this.limits = limits;
+      this.windowLimits = limits.filter((l) => l.kind !== 'requests');
+      this.quotas = quotas;
       this.version = v;
     })().finally(() => (this.reloading = undefined));
     return this.reloading;
@@ -184,9 +190,11 @@ export class SpendAdmission implements AdmissionControl {
     const now = req.now;
     const a = req.attribution;
     if (this.limits.length === 0 && this.budgets.length === 0) return this.admitUnchecked(req);
-    const limits = this.limits.filter((l) => rateLimitApplies(l, req.provider, req.model, a));
+    const limits = this.windowLimits.filter((l) => rateLimitApplies(l, req.provider, req.model, a));
     const budgets = this.budgets.filter((b) => budgetApplies(b, req.provider, req.model, a));
-    const hard = budgets.find((b) => b.hard);
+    for (const q of this.quotas) if (budgetApplies(q, req.provider, req.model, a)) budgets.push(q);
+    // Only a USD budget needs a price: a request quota counts calls, priced or not.
+    const hard = budgets.find((b) => b.hard && b.unit !== 'requests');
     // A hard budget reserves an upper bound of the call (estimate/); anything else a quick estimate.
     const bound = hard ? await this.bound(req) : undefined;
     const quickIn = Math.max(0, Math.ceil(req.estimatedInputTokens));
@@ -199,7 +207,7 @@ export class SpendAdmission implements AdmissionControl {
     const tokens = quickIn + quickOut;
     const expiresAt = new Date(now.getTime() + this.o.reservationTtlMs);
     let amount = ZERO;
-    if (budgets.length > 0) {
+    if (budgets.some((b) => b.unit !== 'requests')) {
       const priced = this.o.estimateCost({
         provider: req.provider,
         model: req.model,
@@ -262,10 +270,15 @@ export class SpendAdmission implements AdmissionControl {
         const refusal = this.backendFailed('budget', req, budget.error);
         if (refusal) return (undo(), refusal);
       } else if (!budget.value.ok) {
-        this.stats.refusedBudget++;
         undo();
-        this.o.alerts.refused(budget.value.refusal, req.requestId, now);
-        return budgetRefusal(req, budget.value.refusal, now);
+        const refusal = budget.value.refusal;
+        if (refusal.budget.unit === 'requests') {
+          this.stats.refusedRate++;
+          return quotaRefusal(req, refusal, now);
+        }
+        this.stats.refusedBudget++;
+        this.o.alerts.refused(refusal, req.requestId, now);
+        return budgetRefusal(req, refusal, now);
       }
     }
 
@@ -362,9 +375,13 @@ export class SpendAdmission implements AdmissionControl {
     this.journal(ticket, state, unpriced ? null : cost, ticket.admittedAt, { unpriced, overshoot });
     if (ticket.charges.length > 0) {
       try {
-        const spent = await this.guarded(this.o.ledger.settle(ticket.id, ticket.charges, cost, ticket.admittedAt));
+        const spent = await this.guarded(
+          this.o.ledger.settle(ticket.id, ticket.charges, cost, ticket.admittedAt, state === 'settled'),
+        );
         const now = new Date();
-        ticket.charges.forEach((c, i) => this.o.alerts.checkThresholds(c.budget, c.window, spent[i]!, now));
+        ticket.charges.forEach((c, i) => {
+          if (c.budget.unit !== 'requests') this.o.alerts.checkThresholds(c.budget, c.window, spent[i]!, now);
+        });
       } catch (err) {
         // The store has the cost (journal); the shared counters catch up when rebuilt or when the reservation expires.
         this.o.logger.warn(
@@ -542,7 +559,7 @@ export class SpendAdmission implements AdmissionControl {
     status: RateStatus[],
   ): AdmissionDecision {
     const l = refused.limit;
-    const unit = { rpm: 'requests', tpm: 'tokens', concurrent: 'concurrent requests' }[l.kind];
+    const unit = { rpm: 'requests', tpm: 'tokens', concurrent: 'concurrent requests', requests: 'requests' }[l.kind];
     return {
       admitted: false,
       status: 429,
@@ -597,6 +614,43 @@ function unpricedRefusal(req: AdmissionRequest, b: Budget): AdmissionDecision {
         scope: b.scope,
         entity_id: b.entityId,
         budget_id: b.id,
+        request_id: req.requestId,
+      },
+    },
+  };
+}
+
+/**
+ * A request quota used up: 429 with a rate-limit body (limit_type "requests"), Retry-After at the period's end
+ * and x-should-retry false: the SDKs' own backoff cannot outwait a daily or monthly quota.
+ */
+function quotaRefusal(req: AdmissionRequest, r: Refusal, now: Date): AdmissionDecision {
+  const b = r.budget;
+  const headers: Record<string, string> = { 'x-should-retry': 'false' };
+  if (r.resetsAt)
+    headers['retry-after'] = String(Math.max(1, Math.ceil((r.resetsAt.getTime() - now.getTime()) / 1000)));
+  const on = b.provider || b.model ? ` on ${[b.provider, b.model].filter(Boolean).join('/')}` : '';
+  const used = r.spent.plus(r.reserved).toFixed();
+  return {
+    admitted: false,
+    status: 429,
+    headers,
+    body: {
+      error: {
+        type: 'rate_limit_exceeded',
+        code: 'rate_limit_exceeded',
+        message:
+          `Request quota of ${b.limitUsd.toFixed()} requests per ${b.period === 'rolling' ? `${b.rollingSeconds}s` : b.period} period` +
+          ` for ${b.scope} ${b.entityId}${on} reached (${used} used).`,
+        scope: b.scope,
+        entity_id: b.entityId,
+        ...(b.provider ? { provider: b.provider } : {}),
+        ...(b.model ? { model: b.model } : {}),
+        limit_type: 'requests',
+        limit: Number(b.limitUsd.toFixed()),
+        used: Number(used),
+        period: b.period,
+        resets_at: r.resetsAt?.toISOString() ?? null,
         request_id: req.requestId,
       },
     },

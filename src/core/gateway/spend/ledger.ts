@@ -38,11 +38,30 @@ export interface LedgerBackend {
   ): Promise<ReserveResult>;
   /**
    * Replaces the reservation with the actual cost (0 releases it); returns the settled spend in each window after it.
+   * `counted`: the call was made (a request quota counts it whatever it cost); false when it is released.
    */
-  settle(ticketId: string, charges: readonly BudgetCharge[], cost: Money, admittedAt: Date): Promise<Money[]>;
+  settle(
+    ticketId: string,
+    charges: readonly BudgetCharge[],
+    cost: Money,
+    admittedAt: Date,
+    counted?: boolean,
+  ): Promise<Money[]>;
   /** A budget's definition changed (limit, period, reset): counters are reloaded from the store on next use. */
   invalidate(budgetIds: readonly string[]): void;
   close(): Promise<void>;
+}
+
+const ONE = new Money(1);
+
+/** What a call reserves against a charge: its USD bound, or one call for a request quota. */
+export function reserveAmount(b: Budget, amount: Money): Money {
+  return b.unit === 'requests' ? ONE : amount;
+}
+
+/** What a finished call adds to a charge: its cost, or one call for a request quota when it was made. */
+export function settleAmount(b: Budget, cost: Money, counted: boolean): Money {
+  return b.unit === 'requests' ? (counted ? ONE : ZERO) : cost;
 }
 
 /** Counter state key: a budget version (its update time) so a reset or an edit starts from the store again. */
@@ -136,7 +155,7 @@ export class MemoryLedger implements LedgerBackend {
       const reserved = this.reservations.get(budget.id)?.total ?? ZERO;
       // No room left refuses even a call estimated at 0 (an unpriced model): a zero budget blocks every call.
       const used = spent.plus(reserved);
-      if (used.plus(amount).gt(budget.limitUsd) || used.gte(budget.limitUsd)) {
+      if (used.plus(reserveAmount(budget, amount)).gt(budget.limitUsd) || used.gte(budget.limitUsd)) {
         return {
           ok: false,
           refusal: { budget, window, spent, reserved, resetsAt: resetsAt(counters[i]!, window, now) },
@@ -144,18 +163,26 @@ export class MemoryLedger implements LedgerBackend {
       }
     }
     for (const { budget } of charges) {
+      const held = reserveAmount(budget, amount);
       let r = this.reservations.get(budget.id);
       if (!r) this.reservations.set(budget.id, (r = { total: ZERO, byTicket: new Map() }));
-      r.byTicket.set(ticketId, { amount, expiresAt: expiresAt.getTime() });
-      r.total = r.total.plus(amount);
+      r.byTicket.set(ticketId, { amount: held, expiresAt: expiresAt.getTime() });
+      r.total = r.total.plus(held);
     }
     return { ok: true };
   }
 
-  async settle(ticketId: string, charges: readonly BudgetCharge[], cost: Money, admittedAt: Date): Promise<Money[]> {
+  async settle(
+    ticketId: string,
+    charges: readonly BudgetCharge[],
+    callCost: Money,
+    admittedAt: Date,
+    counted = !callCost.isZero(),
+  ): Promise<Money[]> {
     const now = new Date();
     const out: Money[] = [];
     for (const { budget, window } of charges) {
+      const cost = settleAmount(budget, callCost, counted);
       this.release(budget.id, ticketId);
       const counter = this.current({ budget, window });
       const key = counterKey(budget);

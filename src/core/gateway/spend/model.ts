@@ -37,7 +37,12 @@ export const SCOPE_NAMES = Object.keys(SCOPES) as BudgetScope[];
 export const RATE_LIMIT_SCOPES = ['key', 'agent', 'team', 'org', 'user', 'tag'] as const;
 export type RateLimitScope = (typeof RATE_LIMIT_SCOPES)[number];
 
-export const RATE_LIMIT_KINDS = ['rpm', 'tpm', 'concurrent'] as const;
+/**
+ * rpm / tpm / concurrent slide over a short window and live in the rate limiter; `requests` is a quota of
+ * calls per budget period (daily, weekly, monthly, rolling, total), counted in the budget ledger, so it
+ * survives restarts and is shared through Redis exactly like a budget.
+ */
+export const RATE_LIMIT_KINDS = ['rpm', 'tpm', 'concurrent', 'requests'] as const;
 export type RateLimitKind = (typeof RATE_LIMIT_KINDS)[number];
 
 export const PROVIDERS = LLM_PROVIDERS;
@@ -66,6 +71,11 @@ export interface Budget {
   resetAt: Date | null;
   createdAt: string;
   updatedAt: string;
+  /**
+   * 'requests': a request quota (a `requests` rate limit) enforced by the ledger; limitUsd then holds the
+   * number of calls allowed and every amount in the ledger counts calls, 1 per call. Absent: a USD budget.
+   */
+  unit?: 'requests';
 }
 
 export interface RateLimit {
@@ -78,7 +88,36 @@ export interface RateLimit {
   /** Narrowing: the limit counts only calls to this provider and/or model (null: every call of the entity). */
   provider: string | null;
   model: string | null;
+  /** kind 'requests' only: the quota's period, as a budget's (rolling: windowSeconds is the window). */
+  period: PeriodKind | null;
+  timezone: string | null;
   createdAt: string;
+}
+
+/**
+ * A request quota as the ledger sees it: a hard budget of `limit` calls, keyed by the limit's id and version
+ * (the limit's creation time changes when it is replaced, so an edited quota counts again from the store).
+ */
+export function quotaBudget(l: RateLimit): Budget {
+  return {
+    id: l.id,
+    name: null,
+    scope: l.scope,
+    entityId: l.entityId,
+    provider: l.provider,
+    model: l.model,
+    limitUsd: new Money(l.limit),
+    period: l.period ?? 'monthly',
+    rollingSeconds: l.period === 'rolling' ? l.windowSeconds : null,
+    timezone: l.timezone ?? 'UTC',
+    hard: true,
+    alertThresholds: [],
+    webhookUrl: null,
+    resetAt: null,
+    createdAt: l.createdAt,
+    updatedAt: l.createdAt,
+    unit: 'requests',
+  };
 }
 
 export function periodSpec(b: Pick<Budget, 'period' | 'rollingSeconds' | 'timezone'>): PeriodSpec {
@@ -300,9 +339,16 @@ export interface RateLimitInput {
   window?: unknown;
   provider?: unknown;
   model?: unknown;
+  period?: unknown;
+  timezone?: unknown;
 }
 
-export function parseRateLimitInput(input: RateLimitInput): Omit<RateLimit, 'id' | 'createdAt'> {
+const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
+
+export function parseRateLimitInput(
+  input: RateLimitInput,
+  defaultTimezone = 'UTC',
+): Omit<RateLimit, 'id' | 'createdAt'> {
   const scope = oneOf<RateLimitScope>('scope', input.scope, RATE_LIMIT_SCOPES);
   const entityId = str('entity', input.entity, true)!;
   const kind = oneOf<RateLimitKind>('kind', input.kind, RATE_LIMIT_KINDS);
@@ -310,18 +356,36 @@ export function parseRateLimitInput(input: RateLimitInput): Omit<RateLimit, 'id'
     typeof input.limit === 'number' ? String(input.limit) : typeof input.limit === 'string' ? input.limit.trim() : '';
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw)))
     throw invalid('limit', `"${String(input.limit ?? '')}" is not a whole number from 1`);
+  // A quota is counted in the ledger next to budgets, whose Redis counters top out at MAX_LIMIT_USD units.
+  if (kind === 'requests' && new Money(raw).gt(MAX_LIMIT_USD))
+    throw invalid('limit', `${raw} is above the largest quota, ${MAX_LIMIT_USD.toFixed()} requests`);
+  const provider = given(input.provider) ? providerName(input.provider) : null;
+  const model = str('model', input.model, false) ?? null;
+  if (kind === 'requests') {
+    const p = periodFields({ period: input.period, window: input.window, timezone: input.timezone }, defaultTimezone);
+    return {
+      scope,
+      entityId,
+      kind,
+      limit: Number(raw),
+      windowSeconds: p.rollingSeconds ?? 0,
+      provider,
+      model,
+      period: p.period,
+      timezone: p.timezone,
+    };
+  }
+  if (given(input.period))
+    throw invalid('period', 'only applies to --kind requests (a quota per period)', 'Use --window for rpm and tpm.');
+  if (given(input.timezone)) throw invalid('timezone', 'only applies to --kind requests');
   let windowSeconds = 60;
-  if (input.window !== undefined && input.window !== null && input.window !== '') {
+  if (given(input.window)) {
     if (kind === 'concurrent') throw invalid('window', 'does not apply to --kind concurrent');
     const secs = parseSpanSeconds(String(input.window));
     if (!secs || secs < 1 || secs > 86_400)
       throw invalid('window', `"${String(input.window)}" is not a window from 1s to 1d such as 1m`);
     windowSeconds = secs;
   }
-  const provider =
-    input.provider === undefined || input.provider === null || input.provider === ''
-      ? null
-      : providerName(input.provider);
   return {
     scope,
     entityId,
@@ -329,6 +393,8 @@ export function parseRateLimitInput(input: RateLimitInput): Omit<RateLimit, 'id'
     limit: Number(raw),
     windowSeconds: kind === 'concurrent' ? 0 : windowSeconds,
     provider,
-    model: str('model', input.model, false) ?? null,
+    model,
+    period: null,
+    timezone: null,
   };
 }

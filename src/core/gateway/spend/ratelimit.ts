@@ -307,7 +307,11 @@ export class RedisRateLimiter implements RateLimiterBackend {
   async close(): Promise<void> {}
 }
 
-const HEADER_NAMES: Record<RateLimit['kind'], { limit: string; remaining: string; reset: string }> = {
+/** Request quotas are not in the rate limiter (the ledger counts them), so they have no headers here. */
+const HEADER_NAMES: Record<
+  Exclude<RateLimit['kind'], 'requests'>,
+  { limit: string; remaining: string; reset: string }
+> = {
   rpm: {
     limit: 'x-ratelimit-limit-requests',
     remaining: 'x-ratelimit-remaining-requests',
@@ -333,10 +337,12 @@ export function rateLimitHeaders(
   status: readonly RateStatus[],
   format: (ms: number) => string,
 ): Record<string, string> {
-  const tightest = new Map<RateLimit['kind'], RateStatus>();
+  const tightest = new Map<keyof typeof HEADER_NAMES, RateStatus>();
   for (const s of status) {
-    const cur = tightest.get(s.limit.kind);
-    if (!cur || s.limit.limit - s.used < cur.limit.limit - cur.used) tightest.set(s.limit.kind, s);
+    if (s.limit.kind === 'requests') continue;
+    const kind = s.limit.kind;
+    const cur = tightest.get(kind);
+    if (!cur || s.limit.limit - s.used < cur.limit.limit - cur.used) tightest.set(kind, s);
   }
   const h: Record<string, string> = {};
   for (const [kind, s] of tightest) {

@@ -3,6 +3,8 @@ import { Money } from '../../base/money.js';
 import type { Queryable } from '../../base/store/types.js';
 import {
   counterKey,
+  reserveAmount,
+  settleAmount,
   rollingResetsAt,
   type BudgetCharge,
   type LedgerBackend,
@@ -82,23 +84,24 @@ end
 `;
 
 /**
- * ARGV: prefix, now ms, ticket, amount, expiry ms, n, then per budget:
- * budget id, counter base (c:version:window), limit, hard (1/0), bucket ms (0 = calendar/total).
+ * ARGV: prefix, now ms, ticket, expiry ms, n, then per budget:
+ * budget id, counter base (c:version:window), limit, hard (1/0), bucket ms (0 = calendar/total), amount.
+ * The amount is per budget: a USD budget reserves the call's bound, a request quota one call.
  * Returns {'ok'} | {'load', i} | {'refuse', i, spent, reserved, oldest bucket}.
  */
 const RESERVE_LUA = `${COMMON_LUA}
-local prefix, now, ticket, amt, exp, n =
-  ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local prefix, now, ticket, exp, n =
+  ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 for i = 0, n - 1 do
-  local o = 7 + i * 5
+  local o = 6 + i * 6
   local base = prefix .. ':' .. ARGV[o + 1]
   if redis.call('EXISTS', base .. ':init') == 0 then return {'load', i + 1} end
 end
 for i = 0, n - 1 do
-  local o = 7 + i * 5
+  local o = 6 + i * 6
   local rb = prefix .. ':r:' .. ARGV[o]
   local base = prefix .. ':' .. ARGV[o + 1]
-  local limit, hard, bucket_ms = tonumber(ARGV[o + 2]), ARGV[o + 3], tonumber(ARGV[o + 4])
+  local limit, hard, bucket_ms, amt = tonumber(ARGV[o + 2]), ARGV[o + 3], tonumber(ARGV[o + 4]), tonumber(ARGV[o + 5])
   reap(rb, now)
   if hard == '1' then
     local spent, oldest = 0, -1
@@ -112,7 +115,9 @@ for i = 0, n - 1 do
   end
 end
 for i = 0, n - 1 do
-  local rb = prefix .. ':r:' .. ARGV[7 + i * 5]
+  local o = 6 + i * 6
+  local rb = prefix .. ':r:' .. ARGV[o]
+  local amt = tonumber(ARGV[o + 5])
   redis.call('HSET', rb .. ':h', ticket, amt)
   redis.call('ZADD', rb .. ':z', exp, ticket)
   redis.call('INCRBY', rb .. ':sum', amt)
@@ -121,20 +126,22 @@ return {'ok'}
 `;
 
 /**
- * ARGV: prefix, ticket, cost, admitted-at ms, now ms, n, then per budget: budget id, counter base, bucket ms.
+ * ARGV: prefix, ticket, admitted-at ms, now ms, n, then per budget: budget id, counter base, bucket ms, cost
+ * (the call's cost for a USD budget, 1 or 0 calls for a request quota).
  * Releases the reservation (if this ticket still holds one) and adds the cost where the counter exists.
  * A missing counter is left missing: its rebuild from the store will include this call.
  * Returns the settled spend per budget after the call (-1 where no counter).
  */
 const SETTLE_LUA = `${COMMON_LUA}
-local prefix, ticket, cost, at, now, n =
-  ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local prefix, ticket, at, now, n =
+  ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local out = {}
 for i = 0, n - 1 do
-  local o = 7 + i * 3
+  local o = 6 + i * 4
   local rb = prefix .. ':r:' .. ARGV[o]
   local base = prefix .. ':' .. ARGV[o + 1]
   local bucket_ms = tonumber(ARGV[o + 2])
+  local cost = tonumber(ARGV[o + 3])
   local a = redis.call('HGET', rb .. ':h', ticket)
   if a then
     redis.call('DECRBY', rb .. ':sum', a)
@@ -230,16 +237,16 @@ export class RedisLedger implements LedgerBackend {
     expiresAt: Date,
   ): Promise<ReserveResult> {
     const r = await this.client();
-    const args: (string | number)[] = [
-      this.prefix,
-      now.getTime(),
-      ticketId,
-      toNanoCeil(amount),
-      expiresAt.getTime(),
-      charges.length,
-    ];
+    const args: (string | number)[] = [this.prefix, now.getTime(), ticketId, expiresAt.getTime(), charges.length];
     for (const c of charges)
-      args.push(c.budget.id, RedisLedger.base(c), limitNano(c.budget), c.budget.hard ? 1 : 0, c.window.bucketMs ?? 0);
+      args.push(
+        c.budget.id,
+        RedisLedger.base(c),
+        limitNano(c.budget),
+        c.budget.hard ? 1 : 0,
+        c.window.bucketMs ?? 0,
+        toNanoCeil(reserveAmount(c.budget, amount)),
+      );
     for (let attempt = 0; attempt < 5; attempt++) {
       const res = await r.ocoReserve(...args);
       const verdict = String(res[0]);
@@ -264,22 +271,28 @@ export class RedisLedger implements LedgerBackend {
     throw new Error('budget counters in Redis keep disappearing while being rebuilt');
   }
 
-  async settle(ticketId: string, charges: readonly BudgetCharge[], cost: Money, admittedAt: Date): Promise<Money[]> {
+  async settle(
+    ticketId: string,
+    charges: readonly BudgetCharge[],
+    cost: Money,
+    admittedAt: Date,
+    counted = !cost.isZero(),
+  ): Promise<Money[]> {
     // Decided before any await, in the tick the call's ledger row was queued: a row queued while
     // this daemon rebuilds the counter is held back from the store read, so if the counter is
     // missing when the script runs, the rebuild must add this cost itself.
     const bases = charges.map((c) => RedisLedger.base(c));
     const heldBy = bases.map((b) => this.rebuilding.get(b));
     const r = await this.client();
-    const nano = toNanoCeil(cost);
-    const args: (string | number)[] = [this.prefix, ticketId, nano, admittedAt.getTime(), Date.now(), charges.length];
-    charges.forEach((c, i) => args.push(c.budget.id, bases[i]!, c.window.bucketMs ?? 0));
+    const nanos = charges.map((c) => toNanoCeil(settleAmount(c.budget, cost, counted)));
+    const args: (string | number)[] = [this.prefix, ticketId, admittedAt.getTime(), Date.now(), charges.length];
+    charges.forEach((c, i) => args.push(c.budget.id, bases[i]!, c.window.bucketMs ?? 0, nanos[i]!));
     const out = await r.ocoSettle(...args);
     out.forEach((n, i) => {
-      if (Number(n) < 0 && nano > 0)
+      if (Number(n) < 0 && nanos[i]! > 0)
         heldBy[i]?.late.push({
           at: admittedAt.getTime(),
-          cost: nano,
+          cost: nanos[i]!,
           budgetId: charges[i]!.budget.id,
           bucketMs: charges[i]!.window.bucketMs ?? 0,
         });
@@ -316,7 +329,7 @@ export class RedisLedger implements LedgerBackend {
         // of the event loop lets their continuations record what they could not add.
         await new Promise((res) => setImmediate(res));
         for (const l of entry.late)
-          await r.ocoSettle(this.prefix, '', l.cost, l.at, Date.now(), 1, l.budgetId, base, l.bucketMs);
+          await r.ocoSettle(this.prefix, '', l.at, Date.now(), 1, l.budgetId, base, l.bucketMs, l.cost);
         this.rebuilds++;
       } finally {
         this.rebuilding.delete(base);

@@ -195,12 +195,15 @@ interface RateLimitRow extends Row {
   window_seconds: number | string;
   provider: string;
   model: string;
+  period: string | null;
+  timezone: string | null;
   created_at: string;
 }
 
 export async function listRateLimits(q: Queryable): Promise<RateLimit[]> {
   const rows = await q.all<RateLimitRow>(
-    `SELECT id, scope, entity_id, kind, limit_value, window_seconds, provider, model, created_at FROM rate_limits
+    `SELECT id, scope, entity_id, kind, limit_value, window_seconds, provider, model, period, timezone, created_at
+     FROM rate_limits
      ORDER BY scope, entity_id, kind, provider, model`,
   );
   return rows.map((r) => ({
@@ -212,6 +215,8 @@ export async function listRateLimits(q: Queryable): Promise<RateLimit[]> {
     windowSeconds: Number(r.window_seconds),
     provider: r.provider || null,
     model: r.model || null,
+    period: (r.period as RateLimit['period']) ?? null,
+    timezone: r.timezone ?? null,
     createdAt: new Date(r.created_at).toISOString(),
   }));
 }
@@ -235,11 +240,25 @@ export async function upsertRateLimit(
 ): Promise<RateLimit> {
   const id = `rl_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   await store.run(
-    `INSERT INTO rate_limits (id, scope, entity_id, kind, limit_value, window_seconds, provider, model, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `INSERT INTO rate_limits (id, scope, entity_id, kind, limit_value, window_seconds, provider, model, period,
+       timezone, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (scope, entity_id, kind, provider, model) DO UPDATE SET
-       limit_value = excluded.limit_value, window_seconds = excluded.window_seconds, created_at = excluded.created_at`,
-    [id, l.scope, l.entityId, l.kind, l.limit, l.windowSeconds, l.provider ?? '', l.model ?? '', now],
+       limit_value = excluded.limit_value, window_seconds = excluded.window_seconds, period = excluded.period,
+       timezone = excluded.timezone, created_at = excluded.created_at`,
+    [
+      id,
+      l.scope,
+      l.entityId,
+      l.kind,
+      l.limit,
+      l.windowSeconds,
+      l.provider ?? '',
+      l.model ?? '',
+      l.period,
+      l.timezone,
+      now,
+    ],
   );
   return (await listRateLimits(store)).find((r) => sameLimit(r, l))!;
 }
@@ -469,17 +488,25 @@ export function countFrom(b: Budget, w: PeriodWindow): Date {
   return b.resetAt && b.resetAt > w.start ? b.resetAt : w.start;
 }
 
-/** Settled spend of a budget in a window, exact. */
+/**
+ * What a budget counts per ledger row: its exact cost, or 1 per call for a request quota (every settled call
+ * counts, priced or not, whatever it cost; a released call never reached the provider).
+ */
+function amountSql(q: Queryable, b: Budget, column: 'cost_usd' | 'reserved_usd'): string {
+  return b.unit === 'requests' ? 'COUNT(*)' : q.dialect.sumMoney(column);
+}
+
+/** Settled spend of a budget in a window, exact (calls, for a request quota). */
 export async function spentInWindow(q: Queryable, b: Budget, w: PeriodWindow): Promise<Money> {
   const params: SqlParam[] = [];
   const filter = budgetFilter(q, b, params);
   const from = `$${params.push(countFrom(b, w))}`;
-  const row = await q.get<{ s: string | null }>(
-    `SELECT ${q.dialect.sumMoney('cost_usd')} AS s
+  const row = await q.get<{ s: string | number | null }>(
+    `SELECT ${amountSql(q, b, 'cost_usd')} AS s
      FROM spend_events WHERE state = 'settled' AND ts >= ${from} AND ${filter}`,
     params,
   );
-  return money(row?.s ?? '0');
+  return money(String(row?.s ?? '0'));
 }
 
 /** Calls in a budget's window admitted without a price, and calls whose cost came out above their bound. */
@@ -504,12 +531,12 @@ export async function guaranteeCounts(
 export async function reservedNow(q: Queryable, b: Budget, now: Date): Promise<Money> {
   const params: SqlParam[] = [];
   const filter = budgetFilter(q, b, params);
-  const row = await q.get<{ s: string | null }>(
-    `SELECT ${q.dialect.sumMoney('reserved_usd')} AS s
+  const row = await q.get<{ s: string | number | null }>(
+    `SELECT ${amountSql(q, b, 'reserved_usd')} AS s
      FROM spend_events WHERE state = 'reserved' AND expires_at > $${params.push(now)} AND ${filter}`,
     params,
   );
-  return money(row?.s ?? '0');
+  return money(String(row?.s ?? '0'));
 }
 
 /** Settled spend of a rolling budget per bucket index (floor(epoch ms / bucketMs)), exact. */
@@ -519,13 +546,13 @@ export async function spentByBucket(q: Queryable, b: Budget, w: PeriodWindow): P
   const params: SqlParam[] = [];
   const filter = budgetFilter(q, b, params);
   const from = `$${params.push(countFrom(b, w))}`;
-  const rows = await q.all<{ bucket: number | string; s: string }>(
-    `SELECT (${epochMs}) / ${bucketMs} AS bucket, ${q.dialect.sumMoney('cost_usd')} AS s FROM spend_events
+  const rows = await q.all<{ bucket: number | string; s: string | number }>(
+    `SELECT (${epochMs}) / ${bucketMs} AS bucket, ${amountSql(q, b, 'cost_usd')} AS s FROM spend_events
      WHERE state = 'settled' AND ts >= ${from} AND ${filter} GROUP BY 1`,
     params,
   );
   const out = new Map<number, Money>();
-  for (const r of rows) out.set(Math.floor(Number(r.bucket)), money(r.s));
+  for (const r of rows) out.set(Math.floor(Number(r.bucket)), money(String(r.s)));
   return out;
 }
 

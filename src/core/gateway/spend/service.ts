@@ -2,7 +2,7 @@ import { PolicyFailedError } from '../../base/errors.js';
 import { Money } from '../../base/money.js';
 import type { Queryable, Store } from '../../base/store/types.js';
 import { maskWebhook } from '../../base/webhook.js';
-import { periodSpec, type Budget, type RateLimit } from './model.js';
+import { periodSpec, quotaBudget, type Budget, type RateLimit } from './model.js';
 import { formatSpanSeconds } from '../../base/durations.js';
 import { periodWindow } from './period.js';
 import { countFrom, guaranteeCounts, reservedNow, spentInWindow, spentByBucket } from './repo.js';
@@ -139,6 +139,13 @@ export function narrowing(view: Record<string, unknown>): string {
   return parts.length ? ` for ${parts.join('/')}` : '';
 }
 
+/** " per 1m", " in flight", " per monthly period" — a limit's unit of time in a one-line description. */
+export function per(view: Record<string, unknown>): string {
+  if (view.kind === 'concurrent') return ' in flight';
+  if (view.kind === 'requests' && view.period !== 'rolling') return ` per ${String(view.period)} period`;
+  return ` per ${String(view.window)}`;
+}
+
 export function rateLimitView(l: RateLimit): Record<string, unknown> {
   return {
     id: l.id,
@@ -146,11 +153,40 @@ export function rateLimitView(l: RateLimit): Record<string, unknown> {
     entityId: l.entityId,
     kind: l.kind,
     limit: l.limit,
-    window: l.kind === 'concurrent' ? null : formatSpanSeconds(l.windowSeconds),
+    window:
+      l.kind === 'concurrent' || (l.kind === 'requests' && l.period !== 'rolling')
+        ? null
+        : formatSpanSeconds(l.windowSeconds),
+    period: l.period,
+    timezone: l.timezone,
     provider: l.provider,
     model: l.model,
     createdAt: l.createdAt,
   };
+}
+
+/**
+ * Limits with where each request quota stands in its current period (calls counted from the ledger, as the
+ * daemon counts them). The sliding-window kinds live only in the daemon's (or Redis') counters: their use is
+ * not in the store, so it is null (unknown), never 0.
+ */
+export async function rateLimitStatuses(
+  q: Queryable,
+  limits: readonly RateLimit[],
+  now = new Date(),
+): Promise<Array<Record<string, unknown>>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const l of limits) {
+    const view = rateLimitView(l);
+    if (l.kind !== 'requests') {
+      out.push({ ...view, used: null, remaining: null, resetsAt: null });
+      continue;
+    }
+    const s = await budgetStatus(q, quotaBudget(l), now);
+    const used = Number(s.spentUsd) + Number(s.reservedUsd);
+    out.push({ ...view, used, remaining: Math.max(0, l.limit - used), resetsAt: s.resetsAt });
+  }
+  return out;
 }
 
 export type { Store };
