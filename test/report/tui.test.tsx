@@ -326,6 +326,34 @@ describe('the interactive report', () => {
     expect(selectedLine(f)).toContain(cloud.rows[n - 1]!.key!);
   });
 
+  it('scrolls through every open recommendation, not only the ten the static outputs list', async () => {
+    const other = new SqliteStore({ file: join(home.path, 'many.db') });
+    try {
+      await migrate(other);
+      const many: Rule = {
+        ...rule,
+        id: 'tui-many',
+        // 14 findings, the largest saving first: 140, 130, … 10 USD a month
+        evaluate: async () =>
+          Array.from({ length: 14 }, (_, i) => candidate(`Rightsize i-${i + 1}`, String((14 - i) * 10), `i-${i + 1}`)),
+      };
+      await runRecommendations(other, [many], { days: 30, materialChangePercent: 20, setting: () => undefined });
+      const m = mount({ feed: reportFeed(other, REPORT_SOURCES), views: ['savings'] }, { columns: 80, rows: 14 });
+      await has(m, '14 open');
+      await has(m, '1/14');
+      for (let i = 0; i < 13; i++) m.stdin.write('j');
+      const f = await frame(m, (x) => x.includes('14/14'), 'the last recommendation selected');
+      expect(selectedLine(f)).toContain('10 USD');
+      expect(selectedLine(f)).toContain('Rightsize i-14');
+      // the static outputs keep their top ten
+      const top = await buildView(other, REPORT_SOURCES, 'savings', { period: PERIOD });
+      expect(top && 'top' in top ? top.top.length : 0).toBe(10);
+    } finally {
+      cleanup();
+      await other.close();
+    }
+  });
+
   it('has no ANSI escapes with NO_COLOR, and colours without it', async () => {
     const level = chalk.level;
     chalk.level = 1;

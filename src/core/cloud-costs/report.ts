@@ -226,6 +226,70 @@ export async function dailyCost(
   }));
 }
 
+/** One exact sum of a key in one currency over a stretch of days that starts at `start`. */
+export interface CostCell {
+  key: string | null;
+  start: string;
+  currency: string;
+  amount: string;
+}
+
+/**
+ * Exact sums per key, currency and stretch of days over several day ranges in one read (the report's period, its
+ * comparison and the movers' weeks together). From cloud_costs_daily a stretch is a day (the trends need the days);
+ * from cloud_costs (the resource, which has no daily rollup) a stretch runs between consecutive range boundaries, so
+ * the groups stay resources × ranges, and every range is a union of whole stretches either way.
+ */
+export async function costCells(
+  store: Store,
+  options: Omit<SummaryOptions, 'window' | 'limit'> & { ranges: readonly DayWindow[] },
+): Promise<CostCell[]> {
+  const d = store.dialect;
+  const params: SqlParam[] = [];
+  const { key, from } = dimensionSql(options.by, d, params);
+  const t = TABLES[from];
+  const merged: DayWindow[] = [];
+  for (const r of [...options.ranges].sort((a, b) => a.from.localeCompare(b.from))) {
+    const last = merged.at(-1);
+    if (last && r.from <= last.to) last.to = r.to > last.to ? r.to : last.to;
+    else merged.push({ from: r.from, to: r.to });
+  }
+  const where = [
+    `(${merged
+      .map((r) => {
+        params.push(r.from, r.to);
+        return `(usage_date >= $${params.length - 1} AND usage_date < $${params.length})`;
+      })
+      .join(' OR ')})`,
+  ];
+  if (options.provider) {
+    params.push(options.provider);
+    where.push(`provider = $${params.length}`);
+  }
+  where.push(...filterSql(d, options.filter, params));
+  const bounds = [...new Set(options.ranges.flatMap((r) => [r.from, r.to]))].sort();
+  let bucket = d.dateText('usage_date');
+  if (from === 'rows') {
+    const whens = bounds.slice(1, -1).map((b, i) => {
+      params.push(b);
+      return `WHEN usage_date < $${params.length} THEN ${i}`;
+    });
+    bucket = whens.length ? `CASE ${whens.join(' ')} ELSE ${whens.length} END` : '0';
+  }
+  const rows = await store.all<{ k: unknown; b: unknown; currency: string; amount: unknown }>(
+    `SELECT ${key} AS k, ${bucket} AS b, billing_currency AS currency,
+       ${d.sumMoney(t.metric[options.metric ?? 'effective'])} AS amount
+     FROM ${t.table} WHERE ${where.join(' AND ')} GROUP BY 1, 2, 3`,
+    params,
+  );
+  return rows.map((r) => ({
+    key: r.k === null || r.k === undefined ? null : String(r.k),
+    start: from === 'rows' ? bounds[Number(r.b)]! : String(r.b),
+    currency: r.currency,
+    amount: new Money(String(r.amount ?? 0)).toFixed(),
+  }));
+}
+
 function compareDesc(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return 1;

@@ -30,7 +30,7 @@ import {
   type View,
 } from './model.js';
 import { daysOf, period, previousPeriod } from './period.js';
-import type { ReportSources, SpendLine, SpendSource } from './sources.js';
+import type { ReportSources, SpendLine, SpendSlice, SpendSource } from './sources.js';
 
 /** Budgets at or above this share of their limit are "near their limit". */
 export const NEAR_LIMIT_PCT = 80;
@@ -46,6 +46,11 @@ export interface ViewOptions {
   /** The drill-down path (spend views). */
   path?: DrillStep[];
   now?: Date;
+  /**
+   * Items listed in the savings, policies and anomalies views (default TOP_ITEMS, what the static outputs print); the
+   * interactive view asks for all of them, its lists scroll.
+   */
+  items?: number;
 }
 
 export interface ReportOptions extends Omit<ViewOptions, 'by' | 'path'> {
@@ -91,7 +96,7 @@ export async function buildView(
     case 'llm': {
       const src = sources.llm;
       if (!src) return undefined;
-      const spend = await spendView(store, src, { ...o, compare });
+      const { extra: _extra, ...spend } = await spendView(store, src, { ...o, compare });
       const now = o.now ?? new Date();
       const budgets = (await src.budgets(store, now)).map((b) => ({ ...b, nearLimit: b.usedPct >= NEAR_LIMIT_PCT }));
       return { view: 'llm', ...spend, budgets } satisfies LlmView;
@@ -99,23 +104,27 @@ export async function buildView(
     case 'cloud': {
       const src = sources.cloud;
       if (!src) return undefined;
-      const spend = await spendView(store, src, { ...o, compare });
-      const daily = await src.daily(store, o.period, null, spend.path);
+      const weeks = moverWeeks(o.period);
+      const { extra, ...spend } = await spendView(store, src, { ...o, compare }, weeks);
+      const daily = extra.totalDaily ?? (await src.daily(store, o.period, null, spend.path));
       const byDay = new Map(daily.map((d) => [d.day, d.costUsd]));
+      const [lastWeek, previousWeek] = extra.also
+        ? extra.also
+        : await Promise.all(weeks.map((w) => src.summary(store, w, spend.by, spend.path)));
       return {
         view: 'cloud',
         ...spend,
         daily: daysOf(o.period).map((day) => ({ day, costUsd: byDay.has(day) ? byDay.get(day)! : '0' })),
-        movers: await movers(store, src, o.period, spend.by, spend.path),
-        missingRates: (await src.missingRates?.(store, o.period)) ?? [],
+        movers: movers(lastWeek!, previousWeek!),
+        missingRates: extra.missingRates ?? (await src.missingRates?.(store, o.period)) ?? [],
       } satisfies CloudView;
     }
     case 'savings':
-      return savingsView(store);
+      return savingsView(store, o.items ?? TOP_ITEMS);
     case 'policies':
-      return policiesView(store);
+      return policiesView(store, o.items ?? TOP_ITEMS);
     case 'anomalies':
-      return anomaliesView(store, o.period);
+      return anomaliesView(store, o.period, o.items ?? TOP_ITEMS);
     case 'backups': {
       if (!sources.backups) return undefined;
       return {
@@ -157,20 +166,47 @@ export function drillLevel(
   return { by: chosen, next: i >= 0 ? (src.drill[i + 1] ?? null) : null };
 }
 
+/**
+ * A spend view's rows and total; `extra` carries what the source read in the same pass: the slices of `also`, the
+ * whole slice's daily series and the currencies without a rate (each absent when the source does not read it so).
+ */
 async function spendView(
   store: Store,
   src: SpendSource,
   o: ViewOptions & { compare: Period },
-): Promise<Omit<LlmView, 'view' | 'budgets'>> {
+  also: Period[] = [],
+): Promise<
+  Omit<LlmView, 'view' | 'budgets'> & {
+    extra: {
+      also?: SpendSlice[];
+      totalDaily?: Array<{ day: string; costUsd: string | null }>;
+      missingRates?: string[];
+    };
+  }
+> {
   const path = o.path ?? [];
   const { by, next } = drillLevel(src, o.by, path);
-  const { now, before, daily, totalDaily } = src.spend
-    ? await src.spend(store, o.period, o.compare, by, path)
+  const {
+    now,
+    before,
+    daily,
+    totalDaily,
+    also: alsoSlices,
+    missingRates,
+  } = src.spend
+    ? await src.spend(store, o.period, o.compare, by, path, also)
     : await Promise.all([
         src.summary(store, o.period, by, path),
         src.summary(store, o.compare, by, path),
         src.daily(store, o.period, by, path),
-      ]).then(([now, before, daily]) => ({ now, before, daily, totalDaily: undefined }));
+      ]).then(([now, before, daily]) => ({
+        now,
+        before,
+        daily,
+        totalDaily: undefined,
+        also: undefined,
+        missingRates: undefined,
+      }));
   const days = daysOf(o.period);
   const previous = new Map(before.rows.map((r) => [keyOf(r.key), r.costUsd]));
   const trends = new Map<string, Map<string, string | null>>();
@@ -195,7 +231,18 @@ async function spendView(
     .sort((a, b) => compareUsdDesc(a.costUsd, b.costUsd) || String(a.key).localeCompare(String(b.key)));
   const total = spendRow({ key: null, ...now.total }, before.total.costUsd, totalTrend);
   const { key: _key, ...totalFields } = total;
-  return { by, path, next, rows, total: totalFields };
+  return {
+    by,
+    path,
+    next,
+    rows,
+    total: totalFields,
+    extra: {
+      also: alsoSlices?.length === also.length ? alsoSlices : undefined,
+      totalDaily: totalDaily?.map((d) => ({ day: d.day, costUsd: d.costUsd })),
+      missingRates,
+    },
+  };
 }
 
 function spendRow(r: SpendLine, previousCostUsd: string | null, trend: Array<string | null>): SpendRow {
@@ -244,13 +291,14 @@ function compareUsdDesc(a: string | null, b: string | null): number {
   return money(b).comparedTo(money(a));
 }
 
-/** Week over week: the last 7 days of the period against the 7 before, largest absolute change first. */
-async function movers(store: Store, src: SpendSource, p: Period, by: string, path: DrillStep[]): Promise<Mover[]> {
+/** Week over week: the last 7 days of the period and the 7 before. */
+function moverWeeks(p: Period): [Period, Period] {
   const lastWeek = period(p.days >= 7 ? daysOf(p).at(-7)! : p.from, p.to);
-  const [a, b] = await Promise.all([
-    src.summary(store, lastWeek, by, path),
-    src.summary(store, previousPeriod(lastWeek), by, path),
-  ]);
+  return [lastWeek, previousPeriod(lastWeek)];
+}
+
+/** The keys whose spend changed between the two weeks, largest absolute change first. */
+function movers(a: SpendSlice, b: SpendSlice): Mover[] {
   const prev = new Map(b.rows.map((r) => [keyOf(r.key), r.costUsd]));
   const keys = new Map<string, string | null>();
   for (const r of [...a.rows, ...b.rows]) keys.set(keyOf(r.key), r.key);
@@ -270,7 +318,7 @@ function abs(v: string | null): string | null {
   return v === null ? null : money(v).abs().toFixed();
 }
 
-async function savingsView(store: Store): Promise<SavingsView> {
+async function savingsView(store: Store, items: number): Promise<SavingsView> {
   const recs = await listRecommendations(store, { statuses: ['open'] });
   const sums = new Map<string, Money>();
   let unknown = 0;
@@ -285,7 +333,7 @@ async function savingsView(store: Store): Promise<SavingsView> {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([currency, m]) => ({ currency, amount: m.toFixed() })),
     unknownSavings: unknown,
-    top: recs.slice(0, TOP_ITEMS).map((r) => ({
+    top: recs.slice(0, items).map((r) => ({
       id: r.id,
       title: r.title,
       provider: r.provider,
@@ -296,7 +344,7 @@ async function savingsView(store: Store): Promise<SavingsView> {
   };
 }
 
-async function policiesView(store: Store): Promise<PoliciesView> {
+async function policiesView(store: Store, items: number): Promise<PoliciesView> {
   const open = await openViolations(store);
   return {
     view: 'policies',
@@ -305,7 +353,7 @@ async function policiesView(store: Store): Promise<PoliciesView> {
       severity,
       open: open.filter((v) => v.severity === severity).length,
     })),
-    top: open.slice(0, TOP_ITEMS).map((v) => ({
+    top: open.slice(0, items).map((v) => ({
       id: v.id,
       policy: v.policy,
       severity: v.severity,
@@ -316,13 +364,13 @@ async function policiesView(store: Store): Promise<PoliciesView> {
   };
 }
 
-async function anomaliesView(store: Store, p: Period): Promise<AnomaliesView> {
+async function anomaliesView(store: Store, p: Period, items: number): Promise<AnomaliesView> {
   const found = await listAnomalies(store, { since: p.from });
   return {
     view: 'anomalies',
     recent: found
       .filter((a) => a.firstDay < p.to)
-      .slice(0, TOP_ITEMS)
+      .slice(0, items)
       .map((a) => ({
         id: a.id,
         domain: a.domain,

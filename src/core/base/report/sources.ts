@@ -39,7 +39,9 @@ export interface SpendSource {
   ): Promise<Array<{ key: string | null; day: string; costUsd: string | null }>>;
   /**
    * The period, the comparison and the trend in one pass (instead of summary twice and daily); `totalDaily` is the
-   * whole slice's series when the rows' sum is not it (a call under two tags).
+   * whole slice's series when the rows' sum is not it (a call under two tags). A source that reads the extra periods
+   * (`also`, the movers' weeks) in the same pass returns their slices in `also`, in order, and the period's currencies
+   * without a rate in `missingRates`.
    */
   spend?(
     store: Store,
@@ -47,11 +49,14 @@ export interface SpendSource {
     compare: Period,
     by: string,
     path: DrillStep[],
+    also?: Period[],
   ): Promise<{
     now: SpendSlice;
     before: SpendSlice;
     daily: Array<{ key: string | null; day: string; costUsd: string | null }>;
     totalDaily?: Array<{ day: string; costUsd: string | null }>;
+    also?: SpendSlice[];
+    missingRates?: string[];
   }>;
   /** Currencies the slice holds without a USD rate (cloud). */
   missingRates?(store: Store, period: Period): Promise<string[]>;

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { createPrivateDir, ensurePrivateFile, narrowFileIfPresent } from '../config/private-files.js';
-import { Money } from '../money.js';
+import { ExactSum, Money } from '../money.js';
 import { OperationError } from '../errors.js';
 import { toDriverValue, toPositional } from './params.js';
 import type { Dialect, EngineImplementations, Queryable, Row, SqlParam, Store } from './types.js';
@@ -190,13 +190,12 @@ export class SqliteStore implements Store {
 
 function registerDecimalFunctions(db: Database.Database): void {
   db.aggregate('decimal_sum', {
-    start: () => null as InstanceType<typeof Money> | null,
-    step: (total: InstanceType<typeof Money> | null, value: unknown) => {
+    start: () => null as ExactSum | null,
+    step: (total: ExactSum | null, value: unknown) => {
       if (value === null || value === undefined) return total;
-      const v = new Money(value as string | number);
-      return total === null ? v : total.plus(v);
+      return (total ?? new ExactSum()).add(value as string | number | bigint);
     },
-    result: (total: InstanceType<typeof Money> | null) => (total === null ? null : total.toFixed()),
+    result: (total: ExactSum | null) => (total === null ? null : total.toFixed()),
   });
   db.function('decimal_add', { deterministic: true }, (a: unknown, b: unknown) => {
     if (a === null && b === null) return null;

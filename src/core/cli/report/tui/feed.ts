@@ -25,7 +25,8 @@ export function reportFeed(
   setRecommendation?: SetRecommendationStatus,
 ): ReportFeed {
   return {
-    view: (view, o) => buildView(store, sources, view, o),
+    // every item of the savings, policies and anomalies lists, not the static outputs' top ten: the lists scroll
+    view: (view, o) => buildView(store, sources, view, { ...o, items: Number.POSITIVE_INFINITY }),
     recent: (path, page) => recentRequests(store, sources, path, page),
     setRecommendation,
   };
