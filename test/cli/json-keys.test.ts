@@ -364,6 +364,7 @@ describe('--json key style', () => {
       await store.close();
     }
     for (const args of [
+      ['teams', 'create', 'payments', '--description', 'Payments platform', '--metadata', 'owner=ana'],
       ['budgets', 'create', ...SCOPE, '--limit', '500', '--alert-at', '50,80'],
       ['limits', 'create', ...SCOPE, '--kind', 'tpm', '--limit', '1000', '--window', '1m'],
       ['costs', 'import', ctx.file('costs.csv')],

@@ -88,6 +88,7 @@ describe('oco budgets / oco limits', () => {
       'Europe/Berlin',
       '--alert-at',
       '80,50',
+      '--create-entity',
       '--json',
     );
     expect(created.code).toBe(0);
@@ -227,18 +228,30 @@ describe('oco budgets / oco limits', () => {
     expect(alerts.json()).toEqual([]);
     expect(
       (
-        await oco('limits', 'create', '--scope', 'key', '--entity', 'key_1', '--kind', 'rpm', '--limit', '60', '--json')
+        await oco(
+          'limits',
+          'create',
+          '--scope',
+          'agent',
+          '--entity',
+          'bot-1',
+          '--kind',
+          'rpm',
+          '--limit',
+          '60',
+          '--json',
+        )
       ).json(),
-    ).toMatchObject({ scope: 'key', kind: 'rpm', limit: 60, window: '1m' });
+    ).toMatchObject({ scope: 'agent', kind: 'rpm', limit: 60, window: '1m' });
     expect(
       (
         await oco(
           'limits',
           'create',
           '--scope',
-          'key',
+          'agent',
           '--entity',
-          'key_1',
+          'bot-1',
           '--kind',
           'rpm',
           '--limit',
@@ -254,7 +267,7 @@ describe('oco budgets / oco limits', () => {
     expect(bad.stderr).toContain('--scope');
     const list = await oco('limits', 'list', '--json');
     expect(list.json()).toHaveLength(1);
-    const del = await oco('limits', 'delete', '--scope', 'key', '--entity', 'key_1', '--json');
+    const del = await oco('limits', 'delete', '--scope', 'agent', '--entity', 'bot-1', '--json');
     expect(del.json()).toHaveLength(1);
     expect((await oco('limits', 'list', '--json')).json()).toEqual([]);
   });

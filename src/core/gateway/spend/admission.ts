@@ -7,7 +7,15 @@ import { AlertManager } from './alerts.js';
 import { boundCall, type CallBound } from './estimate/index.js';
 import { SpendJournal } from './journal.js';
 import type { BudgetCharge, LedgerBackend, Refusal, ReserveResult } from './ledger.js';
-import { budgetApplies, periodSpec, rateLimitApplies, type Budget, type RateLimit } from './model.js';
+import {
+  activeRaise,
+  budgetApplies,
+  effectiveLimit,
+  periodSpec,
+  rateLimitApplies,
+  type Budget,
+  type RateLimit,
+} from './model.js';
 import { formatResetDuration, periodWindow, type PeriodWindow } from './period.js';
 import { rateLimitHeaders, type RateLimiterBackend, type RateResult, type RateStatus } from './ratelimit.js';
 import { configVersion, listBudgets, listRateLimits, releaseStaleReservations } from './repo.js';
@@ -132,7 +140,11 @@ export class SpendAdmission implements AdmissionControl {
   };
   /** provider/model pairs already warned about (once per model and process). */
   private readonly unpricedWarned = new Set<string>();
+  /** Budgets as stored; `budgets` is the same list with each raise in force added to its limit. */
+  private stored: Budget[] = [];
   private budgets: Budget[] = [];
+  /** Epoch ms the next raise in force ends: `budgets` is rebuilt then, on the first call after it. */
+  private raiseEdge = Infinity;
   private limits: RateLimit[] = [];
   private version = '';
   private windows = new Map<string, PeriodWindow>();
@@ -173,16 +185,34 @@ export class SpendAdmission implements AdmissionControl {
       this.o.ledger.invalidate(
         budgets.filter((b) => before.has(b.id) && before.get(b.id) !== b.updatedAt).map((b) => b.id),
       );
-      this.budgets = budgets;
+      this.stored = budgets;
+      this.applyRaises(new Date());
       this.limits = limits;
       this.version = v;
     })().finally(() => (this.reloading = undefined));
     return this.reloading;
   }
 
+  /**
+   * The budgets with their limits as they are at `now`: a raise in force is added (a new object, so the
+   * ledgers' per-object caches see the new limit; counters keep their key, spend is unchanged). Run at load
+   * and when the earliest raise ends, so a raise stops at its --until without a store read or a restart.
+   */
+  private applyRaises(now: Date): void {
+    let edge = Infinity;
+    this.budgets = this.stored.map((b) => {
+      const r = activeRaise(b, now);
+      if (!r) return b;
+      edge = Math.min(edge, r.until.getTime());
+      return { ...b, limitUsd: effectiveLimit(b, now) };
+    });
+    this.raiseEdge = edge;
+  }
+
   async admit(req: AdmissionRequest): Promise<AdmissionDecision> {
     const now = req.now;
     const a = req.attribution;
+    if (now.getTime() >= this.raiseEdge) this.applyRaises(now);
     if (this.limits.length === 0 && this.budgets.length === 0) return this.admitUnchecked(req);
     const limits = this.limits.filter((l) => rateLimitApplies(l, a));
     const budgets = this.budgets.filter((b) => budgetApplies(b, req.provider, req.model, a));
