@@ -4,6 +4,7 @@ import { OperationError, UsageError } from '../core/base/errors.js';
 import { privatizeOcoPaths } from '../core/base/config/private-files.js';
 import { KeyCache } from '../core/gateway/keys/cache.js';
 import { AllowListCache } from '../core/gateway/keys/entity-lists.js';
+import { entityAdminRoutes } from '../core/gateway/entities/admin-api.js';
 import { keyAdminRoutes } from '../core/gateway/keys/admin-api.js';
 import { createDaemonLogger } from '../core/base/log/logger.js';
 import { loadPriceBook, type PriceBook } from '../core/gateway/pricing/book.js';
@@ -128,6 +129,7 @@ export async function startDaemon(
       ...insightsAdminRoutes(config, store),
       ...reportAdminRoutes(store, REPORT_SOURCES),
       ...keyAdminRoutes(store, { timezone: config.string('budget.timezone') ?? 'UTC' }),
+      ...entityAdminRoutes(store),
     ],
     routePolicies,
     cache: responseCache.cache,

@@ -73,6 +73,17 @@ const DATA_MAPS: Record<string, string[]> = {
   'keys:block': ['metadata'],
   'keys:unblock': ['metadata'],
   'keys:revoke': ['metadata'],
+  // So are a team's and an org's.
+  'teams:create': ['metadata'],
+  'teams:list': ['teams[].metadata'],
+  'teams:get': ['metadata'],
+  'teams:update': ['metadata'],
+  'teams:delete': ['deleted.metadata'],
+  'orgs:create': ['metadata'],
+  'orgs:list': ['orgs[].metadata'],
+  'orgs:get': ['metadata'],
+  'orgs:update': ['metadata'],
+  'orgs:delete': ['deleted.metadata'],
 };
 
 interface Ctx {
@@ -127,6 +138,19 @@ const CASES: Record<string, Case> = {
   'budgets:delete': c(['--scope', 'agent', '--entity', 'bot'], { last: 2 }),
   'limits:create': c(['--scope', 'agent', '--entity', 'bot', '--kind', 'rpm', '--limit', '60'], { writes: true }),
   'limits:list': c([]),
+  'budgets:raise': c([...SCOPE, '--by', '5', '--until', '2099-01-01T00:00:00Z'], { last: 1 }),
+  'orgs:create': c(['acme', '--description', 'Acme', '--metadata', 'owner=ana', '--providers', 'openai'], {
+    writes: true,
+  }),
+  'orgs:list': c([]),
+  'orgs:get': c(['acme']),
+  'orgs:update': c(['acme', '--default-rpm', '10'], { last: 1 }),
+  'orgs:delete': c(['acme', '--force'], { last: 3 }),
+  'teams:create': c(['search', '--metadata', 'owner=bo', '--default-budget', '5'], { writes: true }),
+  'teams:list': c([]),
+  'teams:get': c(['payments']),
+  'teams:update': c(['payments', '--default-rpm', '20', '--models', 'gpt-4o-mini'], { last: 1 }),
+  'teams:delete': c(['search'], { last: 3 }),
   'limits:delete': c(['--scope', 'team', '--entity', 'payments', '--kind', 'tpm'], { last: 1 }),
   'keys:create': c(
     ['--name', 'ci', '--team', 'payments', '--models', 'gpt-4o-mini', '--metadata', 'owner=ana', '--budget', '5'],
@@ -364,6 +388,7 @@ describe('--json key style', () => {
       await store.close();
     }
     for (const args of [
+      ['teams', 'create', 'payments', '--description', 'Payments platform', '--metadata', 'owner=ana'],
       ['budgets', 'create', ...SCOPE, '--limit', '500', '--alert-at', '50,80'],
       ['limits', 'create', ...SCOPE, '--kind', 'tpm', '--limit', '1000', '--window', '1m'],
       ['costs', 'import', ctx.file('costs.csv')],

@@ -151,6 +151,7 @@ describe.each(BACKENDS)('metrics after real traffic ($name)', (b) => {
         body: JSON.stringify({
           scope: 'team',
           entity_id: 'tiny',
+          create_entity: true,
           limit_usd: '0.000001',
           period: 'monthly',
           hard: true,

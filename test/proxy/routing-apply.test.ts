@@ -154,7 +154,13 @@ describe.each(ENGINES)('smart routing on /v1/chat/completions ($engine)', ({ eng
       const created = await fetch(`${h.url}/api/v1/budgets`, {
         method: 'POST',
         headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
-        body: JSON.stringify({ scope: 'team', entity_id: 'routed', limit_usd: '0.10', period: 'daily' }),
+        body: JSON.stringify({
+          scope: 'team',
+          entity_id: 'routed',
+          create_entity: true,
+          limit_usd: '0.10',
+          period: 'daily',
+        }),
       });
       expect(created.status).toBe(201);
       await new Promise((r) => setTimeout(r, 2300)); // the daemon re-reads budgets every 2 s

@@ -264,7 +264,13 @@ describe('the unified OpenAI-compatible endpoint', () => {
     const created = await fetch(`${h.url}/api/v1/budgets`, {
       method: 'POST',
       headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ scope: 'team', entity_id: 'tight', limit_usd: '0.000001', period: 'daily' }),
+      body: JSON.stringify({
+        scope: 'team',
+        entity_id: 'tight',
+        create_entity: true,
+        limit_usd: '0.000001',
+        period: 'daily',
+      }),
     });
     expect(created.status).toBe(201);
     await new Promise((r) => setTimeout(r, 2300)); // the daemon re-reads budgets every 2 s

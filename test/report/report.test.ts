@@ -44,7 +44,17 @@ describe.each(BACKENDS)('oco report ($name)', (backend) => {
         ({ store, url, cleanup } = opened);
       }
       await seed(store);
-      const created = await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--limit', '10');
+      const created = await oco(
+        'budgets',
+        'create',
+        '--scope',
+        'team',
+        '--entity',
+        'payments',
+        '--limit',
+        '10',
+        '--create-entity',
+      );
       expect(created.code, created.stderr).toBe(0);
     }, 60_000);
 

@@ -39,6 +39,7 @@ for (const backend of BACKENDS) {
       await call('POST', '/api/v1/budgets', {
         scope: 'team',
         entity: 'search',
+        create_entity: true,
         limit: '3',
         period: 'rolling',
         window: '6h',

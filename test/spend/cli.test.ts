@@ -88,6 +88,7 @@ describe('oco budgets / oco limits', () => {
       'Europe/Berlin',
       '--alert-at',
       '80,50',
+      '--create-entity',
       '--json',
     );
     expect(created.code).toBe(0);
@@ -227,18 +228,30 @@ describe('oco budgets / oco limits', () => {
     expect(alerts.json()).toEqual([]);
     expect(
       (
-        await oco('limits', 'create', '--scope', 'key', '--entity', 'key_1', '--kind', 'rpm', '--limit', '60', '--json')
+        await oco(
+          'limits',
+          'create',
+          '--scope',
+          'agent',
+          '--entity',
+          'bot-1',
+          '--kind',
+          'rpm',
+          '--limit',
+          '60',
+          '--json',
+        )
       ).json(),
-    ).toMatchObject({ scope: 'key', kind: 'rpm', limit: 60, window: '1m' });
+    ).toMatchObject({ scope: 'agent', kind: 'rpm', limit: 60, window: '1m' });
     expect(
       (
         await oco(
           'limits',
           'create',
           '--scope',
-          'key',
+          'agent',
           '--entity',
-          'key_1',
+          'bot-1',
           '--kind',
           'rpm',
           '--limit',
@@ -256,9 +269,9 @@ describe('oco budgets / oco limits', () => {
       'limits',
       'create',
       '--scope',
-      'key',
+      'agent',
       '--entity',
-      'key_1',
+      'bot-1',
       '--kind',
       'rpm',
       '--limit',
@@ -273,9 +286,9 @@ describe('oco budgets / oco limits', () => {
       'limits',
       'create',
       '--scope',
-      'key',
+      'agent',
       '--entity',
-      'key_1',
+      'bot-1',
       '--kind',
       'rpm',
       '--limit',
@@ -284,7 +297,7 @@ describe('oco budgets / oco limits', () => {
       'gpt-4o',
     );
     expect(narrowed.code).toBe(0);
-    expect(narrowed.stdout).toMatch(/key key_1 rpm 5 per 1m for gpt-4o/);
+    expect(narrowed.stdout).toMatch(/agent bot-1 rpm 5 per 1m for gpt-4o/);
     const user = await oco(
       'limits',
       'create',
@@ -300,16 +313,16 @@ describe('oco budgets / oco limits', () => {
     );
     expect(user.json()).toMatchObject({ scope: 'user', entityId: 'ana', provider: null, model: null });
     const table = await oco('limits', 'list');
-    expect(table.stdout).toMatch(/key\s+key_1\s+rpm\s+90\s+10s/);
-    expect(table.stdout).toMatch(/key\s+key_1\s+rpm\s+5\s+1m\s+(-\s+)+gpt-4o/);
+    expect(table.stdout).toMatch(/agent\s+bot-1\s+rpm\s+90\s+10s/);
+    expect(table.stdout).toMatch(/agent\s+bot-1\s+rpm\s+5\s+1m\s+(-\s+)+gpt-4o/);
     expect(table.stdout).not.toContain('undefined');
     const list = await oco('limits', 'list', '--json');
     expect(list.json()).toHaveLength(3);
-    const delNarrowed = await oco('limits', 'delete', '--scope', 'key', '--entity', 'key_1', '--model', 'gpt-4o');
+    const delNarrowed = await oco('limits', 'delete', '--scope', 'agent', '--entity', 'bot-1', '--model', 'gpt-4o');
     expect(delNarrowed.stdout).toContain('Deleted rate limit');
-    expect(delNarrowed.stdout).toContain('(key key_1 rpm for gpt-4o)');
+    expect(delNarrowed.stdout).toContain('(agent bot-1 rpm for gpt-4o)');
     expect((await oco('limits', 'list', '--json')).json()).toHaveLength(2);
-    const del = await oco('limits', 'delete', '--scope', 'key', '--entity', 'key_1', '--json');
+    const del = await oco('limits', 'delete', '--scope', 'agent', '--entity', 'bot-1', '--json');
     expect(del.json()).toHaveLength(1);
     await oco('limits', 'delete', '--scope', 'user', '--entity', 'ana');
     // A request quota: per budget period, its use in the period shown (0 so far, never unknown).
@@ -317,9 +330,9 @@ describe('oco budgets / oco limits', () => {
       'limits',
       'create',
       '--scope',
-      'team',
+      'agent',
       '--entity',
-      'ml',
+      'ml-bot',
       '--kind',
       'requests',
       '--limit',
@@ -331,9 +344,9 @@ describe('oco budgets / oco limits', () => {
       'limits',
       'create',
       '--scope',
-      'team',
+      'agent',
       '--entity',
-      'ml',
+      'ml-bot',
       '--kind',
       'requests',
       '--limit',
@@ -341,10 +354,10 @@ describe('oco budgets / oco limits', () => {
       '--period',
       'monthly',
     );
-    expect(q.stdout).toContain('team ml requests 100 per monthly period');
+    expect(q.stdout).toContain('agent ml-bot requests 100 per monthly period');
     const [row] = (await oco('limits', 'list', '--json')).json() as Array<Record<string, unknown>>;
     expect(row).toMatchObject({ kind: 'requests', period: 'monthly', timezone: 'UTC', used: 0, remaining: 100 });
-    await oco('limits', 'delete', '--scope', 'team', '--entity', 'ml');
+    await oco('limits', 'delete', '--scope', 'agent', '--entity', 'ml-bot');
     expect((await oco('limits', 'list', '--json')).json()).toEqual([]);
   });
 });

@@ -43,6 +43,7 @@ describe('spend controls through the gateway daemon', () => {
   it('admin API: POST validates (400 naming the field, nothing stored), GET lists and shows one entity', async () => {
     const bad = await admin('POST', '/api/v1/budgets', {
       scope: 'team',
+      create_entity: true,
       entity_id: 'payments',
       limit_usd: '-1',
       period: 'monthly',
@@ -51,6 +52,7 @@ describe('spend controls through the gateway daemon', () => {
     expect(bad.body.error).toMatchObject({ type: 'invalid_request', field: 'limit' });
     const badTz = await admin('POST', '/api/v1/budgets', {
       scope: 'team',
+      create_entity: true,
       entity_id: 'payments',
       limit_usd: '1',
       period: 'daily',
@@ -61,6 +63,7 @@ describe('spend controls through the gateway daemon', () => {
 
     const created = await admin('POST', '/api/v1/budgets', {
       scope: 'team',
+      create_entity: true,
       entity_id: 'payments',
       limit_usd: '0.035',
       period: 'daily',
@@ -80,6 +83,7 @@ describe('spend controls through the gateway daemon', () => {
       (
         await admin('POST', '/api/v1/budgets', {
           scope: 'team',
+          create_entity: true,
           entity_id: 'payments',
           limit_usd: '5',
           period: 'daily',
@@ -164,6 +168,7 @@ describe('spend controls through the gateway daemon', () => {
   it('concurrent SDK calls through the daemon never overspend', async () => {
     const created = await admin('POST', '/api/v1/budgets', {
       scope: 'team',
+      create_entity: true,
       entity_id: 'burst',
       limit_usd: '0.05',
       period: 'total',
@@ -194,6 +199,7 @@ describe('spend controls through the gateway daemon', () => {
         (
           await admin('POST', '/api/v1/budgets', {
             scope: 'team',
+            create_entity: true,
             entity_id: team,
             limit_usd: team === 'vision' ? '0.05' : '1',
             period: 'total',

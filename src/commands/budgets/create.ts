@@ -2,8 +2,7 @@ import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { budgetValueFlags, describeBudget } from '../../core/cli/spend.js';
 import { parseBudgetInput } from '../../core/gateway/spend/model.js';
-import { insertBudget } from '../../core/gateway/spend/repo.js';
-import { budgetStatus, type BudgetStatus } from '../../core/gateway/spend/service.js';
+import { budgetStatus, createBudget, type BudgetStatus } from '../../core/gateway/spend/service.js';
 
 export default class BudgetsCreate extends OcoCommand<BudgetStatus> {
   static override summary = 'Create a spend budget for an org, team, agent, user, virtual key or tag.';
@@ -12,10 +11,14 @@ export default class BudgetsCreate extends OcoCommand<BudgetStatus> {
     'forwarding it, and refuses it with 429 when a hard budget would be exceeded, or has nothing ' +
     'left. Soft budgets only alert. --limit 0 is allowed: a zero hard budget refuses every call ' +
     'it applies to (a kill switch for an agent or key). Calendar periods start at local midnight ' +
-    'in --timezone (weeks on Monday). Bad input exits 2 naming the flag, and nothing is stored.';
+    'in --timezone (weeks on Monday). A team or org must be managed ("oco teams create", "oco orgs ' +
+    'create"; --create-entity creates it with the budget) and a key must exist (named by id, prefix or ' +
+    'name; stored by id): a budget naming neither would never apply (OCO_SPEND_ENTITY_UNKNOWN). Agents, ' +
+    'users and tags are free labels. Bad input exits 2 naming the flag, and nothing is stored.';
   static override examples = [
     '<%= config.bin %> budgets create --scope team --entity ' +
       'payments --limit 500 --period monthly --timezone Europe/Berlin',
+    '<%= config.bin %> budgets create --scope team --entity research --create-entity --limit 200',
     '<%= config.bin %> budgets create --scope agent --entity billing-bot ' +
       '--limit 20 --period rolling --window 24h --alert-at 50,80,100',
     '<%= config.bin %> budgets create --scope team --entity payments --model gpt-4o --limit 100 --soft --webhook https://hooks.example.com/oco',
@@ -40,6 +43,9 @@ export default class BudgetsCreate extends OcoCommand<BudgetStatus> {
       description: "only calls to this provider (openai, anthropic, gemini, or an upstream's NAME)",
     }),
     model: Flags.string({ description: 'only calls to this model, e.g. gpt-4o' }),
+    'create-entity': Flags.boolean({
+      description: 'with --scope team or org: create the team or org (a managed object) when it does not exist',
+    }),
   };
 
   async run(): Promise<BudgetStatus> {
@@ -51,7 +57,8 @@ export default class BudgetsCreate extends OcoCommand<BudgetStatus> {
       config.string('budget.timezone') ?? 'UTC',
     );
     const store = await this.store(config);
-    const status = await budgetStatus(store, await insertBudget(store, fields));
+    const created = await createBudget(store, fields, { createEntity: flags['create-entity'] });
+    const status = await budgetStatus(store, created);
     if (!this.jsonEnabled()) this.log(`Created budget ${status.id}\n${describeBudget(status)}`);
     return status;
   }

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { parseRateLimitInput } from '../../core/gateway/spend/model.js';
-import { upsertRateLimit } from '../../core/gateway/spend/repo.js';
-import { narrowing, per, rateLimitView } from '../../core/gateway/spend/service.js';
+import { createRateLimit, narrowing, per, rateLimitView } from '../../core/gateway/spend/service.js';
 
 export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
   static override summary = 'Create (or change) a rate limit: requests or tokens per window, or concurrent requests.';
@@ -13,10 +12,13 @@ export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
     'or total; counted like a budget, so it survives restarts and is shared through Redis; calls that fail ' +
     'without a cost are not counted). Windows slide in sixtieths (default 1m). --provider and --model narrow a limit to those calls (a team can ' +
     'hold a general limit and a stricter one for an expensive model; each call must fit all that apply). Refused calls get 429 with Retry-After and x-ratelimit-* ' +
-    'headers. One limit per scope, entity and kind: creating it again replaces the value.';
+    'headers. One limit per scope, entity, kind and narrowing: creating it again replaces the value. A team or org ' +
+    'must be managed (--create-entity creates it) and a key must exist (stored by id); otherwise exit 2, ' +
+    'OCO_SPEND_ENTITY_UNKNOWN, and nothing is stored.';
   static override examples = [
     '<%= config.bin %> limits create --scope key --entity key_abc123 --kind rpm --limit 60',
     '<%= config.bin %> limits create --scope team --entity payments --kind tpm --limit 200000',
+    '<%= config.bin %> limits create --scope org --entity acme --create-entity --kind rpm --limit 600',
     '<%= config.bin %> limits create --scope agent --entity billing-bot --kind concurrent --limit 4 --json',
     '<%= config.bin %> limits create --scope team --entity research --kind rpm --limit 10 --model gpt-4o',
     '<%= config.bin %> limits create --scope user --entity alice@example.com --kind tpm --limit 50000',
@@ -38,6 +40,9 @@ export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
     timezone: Flags.string({ description: 'with --kind requests: IANA timezone of calendar periods' }),
     provider: Flags.string({ description: "count only calls to this provider (or an upstream's NAME)" }),
     model: Flags.string({ description: 'count only calls to this model (the model the client asked for)' }),
+    'create-entity': Flags.boolean({
+      description: 'with --scope team or org: create the team or org (a managed object) when it does not exist',
+    }),
   };
 
   async run(): Promise<Record<string, unknown>> {
@@ -45,7 +50,7 @@ export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
     const config = this.loadConfig();
     const input = parseRateLimitInput(flags, config.string('budget.timezone') ?? 'UTC');
     const store = await this.store(config);
-    const view = rateLimitView(await upsertRateLimit(store, input));
+    const view = rateLimitView(await createRateLimit(store, input, { createEntity: flags['create-entity'] }));
     if (!this.jsonEnabled())
       this.log(
         `Rate limit ${String(view.id)}: ${String(view.scope)} ${String(view.entityId)} ${String(view.kind)} ` +

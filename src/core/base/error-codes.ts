@@ -109,6 +109,21 @@ export const ERROR_CODES = {
   OCO_BUDGET_EXCEEDED: { ...P, meaning: 'budgets check: a budget is over its limit' },
   OCO_RATE_LIMIT_NOT_FOUND: { ...N, meaning: 'no rate limit matches' },
   OCO_SPEND_INVALID: { ...U, meaning: 'a budget or rate limit value that is not valid' },
+  OCO_SPEND_ENTITY_UNKNOWN: {
+    ...U,
+    meaning:
+      'a budget or rate limit names a team or org that is not managed, or a key that does not exist' +
+      ' (--create-entity creates the team or org)',
+  },
+  OCO_BUDGET_RAISE_INVALID: { ...U, meaning: 'a budget raise that is not valid: --by not above 0, --until not ahead' },
+  // teams and orgs
+  OCO_ENTITY_NOT_FOUND: { ...N, meaning: 'no managed team or org of that name' },
+  OCO_ENTITY_EXISTS: { ...U, meaning: 'a team or org of that name exists already' },
+  OCO_ENTITY_INVALID: { ...U, meaning: 'a team or org value that is not valid (name, org, metadata, defaults)' },
+  OCO_ENTITY_IN_USE: {
+    ...U,
+    meaning: 'the team or org is still referenced by keys, teams, budgets or rate limits (--force deletes anyway)',
+  },
   OCO_TRANSLATE_UNSUPPORTED: {
     ...U,
     meaning: 'an OpenAI-format request field the chosen provider cannot honour (HTTP 400 naming the field)',

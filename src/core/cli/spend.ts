@@ -65,7 +65,7 @@ export const BUDGET_COLUMNS = [
   { key: 'scope' },
   { key: 'entityId', header: 'entity' },
   { key: 'on' },
-  { key: 'limitUsd', header: 'limit' },
+  { key: 'limitLabel', header: 'limit' },
   { key: 'spentUsd', header: 'spent' },
   { key: 'reservedUsd', header: 'reserved' },
   { key: 'remainingUsd', header: 'remaining' },
@@ -86,6 +86,8 @@ export function budgetRows(statuses: readonly BudgetStatus[]): Array<Record<stri
       ...s,
       on: [s.provider, s.model].filter(Boolean).join('/') || 'all',
       used: `${s.usedPct}%`,
+      // A raise in force shows the limit in force and when the raise ends.
+      limitLabel: s.raise ? `${s.effectiveLimitUsd} (+${s.raise.byUsd} until ${s.raise.until})` : s.limitUsd,
       periodLabel: `${period}${calendar ? ` ${s.timezone}` : ''}${s.hard ? '' : ' (soft)'}`,
       state: s.state,
     };
@@ -99,6 +101,7 @@ export function describeBudget(s: BudgetStatus): string {
     ['scope', `${s.scope} ${s.entityId}`],
     ['applies to', [s.provider, s.model].filter(Boolean).join('/') || 'all providers and models'],
     ['limit', `${s.limitUsd} USD (${s.hard ? 'hard: blocks calls' : 'soft: alerts only'})`],
+    ['raise', s.raise ? `+${s.raise.byUsd} USD until ${s.raise.until}: ${s.effectiveLimitUsd} USD in force` : 'none'],
     [
       'period',
       s.period === 'rolling'

@@ -9,9 +9,10 @@ import { VALID_LABEL } from './labels.js';
 import type { VirtualKey } from './service.js';
 
 /**
- * Allow-lists of teams and orgs, keyed by the attribution label calls carry (there is no managed team
- * or org object yet): `oco keys allow --team payments --models …`, `PUT /api/v1/allow-lists/team/payments`.
- * A call must pass its key's list, its team's and its org's, so a key can only narrow its team's list.
+ * Allow-lists of teams and orgs, keyed by the attribution label calls carry: `oco keys allow --team payments
+ * --models …`, `PUT /api/v1/allow-lists/team/payments`, or a managed team's own lists (`oco teams create
+ * payments --models …`: the same row). A call must pass its key's list, its team's, its org's and, for a
+ * managed team, its team's org's, so a key can only narrow its team's list and a team its org's.
  */
 export const ENTITY_SCOPES = ['team', 'org'] as const;
 export type EntityScope = (typeof ENTITY_SCOPES)[number];
@@ -88,19 +89,34 @@ export async function setEntityAllowList(
   if (models === undefined && providers === undefined)
     throw invalid('models', 'give --models and/or --providers', 'E.g. --models gpt-4o-mini or --providers openai.');
   await store.transaction(async (tx) => {
-    const cur = (await listEntityAllowLists(tx)).find((l) => l.scope === scope && l.entityId === entityId);
-    const m = models === undefined ? (cur?.models ?? null) : models;
-    const p = providers === undefined ? (cur?.providers ?? null) : providers;
-    await tx.run('DELETE FROM entity_allow_lists WHERE scope = $1 AND entity_id = $2', [scope, entityId]);
-    if (m || p)
-      await tx.run(
-        `INSERT INTO entity_allow_lists (scope, entity_id, allowed_models, allowed_providers, updated_at)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [scope, entityId, m ? JSON.stringify(m) : null, p ? JSON.stringify(p) : null, new Date().toISOString()],
-      );
+    await writeEntityAllowList(tx, scope, entityId, models, providers);
   });
   const list = (await listEntityAllowLists(store)).find((l) => l.scope === scope && l.entityId === entityId);
   return { scope, entityId, list: list ?? null };
+}
+
+/**
+ * Changes a team's or org's lists inside the caller's transaction: undefined keeps a list, null lifts it.
+ * A managed team or org (`oco teams create --models …`) keeps its lists here too: one row per label.
+ */
+export async function writeEntityAllowList(
+  tx: Queryable,
+  scope: EntityScope,
+  entityId: string,
+  models: string[] | null | undefined,
+  providers: string[] | null | undefined,
+): Promise<void> {
+  if (models === undefined && providers === undefined) return;
+  const cur = (await listEntityAllowLists(tx)).find((l) => l.scope === scope && l.entityId === entityId);
+  const m = models === undefined ? (cur?.models ?? null) : models;
+  const p = providers === undefined ? (cur?.providers ?? null) : providers;
+  await tx.run('DELETE FROM entity_allow_lists WHERE scope = $1 AND entity_id = $2', [scope, entityId]);
+  if (m || p)
+    await tx.run(
+      `INSERT INTO entity_allow_lists (scope, entity_id, allowed_models, allowed_providers, updated_at)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [scope, entityId, m ? JSON.stringify(m) : null, p ? JSON.stringify(p) : null, new Date().toISOString()],
+    );
 }
 
 /** What the gateway asks on each call: the lists that apply (key, team, org), from memory. */
@@ -117,6 +133,7 @@ export const ALLOW_LIST_REFRESH_MS = 2000;
 export class AllowListCache extends TableCopy implements AllowListLookup {
   private byTeam = new Map<string, EntityAllowList>();
   private byOrg = new Map<string, EntityAllowList>();
+  private orgOfTeam = new Map<string, string>();
 
   constructor(
     private readonly store: Queryable,
@@ -133,10 +150,18 @@ export class AllowListCache extends TableCopy implements AllowListLookup {
     if (team) out.push({ scope: 'team', name: a.teamId, models: team.models, providers: team.providers });
     const org = this.byOrg.get(a.orgId);
     if (org) out.push({ scope: 'org', name: a.orgId, models: org.models, providers: org.providers });
+    // A managed team's org applies to the team's calls even when the call names another org (or none).
+    const teamOrg = this.orgOfTeam.get(a.teamId);
+    const parent = teamOrg !== undefined && teamOrg !== a.orgId ? this.byOrg.get(teamOrg) : undefined;
+    if (parent) out.push({ scope: 'org', name: teamOrg!, models: parent.models, providers: parent.providers });
     return out;
   }
 
   protected async read(): Promise<void> {
+    const teams = await this.store.all<{ name: string; parent_org: string }>(
+      "SELECT name, parent_org FROM entities WHERE scope = 'team' AND parent_org IS NOT NULL",
+    );
+    this.orgOfTeam = new Map(teams.map((t) => [t.name, t.parent_org]));
     const lists = await listEntityAllowLists(this.store);
     this.byTeam = new Map(lists.filter((l) => l.scope === 'team').map((l) => [l.entityId, l]));
     this.byOrg = new Map(lists.filter((l) => l.scope === 'org').map((l) => [l.entityId, l]));

@@ -8,6 +8,10 @@ import { listUpstreams } from '../upstreams/registry.js';
 import { parseModelPatterns, parseProviders } from './allow.js';
 import { findKey, getKey, newKeyId, newSecret, type VirtualKey } from './service.js';
 import { VALID_LABEL } from './labels.js';
+import { mergeMetadata, parseMetadata } from './metadata.js';
+import { keyDefaults } from '../entities/service.js';
+
+export { parseMetadata } from './metadata.js';
 
 /**
  * The lifecycle of virtual keys beyond create/revoke: allow-lists, metadata, budget and rate limit
@@ -44,59 +48,6 @@ export interface KeyLimits {
 
 function invalid(flag: string, message: string, hint: string): UsageError {
   return new UsageError(`--${flag}: ${message}`, { code: 'OCO_KEY_INVALID', hint, details: { flag } });
-}
-
-const META_KEY = /^[\w.-]{1,64}$/;
-const MAX_META = 32;
-
-/** `k=v` items (or an object) → entries; a value of '' or null means "remove" (update), refused on create. */
-export function parseMetadata(v: unknown, removing: boolean): Array<[string, string | null]> | undefined {
-  if (v === undefined) return undefined;
-  const pairs: Array<[string, unknown]> = [];
-  if (Array.isArray(v)) {
-    for (const item of v) {
-      const s = String(item);
-      const eq = s.indexOf('=');
-      if (eq <= 0) throw invalid('metadata', `"${s.slice(0, 60)}" is not k=v`, 'E.g. --metadata owner=payments.');
-      pairs.push([s.slice(0, eq).trim(), s.slice(eq + 1)]);
-    }
-  } else if (v && typeof v === 'object') {
-    pairs.push(...Object.entries(v as Record<string, unknown>));
-  } else {
-    throw invalid('metadata', 'must be k=v pairs (an object over the API)', 'E.g. --metadata owner=payments.');
-  }
-  const out: Array<[string, string | null]> = [];
-  for (const [k, raw] of pairs) {
-    if (!META_KEY.test(k))
-      throw invalid(
-        'metadata',
-        `"${k.slice(0, 60)}" is not a metadata key: 1-64 letters, digits, . _ -`,
-        'E.g. owner.',
-      );
-    if (raw === null || raw === '') {
-      if (!removing) throw invalid('metadata', `${k} has no value`, 'Give k=v; "k=" removes k on "keys update".');
-      out.push([k, null]);
-      continue;
-    }
-    if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean')
-      throw invalid('metadata', `${k} must be a string`, 'Metadata values are plain strings.');
-    const s = String(raw);
-    if (s.length > 256 || /[\u0000-\u001f]/.test(s))
-      throw invalid('metadata', `${k}: at most 256 characters, no control characters`, 'Shorten the value.');
-    out.push([k, s]);
-  }
-  return out;
-}
-
-function mergeMetadata(base: Record<string, string>, changes: Array<[string, string | null]>): Record<string, string> {
-  const out = { ...base };
-  for (const [k, v] of changes) {
-    if (v === null) delete out[k];
-    else out[k] = v;
-  }
-  if (Object.keys(out).length > MAX_META)
-    throw invalid('metadata', `at most ${MAX_META} entries`, 'Remove some with "k=" on "keys update".');
-  return out;
 }
 
 function label(flag: string, v: unknown): string | null | undefined {
@@ -185,6 +136,30 @@ export interface CreatedKey {
 }
 
 /**
+ * What flows down from a managed team (else its org) to a key created in it: the team's org as the key's
+ * org when none is given (another org is refused: the team belongs to one), and the default budget and
+ * rpm when the key names none of its own. An unmanaged team label passes unchanged, as before teams existed.
+ */
+async function withDefaults(
+  store: Queryable,
+  input: KeyInput,
+  labels: { org: string | null | undefined; team: string | null | undefined },
+): Promise<KeyInput> {
+  const d = await keyDefaults(store, labels.team, labels.org);
+  if (!d) return input;
+  if (d.org && labels.org && labels.org !== d.org)
+    throw invalid('org', `team "${labels.team}" belongs to org "${d.org}", not "${labels.org}"`, 'Leave --org out.');
+  if (d.org) labels.org = d.org;
+  const out = { ...input };
+  if ((input.budget === undefined || input.budget === null) && d.budgetUsd !== null && input.period === undefined) {
+    out.budget = d.budgetUsd;
+    out.period = d.budgetPeriod ?? 'monthly';
+  }
+  if ((input.rpm === undefined || input.rpm === null) && d.rpm !== null) out.rpm = d.rpm;
+  return out;
+}
+
+/**
  * A new key with its allow-lists, metadata, budget and rpm limit, in one transaction:
  * if any part fails, nothing is created.
  */
@@ -211,7 +186,7 @@ export async function createKey(
   const providers = parseProviders(input.providers, await knownUpstreams(store, input.providers)) ?? null;
   const metadata = mergeMetadata({}, parseMetadata(input.metadata, false) ?? []);
   const id = newKeyId();
-  const limits = planLimits(input, opts.timezone ?? 'UTC', id);
+  const limits = planLimits(await withDefaults(store, input, labels), opts.timezone ?? 'UTC', id);
   const secret = newSecret();
   const now = new Date().toISOString();
   await store.transaction(async (tx) => {

@@ -4,8 +4,8 @@ import { snakeCaseKeys } from '../../base/json-keys.js';
 import type { AdminRoute, AdminRouteResponse } from '../proxy/admission.js';
 import type { Store } from '../../base/store/types.js';
 import { SCOPE_NAMES, parseBudgetInput, type BudgetInput } from './model.js';
-import { insertBudget, listBudgets } from './repo.js';
-import { budgetStatus, budgetStatuses } from './service.js';
+import { findBudget, listBudgets } from './repo.js';
+import { budgetStatus, budgetStatuses, createBudget, raiseBudget } from './service.js';
 
 /**
  * The budgets part of the admin API. The daemon owns HTTP, the X-API-Key check
@@ -15,6 +15,8 @@ import { budgetStatus, budgetStatuses } from './service.js';
  * API spellings entity_id, limit_usd, alert_at, webhook_url and hard.
  * Responses spell the service's camelCase budget status in snake_case, the
  * admin API's key style (the CLI's --json prints the same status in camelCase).
+ * A new budget's team or org must be managed, or its key exist (`create_entity: true` creates the team or
+ * org); `POST /api/v1/budgets/{id}/raise` is `oco budgets raise`. Errors carry the registry's code.
  */
 
 function apiError(
@@ -29,10 +31,15 @@ function apiError(
 function fromError(err: unknown): AdminRouteResponse {
   if (isOcoError(err)) {
     const field = err.details?.flag as string | undefined;
-    if (err.code === 'OCO_BUDGET_EXISTS') return apiError(409, 'conflict', err.message);
-    if (err.code === 'OCO_BUDGET_NOT_FOUND') return apiError(404, 'not_found', err.message);
+    const code = { code: err.code };
+    if (err.code === 'OCO_BUDGET_EXISTS') return apiError(409, 'conflict', err.message, code);
+    if (err.code === 'OCO_BUDGET_NOT_FOUND') return apiError(404, 'not_found', err.message, code);
     if (err.exitCode === 2)
-      return apiError(400, 'invalid_request', err.message.replace(/^--[\w-]+: /, ''), field ? { field } : {});
+      return apiError(400, 'invalid_request', err.message.replace(/^--[\w-]+: /, ''), {
+        ...(field ? { field } : {}),
+        ...code,
+        ...(err.hint ? { hint: err.hint } : {}),
+      });
   }
   throw err;
 }
@@ -102,8 +109,37 @@ export function budgetAdminRoutes(config: OcoConfig, store: Store): AdminRoute[]
           return apiError(400, 'invalid_request', 'the body must be a JSON object');
         try {
           const fields = parseBudgetInput(bodyToInput(body), config.string('budget.timezone') ?? 'UTC');
-          const created = await insertBudget(store, fields);
+          const createEntity = (body as Record<string, unknown>).create_entity;
+          if (createEntity !== undefined && typeof createEntity !== 'boolean')
+            return apiError(400, 'invalid_request', 'create_entity must be true or false', {
+              field: 'create_entity',
+              code: 'OCO_SPEND_INVALID',
+            });
+          const created = await createBudget(store, fields, { createEntity: createEntity === true });
           return { status: 201, body: snakeCaseKeys({ budget: await budgetStatus(store, created) }) };
+        } catch (err) {
+          return fromError(err);
+        }
+      },
+    },
+    {
+      // {"by": "20", "until": "2026-12-31T00:00:00Z"} or {"clear": true}: the CLI's budgets raise.
+      method: 'POST',
+      pattern: /^\/api\/v1\/budgets\/(?<id>bud_[^/]+)\/raise\/?$/,
+      async handle({ params, body }) {
+        if (body !== undefined && (!body || typeof body !== 'object' || Array.isArray(body)))
+          return apiError(400, 'invalid_request', 'the body must be a JSON object');
+        const b = (body ?? {}) as Record<string, unknown>;
+        const unknown = Object.keys(b).find((k) => !['by', 'until', 'clear'].includes(k));
+        if (unknown)
+          return apiError(400, 'invalid_request', `unknown field ${unknown}; fields: by, until, clear`, {
+            field: unknown,
+            code: 'OCO_BUDGET_RAISE_INVALID',
+          });
+        try {
+          const budget = await findBudget(store, { id: decodeURIComponent(params.id ?? '') });
+          const raised = await raiseBudget(store, budget, b);
+          return { status: 200, body: snakeCaseKeys({ budget: await budgetStatus(store, raised) }) };
         } catch (err) {
           return fromError(err);
         }

@@ -7,7 +7,16 @@ import { AlertManager } from './alerts.js';
 import { boundCall, type CallBound } from './estimate/index.js';
 import { SpendJournal } from './journal.js';
 import type { BudgetCharge, LedgerBackend, Refusal, ReserveResult } from './ledger.js';
-import { budgetApplies, periodSpec, quotaBudget, rateLimitApplies, type Budget, type RateLimit } from './model.js';
+import {
+  activeRaise,
+  budgetApplies,
+  effectiveLimit,
+  periodSpec,
+  quotaBudget,
+  rateLimitApplies,
+  type Budget,
+  type RateLimit,
+} from './model.js';
 import { formatResetDuration, periodWindow, type PeriodWindow } from './period.js';
 import { rateLimitHeaders, type RateLimiterBackend, type RateResult, type RateStatus } from './ratelimit.js';
 import { configVersion, listBudgets, listRateLimits, releaseStaleReservations } from './repo.js';
@@ -132,7 +141,11 @@ export class SpendAdmission implements AdmissionControl {
   };
   /** provider/model pairs already warned about (once per model and process). */
   private readonly unpricedWarned = new Set<string>();
+  /** Budgets as stored; `budgets` is the same list with each raise in force added to its limit. */
+  private stored: Budget[] = [];
   private budgets: Budget[] = [];
+  /** Epoch ms the next raise in force ends: `budgets` is rebuilt then, on the first call after it. */
+  private raiseEdge = Infinity;
   private limits: RateLimit[] = [];
   /** The sliding-window limits (the rate limiter's) and the request quotas as ledger budgets (quotaBudget). */
   private windowLimits: RateLimit[] = [];
@@ -177,7 +190,8 @@ export class SpendAdmission implements AdmissionControl {
       this.o.ledger.invalidate(
         [...budgets, ...quotas].filter((b) => before.has(b.id) && before.get(b.id) !== b.updatedAt).map((b) => b.id),
       );
-      this.budgets = budgets;
+      this.stored = budgets;
+      this.applyRaises(new Date());
       this.limits = limits;
       this.windowLimits = limits.filter((l) => l.kind !== 'requests');
       this.quotas = quotas;
@@ -186,9 +200,26 @@ export class SpendAdmission implements AdmissionControl {
     return this.reloading;
   }
 
+  /**
+   * The budgets with their limits as they are at `now`: a raise in force is added (a new object, so the
+   * ledgers' per-object caches see the new limit; counters keep their key, spend is unchanged). Run at load
+   * and when the earliest raise ends, so a raise stops at its --until without a store read or a restart.
+   */
+  private applyRaises(now: Date): void {
+    let edge = Infinity;
+    this.budgets = this.stored.map((b) => {
+      const r = activeRaise(b, now);
+      if (!r) return b;
+      edge = Math.min(edge, r.until.getTime());
+      return { ...b, limitUsd: effectiveLimit(b, now) };
+    });
+    this.raiseEdge = edge;
+  }
+
   async admit(req: AdmissionRequest): Promise<AdmissionDecision> {
     const now = req.now;
     const a = req.attribution;
+    if (now.getTime() >= this.raiseEdge) this.applyRaises(now);
     if (this.limits.length === 0 && this.budgets.length === 0) return this.admitUnchecked(req);
     const limits = this.windowLimits.filter((l) => rateLimitApplies(l, req.provider, req.model, a));
     const budgets = this.budgets.filter((b) => budgetApplies(b, req.provider, req.model, a));

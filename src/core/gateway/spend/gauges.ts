@@ -31,11 +31,12 @@ export const budgetGauges: StoredGaugeSource = {
     for (const s of statuses) {
       const labels = { budget: s.name ?? s.id, scope: s.scope };
       // Computed in decimals, rounded once; a zero limit with spend counts as full (as usedPct does).
-      const limitUsd = money(s.limitUsd);
+      // The limit in force: a temporary raise counts until it ends.
+      const limitUsd = money(s.effectiveLimitUsd);
       const spent = money(s.spentUsd);
       used.push({ labels, value: limitUsd.isZero() ? (spent.isZero() ? 0 : 1) : spent.div(limitUsd).toNumber() });
       remaining.push({ labels, value: Number(s.remainingUsd) });
-      limit.push({ labels, value: Number(s.limitUsd) });
+      limit.push({ labels, value: Number(s.effectiveLimitUsd) });
     }
     return { budget_utilisation_ratio: used, budget_remaining_usd: remaining, budget_limit_usd: limit };
   },

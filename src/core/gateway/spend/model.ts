@@ -69,6 +69,9 @@ export interface Budget {
   alertThresholds: number[];
   webhookUrl: string | null;
   resetAt: Date | null;
+  /** A temporary raise (`oco budgets raise`): added to limitUsd until raiseUntil, then ignored. */
+  raiseUsd: Money | null;
+  raiseUntil: Date | null;
   createdAt: string;
   updatedAt: string;
   /**
@@ -114,6 +117,8 @@ export function quotaBudget(l: RateLimit): Budget {
     alertThresholds: [],
     webhookUrl: null,
     resetAt: null,
+    raiseUsd: null,
+    raiseUntil: null,
     createdAt: l.createdAt,
     updatedAt: l.createdAt,
     unit: 'requests',
@@ -132,6 +137,59 @@ export function budgetApplies(b: Budget, provider: string, model: string, a: Att
   if (b.provider && b.provider !== provider) return false;
   if (b.model && b.model !== model) return false;
   return SCOPES[b.scope].of(a).includes(b.entityId);
+}
+
+/** The raise in force at `now`, or null (none, or its --until has passed). */
+export function activeRaise(b: Pick<Budget, 'raiseUsd' | 'raiseUntil'>, now: Date): { usd: Money; until: Date } | null {
+  return b.raiseUsd && b.raiseUntil && b.raiseUntil.getTime() > now.getTime()
+    ? { usd: b.raiseUsd, until: b.raiseUntil }
+    : null;
+}
+
+/** The limit admission and status use at `now`: the configured limit plus a raise still in force. */
+export function effectiveLimit(b: Pick<Budget, 'limitUsd' | 'raiseUsd' | 'raiseUntil'>, now: Date): Money {
+  const r = activeRaise(b, now);
+  return r ? b.limitUsd.plus(r.usd) : b.limitUsd;
+}
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+
+/**
+ * `budgets raise --by AMOUNT --until TIME`: --by an exact decimal above 0 (the raised limit stays within
+ * MAX_LIMIT_USD), --until an ISO-8601 date or time with a zone, after `now`. Errors name the flag.
+ */
+export function parseRaise(limit: Money, by: unknown, until: unknown, now: Date): { usd: Money; until: Date } {
+  const bad = (flag: string, message: string, hint: string) =>
+    new UsageError(`--${flag}: ${message}`, { code: 'OCO_BUDGET_RAISE_INVALID', hint, details: { flag } });
+  const s = typeof by === 'number' ? String(by) : typeof by === 'string' ? by.trim() : '';
+  if (!/^\d+(\.\d+)?$/.test(s) || money(s).lte(0))
+    throw bad(
+      'by',
+      `"${String(by ?? '').slice(0, 40)}" is not an amount of USD above 0`,
+      'E.g. --by 20 or --by 12.50.',
+    );
+  const usd = money(s);
+  if (limit.plus(usd).gt(MAX_LIMIT_USD))
+    throw bad(
+      'by',
+      `the raised limit would be above the largest budget, ${MAX_LIMIT_USD.toFixed()} USD`,
+      'Raise less.',
+    );
+  const u = typeof until === 'string' ? until.trim() : '';
+  const at = ISO_8601.test(u) ? new Date(u.length === 10 ? `${u}T00:00:00Z` : u) : undefined;
+  if (!at || Number.isNaN(at.getTime()))
+    throw bad(
+      'until',
+      `"${String(until ?? '').slice(0, 40)}" is not an ISO-8601 date or time with a zone`,
+      'E.g. --until 2026-12-31 or --until 2026-12-31T18:00:00Z.',
+    );
+  if (at.getTime() <= now.getTime())
+    throw bad(
+      'until',
+      `${at.toISOString()} is not in the future`,
+      'A raise ends by itself at --until: give a later time.',
+    );
+  return { usd, until: at };
 }
 
 export function rateLimitApplies(l: RateLimit, provider: string, model: string, a: Attribution): boolean {
@@ -158,7 +216,7 @@ export interface BudgetInput {
   name?: unknown;
 }
 
-export type BudgetFields = Omit<Budget, 'id' | 'createdAt' | 'updatedAt' | 'resetAt'>;
+export type BudgetFields = Omit<Budget, 'id' | 'createdAt' | 'updatedAt' | 'resetAt' | 'raiseUsd' | 'raiseUntil'>;
 
 export function invalid(flag: string, message: string, hint?: string): UsageError {
   return new UsageError(`--${flag}: ${message}`, {

@@ -28,6 +28,8 @@ interface BudgetRow extends Row {
   alert_thresholds: string | null;
   webhook_url: string | null;
   reset_at: string | null;
+  raise_usd: string | number | null;
+  raise_until: string | Date | null;
   created_at: string;
   updated_at: string;
 }
@@ -48,6 +50,8 @@ function toBudget(r: BudgetRow): Budget {
     alertThresholds: r.alert_thresholds ? (JSON.parse(r.alert_thresholds) as number[]) : [],
     webhookUrl: r.webhook_url,
     resetAt: r.reset_at ? new Date(r.reset_at) : null,
+    raiseUsd: r.raise_usd === null || r.raise_usd === undefined ? null : money(String(r.raise_usd)),
+    raiseUntil: r.raise_until ? new Date(r.raise_until) : null,
     createdAt: new Date(r.created_at).toISOString(),
     updatedAt: new Date(r.updated_at).toISOString(),
   };
@@ -55,7 +59,7 @@ function toBudget(r: BudgetRow): Budget {
 
 const BUDGET_COLUMNS =
   'id, name, scope, entity_id, provider, model, limit_usd, period, rolling_seconds, timezone, hard, alert_thresholds,' +
-  ' webhook_url, reset_at, created_at, updated_at';
+  ' webhook_url, reset_at, raise_usd, raise_until, created_at, updated_at';
 
 export async function listBudgets(q: Queryable, filter: { scope?: string; entityId?: string } = {}): Promise<Budget[]> {
   const where: string[] = [];
@@ -175,6 +179,25 @@ export async function deleteBudget(store: Store, id: string): Promise<void> {
 export async function resetBudget(store: Store, id: string, at = new Date()): Promise<Budget> {
   await store.run('UPDATE budgets SET reset_at = $1, updated_at = $1 WHERE id = $2', [at, id]);
   return findBudget(store, { id });
+}
+
+/**
+ * Sets (or, with null, ends) a budget's temporary raise. updated_at moves, so running daemons reload it
+ * within seconds as they do any edit; the raise's own end needs no write (see effectiveLimit).
+ */
+export async function setBudgetRaise(
+  q: Queryable,
+  id: string,
+  raise: { usd: Money; until: Date } | null,
+  now = new Date(),
+): Promise<Budget> {
+  await q.run('UPDATE budgets SET raise_usd = $2, raise_until = $3, updated_at = $4 WHERE id = $1', [
+    id,
+    raise?.usd ?? null,
+    raise?.until ?? null,
+    now,
+  ]);
+  return findBudget(q, { id });
 }
 
 /** A fingerprint of budgets and limits, so daemons reload only when something changed. */

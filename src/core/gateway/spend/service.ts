@@ -1,11 +1,30 @@
-import { PolicyFailedError } from '../../base/errors.js';
+import { PolicyFailedError, UsageError } from '../../base/errors.js';
+import { requireEntity } from '../entities/service.js';
 import { Money } from '../../base/money.js';
 import type { Queryable, Store } from '../../base/store/types.js';
 import { maskWebhook } from '../../base/webhook.js';
-import { periodSpec, quotaBudget, type Budget, type RateLimit } from './model.js';
+import {
+  activeRaise,
+  effectiveLimit,
+  parseRaise,
+  periodSpec,
+  quotaBudget,
+  type Budget,
+  type BudgetFields,
+  type RateLimit,
+} from './model.js';
 import { formatSpanSeconds } from '../../base/durations.js';
 import { periodWindow } from './period.js';
-import { countFrom, guaranteeCounts, reservedNow, spentInWindow, spentByBucket } from './repo.js';
+import {
+  countFrom,
+  guaranteeCounts,
+  insertBudgetIn,
+  reservedNow,
+  setBudgetRaise,
+  spentInWindow,
+  spentByBucket,
+  upsertRateLimit,
+} from './repo.js';
 import { rollingResetsAt } from './ledger.js';
 
 /** A budget as the CLI and the admin API show it: definition plus where it stands now. */
@@ -16,7 +35,11 @@ export interface BudgetStatus {
   entityId: string;
   provider: string | null;
   model: string | null;
+  /** The configured limit; effectiveLimitUsd adds a raise in force, and is what admission and state use. */
   limitUsd: string;
+  effectiveLimitUsd: string;
+  /** The temporary raise in force (`oco budgets raise`), or null; it ends by itself at `until`. */
+  raise: { byUsd: string; until: string } | null;
   period: string;
   window: string | null;
   timezone: string;
@@ -50,12 +73,10 @@ export async function budgetStatus(q: Queryable, b: Budget, now = new Date()): P
   } else spent = await spentInWindow(q, b, w);
   const reserved = await reservedNow(q, b, now);
   const counts = await guaranteeCounts(q, b, w);
-  const remaining = Money.max(0, b.limitUsd.minus(spent).minus(reserved));
-  const pct = b.limitUsd.isZero()
-    ? spent.isZero()
-      ? 0
-      : 100
-    : spent.div(b.limitUsd).times(100).toDecimalPlaces(2).toNumber();
+  const limit = effectiveLimit(b, now);
+  const raise = activeRaise(b, now);
+  const remaining = Money.max(0, limit.minus(spent).minus(reserved));
+  const pct = limit.isZero() ? (spent.isZero() ? 0 : 100) : spent.div(limit).times(100).toDecimalPlaces(2).toNumber();
   const firstThreshold = b.alertThresholds[0];
   return {
     id: b.id,
@@ -65,6 +86,8 @@ export async function budgetStatus(q: Queryable, b: Budget, now = new Date()): P
     provider: b.provider,
     model: b.model,
     limitUsd: b.limitUsd.toFixed(),
+    effectiveLimitUsd: limit.toFixed(),
+    raise: raise ? { byUsd: raise.usd.toFixed(), until: raise.until.toISOString() } : null,
     period: b.period,
     window: b.rollingSeconds ? formatSpanSeconds(b.rollingSeconds) : null,
     timezone: b.timezone,
@@ -80,11 +103,7 @@ export async function budgetStatus(q: Queryable, b: Budget, now = new Date()): P
     usedPct: pct,
     periodStart: b.period === 'total' && !b.resetAt ? null : countFrom(b, w).toISOString(),
     resetsAt: resetsAt?.toISOString() ?? null,
-    state: spent.gte(b.limitUsd)
-      ? 'exceeded'
-      : firstThreshold !== undefined && pct >= firstThreshold
-        ? 'alerting'
-        : 'ok',
+    state: spent.gte(limit) ? 'exceeded' : firstThreshold !== undefined && pct >= firstThreshold ? 'alerting' : 'ok',
     createdAt: b.createdAt,
     updatedAt: b.updatedAt,
   };
@@ -120,7 +139,7 @@ export function checkBudgets(statuses: BudgetStatus[], failOn: FailOn): CheckRep
 
 export function checkFailure(report: CheckReport): PolicyFailedError {
   const names = report.failed.map(
-    (s) => `${s.scope}/${s.entityId}${s.model ? `@${s.model}` : ''} (${s.spentUsd} of ${s.limitUsd} USD)`,
+    (s) => `${s.scope}/${s.entityId}${s.model ? `@${s.model}` : ''} (${s.spentUsd} of ${s.effectiveLimitUsd} USD)`,
   );
   return new PolicyFailedError(
     `${report.failed.length} budget${report.failed.length === 1 ? '' : 's'} over the limit: ${names.join(', ')}`,
@@ -187,6 +206,64 @@ export async function rateLimitStatuses(
     out.push({ ...view, used, remaining: Math.max(0, l.limit - used), resetsAt: s.resetsAt });
   }
   return out;
+}
+
+/**
+ * A new budget whose entity exists: a managed team or org (createEntity: created with it, in the same
+ * transaction), an existing key (stored under its id), or a free label of the other scopes. Nothing is
+ * written when either part fails.
+ */
+export async function createBudget(
+  store: Store,
+  fields: BudgetFields,
+  opts: { createEntity?: boolean } = {},
+): Promise<Budget> {
+  return store.transaction(async (tx) => {
+    const entityId = await requireEntity(tx, fields.scope, fields.entityId, { ...opts, what: 'budget' });
+    return insertBudgetIn(tx, { ...fields, entityId });
+  });
+}
+
+/** A rate limit whose entity exists, as createBudget checks it. */
+export async function createRateLimit(
+  store: Store,
+  l: Omit<RateLimit, 'id' | 'createdAt'>,
+  opts: { createEntity?: boolean } = {},
+): Promise<RateLimit> {
+  return store.transaction(async (tx) => {
+    const entityId = await requireEntity(tx, l.scope, l.entityId, { ...opts, what: 'rate limit' });
+    return upsertRateLimit(tx, { ...l, entityId });
+  });
+}
+
+/**
+ * `budgets raise`: --by/--until set a raise (replacing any earlier one), --clear ends it now. Running
+ * daemons reload the budget within seconds; admission adds the raise until --until and drops it then.
+ */
+export async function raiseBudget(
+  store: Store,
+  b: Budget,
+  input: { by?: unknown; until?: unknown; clear?: unknown },
+  now = new Date(),
+): Promise<Budget> {
+  const clear = input.clear === true || input.clear === 'true';
+  if (clear) {
+    if (input.by !== undefined || input.until !== undefined)
+      throw new UsageError('--clear: takes neither --by nor --until', {
+        code: 'OCO_BUDGET_RAISE_INVALID',
+        hint: 'Clear the raise, or set a new one with --by and --until.',
+        details: { flag: 'clear' },
+      });
+    return setBudgetRaise(store, b.id, null, now);
+  }
+  for (const flag of ['by', 'until'] as const)
+    if (input[flag] === undefined || input[flag] === null || input[flag] === '')
+      throw new UsageError(`--${flag}: is required (or --clear)`, {
+        code: 'OCO_BUDGET_RAISE_INVALID',
+        hint: 'E.g. oco budgets raise bud_… --by 20 --until 2026-12-31T00:00:00Z.',
+        details: { flag },
+      });
+  return setBudgetRaise(store, b.id, parseRaise(b.limitUsd, input.by, input.until, now), now);
 }
 
 export type { Store };

@@ -18,6 +18,7 @@ import { importedRecommendations } from './0018_imported_recommendations.js';
 import { usageDaily } from './0019_usage_daily.js';
 import { keyLifecycle } from './0020_key_lifecycle.js';
 import { requestHash } from './0021_request_hash.js';
+import { teamsOrgs } from './0022_teams_orgs.js';
 import { cloudCostsResourceIndex } from './0025_cloud_costs_resource_index.js';
 import { rateLimitNarrowing } from './0026_rate_limit_narrowing.js';
 
@@ -54,6 +55,7 @@ export const MIGRATIONS: readonly Migration[] = [
   usageDaily,
   keyLifecycle,
   requestHash,
+  teamsOrgs,
   cloudCostsResourceIndex,
   rateLimitNarrowing,
 ];
