@@ -4,10 +4,9 @@ import { OperationError, UsageError } from '../core/base/errors.js';
 import { privatizeOcoPaths } from '../core/base/config/private-files.js';
 import { KeyCache } from '../core/gateway/keys/cache.js';
 import { AllowListCache } from '../core/gateway/keys/entity-lists.js';
-import { entityAdminRoutes } from '../core/gateway/entities/admin-api.js';
-import { keyAdminRoutes } from '../core/gateway/keys/admin-api.js';
 import { createDaemonLogger } from '../core/base/log/logger.js';
 import { loadPriceBook, type PriceBook } from '../core/gateway/pricing/book.js';
+import { adminRoutes as allAdminRoutes } from './admin-routes.js';
 import type { AdminRoute, AdmissionControl, SpendModule } from '../core/gateway/proxy/admission.js';
 import { Gateway } from '../core/gateway/proxy/gateway.js';
 import { openStore } from '../core/base/store/open.js';
@@ -15,10 +14,6 @@ import type { Store } from '../core/base/store/types.js';
 import { CallJournal } from '../core/gateway/usage/call-journal.js';
 import { recoverCallJournal, type RecoveredCall } from '../core/gateway/usage/call-recovery.js';
 import { Recorder } from '../core/gateway/usage/recorder.js';
-import { routePolicyAdminRoutes } from '../core/gateway/routing/admin-api.js';
-import { insightsAdminRoutes } from './insights-api.js';
-import { REPORT_SOURCES } from './report-sources.js';
-import { reportAdminRoutes } from './report-route.js';
 import { RoutePolicyCache } from '../core/gateway/routing/policies.js';
 import { openResponseCache } from '../core/gateway/cache/index.js';
 import { startBackgroundJobs } from './jobs.js';
@@ -37,6 +32,8 @@ export interface RunningDaemon {
   observability: Observability;
   /** Team and org allow-lists in memory (refresh() reads them now). */
   allowLists: AllowListCache;
+  /** The admin API's routes as the gateway serves them (the OpenAPI test walks this list). */
+  adminRoutes: readonly AdminRoute[];
   /** Graceful stop: drain, flush records, close everything. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -113,6 +110,7 @@ export async function startDaemon(
   await allowLists.start();
   const responseCache = openResponseCache(config, store, logger);
   const tracing = await startTracing(config, logger);
+  const served = allAdminRoutes(config, store, { spendRoutes: adminRoutes, prices: () => book });
   const gateway = new Gateway({
     settings,
     store,
@@ -123,14 +121,7 @@ export async function startDaemon(
     allowLists,
     logger,
     admission,
-    adminRoutes: [
-      ...adminRoutes,
-      ...routePolicyAdminRoutes(store),
-      ...insightsAdminRoutes(config, store),
-      ...reportAdminRoutes(store, REPORT_SOURCES),
-      ...keyAdminRoutes(store, { timezone: config.string('budget.timezone') ?? 'UTC' }),
-      ...entityAdminRoutes(store),
-    ],
+    adminRoutes: served,
     routePolicies,
     cache: responseCache.cache,
     tracer: tracing?.tracer,
@@ -222,7 +213,7 @@ export async function startDaemon(
       logger.info({ cut, written: stats.written, spilled: stats.spilled, served: gateway.served }, 'stopped');
       log.close();
     })());
-  return { gateway, state, recorder, store, logger, observability, allowLists, stop };
+  return { gateway, state, recorder, store, logger, observability, allowLists, adminRoutes: served, stop };
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { OcoConfig } from '../core/base/config/resolve.js';
 import { insightReport, parseInsightQuery, type ParamNames } from '../core/base/insights/service.js';
 import { snakeCaseKeys } from '../core/base/json-keys.js';
+import { obj, op, queryParam, type RouteDocs } from '../core/base/openapi.js';
 import type { Store } from '../core/base/store/types.js';
 import type { AdminRoute } from '../core/gateway/proxy/admission.js';
 
@@ -47,3 +48,21 @@ export function insightsAdminRoutes(config: OcoConfig, store: Store): AdminRoute
     },
   ];
 }
+
+export const insightsRouteDocs: RouteDocs = {
+  '/api/v1/insights': {
+    get: op('get', {
+      id: 'insights',
+      tag: 'insights',
+      summary: 'Insights over LLM and cloud spend, by money impact (oco insights --json)',
+      params: [
+        queryParam('since', 'a span back from now, e.g. 30d'),
+        queryParam('from', 'start, ISO-8601'),
+        queryParam('to', 'end, ISO-8601'),
+        queryParam('domain', 'llm or cloud', { type: 'string', enum: ['llm', 'cloud'] }),
+        queryParam('min_impact', 'USD: leave out smaller known impacts', { type: 'string' }),
+      ],
+      ok: obj('`oco insights --json` in snake_case'),
+    }),
+  },
+};

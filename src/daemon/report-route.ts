@@ -8,18 +8,22 @@ import { VIEWS, type DrillStep, type View } from '../core/base/report/model.js';
 import { comparePeriod, parsePeriod } from '../core/base/report/period.js';
 import { isOcoError } from '../core/base/errors.js';
 import { snakeCaseKeys } from '../core/base/json-keys.js';
+import { arr, obj, op, queryParam, type RouteDocs } from '../core/base/openapi.js';
 import type { Store } from '../core/base/store/types.js';
 import type { ReportSources } from '../core/base/report/sources.js';
 import type { AdminRoute, AdminRouteResponse } from '../core/gateway/proxy/admission.js';
 
-function invalid(message: string): AdminRouteResponse {
-  return { status: 400, body: { error: { type: 'invalid_request', message } } };
+function invalid(message: string, code = 'OCO_USAGE'): AdminRouteResponse {
+  return { status: 400, body: { error: { type: 'invalid_request', code, message } } };
 }
 
 /** A flag's wording (--since) as this API's (query parameter since). */
 function fromError(err: unknown): AdminRouteResponse {
   if (isOcoError(err) && err.exitCode === 2)
-    return invalid(err.message.replace(/--([\w-]+)/g, (_, f: string) => `query parameter ${f.replace(/-/g, '_')}`));
+    return invalid(
+      err.message.replace(/--([\w-]+)/g, (_, f: string) => `query parameter ${f.replace(/-/g, '_')}`),
+      err.code,
+    );
   throw err;
 }
 
@@ -87,3 +91,38 @@ export function reportAdminRoutes(store: Store, sources: ReportSources): AdminRo
     },
   ];
 }
+
+const WHERE = queryParam('where', 'a drill-down step DIMENSION=KEY (repeatable, in order)', { type: 'string' });
+
+export const reportRouteDocs: RouteDocs = {
+  '/api/v1/report': {
+    get: op('get', {
+      id: 'report',
+      tag: 'report',
+      summary: 'The report document (oco report --json)',
+      params: [
+        queryParam('view', `one of ${[...VIEWS, 'all'].join(', ')}`, { type: 'string', enum: [...VIEWS, 'all'] }),
+        queryParam('since', 'whole days back from today, e.g. 30d'),
+        queryParam('from', 'first day, YYYY-MM-DD'),
+        queryParam('to', 'last day, YYYY-MM-DD'),
+        queryParam('by', 'grouping of the view'),
+        WHERE,
+        queryParam('compare_to', 'a period to compare with: 7d or FROM..TO'),
+      ],
+      ok: obj('`oco report --json` in snake_case'),
+    }),
+  },
+  '/api/v1/report/requests': {
+    get: op('get', {
+      id: 'reportRequests',
+      tag: 'report',
+      summary: "The calls under a report's drill-down path, keyset-paged",
+      params: [
+        WHERE,
+        queryParam('limit', '1 to 1000', { type: 'integer', minimum: 1, maximum: 1000, default: 50 }),
+        queryParam('cursor', 'next_cursor of the previous page'),
+      ],
+      ok: obj('a page', { requests: arr('calls'), next_cursor: { type: ['string', 'null'] } }),
+    }),
+  },
+};

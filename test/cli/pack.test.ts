@@ -16,7 +16,7 @@ interface Packed {
 }
 
 describe('npm pack', () => {
-  it('ships bin, dist, man and the manifest, and nothing of tests, benches or sources', () => {
+  it('ships bin, dist, man, the manifest and the OpenAPI document, and nothing of tests, benches or sources', () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -26,7 +26,9 @@ describe('npm pack', () => {
     const packed = (JSON.parse(r.stdout) as Packed[])[0]!;
     const paths = packed.files.map((f) => f.path).sort();
     const top = new Set(paths.map((p) => p.split('/')[0]));
-    expect([...top].sort()).toEqual(['README.md', 'bin', 'dist', 'man', 'oclif.manifest.json', 'package.json']);
+    expect([...top].sort()).toEqual(['README.md', 'bin', 'dist', 'docs', 'man', 'oclif.manifest.json', 'package.json']);
+    // Of docs/, only the admin API's OpenAPI document ships.
+    expect(paths.filter((p) => p.startsWith('docs/'))).toEqual(['docs/openapi.json']);
     expect(paths.filter((p) => /\.map$|\.ts$|^dist\/\./.test(p) && !p.endsWith('.d.ts'))).toEqual([]);
     for (const f of ['bin/run.js', 'dist/commands/version.js', 'dist/daemon/main.js', 'dist/build-info.json'])
       expect(paths).toContain(f);

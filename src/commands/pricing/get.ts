@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
 import { loadPriceBook } from '../../core/gateway/pricing/book.js';
-import { PROVIDERS, parseProvider, priceOf, type PriceRow } from '../../core/gateway/pricing/service.js';
+import { PROVIDERS, parseProvider, guessProvider, priceOf, type PriceRow } from '../../core/gateway/pricing/service.js';
 
 export default class PricingGet extends OcoCommand<{ resolvedAs: string; current: PriceRow; history: PriceRow[] }> {
   static override summary = 'Show the price of one model, how its name resolved, and its dated history.';
@@ -39,10 +39,4 @@ export default class PricingGet extends OcoCommand<{ resolvedAs: string; current
     }
     return r;
   }
-}
-
-export function guessProvider(model: string): string {
-  if (/^claude/.test(model)) return 'anthropic';
-  if (/^(models\/)?gemini|^text-embedding-004|^gemma/.test(model)) return 'gemini';
-  return 'openai';
 }

@@ -1,19 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { PROVIDERS, parseProvider, parseRate, setPrice, type PriceRow } from '../../core/gateway/pricing/service.js';
-import type { ClassPrices, TokenClass } from '../../core/gateway/pricing/types.js';
-import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
-import { guessProvider } from './get.js';
-
-const RATE_FLAGS: Array<[string, TokenClass]> = [
-  ['input', 'input'],
-  ['cached-input', 'cached_input'],
-  ['cache-write-5m', 'cache_write_5m'],
-  ['cache-write-1h', 'cache_write_1h'],
-  ['output', 'output'],
-  ['reasoning', 'reasoning'],
-  ['tool-prompt', 'tool_prompt'],
-];
+import { parsePriceInput } from '../../core/gateway/pricing/input.js';
+import { PROVIDERS, setPrice, type PriceRow } from '../../core/gateway/pricing/service.js';
 
 export default class PricingSet extends OcoCommand<PriceRow> {
   static override summary = "Set a model's price from a date on (USD per 1M tokens).";
@@ -50,22 +38,9 @@ export default class PricingSet extends OcoCommand<PriceRow> {
 
   async run(): Promise<PriceRow> {
     const { args, flags } = await this.parse(PricingSet);
-    const provider = parseProvider(flags.provider ?? guessProvider(args.model));
-    const prices: ClassPrices = {};
-    for (const [flag, cls] of RATE_FLAGS) {
-      const v = (flags as Record<string, unknown>)[flag];
-      if (typeof v === 'string') prices[cls] = parseRate(v, `--${flag}`);
-    }
-    const effectiveFrom = flags['effective-from']
-      ? parseTimeOrDuration(flags['effective-from'], 'effective-from', 'past')
-      : new Date();
-    const row = await setPrice(await this.store(), {
-      provider,
-      model: args.model,
-      prices,
-      minContextTokens: flags['min-context'],
-      effectiveFrom,
-    });
+    const input = parsePriceInput({ ...flags, model: args.model });
+    const row = await setPrice(await this.store(), input);
+    const provider = input.provider;
     if (!this.jsonEnabled())
       this.log(
         `Price of ${provider} ${row.model} from ${row.effectiveFrom}: ${Object.entries(row.prices)

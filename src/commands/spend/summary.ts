@@ -1,9 +1,8 @@
 import { Flags } from '@oclif/core';
 import { OcoCommand } from '../../core/cli/base-command.js';
-import { UsageError } from '../../core/base/errors.js';
 import { renderTable } from '../../core/cli/table.js';
-import { GROUP_BY, summarize, type GroupBy, type Summary } from '../../core/gateway/usage/summary.js';
-import { parseTimeOrDuration } from '../../core/gateway/usage/time.js';
+import { GROUP_BY, summarize, type Summary } from '../../core/gateway/usage/summary.js';
+import { parseSummaryQuery } from '../../core/gateway/usage/request-query.js';
 
 /**
  * The table's columns after the group key. Input is shown as providers bill it: uncached, cached reads, cache
@@ -74,18 +73,9 @@ export default class SpendSummary extends OcoCommand<Summary> {
 
   async run(): Promise<Summary> {
     const { flags } = await this.parse(SpendSummary);
-    const levels = flags.by.split(',').map((x) => x.trim());
-    const bad = levels.find((l) => !(GROUP_BY as readonly string[]).includes(l));
-    if (bad !== undefined || levels.length > 2)
-      throw new UsageError(`--by must be one of ${GROUP_BY.join(', ')}, or two of them as A,B (got "${flags.by}")`, {
-        details: { flag: 'by' },
-      });
-    if (levels.length === 2 && levels[0] === levels[1])
-      throw new UsageError(`--by names "${levels[0]}" twice`, { details: { flag: 'by' } });
-    const [groupBy, thenBy] = levels as [GroupBy, GroupBy | undefined];
-    const from = parseTimeOrDuration(flags.since, 'since', 'past');
-    const to = flags.until ? parseTimeOrDuration(flags.until, 'until', 'past') : new Date();
-    const s = await summarize(await this.store(), { from, to, groupBy, ...(thenBy ? { thenBy } : {}) });
+    const q = parseSummaryQuery(flags);
+    const { groupBy, thenBy } = q;
+    const s = await summarize(await this.store(), q);
     if (!this.jsonEnabled()) {
       const rows = [...s.rows, { key: 'TOTAL', subKey: '', ...s.total }].map((r) => ({
         ...r,

@@ -124,6 +124,27 @@ export const ERROR_CODES = {
     ...U,
     meaning: 'the team or org is still referenced by keys, teams, budgets or rate limits (--force deletes anyway)',
   },
+  OCO_SPEND_FILTER_INVALID: {
+    ...U,
+    meaning: 'spend requests or spend summary: a filter, grouping or cursor value that is not valid (names it)',
+  },
+  // admin API
+  OCO_ADMIN_KEY_NOT_FOUND: { ...N, meaning: 'no admin key with that id, prefix or name' },
+  OCO_ADMIN_KEY_INVALID: { ...U, meaning: 'an admin key scope or name that is not valid' },
+  OCO_ADMIN_DISABLED: {
+    ...O,
+    meaning: 'admin API: no admin key is configured or created, so every call is refused (HTTP 403)',
+  },
+  OCO_ADMIN_UNAUTHORIZED: { ...O, meaning: 'admin API: the X-API-Key is missing, wrong or revoked (HTTP 401)' },
+  OCO_ADMIN_SCOPE: {
+    ...O,
+    meaning: "admin API: the key's scope does not allow the call: a read key may only GET (HTTP 403, nothing changed)",
+  },
+  OCO_ADMIN_NO_ROUTE: { ...N, meaning: 'admin API: no route for that method and path (HTTP 404)' },
+  OCO_ADMIN_BAD_REQUEST: {
+    ...U,
+    meaning: 'admin API: a body that is not a JSON object, or a value the route does not accept (HTTP 400)',
+  },
   OCO_TRANSLATE_UNSUPPORTED: {
     ...U,
     meaning: 'an OpenAI-format request field the chosen provider cannot honour (HTTP 400 naming the field)',

@@ -53,7 +53,9 @@ export const CONFIG_KEYS: readonly ConfigKeyDef[] = [
     env: ['OCO_ADMIN_API_KEY'],
     type: 'string',
     secret: true,
-    description: 'Key for the admin API (X-API-Key); without it the admin API refuses every call.',
+    description:
+      'Key for the admin API (X-API-Key), with write access; managed keys with a scope come from "oco admin-keys ' +
+      'create". Without it or a managed key the admin API refuses every call.',
   },
   {
     key: 'budget.failOpen',

@@ -8,6 +8,7 @@ export const postgresDialect: Dialect = {
   name: 'postgres',
   sumMoney: (expr) => `SUM(${expr})`,
   addMoney: (a, b) => `(${a} + ${b})`,
+  moneyAtLeast: (a, b) => `${a} >= CAST(${b} AS NUMERIC)`,
   orderMoney: (expr) => expr,
   utcDay: (ts) => `to_char(${ts} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
   epochMs: (ts) => `floor(extract(epoch from ${ts}) * 1000)::bigint`,

@@ -11,6 +11,8 @@ export const sqliteDialect: Dialect = {
   sumMoney: (expr) => `decimal_sum(${expr})`,
   addMoney: (a, b) => `decimal_add(${a}, ${b})`,
   orderMoney: (expr) => `CAST(${expr} AS REAL)`,
+  // Decimal TEXT compares as text, and a REAL cast rounds: decimal_cmp compares the exact values.
+  moneyAtLeast: (a, b) => `decimal_cmp(${a}, ${b}) >= 0`,
   // Timestamps are stored as ISO-8601 UTC text ('…T…Z', from Date.toISOString()).
   utcDay: (ts) => `substr(${ts}, 1, 10)`,
   epochMs: (ts) => `(CAST(strftime('%s', ${ts}) AS INTEGER) * 1000 + CAST(substr(${ts}, 21, 3) AS INTEGER))`,
@@ -196,6 +198,10 @@ function registerDecimalFunctions(db: Database.Database): void {
       return (total ?? new ExactSum()).add(value as string | number | bigint);
     },
     result: (total: ExactSum | null) => (total === null ? null : total.toFixed()),
+  });
+  db.function('decimal_cmp', { deterministic: true }, (a: unknown, b: unknown) => {
+    if (a === null || b === null || a === undefined || b === undefined) return null;
+    return new Money(a as string | number).cmp(new Money(b as string | number));
   });
   db.function('decimal_add', { deterministic: true }, (a: unknown, b: unknown) => {
     if (a === null && b === null) return null;

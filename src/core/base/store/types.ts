@@ -22,6 +22,8 @@ export interface Dialect {
   addMoney(a: string, b: string): string;
   /** Numeric ordering key for a money expression (ordering only, never arithmetic). */
   orderMoney(expr: string): string;
+  /** `a >= b`, exactly, of two money expressions (a filter such as `spend requests --min-cost`); NULL a: false. */
+  moneyAtLeast(a: string, b: string): string;
   /** The UTC day of a timestamp expression (ISO TEXT in SQLite, TIMESTAMPTZ in PostgreSQL), as 'YYYY-MM-DD' text. */
   utcDay(ts: string): string;
   /** A timestamp expression as integer milliseconds since the epoch. */

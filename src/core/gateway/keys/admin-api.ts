@@ -1,4 +1,5 @@
 import { isOcoError, UsageError } from '../../base/errors.js';
+import { arr, obj, op, pathParam, type RouteDocs } from '../../base/openapi.js';
 import type { Store } from '../../base/store/types.js';
 import type { AdminRoute, AdminRouteResponse } from '../proxy/admission.js';
 import { parseTimeOrDuration } from '../usage/time.js';
@@ -13,17 +14,17 @@ import { apiKeyView, limitsView } from './view.js';
  * `GET|POST /api/v1/keys`, `GET|PATCH /api/v1/keys/{ref}`, `POST /api/v1/keys/{ref}/{rotate|block|unblock}`,
  * `GET /api/v1/allow-lists`, `PUT /api/v1/allow-lists/{team|org}/{id}`. A key is named by id, prefix or name.
  */
-function apiError(status: number, type: string, message: string, field?: unknown): AdminRouteResponse {
-  return { status, body: { error: { type, message, ...(field ? { field } : {}) } } };
+function apiError(status: number, type: string, code: string, message: string, field?: unknown): AdminRouteResponse {
+  return { status, body: { error: { type, code, message, ...(field ? { field } : {}) } } };
 }
 
 function fromError(err: unknown): AdminRouteResponse {
   if (isOcoError(err)) {
     const field = err.details?.flag;
-    if (err.code === 'OCO_KEY_NOT_FOUND') return apiError(404, 'not_found', err.message);
-    if (err.code === 'OCO_KEY_STATE') return apiError(409, 'conflict', err.message);
+    if (err.code === 'OCO_KEY_NOT_FOUND') return apiError(404, 'not_found', err.code, err.message);
+    if (err.code === 'OCO_KEY_STATE') return apiError(409, 'conflict', err.code, err.message);
     if (err.exitCode === 2)
-      return apiError(400, 'invalid_request', err.message.replace(/^--([\w-]+): /, '$1: '), field);
+      return apiError(400, 'invalid_request', err.code, err.message.replace(/^--([\w-]+): /, '$1: '), field);
   }
   throw err;
 }
@@ -139,3 +140,110 @@ export function keyAdminRoutes(store: Store, opts: { timezone: string }): AdminR
     },
   ];
 }
+
+const KEY = obj('`oco keys get --json` in snake_case (never the secret, except `key` after create and rotate)');
+const REF = pathParam('ref', 'key id, prefix or name');
+const KEY_BODY = obj('the flags of oco keys create/update', {
+  name: { type: 'string' },
+  org: { type: 'string' },
+  team: { type: 'string' },
+  agent: { type: 'string' },
+  user: { type: 'string' },
+  expires: { type: ['string', 'null'], description: 'ISO-8601 time or a duration (30d); null or "never" clears' },
+  models: { description: 'allowed model patterns (`*` any characters)' },
+  providers: { description: 'allowed providers' },
+  metadata: { description: 'free-form labels' },
+  budget: { description: 'USD budget created with the key' },
+  period: { type: 'string' },
+  window: { type: 'string' },
+  rpm: { description: 'requests per minute' },
+});
+
+export const keyRouteDocs: RouteDocs = {
+  '/api/v1/keys': {
+    get: op('get', {
+      id: 'listKeys',
+      tag: 'keys',
+      summary: 'Virtual keys (oco keys list)',
+      ok: obj('keys', { keys: arr('keys', KEY) }),
+    }),
+    post: op('post', {
+      id: 'createKey',
+      tag: 'keys',
+      summary: 'Create a virtual key; the secret is in this answer only (oco keys create)',
+      body: KEY_BODY,
+      ok: KEY,
+      okStatus: 201,
+    }),
+  },
+  '/api/v1/keys/{ref}': {
+    get: op('get', {
+      id: 'getKey',
+      tag: 'keys',
+      summary: 'One virtual key (oco keys get)',
+      params: [REF],
+      ok: KEY,
+      notFound: true,
+    }),
+    patch: op('patch', {
+      id: 'updateKey',
+      tag: 'keys',
+      summary: "Change a key's labels, expiry, allow-lists or limits (oco keys update)",
+      params: [REF],
+      body: KEY_BODY,
+      ok: KEY,
+      notFound: true,
+      conflict: true,
+    }),
+  },
+  '/api/v1/keys/{ref}/rotate': {
+    post: op('post', {
+      id: 'rotateKey',
+      tag: 'keys',
+      summary: 'A new secret; the old one is accepted for the grace (oco keys rotate)',
+      params: [REF],
+      body: obj('grace: a duration such as 1h (default 0)', { grace: { type: 'string' } }),
+      bodyRequired: false,
+      ok: KEY,
+      notFound: true,
+      conflict: true,
+    }),
+  },
+  ...Object.fromEntries(
+    (['block', 'unblock'] as const).map((action) => [
+      `/api/v1/keys/{ref}/${action}`,
+      {
+        post: op('post', {
+          id: `${action}Key`,
+          tag: 'keys',
+          summary: `${action === 'block' ? 'Refuse' : 'Accept again'} the key's calls (oco keys ${action})`,
+          params: [REF],
+          ok: KEY,
+          notFound: true,
+          conflict: true,
+        }),
+      },
+    ]),
+  ),
+  '/api/v1/allow-lists': {
+    get: op('get', {
+      id: 'listAllowLists',
+      tag: 'keys',
+      summary: 'Team and org allow-lists (oco keys allow)',
+      ok: obj('allow-lists', { allow_lists: arr('one per team or org') }),
+    }),
+  },
+  '/api/v1/allow-lists/{scope}/{id}': {
+    put: op('put', {
+      id: 'setAllowList',
+      tag: 'keys',
+      summary: "Set a team's or org's allowed models and providers (oco keys allow --team|--org)",
+      params: [
+        pathParam('scope', 'team or org', { type: 'string', enum: ['team', 'org'] }),
+        pathParam('id', 'the team or org label'),
+      ],
+      body: obj('models and providers: lists of patterns (null clears)', { models: {}, providers: {} }),
+      ok: obj('the allow-list'),
+    }),
+  },
+};

@@ -92,6 +92,13 @@ export function parseProvider(v: string, flag = '--provider'): PricedProvider {
   return v;
 }
 
+/** The provider a model name suggests when none is given (the `--provider` default of pricing get/set). */
+export function guessProvider(model: string): string {
+  if (/^claude/.test(model)) return 'anthropic';
+  if (/^(models\/)?gemini|^text-embedding-004|^gemma/.test(model)) return 'gemini';
+  return 'openai';
+}
+
 export function parseRate(v: string, what: string): string {
   if (!/^\d+(\.\d+)?$/.test(v.trim()))
     throw new UsageError(`${what} must be a non-negative decimal number of USD per 1M tokens (got "${v}")`);
@@ -194,6 +201,16 @@ export async function importLiteLlm(store: Store, file: string, effectiveFrom: D
     readHint: 'Pass the path of a LiteLLM model_prices_and_context_window.json file.',
     parseHint: "The file must be LiteLLM's model_prices_and_context_window.json (an object keyed by model name).",
   });
+  return importLiteLlmData(store, data, file, effectiveFrom);
+}
+
+/** The import of a parsed LiteLLM document (the admin API's body; `file` names it in the result and the source). */
+export async function importLiteLlmData(
+  store: Store,
+  data: unknown,
+  file: string,
+  effectiveFrom: Date,
+): Promise<ImportResult> {
   if (data === null || typeof data !== 'object' || Array.isArray(data))
     throw new UsageError(`${file} must hold a JSON object keyed by model name (LiteLLM format)`);
   const eff = effectiveFrom.toISOString();

@@ -488,7 +488,6 @@ export class Gateway {
       void handleAdmin(req, res, path, url, {
         adminApiKey: this.deps.settings.adminApiKey,
         store: this.deps.store,
-        prices: this.deps.prices,
         routes: this.deps.adminRoutes ?? [],
       }).catch((err: Error) => {
         this.deps.logger.error({ err: { message: err.message } }, 'admin handler failed');

@@ -1,5 +1,6 @@
 import { isOcoError } from '../../base/errors.js';
 import { snakeCaseKeys } from '../../base/json-keys.js';
+import { arr, obj, op, pathParam, type RouteDocs } from '../../base/openapi.js';
 import type { Queryable } from '../../base/store/types.js';
 import type { AdminRoute, AdminRouteResponse } from '../proxy/admission.js';
 import { listRoutePolicies, setRoutePolicy, unsetRoutePolicy, type PolicyTarget } from './policies.js';
@@ -10,16 +11,24 @@ import { listRoutePolicies, setRoutePolicy, unsetRoutePolicy, type PolicyTarget 
  * `DELETE /api/v1/route/policies/{key|team}/{id}`. A key is named by id, prefix or name; keys are
  * snake_case here, camelCase in the CLI's --json.
  */
-function apiError(status: number, type: string, message: string, field?: unknown): AdminRouteResponse {
-  return { status, body: { error: { type, message, ...(field ? { field } : {}) } } };
+function apiError(status: number, type: string, message: string, field?: unknown, code?: string): AdminRouteResponse {
+  const c = code ?? (status === 404 ? 'OCO_NOT_FOUND' : 'OCO_ADMIN_BAD_REQUEST');
+  return { status, body: { error: { type, code: c, message, ...(field ? { field } : {}) } } };
 }
 
 function fromError(err: unknown): AdminRouteResponse {
   if (isOcoError(err)) {
     const field = err.details?.flag;
-    if (err.code === 'OCO_KEY_NOT_FOUND') return apiError(404, 'not_found', err.message.replace(/^--key: /, ''), field);
+    if (err.code === 'OCO_KEY_NOT_FOUND')
+      return apiError(404, 'not_found', err.message.replace(/^--key: /, ''), field, err.code);
     if (err.exitCode === 2)
-      return apiError(400, 'invalid_request', err.message.replace(/^--[\w-]+: /, '').replace(/--(\w+)/g, '$1'), field);
+      return apiError(
+        400,
+        'invalid_request',
+        err.message.replace(/^--[\w-]+: /, '').replace(/--(\w+)/g, '$1'),
+        field,
+        err.code,
+      );
   }
   throw err;
 }
@@ -80,3 +89,41 @@ export function routePolicyAdminRoutes(store: Queryable): AdminRoute[] {
     },
   ];
 }
+
+const POLICY_PARAMS = [
+  pathParam('scope', 'key or team', { type: 'string', enum: ['key', 'team'] }),
+  pathParam('subject', 'key id, prefix or name; or the team label'),
+];
+
+export const routePolicyRouteDocs: RouteDocs = {
+  '/api/v1/route/policies': {
+    get: op('get', {
+      id: 'listRoutePolicies',
+      tag: 'routing',
+      summary: 'Routing strategies per key and team (oco route list)',
+      ok: obj('policies', { policies: arr('one per key or team') }),
+    }),
+  },
+  '/api/v1/route/policies/{scope}/{subject}': {
+    put: op('put', {
+      id: 'setRoutePolicy',
+      tag: 'routing',
+      summary: 'Set the routing strategy of a key or team (oco route set)',
+      params: POLICY_PARAMS,
+      body: {
+        ...obj('the strategy', { strategy: { type: 'string', enum: ['off', 'cost', 'quality', 'latency'] } }),
+        required: ['strategy'],
+      },
+      ok: obj('the policy', { policy: obj('scope, subject, strategy') }),
+      notFound: true,
+    }),
+    delete: op('delete', {
+      id: 'unsetRoutePolicy',
+      tag: 'routing',
+      summary: 'Remove the routing strategy of a key or team (oco route unset)',
+      params: POLICY_PARAMS,
+      ok: obj('what was removed'),
+      notFound: true,
+    }),
+  },
+};

@@ -1,6 +1,6 @@
 import { UsageError } from '../../base/errors.js';
 import { money, type Money } from '../../base/money.js';
-import type { Store } from '../../base/store/types.js';
+import type { SqlParam, Store } from '../../base/store/types.js';
 
 export const GROUP_BY = ['provider', 'model', 'agent', 'team', 'org', 'user', 'key', 'tag', 'day'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
@@ -274,7 +274,7 @@ export async function summarize(
 export type UsageFilter = Partial<Record<Dimension, string>>;
 
 /** ` AND column = $n` for each filter entry, its values appended to params ("(none)" of a key or tag is ''). */
-function filterSql(filter: UsageFilter | undefined, params: string[]): string {
+function filterSql(filter: UsageFilter | undefined, params: SqlParam[]): string {
   let sql = '';
   for (const [dim, value] of Object.entries(filter ?? {})) {
     const column = GROUP_COLUMN[dim as Dimension];
@@ -403,15 +403,38 @@ export type RequestRow = {
   savingsUsd: string | null;
 };
 
-/** Newest first, keyset-paginated: the cursor is the (ts, id) of the last row returned (with the same filter). */
+/** A status filter: one HTTP status, or a class (4xx: 400 to 499). */
+export type StatusFilter = { from: number; to: number };
+
+export interface RequestListing {
+  limit: number;
+  cursor?: string;
+  routed?: boolean;
+  filter?: UsageFilter;
+  status?: StatusFilter;
+  /** Calls at or after since, before until. */
+  since?: Date;
+  until?: Date;
+  /** Exact decimal USD: calls that cost at least this (unpriced calls, whose cost is unknown, are left out). */
+  minCost?: string;
+}
+
+/**
+ * Newest first, keyset-paginated: the cursor is the (ts, id) of the last row returned (with the same filter).
+ * Each filter reads through an index: key, agent, team and model through their (column, ts) indexes, the rest
+ * (provider, org, user, status, min cost, time) while walking the ts index newest first.
+ */
 export async function listRequests(
   store: Store,
-  opts: { limit: number; cursor?: string; routed?: boolean; filter?: UsageFilter },
+  opts: RequestListing,
 ): Promise<{ requests: RequestRow[]; nextCursor: string | null }> {
   if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 1000)
-    throw new UsageError('limit must be an integer from 1 to 1000');
+    throw new UsageError('--limit: must be an integer from 1 to 1000', {
+      code: 'OCO_SPEND_FILTER_INVALID',
+      details: { flag: 'limit' },
+    });
   const where: string[] = [];
-  const params: string[] = [];
+  const params: SqlParam[] = [];
   // true: only calls routing sent to another model; false: only calls that went to the model requested.
   if (opts.routed !== undefined) where.push(opts.routed ? 'routed_model IS NOT NULL' : 'routed_model IS NULL');
   if (opts.cursor) {
@@ -425,10 +448,13 @@ export async function listRequests(
       !Array.isArray(decoded) ||
       decoded.length !== 2 ||
       typeof decoded[0] !== 'string' ||
-      typeof decoded[1] !== 'string'
+      typeof decoded[1] !== 'string' ||
+      Number.isNaN(Date.parse(decoded[0]))
     ) {
-      throw new UsageError('cursor is not one this API returned', {
+      throw new UsageError('--cursor: not one this API returned', {
+        code: 'OCO_SPEND_FILTER_INVALID',
         hint: 'Pass the cursor the previous page returned, unchanged.',
+        details: { flag: 'cursor' },
       });
     }
     where.push('(ts < $1 OR (ts = $1 AND id < $2))');
@@ -436,10 +462,19 @@ export async function listRequests(
   }
   if (opts.filter?.tag !== undefined || opts.filter?.key === NONE_LABEL.key)
     throw new UsageError('the calls cannot be listed by tag or by "(none)" key', {
+      code: 'OCO_SPEND_FILTER_INVALID',
       hint: 'Drill down by team, agent, model, provider, user, org or a key id to list calls.',
     });
   const filtered = filterSql(opts.filter, params);
   if (filtered) where.push(filtered.slice(' AND '.length));
+  if (opts.status) {
+    params.push(opts.status.from, opts.status.to);
+    where.push(`status_code >= $${params.length - 1} AND status_code <= $${params.length}`);
+  }
+  // Bound as Dates: each driver writes them as the column stores timestamps (ISO text, TIMESTAMPTZ).
+  if (opts.since) where.push(`ts >= $${params.push(opts.since)}`);
+  if (opts.until) where.push(`ts < $${params.push(opts.until)}`);
+  if (opts.minCost !== undefined) where.push(store.dialect.moneyAtLeast('cost_usd', `$${params.push(opts.minCost)}`));
   const rows = await store.all<ApiRequestRow>(
     `SELECT * FROM api_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY ts DESC, id DESC LIMIT ${opts.limit + 1}`,

@@ -19,6 +19,7 @@ import { usageDaily } from './0019_usage_daily.js';
 import { keyLifecycle } from './0020_key_lifecycle.js';
 import { requestHash } from './0021_request_hash.js';
 import { teamsOrgs } from './0022_teams_orgs.js';
+import { adminKeys } from './0023_admin_keys.js';
 import { cloudCostsResourceIndex } from './0025_cloud_costs_resource_index.js';
 import { rateLimitNarrowing } from './0026_rate_limit_narrowing.js';
 
@@ -56,6 +57,7 @@ export const MIGRATIONS: readonly Migration[] = [
   keyLifecycle,
   requestHash,
   teamsOrgs,
+  adminKeys,
   cloudCostsResourceIndex,
   rateLimitNarrowing,
 ];
