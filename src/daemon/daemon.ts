@@ -15,6 +15,7 @@ import { CallJournal } from '../core/gateway/usage/call-journal.js';
 import { recoverCallJournal, type RecoveredCall } from '../core/gateway/usage/call-recovery.js';
 import { Recorder } from '../core/gateway/usage/recorder.js';
 import { routePolicyAdminRoutes } from '../core/gateway/routing/admin-api.js';
+import { alertAdminRoutes } from '../core/gateway/alerts/admin-api.js';
 import { insightsAdminRoutes } from './insights-api.js';
 import { REPORT_SOURCES } from './report-sources.js';
 import { reportAdminRoutes } from './report-route.js';
@@ -126,6 +127,7 @@ export async function startDaemon(
       ...adminRoutes,
       ...routePolicyAdminRoutes(store),
       ...insightsAdminRoutes(config, store),
+      ...alertAdminRoutes(config, store),
       ...reportAdminRoutes(store, REPORT_SOURCES),
       ...keyAdminRoutes(store, { timezone: config.string('budget.timezone') ?? 'UTC' }),
     ],

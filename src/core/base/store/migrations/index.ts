@@ -18,6 +18,7 @@ import { importedRecommendations } from './0018_imported_recommendations.js';
 import { usageDaily } from './0019_usage_daily.js';
 import { keyLifecycle } from './0020_key_lifecycle.js';
 import { requestHash } from './0021_request_hash.js';
+import { alertDestinations } from './0024_alert_destinations.js';
 
 export interface Migration {
   version: number;
@@ -52,4 +53,5 @@ export const MIGRATIONS: readonly Migration[] = [
   usageDaily,
   keyLifecycle,
   requestHash,
+  alertDestinations,
 ];
