@@ -153,7 +153,8 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
       const job = startPeriodic(() => runScheduledDigest(config, store, (o, m) => logger.info(o, m)), {
         intervalMs: 60_000,
         firstRunMs: 5_000,
-        onError: (err) => logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'digest check failed'),
+        onError: (err) =>
+          logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'digest check failed'),
       });
       return { name: 'alert-digest', stop: () => job.stop() };
     },

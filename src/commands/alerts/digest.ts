@@ -32,7 +32,10 @@ export default class AlertsDigest extends OcoCommand<Result> {
     '<%= config.bin %> alerts digest --off',
   ];
   static override flags = {
-    every: Flags.string({ description: 'weekday the daemon sends the digest (monday … sunday)', exclusive: ['now', 'off'] }),
+    every: Flags.string({
+      description: 'weekday the daemon sends the digest (monday … sunday)',
+      exclusive: ['now', 'off'],
+    }),
     at: Flags.string({ description: 'time of day, HH:MM (default 09:00)', dependsOn: ['every'] }),
     timezone: Flags.string({ description: 'IANA time zone of --at (default UTC)', dependsOn: ['every'] }),
     destination: Flags.string({ description: 'where it goes (default: the default destination)' }),
@@ -46,7 +49,10 @@ export default class AlertsDigest extends OcoCommand<Result> {
     const config = this.loadConfig();
     const store = await this.store(config);
     if (flags.now) {
-      const r = await runDigest(store, sendOptions(config), { destination: flags.destination, dryRun: flags['dry-run'] });
+      const r = await runDigest(store, sendOptions(config), {
+        destination: flags.destination,
+        dryRun: flags['dry-run'],
+      });
       if (!this.jsonEnabled()) {
         const n = digestNotice(r.digest);
         if (!r.sent) this.log(`${n.title}\n\n${emailText(n).trimEnd()}`);
@@ -76,7 +82,8 @@ export default class AlertsDigest extends OcoCommand<Result> {
     if (!this.jsonEnabled())
       this.log(
         schedule
-          ? `Every ${schedule.every} at ${schedule.at} ${schedule.timezone} to ${schedule.destination ?? 'the default destination'}` +
+          ? `Every ${schedule.every} at ${schedule.at} ${schedule.timezone} to ` +
+              `${schedule.destination ?? 'the default destination'}` +
               (schedule.lastSentFor ? ` (last sent for ${schedule.lastSentFor})` : '')
           : 'No digest scheduled. Schedule one with "oco alerts digest --every monday".',
       );

@@ -36,7 +36,9 @@ export default class AlertsRoute extends OcoCommand<AlertRoute[]> {
       if (flags.clear) {
         const removed = await clearRoute(store, budget.id);
         if (!this.jsonEnabled())
-          this.log(removed ? `Budget ${budget.id} alerts the default destination again` : `Budget ${budget.id} had no route`);
+          this.log(
+            removed ? `Budget ${budget.id} alerts the default destination again` : `Budget ${budget.id} had no route`,
+          );
       } else {
         await store.transaction((tx) => setRoute(tx, budget.id, flags.destination!));
         if (!this.jsonEnabled()) this.log(`Budget ${budget.id} alerts destination ${flags.destination}`);
@@ -46,7 +48,11 @@ export default class AlertsRoute extends OcoCommand<AlertRoute[]> {
     if (!this.jsonEnabled() && !flags.budget)
       this.log(
         routes.length
-          ? renderTable(routes, [{ key: 'budgetId', header: 'budget' }, { key: 'destination' }, { key: 'createdAt', header: 'since' }])
+          ? renderTable(routes, [
+              { key: 'budgetId', header: 'budget' },
+              { key: 'destination' },
+              { key: 'createdAt', header: 'since' },
+            ])
           : 'No routes: every budget alerts the default destination.',
       );
     return routes;

@@ -30,7 +30,8 @@ function check(body: any): string | null {
   if (!Array.isArray(blocks) || blocks.length > 50) return 'invalid_blocks';
   for (const b of blocks) {
     if (!BLOCK_TYPES.has(b.type)) return 'invalid_blocks';
-    if (b.type === 'header' && (b.text?.type !== 'plain_text' || String(b.text.text).length > 150)) return 'invalid_blocks';
+    if (b.type === 'header' && (b.text?.type !== 'plain_text' || String(b.text.text).length > 150))
+      return 'invalid_blocks';
     if (b.type === 'section') {
       if (!b.text && !b.fields) return 'invalid_blocks';
       if (b.text && (!['mrkdwn', 'plain_text'].includes(b.text.type) || String(b.text.text).length > 3000))

@@ -12,19 +12,32 @@ export interface TeamsMessage {
   body: any;
 }
 
-const ELEMENTS = new Set(['TextBlock', 'FactSet', 'ColumnSet', 'Column', 'Container', 'Image', 'Table', 'RichTextBlock']);
+const ELEMENTS = new Set([
+  'TextBlock',
+  'FactSet',
+  'ColumnSet',
+  'Column',
+  'Container',
+  'Image',
+  'Table',
+  'RichTextBlock',
+]);
 
 function checkElements(items: any[]): string | null {
   for (const e of items) {
     if (!ELEMENTS.has(e?.type)) return `unknown element type ${e?.type}`;
     if (e.type === 'TextBlock' && typeof e.text !== 'string') return 'TextBlock.text must be a string';
-    if (e.type === 'FactSet' && !(e.facts ?? []).every((f: any) => typeof f.title === 'string' && typeof f.value === 'string'))
+    if (
+      e.type === 'FactSet' &&
+      !(e.facts ?? []).every((f: any) => typeof f.title === 'string' && typeof f.value === 'string')
+    )
       return 'FactSet facts need title and value strings';
-    if (e.type === 'ColumnSet') for (const c of e.columns ?? []) {
-      if (c.type !== 'Column') return 'ColumnSet.columns must be Column';
-      const inner = checkElements(c.items ?? []);
-      if (inner) return inner;
-    }
+    if (e.type === 'ColumnSet')
+      for (const c of e.columns ?? []) {
+        if (c.type !== 'Column') return 'ColumnSet.columns must be Column';
+        const inner = checkElements(c.items ?? []);
+        if (inner) return inner;
+      }
   }
   return null;
 }
@@ -36,7 +49,8 @@ function check(body: any): string | null {
     if (a.contentType !== 'application/vnd.microsoft.card.adaptive') return `unsupported contentType ${a.contentType}`;
     const c = a.content;
     if (c?.type !== 'AdaptiveCard') return 'content.type must be AdaptiveCard';
-    if (!['1.0', '1.1', '1.2', '1.3', '1.4', '1.5'].includes(c.version)) return `card version ${c.version} not supported`;
+    if (!['1.0', '1.1', '1.2', '1.3', '1.4', '1.5'].includes(c.version))
+      return `card version ${c.version} not supported`;
     const inner = checkElements(c.body ?? []);
     if (inner) return inner;
   }
@@ -51,20 +65,28 @@ export async function startFakeTeams(): Promise<{
   close(): Promise<void>;
 }> {
   const sig = 'Zm9vYmFyc2lnbmF0dXJlc2VjcmV0';
-  const state = { messages: [] as TeamsMessage[], attempts: 0, script: [] as Array<{ status: number; body: string; retryAfter?: string }> };
+  const state = {
+    messages: [] as TeamsMessage[],
+    attempts: 0,
+    script: [] as Array<{ status: number; body: string; retryAfter?: string }>,
+  };
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
       state.attempts++;
       const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-        res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body === '' ? '' : JSON.stringify(body));
+        res
+          .writeHead(status, { 'content-type': 'application/json', ...headers })
+          .end(body === '' ? '' : JSON.stringify(body));
       const u = new URL(req.url ?? '/', 'http://x');
-      if (req.method !== 'POST' || !u.pathname.startsWith('/workflows/')) return json(404, { error: { code: 'NotFound' } });
+      if (req.method !== 'POST' || !u.pathname.startsWith('/workflows/'))
+        return json(404, { error: { code: 'NotFound' } });
       if (u.searchParams.get('sig') !== sig)
         return json(401, { error: { code: 'DirectApiAuthorizationRequired', message: 'signature invalid' } });
       const next = state.script.shift();
-      if (next) return res.writeHead(next.status, next.retryAfter ? { 'retry-after': next.retryAfter } : {}).end(next.body);
+      if (next)
+        return res.writeHead(next.status, next.retryAfter ? { 'retry-after': next.retryAfter } : {}).end(next.body);
       let body: any;
       try {
         body = JSON.parse(raw);

@@ -26,7 +26,11 @@ export default class AlertsDestinationsAdd extends OcoCommand<DestinationView> {
       '--signing-secret-env OCO_PAGER_SECRET --json',
   ];
   static override args = {
-    kind: Args.string({ description: 'slack, teams, email or webhook', required: true, options: [...DESTINATION_KINDS] }),
+    kind: Args.string({
+      description: 'slack, teams, email or webhook',
+      required: true,
+      options: [...DESTINATION_KINDS],
+    }),
     name: Args.string({ description: 'the destination name (lower-case letters, digits, - and _)', required: true }),
   };
   static override flags = {

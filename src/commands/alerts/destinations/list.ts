@@ -4,7 +4,10 @@ import { destinationView, listDestinations, type DestinationView } from '../../.
 
 export default class AlertsDestinationsList extends OcoCommand<DestinationView[]> {
   static override summary = 'List alert destinations: kind, default, and where each secret is kept (never the secret).';
-  static override examples = ['<%= config.bin %> alerts destinations list', '<%= config.bin %> alerts destinations list --json'];
+  static override examples = [
+    '<%= config.bin %> alerts destinations list',
+    '<%= config.bin %> alerts destinations list --json',
+  ];
 
   async run(): Promise<DestinationView[]> {
     await this.parse(AlertsDestinationsList);

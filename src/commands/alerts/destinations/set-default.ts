@@ -1,9 +1,14 @@
 import { Args } from '@oclif/core';
 import { OcoCommand } from '../../../core/cli/base-command.js';
-import { destinationView, setDefaultDestination, type DestinationView } from '../../../core/base/notify/destinations.js';
+import {
+  destinationView,
+  setDefaultDestination,
+  type DestinationView,
+} from '../../../core/base/notify/destinations.js';
 
 export default class AlertsDestinationsSetDefault extends OcoCommand<DestinationView> {
-  static override summary = 'Make a destination the default: where alerts of budgets without a route, and the digest, go.';
+  static override summary =
+    'Make a destination the default: where alerts of budgets without a route, and the digest, go.';
   static override examples = ['<%= config.bin %> alerts destinations set-default finops'];
   static override args = { name: Args.string({ description: 'destination name', required: true }) };
 

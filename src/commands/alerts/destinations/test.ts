@@ -9,14 +9,15 @@ import { sendOptions, testNotice } from '../../../core/gateway/alerts/service.js
 export default class AlertsDestinationsTest extends OcoCommand<SendResult> {
   static override summary = 'Send a test message to a destination, to check the URL, the SMTP settings and the format.';
   static override description =
-    'With --budget, the test message is that budget\'s alert as people will see it (spent, limit, percent, reset, ' +
-    'top spenders). A refusal names its reason (e.g. Slack\'s channel_is_archived); 429 and 5xx are retried a few times.';
+    "With --budget, the test message is that budget's alert as people will see it (spent, limit, percent, reset, " +
+    "top spenders). A refusal names its reason (e.g. Slack's channel_is_archived); 429 and 5xx are retried a " +
+    'few times.';
   static override examples = [
     '<%= config.bin %> alerts destinations test finops',
     '<%= config.bin %> alerts destinations test finops --budget bud_0123456789abcdef --json',
   ];
   static override args = { name: Args.string({ description: 'destination name', required: true }) };
-  static override flags = { budget: Flags.string({ description: 'send this budget\'s alert as the test message' }) };
+  static override flags = { budget: Flags.string({ description: "send this budget's alert as the test message" }) };
 
   async run(): Promise<SendResult> {
     const { args, flags } = await this.parse(AlertsDestinationsTest);

@@ -100,7 +100,8 @@ function str(v: unknown, field: string): string | undefined {
 
 function envRef(v: unknown, field: string): string | undefined {
   const s = str(v, field);
-  if (s !== undefined && !ENV_NAME.test(s)) throw invalidDestination(field, `"${s}" is not an environment variable name`);
+  if (s !== undefined && !ENV_NAME.test(s))
+    throw invalidDestination(field, `"${s}" is not an environment variable name`);
   return s;
 }
 
@@ -125,7 +126,10 @@ export function parseDestination(input: DestinationInput): ParsedDestination {
     throw invalidDestination('kind', `must be one of ${DESTINATION_KINDS.join(', ')}`);
   const name = str(input.name, 'name');
   if (!name || !NAME.test(name))
-    throw invalidDestination('name', 'must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit');
+    throw invalidDestination(
+      'name',
+      'must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit',
+    );
   const k = kind as DestinationKind;
   const secrets: Record<string, SecretRef> = {};
   const fileSecrets: Record<string, string> = {};
@@ -255,7 +259,11 @@ export async function removeDestination(q: Queryable, name: string): Promise<Des
 
 export async function setDefaultDestination(q: Queryable, name: string, now = new Date()): Promise<Destination> {
   await findDestination(q, name);
-  await q.run(`UPDATE alert_destinations SET is_default = $1, updated_at = $2 WHERE is_default = $3`, [false, now, true]);
+  await q.run(`UPDATE alert_destinations SET is_default = $1, updated_at = $2 WHERE is_default = $3`, [
+    false,
+    now,
+    true,
+  ]);
   await q.run(`UPDATE alert_destinations SET is_default = $1, updated_at = $2 WHERE name = $3`, [true, now, name]);
   return findDestination(q, name);
 }

@@ -60,11 +60,14 @@ export function readSecret(ctx: SecretContext, destination: string, field: strin
   if ('env' in ref) {
     const v = ctx.env[ref.env];
     if (v) return v;
-    throw new ConfigError(`alert destination ${destination}: environment variable ${ref.env} (its ${field}) is not set`, {
-      code: 'OCO_ALERT_SECRET_MISSING',
-      hint: `Set ${ref.env} where oco and the daemon run (the daemon reads proxy.env), or add the destination again.`,
-      details: { destination, field, env: ref.env },
-    });
+    throw new ConfigError(
+      `alert destination ${destination}: environment variable ${ref.env} (its ${field}) is not set`,
+      {
+        code: 'OCO_ALERT_SECRET_MISSING',
+        hint: `Set ${ref.env} where oco and the daemon run (the daemon reads proxy.env), or add the destination again.`,
+        details: { destination, field, env: ref.env },
+      },
+    );
   }
   const v = readAll(ctx.stateDir)[destination]?.[field];
   if (v) return v;

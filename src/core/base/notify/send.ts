@@ -32,7 +32,8 @@ const DEFAULT_DELAYS = [1000, 5000];
 const SLACK_ERRORS: Record<string, string> = {
   invalid_payload: 'Slack could not read the message: this is a bug in oco, please report it with --json output.',
   no_text: 'Slack found no text in the message: this is a bug in oco.',
-  no_service: 'The webhook was removed or revoked in Slack: create a new incoming webhook and add the destination again.',
+  no_service:
+    'The webhook was removed or revoked in Slack: create a new incoming webhook and add the destination again.',
   no_service_id: 'The webhook URL is incomplete: copy it again from the Slack app settings.',
   no_team: 'The Slack workspace of this webhook is gone or the URL is wrong: copy it again.',
   team_disabled: 'The Slack workspace of this webhook is disabled.',
@@ -45,17 +46,27 @@ const SLACK_ERRORS: Record<string, string> = {
 };
 
 function rejected(d: Destination, target: string, status: number, reason: string, hint: string): OperationError {
-  return new OperationError('OCO_ALERT_REJECTED', `${d.kind} destination ${d.name} refused the message: HTTP ${status} ${reason}`, {
-    hint,
-    details: { destination: d.name, kind: d.kind, target, status, reason },
-  });
+  return new OperationError(
+    'OCO_ALERT_REJECTED',
+    `${d.kind} destination ${d.name} refused the message: HTTP ${status} ${reason}`,
+    {
+      hint,
+      details: { destination: d.name, kind: d.kind, target, status, reason },
+    },
+  );
 }
 
 function unreachable(d: Destination, target: string, attempts: number, last: string): UnreachableError {
-  return new UnreachableError('OCO_ALERT_UNREACHABLE', `${d.kind} destination ${d.name} (${target}) failed after ${attempts} attempt(s): ${last}`, {
-    hint: 'Check that the host is reachable from here; oco retries 429 (after its Retry-After), 5xx and timeouts a few times.',
-    details: { destination: d.name, kind: d.kind, target, attempts, last },
-  });
+  return new UnreachableError(
+    'OCO_ALERT_UNREACHABLE',
+    `${d.kind} destination ${d.name} (${target}) failed after ${attempts} attempt(s): ${last}`,
+    {
+      hint:
+        'Check that the host is reachable from here; oco retries 429 (after its Retry-After), 5xx and timeouts ' +
+        'a few times.',
+      details: { destination: d.name, kind: d.kind, target, attempts, last },
+    },
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,10 +85,10 @@ async function postJson(d: Destination, url: string, body: unknown, o: SendOptio
   const delays = o.retryDelaysMs ?? DEFAULT_DELAYS;
   const text = JSON.stringify(body);
   let attempts = 0;
-  let last = '';
   for (let retry = 0; ; retry++) {
     attempts++;
-    let wait: number | null = null;
+    let last: string;
+    let wait: number | null;
     try {
       const res = await fetch(url, {
         method: 'POST',
@@ -151,7 +162,12 @@ async function sendEmail(d: Destination, n: Notice, o: SendOptions): Promise<Sen
     const e = err as Error & { responseCode?: number; response?: string; code?: string };
     if (e.responseCode && e.responseCode >= 500)
       throw rejected(d, target, e.responseCode, (e.response ?? e.message).slice(0, 200), smtpHint(e.code));
-    throw unreachable(d, target, 1, e.responseCode ? `${e.responseCode} ${e.response ?? ''}`.trim() : (e.code ?? e.message));
+    throw unreachable(
+      d,
+      target,
+      1,
+      e.responseCode ? `${e.responseCode} ${e.response ?? ''}`.trim() : (e.code ?? e.message),
+    );
   } finally {
     transport.close();
   }
@@ -163,13 +179,17 @@ function smtpHint(code: string | undefined): string {
   return 'Check the SMTP settings with "oco alerts destinations list" and try "oco alerts destinations test".';
 }
 
-/** Sends one notice to one destination; throws OCO_ALERT_REJECTED / OCO_ALERT_UNREACHABLE / OCO_ALERT_SECRET_MISSING. */
+/**
+ * Sends one notice to one destination; throws OCO_ALERT_REJECTED, OCO_ALERT_UNREACHABLE or OCO_ALERT_SECRET_MISSING.
+ */
 export async function sendNotice(d: Destination, n: Notice, o: SendOptions): Promise<SendResult> {
   if (d.kind === 'email') return sendEmail(d, n, o);
   const url = readSecret(o, d.name, 'url', d.secrets.url!);
   if (d.kind === 'slack') return postJson(d, url, slackBody(n), o);
   if (d.kind === 'teams') return postJson(d, url, teamsBody(n), o);
-  const secret = d.secrets.signingSecret ? readSecret(o, d.name, 'signingSecret', d.secrets.signingSecret) : o.defaultSigningSecret;
+  const secret = d.secrets.signingSecret
+    ? readSecret(o, d.name, 'signingSecret', d.secrets.signingSecret)
+    : o.defaultSigningSecret;
   const r = await postWebhook(url, n.event, JSON.stringify(n.payload), {
     secret,
     retryDelaysMs: o.retryDelaysMs ?? DEFAULT_DELAYS,

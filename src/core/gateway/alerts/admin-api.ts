@@ -38,7 +38,10 @@ function fromError(err: unknown): AdminRouteResponse {
   if (!isOcoError(err)) throw err;
   const status = STATUS_OF_CODE[err.code] ?? (err.exitCode === 2 ? 400 : err.code.endsWith('NOT_FOUND') ? 404 : 500);
   if (status === 500) throw err;
-  return { status, body: { error: { type: err.code.toLowerCase(), message: err.message, ...(err.hint ? { hint: err.hint } : {}) } } };
+  return {
+    status,
+    body: { error: { type: err.code.toLowerCase(), message: err.message, ...(err.hint ? { hint: err.hint } : {}) } },
+  };
 }
 
 function guard(fn: AdminRoute['handle']): AdminRoute['handle'] {
@@ -99,7 +102,10 @@ export function alertAdminRoutes(config: OcoConfig, store: Store): AdminRoute[] 
       pattern: /^\/api\/v1\/alerts\/destinations\/(?<name>[^/]+)\/test$/,
       handle: guard(async ({ params }) => {
         const d = await findDestination(store, params.name!);
-        return { status: 200, body: snakeCaseKeys(await sendNotice(d, testNotice(d, new Date()), sendOptions(config))) };
+        return {
+          status: 200,
+          body: snakeCaseKeys(await sendNotice(d, testNotice(d, new Date()), sendOptions(config))),
+        };
       }),
     },
     {
@@ -140,7 +146,10 @@ export function alertAdminRoutes(config: OcoConfig, store: Store): AdminRoute[] 
         const s = parseDigestSchedule({ every: input.every, at: input.at, timezone: input.timezone });
         const destination = typeof input.destination === 'string' && input.destination ? input.destination : null;
         if (destination) await findDestination(store, destination);
-        return { status: 200, body: snakeCaseKeys({ schedule: await setDigestSchedule(store, { ...s, destination }) }) };
+        return {
+          status: 200,
+          body: snakeCaseKeys({ schedule: await setDigestSchedule(store, { ...s, destination }) }),
+        };
       }),
     },
     {

@@ -84,7 +84,8 @@ function lines(now: Map<string, Money>, before: Map<string, Money>): DigestLine[
   });
 }
 
-const byCost = (a: DigestLine, b: DigestLine) => money(b.costUsd).comparedTo(money(a.costUsd)) || a.name.localeCompare(b.name);
+const byCost = (a: DigestLine, b: DigestLine) =>
+  money(b.costUsd).comparedTo(money(a.costUsd)) || a.name.localeCompare(b.name);
 
 export async function buildDigest(q: Queryable, now = new Date()): Promise<Digest> {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
@@ -110,8 +111,14 @@ export async function buildDigest(q: Queryable, now = new Date()): Promise<Diges
     totalUsd: cur.total.toFixed(),
     previousTotalUsd: prev.total.toFixed(),
     unpricedCalls: cur.unpriced,
-    byTeam: teams.filter((l) => !money(l.costUsd).isZero()).sort(byCost).slice(0, TOP),
-    byModel: models.filter((l) => !money(l.costUsd).isZero()).sort(byCost).slice(0, TOP),
+    byTeam: teams
+      .filter((l) => !money(l.costUsd).isZero())
+      .sort(byCost)
+      .slice(0, TOP),
+    byModel: models
+      .filter((l) => !money(l.costUsd).isZero())
+      .sort(byCost)
+      .slice(0, TOP),
     movers,
     budgetsNearLimit: statuses
       .filter((s) => s.usedPct >= NEAR_LIMIT_PCT)
@@ -293,7 +300,10 @@ export function lastDue(s: { weekday: number; at: string; timezone: string }, no
  * Claims the scheduled instant now due, once across daemons: the conditional update succeeds for one of them.
  * Returns the instant to send for, or null when nothing is due.
  */
-export async function claimDueDigest(q: Queryable, now = new Date()): Promise<{ due: Date; destination: string | null } | null> {
+export async function claimDueDigest(
+  q: Queryable,
+  now = new Date(),
+): Promise<{ due: Date; destination: string | null } | null> {
   const s = await getDigestSchedule(q);
   if (!s) return null;
   const due = lastDue({ weekday: WEEKDAYS.indexOf(s.every), at: s.at, timezone: s.timezone }, now);

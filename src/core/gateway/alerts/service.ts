@@ -31,7 +31,9 @@ export function testNotice(d: Destination, now: Date): Notice {
   return {
     event: 'test',
     title: 'oco test alert',
-    summary: `This is a test message from oco to the ${d.kind} destination ${d.name}. Budget alerts and digests will look like this.`,
+    summary:
+      `This is a test message from oco to the ${d.kind} destination ${d.name}. ` +
+      'Budget alerts and digests will look like this.',
     facts: [
       { label: 'Destination', value: d.name },
       { label: 'Kind', value: d.kind },

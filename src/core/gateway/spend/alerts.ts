@@ -202,7 +202,7 @@ export class AlertManager {
     ]);
   }
 
-  /** The people-facing message to the budget's destination; a failure is logged by name and reason, never the secret. */
+  /** The message for people to the budget's destination; a failure is logged by name and reason, never the secret. */
   private async notifyDestination(
     budget: Budget,
     kind: 'threshold' | 'refused',
