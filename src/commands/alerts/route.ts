@@ -40,7 +40,7 @@ export default class AlertsRoute extends OcoCommand<AlertRoute[]> {
             removed ? `Budget ${budget.id} alerts the default destination again` : `Budget ${budget.id} had no route`,
           );
       } else {
-        await store.transaction((tx) => setRoute(tx, budget.id, flags.destination!));
+        await setRoute(store, budget.id, flags.destination!);
         if (!this.jsonEnabled()) this.log(`Budget ${budget.id} alerts destination ${flags.destination}`);
       }
     }

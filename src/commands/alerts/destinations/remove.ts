@@ -13,7 +13,7 @@ export default class AlertsDestinationsRemove extends OcoCommand<DestinationView
     const { args } = await this.parse(AlertsDestinationsRemove);
     const config = this.loadConfig();
     const store = await this.store(config);
-    const view = destinationView(await store.transaction((tx) => removeDestination(tx, args.name)));
+    const view = destinationView(await removeDestination(store, args.name));
     removeFileSecrets({ env: config.env, stateDir: config.paths.stateDir }, args.name);
     if (!this.jsonEnabled()) this.log(`Removed ${view.kind} destination ${view.name}`);
     return view;

@@ -15,7 +15,7 @@ export default class AlertsDestinationsSetDefault extends OcoCommand<Destination
   async run(): Promise<DestinationView> {
     const { args } = await this.parse(AlertsDestinationsSetDefault);
     const store = await this.store();
-    const view = destinationView(await store.transaction((tx) => setDefaultDestination(tx, args.name)));
+    const view = destinationView(await setDefaultDestination(store, args.name));
     if (!this.jsonEnabled()) this.log(`${view.name} is now the default alert destination`);
     return view;
   }

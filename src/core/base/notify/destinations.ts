@@ -1,5 +1,5 @@
 import { NotFoundError, UsageError } from '../errors.js';
-import type { Queryable } from '../store/types.js';
+import type { Queryable, Store } from '../store/types.js';
 import { describeRef, type SecretRef } from './secrets.js';
 
 /**
@@ -250,14 +250,21 @@ export async function insertDestination(q: Queryable, d: ParsedDestination, now 
 }
 
 /** Removes a destination and the budget routes to it (those budgets fall back to the default). */
-export async function removeDestination(q: Queryable, name: string): Promise<Destination> {
-  const d = await findDestination(q, name);
-  await q.run(`DELETE FROM alert_routes WHERE destination = $1`, [name]);
-  await q.run(`DELETE FROM alert_destinations WHERE name = $1`, [name]);
-  return d;
+export async function removeDestination(store: Store, name: string): Promise<Destination> {
+  return store.transaction(async (q) => {
+    const d = await findDestination(q, name);
+    await q.run(`DELETE FROM alert_routes WHERE destination = $1`, [name]);
+    await q.run(`DELETE FROM alert_destinations WHERE name = $1`, [name]);
+    return d;
+  });
 }
 
-export async function setDefaultDestination(q: Queryable, name: string, now = new Date()): Promise<Destination> {
+/** One transaction: there is never a moment with two defaults or none. */
+export async function setDefaultDestination(store: Store, name: string, now = new Date()): Promise<Destination> {
+  return store.transaction((q) => setDefaultIn(q, name, now));
+}
+
+async function setDefaultIn(q: Queryable, name: string, now: Date): Promise<Destination> {
   await findDestination(q, name);
   await q.run(`UPDATE alert_destinations SET is_default = $1, updated_at = $2 WHERE is_default = $3`, [
     false,
@@ -281,7 +288,11 @@ export async function listRoutes(q: Queryable): Promise<AlertRoute[]> {
   return rows.map((r) => ({ budgetId: r.budget_id, destination: r.destination, createdAt: iso(r.created_at) }));
 }
 
-export async function setRoute(q: Queryable, budgetId: string, destination: string, now = new Date()): Promise<void> {
+export async function setRoute(store: Store, budgetId: string, destination: string, now = new Date()): Promise<void> {
+  await store.transaction((q) => setRouteIn(q, budgetId, destination, now));
+}
+
+async function setRouteIn(q: Queryable, budgetId: string, destination: string, now: Date): Promise<void> {
   await findDestination(q, destination);
   await q.run(`DELETE FROM alert_routes WHERE budget_id = $1`, [budgetId]);
   await q.run(`INSERT INTO alert_routes (budget_id, destination, created_at) VALUES ($1, $2, $3)`, [

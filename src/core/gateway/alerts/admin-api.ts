@@ -84,7 +84,7 @@ export function alertAdminRoutes(config: OcoConfig, store: Store): AdminRoute[] 
       method: 'DELETE',
       pattern: /^\/api\/v1\/alerts\/destinations\/(?<name>[^/]+)$/,
       handle: guard(async ({ params }) => {
-        const d = await store.transaction((tx) => removeDestination(tx, params.name!));
+        const d = await removeDestination(store, params.name!);
         removeFileSecrets(ctx, d.name);
         return { status: 200, body: snakeCaseKeys(destinationView(d)) };
       }),
@@ -94,7 +94,7 @@ export function alertAdminRoutes(config: OcoConfig, store: Store): AdminRoute[] 
       pattern: /^\/api\/v1\/alerts\/destinations\/(?<name>[^/]+)\/default$/,
       handle: guard(async ({ params }) => ({
         status: 200,
-        body: snakeCaseKeys(destinationView(await store.transaction((tx) => setDefaultDestination(tx, params.name!)))),
+        body: snakeCaseKeys(destinationView(await setDefaultDestination(store, params.name!))),
       })),
     },
     {
@@ -121,7 +121,7 @@ export function alertAdminRoutes(config: OcoConfig, store: Store): AdminRoute[] 
         const destination = asInput(body).destination;
         if (typeof destination !== 'string' || !destination)
           return { status: 400, body: { error: { type: 'invalid_request', message: 'destination: required' } } };
-        await store.transaction((tx) => setRoute(tx, budget.id, destination));
+        await setRoute(store, budget.id, destination);
         return { status: 200, body: snakeCaseKeys(await listRoutes(store)) };
       }),
     },
