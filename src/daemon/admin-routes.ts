@@ -9,6 +9,7 @@ import type { OcoConfig } from '../core/base/config/resolve.js';
 import { mergeRouteDocs, op, obj, openApiDocument, type Operation, type RouteDocs } from '../core/base/openapi.js';
 import type { Store } from '../core/base/store/types.js';
 import { version } from '../core/base/version.js';
+import { alertAdminRoutes } from '../core/gateway/alerts/admin-api.js';
 import { entityAdminRoutes } from '../core/gateway/entities/admin-api.js';
 import { adminKeyAdminRoutes, adminKeyRouteDocs } from '../core/gateway/keys/admin-keys-api.js';
 import { keyAdminRoutes, keyRouteDocs } from '../core/gateway/keys/admin-api.js';
@@ -115,6 +116,7 @@ export function adminRoutes(
     ...keyAdminRoutes(store, { timezone: config.string('budget.timezone') ?? 'UTC' }),
     ...adminKeyAdminRoutes(store),
     ...entityAdminRoutes(store),
+    ...alertAdminRoutes(config, store),
     {
       method: 'GET',
       pattern: /^\/api\/v1\/openapi\.json$/,

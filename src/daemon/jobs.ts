@@ -11,7 +11,7 @@ interface Job {
 /**
  * The daemon's periodic work besides the gateway: DR policy checks, folding old
  * spend-ledger rows, scheduled cloud-cost ingests, the hourly cost-anomaly and policy checks, and the
- * recommendation runs (every optimize.runIntervalSeconds and after each scheduled ingest).
+ * recommendation runs (every optimize.runIntervalSeconds and after each scheduled ingest), and the weekly spend digest.
  * Loaded after the listener is up, lazily, so the Kubernetes and cloud SDKs never
  * delay /health; a job that fails to start is logged and the gateway keeps serving.
  */
@@ -142,6 +142,21 @@ const JOBS: ReadonlyArray<{ name: string; start(config: OcoConfig, store: Store,
           await monitor.stop();
         },
       };
+    },
+  },
+  {
+    name: 'alert-digest',
+    async start(config, store, logger) {
+      const { startPeriodic } = await import('../core/base/periodic.js');
+      const { runScheduledDigest } = await import('../core/gateway/alerts/admin-api.js');
+      // Each minute: cheap (one row read) and the digest goes out within a minute of its time.
+      const job = startPeriodic(() => runScheduledDigest(config, store, (o, m) => logger.info(o, m)), {
+        intervalMs: 60_000,
+        firstRunMs: 5_000,
+        onError: (err) =>
+          logger.warn({ err: { message: (err as Error)?.message ?? String(err) } }, 'digest check failed'),
+      });
+      return { name: 'alert-digest', stop: () => job.stop() };
     },
   },
 ];

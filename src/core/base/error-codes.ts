@@ -145,6 +145,18 @@ export const ERROR_CODES = {
     ...U,
     meaning: 'admin API: a body that is not a JSON object, or a value the route does not accept (HTTP 400)',
   },
+  OCO_ALERT_DESTINATION_INVALID: { ...U, meaning: 'an alert destination or digest setting that is not valid' },
+  OCO_ALERT_DESTINATION_NOT_FOUND: { ...N, meaning: 'no alert destination by that name' },
+  OCO_ALERT_DESTINATION_EXISTS: { ...U, meaning: 'an alert destination by that name exists already' },
+  OCO_ALERT_SECRET_MISSING: {
+    ...C,
+    meaning: "an alert destination's secret (environment variable or private secrets file entry) is not there",
+  },
+  OCO_ALERT_REJECTED: {
+    ...O,
+    meaning: 'Slack, Teams, the SMTP server or the webhook refused the message (the reason is named)',
+  },
+  OCO_ALERT_UNREACHABLE: { ...R, meaning: 'an alert destination did not answer, or kept answering 429/5xx' },
   OCO_TRANSLATE_UNSUPPORTED: {
     ...U,
     meaning: 'an OpenAI-format request field the chosen provider cannot honour (HTTP 400 naming the field)',

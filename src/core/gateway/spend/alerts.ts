@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Money } from '../../base/money.js';
 import type { Store } from '../../base/store/types.js';
+import { destinationFor } from '../../base/notify/destinations.js';
+import { sendNotice, type SendOptions } from '../../base/notify/send.js';
 import { postWebhook } from '../../base/webhook.js';
+import { budgetNotice } from '../alerts/budget-notice.js';
 import type { Refusal } from './ledger.js';
 import type { Budget } from './model.js';
 import type { PeriodWindow } from './period.js';
@@ -20,6 +23,11 @@ export interface AlertOptions {
   timeoutMs?: number;
   /** Deliveries waiting or in flight beyond this are dropped (and logged): alerts never grow memory without bound. */
   maxQueued?: number;
+  /**
+   * Where destination secrets are read (environment, state directory): with it, each alert also goes to the budget's
+   * routed destination or the default one (`oco alerts destinations`), as a message for people.
+   */
+  notify?: SendOptions;
 }
 
 export interface AlertStats {
@@ -167,8 +175,8 @@ export class AlertManager {
         ? `budget ${budget.scope}/${budget.entityId} reached ${a.thresholdPct}% of ${budget.limitUsd.toFixed()} USD`
         : `budget ${budget.scope}/${budget.entityId} refused a call`,
     );
-    if (!budget.webhookUrl || this.closed) return;
-    const body = JSON.stringify({
+    if (this.closed) return;
+    const payload = {
       id: randomUUID(),
       type: event,
       created_at: now.toISOString(),
@@ -187,8 +195,37 @@ export class AlertManager {
       spent_usd: a.spent.toFixed(),
       period_start: a.periodStart.toISOString(),
       ...a.details,
-    });
-    await this.deliver(budget.webhookUrl, event, body);
+    };
+    await Promise.all([
+      budget.webhookUrl ? this.deliver(budget.webhookUrl, event, JSON.stringify(payload)) : undefined,
+      this.notifyDestination(budget, a.kind, a.thresholdPct, payload),
+    ]);
+  }
+
+  /** The message for people to the budget's destination; a failure is logged by name and reason, never the secret. */
+  private async notifyDestination(
+    budget: Budget,
+    kind: 'threshold' | 'refused',
+    thresholdPct: number | null,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
+    if (!this.options.notify) return;
+    const d = await destinationFor(this.store, budget.id);
+    if (!d) return;
+    try {
+      const notice = await budgetNotice(this.store, budget, { kind, thresholdPct, payload });
+      await sendNotice(d, notice, {
+        retryDelaysMs: this.options.retryDelaysMs ?? [1000, 5000],
+        timeoutMs: this.options.timeoutMs,
+        defaultSigningSecret: this.options.secret,
+        ...this.options.notify,
+      });
+      this.stats.webhooksDelivered++;
+    } catch (err) {
+      this.stats.webhooksFailed++;
+      const e = err as { code?: string; message?: string };
+      this.logger.warn({ destination: d.name, code: e.code, error: e.message }, 'budget alert to destination failed');
+    }
   }
 
   private async deliver(url: string, event: string, body: string): Promise<void> {

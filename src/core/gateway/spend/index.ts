@@ -134,6 +134,7 @@ export async function createSpendAdmission(
   const alerts = new AlertManager(store, logger, {
     secret: config.string('webhook.secret'),
     retryDelaysMs: options.webhookRetryDelaysMs,
+    notify: { env: config.env, stateDir: config.paths.stateDir, defaultSigningSecret: config.string('webhook.secret') },
   });
   const admission = await SpendAdmission.create({
     store,

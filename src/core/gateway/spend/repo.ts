@@ -550,6 +550,32 @@ export async function guaranteeCounts(
   return { unpriced: Number(row?.u ?? 0), overshoot: Number(row?.o ?? 0), overshootUsd: money(row?.s ?? '0') };
 }
 
+/**
+ * Who spent a budget's window, biggest first: by agent, or by virtual key for an agent budget (an agent's keys are
+ * what tells its spenders apart). Settled, priced spend only; a call without a key is under ''.
+ */
+export async function topSpenders(
+  q: Queryable,
+  b: Budget,
+  w: PeriodWindow,
+  limit = 5,
+): Promise<{ by: 'agent' | 'key'; rows: Array<{ id: string; spentUsd: Money }> }> {
+  const by = b.scope === 'agent' ? 'key' : 'agent';
+  const column = by === 'key' ? "COALESCE(key_id, '')" : 'agent_id';
+  const params: SqlParam[] = [];
+  const filter = budgetFilter(q, b, params);
+  const from = `$${params.push(countFrom(b, w))}`;
+  const rows = await q.all<{ id: string; s: string }>(
+    `SELECT ${column} AS id, ${q.dialect.sumMoney('cost_usd')} AS s FROM spend_events
+     WHERE state = 'settled' AND cost_usd IS NOT NULL AND ts >= ${from} AND ${filter} GROUP BY 1`,
+    params,
+  );
+  // Ordered here, in decimals: SQLite's money is text.
+  const out = rows.map((r) => ({ id: r.id, spentUsd: money(r.s ?? '0') })).filter((r) => !r.spentUsd.isZero());
+  out.sort((x, y) => y.spentUsd.comparedTo(x.spentUsd) || x.id.localeCompare(y.id));
+  return { by, rows: out.slice(0, limit) };
+}
+
 /** Live reservations of a budget (not expired), exact. */
 export async function reservedNow(q: Queryable, b: Budget, now: Date): Promise<Money> {
   const params: SqlParam[] = [];

@@ -20,6 +20,7 @@ import { keyLifecycle } from './0020_key_lifecycle.js';
 import { requestHash } from './0021_request_hash.js';
 import { teamsOrgs } from './0022_teams_orgs.js';
 import { adminKeys } from './0023_admin_keys.js';
+import { alertDestinations } from './0024_alert_destinations.js';
 import { cloudCostsResourceIndex } from './0025_cloud_costs_resource_index.js';
 import { rateLimitNarrowing } from './0026_rate_limit_narrowing.js';
 
@@ -58,6 +59,7 @@ export const MIGRATIONS: readonly Migration[] = [
   requestHash,
   teamsOrgs,
   adminKeys,
+  alertDestinations,
   cloudCostsResourceIndex,
   rateLimitNarrowing,
 ];
