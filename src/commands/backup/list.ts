@@ -1,12 +1,15 @@
 import { Flags } from '@oclif/core';
 import { renderTable } from '../../core/cli/table.js';
 import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { labelsText, listOutputFlags } from '../../core/cli/velero/output.js';
 import { summarize } from '../../core/resilience/velero/outcome.js';
 import { recordObjects } from '../../core/resilience/velero/records.js';
 import { SORT_KEYS, listSorted } from '../../core/resilience/velero/service.js';
 import { ago } from '../../core/resilience/velero/values.js';
 
-export default class BackupList extends VeleroCommand<Array<ReturnType<typeof summarize>>> {
+type Row = ReturnType<typeof summarize> & { labels?: Record<string, string> };
+
+export default class BackupList extends VeleroCommand<Row[]> {
   static override summary = 'List Velero backups (newest first).';
   static override description =
     'Reads the Backup objects of the Velero namespace and records what it saw in the store (backup_records).';
@@ -14,6 +17,7 @@ export default class BackupList extends VeleroCommand<Array<ReturnType<typeof su
     '<%= config.bin %> backup list',
     '<%= config.bin %> backup list --sort-by name -l velero.io/schedule-name=daily',
     '<%= config.bin %> backup list --json',
+    '<%= config.bin %> backup list --show-labels -o yaml',
   ];
   static override flags = {
     'sort-by': Flags.string({
@@ -22,19 +26,23 @@ export default class BackupList extends VeleroCommand<Array<ReturnType<typeof su
       default: 'time',
     }),
     selector: Flags.string({ char: 'l', description: 'label selector, e.g. velero.io/schedule-name=daily' }),
+    ...listOutputFlags,
     ...kubeFlags,
   };
 
   async run() {
     const { flags } = await this.parse(BackupList);
+    const output = this.checkOutput(flags.output);
     const client = await this.velero(flags);
     const items = await listSorted(client, 'backup', {
       selector: flags.selector,
       sortBy: flags['sort-by'] as (typeof SORT_KEYS)[number],
     });
     await recordObjects(await this.store(), 'backup', items, client.kube.context, client.namespace);
-    const rows = items.map(summarize);
-    if (!this.jsonEnabled()) {
+    const rows: Row[] = items.map((o) =>
+      flags['show-labels'] ? { ...summarize(o), labels: o.metadata.labels ?? {} } : summarize(o),
+    );
+    if (!this.printAs(output, rows)) {
       if (rows.length === 0) this.log(`No backups in namespace ${client.namespace}.`);
       else
         this.log(
@@ -44,6 +52,7 @@ export default class BackupList extends VeleroCommand<Array<ReturnType<typeof su
               created: ago(r.created),
               expires: r.expires ? ago(r.expires) : null,
               items: r.totalItems !== null ? `${r.items ?? 0}/${r.totalItems}` : null,
+              labels: labelsText(r.labels),
             })),
             [
               { key: 'name' },
@@ -55,6 +64,7 @@ export default class BackupList extends VeleroCommand<Array<ReturnType<typeof su
               { key: 'expires' },
               { key: 'storageLocation', header: 'storage location' },
               { key: 'schedule' },
+              ...(flags['show-labels'] ? [{ key: 'labels' as const }] : []),
             ],
           ),
         );

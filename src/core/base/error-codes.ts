@@ -252,7 +252,10 @@ export const ERROR_CODES = {
   OCO_BAD_MAPPING: { ...U, meaning: 'not a source:target mapping' },
   OCO_BAD_FLAG_VALUE: { ...U, meaning: 'a velero-style --flag=value that is not true or false' },
   OCO_LOCATION_DEFAULT_EXISTS: { ...U, meaning: 'another BackupStorageLocation is the default already' },
-  OCO_BAD_KEY_VALUES: { ...U, meaning: 'not a key=value list (--config, --credential)' },
+  OCO_BAD_KEY_VALUES: {
+    ...U,
+    meaning: 'not a key=value list (--config, --credential, --labels, --annotations, --ordered-resources)',
+  },
   OCO_LOCATION_CHANGE_EMPTY: { ...U, meaning: 'backup-location/snapshot-location set was given nothing to change' },
   OCO_CACERT_UNREADABLE: { ...U, meaning: 'the --cacert file cannot be read' },
   OCO_BACKUP_RUNNING: { ...U, meaning: 'the backup is still running' },

@@ -10,6 +10,7 @@ import { finishJob, recordObjects } from '../resilience/velero/records.js';
 import { humanDuration } from '../resilience/velero/values.js';
 import { connectKube, loadClientModule } from '../resilience/k8s/client.js';
 import { normaliseBooleans, type FlagShape } from './velero/argv.js';
+import { encode, type OutputFormat } from './velero/output.js';
 
 /** Flags every command that talks to the cluster shares. */
 export const kubeFlags = {
@@ -68,9 +69,33 @@ export abstract class VeleroCommand<T> extends OcoCommand<T> {
     // start loading the (large) client library while the configuration is read
     void loadClientModule();
     const config = this.loadConfig();
-    const namespace = flags.namespace ?? config.string('velero.namespace') ?? 'velero';
     const kube = await connectKube(config, { context: flags.context, kubeconfig: flags.kubeconfig });
-    return new VeleroClient(kube, namespace);
+    return new VeleroClient(kube, this.veleroNamespace(flags));
+  }
+
+  /** The Velero namespace, without touching the cluster (a dry run needs no kubeconfig). */
+  protected veleroNamespace(flags: KubeFlagValues): string {
+    return flags.namespace ?? this.loadConfig().string('velero.namespace') ?? 'velero';
+  }
+
+  /** -o yaml asks for another format than --json: refused before anything is read or sent. */
+  protected checkOutput(format: string | undefined): OutputFormat | undefined {
+    if (format === 'yaml' && this.jsonEnabled())
+      throw new UsageError('--json and -o yaml ask for two formats: give one', {
+        hint: 'Use -o json (or --json) for JSON, -o yaml for YAML.',
+      });
+    return format === 'json' || format === 'yaml' ? format : undefined;
+  }
+
+  /**
+   * Prints the -o document (with --json, oclif prints what run() returns instead). False when no format was asked
+   * for: the caller renders its table.
+   */
+  protected printAs(format: OutputFormat | undefined, data: unknown): boolean {
+    if (this.jsonEnabled()) return true;
+    if (!format) return false;
+    this.log(encode(format, data));
+    return true;
   }
 
   protected reporter(label: string): ProgressReporter {

@@ -22,6 +22,33 @@ export const restoreSpecFlags = {
     description: 'restore volumes from snapshots (--restore-volumes=false or --no-restore-volumes to skip)',
     allowNo: true,
   }),
+  'or-selector': Flags.string({
+    description: 'objects matching any of these selectors, separated by " or ": "app=web or tier=db" (not with -l)',
+  }),
+  'include-cluster-resources': Flags.boolean({
+    description: 'restore cluster-scoped resources too (=true|false, as in velero; default: Velero decides)',
+    allowNo: true,
+  }),
+  'preserve-nodeports': Flags.boolean({
+    description: "keep Services' nodePorts from the backup (=true|false, as in velero)",
+    allowNo: true,
+  }),
+  'status-include-resources': listFlag('resources whose status is restored too, e.g. workflows.argoproj.io'),
+  'status-exclude-resources': listFlag('resources whose status is not restored'),
+  'resource-modifier-configmap': Flags.string({
+    description: 'ConfigMap in the Velero namespace with the resource modifier rules applied before restoring',
+  }),
+  'item-operation-timeout': Flags.string({
+    description: 'how long to wait for asynchronous plugin operations (Go duration; Velero default 4h)',
+  }),
+  'write-sparse-files': Flags.boolean({
+    description: 'write files sparsely when restoring volume data (=true|false, as in velero)',
+    allowNo: true,
+  }),
+  'parallel-files-download': Flags.integer({
+    description: 'files restored at once (0: the node agent default, its CPU count)',
+    min: 0,
+  }),
 };
 
 export function restoreSpecFromFlags(flags: Interfaces.InferredFlags<typeof restoreSpecFlags>): RestoreSpec {
@@ -37,5 +64,14 @@ export function restoreSpecFromFlags(flags: Interfaces.InferredFlags<typeof rest
     // oclif has already checked the value against the flag's options
     existingResourcePolicy: flags['existing-resource-policy'] as RestoreOptions['existingResourcePolicy'],
     restorePVs: flags['restore-volumes'],
+    orSelector: flags['or-selector'],
+    includeClusterResources: flags['include-cluster-resources'],
+    preserveNodePorts: flags['preserve-nodeports'],
+    statusIncludeResources: flags['status-include-resources'],
+    statusExcludeResources: flags['status-exclude-resources'],
+    resourceModifierConfigmap: flags['resource-modifier-configmap'],
+    itemOperationTimeout: flags['item-operation-timeout'],
+    writeSparseFiles: flags['write-sparse-files'],
+    parallelFilesDownload: flags['parallel-files-download'],
   });
 }

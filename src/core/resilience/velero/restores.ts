@@ -81,6 +81,20 @@ export async function restorableBackup(
   return backup;
 }
 
+/**
+ * velero restore create --from-schedule --allow-partially-failed: the schedule's newest backup (by start time, as
+ * velero sorts them) that Completed or PartiallyFailed; undefined when it has none, and Velero then picks.
+ */
+export async function newestScheduleBackup(
+  client: VeleroClient,
+  schedule: string,
+  phases: readonly string[] = ['Completed', 'PartiallyFailed'],
+): Promise<VeleroObject | undefined> {
+  const { items } = await client.list('backup', { labelSelector: `velero.io/schedule-name=${schedule}` });
+  const started = (o: VeleroObject) => String(o.status?.startTimestamp ?? '');
+  return [...items].filter((o) => phases.includes(phaseOf(o))).sort((a, b) => started(b).localeCompare(started(a)))[0];
+}
+
 export interface PlanDefinition {
   spec: RestoreSpec;
   context: string;
