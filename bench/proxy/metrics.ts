@@ -12,7 +12,7 @@
  *
  * Bounded: BENCH_ROUNDS × 2 runs of BENCH_SECONDS each; loopback only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,13 @@ import type { Call } from '../../src/core/gateway/proxy/call.js';
 import type { UsageRecord } from '../../src/core/gateway/usage/record.js';
 
 const ROUNDS = Math.min(Number(process.env.BENCH_ROUNDS ?? 6), 20);
+const SETTINGS = Object.entries(process.env)
+  .filter(([k]) => k.startsWith('BENCH_'))
+  .map(([k, v]) => `${k}=${v} `)
+  .join('');
+
+/** `uptime` as the machine prints it: the load averages that say how much the numbers can be trusted. */
+const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 const SECONDS = Math.min(Number(process.env.BENCH_SECONDS ?? 4), 30);
 const CONCURRENCY = Math.min(Number(process.env.BENCH_CONCURRENCY ?? 64), 512);
 
@@ -91,7 +98,8 @@ async function main(): Promise<void> {
     console.log(
       `metrics cost — ${new Date().toISOString()}, node ${process.version}, non-streaming chat completions, concurrency ${CONCURRENCY}, ${ROUNDS} alternated rounds of ${SECONDS}s, /metrics scraped every 1 s on the "on" daemon`,
     );
-    console.log('command: npx tsc -p tsconfig.build.json && npx tsx bench/proxy/metrics.ts\n');
+    console.log(`command: npx tsc -p tsconfig.build.json && ${SETTINGS}npx tsx bench/proxy/metrics.ts`);
+    console.log(`uptime before: ${uptime()}\n`);
     console.log(
       'round  first        on req/s  off req/s  on/off   on cpu µs/req  off cpu µs/req  cpu on/off  load avg (1m)',
     );
@@ -120,6 +128,7 @@ async function main(): Promise<void> {
         `${String(i + 1).padEnd(7)}${order[0]!.name.padEnd(13)}${a.rps.toFixed(0).padStart(9)}  ${b.rps.toFixed(0).padStart(9)}  ${(a.rps / b.rps).toFixed(3).padStart(6)}   ${a.cpuUsPerReq.toFixed(1).padStart(13)}  ${b.cpuUsPerReq.toFixed(1).padStart(14)}  ${(a.cpuUsPerReq / b.cpuUsPerReq).toFixed(3).padStart(10)}  ${load1.toFixed(2)}`,
       );
     }
+    console.log(`uptime after: ${uptime()}`);
     const r = median(ratios);
     console.log(
       `\nmedian: on ${median(rOn).toFixed(0)} req/s, off ${median(rOff).toFixed(0)} req/s; median ratio on/off ${r.toFixed(3)} (throughput cost ${((1 - r) * 100).toFixed(1)} %)`,

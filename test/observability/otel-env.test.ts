@@ -57,6 +57,19 @@ describe('the OTEL_* environment of tracing', () => {
     });
   });
 
+  it('sends http/protobuf unless the signal or the general protocol variable asks for http/json', () => {
+    const url = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' };
+    expect(tracingEnv(url).options!.protocol).toBe('http/protobuf');
+    expect(tracingEnv({ ...url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).options!.protocol).toBe('http/json');
+    const both = tracingEnv({
+      ...url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+    });
+    expect(both.options!.protocol).toBe('http/protobuf');
+    expect(both.warnings).toEqual([]);
+  });
+
   it('falls back on bad values with a warning naming the variable, as the specification asks', () => {
     const r = tracingEnv({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
@@ -67,7 +80,7 @@ describe('the OTEL_* environment of tracing', () => {
     expect(r.options?.sampler).toEqual({ kind: 'always_on', parentBased: true, ratio: 1 });
     expect(r.options?.batch).toEqual({});
     expect(r.warnings).toEqual([
-      'OTLP protocol grpc is not supported; spans are sent as http/json',
+      'OTLP protocol grpc is not supported; spans are sent as http/protobuf',
       'OTEL_TRACES_SAMPLER=sometimes is not supported; parentbased_always_on applies',
       'OTEL_BSP_SCHEDULE_DELAY must be a positive integer (got -5); the default applies',
     ]);

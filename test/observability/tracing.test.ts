@@ -166,7 +166,9 @@ describe('tracing on: spans of proxied calls over OTLP/HTTP', () => {
       'deployment.environment.name': 'test',
       team: 'platform',
     });
-    const exp = otlp.exports.find((e) => e.body.includes(tp.traceId))!;
+    const exp = otlp.exports.find((e) => e.spans.some((sp) => sp.traceId === tp.traceId))!;
+    // OTLP/HTTP's default encoding, as the specification gives it.
+    expect(exp.headers['content-type']).toBe('application/x-protobuf');
     expect(exp.headers.authorization).toBe(`Bearer ${OTLP_TOKEN}`);
     // oco adds no trace header upstream by default: the client's own passes through as sent.
     expect(h.fake.last()!.headers.traceparent).toBe(tp.header);
@@ -228,7 +230,7 @@ describe('tracing on: spans of proxied calls over OTLP/HTTP', () => {
 });
 
 describe('tracing.propagateUpstream and the flush at shutdown', () => {
-  it('sends the upstream span as the provider call parent, and exports the last spans when the daemon stops', async () => {
+  it('sends the upstream span as the provider call parent, and exports the last spans when the daemon stops (as OTLP/JSON when asked)', async () => {
     const otlp = await startFakeOtlp();
     const fake: FakeLlm = await startFakeLlm();
     // A batch delay longer than the test: only the stop's flush can deliver these spans.
@@ -239,6 +241,7 @@ describe('tracing.propagateUpstream and the flush at shutdown', () => {
         OTEL_BSP_SCHEDULE_DELAY: '600000',
         OTEL_SERVICE_NAME: 'gateway-eu',
         OCO_TRACING_PROPAGATE_UPSTREAM: 'true',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
       },
     });
     const tp = traceparent();
@@ -259,6 +262,7 @@ describe('tracing.propagateUpstream and the flush at shutdown', () => {
     const spans = otlp.trace(tp.traceId);
     await otlp.close();
     expect(spans).toHaveLength(4);
+    expect(otlp.exports.every((e) => e.headers['content-type'] === 'application/json')).toBe(true);
     const client = spans.find((s) => s.kind === CLIENT)!;
     expect(sent).toBe(`00-${tp.traceId}-${client.spanId}-01`);
     expect(client.resource['service.name']).toBe('gateway-eu');

@@ -4,11 +4,12 @@ import { gunzipSync } from 'node:zlib';
 
 /**
  * An OTLP/HTTP trace receiver on loopback, as a collector's `otlphttp` receiver answers it: `POST /v1/traces`
- * with an ExportTraceServiceRequest in the OTLP/JSON encoding (ids as hex strings, attributes as
+ * with an ExportTraceServiceRequest either in the binary protobuf encoding (`application/x-protobuf`, what oco
+ * sends by default) or in the OTLP/JSON encoding (`application/json`: ids as hex strings, attributes as
  * `{key, value: {stringValue | intValue | boolValue | doubleValue}}`, 64-bit integers possibly as strings),
- * optionally gzip-compressed; answers `{}` (ExportTraceServiceResponse) with 200. A protobuf body is answered
- * 415, naming the encodings it takes (the http exporter oco uses sends JSON). Everything received is kept raw
- * too, so a test can check that a string appears in no byte of any export.
+ * optionally gzip-compressed; answers an empty ExportTraceServiceResponse in the request's encoding with 200, and
+ * 415 to any other content type. Everything received is kept raw too (as UTF-8 text, binary or not), so a test can
+ * check that a string appears in no byte of any export.
  */
 export type AttrValue = string | number | boolean;
 
@@ -31,8 +32,8 @@ export interface ReceivedSpan {
 export interface FakeOtlp {
   url: string;
   spans: ReceivedSpan[];
-  /** Every export body as received (decompressed), and its request headers. */
-  exports: Array<{ body: string; headers: IncomingMessage['headers'] }>;
+  /** Every export body as received (decompressed), its request headers and the spans it carried. */
+  exports: Array<{ body: string; headers: IncomingMessage['headers']; spans: ReceivedSpan[] }>;
   /** The spans of one trace. */
   trace(traceId: string): ReceivedSpan[];
   close(): Promise<void>;
@@ -121,6 +122,118 @@ function parse(body: string): ReceivedSpan[] {
   return out;
 }
 
+/** One field of a protobuf message: varints as bigint, fixed-width and length-delimited fields as their bytes. */
+interface PbField {
+  n: number;
+  varint?: bigint;
+  bytes?: Buffer;
+}
+
+/** The fields of one protobuf message, in wire order (the wire format: tag varint, then the value). */
+function pbFields(buf: Buffer): PbField[] {
+  const out: PbField[] = [];
+  let pos = 0;
+  const varint = (): bigint => {
+    let r = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const b = buf[pos++];
+      if (b === undefined) throw new Error('truncated varint');
+      r |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return r;
+    }
+  };
+  const take = (len: number): Buffer => {
+    if (pos + len > buf.length) throw new Error('truncated field');
+    const b = buf.subarray(pos, pos + len);
+    pos += len;
+    return b;
+  };
+  while (pos < buf.length) {
+    const tag = Number(varint());
+    const n = tag >>> 3;
+    const wire = tag & 7;
+    if (wire === 0) out.push({ n, varint: varint() });
+    else if (wire === 1) out.push({ n, bytes: take(8) });
+    else if (wire === 2) out.push({ n, bytes: take(Number(varint())) });
+    else if (wire === 5) out.push({ n, bytes: take(4) });
+    else throw new Error(`unsupported wire type ${wire}`);
+  }
+  return out;
+}
+
+const pbAll = (fields: PbField[], n: number): Buffer[] => fields.filter((f) => f.n === n).map((f) => f.bytes!);
+const pbOne = (fields: PbField[], n: number): PbField | undefined => fields.findLast((f) => f.n === n);
+const pbText = (fields: PbField[], n: number): string => pbOne(fields, n)?.bytes?.toString('utf8') ?? '';
+const pbFixed64 = (fields: PbField[], n: number): bigint => pbOne(fields, n)?.bytes?.readBigUInt64LE(0) ?? 0n;
+
+/** common.v1.AnyValue: 1 string, 2 bool, 3 int64, 4 double, 5 array (values as JSON, as the JSON path does). */
+function pbAnyValue(buf: Buffer): AttrValue {
+  const f = pbFields(buf)[0];
+  if (!f) return '';
+  if (f.n === 1) return f.bytes!.toString('utf8');
+  if (f.n === 2) return f.varint !== 0n;
+  if (f.n === 3) return Number(BigInt.asIntN(64, f.varint!));
+  if (f.n === 4) return f.bytes!.readDoubleLE(0);
+  if (f.n === 5) return JSON.stringify(pbAll(pbFields(f.bytes!), 1).map(pbAnyValue));
+  return '';
+}
+
+/** repeated common.v1.KeyValue (1 key, 2 value) at field `n`. */
+function pbAttrs(fields: PbField[], n: number): Record<string, AttrValue> {
+  const out: Record<string, AttrValue> = {};
+  for (const kv of pbAll(fields, n)) {
+    const f = pbFields(kv);
+    const value = pbOne(f, 2)?.bytes;
+    out[pbText(f, 1)] = value ? pbAnyValue(value) : '';
+  }
+  return out;
+}
+
+/** The spans in a protobuf ExportTraceServiceRequest, counted without decoding them (for benchmarks' sinks). */
+export function protobufSpanCount(body: Buffer): number {
+  let n = 0;
+  for (const rs of pbAll(pbFields(body), 1)) for (const ss of pbAll(pbFields(rs), 2)) n += pbAll(pbFields(ss), 2).length;
+  return n;
+}
+
+/** ExportTraceServiceRequest → ResourceSpans (1 resource, 2 scope_spans) → ScopeSpans (1 scope, 2 spans) → Span. */
+function parseProtobuf(body: Buffer): ReceivedSpan[] {
+  const out: ReceivedSpan[] = [];
+  for (const rs of pbAll(pbFields(body), 1)) {
+    const rsf = pbFields(rs);
+    const res = pbOne(rsf, 1)?.bytes;
+    const resource = res ? pbAttrs(pbFields(res), 1) : {};
+    for (const ss of pbAll(rsf, 2)) {
+      const ssf = pbFields(ss);
+      const scope = pbOne(ssf, 1)?.bytes;
+      for (const sp of pbAll(ssf, 2)) {
+        const f = pbFields(sp);
+        const parent = pbOne(f, 4)?.bytes;
+        const status = pbOne(f, 15)?.bytes;
+        const sf = status ? pbFields(status) : [];
+        out.push({
+          traceId: pbOne(f, 1)!.bytes!.toString('hex'),
+          spanId: pbOne(f, 2)!.bytes!.toString('hex'),
+          parentSpanId: parent && parent.length > 0 ? parent.toString('hex') : undefined,
+          name: pbText(f, 5),
+          kind: Number(pbOne(f, 6)?.varint ?? 0n),
+          startNs: pbFixed64(f, 7),
+          endNs: pbFixed64(f, 8),
+          attributes: pbAttrs(f, 9),
+          events: pbAll(f, 11).map((e) => {
+            const ef = pbFields(e);
+            return { name: pbText(ef, 2), timeNs: pbFixed64(ef, 1), attributes: pbAttrs(ef, 3) };
+          }),
+          status: { code: Number(pbOne(sf, 3)?.varint ?? 0n), message: pbText(sf, 2) || undefined },
+          resource,
+          scope: scope ? pbText(pbFields(scope), 1) : '',
+        });
+      }
+    }
+  }
+  return out;
+}
+
 export async function startFakeOtlp(): Promise<FakeOtlp> {
   const spans: ReceivedSpan[] = [];
   const exports: FakeOtlp['exports'] = [];
@@ -128,21 +241,30 @@ export async function startFakeOtlp(): Promise<FakeOtlp> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const type = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim();
+      const protobuf = type === 'application/x-protobuf';
       const answer = (status: number, body: unknown) => {
+        // A refusal's body is a google.rpc.Status; the fake sends it as JSON in either case (tests read the code).
+        if (status === 200 && protobuf) {
+          res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+          return res.end();
+        }
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
       if (req.method !== 'POST' || req.url !== '/v1/traces')
         return answer(404, { code: 5, message: `no route ${req.method} ${req.url}` });
-      const type = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim();
-      if (type !== 'application/json')
-        return answer(415, { code: 3, message: `unsupported content type ${type}; send application/json` });
+      if (type !== 'application/json' && !protobuf)
+        return answer(415, {
+          code: 3,
+          message: `unsupported content type ${type}; send application/x-protobuf or application/json`,
+        });
       let raw = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
       const body = raw.toString('utf8');
       try {
-        const got = parse(body);
-        exports.push({ body, headers: req.headers });
+        const got = protobuf ? parseProtobuf(raw) : parse(body);
+        exports.push({ body, headers: req.headers, spans: got });
         spans.push(...got);
         answer(200, {});
       } catch (err) {

@@ -7,9 +7,17 @@
 
 export type SamplerKind = 'always_on' | 'always_off' | 'traceidratio';
 
+/** The OTLP/HTTP encodings oco sends; gRPC is not supported. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
 export interface TracingOptions {
-  /** Where spans are POSTed (OTLP/HTTP, JSON encoding). */
+  /** Where spans are POSTed (OTLP/HTTP). */
   url: string;
+  /**
+   * The body's encoding: http/protobuf by default, as the specification asks (and the cheaper of the two to
+   * encode per span), http/json when OTEL_EXPORTER_OTLP_PROTOCOL / _TRACES_PROTOCOL says so.
+   */
+  protocol: OtlpProtocol;
   /** Sent with every export (OTEL_EXPORTER_OTLP_HEADERS, _TRACES_HEADERS): often a token, so never logged. */
   headers: Record<string, string>;
   timeoutMillis?: number;
@@ -115,9 +123,11 @@ export function tracingEnv(env: NodeJS.ProcessEnv): TracingEnv {
     warnings.push(`OTEL_TRACES_EXPORTER=${exporter} is not supported; spans are exported with OTLP`);
   const url = tracesUrl(env, warnings);
   if (!url) return { warnings };
-  const protocol = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
-  if (protocol !== undefined && protocol !== 'http/json')
-    warnings.push(`OTLP protocol ${protocol} is not supported; spans are sent as http/json`);
+  const asked = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  let protocol: OtlpProtocol = 'http/protobuf';
+  if (asked === 'http/json') protocol = 'http/json';
+  else if (asked !== undefined && asked !== 'http/protobuf')
+    warnings.push(`OTLP protocol ${asked} is not supported; spans are sent as http/protobuf`);
 
   const samplerName = (value(env, 'OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').toLowerCase();
   let sampler = SAMPLERS[samplerName];
@@ -153,7 +163,7 @@ export function tracingEnv(env: NodeJS.ProcessEnv): TracingEnv {
     if (n !== undefined) batch[option] = n;
   }
   return {
-    options: { url, headers, timeoutMillis, resource, sampler: { ...sampler, ratio }, batch },
+    options: { url, protocol, headers, timeoutMillis, resource, sampler: { ...sampler, ratio }, batch },
     warnings,
   };
 }

@@ -208,8 +208,8 @@ class OneCall implements CallTrace, RecordTrace {
     const record = this.record;
     if (record) {
       const a = c.attribution;
+      // oco.request_id was given when the span started.
       const recorded: Attributes = {
-        'oco.request_id': c.id,
         'oco.org_id': a.orgId,
         'oco.team_id': a.teamId,
         'oco.agent_id': a.agentId,
