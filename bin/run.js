@@ -7,14 +7,45 @@ if (major < 22) {
   );
   process.exit(1);
 }
-// Caches compiled bytecode across runs: most of a short command's time is module loading.
-const { enableCompileCache } = await import('node:module');
-enableCompileCache?.();
-// The reader of stdout went away (`oco … | head -1`): the output is no longer wanted, which is not a
-// failure. Exit quietly with 0 rather than let the write error, or a flush that never drains, end the run.
-process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
-});
-const { execute } = await import('@oclif/core');
-await execute({ dir: import.meta.url });
+
+// `oco --version` alone is answered here, before oclif and its ~180 modules load, with what oclif's
+// config.userAgent prints. oclif names the platform "wsl" under Windows' Linux: that case is left to it.
+async function versionLine() {
+  if (process.argv.length !== 3 || process.argv[2] !== '--version') return undefined;
+  const { existsSync, readFileSync } = await import('node:fs');
+  const { release } = await import('node:os');
+  const { fileURLToPath } = await import('node:url');
+  if (process.platform === 'win32') return undefined;
+  if (process.platform === 'linux') {
+    if (release().toLowerCase().includes('microsoft')) return undefined;
+    if (existsSync('/proc/sys/fs/binfmt_misc/WSLInterop') || existsSync('/run/WSL')) return undefined;
+    try {
+      if (readFileSync('/proc/version', 'utf8').toLowerCase().includes('microsoft')) return undefined;
+    } catch {
+      // no /proc: not WSL
+    }
+  }
+  const pjson = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'));
+  const arch = process.arch === 'ia32' ? 'x86' : process.arch;
+  return `${pjson.name}/${pjson.version} ${process.platform}-${arch} node-${process.version}\n`;
+}
+
+const version = await versionLine();
+if (version) {
+  process.stdout.write(version);
+} else {
+  // Caches compiled bytecode across runs: most of a short command's time is module loading.
+  const { enableCompileCache } = await import('node:module');
+  enableCompileCache?.();
+  // The reader of stdout went away (`oco … | head -1`): the output is no longer wanted, which is not a
+  // failure. Exit quietly with 0 rather than let the write error, or a flush that never drains, end the run.
+  process.stdout.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  const { execute, settings } = await import('@oclif/core');
+  // The single binary holds no TypeScript sources: under NODE_ENV=development or test oclif would look
+  // for a compiler to run them, and warn on stderr that it found none.
+  if (process.getBuiltinModule?.('node:sea')?.isSea()) settings.enableAutoTranspile = false;
+  await execute({ dir: import.meta.url });
+}

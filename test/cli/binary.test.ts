@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm/server.js';
-import { isolatedEnv, ROOT } from '../helpers/cli.js';
+import { BIN, isolatedEnv, ROOT } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 
 /**
@@ -74,6 +74,31 @@ describe('single binary', () => {
     expect(summary.json().total.byCurrency.USD).toBe('3.3');
     const bad = oco(['costs', 'summary', '--by', 'colour']);
     expect(bad.code).toBe(2);
+  });
+
+  it('prints the same version, help and exit codes as the npm install', () => {
+    // `--version` alone is answered by bin/run.js before oclif loads; `--version x` goes through oclif
+    const cases = [
+      ['--version'],
+      ['--version', 'x'],
+      ['--help'],
+      ['proxy', '--help'],
+      ['costs', '--help'],
+      ['costs', 'summary', '--help'],
+      ['proxy'],
+      ['no-such-command'],
+      ['costs', 'summary', '--by', 'colour'],
+    ];
+    for (const args of cases) {
+      const npm = spawnSync(process.execPath, [BIN, ...args], { env, cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      const binary = oco(args);
+      expect({ args, code: binary.code, stdout: binary.stdout, stderr: binary.stderr }).toEqual({
+        args,
+        code: npm.status,
+        stdout: npm.stdout,
+        stderr: npm.stderr,
+      });
+    }
   });
 
   it('starts the gateway daemon, which forwards, prices and records a call, and stops it', async () => {

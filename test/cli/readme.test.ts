@@ -41,6 +41,7 @@ describe('README', () => {
       'bench/spend/admission.ts',
       'bench/ingest/run.ts',
       'bench/k8s/velero.bench.ts',
+      'bench/cli/startup.ts',
     ])
       expect(bench).toContain(script);
     // Every document the README links to exists.
