@@ -208,6 +208,7 @@ export function buildDeleteBackupRequest(backup: VeleroObject, namespace: string
 }
 
 export const DOWNLOAD_TARGETS = [
+  'BackupContents',
   'BackupLog',
   'BackupResourceList',
   'BackupResults',
