@@ -47,7 +47,8 @@ export default class BackupDelete extends VeleroCommand<{ backups: DeleteResult[
     // every name is read and every running backup found before any question is asked
     const targets = await resolveTargets(client, 'backup', { names, selector: flags.selector, all: flags.all });
     const { deletable, skipped } = deletableBackups(targets, names.length > 0);
-    await this.confirmTargets('Delete', 'backup', deletable, flags.confirm, ' and their data in object storage');
+    const their = deletable.length === 1 ? 'its' : 'their';
+    await this.confirmTargets('Delete', 'backup', deletable, flags.confirm, ` and ${their} data in object storage`);
     const startedAt = new Date();
     const results = await deleteBackups(client, deletable, { wait: flags.wait, timeoutMs });
     const store = await this.store();
