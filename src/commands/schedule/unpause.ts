@@ -1,3 +1,5 @@
+import { kubeFlags } from '../../core/cli/velero-command.js';
+import { targetFlags } from '../../core/cli/velero/bulk-flags.js';
 import { PauseCommand } from '../../core/cli/velero/pause.js';
 
 export default class ScheduleUnpause extends PauseCommand {
@@ -13,8 +15,9 @@ export default class ScheduleUnpause extends PauseCommand {
     '<%= config.bin %> schedule unpause --all',
   ];
   // oclif reads these from the command's own class
+  static override enableJsonFlag = true;
   static override strict = false;
   static override args = PauseCommand.args;
-  static override flags = PauseCommand.flags;
+  static override flags = { ...targetFlags('schedule'), ...kubeFlags };
   protected readonly paused = false;
 }
