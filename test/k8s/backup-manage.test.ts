@@ -104,7 +104,7 @@ describe('backup list / describe / logs / delete', () => {
     const ok = await env.oco(['backup', 'delete', 'charlie', '--confirm', '--wait', '--json']);
     off();
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.json()).toMatchObject({ name: 'charlie', deleted: true });
+    expect(ok.json()).toMatchObject({ backups: [{ name: 'charlie', deleted: true, errors: [] }], skipped: [] });
     const req = JSON.parse(seen[0]!);
     expect(req.spec).toEqual({ backupName: 'charlie' });
     expect(req.metadata.name).toMatch(/^charlie-[a-z0-9]{5}$/);

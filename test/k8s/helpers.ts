@@ -34,7 +34,7 @@ export interface K8sEnv {
   home: TempHome;
   oco(
     args: string[],
-    options?: { env?: Record<string, string>; kubeconfig?: string; timeoutMs?: number; input?: string },
+    options?: { env?: Record<string, string>; kubeconfig?: string; timeoutMs?: number; input?: string; cwd?: string },
   ): Promise<CliResult>;
   stop(): Promise<void>;
 }
@@ -52,6 +52,7 @@ export async function k8sEnv(options: Parameters<typeof startFakeCluster>[0] = {
         env: { KUBECONFIG: o.kubeconfig ?? cluster.kubeconfig, ...(o.env ?? {}) },
         timeoutMs: o.timeoutMs ?? 60_000,
         input: o.input,
+        cwd: o.cwd,
       }),
     async stop() {
       await cluster.stop();

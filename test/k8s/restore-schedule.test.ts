@@ -147,10 +147,10 @@ describe('oco schedule', () => {
     expect(l.json()[0]).toMatchObject({ name: 'daily', phase: 'Enabled', schedule: '0 2 * * *', paused: false });
     expect(l.json()[0].nextRuns[0]).toMatch(/T02:00:00.000Z$/);
     const p = await env.oco(['schedule', 'pause', 'daily', '--json']);
-    expect(p.json().paused).toBe(true);
+    expect(p.json().schedules[0].paused).toBe(true);
     const patch = env.cluster.kube.requests.filter((q) => q.verb === 'patch' && q.resource === 'schedules').at(-1)!;
     expect(patch.headers['content-type']).toMatch(/application\/merge-patch\+json/);
-    expect((await env.oco(['schedule', 'unpause', 'daily', '--json'])).json().paused).toBe(false);
+    expect((await env.oco(['schedule', 'unpause', 'daily', '--json'])).json().schedules[0].paused).toBe(false);
     const d = await env.oco(['schedule', 'describe', 'daily']);
     expect(d.stdout).toMatch(/schedule: 0 2 \* \* \*/);
     expect((await env.oco(['schedule', 'delete', 'daily'])).code).toBe(2);

@@ -1,23 +1,43 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { yaml } from '../../core/base/lazy.js';
 import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { resolveTargets } from '../../core/resilience/velero/bulk.js';
 import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 
-export default class ScheduleDescribe extends VeleroCommand<Record<string, unknown>> {
-  static override summary = 'Show one schedule: cron, template, phase, last backup and the next runs.';
+export default class ScheduleDescribe extends VeleroCommand<Record<string, unknown> | Array<Record<string, unknown>>> {
+  static override summary = 'Show schedules: cron, template, phase, last backup and the next runs.';
+  static override description =
+    'One name shows that schedule (--json: one document). Several names, -l/--selector, or no name at all ' +
+    '(every schedule, as velero schedule describe does) show each in turn (--json: an array, sorted by name). ' +
+    'A name that does not exist is an error (exit 1, OCO_K8S_NOT_FOUND) before anything is shown.';
   static override examples = [
     '<%= config.bin %> schedule describe daily-app',
     '<%= config.bin %> schedule describe daily-app --json',
+    '<%= config.bin %> schedule describe daily-app hourly-db',
+    '<%= config.bin %> schedule describe -l team=payments --json',
   ];
-  static override args = { name: Args.string({ description: 'schedule name', required: true }) };
-  static override flags = { ...kubeFlags };
+  static override strict = false;
+  static override args = { name: Args.string({ description: 'schedule name(s); none: every schedule' }) };
+  static override flags = {
+    selector: Flags.string({ char: 'l', description: 'describe the schedules whose labels match this selector' }),
+    ...kubeFlags,
+  };
 
   async run() {
-    const { args, flags } = await this.parse(ScheduleDescribe);
+    const { argv, flags } = await this.parse(ScheduleDescribe);
+    const names = argv as string[];
     const client = await this.velero(flags);
-    const o = await client.get('schedule', args.name);
-    const d = { ...scheduleRow(o), spec: o.spec ?? {}, status: o.status ?? {} };
-    if (!this.jsonEnabled()) this.log(yaml().stringify({ Schedule: d }).trimEnd());
-    return d;
+    const targets = await resolveTargets(
+      client,
+      'schedule',
+      { names, selector: flags.selector },
+      { emptyMeansAll: true },
+    );
+    const docs = targets.map((o) => ({ ...scheduleRow(o), spec: o.spec ?? {}, status: o.status ?? {} }));
+    if (!this.jsonEnabled()) {
+      if (docs.length === 0) this.log(`No schedules matched in namespace ${client.namespace}.`);
+      this.log(docs.map((d) => yaml().stringify({ Schedule: d }).trimEnd()).join('\n\n'));
+    }
+    return names.length === 1 ? docs[0]! : docs;
   }
 }

@@ -4,7 +4,8 @@ import { OcoCommand } from './base-command.js';
 import { UsageError } from '../base/errors.js';
 import type { Store } from '../base/store/types.js';
 import { ProgressReporter } from './velero/progress.js';
-import { VeleroClient } from '../resilience/velero/resources.js';
+import { VeleroClient, type VeleroObject } from '../resilience/velero/resources.js';
+import { describeTargets, type BulkKind } from '../resilience/velero/bulk.js';
 import { summarize, waitForOutcome, type Outcome } from '../resilience/velero/outcome.js';
 import { finishJob, recordObjects } from '../resilience/velero/records.js';
 import { humanDuration } from '../resilience/velero/values.js';
@@ -130,6 +131,26 @@ export abstract class VeleroCommand<T> extends OcoCommand<T> {
     } finally {
       rl.close();
     }
+  }
+
+  /**
+   * A destructive action on several objects: the list of what it will touch goes to stderr
+   * before the question on a terminal, and into the refusal without one; nothing is touched
+   * unless the answer is yes or --confirm was given.
+   */
+  protected async confirmTargets(
+    action: string,
+    kind: BulkKind,
+    objects: VeleroObject[],
+    confirmed: boolean,
+    consequence = '',
+  ): Promise<void> {
+    if (confirmed || objects.length === 0) return;
+    if (objects.length > 1 && process.stdin.isTTY && process.stdout.isTTY && !this.jsonEnabled())
+      process.stderr.write(
+        `${action} ${objects.length} ${kind}s${consequence}:\n${objects.map((o) => `  ${o.metadata.name}\n`).join('')}`,
+      );
+    await this.confirmOrRefuse(`${action} ${describeTargets(kind, objects)}${consequence}?`, confirmed);
   }
 
   /**

@@ -3,11 +3,14 @@
  * Velero's controllers do. Backups and restores walk through scripted phases
  * (success by default, failures on request), schedules are validated and can be
  * fired, DeleteBackupRequests delete backups (refused while one runs) and
- * DownloadRequests get a gzipped payload at a signed loopback URL.
+ * DownloadRequests get a pre-signed loopback URL that expires (logs and JSON files
+ * gzipped, the backup tarball as the .tar.gz it is); like Velero, the controller
+ * deletes a DownloadRequest once its expiration has passed.
  */
 import { gzipSync } from 'node:zlib';
 import { CronExpressionParser } from 'cron-parser';
 import type { FakeKube, KObject, StoredEvent } from './server.js';
+import { tarGz } from './tar.js';
 
 export interface Step {
   phase: string;
@@ -23,6 +26,9 @@ export interface Step {
 
 /** Steps to play, or 'hold' to leave the object where it is until the test moves it. */
 export type Script = Step[] | 'hold';
+
+/** Phases in which a backup's tarball is in object storage (a Failed backup's may be missing: here it is). */
+const UPLOADED = new Set(['Completed', 'PartiallyFailed', 'WaitingForPluginOperations', 'Finalizing']);
 
 const TERMINAL = new Set(['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation']);
 
@@ -48,6 +54,15 @@ export class FakeVelero {
   readonly missingBuckets = new Set<string>();
   /** Resource lists served for BackupResourceList downloads, by backup name. */
   readonly resourceLists = new Map<string, Record<string, string[]>>();
+  /** Backup tarballs (.tar.gz bytes) served for BackupContents, by backup name; otherwise one is built. */
+  readonly contents = new Map<string, Buffer>();
+  /** How long a signed URL (and the DownloadRequest's status.expiration) lasts: Velero's default is 10 minutes. */
+  signedUrlTtlMs = 600_000;
+  /**
+   * Velero re-queues processed DownloadRequests periodically and deletes the expired ones; this is how
+   * long after the expiration that happens here.
+   */
+  resyncMs = 2_000;
 
   constructor(kube: FakeKube, namespace = 'velero') {
     this.kube = kube;
@@ -300,15 +315,51 @@ export class FakeVelero {
     const isRestore = String(kind).startsWith('Restore');
     const owner = this.kube.get(isRestore ? 'restores' : 'backups', this.namespace, target);
     if (!owner) return; // Velero leaves the request unprocessed; the client times out
-    const payload = this.payload(String(kind), owner);
-    const url = this.kube.signedUrl(gzipSync(Buffer.from(payload)));
+    // Velero signs a URL for the object key without checking that the key exists: a backup
+    // that never uploaded its tarball gets a URL that answers 404 NoSuchKey
+    const body =
+      kind === 'BackupContents' ? this.tarball(owner) : gzipSync(Buffer.from(this.payload(String(kind), owner)));
+    const ttl = this.signedUrlTtlMs;
+    const url = this.kube.signedUrl(body, ttl);
     this.kube.update('downloadrequests', this.namespace, name, (o) => {
       o.status = {
         phase: 'Processed',
         downloadURL: url,
-        expiration: new Date(Date.now() + 600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        expiration: new Date(Date.now() + ttl).toISOString().replace(/\.\d+Z$/, 'Z'),
       };
     });
+    this.later(ttl + this.resyncMs, () => this.kube.remove('downloadrequests', this.namespace, name));
+  }
+
+  /** The backup tarball, laid out as Velero's: metadata/version, resources/<resource>/namespaces/<ns>/<name>.json. */
+  private tarball(owner: KObject): Buffer | null {
+    const name = owner.metadata.name!;
+    const given = this.contents.get(name);
+    if (given) return given;
+    // items are uploaded once backed up; a backup that failed validation or never ran has no tarball
+    if (!UPLOADED.has(owner.status?.phase)) return null;
+    const included: string[] = owner.spec?.includedNamespaces ?? ['default'];
+    const list = this.resourceLists.get(name) ?? {
+      'v1/ConfigMap': included.map((n) => `${n}/app-config`),
+      'v1/Pod': included.flatMap((n) => [`${n}/app-0`, `${n}/app-1`]),
+      'apps/v1/Deployment': included.map((n) => `${n}/app`),
+    };
+    const files: Array<{ path: string; body: string }> = [{ path: 'metadata/version', body: '1.1.0' }];
+    for (const [gvk, items] of Object.entries(list)) {
+      const parts = gvk.split('/');
+      const kind = parts.at(-1)!;
+      const plural = `${kind.toLowerCase()}s${parts.length === 3 ? `.${parts[0]}` : ''}`;
+      for (const item of items) {
+        const [ns, objName] = item.split('/', 2) as [string, string];
+        const body = JSON.stringify({
+          apiVersion: parts.slice(0, -1).join('/'),
+          kind,
+          metadata: { name: objName, namespace: ns },
+        });
+        files.push({ path: `resources/${plural}/namespaces/${ns}/${objName}.json`, body });
+      }
+    }
+    return tarGz(files, Date.parse(owner.metadata.creationTimestamp ?? '') || Date.now());
   }
 
   private payload(kind: string, owner: KObject): string {

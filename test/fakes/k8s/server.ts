@@ -6,7 +6,7 @@
  * the real CRD schemas, metav1 Status errors and RBAC 403s. Tests talk to it
  * through the real @kubernetes/client-node and kubectl.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -144,7 +144,14 @@ export class FakeKube {
   private rv = 100;
   private readonly watchers = new Set<Watcher>();
   private readonly listeners = new Set<(e: StoredEvent) => void>();
-  private readonly downloads = new Map<string, Buffer>();
+  /** Objects behind signed URLs, by id; null: a key the bucket does not have (S3 answers 404 NoSuchKey). */
+  private readonly downloads = new Map<string, Buffer | null>();
+  /** The "bucket credentials" the signatures are made with: a URL changed by hand does not verify. */
+  private readonly signingKey = randomBytes(32);
+  /** Cut every signed download after this many bytes (headers announce the full length): a dropped connection. */
+  cutDownloadsAfter: number | undefined;
+  /** GETs of signed URLs served, with what was answered (tests check the client used the URL once, as given). */
+  readonly storageRequests: Array<{ id: string; status: number }> = [];
   /** How many continued list pages were served (tests check that clients page). */
   listPages = 0;
   private denies: Deny[] = [];
@@ -174,8 +181,7 @@ export class FakeKube {
     await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', () => r()));
     const addr = this.server.address() as AddressInfo;
     this.url = `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${addr.port}`;
-    const serve = (req: IncomingMessage, res: ServerResponse) =>
-      this.serveDownload(new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/signed\//, ''), res);
+    const serve = (req: IncomingMessage, res: ServerResponse) => this.serveDownload(req, res);
     this.storage = this.opts.storageTls
       ? https.createServer({ key: this.opts.storageTls.key, cert: this.opts.storageTls.cert }, serve)
       : http.createServer(serve);
@@ -273,11 +279,25 @@ export class FakeKube {
     return true;
   }
 
-  /** Registers a gzipped payload at an unauthenticated, "signed" loopback URL, as object storage would serve it. */
-  signedUrl(body: Buffer): string {
+  /**
+   * Registers an object at a pre-signed URL as S3 makes them (X-Amz-Date, X-Amz-Expires in seconds,
+   * X-Amz-Signature over both): the storage server answers 403 SignatureDoesNotMatch to a URL whose
+   * parameters were changed, 403 AccessDenied "Request has expired" once date + expires has passed, and
+   * 404 NoSuchKey when body is null (an object the bucket does not hold). Bodies are served as stored.
+   */
+  signedUrl(body: Buffer | null, ttlMs = 600_000): string {
     const id = randomUUID();
     this.downloads.set(id, body);
-    return `${this.storageUrl}/signed/${id}?X-Amz-Expires=600&X-Amz-Signature=${id.replace(/-/g, '')}`;
+    const date = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+    const expires = String(Math.floor(ttlMs / 1000));
+    return `${this.storageUrl}/signed/${id}?X-Amz-Date=${date}&X-Amz-Expires=${expires}&X-Amz-Signature=${this.sign(id, date, expires)}`;
+  }
+
+  private sign(id: string, date: string, expires: string): string {
+    return createHmac('sha256', this.signingKey).update(`${id}\n${date}\n${expires}`).digest('hex');
   }
 
   // ---- HTTP ------------------------------------------------------------------------
@@ -820,14 +840,38 @@ export class FakeKube {
     this.emit('DELETED', def.plural, o);
   }
 
-  private serveDownload(id: string, res: ServerResponse): void {
+  private serveDownload(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const id = url.pathname.replace(/^\/signed\//, '');
+    const q = (k: string) => url.searchParams.get(k) ?? '';
+    const s3Error = (status: number, code: string, message: string) => {
+      this.storageRequests.push({ id, status });
+      res.writeHead(status, { 'Content-Type': 'application/xml' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+      );
+    };
+    if (req.method !== 'GET') return s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed');
+    if (!this.downloads.has(id) || q('X-Amz-Signature') !== this.sign(id, q('X-Amz-Date'), q('X-Amz-Expires')))
+      return s3Error(
+        403,
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided.',
+      );
+    const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(q('X-Amz-Date'))!;
+    const signedAt = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+    if (Date.now() >= signedAt + Number(q('X-Amz-Expires')) * 1000)
+      return s3Error(403, 'AccessDenied', 'Request has expired');
     const body = this.downloads.get(id);
-    if (!body) {
-      res.writeHead(403, { 'Content-Type': 'application/xml' });
-      res.end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+    if (!body) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.');
+    this.storageRequests.push({ id, status: 200 });
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
+    const cut = this.cutDownloadsAfter;
+    if (cut !== undefined && cut < body.length) {
+      // the announced length never arrives: the connection drops mid-body
+      res.write(body.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
     res.end(body);
   }
 

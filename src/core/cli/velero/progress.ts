@@ -73,3 +73,48 @@ export class ProgressReporter {
     await this.live?.done({ keep: true });
   }
 }
+
+function size(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${bytes} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** A byte count for people: 1536 → "1.5 KiB". */
+export const humanSize = size;
+
+/**
+ * Progress of a file download: a live line (bytes, total, percent) on a terminal, nothing
+ * otherwise (CI logs and pipes get the result line only). Redrawn at most every 100 ms.
+ */
+export class DownloadProgress {
+  private readonly live: LiveStatus | undefined;
+  private lastDraw = 0;
+
+  constructor(
+    tty: boolean,
+    private readonly label: string,
+    out: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.live = tty ? new LiveStatus(out) : undefined;
+  }
+
+  update(bytes: number, total?: number): void {
+    if (!this.live) return;
+    const now = Date.now();
+    if (now - this.lastDraw < 100 && bytes !== total) return;
+    this.lastDraw = now;
+    const of = total !== undefined ? ` / ${size(total)}${total ? ` (${Math.floor((bytes / total) * 100)}%)` : ''}` : '';
+    this.live.update({ label: `${this.label}:`, parts: [`${size(bytes)}${of}`] });
+  }
+
+  /** Erases the line: the result line that follows says it all. */
+  async stop(): Promise<void> {
+    await this.live?.done({ keep: false });
+  }
+}

@@ -358,6 +358,7 @@ export function buildDeleteBackupRequest(backup: VeleroObject, namespace: string
 }
 
 export const DOWNLOAD_TARGETS = [
+  'BackupContents',
   'BackupLog',
   'BackupResourceList',
   'BackupResults',

@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { OperationError, UsageError } from '../../base/errors.js';
 import { buildDeleteBackupRequest, type DownloadTarget } from './builders.js';
-import { download, type DownloadOptions } from './download.js';
-import { BACKUP_PHASES, phaseInfo, phaseOf } from './phases.js';
+import { download, downloadToFile, type DownloadOptions, type FileDownload } from './download.js';
+import { BACKUP_PHASES, RESTORE_PHASES, phaseInfo, phaseOf } from './phases.js';
+import type { Skipped } from './bulk.js';
 import type { VeleroClient, VeleroObject } from './resources.js';
 import { summarize } from './outcome.js';
 import { waitFor } from './wait.js';
@@ -113,14 +114,14 @@ export async function details(
   };
 }
 
-export async function describe(
+/** describe of an object already read (bulk describe reads them all first). */
+export async function describeObject(
   client: VeleroClient,
   kind: 'backup' | 'restore',
-  name: string,
+  o: VeleroObject,
   withDetails: boolean,
   options: FetchOptions = {},
 ) {
-  const o = await client.get(kind, name);
   const base = {
     ...summarize(o),
     uid: o.metadata.uid,
@@ -152,49 +153,134 @@ export async function logs(
   ).toString('utf8');
 }
 
+/**
+ * velero backup download: the backup's tarball (BackupContents) to a file. A backup that has not
+ * finished uploading, or never ran, has no tarball: that is said before a DownloadRequest is made.
+ */
+export async function downloadBackup(
+  client: VeleroClient,
+  name: string,
+  path: string,
+  options: FetchOptions & { force?: boolean; onProgress?: (bytes: number, total?: number) => void } = {},
+): Promise<FileDownload> {
+  const backup = await client.get('backup', name);
+  const phase = phaseOf(backup);
+  if (phase === 'FailedValidation')
+    throw new UsageError(`backup "${name}" never ran (FailedValidation): it has no contents to download`, {
+      code: 'OCO_BACKUP_NO_CONTENTS',
+      hint: `See why: oco backup describe ${name}`,
+    });
+  // the tarball is uploaded when the items are backed up: from WaitingForPluginOperations on it exists
+  if (['New', 'Queued', 'ReadyToStart', 'InProgress'].includes(phase))
+    throw new UsageError(`backup "${name}" is still running (phase ${phase}): its contents are not uploaded yet`, {
+      code: 'OCO_BACKUP_RUNNING',
+      hint: `Wait for it: oco backup describe ${name}; then download it.`,
+    });
+  const caCert = await storageCa(client, 'backup', backup, options.caCertFile);
+  return downloadToFile(client, 'BackupContents', name, path, {
+    timeoutMs: options.timeoutMs ?? 60_000,
+    caCert,
+    force: options.force,
+    onProgress: options.onProgress,
+  });
+}
+
 export interface DeleteResult {
   name: string;
+  /** The DeleteBackupRequest that asked for it. */
   request: string;
+  /** True once Velero removed the backup (only known with --wait). */
   deleted: boolean;
+  /** What Velero reported when it did not delete it (with --wait). */
   errors: string[];
 }
 
 /**
- * Deletes a backup the way Velero requires: a DeleteBackupRequest, which makes the
- * Velero server remove the backup, its object-storage data and snapshots. Refuses
- * while the backup is still running (Velero would reject the request anyway).
+ * Splits the backups a delete names into those Velero will delete and those still
+ * running (Velero rejects their requests). Running backups that were named one by
+ * one stop the command before anything is touched; found by a selector or --all they
+ * are skipped and reported, so a running scheduled backup does not block a clean-up.
  */
-export async function deleteBackup(
-  client: VeleroClient,
-  name: string,
-  options: { wait: boolean; timeoutMs: number },
-): Promise<DeleteResult> {
-  const backup = await client.get('backup', name);
-  const phase = phaseOf(backup);
-  if (!phaseInfo(BACKUP_PHASES, phase).terminal) {
-    throw new UsageError(`backup "${name}" is still running (phase ${phase}): refusing to delete it`, {
-      code: 'OCO_BACKUP_RUNNING',
-      hint: `Wait for it to finish (oco backup describe ${name}), then delete it.`,
-    });
+export function deletableBackups(
+  backups: VeleroObject[],
+  named: boolean,
+): { deletable: VeleroObject[]; skipped: Skipped[] } {
+  const deletable: VeleroObject[] = [];
+  const skipped: Skipped[] = [];
+  for (const b of backups) {
+    const phase = phaseOf(b);
+    if (phaseInfo(BACKUP_PHASES, phase).terminal) deletable.push(b);
+    else skipped.push({ name: b.metadata.name, phase, reason: 'still running' });
   }
-  const req = await client.create('deleteRequest', buildDeleteBackupRequest(backup, client.namespace));
-  if (!options.wait) return { name, request: req.metadata.name, deleted: false, errors: [] };
-  // Processed (with or without errors), or already removed by Velero after a successful deletion
-  const reqDone = await waitFor(client, 'deleteRequest', req.metadata.name, {
-    timeoutMs: options.timeoutMs,
-    allowDeleted: true,
-    done: (o) => o.status?.phase === 'Processed',
-  });
-  const errors = (reqDone?.status?.errors as string[] | undefined) ?? [];
-  const still = await client.find('backup', name);
-  if (errors.length > 0 || still) {
-    throw new OperationError(
-      'OCO_DELETE_FAILED',
-      `Velero did not delete backup "${name}": ${errors.join('; ') || 'it still exists'}`,
+  if (named && skipped.length > 0) {
+    const list = skipped.map((s) => `"${s.name}" (${s.phase})`).join(', ');
+    throw new UsageError(
+      `${skipped.length === 1 ? 'backup' : 'backups'} ${list} ${skipped.length === 1 ? 'is' : 'are'} still running: ` +
+        'refusing to delete; nothing was deleted',
       {
-        hint: `See the request: kubectl -n ${client.namespace} get deletebackuprequest ${req.metadata.name} -o yaml`,
+        code: 'OCO_BACKUP_RUNNING',
+        hint:
+          `Wait for ${skipped.length === 1 ? 'it' : 'them'} to finish ` +
+          `(oco backup describe ${skipped[0]!.name}), then delete.`,
       },
     );
   }
-  return { name, request: req.metadata.name, deleted: true, errors };
+  return { deletable, skipped };
+}
+
+/**
+ * Deletes backups the way Velero requires: one DeleteBackupRequest each, which makes
+ * the Velero server remove the backup, its object-storage data and snapshots. All
+ * requests are created first, then (with wait) awaited together. A backup Velero did
+ * not delete is reported in its result's errors, not thrown: the others' results stand.
+ */
+export async function deleteBackups(
+  client: VeleroClient,
+  backups: VeleroObject[],
+  options: { wait: boolean; timeoutMs: number },
+): Promise<DeleteResult[]> {
+  const requests: Array<{ name: string; request: string }> = [];
+  for (const backup of backups) {
+    const req = await client.create('deleteRequest', buildDeleteBackupRequest(backup, client.namespace));
+    requests.push({ name: backup.metadata.name, request: req.metadata.name });
+  }
+  if (!options.wait) return requests.map((r) => ({ ...r, deleted: false, errors: [] }));
+  return Promise.all(
+    requests.map(async ({ name, request }) => {
+      // Processed (with or without errors), or already removed by Velero after a successful deletion
+      const done = await waitFor(client, 'deleteRequest', request, {
+        timeoutMs: options.timeoutMs,
+        allowDeleted: true,
+        done: (o) => o.status?.phase === 'Processed',
+      });
+      const errors = [...((done?.status?.errors as string[] | undefined) ?? [])];
+      const still = await client.find('backup', name);
+      if (still && errors.length === 0) errors.push('it still exists');
+      return { name, request, deleted: errors.length === 0, errors };
+    }),
+  );
+}
+
+/** A restore is deleted directly (velero restore delete does the same); running ones as backups above. */
+export function deletableRestores(
+  restores: VeleroObject[],
+  named: boolean,
+): { deletable: VeleroObject[]; skipped: Skipped[] } {
+  const deletable: VeleroObject[] = [];
+  const skipped: Skipped[] = [];
+  for (const r of restores) {
+    const phase = phaseOf(r);
+    if (phaseInfo(RESTORE_PHASES, phase).terminal) deletable.push(r);
+    else skipped.push({ name: r.metadata.name, phase, reason: 'still running' });
+  }
+  if (named && skipped.length > 0)
+    throw new UsageError(
+      `restore ${skipped.map((s) => `"${s.name}" (${s.phase})`).join(', ')} still running: refusing to delete; ` +
+        'nothing was deleted',
+      {
+        code: 'OCO_RESTORE_RUNNING',
+        hint: 'A restore stopped halfway leaves a half-restored namespace; wait for it to finish, then delete.',
+      },
+    );
+  return { deletable, skipped };
 }
