@@ -7,6 +7,7 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { BIN, isolatedEnv } from '../helpers/cli.js';
 import { k8sEnv, type K8sEnv } from './helpers.js';
 
@@ -147,6 +148,48 @@ describe('describe several', () => {
     const missing = await env.oco(['restore', 'describe', 'r1', 'nope', '--json']);
     expect(missing.code).toBe(1);
     expect(missing.json().error.code).toBe('OCO_K8S_NOT_FOUND');
+  });
+
+  it('-o yaml is the --json document as YAML (one or an array), -o json the --json document', async () => {
+    // a schedule's next runs are computed from the clock at each run: compared without them
+    const steady = (doc: unknown): unknown =>
+      Array.isArray(doc) ? doc.map(steady) : { ...(doc as Record<string, unknown>), nextRuns: undefined };
+    for (const args of [
+      ['backup', 'describe', 'b1'],
+      ['backup', 'describe', '-l', 'team=a'],
+      ['restore', 'describe', 'r1', 'r2'],
+      ['schedule', 'describe', 's3'],
+      ['schedule', 'describe'],
+    ]) {
+      const json = await env.oco([...args, '--json']);
+      expect(json.code, json.stderr).toBe(0);
+      const yaml = await env.oco([...args, '-o', 'yaml']);
+      expect(yaml.code, yaml.stderr).toBe(0);
+      // a document, not the human description
+      expect(yaml.stdout).not.toMatch(/^(Backup|Restore|Schedule):/m);
+      expect(steady(parseYaml(yaml.stdout)), args.join(' ')).toEqual(steady(json.json()));
+      const asJson = await env.oco([...args, '-o', 'json']);
+      expect(asJson.code, asJson.stderr).toBe(0);
+      expect(steady(JSON.parse(asJson.stdout)), args.join(' ')).toEqual(steady(json.json()));
+    }
+    const one = parseYaml((await env.oco(['restore', 'describe', 'r2', '-o', 'yaml'])).stdout);
+    expect(one).toMatchObject({ name: 'r2', phase: 'Failed' });
+    const many = parseYaml((await env.oco(['backup', 'describe', '-l', 'team=b', '-o', 'yaml'])).stdout);
+    expect(many.map((d: { name: string }) => d.name)).toEqual(['b1', 'b2']);
+  });
+
+  it('-o other than json|yaml, or -o yaml with --json: exit 2 before the cluster is read', async () => {
+    const from = env.cluster.kube.requests.length;
+    for (const kind of ['backup', 'restore', 'schedule']) {
+      const bad = await env.oco([kind, 'describe', '-o', 'table']);
+      expect(bad.code, bad.stdout + bad.stderr).toBe(2);
+      expect(bad.stderr).toMatch(/Expected --output=table to be one of: json, yaml/);
+      const both = await env.oco([kind, 'describe', '-o', 'yaml', '--json']);
+      expect(both.code).toBe(2);
+      expect(both.json().error).toMatchObject({ code: 'OCO_USAGE', exitCode: 2 });
+      expect(both.json().error.message).toMatch(/--json and -o yaml ask for two formats/);
+    }
+    expect(env.cluster.kube.requests.length).toBe(from);
   });
 });
 

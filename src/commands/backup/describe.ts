@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { VeleroCommand, kubeFlags, cacertFlag } from '../../core/cli/velero-command.js';
+import { describeOutputFlag } from '../../core/cli/velero/output.js';
 import { resolveTargets } from '../../core/resilience/velero/bulk.js';
 import { describeObject } from '../../core/resilience/velero/service.js';
 import { printDescription } from '../../core/cli/velero/render.js';
@@ -18,12 +19,14 @@ export default class BackupDescribe extends VeleroCommand<Record<string, unknown
     '<%= config.bin %> backup describe nightly-app --details --json',
     '<%= config.bin %> backup describe nightly-1 nightly-2',
     '<%= config.bin %> backup describe -l velero.io/schedule-name=daily --json',
+    '<%= config.bin %> backup describe nightly-app -o yaml',
   ];
   static override strict = false;
   static override args = { name: Args.string({ description: 'backup name(s); none: every backup' }) };
   static override flags = {
     details: Flags.boolean({ description: 'also fetch the resource list and errors/warnings from object storage' }),
     selector: Flags.string({ char: 'l', description: 'describe the backups whose labels match this selector' }),
+    ...describeOutputFlag,
     ...kubeFlags,
     ...cacertFlag,
   };
@@ -31,6 +34,9 @@ export default class BackupDescribe extends VeleroCommand<Record<string, unknown
   async run() {
     const { argv, flags } = await this.parse(BackupDescribe);
     const names = argv as string[];
+    const output = this.checkOutput(flags.output);
+    // -o and --json print one document once everything is read, not each description as it comes
+    const human = !output && !this.jsonEnabled();
     const client = await this.velero(flags);
     const targets = await resolveTargets(
       client,
@@ -42,9 +48,11 @@ export default class BackupDescribe extends VeleroCommand<Record<string, unknown
     for (const o of targets) {
       const d = await describeObject(client, 'backup', o, flags.details, { caCertFile: flags.cacert });
       docs.push(d);
-      if (!this.jsonEnabled()) this.log(`${docs.length > 1 ? '\n' : ''}${printDescription('Backup', d)}`);
+      if (human) this.log(`${docs.length > 1 ? '\n' : ''}${printDescription('Backup', d)}`);
     }
-    if (!this.jsonEnabled() && docs.length === 0) this.log(`No backups matched in namespace ${client.namespace}.`);
-    return names.length === 1 ? docs[0]! : docs;
+    if (human && docs.length === 0) this.log(`No backups matched in namespace ${client.namespace}.`);
+    const result = names.length === 1 ? docs[0]! : docs;
+    this.printAs(output, result);
+    return result;
   }
 }

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { VeleroCommand, kubeFlags, cacertFlag } from '../../core/cli/velero-command.js';
+import { describeOutputFlag } from '../../core/cli/velero/output.js';
 import { printDescription } from '../../core/cli/velero/render.js';
 import { resolveTargets } from '../../core/resilience/velero/bulk.js';
 import { describeObject } from '../../core/resilience/velero/service.js';
@@ -16,6 +17,7 @@ export default class RestoreDescribe extends VeleroCommand<Record<string, unknow
     '<%= config.bin %> restore describe app-copy --details --json',
     '<%= config.bin %> restore describe app-copy db-copy',
     '<%= config.bin %> restore describe -l oco.dev/plan=rp-1a2b3c4d --json',
+    '<%= config.bin %> restore describe app-copy db-copy -o yaml',
   ];
   static override strict = false;
   static override args = { name: Args.string({ description: 'restore name(s); none: every restore' }) };
@@ -24,6 +26,7 @@ export default class RestoreDescribe extends VeleroCommand<Record<string, unknow
       description: 'also fetch the resource list and results from object storage (DownloadRequest)',
     }),
     selector: Flags.string({ char: 'l', description: 'describe the restores whose labels match this selector' }),
+    ...describeOutputFlag,
     ...kubeFlags,
     ...cacertFlag,
   };
@@ -31,6 +34,9 @@ export default class RestoreDescribe extends VeleroCommand<Record<string, unknow
   async run() {
     const { argv, flags } = await this.parse(RestoreDescribe);
     const names = argv as string[];
+    const output = this.checkOutput(flags.output);
+    // -o and --json print one document once everything is read, not each description as it comes
+    const human = !output && !this.jsonEnabled();
     const client = await this.velero(flags);
     const targets = await resolveTargets(
       client,
@@ -42,9 +48,11 @@ export default class RestoreDescribe extends VeleroCommand<Record<string, unknow
     for (const o of targets) {
       const d = await describeObject(client, 'restore', o, flags.details, { caCertFile: flags.cacert });
       docs.push(d);
-      if (!this.jsonEnabled()) this.log(`${docs.length > 1 ? '\n' : ''}${printDescription('Restore', d)}`);
+      if (human) this.log(`${docs.length > 1 ? '\n' : ''}${printDescription('Restore', d)}`);
     }
-    if (!this.jsonEnabled() && docs.length === 0) this.log(`No restores matched in namespace ${client.namespace}.`);
-    return names.length === 1 ? docs[0]! : docs;
+    if (human && docs.length === 0) this.log(`No restores matched in namespace ${client.namespace}.`);
+    const result = names.length === 1 ? docs[0]! : docs;
+    this.printAs(output, result);
+    return result;
   }
 }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { yaml } from '../../core/base/lazy.js';
 import { VeleroCommand, kubeFlags } from '../../core/cli/velero-command.js';
+import { describeOutputFlag } from '../../core/cli/velero/output.js';
 import { resolveTargets } from '../../core/resilience/velero/bulk.js';
 import { scheduleRow } from '../../core/resilience/velero/schedules.js';
 
@@ -15,17 +16,20 @@ export default class ScheduleDescribe extends VeleroCommand<Record<string, unkno
     '<%= config.bin %> schedule describe daily-app --json',
     '<%= config.bin %> schedule describe daily-app hourly-db',
     '<%= config.bin %> schedule describe -l team=payments --json',
+    '<%= config.bin %> schedule describe daily-app -o yaml',
   ];
   static override strict = false;
   static override args = { name: Args.string({ description: 'schedule name(s); none: every schedule' }) };
   static override flags = {
     selector: Flags.string({ char: 'l', description: 'describe the schedules whose labels match this selector' }),
+    ...describeOutputFlag,
     ...kubeFlags,
   };
 
   async run() {
     const { argv, flags } = await this.parse(ScheduleDescribe);
     const names = argv as string[];
+    const output = this.checkOutput(flags.output);
     const client = await this.velero(flags);
     const targets = await resolveTargets(
       client,
@@ -34,10 +38,11 @@ export default class ScheduleDescribe extends VeleroCommand<Record<string, unkno
       { emptyMeansAll: true },
     );
     const docs = targets.map((o) => ({ ...scheduleRow(o), spec: o.spec ?? {}, status: o.status ?? {} }));
-    if (!this.jsonEnabled()) {
+    const result = names.length === 1 ? docs[0]! : docs;
+    if (!this.printAs(output, result)) {
       if (docs.length === 0) this.log(`No schedules matched in namespace ${client.namespace}.`);
       this.log(docs.map((d) => yaml().stringify({ Schedule: d }).trimEnd()).join('\n\n'));
     }
-    return names.length === 1 ? docs[0]! : docs;
+    return result;
   }
 }

@@ -23,6 +23,15 @@ export const metadataFlags = {
   annotations: listFlag('annotations of the object itself: key=value,key2=value2'),
 };
 
+/** -o of backup/restore/schedule describe: the --json document as JSON or YAML instead of the description. */
+export const describeOutputFlag = {
+  output: Flags.string({
+    char: 'o',
+    description: 'json (the --json document) or yaml (the same document as YAML) instead of the description',
+    options: [...OUTPUT_FORMATS],
+  }),
+};
+
 /** -o and --show-labels of the list commands, as velero get names them. */
 export const listOutputFlags = {
   output: Flags.string({
