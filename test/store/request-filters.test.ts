@@ -164,3 +164,25 @@ describe('spend requests filters read through an index (SQLite query plans)', ()
     }
   });
 });
+
+describe.each(BACKENDS)('spend requests show the key’s name and metadata on $name', (backend) => {
+  it('rows of a key carry its name and labels as they are now; a deleted key and keyless calls show null', async () => {
+    const { createKey } = await import('../../src/core/gateway/keys/lifecycle.js');
+    const { store, cleanup } = await backend.open();
+    try {
+      const created = await createKey(store, { name: 'billing-prod', metadata: ['env=prod', 'Cost-Center=42'] });
+      const id = created.record.id;
+      await store.transaction((tx) =>
+        writeRecords(tx, [call('k1', 1, { keyId: id }), call('k2', 2, { keyId: 'key_gone' }), call('n1', 3)]),
+      );
+      const page = await listRequests(store, parseRequestQuery({}, NOW));
+      const byId = Object.fromEntries(page.requests.map((r) => [r.id, r]));
+      expect(byId.k1).toMatchObject({ keyName: 'billing-prod', keyMetadata: { env: 'prod', 'Cost-Center': '42' } });
+      expect(byId.k2).toMatchObject({ keyId: 'key_gone', keyName: null, keyMetadata: null });
+      expect(byId.n1).toMatchObject({ keyId: null, keyName: null, keyMetadata: null });
+      expect(JSON.stringify(page)).not.toContain(created.key); // the secret never appears
+    } finally {
+      await cleanup();
+    }
+  });
+});

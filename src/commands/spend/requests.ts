@@ -57,15 +57,26 @@ export default class SpendRequests extends OcoCommand<Page> {
     const page = await listRequests(await this.store(), parseRequestQuery(flags));
     if (!this.jsonEnabled()) {
       const anyRouted = page.requests.some((r) => r.routedModel !== null);
+      const anyKey = page.requests.some((r) => r.keyName !== null);
+      const anyMetadata = page.requests.some((r) => r.keyMetadata && Object.keys(r.keyMetadata).length > 0);
       this.log(
         renderTable(
-          page.requests.map((r) => ({ ...r, ...routingCells(r) })),
+          page.requests.map((r) => ({
+            ...r,
+            ...routingCells(r),
+            labels: Object.entries(r.keyMetadata ?? {})
+              .map(([k, v]) => `${k}=${v}`)
+              .join(','),
+          })),
           [
             { key: 'ts' },
             { key: 'provider' },
             { key: 'model' },
             { key: 'agentId', header: 'agent' },
             { key: 'teamId', header: 'team' },
+            // The key's name and --metadata labels, when calls came with a virtual key.
+            ...(anyKey ? [{ key: 'keyName', header: 'key' }] : []),
+            ...(anyMetadata ? [{ key: 'labels', header: 'key metadata' }] : []),
             { key: 'inputTokens', header: 'in' },
             { key: 'outputTokens', header: 'out' },
             { key: 'costUsd', header: 'cost usd' },

@@ -249,3 +249,22 @@ export async function touchKeys(store: Store, used: ReadonlyMap<string, Date>): 
     );
   }
 }
+
+/**
+ * Name and metadata of the given keys (their current ones), for call listings that show who a call was billed to;
+ * keys since deleted are absent from the map.
+ */
+export async function keyLabels(
+  q: Queryable,
+  ids: readonly string[],
+): Promise<Map<string, { name: string | null; metadata: Record<string, string> }>> {
+  const out = new Map<string, { name: string | null; metadata: Record<string, string> }>();
+  if (ids.length === 0) return out;
+  const rows = await q.all<{ id: string; name: string | null; metadata: string | null }>(
+    `SELECT id, name, metadata FROM api_keys WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`,
+    [...ids],
+  );
+  for (const r of rows)
+    out.set(r.id, { name: r.name, metadata: r.metadata ? (JSON.parse(r.metadata) as Record<string, string>) : {} });
+  return out;
+}

@@ -50,7 +50,7 @@ export function usageAdminRoutes(store: Store): AdminRoute[] {
         }
         const routed = get(query, 'routed');
         if (routed !== undefined) input.routed = routed;
-        return { status: 200, body: snakeCaseKeys(await listRequests(store, parseRequestQuery(input))) };
+        return { status: 200, body: requestsBody(await listRequests(store, parseRequestQuery(input))) };
       }),
     },
     {
@@ -80,10 +80,17 @@ export function usageAdminRoutes(store: Store): AdminRoute[] {
             routed: get(query, 'routed'),
           }),
         );
-        return { status: 200, body: snakeCaseKeys(page) };
+        return { status: 200, body: requestsBody(page) };
       }),
     },
   ];
+}
+
+/** A page of calls in snake_case, except inside key_metadata, whose keys are the user's own (kept as given). */
+function requestsBody(page: Awaited<ReturnType<typeof listRequests>>): Record<string, unknown> {
+  const body = snakeCaseKeys<{ requests: Array<Record<string, unknown>> }>(page);
+  body.requests.forEach((r, i) => (r.key_metadata = page.requests[i]!.keyMetadata));
+  return body;
 }
 
 const SUMMARY = obj('`oco spend summary --json` in snake_case: rows (key, sub_key, requests, cost_usd…) and total', {

@@ -1,6 +1,7 @@
 import { UsageError } from '../../base/errors.js';
 import { money, type Money } from '../../base/money.js';
 import type { SqlParam, Store } from '../../base/store/types.js';
+import { keyLabels } from '../keys/service.js';
 
 export const GROUP_BY = ['provider', 'model', 'agent', 'team', 'org', 'user', 'key', 'tag', 'day'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
@@ -380,6 +381,9 @@ export type RequestRow = {
   agentId: string;
   userId: string;
   keyId: string | null;
+  /** The virtual key's name and `--metadata` labels as they are now (null: no key, or the key was deleted). */
+  keyName: string | null;
+  keyMetadata: Record<string, string> | null;
   tags: string[];
   inputTokens: number;
   cachedInputTokens: number;
@@ -481,6 +485,12 @@ export async function listRequests(
     params,
   );
   const page = rows.slice(0, opts.limit).map(toRequestRow);
+  const labels = await keyLabels(store, [...new Set(page.flatMap((r) => (r.keyId ? [r.keyId] : [])))]);
+  for (const r of page) {
+    const l = r.keyId ? labels.get(r.keyId) : undefined;
+    r.keyName = l?.name ?? null;
+    r.keyMetadata = l?.metadata ?? null;
+  }
   const last = page[page.length - 1];
   return {
     requests: page,
@@ -537,6 +547,8 @@ function toRequestRow(r: ApiRequestRow): RequestRow {
     agentId: r.agent_id,
     userId: r.user_id,
     keyId: r.key_id ?? null,
+    keyName: null,
+    keyMetadata: null,
     tags: typeof r.tags === 'string' ? JSON.parse(r.tags) : (r.tags ?? []),
     inputTokens: Number(r.input_tokens),
     cachedInputTokens: Number(r.cached_input_tokens),
