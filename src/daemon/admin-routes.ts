@@ -9,8 +9,8 @@ import type { OcoConfig } from '../core/base/config/resolve.js';
 import { mergeRouteDocs, op, obj, openApiDocument, type Operation, type RouteDocs } from '../core/base/openapi.js';
 import type { Store } from '../core/base/store/types.js';
 import { version } from '../core/base/version.js';
-import { alertAdminRoutes } from '../core/gateway/alerts/admin-api.js';
-import { entityAdminRoutes } from '../core/gateway/entities/admin-api.js';
+import { alertAdminRoutes, alertRouteDocs } from '../core/gateway/alerts/admin-api.js';
+import { entityAdminRoutes, entityRouteDocs } from '../core/gateway/entities/admin-api.js';
 import { adminKeyAdminRoutes, adminKeyRouteDocs } from '../core/gateway/keys/admin-keys-api.js';
 import { keyAdminRoutes, keyRouteDocs } from '../core/gateway/keys/admin-api.js';
 import type { PriceBook } from '../core/gateway/pricing/book.js';
@@ -77,6 +77,8 @@ export const ROUTE_DOCS: readonly RouteDocs[] = [
   routePolicyRouteDocs,
   insightsRouteDocs,
   reportRouteDocs,
+  entityRouteDocs,
+  alertRouteDocs,
   {
     [OPENAPI_PATH]: {
       get: op('get', {

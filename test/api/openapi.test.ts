@@ -10,11 +10,14 @@ import { startHarness, type Harness } from '../proxy/harness.js';
 const ADMIN_KEY = 'admin-secret-openapi';
 const doc = adminApiDocument() as { paths: RouteDocs; openapi: string };
 
-/** A concrete path for a documented template: each {param} replaced by its first enum value, else a sample. */
+/**
+ * A concrete path for a documented template: each {param} replaced by its first enum value, else its first
+ * example (a route that only matches ids of one form documents one), else a sample.
+ */
 function concrete(template: string, op: Operation): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const p = (op.parameters ?? []).find((x: Parameter) => x.in === 'path' && x.name === name);
-    const e = p?.schema.enum as string[] | undefined;
+    const e = (p?.schema.enum ?? p?.schema.examples) as string[] | undefined;
     return encodeURIComponent(e?.[0] ?? `sample-${name}`);
   });
 }

@@ -1,5 +1,6 @@
 import { isOcoError, UsageError } from '../../base/errors.js';
 import { snakeCase } from '../../base/json-keys.js';
+import { arr, obj, op, pathParam, queryParam, type JsonSchema, type RouteDocs } from '../../base/openapi.js';
 import type { Store } from '../../base/store/types.js';
 import type { AdminRoute, AdminRouteResponse } from '../proxy/admission.js';
 import {
@@ -12,6 +13,7 @@ import {
   updateEntity,
   type EntityInput,
   type EntityScope,
+  DEFAULT_BUDGET_PERIODS,
 } from './service.js';
 
 /**
@@ -161,3 +163,141 @@ export function entityAdminRoutes(store: Store): AdminRoute[] {
     ];
   });
 }
+
+const LIST: JsonSchema = {
+  type: ['array', 'string', 'null'],
+  items: { type: 'string' },
+  description: 'a list or a comma-separated string; null, "" or "none" lifts the restriction',
+};
+
+function entityBody(scope: EntityScope, update: boolean): JsonSchema {
+  const clears = update ? '; null, "" or "none" clears it' : '';
+  return obj(`${update ? 'the fields to change' : 'the new ' + scope}; any other field is refused`, {
+    ...(update ? {} : { name: { type: 'string', description: `the ${scope} name: the label calls carry` } }),
+    ...(scope === 'team'
+      ? { org: { type: ['string', 'null'], description: `a managed org the team belongs to${clears}` } }
+      : {}),
+    description: { type: ['string', 'null'], description: `at most 500 characters${clears}` },
+    metadata: {
+      type: ['object', 'array'],
+      description: 'key → value (or ["k=v", …]); on update a key set to null is removed',
+    },
+    models: {
+      ...LIST,
+      description: `model patterns the ${scope}'s calls may use (*: any characters); ${LIST.description}`,
+    },
+    providers: { ...LIST, description: `providers the ${scope}'s calls may use; ${LIST.description}` },
+    default_budget: {
+      type: ['string', 'number', 'null'],
+      description: `USD budget a key created in the ${scope} gets when it names none${clears}`,
+    },
+    default_budget_period: {
+      type: ['string', 'null'],
+      enum: [...DEFAULT_BUDGET_PERIODS, null],
+      description: "the default budget's period (monthly unless given)",
+    },
+    default_rpm: {
+      type: ['integer', 'string', 'null'],
+      description: `requests per minute a key created in the ${scope} gets when it names none${clears}`,
+    },
+  });
+}
+
+/** `stored`: the object as stored (a deleted org: org null, no teams list) rather than the view. */
+function entityViewSchema(scope: EntityScope, stored = false): JsonSchema {
+  return obj(`\`oco ${scope}s get --json\` in snake_case (metadata keys as given)`, {
+    scope: { type: 'string', enum: [scope] },
+    name: { type: 'string' },
+    ...(scope === 'team' || stored
+      ? { org: { type: ['string', 'null'], description: "a team's org; always null for an org" } }
+      : { teams: arr("its teams' names", { type: 'string' }) }),
+    description: { type: ['string', 'null'] },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    allowed_models: { type: ['array', 'null'], items: { type: 'string' }, description: 'null: no restriction' },
+    allowed_providers: { type: ['array', 'null'], items: { type: 'string' }, description: 'null: no restriction' },
+    default_budget_usd: { type: ['string', 'null'], description: 'decimal USD' },
+    default_budget_period: { type: ['string', 'null'] },
+    default_rpm: { type: ['integer', 'null'] },
+    created_at: { type: 'string' },
+    updated_at: { type: 'string' },
+  });
+}
+
+const REFERENCES = obj('what still names it: active keys, teams (of an org), budgets and rate limits', {
+  keys: { type: 'integer' },
+  teams: { type: 'integer' },
+  budgets: { type: 'integer' },
+  rate_limits: { type: 'integer' },
+});
+
+/** The same five operations for teams and for orgs. */
+export const entityRouteDocs: RouteDocs = Object.fromEntries(
+  (['team', 'org'] as const).flatMap((scope) => {
+    const plural = `${scope}s`;
+    const Cap = scope === 'team' ? 'Team' : 'Org';
+    const view = entityViewSchema(scope);
+    const name = pathParam('name', `${scope} name (oco ${plural} list)`);
+    return [
+      [
+        `/api/v1/${plural}`,
+        {
+          get: op('get', {
+            id: `list${Cap}s`,
+            tag: plural,
+            summary: `Managed ${plural} (oco ${plural} list)`,
+            ok: obj(plural, { [plural]: arr(plural, view) }),
+          }),
+          post: op('post', {
+            id: `create${Cap}`,
+            tag: plural,
+            summary: `Create a ${scope} with its allow-lists and defaults (oco ${plural} create)`,
+            body: { ...entityBody(scope, false), required: ['name'] },
+            ok: view,
+            okStatus: 201,
+            conflict: true,
+          }),
+        },
+      ],
+      [
+        `/api/v1/${plural}/{name}`,
+        {
+          get: op('get', {
+            id: `get${Cap}`,
+            tag: plural,
+            summary: `A ${scope} and what still names it (oco ${plural} get)`,
+            params: [name],
+            ok: { ...view, properties: { ...(view.properties as object), references: REFERENCES } },
+            notFound: true,
+          }),
+          patch: op('patch', {
+            id: `update${Cap}`,
+            tag: plural,
+            summary: `Change a ${scope}; its name is not changed (oco ${plural} update)`,
+            params: [name],
+            body: entityBody(scope, true),
+            ok: view,
+            notFound: true,
+          }),
+          delete: op('delete', {
+            id: `delete${Cap}`,
+            tag: plural,
+            summary: `Delete a ${scope}; refused (409) while referenced unless force=true (oco ${plural} delete)`,
+            params: [
+              name,
+              queryParam('force', 'delete although keys, teams, budgets or rate limits still name it', {
+                type: 'string',
+                enum: ['true', 'false'],
+              }),
+            ],
+            ok: obj('the deleted object and what named it', {
+              deleted: entityViewSchema(scope, true),
+              references: REFERENCES,
+            }),
+            notFound: true,
+            conflict: true,
+          }),
+        },
+      ],
+    ];
+  }),
+) as RouteDocs;

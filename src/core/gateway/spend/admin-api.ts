@@ -432,6 +432,34 @@ export const spendRouteDocs: RouteDocs = {
       notFound: true,
     }),
   },
+  '/api/v1/budgets/{id}/raise': {
+    post: op('post', {
+      id: 'raiseBudget',
+      tag: 'budgets',
+      summary: "Raise a budget's limit for a while, or clear the raise (oco budgets raise)",
+      description: 'Give by and until together, or clear alone; an empty body is refused.',
+      params: [
+        pathParam('id', 'budget id (oco budgets list); only ids of the form bud_… are routed here', {
+          type: 'string',
+          pattern: '^bud_',
+          examples: ['bud_0123456789abcdef'],
+        }),
+      ],
+      body: obj('by and until, or clear; any other field is refused (OCO_BUDGET_RAISE_INVALID)', {
+        by: { type: ['string', 'number'], description: 'USD added to the limit, a plain decimal above 0' },
+        until: {
+          type: 'string',
+          description: 'when the raise ends, in the future: an ISO 8601 date (midnight UTC) or date-time with a zone',
+        },
+        clear: {
+          type: ['boolean', 'string'],
+          description: 'true (or "true"): end the raise now; not with by or until',
+        },
+      }),
+      ok: obj('the budget with its raise', { budget: BUDGET }),
+      notFound: true,
+    }),
+  },
   '/api/v1/budgets/alerts': {
     get: op('get', {
       id: 'listBudgetAlerts',
@@ -460,7 +488,8 @@ export const spendRouteDocs: RouteDocs = {
     post: op('post', {
       id: 'setRateLimit',
       tag: 'limits',
-      summary: 'Create or change a rate limit or request quota: one per scope, entity, kind and narrowing (oco limits create)',
+      summary:
+        'Create or change a rate limit or request quota: one per scope, entity, kind and narrowing (oco limits create)',
       body: obj('the CLI flag names', {
         scope: { type: 'string', enum: [...RATE_LIMIT_SCOPES] },
         entity: { type: 'string', description: 'entity id within the scope (entity_id)' },
