@@ -227,7 +227,18 @@ describe('oco alerts', () => {
   });
 
   it("email: a budget's alert for people over SMTP AUTH, with dot-stuffing", { timeout: 120_000 }, async () => {
-    const b = await oco('budgets', 'create', '--scope', 'team', '--entity', 'payments', '--limit', '10', '--json');
+    const b = await oco(
+      'budgets',
+      'create',
+      '--scope',
+      'team',
+      '--entity',
+      'payments',
+      '--limit',
+      '10',
+      '--create-entity',
+      '--json',
+    );
     expect(b.code, b.stderr).toBe(0);
     budgetId = b.json().id;
     await addSpend('.hidden-bot', '9.1');

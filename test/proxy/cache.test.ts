@@ -278,7 +278,13 @@ describe('the response cache on the unified endpoint', () => {
     const created = await fetch(`${h.url}/api/v1/budgets`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY },
-      body: JSON.stringify({ scope: 'org', entity_id: 'org-broke', limit_usd: '0.000001', period: 'daily' }),
+      body: JSON.stringify({
+        scope: 'org',
+        entity_id: 'org-broke',
+        limit_usd: '0.000001',
+        period: 'daily',
+        create_entity: true,
+      }),
     });
     expect(created.status).toBe(201);
     // Budgets reach the gateway on its next reload (every 2 s): wait, bounded, for the first refusal.

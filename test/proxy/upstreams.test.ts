@@ -78,6 +78,7 @@ describe('upstream registry: OpenAI-compatible providers and deployments', () =>
       'team',
       '--entity',
       'capped',
+      '--create-entity',
       '--provider',
       'groq',
       '--limit',

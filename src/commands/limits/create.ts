@@ -10,8 +10,9 @@ export default class LimitsCreate extends OcoCommand<Record<string, unknown>> {
     'output at admission, corrected to the actual count after), concurrent (calls in flight), requests (a ' +
     'quota of calls per --period: daily, weekly, monthly in --timezone or budget.timezone, rolling --window, ' +
     'or total; counted like a budget, so it survives restarts and is shared through Redis; calls that fail ' +
-    'without a cost are not counted). Windows slide in sixtieths (default 1m). --provider and --model narrow a limit to those calls (a team can ' +
-    'hold a general limit and a stricter one for an expensive model; each call must fit all that apply). Refused calls get 429 with Retry-After and x-ratelimit-* ' +
+    'without a cost are not counted). Windows slide in sixtieths (default 1m). --provider and --model ' +
+    'narrow a limit to those calls (a team can hold a general limit and a stricter one for an expensive ' +
+    'model; each call must fit all that apply). Refused calls get 429 with Retry-After and x-ratelimit-* ' +
     'headers. One limit per scope, entity, kind and narrowing: creating it again replaces the value. A team or org ' +
     'must be managed (--create-entity creates it) and a key must exist (stored by id); otherwise exit 2, ' +
     'OCO_SPEND_ENTITY_UNKNOWN, and nothing is stored.';

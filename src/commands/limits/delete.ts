@@ -44,7 +44,8 @@ export default class LimitsDelete extends OcoCommand<Array<Record<string, unknow
     if (!this.jsonEnabled())
       for (const r of removed)
         this.log(
-          `Deleted rate limit ${String(r.id)} (${String(r.scope)} ${String(r.entityId)} ${String(r.kind)}${narrowing(r)})`,
+          `Deleted rate limit ${String(r.id)} ` +
+            `(${String(r.scope)} ${String(r.entityId)} ${String(r.kind)}${narrowing(r)})`,
         );
     return removed;
   }

@@ -62,7 +62,11 @@ function amounts(sums: Sums) {
 }
 
 function toSlice(s: Slice, rates: Record<string, string>, limit?: number): SpendSlice {
-  const rows = [...s.keys.values()].map((g) => ({ key: g.key, costUsd: usd(g.sums, rates), byCurrency: amounts(g.sums) }));
+  const rows = [...s.keys.values()].map((g) => ({
+    key: g.key,
+    costUsd: usd(g.sums, rates),
+    byCurrency: amounts(g.sums),
+  }));
   if (limit !== undefined)
     rows.sort((a, b) => compareDesc(a.costUsd, b.costUsd) || String(a.key).localeCompare(String(b.key)));
   return {
@@ -103,7 +107,11 @@ async function spend(store: Store, p: Period, compare: Period, by: string, path:
     });
     if (by === 'resource' || c.start < p.from || c.start >= p.to) continue;
     const id = `${keyId(c.key)}\u0001${c.start}`;
-    addTo((days.get(id) ?? days.set(id, { key: c.key, day: c.start, sums: new Map() }).get(id)!).sums, c.currency, c.amount);
+    addTo(
+      (days.get(id) ?? days.set(id, { key: c.key, day: c.start, sums: new Map() }).get(id)!).sums,
+      c.currency,
+      c.amount,
+    );
     addTo(totalDays.get(c.start) ?? totalDays.set(c.start, new Map()).get(c.start)!, c.currency, c.amount);
   }
   if (by === 'resource')

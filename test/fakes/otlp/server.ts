@@ -192,7 +192,8 @@ function pbAttrs(fields: PbField[], n: number): Record<string, AttrValue> {
 /** The spans in a protobuf ExportTraceServiceRequest, counted without decoding them (for benchmarks' sinks). */
 export function protobufSpanCount(body: Buffer): number {
   let n = 0;
-  for (const rs of pbAll(pbFields(body), 1)) for (const ss of pbAll(pbFields(rs), 2)) n += pbAll(pbFields(ss), 2).length;
+  for (const rs of pbAll(pbFields(body), 1))
+    for (const ss of pbAll(pbFields(rs), 2)) n += pbAll(pbFields(ss), 2).length;
   return n;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The OpenTelemetry SDK set up from `TracingOptions`: resource, sampler, batch span processor and the
  * OTLP/HTTP exporter (protobuf by default: its encoder writes each span straight into one buffer, where the JSON
- * one builds an object tree per span and then a string, which costs about a quarter more CPU per traced call). Loaded only by a dynamic import when tracing is on (`src/daemon/tracing.ts`): the
+ * one builds an object tree per span and then a string, which costs about a quarter more CPU per traced call).
+ * Loaded only by a dynamic import when tracing is on (`src/daemon/tracing.ts`): the
  * packages it reaches cost start-up time and daemon memory that a gateway without tracing does not pay.
  * Nothing is registered globally (no global tracer provider, context manager or propagator): the gateway
  * passes its tracer and parent contexts explicitly, so other code in the process is not traced by accident.

@@ -671,7 +671,8 @@ function quotaRefusal(req: AdmissionRequest, r: Refusal, now: Date): AdmissionDe
         type: 'rate_limit_exceeded',
         code: 'rate_limit_exceeded',
         message:
-          `Request quota of ${b.limitUsd.toFixed()} requests per ${b.period === 'rolling' ? `${b.rollingSeconds}s` : b.period} period` +
+          `Request quota of ${b.limitUsd.toFixed()} requests per ` +
+          `${b.period === 'rolling' ? `${b.rollingSeconds}s` : b.period} period` +
           ` for ${b.scope} ${b.entityId}${on} reached (${used} used).`,
         scope: b.scope,
         entity_id: b.entityId,
