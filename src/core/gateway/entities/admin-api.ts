@@ -1,8 +1,9 @@
+import { guarded as guardedWith } from '../proxy/admin-errors.js';
 import { isOcoError, UsageError } from '../../base/errors.js';
 import { snakeCase } from '../../base/json-keys.js';
 import { arr, obj, op, pathParam, queryParam, type JsonSchema, type RouteDocs } from '../../base/openapi.js';
 import type { Store } from '../../base/store/types.js';
-import type { AdminRoute, AdminRouteResponse } from '../proxy/admission.js';
+import type { AdminRoute, AdminRouteRequest, AdminRouteResponse } from '../proxy/admission.js';
 import {
   createEntity,
   deleteEntity,
@@ -91,15 +92,7 @@ function input(body: unknown, scope: EntityScope): EntityInput {
 }
 
 export function entityAdminRoutes(store: Store): AdminRoute[] {
-  const guarded =
-    (fn: (req: Parameters<AdminRoute['handle']>[0]) => Promise<AdminRouteResponse>) =>
-    async (req: Parameters<AdminRoute['handle']>[0]) => {
-      try {
-        return await fn(req);
-      } catch (err) {
-        return fromError(err);
-      }
-    };
+  const guarded = (fn: (req: AdminRouteRequest) => Promise<AdminRouteResponse>) => guardedWith(fn, fromError);
   const name = (params: Record<string, string | undefined>) => decodeURIComponent(params.name ?? '');
   return (['team', 'org'] as const).flatMap((scope): AdminRoute[] => {
     const plural = `${scope}s`;

@@ -1,7 +1,8 @@
+import { guarded as guardedWith } from '../proxy/admin-errors.js';
 import { isOcoError, UsageError } from '../../base/errors.js';
 import { arr, obj, op, pathParam, type RouteDocs } from '../../base/openapi.js';
 import type { Store } from '../../base/store/types.js';
-import type { AdminRoute, AdminRouteResponse } from '../proxy/admission.js';
+import type { AdminRoute, AdminRouteRequest, AdminRouteResponse } from '../proxy/admission.js';
 import { parseTimeOrDuration } from '../usage/time.js';
 import { listEntityAllowLists, setEntityAllowList } from './entity-lists.js';
 import { createKey, keyLimits, parseGrace, rotateKey, setBlocked, updateKey, type KeyInput } from './lifecycle.js';
@@ -58,15 +59,7 @@ function keyInput(b: Record<string, unknown>): KeyInput {
 const ONE = '(?<ref>[^/]+)';
 
 export function keyAdminRoutes(store: Store, opts: { timezone: string }): AdminRoute[] {
-  const guarded =
-    (fn: (req: Parameters<AdminRoute['handle']>[0]) => Promise<AdminRouteResponse>) =>
-    async (req: Parameters<AdminRoute['handle']>[0]) => {
-      try {
-        return await fn(req);
-      } catch (err) {
-        return fromError(err);
-      }
-    };
+  const guarded = (fn: (req: AdminRouteRequest) => Promise<AdminRouteResponse>) => guardedWith(fn, fromError);
   const ref = (params: Record<string, string | undefined>) => decodeURIComponent(params.ref ?? '');
   return [
     {

@@ -46,15 +46,19 @@ export function bodyObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** A route handler whose typed errors become the admin API's error documents. */
+/**
+ * A route handler whose typed errors become the admin API's error documents (`onError`: a module's own mapping,
+ * for routes that answered with one before this shared one existed).
+ */
 export function guarded<A extends unknown[]>(
   fn: (...args: A) => Promise<AdminRouteResponse>,
+  onError: (err: unknown) => AdminRouteResponse = adminFromError,
 ): (...args: A) => Promise<AdminRouteResponse> {
   return async (...args: A) => {
     try {
       return await fn(...args);
     } catch (err) {
-      return adminFromError(err);
+      return onError(err);
     }
   };
 }
