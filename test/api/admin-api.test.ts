@@ -3,42 +3,14 @@ import { createAdminKey } from '../../src/core/gateway/keys/admin-keys.js';
 import type { UsageRecord } from '../../src/core/gateway/usage/record.js';
 import { GROUP_BY } from '../../src/core/gateway/usage/summary.js';
 import { writeRecords } from '../../src/core/gateway/usage/write.js';
+import { usageRecord } from '../helpers/usage-record.js';
 import { startHarness, type Harness } from '../proxy/harness.js';
 
 const ADMIN_KEY = 'admin-secret-api-789';
 
 type Err = { error: { type: string; code: string; message: string; field?: string } };
 
-function record(id: string, over: Partial<UsageRecord>): UsageRecord {
-  return {
-    id,
-    ts: new Date(Date.now() - 60_000).toISOString(),
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    endpoint: '/v1/chat/completions',
-    orgId: 'acme',
-    teamId: 'docs',
-    agentId: 'writer',
-    userId: 'ann',
-    keyId: null,
-    tags: ['env:prod'],
-    inputTokens: 10,
-    cachedInputTokens: 0,
-    cacheWrite5mTokens: 0,
-    cacheWrite1hTokens: 0,
-    outputTokens: 5,
-    reasoningTokens: 0,
-    toolPromptTokens: 0,
-    costUsd: '0.25',
-    latencyMs: 10,
-    ttfbMs: null,
-    statusCode: 200,
-    streamed: false,
-    estimated: false,
-    errorClass: null,
-    ...over,
-  };
-}
+const record = (id: string, over: Partial<UsageRecord>) => usageRecord({ id, ...over });
 
 describe('the admin API: scopes, budgets, limits, pricing and spend', () => {
   let h: Harness;

@@ -4,37 +4,10 @@ import { SqliteStore } from '../../src/core/base/store/sqlite.js';
 import type { UsageRecord } from '../../src/core/gateway/usage/record.js';
 import { writeRecords } from '../../src/core/gateway/usage/write.js';
 import { runOco, tempHome, type TempHome } from '../helpers/cli.js';
+import { usageRecord } from '../helpers/usage-record.js';
 
-function record(id: string, over: Partial<UsageRecord>): UsageRecord {
-  return {
-    id,
-    ts: new Date(Date.now() - 120_000).toISOString(),
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    endpoint: '/v1/chat/completions',
-    orgId: 'acme',
-    teamId: 'docs',
-    agentId: 'writer',
-    userId: 'ann',
-    keyId: 'key_a',
-    tags: ['env:prod'],
-    inputTokens: 10,
-    cachedInputTokens: 0,
-    cacheWrite5mTokens: 0,
-    cacheWrite1hTokens: 0,
-    outputTokens: 5,
-    reasoningTokens: 0,
-    toolPromptTokens: 0,
-    costUsd: '0.25',
-    latencyMs: 10,
-    ttfbMs: null,
-    statusCode: 200,
-    streamed: false,
-    estimated: false,
-    errorClass: null,
-    ...over,
-  };
-}
+const record = (id: string, over: Partial<UsageRecord>) =>
+  usageRecord({ id, ts: new Date(Date.now() - 120_000).toISOString(), keyId: 'key_a', ...over });
 
 describe('oco admin-keys and the spend requests filters', () => {
   let home: TempHome;

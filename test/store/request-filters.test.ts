@@ -5,36 +5,18 @@ import { parseRequestQuery, type RequestQueryInput } from '../../src/core/gatewa
 import { listRequests } from '../../src/core/gateway/usage/summary.js';
 import { writeRecords } from '../../src/core/gateway/usage/write.js';
 import { BACKENDS } from '../helpers/stores.js';
+import { usageRecord } from '../helpers/usage-record.js';
 
 function call(id: string, minute: number, over: Partial<UsageRecord> = {}): UsageRecord {
-  return {
+  return usageRecord({
     id,
     ts: `2026-05-04T10:${String(minute).padStart(2, '0')}:00.000Z`,
-    provider: 'openai',
     model: 'gpt-4o',
-    endpoint: '/v1/chat/completions',
-    orgId: 'acme',
-    teamId: 'docs',
-    agentId: 'writer',
     userId: 'default',
-    keyId: null,
     tags: [],
-    inputTokens: 10,
-    cachedInputTokens: 0,
-    cacheWrite5mTokens: 0,
-    cacheWrite1hTokens: 0,
-    outputTokens: 5,
-    reasoningTokens: 0,
-    toolPromptTokens: 0,
     costUsd: '0.01',
-    latencyMs: 10,
-    ttfbMs: null,
-    statusCode: 200,
-    streamed: false,
-    estimated: false,
-    errorClass: null,
     ...over,
-  };
+  });
 }
 
 const CALLS: UsageRecord[] = [
