@@ -3,7 +3,7 @@ import { describeEntity, entityFlags, entityNameArg } from '../../core/cli/entit
 import { entityView, updateEntity, type OrgView } from '../../core/gateway/entities/service.js';
 
 export default class OrgsUpdate extends OcoCommand<OrgView> {
-  static override summary = "Change a org's description, metadata, allow-lists or key defaults.";
+  static override summary = "Change an org's description, metadata, allow-lists or key defaults.";
   static override description =
     'Only the given flags change; --metadata merges (k= removes k); "none" lifts a list or clears a default. ' +
     'Running daemons apply new allow-lists within seconds. Defaults apply to keys created from now on; ' +
